@@ -1,0 +1,153 @@
+"""The dispute (case), its parties, its one history, referrals and joint mediation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.base import created_at_field, json_field
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_MEDIATION = "in_mediation"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+    FOLLOWED_UP = "followed_up"
+    ARCHIVED = "archived"
+
+
+class Grade(StrEnum):
+    SIMPLE = "simple"
+    STANDARD = "standard"
+    COMPLEX = "complex"
+    MAJOR = "major"
+
+
+class Case(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_case_org_status_received", "org_id", "status", "received_at"),
+        Index("ix_case_county_month", "county_id", "received_month"),
+        Index("ix_case_month_category", "received_month", "category"),
+        Index("ix_case_status_month", "status", "received_month"),
+        CheckConstraint("amount_fen >= 0", name="ck_case_amount"),
+        CheckConstraint("group_size >= 0", name="ck_case_group_size"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(max_length=40, unique=True, description="human case number, e.g. 2026-C0001-00012")
+    tracking_code: str | None = Field(default=None, max_length=16, unique=True,
+                                      description="code a resident uses on /track")
+    form_token: str | None = Field(default=None, max_length=64, unique=True,
+                                   description="one-time token of the intake form that created it")
+    org_id: int = Field(foreign_key="organisation.id", index=True, description="organisation handling it now")
+    county_id: int | None = Field(default=None, description="county of org_id (denormalised for statistics)")
+    mediator_id: int | None = Field(default=None, foreign_key="mediator.id", index=True)
+    source: str = Field(max_length=32, description="dictionary 'source'")
+    category: str = Field(max_length=40, description="dictionary 'category'")
+    status: str = Field(default=CaseStatus.SUBMITTED, max_length=20)
+    title: str = Field(default="", max_length=120)
+    description: str = Field(default="", description="what happened (free text, may contain PII)")
+    place: str = Field(default="", max_length=200)
+    request: str = Field(default="", description="what the applicant asks for")
+    amount_fen: int = Field(default=0, description="amount in dispute, fen")
+    group_size: int = Field(default=0, description="people involved when it is a group dispute")
+    risk_level: str = Field(default="none", max_length=12, description="none / low / high")
+    risk_flags: list[str] = json_field(default=list)
+    grade_proposed: str | None = Field(default=None, max_length=12)
+    grade_audited: str | None = Field(default=None, max_length=12)
+    on_the_spot: bool = Field(default=False, description="随手调: registered and closed on the spot")
+    pre_litigation: bool = Field(default=False, description="诉前委托 entrusted by a court")
+    outcome_note: str = ""
+    diversion: str | None = Field(default=None, max_length=32, description="where a failed case was sent")
+    reject_reason: str | None = Field(default=None, max_length=40)
+    received_at: datetime = created_at_field()
+    received_month: int = Field(default=0, description="YYYYMM of received_at (for fast grouping)")
+    accepted_at: datetime | None = None
+    concluded_at: datetime | None = None
+    archived_at: datetime | None = None
+    accept_due: date | None = None
+    conclude_due: date | None = None
+    custom: dict[str, Any] = json_field()
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1, description="optimistic lock counter")
+
+
+class Party(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    side: str = Field(max_length=12, description="applicant / respondent / third")
+    kind: str = Field(default="person", max_length=12, description="person / organisation")
+    name: str = Field(max_length=80)
+    gender: str | None = Field(default=None, max_length=8)
+    phone: str = Field(default="", max_length=20)
+    phone_index: str | None = Field(default=None, max_length=64, index=True,
+                                    description="HMAC of the phone, for duplicate detection")
+    id_number_enc: str | None = Field(default=None, description="encrypted ID number", repr=False)
+    id_number_index: str | None = Field(default=None, max_length=64, index=True, description="HMAC blind index")
+    id_number_masked: str | None = Field(default=None, max_length=24)
+    address: str = Field(default="", max_length=200)
+    created_at: datetime = created_at_field()
+
+
+class CaseEvent(SQLModel, table=True):
+    """One line of a case's timeline: state changes, hand-overs, notes, reveals."""
+
+    __table_args__ = (Index("ix_caseevent_case_at", "case_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    at: datetime = created_at_field()
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    note: str = ""
+    data: dict[str, Any] = json_field()
+
+
+class CaseCounter(SQLModel, table=True):
+    """Next case number per organisation and year (incremented inside the write transaction)."""
+
+    __table_args__ = (UniqueConstraint("org_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    year: int
+    last: int = 0
+
+
+class Referral(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    from_org_id: int = Field(foreign_key="organisation.id", index=True)
+    to_org_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(default="referral", max_length=24,
+                      description="referral / police_handover / court_entrust / petition")
+    note: str = ""
+    status: str = Field(default="pending", max_length=12, description="pending / accepted / returned")
+    reason: str = ""
+    sent_by: int | None = Field(default=None, foreign_key="user.id")
+    sent_at: datetime = created_at_field()
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+
+
+class JointParticipant(SQLModel, table=True):
+    """An organisation taking part in joint mediation (联合调处) as lead or coordinating."""
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "org_id"),
+        Index("uq_joint_one_lead", "case_id", unique=True,
+              sqlite_where=text("role = 'lead'"), postgresql_where=text("role = 'lead'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    role: str = Field(max_length=12, description="lead (主调方) / coordinating (协调方)")
+    added_by: int | None = Field(default=None, foreign_key="user.id")
+    added_at: datetime = created_at_field()

@@ -1,0 +1,98 @@
+"""Throwaway databases per test, on SQLite and (when TEST_DATABASE_URL is set) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("AUTH_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+os.environ.setdefault("DATA_KEY", "test-data-key-" + "y" * 40)
+os.environ.setdefault("MEDIATION_BCRYPT_ROUNDS", "4")
+os.environ.setdefault("MEDIATION_RERUN_DELAY", "0")
+os.environ.setdefault("MEDIATION_SECRETS_FILE", "/nonexistent/secrets.toml")
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+import models  # noqa: E402,F401
+from services.bootstrap import ensure_reference_data  # noqa: E402
+from services.config import get_settings  # noqa: E402
+from services.db import Database, make_database  # noqa: E402
+from services.migrate import upgrade  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tmpl") / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    db = make_database(url)
+    with db.write() as s:
+        ensure_reference_data(s)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A database of this test process's own on the PostgreSQL server, migrated once."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL not set")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"mh_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with db.write_engine.begin() as c:
+        c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database holding the reference data, on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = make_database(f"sqlite:///{path}")
+    else:
+        database = make_database(request.getfixturevalue("pg_url"))
+        _truncate_pg(database)
+        with database.write() as s:
+            ensure_reference_data(s)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """SQLite only, for tests about SQLite itself."""
+    path = tmp_path / "test.db"
+    shutil.copy(sqlite_template, path)
+    database = make_database(f"sqlite:///{path}")
+    yield database
+    database.dispose()
