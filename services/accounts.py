@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, select
 
 from models import AuthSession, Organisation, Role, RolePermission, User, UserRole
@@ -108,6 +110,25 @@ def set_password(session: Session, *, user_id: int, password: str, actor_id: int
     session.add(user)
     revoke_sessions(session, user_id)
     audit.record(session, action="user.password", actor_id=actor_id, entity="user", entity_id=user_id)
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    org_name: str
+    roles: tuple[tuple[str, str], ...]
+
+    def role_names(self, lang: str) -> list[str]:
+        return [en if lang == "en" else zh for zh, en in self.roles]
+
+
+def profile(session: Session, *, actor: Actor) -> Profile:
+    """The signed-in user's own profile."""
+    org = session.get(Organisation, actor.org_id)
+    roles = session.exec(select(Role.name_zh, Role.name_en).join(UserRole, col(UserRole.role_id) == col(Role.id))
+                         .where(UserRole.user_id == actor.user_id).order_by(col(Role.id))).all()
+    return Profile(display_name=actor.display_name, org_name=org.name if org else "",
+                   roles=tuple((zh, en) for zh, en in roles))
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:

@@ -1,0 +1,24 @@
+"""Mediation Hub (调解联动平台) — the frame: page config, sign-in, navigation by permission."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.auth import build_authenticator, resolve_actor
+from pages.ui.i18n import t
+from pages.ui.navigation import build_navigation
+from services.config import ConfigError, get_settings
+
+st.set_page_config(page_title=t("app.title"), page_icon=":material/handshake:", layout="centered",
+                   initial_sidebar_state="collapsed")
+
+settings = get_settings()
+try:
+    settings.check_keys()
+except ConfigError as err:
+    st.error(t("error.config_keys", code=err.code), icon=":material/key_off:")
+    st.stop()
+
+authenticator = build_authenticator(settings)
+actor = resolve_actor(settings)
+build_navigation(actor, authenticator).run()

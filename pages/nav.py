@@ -1,0 +1,54 @@
+"""The page registry as data: every page, its menu section, icon and the permission that shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.permissions import P
+
+PAGES_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    file: str
+    title_key: str
+    icon: str
+    url_path: str
+    section: str  # "public", "work", "office", "admin"
+    permission: str | None = None  # None = public, no sign-in
+    visible: bool = True
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+
+HOME = PageSpec("home", "public/home.py", "nav.home", ":material/home:", "home", "public")
+
+PAGES: tuple[PageSpec, ...] = (
+    HOME,
+    PageSpec("workbench", "staff/workbench.py", "nav.workbench", ":material/work:", "workbench", "work",
+             P.WORKBENCH),
+    PageSpec("account", "staff/account.py", "nav.account", ":material/person:", "account", "work", P.WORKBENCH),
+    PageSpec("signin_locks", "staff/signin_locks.py", "nav.signin_locks", ":material/lock_open:", "signin-locks",
+             "admin", P.USER_ADMIN),
+)
+
+
+def public_pages() -> list[PageSpec]:
+    return [p for p in PAGES if p.permission is None]
+
+
+def staff_pages(permissions: frozenset[str]) -> list[PageSpec]:
+    return [p for p in PAGES if p.permission is not None and p.permission in permissions]
+
+
+def staff_url_paths() -> list[str]:
+    return [p.url_path for p in PAGES if p.permission is not None]
+
+
+def spec_for(key: str) -> PageSpec:
+    return next(p for p in PAGES if p.key == key)
