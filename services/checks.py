@@ -1,0 +1,104 @@
+"""Eager checks of every declaration and setting, with stable ids (run at start-up and by `manage.py check`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from models import CaseStatus
+from services.config import ROOT, ConfigError, Settings, get_settings
+from services.i18n import catalogue
+from services.permissions import BUILTIN_ROLES, P
+
+PLACEHOLDER = re.compile(r"{(\w+)}")
+Check = Callable[[], Iterable[str]]
+
+
+def check_settings(settings: Settings | None = None) -> list[str]:
+    settings = settings or get_settings()
+    problems: list[str] = []
+    try:
+        settings.check_keys()
+    except ConfigError as err:
+        problems.append(str(err))
+    try:
+        url = make_url(settings.database_url)
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            problems.append(f"cfg.E003: DATABASE_URL backend {url.get_backend_name()!r} is not sqlite or postgresql")
+    except ArgumentError:
+        problems.append("cfg.E003: DATABASE_URL cannot be parsed")
+    if not re.match(r"^https?://[^/\s]+", settings.public_base_url):
+        problems.append(f"cfg.E004: PUBLIC_BASE_URL {settings.public_base_url!r} is not an http(s) URL")
+    return problems
+
+
+def check_catalogue() -> list[str]:
+    problems: list[str] = []
+    try:
+        entries = catalogue()
+    except ValueError as err:
+        return [str(err)]
+    for key, entry in entries.items():
+        zh, en = entry.get("zh", ""), entry.get("en", "")
+        if not zh or not en:
+            problems.append(f"i18n.E002: {key!r} lacks {'zh' if not zh else 'en'}")
+        elif set(PLACEHOLDER.findall(zh)) != set(PLACEHOLDER.findall(en)):
+            problems.append(f"i18n.E003: {key!r} has different placeholders in zh and en")
+    return problems
+
+
+def check_pages() -> list[str]:
+    from pages.nav import PAGES  # pages/nav.py is plain data (no streamlit import)
+
+    problems: list[str] = []
+    known_perms = {str(p) for p in P}
+    seen: dict[str, str] = {}
+    for spec in PAGES:
+        if not spec.path.is_file():
+            problems.append(f"nav.E001: page {spec.key!r} points at missing file {spec.file!r}")
+        if Path(spec.file).parent == Path("."):
+            problems.append(f"nav.E002: page {spec.key!r} sits directly in pages/ (served without app.py)")
+        if spec.url_path in seen:
+            problems.append(f"nav.E003: url_path {spec.url_path!r} of {spec.key!r} is also used by {seen[spec.url_path]!r}")
+        seen[spec.url_path] = spec.key
+        if spec.permission is not None and spec.permission not in known_perms:
+            problems.append(f"nav.E004: page {spec.key!r} needs unknown permission {spec.permission!r}")
+        if spec.title_key not in catalogue():
+            problems.append(f"nav.E005: page {spec.key!r} title key {spec.title_key!r} is not in the catalogue")
+    return problems
+
+
+def check_workflow() -> list[str]:
+    from services.workflow import TRANSITIONS
+
+    states = {str(s) for s in CaseStatus}
+    perms = {str(p) for p in P}
+    problems = []
+    for t in TRANSITIONS:
+        for s in (*t.sources, t.target):
+            if s not in states:
+                problems.append(f"workflow.E001: transition {t.action!r} names unknown state {s!r}")
+        if t.permission not in perms:
+            problems.append(f"workflow.E002: transition {t.action!r} needs unknown permission {t.permission!r}")
+    for role, (_, _, role_perms) in BUILTIN_ROLES.items():
+        unknown = {str(p) for p in role_perms} - perms
+        if unknown:
+            problems.append(f"roles.E001: role {role!r} has unknown permissions {sorted(unknown)}")
+    return problems
+
+
+def check_repository() -> list[str]:
+    stray = [p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("__init__.py", "nav.py")]
+    return [f"nav.E006: {name} sits directly in pages/; move it into a subfolder" for name in stray]
+
+
+CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_pages, check_workflow, check_repository)
+
+
+def run_checks() -> list[str]:
+    """Every problem found, each starting with a stable id such as `nav.E003`."""
+    return [problem for check in CHECKS for problem in check()]
