@@ -1,0 +1,84 @@
+# Mediation Hub — the commands the README names. `make run` serves the app; `make test` runs every test.
+PY ?= python3
+VENV = .venv
+BIN = $(VENV)/bin
+PYTHON = $(BIN)/python
+STAMP = $(VENV)/.installed-requirements
+STAMP_DEV = $(VENV)/.installed-requirements-dev
+DEBIAN_TEST_PACKAGES = chromium fonts-noto-cjk zbar-tools
+PYTEST_ARGS ?=
+ARGS ?=
+
+ifdef TEST_DATABASE_URL
+export TEST_DATABASE_URL
+endif
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv install run test-deps test lint fmt bench screenshots
+
+help:
+	@echo "make run          install, migrate, seed demo data when empty, print demo sign-ins, serve on 127.0.0.1:8501"
+	@echo "make test         dev deps + Debian chromium/fonts/zbar when missing, then the whole suite"
+	@echo "                  (PostgreSQL too when TEST_DATABASE_URL is set; extra pytest options: PYTEST_ARGS=...)"
+	@echo "make lint         ruff check, ruff format --check, mypy"
+	@echo "make fmt          ruff format and safe ruff fixes"
+	@echo "make bench        python bench/run.py"
+	@echo "make screenshots  phone screenshots into artifacts/screenshots (ARGS='/ /board --user U --password P')"
+
+$(PYTHON):
+	$(PY) -m venv $(VENV)
+
+venv: $(PYTHON)
+
+# The stamps make pip run again only when a requirements file changes.
+$(STAMP): requirements.txt | $(PYTHON)
+	$(PYTHON) -m pip install -q -r requirements.txt
+	@touch $@
+
+install: $(STAMP)
+
+$(STAMP_DEV): requirements.txt requirements-dev.txt | $(PYTHON)
+	$(PYTHON) -m pip install -q -r requirements-dev.txt
+	@touch $@ $(STAMP)
+
+run: install
+	$(PYTHON) manage.py ensure-secrets
+	$(PYTHON) manage.py init-db
+	$(PYTHON) manage.py seed-demo --if-empty --cases 2000
+	$(PYTHON) manage.py demo-logins
+	exec $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+
+# Browser tests need Debian's Chromium, CJK fonts (screenshots) and zbarimg (QR decoding).
+test-deps: $(STAMP_DEV)
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q $$missing; \
+	else \
+		echo "NOTE: missing Debian packages:$$missing"; \
+		echo "      install them as root (apt-get install -y$$missing); until then the browser tests are skipped"; \
+	fi
+
+test: test-deps
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: $(STAMP_DEV)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP_DEV)
+	$(PYTHON) bench/run.py $(ARGS)
+
+screenshots: test-deps
+	$(PYTHON) -m scripts.screenshots $(ARGS)

@@ -1,0 +1,39 @@
+"""Smoke: the public home page renders on a phone, and a staff URL asks for sign-in on a fresh server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from scripts.screenshots import APP, LiveServer, horizontal_overflow, wait_for_app
+
+
+def assert_no_error_shown(page: Page) -> None:
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text
+    assert "Error" not in text
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Page not found" not in text
+
+
+# Runs first in this module: the fresh server must see a staff URL as its very first request.
+@pytest.mark.xfail(not APP.exists(), reason="needs sign-in pages", strict=False)
+def test_ask_sign_in_for_staff_url_on_fresh_server(page: Page, fresh_server: LiveServer) -> None:
+    page.goto(fresh_server.url + "/workbench")
+    wait_for_app(page)
+    password = page.locator('input[type="password"]')
+    assert password.count() == 1, "a signed-out visitor must get the sign-in form, not staff content"
+    assert password.is_visible()
+    assert_no_error_shown(page)
+
+
+def test_render_home_on_phone(page: Page, live_server: LiveServer, shot: Callable[[Page, str], Path]) -> None:
+    page.goto(live_server.url + "/")
+    wait_for_app(page)
+    page.locator("h1, h2").first.wait_for(state="visible", timeout=15_000)
+    assert_no_error_shown(page)
+    assert horizontal_overflow(page) <= 1
+    assert shot(page, "home").stat().st_size > 10_000

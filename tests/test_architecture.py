@@ -1,0 +1,162 @@
+"""The layering rules of STYLE.md, checked mechanically over the source tree (AST, not text)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Collection, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+UI_MODULES = {"streamlit", "altair", "streamlit_authenticator", "pages"}
+AUTHENTICATOR = "streamlit_authenticator"
+AUTH_ADAPTER = Path("pages/ui/auth.py")
+QUERY_ADAPTER = Path("pages/ui/db.py")
+SKIP_DIRS = {".venv", ".git", "artifacts", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
+QUERY_FUNCTIONS = {"select", "create_engine"}
+QUERY_METHODS = {"exec", "execute", "create_engine"}
+SQL_MODULES = {"sqlmodel", "sqlalchemy", "sa"}
+
+
+def python_files(*roots: str) -> Iterator[Path]:
+    """Every .py file under the given repo-relative roots (a file root yields itself when it exists)."""
+    for root in roots:
+        base = ROOT / root
+        if base.is_file():
+            yield base
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            yield from (Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py"))
+
+
+def parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def rel(path: Path) -> Path:
+    return path.relative_to(ROOT)
+
+
+def imported_modules(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, dotted module) for every import, including importlib.import_module("x") and __import__("x")."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                yield node.lineno, node.module
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                yield node.lineno, node.args[0].value
+
+
+def ui_imports(tree: ast.AST) -> list[str]:
+    return [f"line {line}: {mod}" for line, mod in imported_modules(tree) if mod.split(".")[0] in UI_MODULES]
+
+
+def raw_html_calls(tree: ast.AST) -> list[str]:
+    """unsafe_allow_html=<not False>, st.html(…), components.html(…), and `html` imported from streamlit."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "unsafe_allow_html":
+            if not (isinstance(node.value, ast.Constant) and node.value.value is False):
+                found.append(f"line {node.value.lineno}: unsafe_allow_html")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "html":
+            base = node.func.value
+            base_name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+            if base_name in ("st", "streamlit", "components", "v1", "stc"):
+                found.append(f"line {node.lineno}: {base_name}.html(")
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("streamlit")
+            and any(alias.name == "html" for alias in node.names)
+        ):
+            found.append(f"line {node.lineno}: from {node.module} import html")
+    return found
+
+
+def query_calls(tree: ast.AST) -> list[str]:
+    """select(…), create_engine(…), session.exec(…), .execute(…) and sqlmodel.select(…)-style calls."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in QUERY_FUNCTIONS:
+            found.append(f"line {node.lineno}: {func.id}(")
+        elif isinstance(func, ast.Attribute):
+            if func.attr in QUERY_METHODS:
+                found.append(f"line {node.lineno}: .{func.attr}(")
+            elif func.attr == "select" and isinstance(func.value, ast.Name) and func.value.id in SQL_MODULES:
+                found.append(f"line {node.lineno}: {func.value.id}.select(")
+    return found
+
+
+def authenticator_imports(tree: ast.AST) -> list[str]:
+    return [f"line {line}: {mod}" for line, mod in imported_modules(tree) if mod.split(".")[0] == AUTHENTICATOR]
+
+
+def violations(check: Callable[[ast.AST], list[str]], paths: Iterator[Path], skip: Collection[Path] = ()) -> list[str]:
+    out = []
+    for path in paths:
+        if rel(path) in skip:
+            continue
+        out += [f"{rel(path)} {hit}" for hit in check(parse(path))]
+    return out
+
+
+def ui_sources() -> Iterator[Path]:
+    return python_files("pages", "app.py")
+
+
+# --- the checkers catch what they should (so a green run means something) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "source", "hits"),
+    [
+        (ui_imports, "import streamlit as st\nfrom altair import Chart\nimport pages.ui.i18n\n", 3),
+        (ui_imports, "import importlib\nimportlib.import_module('streamlit_authenticator')\n", 1),
+        (ui_imports, "from sqlmodel import select\nimport streamlit_extras_not_ui_named\n", 0),
+        (raw_html_calls, "st.markdown(x, unsafe_allow_html=True)\nst.html(x)\ncomponents.html(x)\n", 3),
+        (raw_html_calls, "st.markdown(x, unsafe_allow_html=False)\nst.text(x)\n", 0),
+        (query_calls, "select(Case)\ns.exec(q)\nconn.execute(q)\ncreate_engine(u)\nsqlmodel.select(Case)\n", 5),
+        (query_calls, "st.selectbox('a', [1])\nlist_cases(session=s)\n", 0),
+        (authenticator_imports, "import streamlit_authenticator as stauth\n", 1),
+    ],
+)
+def test_detect_rule_breaks_in_samples(check: Callable[[ast.AST], list[str]], source: str, hits: int) -> None:
+    assert len(check(ast.parse(source))) == hits
+
+
+# --- the rules over the real tree -----------------------------------------------------------------------
+
+
+def test_forbid_ui_imports_in_models_and_services() -> None:
+    files = list(python_files("models", "services"))
+    assert files, "models/ and services/ hold no Python files"
+    assert violations(ui_imports, iter(files)) == []
+
+
+def test_forbid_scripts_at_pages_top_level() -> None:
+    stray = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+    assert stray == [], "Streamlit's legacy pages/ routing would serve these without app.py; move them to a subfolder"
+
+
+def test_forbid_raw_html_in_pages_and_app() -> None:
+    assert violations(raw_html_calls, ui_sources()) == []
+
+
+def test_confine_authenticator_to_auth_adapter() -> None:
+    everywhere = python_files(".")
+    assert violations(authenticator_imports, everywhere, skip={AUTH_ADAPTER}) == []
+
+
+def test_confine_queries_to_ui_db_adapter() -> None:
+    assert violations(query_calls, python_files("pages"), skip={QUERY_ADAPTER}) == []
