@@ -47,7 +47,7 @@ run: install
 	$(PYTHON) manage.py init-db
 	$(PYTHON) manage.py seed-demo --if-empty --cases 2000
 	$(PYTHON) manage.py demo-logins
-	exec $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+	exec $(BIN)/python serve.py --server.address 127.0.0.1 --server.port 8501
 
 # Browser tests need Debian's Chromium, CJK fonts (screenshots) and zbarimg (QR decoding).
 test-deps: $(STAMP_DEV)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from services.permissions import P
 
-PAGES_DIR = Path(__file__).parent
+PAGES_DIR = Path(__file__).resolve().parents[1]  # pages/ (this registry is a package so nothing .py sits in pages/)
 
 
 @dataclass(frozen=True)
