@@ -121,14 +121,11 @@ def prepare_database(env: dict[str, str], *, cases: int = 300, seed: int = 7) ->
 
 
 def start_streamlit(env: dict[str, str], port: int, log_path: Path) -> LiveServer:
-    """Start the app on 127.0.0.1:port and wait for /_stcore/health (at most 30 s)."""
+    """Start the app (through serve.py, as `make run` does) on 127.0.0.1:port; wait for /_stcore/health ≤ 30 s."""
     url = f"http://127.0.0.1:{port}"
     cmd = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
+        str(ROOT / "serve.py"),  # app.py with legacy pages/ folder routing off (see serve.py)
         "--server.headless",
         "true",
         "--server.port",

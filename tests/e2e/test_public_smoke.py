@@ -24,6 +24,10 @@ def assert_no_error_shown(page: Page) -> None:
 def test_ask_sign_in_for_staff_url_on_fresh_server(page: Page, fresh_server: LiveServer) -> None:
     page.goto(fresh_server.url + "/workbench")
     wait_for_app(page)
+    assert page.get_by_text("Page not found").count() == 0, (
+        "the first script run of a fresh server ran in Streamlit's legacy pages/ folder mode (serve.py must "
+        "switch it off): deep links, QR links included, show 'Page not found' after every restart"
+    )
     password = page.locator('input[type="password"]')
     assert password.count() == 1, "a signed-out visitor must get the sign-in form, not staff content"
     assert password.is_visible()
