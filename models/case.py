@@ -80,6 +80,10 @@ class Case(SQLModel, table=True):
 
 
 class Party(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_party_name", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        Index("ix_party_address", "address"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     side: str = Field(max_length=12, description="applicant / respondent / third")
@@ -122,6 +126,10 @@ class CaseCounter(SQLModel, table=True):
 
 
 class Referral(SQLModel, table=True):
+    __table_args__ = (
+        Index("uq_referral_one_pending", "case_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     from_org_id: int = Field(foreign_key="organisation.id", index=True)

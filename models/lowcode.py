@@ -68,7 +68,8 @@ class ConfigVersion(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),
+                      Index("uq_notification_dedupe", "dedupe_key", unique=True))
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
@@ -77,3 +78,5 @@ class Notification(SQLModel, table=True):
     params: dict[str, Any] = json_field()
     created_at: datetime = created_at_field()
     read_at: datetime | None = None
+    dedupe_key: str | None = Field(default=None, max_length=120,
+                                   description="once-only notifications (escalations, warnings)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, json_field
@@ -66,6 +66,8 @@ class Agreement(SQLModel, table=True):
 class JudicialConfirmation(SQLModel, table=True):
     """司法确认: an application to a court and its ruling."""
 
+    __table_args__ = (Index("uq_judicial_one_pending", "case_id", unique=True,
+                            sqlite_where=text("result = 'pending'"), postgresql_where=text("result = 'pending'")),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     court_org_id: int = Field(foreign_key="organisation.id")
@@ -82,7 +84,9 @@ class FollowUp(SQLModel, table=True):
     """回访 after the agreement: by phone or visit, with satisfaction 1–5."""
 
     __table_args__ = (CheckConstraint("satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)",
-                                      name="ck_followup_satisfaction"),)
+                                      name="ck_followup_satisfaction"),
+                      Index("uq_followup_one_open", "case_id", unique=True,
+                            sqlite_where=text("done_at IS NULL"), postgresql_where=text("done_at IS NULL")))
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     due: date | None = None
@@ -95,8 +99,9 @@ class FollowUp(SQLModel, table=True):
 
 
 class GradeAudit(SQLModel, table=True):
-    """等级审核: the police liaison or justice office audits the proposed difficulty grade."""
+    """等级审核: the police liaison or justice office audits the proposed difficulty grade (once per case)."""
 
+    __table_args__ = (Index("uq_gradeaudit_case", "case_id", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     proposed: str = Field(max_length=12)
