@@ -219,7 +219,14 @@ def sign_in(page: Page, base_url: str, user: str, password: str, path: str = "/w
     form.locator('input:not([type="password"])').first.fill(user)
     form.locator('input[type="password"]').fill(password)
     form.get_by_test_id("stFormSubmitButton").locator("button").click()
-    page.locator('input[type="password"]').wait_for(state="detached", timeout=30_000)
+    deadline = time.monotonic() + 30
+    while page.locator('input[type="password"]').count() and time.monotonic() < deadline:
+        alerts = page.locator('[data-testid="stAlertContentError"]')
+        if alerts.count():
+            raise AssertionError(f"sign-in as {user!r} refused: {alerts.first.inner_text()}")
+        page.wait_for_timeout(200)
+    if page.locator('input[type="password"]').count():
+        raise AssertionError(f"sign-in as {user!r}: the form is still shown after 30 s")
     wait_for_app(page)
 
 
