@@ -23,6 +23,7 @@ from services.errors import DomainError
 
 COOKIE_NAME = "mh_auth"
 COOKIE_DAYS = 0.5
+Authenticator = stauth.Authenticate
 KEY_STATE = "auth.session_key"
 ACTOR_STATE = "auth.actor"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from pages.nav import HOME, PAGES_DIR, PageSpec, public_pages, staff_pages, staff_url_paths
-from pages.ui.auth import sign_out
+from pages.ui.auth import Authenticator, sign_out
 from pages.ui.i18n import language_switch, t
 from services.authz import Actor
 
@@ -25,7 +26,7 @@ def _sign_in_page(url_path: str, *, hidden: bool) -> st.Page:
                    visibility="hidden" if hidden else "visible")
 
 
-def _sidebar(actor: Actor | None, authenticator: stauth.Authenticate) -> None:
+def _sidebar(actor: Actor | None, authenticator: Authenticator) -> None:
     with st.sidebar:
         language_switch()
         if actor is not None:
@@ -34,7 +35,7 @@ def _sidebar(actor: Actor | None, authenticator: stauth.Authenticate) -> None:
                 sign_out(authenticator)
 
 
-def build_navigation(actor: Actor | None, authenticator: stauth.Authenticate) -> st.navigation:  # type: ignore[valid-type]
+def build_navigation(actor: Actor | None, authenticator: Authenticator) -> Any:
     """Public pages for everyone; staff pages by permission; staff URLs become sign-in pages when signed out."""
     sections: dict[str, list[st.Page]] = {t(SECTION_KEYS["public"]): [_page(p) for p in public_pages()]}
     if actor is None:
