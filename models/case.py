@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, json_field
@@ -31,12 +31,26 @@ class Grade(StrEnum):
     MAJOR = "major"
 
 
+OPEN_WHERE = "status IN ('submitted', 'accepted', 'in_mediation')"
+STATS_MONTH_COLUMNS = ("received_month", "org_id", "category", "source", "status", "outcome", "on_the_spot",
+                       "pre_litigation", "group_size", "agreement_kind", "performance", "performance_due",
+                       "confirmed", "satisfaction", "accept_due", "conclude_due")
+
+
 class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_case_org_status_received", "org_id", "status", "received_at"),
         Index("ix_case_county_month", "county_id", "received_month"),
         Index("ix_case_month_category", "received_month", "category"),
         Index("ix_case_status_month", "status", "received_month"),
+        # statistics (services/kpi.py, services/stats.py): each breakdown streams from its own covering index
+        Index("ix_case_stats_month", *STATS_MONTH_COLUMNS),
+        Index("ix_case_stats_org", "org_id", "received_month", "category", "source", "status", "outcome"),
+        Index("ix_case_stats_catsrc", "category", "source", "received_month", "org_id", "status", "outcome"),
+        Index("ix_case_stats_risk", "received_month", "org_id",
+              sqlite_where=text("risk_level = 'high'"), postgresql_where=text("risk_level = 'high'")),
+        Index("ix_case_stats_open", "org_id", "status", "risk_level", "accept_due", "conclude_due",
+              sqlite_where=text(OPEN_WHERE), postgresql_where=text(OPEN_WHERE)),
         CheckConstraint("amount_fen >= 0", name="ck_case_amount"),
         CheckConstraint("group_size >= 0", name="ck_case_group_size"),
     )
@@ -77,6 +91,17 @@ class Case(SQLModel, table=True):
     custom: dict[str, Any] = json_field()
     created_by: int | None = Field(default=None, foreign_key="user.id")
     version: int = Field(default=1, description="optimistic lock counter")
+    # Kept by database triggers (migration 0006_stats) whatever writes the case or its agreement,
+    # confirmation or follow-up, so each KPI is a predicate on this one row. Read them; never set them.
+    outcome: str | None = Field(default=None, max_length=12,
+                                description="how mediation ended: succeeded / failed / withdrawn / rejected; "
+                                            "kept through follow-up and archiving")
+    agreement_kind: str | None = Field(default=None, max_length=8, description="newest agreement: written / oral")
+    performance: str | None = Field(default=None, max_length=12, description="newest agreement's performance")
+    performance_due: date | None = Field(default=None, description="newest agreement's performance deadline")
+    confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
+                            description="a court confirmed the agreement (司法确认)")
+    satisfaction: int | None = Field(default=None, description="newest follow-up satisfaction score, 1–5")
 
 
 class Party(SQLModel, table=True):
