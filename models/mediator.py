@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at_field, json_field
@@ -38,14 +39,47 @@ class MediatorPosting(SQLModel, table=True):
     end: date | None = None
 
 
+class TrainingKind(StrEnum):
+    ORGANISED = "organised"
+    SELF_STUDY = "self_study"
+    MEETING = "meeting"
+    EXPERT_LECTURE = "expert_lecture"
+
+
+class TrainingSession(SQLModel, table=True):
+    """A training held on one day (course, self-study, meeting, expert lecture); attendance is TrainingRecord rows."""
+
+    __table_args__ = (CheckConstraint("hours >= 0", name="ck_trainingsession_hours"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True, description="organisation that held it")
+    held_on: date
+    topic: str = Field(max_length=120)
+    hours: float = 0
+    kind: str = Field(default=TrainingKind.ORGANISED, max_length=16,
+                      description="organised / self_study / meeting / expert_lecture")
+    organiser: str = Field(default="", max_length=120, description="organiser or lecturer")
+    place: str = Field(default="", max_length=120)
+    created_at: datetime = created_at_field()
+
+
 class TrainingRecord(SQLModel, table=True):
-    __table_args__ = (CheckConstraint("hours >= 0", name="ck_training_hours"),)
+    """Hours one mediator trained on one day: attendance of a session, or self-study on their own."""
+
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="ck_training_hours"),
+        Index("uq_trainingrecord_session_mediator", "session_id", "mediator_id", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     mediator_id: int = Field(foreign_key="mediator.id", index=True)
     held_on: date
     title: str = Field(max_length=120)
     hours: float = 0
     organiser: str = Field(default="", max_length=120)
+    session_id: int | None = Field(default=None, foreign_key="trainingsession.id",
+                                   description="the session attended (None: self-study or an outside course)")
+    kind: str = Field(default=TrainingKind.ORGANISED, max_length=16,
+                      sa_column_kwargs={"server_default": TrainingKind.ORGANISED.value},
+                      description="organised / self_study / meeting / expert_lecture")
 
 
 class ExpertPool(SQLModel, table=True):
