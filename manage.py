@@ -1,4 +1,4 @@
-"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets}."""
+"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,stats,import-cases}."""
 
 from __future__ import annotations
 
@@ -113,6 +113,98 @@ def cmd_check(_: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
+    """The named staff user's actor, or (no name) the server reading the whole tree."""
+    from services.accounts import load_actor
+    from services.stats import system_actor
+
+    if not username:
+        return system_actor(session)
+    from sqlmodel import select
+
+    from models import User
+
+    user = session.exec(select(User).where(User.username == username)).first()
+    actor = load_actor(session, user.id or 0) if user is not None else None
+    if actor is None:
+        raise SystemExit(f"no active user {username!r}")
+    return actor
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the KPIs (one JSON object with --json) for an organisation and period, as upper-level systems read them."""
+    import json
+    from datetime import date
+
+    from services import kpi, reports
+    from services.errors import DomainError
+    from services.i18n import translate
+    from services.orgs import get_org_by_code
+    from services.stats import local_today
+    from services.stats_sql import Filters, Period
+
+    today = local_today()
+    try:
+        period = Period(date.fromisoformat(args.date_from) if args.date_from else date(today.year, 1, 1),
+                        date.fromisoformat(args.date_to) if args.date_to else today)
+        db = _db()
+        with db.read() as s:
+            actor = _actor(s, args.user)
+            org_id = get_org_by_code(s, args.org, active_only=False).id if args.org else None
+            filters = Filters(period, org_id=org_id, category=args.category, source=args.source)
+            out = reports.summary(s, actor=actor, filters=filters, compare=args.compare, decline_of=args.decline_of)
+    except DomainError as err:
+        print(translate(err.key, "en", **err.params), file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"bad date: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    for k in kpi.KPIS:
+        print(f"{k.name_zh:<14} {out[k.id]!s:>10}   {k.formula_zh}")
+    if kpi.DECLINE.id in out:
+        print(f"{kpi.DECLINE.name_zh:<14} {out[kpi.DECLINE.id]!s:>10}   {kpi.DECLINE.formula_zh}")
+    return 0
+
+
+def cmd_import_cases(args: argparse.Namespace) -> int:
+    """Import a legacy ledger (xlsx or csv): every row or, when any row is bad, none; prints the bad rows."""
+    from pathlib import Path
+
+    from services import importer
+    from services.errors import DomainError
+    from services.i18n import translate
+
+    path = Path(args.file)
+    data = path.read_bytes()
+    db = _db()
+    try:
+        with db.write() as s:
+            actor = _actor(s, args.user)
+            if args.dry_run:
+                preview = importer.validate(s, actor=actor, filename=path.name, data=data)
+                errors = preview.errors
+                if not errors:
+                    print(f"{preview.total} rows, no errors (nothing imported: --dry-run)")
+                    return 0
+            else:
+                result = importer.import_cases(s, actor=actor, filename=path.name, data=data)
+                print(f"imported {result.imported} cases in {result.seconds:.1f} s "
+                      f"({result.generated_numbers} numbers allocated)")
+                return 0
+    except importer.ImportRejected as err:
+        errors = err.errors
+    except DomainError as err:
+        print(translate(err.key, "en", **err.params), file=sys.stderr)
+        return 2
+    for e in errors:
+        print(f"row {e.row} {e.column or '-'}: {translate(e.key, 'en', **e.params)} {e.value!r}", file=sys.stderr)
+    print(f"{len(errors)} error(s); nothing imported", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +226,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
     sub.add_parser("check").set_defaults(func=cmd_check)
+    p = sub.add_parser("stats", help="KPIs for an organisation and period")
+    p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI id (rates as fractions)")
+    p.add_argument("--org", help="organisation code (default: the whole tree, or the --user's area)")
+    p.add_argument("--from", dest="date_from", help="YYYY-MM-DD (default: 1 January this year)")
+    p.add_argument("--to", dest="date_to", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--compare", choices=("previous-period", "previous-year"))
+    p.add_argument("--decline-of", default="received", help="the count whose decline_rate is printed")
+    p.add_argument("--category")
+    p.add_argument("--source")
+    p.add_argument("--user", help="read as this staff user (their area and permissions)")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("import-cases", help="import a legacy ledger, all rows or none")
+    p.add_argument("file", help="FILE.xlsx or FILE.csv")
+    p.add_argument("--user", required=True, help="the staff user the import is recorded under")
+    p.add_argument("--dry-run", action="store_true", help="check only")
+    p.set_defaults(func=cmd_import_cases)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

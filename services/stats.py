@@ -1,0 +1,357 @@
+"""Statistics over the actor's area: the dashboard's few scans, breakdowns, drill-down lists and alerts.
+
+Every number is a KPI predicate (services/kpi.py) over the filtered cases, computed in SQL by conditional
+aggregates; only aggregated rows (≤ a few hundred) come back to Python. Lists are keyset-paged by
+(received_month, id) and fetch details for one page only. Results are cached per scope, filters and data
+version (the newest audit row and case id: every write through the services adds an audit row), never
+per user: two users with the same scope may share figures they are both allowed to see.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models import AuditLog, Case, DictionaryEntry, Organisation, OrgKind
+from services import kpi as K
+from services.authz import Actor, org_in_scope, require
+from services.errors import OutOfScope, ValidationFailed
+from services.permissions import P
+from services.stats_sql import (
+    IX_CATSRC,
+    IX_MONTH,
+    IX_OPEN,
+    IX_ORG,
+    IX_RISK,
+    OPEN_TERM,
+    RISK_TERM,
+    Filters,
+    Period,
+    Scope,
+    Slice,
+    filter_clauses,
+    pinned,
+)
+
+__all__ = ["Filters", "Period", "Scope", "Slice"]
+T = TypeVar("T")
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
+BREAKDOWN = ("received", "accepted", "mediated", "succeeded", "failed", "withdrawn", "rejected", "in_progress")
+CHART = ("received", "mediated", "succeeded")  # what the dashboard's breakdown charts need
+FLAGS = ("group", "violence", "self_harm", "escalation", "petition_up")
+CACHE_SIZE, CACHE_TTL = 128, 600.0
+
+
+def local_today() -> date:
+    """Today where the mediators work (deadlines are counted in Beijing calendar days)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One slice of a breakdown: its key (month, code or organisation id) and its counts."""
+
+    key: Any
+    counts: dict[str, int]
+    name: str = ""
+
+    def __getitem__(self, kpi_id: str) -> int:
+        return self.counts.get(kpi_id, 0)
+
+    @property
+    def success_rate(self) -> float | None:
+        return K.ratio(self["succeeded"], self["mediated"])
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """Open cases now (whatever the period): high-risk by flag, and overdue by deadline."""
+
+    high_risk: int
+    by_flag: dict[str, int]
+    overdue: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    scope: Scope
+    filters: Filters
+    today: date
+    current: dict[str, float | None]
+    previous: dict[str, float | None] | None
+    compare: Filters | None
+    by_month: tuple[Row, ...]
+    by_category: tuple[Row, ...]
+    by_source: tuple[Row, ...]
+    by_org: tuple[Row, ...]
+    alerts: Alerts
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def decline(self, kpi_id: str) -> float | None:
+        """(previous − current) ÷ previous for a count KPI, against the comparison period."""
+        if self.previous is None:
+            return None
+        return K.decline_rate(self.previous.get(kpi_id) or 0, self.current.get(kpi_id) or 0)
+
+
+# ------------------------------------------------------------------------------------------------ cache
+
+_cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def data_version(session: Session) -> tuple[int, int]:
+    """Changes on every write through the services (an audit row) and on every new case."""
+    audit_max = session.exec(select(func.max(AuditLog.id))).one()
+    case_max = session.exec(select(func.max(Case.id))).one()
+    return int(audit_max or 0), int(case_max or 0)
+
+
+def _cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    full = (str(session.get_bind().engine.url), data_version(session), *key)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(full)
+        if hit is not None and now - hit[0] < CACHE_TTL:
+            _cache.move_to_end(full)
+            return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    with _lock:
+        _cache[full] = (now, value)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+# ------------------------------------------------------------------------------------------------ scope
+
+
+def area_root(session: Session, actor: Actor) -> Organisation:
+    """The top of the actor's area: their organisation, or the region a coordination/justice office serves."""
+    org = session.get(Organisation, actor.org_id)
+    if org is None:
+        raise OutOfScope("error.out_of_scope")
+    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
+        try:
+            return org_in_scope(session, actor, org.parent_id)
+        except OutOfScope:
+            return org
+    return org
+
+
+def system_actor(session: Session) -> Actor:
+    """The server itself reading statistics of the whole tree (the command line for upper-level systems)."""
+    root = session.exec(select(Organisation).where(col(Organisation.parent_id).is_(None))
+                        .order_by(col(Organisation.id))).first()
+    if root is None:
+        raise OutOfScope("error.out_of_scope")
+    return Actor(user_id=0, username="system", display_name="system", org_id=root.id or 0, org_path=root.path,
+                 permissions=frozenset({P.STATS_VIEW, P.REPORT_EXPORT, P.CASE_VIEW}))
+
+
+def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> Scope:
+    """The subtree statistics cover: the actor's area, or `org_id`'s subtree when it lies inside it."""
+    require(actor, P.STATS_VIEW)
+    root = area_root(session, actor)
+    org = root if org_id is None or org_id == root.id else session.get(Organisation, org_id)
+    if org is None or not org.path.startswith(root.path):
+        raise OutOfScope("error.out_of_scope")
+    roots = session.exec(select(func.count()).select_from(Organisation)
+                         .where(col(Organisation.parent_id).is_(None))).one()
+    return Scope(org_id=org.id or 0, path=org.path, name=org.name, everything=org.parent_id is None and roots == 1)
+
+
+def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]:
+    """(id, name, depth) of the organisations the actor may narrow statistics to, in tree order."""
+    root = area_root(session, actor)
+    require(actor, P.STATS_VIEW)
+    rows = session.exec(select(Organisation.id, Organisation.name, Organisation.depth)
+                        .where(col(Organisation.path).startswith(root.path)).order_by(col(Organisation.path))).all()
+    return [(int(i or 0), n, d - root.depth) for i, n, d in rows]
+
+
+def _check(session: Session, filters: Filters) -> None:
+    for dictionary, value in (("category", filters.category), ("source", filters.source)):
+        if value is not None and value not in _codes(session, dictionary):
+            raise ValidationFailed("error.stats_filter_unknown", value=value)
+
+
+def _codes(session: Session, dictionary: str) -> list[str]:
+    return list(session.exec(select(DictionaryEntry.code).where(DictionaryEntry.dictionary == dictionary)
+                             .order_by(col(DictionaryEntry.code))).all())
+
+
+# ------------------------------------------------------------------------------------------------ scans
+
+
+def _aggregates(kpis: Iterable[K.Kpi], today: date) -> list[Any]:
+    return [K.aggregate(k, today) for k in kpis]
+
+
+def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -> list[Row]:
+    """The headline in one scan of the covering month index: every main KPI, per month."""
+    kpis = K.counted(K.MAIN)
+    stmt = (select(col(Case.received_month), *_aggregates(kpis, today))
+            .where(*filter_clauses(scope, filters)).group_by(col(Case.received_month)))
+    rows = session.exec(pinned(stmt, IX_MONTH)).all()
+    return [Row(key=r[0], counts={k.id: int(v or 0) for k, v in zip(kpis, r[1:], strict=True)}) for r in rows]
+
+
+def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> dict[str, int]:
+    """The KPIs about high-risk cases, from the small partial index of high-risk cases."""
+    kpis = K.counted(K.RISK)
+    stmt = select(*_aggregates(kpis, today)).where(RISK_TERM, *filter_clauses(scope, filters))
+    row = session.exec(pinned(stmt, IX_RISK)).one()
+    return {k.id: int(v or 0) for k, v in zip(kpis, row, strict=True)}
+
+
+def _breakdown(session: Session, keys: tuple[Any, ...], index: str, where: list[Any], today: date,
+               counts: tuple[str, ...]) -> list[Row]:
+    kpis = [K.BY_ID[i] for i in counts]
+    stmt = select(*keys, *_aggregates(kpis, today)).where(*where).group_by(*keys)
+    rows = session.exec(pinned(stmt, index)).all()
+    n = len(keys)
+    return [Row(key=tuple(r[:n]) if n > 1 else r[0], counts={k.id: int(v or 0) for k, v in
+                                                             zip(kpis, r[n:], strict=True)}) for r in rows]
+
+
+def by_org(session: Session, scope: Scope, filters: Filters, today: date,
+           counts: tuple[str, ...] = BREAKDOWN) -> list[Row]:
+    """Counts per child of the scope root (its subtree), plus the root's own cases; biggest first."""
+    where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
+    leaves = _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
+    orgs = session.exec(select(Organisation.id, Organisation.path, Organisation.name)
+                        .where(col(Organisation.path).startswith(scope.path))).all()
+    info = {i: (p, n) for i, p, n in orgs}
+    depth = scope.path.count("/") - 1
+    totals: dict[int, dict[str, int]] = {}
+    for row in leaves:
+        path = info.get(row.key, (scope.path, ""))[0]
+        ids = [int(x) for x in path.strip("/").split("/")]
+        child = ids[depth] if len(ids) > depth else scope.org_id
+        acc = totals.setdefault(child, dict.fromkeys(counts, 0))
+        for k, v in row.counts.items():
+            acc[k] += v
+    out = [Row(key=k, counts=v, name=info.get(k, ("", ""))[1]) for k, v in totals.items()]
+    return sorted(out, key=lambda r: (-r["received"], r.name))
+
+
+def by_category_source(session: Session, scope: Scope, filters: Filters, today: date,
+                       counts: tuple[str, ...] = BREAKDOWN) -> list[Row]:
+    """Counts per (category, source), each pair read in index order (no sort); unlisted codes as ('', '')."""
+    categories = [filters.category] if filters.category else _codes(session, "category")
+    sources = [filters.source] if filters.source else _codes(session, "source")
+    listed = [col(Case.category).in_(categories), col(Case.source).in_(sources)]
+    return _breakdown(session, (col(Case.category), col(Case.source)), IX_CATSRC,
+                      [*filter_clauses(scope, filters), *listed], today, counts)
+
+
+def roll_up(rows: Iterable[Row], part: int, total: Row | None = None) -> list[Row]:
+    """Sum (category, source) rows by one part; what the listed codes miss of `total` becomes key ''."""
+    acc: dict[str, dict[str, int]] = {}
+    for row in rows:
+        bucket = acc.setdefault(row.key[part], dict.fromkeys(row.counts, 0))
+        for k, v in row.counts.items():
+            bucket[k] += v
+    if total is not None:
+        rest = {k: total[k] - sum(b.get(k, 0) for b in acc.values()) for k in total.counts}
+        if any(rest.values()):
+            acc[""] = rest
+    return sorted((Row(key=k, counts=v) for k, v in acc.items()), key=lambda r: (-r["received"], r.key))
+
+
+def alerts(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> Alerts:
+    """Open cases in scope now: high-risk (by flag) and overdue (by which deadline passed)."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    today = today or local_today()
+    where = [OPEN_TERM, *filter_clauses(scope, filters, with_period=False)]
+    parts = K.overdue_parts(today)
+    flags = [func.count().filter(col(Case.risk_level) == "high", K.flagged(f)) for f in FLAGS]
+    stmt = select(func.count().filter(col(Case.risk_level) == "high"), func.count().filter(parts["accept"]),
+                  func.count().filter(parts["conclude"]), *flags).where(*where)
+    row: tuple[int, ...] = tuple(session.exec(pinned(stmt, IX_OPEN)).one())
+    follow_where = [col(Case.status) == "succeeded", *filter_clauses(scope, filters, with_period=False)]
+    late = session.exec(select(func.count()).select_from(Case).where(*follow_where, parts["follow_up"])).one()
+    return Alerts(high_risk=int(row[0]), overdue={"accept": int(row[1]), "conclude": int(row[2]),
+                                                  "follow_up": int(late)},
+                  by_flag={f: int(v) for f, v in zip(FLAGS, row[3:], strict=True)})
+
+
+# ------------------------------------------------------------------------------------------------ public
+
+
+def _totals(rows: Iterable[Row], risk: dict[str, int]) -> dict[str, float]:
+    raw: dict[str, float] = dict.fromkeys((k.id for k in K.counted()), 0)
+    for row in rows:
+        for k, v in row.counts.items():
+            raw[k] += v
+    raw.update(risk)
+    return raw
+
+
+def figures(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> dict[str, float | None]:
+    """Every KPI's value for the filters (two scans: the month index and the high-risk index)."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    _check(session, filters)
+    today = today or local_today()
+
+    def compute() -> dict[str, float | None]:
+        months = scan_months(session, scope, filters, today)
+        return K.values(_totals(months, scan_risk(session, scope, filters, today)))
+
+    return _cached(session, ("figures", scope, filters, today), compute)
+
+
+def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str | None = "previous-year",
+              today: date | None = None) -> Dashboard:
+    """Everything the dashboard shows, in a handful of aggregate statements (cached per scope and data version)."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    _check(session, filters)
+    today = today or local_today()
+    return _cached(session, ("dashboard", scope, filters, compare, today),
+                   lambda: _dashboard(session, actor, scope, filters, compare, today))
+
+
+def _dashboard(session: Session, actor: Actor, scope: Scope, filters: Filters, compare: str | None,
+               today: date) -> Dashboard:
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], T]) -> T:
+        t0 = time.perf_counter()
+        out = fn()
+        timings[name] = time.perf_counter() - t0
+        return out
+
+    months = timed("months", lambda: scan_months(session, scope, filters, today))
+    risk = timed("risk", lambda: scan_risk(session, scope, filters, today))
+    raw = _totals(months, risk)
+    other = filters.compared(compare) if compare else None
+    previous = None
+    if other is not None:
+        prev_rows = timed("previous", lambda: scan_months(session, scope, other, today))
+        previous = K.values(_totals(prev_rows, timed("previous_risk", lambda: scan_risk(session, scope, other,
+                                                                                          today))))
+    pairs = timed("category_source", lambda: by_category_source(session, scope, filters, today, CHART))
+    orgs = timed("org", lambda: by_org(session, scope, filters, today, CHART))
+    total = Row(key="", counts={k: int(raw.get(k, 0)) for k in CHART})
+    seen = {r.key: r for r in months}
+    trend = tuple(seen.get(m, Row(key=m, counts={})) for m in filters.period.month_list())
+    warn = timed("alerts", lambda: alerts(session, actor=actor, filters=filters, today=today))
+    return Dashboard(scope=scope, filters=filters, today=today, current=K.values(raw), previous=previous,
+                     compare=other, by_month=trend, by_category=tuple(roll_up(pairs, 0, total)),
+                     by_source=tuple(roll_up(pairs, 1, total)), by_org=tuple(orgs), alerts=warn, timings=timings)
