@@ -35,6 +35,15 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("account", "staff/account.py", "nav.account", ":material/person:", "account", "work", P.WORKBENCH),
     PageSpec("signin_locks", "staff/signin_locks.py", "nav.signin_locks", ":material/lock_open:", "signin-locks",
              "admin", P.USER_ADMIN),
+    # statistics, reports (信息报送) and the legacy ledger import (issue 10)
+    PageSpec("dashboard", "staff/dashboard.py", "nav.dashboard", ":material/monitoring:", "stats", "office",
+             P.STATS_VIEW),
+    PageSpec("stats_cases", "staff/stats_cases.py", "nav.stats_cases", ":material/list:", "stats-cases", "office",
+             P.STATS_VIEW, visible=False),
+    PageSpec("reports", "staff/reports.py", "nav.reports", ":material/table_chart:", "reports", "office",
+             P.STATS_VIEW),
+    PageSpec("import_cases", "staff/import_cases.py", "nav.import_cases", ":material/upload_file:", "import-cases",
+             "office", P.CASE_CREATE),
 )
 
 
