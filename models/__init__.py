@@ -3,6 +3,7 @@
 from models.audit import AuditLog
 from models.board import BoardPost
 from models.case import Case, CaseCounter, CaseEvent, CaseStatus, Grade, JointParticipant, Party, Referral
+from models.document import DocumentTemplate
 from models.ledger import Budget, LedgerEntry, PayoutBatch, SubsidyClaim, SubsidyRate
 from models.lowcode import ConfigVersion, DictionaryEntry, FormSpec, FormSubmission, Notification
 from models.mediation import (
@@ -24,6 +25,7 @@ from models.user import AuthSession, LoginThrottle, RateLimit, Role, RolePermiss
 __all__ = [
     "Agreement", "Attachment", "AuditLog", "AuthSession", "BoardPost", "Budget", "Case", "CaseCounter",
     "CaseEvent", "CaseStatus", "ChecklistItem", "ChecklistState", "ConfigVersion", "DictionaryEntry",
+    "DocumentTemplate",
     "DutyShift", "ExpertPool", "ExpertPoolMember", "FollowUp", "FormSpec", "FormSubmission", "Grade",
     "GradeAudit", "JointParticipant", "JudicialConfirmation", "LedgerEntry", "LoginThrottle", "MediationSession",
     "Mediator", "MediatorPosting", "Notification", "OrgHistory", "OrgKind", "Organisation", "Party",
