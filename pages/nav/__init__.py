@@ -44,6 +44,11 @@ PAGES: tuple[PageSpec, ...] = (
              P.STATS_VIEW),
     PageSpec("import_cases", "staff/import_cases.py", "nav.import_cases", ":material/upload_file:", "import-cases",
              "office", P.CASE_CREATE),
+    # documents (issue 5): a case's documents by ?case=<id> or case number; the office's document templates
+    PageSpec("documents", "staff/documents.py", "nav.documents", ":material/description:", "documents", "work",
+             P.CASE_VIEW),
+    PageSpec("document_templates", "staff/document_templates.py", "nav.document_templates",
+             ":material/edit_document:", "document-templates", "office", P.LOWCODE_EDIT),
 )
 
 
