@@ -96,7 +96,14 @@ def check_repository() -> list[str]:
     return [f"nav.E006: {name} sits directly in pages/; move it into a subfolder" for name in stray]
 
 
-CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_pages, check_workflow, check_repository)
+def check_admin_specs() -> list[str]:
+    from services.admin_specs import check_specs
+
+    return check_specs()
+
+
+CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_pages, check_workflow, check_repository,
+                             check_admin_specs)
 
 
 def run_checks() -> list[str]:

@@ -35,6 +35,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("account", "staff/account.py", "nav.account", ":material/person:", "account", "work", P.WORKBENCH),
     PageSpec("signin_locks", "staff/signin_locks.py", "nav.signin_locks", ":material/lock_open:", "signin-locks",
              "admin", P.USER_ADMIN),
+    # registers and roster (issue 6): one generic admin page; the import of organisations and mediators
+    PageSpec("admin", "staff/admin.py", "nav.admin", ":material/folder_shared:", "admin", "office", P.ROSTER_VIEW),
+    PageSpec("roster_import", "staff/roster_import.py", "nav.roster_import", ":material/upload_file:",
+             "roster-import", "office", P.ORG_EDIT),
     # statistics, reports (信息报送) and the legacy ledger import (issue 10)
     PageSpec("dashboard", "staff/dashboard.py", "nav.dashboard", ":material/monitoring:", "stats", "office",
              P.STATS_VIEW),
