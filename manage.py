@@ -1,4 +1,4 @@
-"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,stats,import-cases}."""
+"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,qr-posters,stats,import-cases}."""
 
 from __future__ import annotations
 
@@ -205,6 +205,29 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_qr_posters(args: argparse.Namespace) -> int:
+    """Write <code>.png A4 posters (QR code to each organisation's intake form) and one PDF of them all."""
+    from pathlib import Path
+
+    from services.errors import DomainError
+    from services.i18n import translate
+    from services.qr import A4_PRINT, A4_SCREEN, write_posters
+
+    db = _db()
+    try:
+        with db.read() as s:
+            paths = write_posters(s, Path(args.out), org_code=args.org, county_code=args.county,
+                                  size=A4_SCREEN if args.dpi == 150 else A4_PRINT)
+    except DomainError as err:
+        print(translate(err.key, "en", **err.params), file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    for path in paths:
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
     sub.add_parser("check").set_defaults(func=cmd_check)
+    p = sub.add_parser("qr-posters", help="A4 QR posters: <code>.png per organisation plus one PDF")
+    p.add_argument("--out", required=True, help="directory to write into")
+    p.add_argument("--org", help="only this organisation code")
+    p.add_argument("--county", help="only the organisations of this county code")
+    p.add_argument("--dpi", type=int, choices=(150, 300), default=300, help="PNG resolution (the PDF is 150 dpi)")
+    p.set_defaults(func=cmd_qr_posters)
     p = sub.add_parser("stats", help="KPIs for an organisation and period")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI id (rates as fractions)")
     p.add_argument("--org", help="organisation code (default: the whole tree, or the --user's area)")

@@ -162,19 +162,30 @@ def check_text(value: Any, name: str, max_len: int, problems: list[Problem], *, 
     return text
 
 
+def check_phone(value: Any, name: str, problems: list[Problem], *, required: bool = False) -> str:
+    """A mobile number, normalised (spaces, dashes, +86 dropped), or "" with a problem recorded."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        if required:
+            problems.append(Problem(name, "error.intake_required"))
+        return ""
+    if not valid_phone(text):  # anything that is not a phone number gets the phone message, however long
+        problems.append(Problem(name, "error.phone_invalid"))
+        return ""
+    return normalise_phone(text)
+
+
 def validate_contact(form: IntakeForm) -> PartyInput:
     """The applicant: a name, a valid mobile phone, and an ID number only if given (checksum checked)."""
     problems: list[Problem] = []
     name = check_text(form.applicant_name, "applicant_name", MAX_NAME, problems, required=True)
-    phone = check_text(form.applicant_phone, "applicant_phone", 20, problems, required=True)
-    if phone and not valid_phone(phone):
-        problems.append(Problem("applicant_phone", "error.phone_invalid"))
-    id_number = check_text(form.applicant_id_number, "applicant_id_number", 24, problems)
+    phone = check_phone(form.applicant_phone, "applicant_phone", problems, required=True)
+    id_number = form.applicant_id_number.strip() if isinstance(form.applicant_id_number, str) else ""
     if id_number and not valid_id_number(id_number):
         problems.append(Problem("applicant_id_number", "error.id_invalid"))
     if problems:
         raise IntakeInvalid(problems)
-    return PartyInput(side="applicant", name=name, phone=normalise_phone(phone),
+    return PartyInput(side="applicant", name=name, phone=phone,
                       id_number=normalise_id(id_number) if id_number else "")
 
 
@@ -186,9 +197,7 @@ def validate_details(form: IntakeForm, fields: list[FieldSpec], category_codes: 
     place = check_text(form.place, "place", MAX_LINE, problems)
     request = check_text(form.request, "request", MAX_REQUEST, problems, multiline=True)
     r_name = check_text(form.respondent_name, "respondent_name", MAX_NAME, problems)
-    r_phone = check_text(form.respondent_phone, "respondent_phone", 20, problems)
-    if r_phone and not valid_phone(r_phone):
-        problems.append(Problem("respondent_phone", "error.phone_invalid"))
+    r_phone = check_phone(form.respondent_phone, "respondent_phone", problems)
     r_address = check_text(form.respondent_address, "respondent_address", MAX_LINE, problems)
     category = (form.category or "").strip()
     if category and category not in category_codes:
@@ -199,7 +208,7 @@ def validate_details(form: IntakeForm, fields: list[FieldSpec], category_codes: 
     respondent = None
     if r_name or r_phone or r_address:
         respondent = PartyInput(side="respondent", name=r_name or UNKNOWN_NAME,
-                                phone=normalise_phone(r_phone) if r_phone else "", address=r_address)
+                                phone=r_phone, address=r_address)
     return Details(category or "other", description, place, request, respondent, custom)
 
 
@@ -209,10 +218,7 @@ def _custom_value(f: FieldSpec, value: Any, name: str, problems: list[Problem]) 
         limit = f.max_length or (MAX_CUSTOM_LONG if f.type == "long_text" else MAX_CUSTOM_TEXT)
         out: Any = check_text(value, name, limit, problems, multiline=f.type == "long_text")
     elif f.type == "phone":
-        out = check_text(value, name, 20, problems)
-        if out and not valid_phone(out):
-            problems.append(Problem(name, "error.phone_invalid"))
-        out = normalise_phone(out)
+        out = check_phone(value, name, problems)
     elif f.type == "number":
         try:
             number = float(value)

@@ -35,6 +35,15 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("account", "staff/account.py", "nav.account", ":material/person:", "account", "work", P.WORKBENCH),
     PageSpec("signin_locks", "staff/signin_locks.py", "nav.signin_locks", ":material/lock_open:", "signin-locks",
              "admin", P.USER_ADMIN),
+    # public intake (issue 3): the form is reached by QR code or from the directory, so it stays off the menu
+    PageSpec("intake_directory", "public/intake_directory.py", "nav.intake_directory", ":material/edit_note:",
+             "apply", "public"),
+    PageSpec("intake", "public/intake.py", "nav.intake", ":material/edit_note:", "intake", "public", visible=False),
+    PageSpec("track", "public/track.py", "nav.track", ":material/manage_search:", "track", "public"),
+    PageSpec("intake_queue", "staff/intake_queue.py", "nav.intake_queue", ":material/inbox:", "intake-queue", "work",
+             P.INTAKE_QUEUE),
+    PageSpec("posters", "staff/posters.py", "nav.posters", ":material/qr_code_2:", "posters", "office",
+             P.INTAKE_QUEUE),
     # registers and roster (issue 6): one generic admin page; the import of organisations and mediators
     PageSpec("admin", "staff/admin.py", "nav.admin", ":material/folder_shared:", "admin", "office", P.ROSTER_VIEW),
     PageSpec("roster_import", "staff/roster_import.py", "nav.roster_import", ":material/upload_file:",

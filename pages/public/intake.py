@@ -1,0 +1,169 @@
+"""Public intake (/intake?org=CODE): file a dispute on a phone without an account; then the tracking code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pages.nav import spec_for
+from pages.public.intake_directory import render_directory
+from pages.ui.auth import client_id
+from pages.ui.db import get_db
+from pages.ui.i18n import current_language, t
+from pages.ui.widgets import show_error
+from services import intake, qr
+from services.config import get_settings
+from services.errors import DomainError
+from services.intake_form import FieldSpec, IntakeForm, IntakeInvalid, escape_markdown, issue_form_token
+
+db = get_db()
+lang = current_language()
+esc = escape_markdown
+code = str(st.query_params.get("org", "")).strip().upper()[:32]
+K = f"intake.{code}"  # per-organisation state: token, problems, result
+with db.read() as s:
+    org = intake.find_intake_org(s, code)
+    version, fields = intake.intake_fields(s)
+    categories = intake.categories(s)
+
+st.title(t("intake.title"), anchor=False)
+if org is None:
+    st.error(t("intake.org_unknown", code=esc(code)) if code else t("intake.org_missing"), icon=":material/error:")
+    render_directory()
+    st.stop()
+
+
+def show_result(res: intake.IntakeResult) -> None:
+    """Short enough for one phone screen: the browser keeps the form's scroll position."""
+    if res.outcome == "linked":
+        st.success(t("intake.linked_title"), icon=":material/library_add:")
+        st.write(t("intake.linked_body", phone=esc(res.org_phone or "—")))
+    else:
+        due = res.accept_due.isoformat() if res.accept_due else "—"
+        st.success(t("intake.done_title") + t("intake.next_step", org=esc(res.org_name), date=due),
+                   icon=":material/check_circle:")
+        st.metric(t("intake.your_code"), res.tracking_code or "")
+        st.code(res.tracking_code or "", language=None)
+        st.caption(t("intake.keep_code"))
+        st.image(qr.qr_png(qr.track_url(res.tracking_code or ""), box_size=6), width=160, caption=t("intake.code_qr"))
+        st.page_link(spec_for("track").path, label=t("intake.go_track"), icon=":material/search:", width="stretch",
+                     query_params={"code": res.tracking_code or ""})
+    if st.button(t("intake.another"), key="intake.another", icon=":material/add:", width="stretch"):
+        for k in [k for k in st.session_state if str(k).startswith("intake.")]:
+            del st.session_state[k]
+        st.rerun()
+
+
+result = st.session_state.get(f"{K}.result")
+if result is not None:
+    show_result(result)
+    st.stop()
+
+st.subheader(esc(org.name), anchor=False)
+st.caption(" · ".join(esc(x) for x in (org.address, org.phone, org.hours) if x))
+st.caption(t("intake.official_host", host=esc(qr.short_url(get_settings().public_base_url))))
+
+token = st.session_state.setdefault(f"{K}.token", issue_form_token())
+problems: dict[str, tuple[str, dict[str, Any]]] = st.session_state.get(f"{K}.problems", {})
+
+
+def problem(name: str) -> None:
+    if name in problems:
+        key, params = problems[name]
+        st.error(t(key, **params), icon=":material/error:")
+
+
+def optional(key: str) -> str:
+    return t(key) + t("intake.optional")
+
+
+def custom_widget(f: FieldSpec) -> Any:
+    key, label = f"intake.custom.{f.key}", esc(f.label(lang)) + ("" if f.required else t("intake.optional"))
+    if f.type == "long_text":
+        return st.text_area(label, key=key)
+    if f.type == "number":
+        return st.number_input(label, value=None, key=key)
+    if f.type == "date":
+        return st.date_input(label, value=None, key=key)
+    if f.type == "choice":
+        names = {c: (en if lang == "en" else zh) for c, zh, en in f.options}
+        return st.selectbox(label, list(names), index=None, format_func=lambda c: names[c], key=key,
+                            placeholder=t("intake.choose"))
+    if f.type == "yes_no":
+        return st.radio(label, ["yes", "no"], index=None, horizontal=True, key=key,
+                        format_func=lambda v: t(f"intake.{v}"))
+    return st.text_input(label, key=key, autocomplete="tel" if f.type == "phone" else "off")
+
+
+with st.form("intake.form", border=False, enter_to_submit=False):
+    st.markdown("#### " + t("intake.about_you"))
+    name = st.text_input(t("intake.applicant_name"), key="intake.applicant_name", autocomplete="name")
+    problem("applicant_name")
+    phone = st.text_input(t("intake.applicant_phone"), key="intake.applicant_phone", autocomplete="tel",
+                          help=t("intake.phone_help"))
+    problem("applicant_phone")
+    id_number = st.text_input(optional("intake.applicant_id"), key="intake.applicant_id", autocomplete="off")
+    problem("applicant_id_number")
+    st.markdown("#### " + t("intake.about_dispute"))
+    labels = {c: (en if lang == "en" else zh) for c, zh, en in categories}
+    category = st.selectbox(optional("intake.category"), list(labels), index=None, key="intake.category",
+                            format_func=lambda c: labels[c], placeholder=t("intake.choose"))
+    problem("category")
+    description = st.text_area(t("intake.description"), key="intake.description", height=160,
+                               help=t("intake.description_help"), placeholder=t("intake.description_placeholder"))
+    problem("description")
+    place = st.text_input(optional("intake.place"), key="intake.place")
+    problem("place")
+    request = st.text_area(optional("intake.request"), key="intake.request", height=100)
+    problem("request")
+    st.markdown("#### " + t("intake.other_party"))
+    st.caption(t("intake.other_party_help"))
+    r_name = st.text_input(optional("intake.respondent_name"), key="intake.respondent_name")
+    problem("respondent_name")
+    r_phone = st.text_input(optional("intake.respondent_phone"), key="intake.respondent_phone")
+    problem("respondent_phone")
+    r_address = st.text_input(optional("intake.respondent_address"), key="intake.respondent_address")
+    problem("respondent_address")
+    custom: dict[str, Any] = {}
+    for f in fields:
+        custom[f.key] = custom_widget(f)
+        problem(f"custom.{f.key}")
+    photos = st.file_uploader(optional("intake.photos"), type=["jpg", "jpeg", "png", "webp"],
+                              accept_multiple_files=True, key="intake.photos", max_upload_size=10,
+                              help=t("intake.photos_help"))
+    problem("photos")
+    with st.expander(t("intake.privacy_title"), icon=":material/shield:"):
+        st.write(t("intake.privacy_body"))
+    consent = st.checkbox(t("intake.consent"), key="intake.consent")
+    problem("consent")
+    with st.container(height=1, border=False):  # honeypot: out of sight; people leave it empty, bots fill it
+        honeypot = st.text_input(t("intake.honeypot"), key="intake.website", autocomplete="off",
+                                 label_visibility="collapsed")
+    if problems:
+        st.error(t("error.intake_invalid", count=len(problems)), icon=":material/error:")
+    submitted = st.form_submit_button(t("intake.submit"), type="primary", icon=":material/send:", width="stretch",
+                                      key="intake.submit")
+
+if submitted:
+    form = IntakeForm(org_code=org.code, form_token=token, applicant_name=name, applicant_phone=phone,
+                      applicant_id_number=id_number, description=description, category=category or "",
+                      place=place, request=request, respondent_name=r_name, respondent_phone=r_phone,
+                      respondent_address=r_address, custom=custom, photos=[p.getvalue() for p in photos or []],
+                      consent=consent, honeypot=honeypot)
+    try:
+        outcome = intake.submit_intake(db, form, client=client_id())
+    except IntakeInvalid as err:
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for p in err.problems:
+            found.setdefault(p.field, (p.key, p.params))
+        st.session_state[f"{K}.problems"] = found
+        st.rerun()
+    except DomainError as err:
+        if err.key == "error.intake_form_expired":
+            st.session_state[f"{K}.token"] = issue_form_token()
+        show_error(err)
+    else:
+        st.session_state.pop(f"{K}.problems", None)
+        st.session_state[f"{K}.result"] = outcome
+        st.rerun()
