@@ -55,8 +55,8 @@ if source.shipped:
     st.info(t("templates.shipped"), icon=":material/inventory_2:")
 else:
     day = source.uploaded_at.date().isoformat() if source.uploaded_at else ""
-    st.info(t("templates.office", org=source.org_name, version=source.version, who=source.uploaded_by, day=day),
-            icon=":material/edit_document:")
+    st.info(t("templates.office_in_use"), icon=":material/edit_document:")
+    st.text(t("templates.office", org=source.org_name, version=source.version, who=source.uploaded_by, day=day))
 
 st.download_button(t("templates.download_current"), data=source.content, file_name=f"template_{kind}.docx", mime=DOCX,
                    key="templates.download_current", on_click="ignore", width="stretch", icon=":material/download:")

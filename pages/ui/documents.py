@@ -81,9 +81,10 @@ def render_documents(case_id: int, actor: Actor, *, show_case: bool = False) -> 
     docs = attempt(lambda: documents.list_documents(get_db(), actor=actor, case_id=case_id))
     if docs is None:
         return
-    st.subheader(t("documents.title"), anchor=False)
-    if show_case:
+    if show_case:  # on its own page, under the page title
         st.caption(t("documents.case_heading", case_no=docs.case_no, status=t(f"status.{docs.status}")))
+    else:
+        st.subheader(t("documents.title"), anchor=False)
     fmt = _format(docs)
     if any(c.full_pii and c.available for c in docs.choices):
         st.caption(t("documents.audit_note"))

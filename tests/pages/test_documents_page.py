@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from models import AuditLog, User
 from services.db import Database
+from services.documents_store import upload_template
 from tests.pages.conftest import page_text
 from tests.services.test_documents import build_demo_case
 
@@ -100,3 +101,21 @@ def test_templates_page_shows_shipped_template_and_placeholders(db, make_app):
     at.selectbox(key="templates.kind").select("agreement").run()
     assert not at.exception
     assert any("{{case_no}}" in str(df.value) for df in at.dataframe)
+
+
+def test_templates_page_shows_office_template_and_reverts_it(db, make_app):
+    demo = build_demo_case(db, archived=False)
+    content = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("{{case_no}}")
+    document.save(content)
+    with db.write() as s:
+        upload_template(s, actor=demo.coordinator, kind="intake", filename="x.docx", content=content.getvalue())
+    at = make_app(user=_user(db, demo.coordinator.user_id))
+    at.run()
+    at.switch_page("pages/staff/document_templates.py").run()
+    at.selectbox(key="templates.kind").select("intake").run()
+    assert "正在使用：本单位或上级上传的模板" in page_text(at) and "江安县 第1版" in page_text(at)
+    at.button(key="templates.revert").click().run()
+    assert not at.exception
+    assert "已恢复上级或系统默认模板。" in page_text(at) and "正在使用：系统默认模板" in page_text(at)
