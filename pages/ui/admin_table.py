@@ -103,7 +103,7 @@ def _filter_widget(actor: Actor, spec: AdminSpec, name: str, lang: str) -> Any:
     key, label = _k(spec, f"filter.{name}"), _label(spec, name)
     kind = field_kind(spec, name)
     if kind == "int":
-        return st.number_input(label, value=None, min_value=0, step=1, key=key)
+        return st.number_input(label, value=None, min_value=0, step=1, key=key, placeholder=t("admin.filter_any"))
     if kind == "bool":
         opts: list[Any] = [None, True, False]
         labels = {True: t("admin.yes"), False: t("admin.no")}
