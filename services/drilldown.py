@@ -7,7 +7,7 @@ A page is two statements: the ids in order from the same covering index the numb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, tuple_
@@ -124,22 +124,25 @@ def list_alerts(session: Session, *, actor: Actor, filters: Filters, kind: str, 
 
 
 def _page(session: Session, where: list[Any], index: str | None, after: Cursor | None, limit: int) -> CasePage:
+    """One statement: the page's ids from the index (keyset order), then their details by primary key."""
     limit = max(1, min(limit, 100))
     key = (col(Case.received_month), col(Case.id))
-    stmt = select(*key).where(*where)
+    ids = select(col(Case.id)).where(*where)
     if after is not None:
-        stmt = stmt.where(tuple_(*key) < tuple_(int(after[0]), int(after[1])))
-    stmt = stmt.order_by(key[0].desc(), key[1].desc()).limit(limit + 1)
-    keys = list(session.exec(pinned(stmt, index) if index else stmt).all())
-    more = len(keys) > limit
-    keys = keys[:limit]
-    ids = [int(i or 0) for _, i in keys]
-    details = (select(Case.id, Case.case_no, Case.received_at, Case.status, Case.outcome, Case.category,  # type: ignore[call-overload]
-                      Case.source, Organisation.name, Case.risk_level)
-               .join(Organisation, col(Organisation.id) == col(Case.org_id)).where(col(Case.id).in_(ids)))
-    rows = session.exec(details).all() if ids else []
-    by_id = {r[0]: r for r in rows}
-    items = tuple(CaseItem(id=r[0], case_no=r[1], received_on=r[2].date(), status=r[3], outcome=r[4], category=r[5],
-                           source=r[6], org_name=r[7], high_risk=r[8] == "high")
-                  for r in (by_id[i] for i in ids if i in by_id))
-    return CasePage(items=items, after=(int(keys[-1][0]), ids[-1]) if more and keys else None)
+        ids = ids.where(tuple_(*key) < tuple_(int(after[0]), int(after[1])))
+    ids = ids.order_by(key[0].desc(), key[1].desc()).limit(limit + 1)
+    stmt = (select(Case.id, Case.case_no, Case.received_at, Case.status, Case.outcome, Case.category,  # type: ignore[call-overload]
+                   Case.source, Organisation.name, Case.risk_level, Case.received_month)
+            .join(Organisation, col(Organisation.id) == col(Case.org_id))
+            .where(col(Case.id).in_(pinned(ids, index) if index else ids))
+            .order_by(key[0].desc(), key[1].desc()))
+    rows = session.connection().execute(stmt).all()  # Core: plain tuples, no ORM bookkeeping
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = tuple(CaseItem(id=r[0], case_no=r[1], received_on=_date(r[2]), status=r[3], outcome=r[4], category=r[5],
+                           source=r[6], org_name=r[7], high_risk=r[8] == "high") for r in rows)
+    return CasePage(items=items, after=(int(rows[-1][9]), int(rows[-1][0])) if more and rows else None)
+
+
+def _date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else date.fromisoformat(str(value)[:10])

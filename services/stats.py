@@ -9,6 +9,7 @@ per user: two users with the same scope may share figures they are both allowed 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -113,13 +114,14 @@ _lock = threading.Lock()
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _areas.clear()
 
 
 def data_version(session: Session) -> tuple[int, int]:
-    """Changes on every write through the services (an audit row) and on every new case."""
-    audit_max = session.exec(select(func.max(AuditLog.id))).one()
-    case_max = session.exec(select(func.max(Case.id))).one()
-    return int(audit_max or 0), int(case_max or 0)
+    """Changes on every write through the services (an audit row) and on every new case (one statement)."""
+    row = session.exec(select(select(func.max(AuditLog.id)).scalar_subquery(),
+                              select(func.max(Case.id)).scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def _cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -141,17 +143,41 @@ def _cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) ->
 # ------------------------------------------------------------------------------------------------ scope
 
 
-def area_root(session: Session, actor: Actor) -> Organisation:
-    """The top of the actor's area: their organisation, or the region a coordination/justice office serves."""
+@dataclass(frozen=True)
+class Area:
+    """The top of an actor's area; `alone` when it is the root of the only tree (no organisation clause needed)."""
+
+    id: int
+    path: str
+    name: str
+    depth: int
+    alone: bool
+
+
+_areas: dict[tuple[str, int, str], tuple[float, Area]] = {}
+
+
+def area_root(session: Session, actor: Actor) -> Area:
+    """The top of the actor's area: their organisation, or the region a coordination/justice office serves.
+
+    Cached per organisation and its materialised path (a move changes the path, so the key) for CACHE_TTL."""
+    key = (str(session.get_bind().engine.url), actor.org_id, actor.org_path)
+    hit = _areas.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
+        return hit[1]
     org = session.get(Organisation, actor.org_id)
     if org is None:
         raise OutOfScope("error.out_of_scope")
     if org.kind in REGIONAL_KINDS and org.parent_id is not None:
-        try:
-            return org_in_scope(session, actor, org.parent_id)
-        except OutOfScope:
-            return org
-    return org
+        with contextlib.suppress(OutOfScope):  # the office's own subtree when authz does not grant the region
+            org = org_in_scope(session, actor, org.parent_id)
+    roots = session.exec(select(func.count()).select_from(Organisation)
+                         .where(col(Organisation.parent_id).is_(None))).one()
+    area = Area(id=org.id or 0, path=org.path, name=org.name, depth=org.depth,
+                alone=org.parent_id is None and roots == 1)
+    with _lock:
+        _areas[key] = (time.monotonic(), area)
+    return area
 
 
 def system_actor(session: Session) -> Actor:
@@ -168,12 +194,27 @@ def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> 
     """The subtree statistics cover: the actor's area, or `org_id`'s subtree when it lies inside it."""
     require(actor, P.STATS_VIEW)
     root = area_root(session, actor)
-    org = root if org_id is None or org_id == root.id else session.get(Organisation, org_id)
-    if org is None or not org.path.startswith(root.path):
+    if org_id is None or org_id == root.id:
+        return Scope(org_id=root.id, path=root.path, name=root.name, everything=root.alone)
+    org = _org(session, org_id)
+    if org is None or not org[0].startswith(root.path):
         raise OutOfScope("error.out_of_scope")
-    roots = session.exec(select(func.count()).select_from(Organisation)
-                         .where(col(Organisation.parent_id).is_(None))).one()
-    return Scope(org_id=org.id or 0, path=org.path, name=org.name, everything=org.parent_id is None and roots == 1)
+    return Scope(org_id=org_id, path=org[0], name=org[1], everything=False)
+
+
+def _org(session: Session, org_id: int) -> tuple[str, str] | None:
+    """(path, name) of an organisation, cached like area roots. A stale path after a move only narrows the
+    statistics to organisations that are no longer there (nothing), never widens them."""
+    key = (str(session.get_bind().engine.url), org_id, "")
+    hit = _areas.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
+        return hit[1].path, hit[1].name
+    org = session.get(Organisation, org_id)
+    if org is None:
+        return None
+    with _lock:
+        _areas[key] = (time.monotonic(), Area(id=org_id, path=org.path, name=org.name, depth=org.depth, alone=False))
+    return org.path, org.name
 
 
 def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]:
@@ -307,10 +348,10 @@ def _totals(rows: Iterable[Row], risk: dict[str, int]) -> dict[str, float]:
 def figures(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> dict[str, float | None]:
     """Every KPI's value for the filters (two scans: the month index and the high-risk index)."""
     scope = resolve_scope(session, actor, filters.org_id)
-    _check(session, filters)
     today = today or local_today()
 
     def compute() -> dict[str, float | None]:
+        _check(session, filters)
         months = scan_months(session, scope, filters, today)
         return K.values(_totals(months, scan_risk(session, scope, filters, today)))
 
@@ -321,7 +362,6 @@ def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str 
               today: date | None = None) -> Dashboard:
     """Everything the dashboard shows, in a handful of aggregate statements (cached per scope and data version)."""
     scope = resolve_scope(session, actor, filters.org_id)
-    _check(session, filters)
     today = today or local_today()
     return _cached(session, ("dashboard", scope, filters, compare, today),
                    lambda: _dashboard(session, actor, scope, filters, compare, today))
@@ -329,6 +369,7 @@ def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str 
 
 def _dashboard(session: Session, actor: Actor, scope: Scope, filters: Filters, compare: str | None,
                today: date) -> Dashboard:
+    _check(session, filters)
     timings: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[[], T]) -> T:

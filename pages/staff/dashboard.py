@@ -95,15 +95,16 @@ category_names = {**labels["category"], "": t("stats.unlisted")}
 source_names = {**labels["source"], "": t("stats.unlisted")}
 tabs = st.tabs([t("stats.tab_trend"), t("stats.tab_category"), t("stats.tab_source"), t("stats.tab_org")])
 charts: list[tuple[Any, str, Any, dict[Any, str], str]] = [
-    (tabs[0], "trend", trend_chart(board.by_month), {}, "m"),
+    (tabs[0], "trend", trend_chart(board.by_month), {str(r.key): f"{r.key // 100}-{r.key % 100:02d}"
+                                                     for r in board.by_month}, "m"),
     (tabs[1], "category", bar_chart(board.by_category, category_names), category_names, "sc"),
     (tabs[2], "source", bar_chart(board.by_source, source_names), source_names, "ss"),
     (tabs[3], "org", bar_chart(board.by_org, org_names), org_names, "so"),
 ]
 for tab, name, chart, names, param in charts:
     with tab:
-        state = st.altair_chart(chart, width="stretch", on_select="rerun", selection_mode="pick",
-                                key=f"dashboard.chart_{name}")
+        state = st.vega_lite_chart(chart, width="stretch", on_select="rerun", selection_mode="pick",
+                                   key=f"dashboard.chart_{name}")
         picked = selected_key(state)
         if picked is not None and picked != "":
             label = names.get(picked) or names.get(int(picked) if picked.isdigit() else picked) or picked

@@ -6,6 +6,8 @@ list can be bookmarked or shared. Charts get only aggregated rows (a few dozen),
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -138,35 +140,54 @@ def _frame(rows: Sequence[Row], label: Mapping[Any, str]) -> list[dict[str, Any]
              "rate": r.success_rate if r.success_rate is not None else None} for r in rows]
 
 
-def bar_chart(rows: Sequence[Row], label: Mapping[Any, str]) -> alt.Chart:
-    """Horizontal bars of received cases (the top ten), a click selects one bar."""
+@functools.lru_cache(maxsize=8)
+def _template(kind: str, lang: str) -> str:
+    """A chart authored in altair and validated once per language, without data (the data goes in per render).
+
+    altair validates every spec against the vega-lite JSON schema, which costs ~70 ms a chart on each
+    rerun; the charts' shape never changes, only their aggregated rows, so it is validated once."""
+    del lang  # part of the cache key: the titles below are in the current language
+    pick = alt.selection_point(name="pick", fields=["key"])
+    empty = alt.Data(values=[])
+    if kind == "bar":
+        chart: Any = alt.Chart(empty).mark_bar(cornerRadiusEnd=3).encode(
+            x=alt.X("received:Q", title=t("stats.kpi_received")),
+            y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
+            color=alt.condition(pick, alt.value("#1f6feb"), alt.value("#9db8e8")),
+            tooltip=[alt.Tooltip("name:N", title=t("stats.item")),
+                     alt.Tooltip("received:Q", title=t("stats.kpi_received")),
+                     alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded")),
+                     alt.Tooltip("rate:Q", title=t("stats.kpi_success_rate"), format=".1%")],
+        ).add_params(pick)
+    else:
+        base = alt.Chart(empty).encode(x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)))
+        bars = base.mark_bar(color="#9db8e8").encode(
+            y=alt.Y("received:Q", title=t("stats.kpi_received")),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
+            tooltip=[alt.Tooltip("month:O", title=t("stats.month")),
+                     alt.Tooltip("received:Q", title=t("stats.kpi_received")),
+                     alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded"))]).add_params(pick)
+        chart = (bars + base.mark_line(point=True, color="#1a7f37").encode(y="succeeded:Q")).properties(
+            height=CHART_HEIGHT)
+    return json.dumps(chart.to_dict())
+
+
+def _with_data(kind: str, data: list[dict[str, Any]]) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(_template(kind, current_language()))
+    spec["data"] = {"values": data}
+    return spec
+
+
+def bar_chart(rows: Sequence[Row], label: Mapping[Any, str]) -> dict[str, Any]:
+    """Horizontal bars of received cases (the top ten); a click selects one bar."""
     data = _frame(list(rows)[:TOP], label)
-    pick = alt.selection_point(name="pick", fields=["key"])
-    return (alt.Chart(alt.Data(values=data)).mark_bar(cornerRadiusEnd=3).encode(
-        x=alt.X("received:Q", title=t("stats.kpi_received")),
-        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
-        color=alt.condition(pick, alt.value("#1f6feb"), alt.value("#9db8e8")),
-        tooltip=[alt.Tooltip("name:N", title=t("stats.item")),
-                 alt.Tooltip("received:Q", title=t("stats.kpi_received")),
-                 alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded")),
-                 alt.Tooltip("rate:Q", title=t("stats.kpi_success_rate"), format=".1%")],
-    ).add_params(pick).properties(height=max(120, 26 * len(data))))
+    return {**_with_data("bar", data), "height": {"step": 30}}
 
 
-def trend_chart(rows: Sequence[Row]) -> alt.Chart:
+def trend_chart(rows: Sequence[Row]) -> dict[str, Any]:
     """Received (bars) and succeeded (line) per month; a click selects a month."""
-    data = [{"key": str(r.key), "month": f"{r.key // 100}-{r.key % 100:02d}", "received": r["received"],
-             "succeeded": r["succeeded"]} for r in rows]
-    pick = alt.selection_point(name="pick", fields=["key"])
-    base = alt.Chart(alt.Data(values=data)).encode(x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)))
-    bars = base.mark_bar(color="#9db8e8").encode(
-        y=alt.Y("received:Q", title=t("stats.kpi_received")),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
-        tooltip=[alt.Tooltip("month:O", title=t("stats.month")),
-                 alt.Tooltip("received:Q", title=t("stats.kpi_received")),
-                 alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded"))]).add_params(pick)
-    line = base.mark_line(point=True, color="#1a7f37").encode(y="succeeded:Q")
-    return (bars + line).properties(height=CHART_HEIGHT)
+    return _with_data("trend", [{"key": str(r.key), "month": f"{r.key // 100}-{r.key % 100:02d}",
+                                 "received": r["received"], "succeeded": r["succeeded"]} for r in rows])
 
 
 def selected_key(state: Any) -> str | None:
