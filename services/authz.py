@@ -1,15 +1,28 @@
-"""The acting user, permission checks and organisation-subtree scoping."""
+"""The acting user, permission checks and case scoping.
+
+Three nested scopes over cases, each one SQL clause so lists never load rows to filter them:
+* owned — the case's organisation lies in the actor's area (its subtree; a coordination or justice office
+  serves the region it sits in, i.e. its parent's subtree). Closing, accepting and archiving need this.
+* work — owned, or the actor's organisation takes part in joint mediation, or a hand-over to it is pending.
+* visible — work, or the actor's organisation handed the case over, is the court asked to confirm the
+  agreement, or audited its grade (police and courts see what they handed over and how it ended).
+A missing id and an id outside the scope get the same message ("no such case, or you may not see it").
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import Case, Organisation
+from models import Case, GradeAudit, JointParticipant, JudicialConfirmation, Organisation, OrgKind, Referral
 from services.errors import NotFound, OutOfScope, PermissionDenied
 from services.permissions import P
+
+REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
+OWNED, WORK, VISIBLE = "owned", "work", "visible"
 
 
 @dataclass(frozen=True)
@@ -34,35 +47,96 @@ def require(actor: Actor, permission: P | str) -> None:
         raise PermissionDenied("error.permission_denied", permission=str(permission))
 
 
+def require_any(actor: Actor, *permissions: P | str) -> None:
+    """Refuse unless the actor holds at least one of the permissions."""
+    if not any(actor.can(p) for p in permissions):
+        raise PermissionDenied("error.permission_denied", permission=str(permissions[0]))
+
+
+def parent_path(path: str) -> str:
+    """'/1/4/17/' → '/1/4/'; the root's parent is '/'."""
+    parts = [p for p in path.split("/") if p]
+    return "/" + "".join(f"{p}/" for p in parts[:-1])
+
+
 def scope_org_ids(actor: Actor):  # type: ignore[no-untyped-def]
-    """A subquery of the ids of the organisations in the actor's subtree."""
+    """A subquery of the ids of the organisations in the actor's own subtree."""
     return select(Organisation.id).where(col(Organisation.path).startswith(actor.org_path))
 
 
+def area_org_ids(actor: Actor):  # type: ignore[no-untyped-def]
+    """The actor's subtree, or for a coordination or justice office the subtree of the region it serves."""
+    own = col(Organisation.path).startswith(actor.org_path)
+    region = parent_path(actor.org_path)
+    if region == actor.org_path:
+        return select(Organisation.id).where(own)
+    me = aliased(Organisation)
+    regional = exists().where(col(me.id) == actor.org_id, col(me.kind).in_(REGIONAL_KINDS))
+    return select(Organisation.id).where(or_(own, and_(regional, col(Organisation.path).startswith(region))))
+
+
 def case_in_scope_clause(actor: Actor) -> ColumnElement[bool]:
-    return col(Case.org_id).in_(scope_org_ids(actor))
+    """Cases owned by an organisation in the actor's area."""
+    return col(Case.org_id).in_(area_org_ids(actor))
+
+
+def case_work_clause(actor: Actor) -> ColumnElement[bool]:
+    """Owned cases, joint cases the actor's organisation takes part in, and hand-overs waiting for it."""
+    mine = scope_org_ids(actor)
+    joint = exists().where(col(JointParticipant.case_id) == col(Case.id), col(JointParticipant.org_id).in_(mine))
+    incoming = exists().where(col(Referral.case_id) == col(Case.id), col(Referral.status) == "pending",
+                              col(Referral.to_org_id).in_(mine))
+    return or_(case_in_scope_clause(actor), joint, incoming)
+
+
+def case_visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """Work cases plus those the actor's organisation handed over, rules on, or audited."""
+    mine = scope_org_ids(actor)
+    sent = exists().where(col(Referral.case_id) == col(Case.id), col(Referral.from_org_id).in_(mine))
+    ruling = exists().where(col(JudicialConfirmation.case_id) == col(Case.id),
+                            col(JudicialConfirmation.court_org_id).in_(mine))
+    audited = exists().where(col(GradeAudit.case_id) == col(Case.id), col(GradeAudit.auditor_org_id).in_(mine))
+    return or_(case_work_clause(actor), sent, ruling, audited)
+
+
+CLAUSES = {OWNED: case_in_scope_clause, WORK: case_work_clause, VISIBLE: case_visible_clause}
+
+
+def scope_clause(actor: Actor, scope: str) -> ColumnElement[bool]:
+    return CLAUSES[scope](actor) if scope in CLAUSES else false()
 
 
 def org_in_scope(session: Session, actor: Actor, org_id: int) -> Organisation:
-    """The organisation, if it lies in the actor's subtree."""
+    """The organisation, if it lies in the actor's area."""
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("error.not_found")
-    if not org.path.startswith(actor.org_path):
+    if org.id not in set(session.exec(area_org_ids(actor).where(Organisation.id == org_id)).all()):
         raise OutOfScope("error.out_of_scope")
     return org
 
 
-def get_case_in_scope(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
-    """Load a case the actor may see, or refuse (same refusal for missing and foreign ids)."""
+def get_case_in_scope(session: Session, actor: Actor, case_id: int, *, for_update: bool = False,
+                      scope: str = VISIBLE) -> Case:
+    """Load a case the actor may see (or act on, with a narrower `scope`); missing and foreign ids are refused alike."""
     require(actor, P.CASE_VIEW)
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise NotFound("error.case_not_found")
     stmt = select(Case).where(Case.id == case_id)
     if for_update:
         stmt = stmt.with_for_update()
     case = session.exec(stmt).first()
     if case is None:
         raise NotFound("error.case_not_found")
-    org = session.get(Organisation, case.org_id)
-    if org is None or not org.path.startswith(actor.org_path):
+    allowed = session.exec(select(Case.id).where(Case.id == case_id, scope_clause(actor, scope))).first()
+    if allowed is None:
         raise OutOfScope("error.case_not_found")
     return case
+
+
+def case_relation(session: Session, actor: Actor, case_id: int) -> str | None:
+    """The narrowest scope in which the actor holds the case: 'owned', 'work', 'visible' or None."""
+    for scope in (OWNED, WORK, VISIBLE):
+        if session.exec(select(Case.id).where(Case.id == case_id, scope_clause(actor, scope))).first() is not None:
+            return scope
+    return None
