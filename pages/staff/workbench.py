@@ -1,57 +1,87 @@
-"""Workbench: the open work of the signed-in user's organisation subtree, on a phone."""
+"""Workbench: the mediator's home on a phone — urgent cards first, one tap to the next step, search, 随手调."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
+from pages.ui.case_ui import case_card, esc, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import dictionaries, workbench
+from services import deadlines, dictionaries, notifications, workbench
 from services.permissions import P
 
 actor = require_page(P.WORKBENCH)
 db = get_db()
-FILTERS = {"open": workbench.OPEN_STATES, "submitted": ("submitted",), "all": None}
+ESCALATED = "workbench.escalated_at"
 
-st.title(t("workbench.title"))
+st.title(t("workbench.title"), anchor=False)
+show_flash()
 if not actor.can(P.CASE_VIEW):
     st.info(t("workbench.no_cases_role"), icon=":material/admin_panel_settings:")
     st.stop()
+
+if actor.can(P.CASE_CREATE) and actor.can(P.CASE_MEDIATE):
+    row = st.container(horizontal=True, gap="small")  # side by side even on a phone (columns would stack)
+    if row.button(t("workbench.quick"), key="workbench.quick", type="primary", icon=":material/bolt:",
+                 width="stretch"):
+        st.switch_page("pages/staff/quick_case.py")
+    if row.button(t("workbench.new_case"), key="workbench.new_case", icon=":material/note_add:", width="stretch"):
+        st.switch_page("pages/staff/new_case.py")
+
+# Overdue cases escalate to the coordination office; checked at most every ten minutes per session.
+if time.time() - st.session_state.get(ESCALATED, 0.0) > 600:
+    st.session_state[ESCALATED] = time.time()
+    write(lambda s: deadlines.escalate_overdue(s, actor=actor))
+
 with db.read() as s:
     counts = workbench.count_cases(s, actor=actor)
     categories = dictionaries.labels(s, "category", current_language())
+    unread = notifications.list_notifications(s, actor=actor, limit=10)
 
-c1, c2 = st.columns(2)
-c1.metric(t("workbench.submitted"), counts.submitted)
-c2.metric(t("workbench.open"), counts.open)
-c3, c4 = st.columns(2)
-c3.metric(t("workbench.high_risk"), counts.high_risk)
-c4.metric(t("workbench.overdue"), counts.overdue)
+metrics = st.container(horizontal=True, gap="small")
+for label, value in (("workbench.submitted", counts.submitted), ("workbench.open", counts.open),
+                     ("workbench.high_risk", counts.high_risk), ("workbench.overdue", counts.overdue)):
+    metrics.metric(t(label), value, border=True, width="stretch")
 
-choice = st.segmented_control(t("workbench.filter"), options=list(FILTERS), default="open", key="workbench.filter",
-                              format_func=lambda k: t(f"workbench.filter_{k}"))
-pages_key = f"workbench.cursor.{choice}"
-cursor = st.session_state.get(pages_key)
+if unread:
+    with st.expander(t("workbench.notices", n=len(unread)), icon=":material/notifications:"):
+        for n in unread:
+            st.caption(esc(n.created_at.strftime("%m-%d %H:%M")))
+            st.text(t(n.key, **n.params))
+            b1, b2 = st.columns(2)
+            if n.case_id and b1.button(t("workbench.notice_open"), key=f"workbench.notice.{n.id}", width="stretch"):
+                write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
+                st.switch_page("pages/staff/case.py", query_params={"case": str(n.case_id)})
+            if b2.button(t("workbench.notice_read"), key=f"workbench.read.{n.id}", width="stretch"):
+                write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
+                st.rerun()
+
+query = st.text_input(t("workbench.search"), key="workbench.search", max_chars=40, label_visibility="collapsed",
+                      placeholder=t("workbench.search_hint"), icon=":material/search:")
+if query.strip():
+    with db.read() as s:
+        found = workbench.search_cases(s, actor=actor, query=query)
+    st.caption(t("workbench.found", n=len(found)))
+    for row in found:
+        case_card(row, categories, "workbench.hit")
+    st.stop()
+
+view = st.segmented_control(t("workbench.filter"), options=list(workbench.FILTERS), default="todo",
+                            key="workbench.view", format_func=lambda k: t(f"workbench.view_{k}"),
+                            label_visibility="collapsed", width="stretch") or "todo"
+limit_key = f"workbench.limit.{view}"
+limit = int(st.session_state.get(limit_key, workbench.PAGE))
 with db.read() as s:
-    rows = workbench.list_cases(s, actor=actor, statuses=FILTERS.get(choice or "open"), before_id=cursor)
+    rows = workbench.list_cards(s, actor=actor, view=view, limit=limit)
 
 if not rows:
     st.info(t("workbench.empty"), icon=":material/inbox:")
 for row in rows:
-    with st.container(border=True):
-        flags = (" · " + t("workbench.flag_risk") if row.high_risk else "") + (
-            " · " + t("workbench.flag_overdue") if row.overdue else "")
-        st.markdown(f"**{row.case_no}** · {t('status.' + row.status)}{flags}")
-        st.text(f"{categories.get(row.category, row.category)} · {row.org_name}")
-        st.caption(f"{row.received_on.isoformat()} · {row.parties}")
-
-nav1, nav2 = st.columns(2)
-if cursor is not None and nav1.button(t("workbench.first_page"), key="workbench.first", width="stretch",
-                                      icon=":material/first_page:"):
-    st.session_state.pop(pages_key, None)
-    st.rerun()
-if len(rows) == 20 and nav2.button(t("workbench.next_page"), key="workbench.next", width="stretch",
-                                   icon=":material/navigate_next:"):
-    st.session_state[pages_key] = rows[-1].id
+    case_card(row, categories, "workbench.open")
+if len(rows) == limit and st.button(t("workbench.more"), key="workbench.more", width="stretch",
+                                    icon=":material/expand_more:"):
+    st.session_state[limit_key] = limit + workbench.PAGE
     st.rerun()

@@ -1,0 +1,98 @@
+"""Hand-overs: police and courts hand a dispute to a mediation organisation and follow it to its outcome;
+receivers accept or return what was handed to them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.case_ui import (
+    flash,
+    form_token,
+    local,
+    open_case,
+    party_count_buttons,
+    party_rows,
+    renew_token,
+    show_flash,
+    write,
+)
+from pages.ui.db import get_db
+from pages.ui.guard import require_page
+from pages.ui.i18n import current_language, t
+from services import dictionaries, referrals, warnings
+from services.permissions import P
+
+actor = require_page(P.CASE_VIEW)
+PREFIX = "handovers.party"
+SOURCES = {"police": ("dispatch_110", "police_referral"), "court": ("court_entrust",)}
+lang = current_language()
+
+st.title(t("handovers.title"), anchor=False)
+show_flash()
+with get_db().read() as s:
+    labels = {n: dictionaries.labels(s, n, lang) for n in ("source", "category", "risk_flag")}
+    incoming = referrals.list_incoming(s, actor=actor) if actor.can(P.CASE_ACCEPT) else []
+    sent = referrals.list_sent(s, actor=actor)
+    targets = {o.id: o.name for o in referrals.handover_targets(s, actor=actor)} \
+        if actor.can(P.CASE_HANDOVER) else {}
+
+
+def new_handover() -> None:
+    sources = [c for role, codes in SOURCES.items() if role in actor.roles for c in codes] \
+        or ["dispatch_110", "police_referral", "court_entrust", "petition"]
+    party_count_buttons(PREFIX)
+    with st.form("handovers.form", border=False):
+        source = st.selectbox(t("new_case.source"), sources, key="handovers.source",
+                              format_func=lambda c: labels["source"].get(c, c))
+        to = st.selectbox(t("handovers.to"), list(targets), index=None, key="handovers.to",
+                          format_func=lambda i: targets[i], placeholder=t("handovers.to_hint"))
+        parties = party_rows(PREFIX, ids=False)
+        category = st.selectbox(t("new_case.category"), list(labels["category"]), key="handovers.category",
+                                format_func=lambda c: labels["category"][c])
+        description = st.text_area(t("new_case.description"), key="handovers.description", max_chars=5000)
+        note = st.text_area(t("handovers.note"), key="handovers.note", max_chars=2000)
+        c1, c2 = st.columns(2)
+        amount = c1.number_input(t("new_case.amount"), min_value=0.0, step=100.0, key="handovers.amount")
+        group = c2.number_input(t("new_case.group_size"), min_value=0, step=1, key="handovers.group")
+        risk = st.multiselect(t("new_case.flags"), warnings.MANUAL_FLAGS, key="handovers.flags",
+                              format_func=lambda f: labels["risk_flag"].get(f, t(f"flag.{f}")))
+        sent_now = st.form_submit_button(t("handovers.submit"), type="primary", width="stretch",
+                                         icon=":material/send:")
+    if sent_now:
+        data = referrals.HandoverInput(to_org_id=to or 0, source=source or "", category=category or "",
+                                       description=description, parties=parties, note=note,
+                                       amount_fen=round((amount or 0) * 100), group_size=int(group or 0),
+                                       risk_flags=list(risk), form_token=form_token("handover"))
+        case = write(lambda s: referrals.handover_case(s, actor=actor, data=data))
+        if case is not None:
+            renew_token("handover")
+            st.session_state.pop(f"{PREFIX}.count", None)
+            flash("handovers.sent", no=case.case_no)
+            st.rerun()
+
+
+def card(r: referrals.ReferralRow, key: str, *, inbox: bool) -> None:
+    with st.container(border=True):
+        st.text(r.case_no)
+        badges = st.container(horizontal=True, gap="small")
+        badges.badge(t(f"referral.{r.status}"), color={"pending": "orange", "accepted": "green"}.get(r.status, "red"))
+        badges.badge(t(f"status.{r.case_status}"), color="blue")
+        st.text(f"{labels['category'].get(r.category, r.category)} · {r.parties}")
+        st.text(t("handovers.route", frm=r.from_org, to=r.to_org, at=local(r.sent_at, "%m-%d %H:%M")))
+        if r.reason:
+            st.text(t("handovers.reason", reason=r.reason))
+        if st.button(t("next.handover") if inbox else t("handovers.open"), key=f"{key}.{r.id}", width="stretch",
+                     type="primary" if inbox else "secondary", icon=":material/arrow_forward:"):
+            open_case(r.case_id, "handover" if inbox else None)
+
+
+tabs = [k for k, ok in (("new", bool(targets)), ("incoming", actor.can(P.CASE_ACCEPT)), ("sent", True)) if ok]
+for name, tab in zip(tabs, st.tabs([t(f"handovers.tab_{k}", n=len(incoming)) for k in tabs]), strict=True):
+    with tab:
+        if name == "new":
+            new_handover()
+        rows = incoming if name == "incoming" else sent if name == "sent" else []
+        if name != "new" and not rows:
+            st.info(t("handovers.none"), icon=":material/inbox:")
+        for r in rows:
+            card(r, f"handovers.{name}", inbox=name == "incoming")

@@ -1,0 +1,52 @@
+"""随手调: register and close a small dispute with an oral agreement, on the spot, in one short form."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.case_ui import form_token, open_case, renew_token, show_flash, write
+from pages.ui.db import get_db
+from pages.ui.guard import require_page
+from pages.ui.i18n import current_language, t
+from services import case_record, dictionaries
+from services.permissions import P
+
+actor = require_page(P.CASE_CREATE)
+COMMON = ("neighbour", "marriage_family", "damages", "loan", "housing_land", "other")
+LAST = "quick_case.last"
+
+st.title(t("quick.title"), anchor=False)
+show_flash()
+if not actor.can(P.CASE_MEDIATE):
+    st.info(t("quick.needs_mediator"), icon=":material/info:")
+    st.stop()
+with get_db().read() as s:
+    labels = dictionaries.labels(s, "category", current_language())
+
+with st.form("quick_case.form", clear_on_submit=True, border=False):
+    parties = st.text_input(t("quick.parties"), key="quick_case.parties", max_chars=200,
+                            placeholder=t("quick.parties_hint"))
+    category = st.pills(t("quick.category"), [c for c in COMMON if c in labels], default="neighbour", required=True,
+                        key="quick_case.category", format_func=lambda c: labels[c])
+    terms = st.text_area(t("quick.terms"), key="quick_case.terms", max_chars=2000, height=110,
+                         placeholder=t("quick.terms_hint"))
+    with st.expander(t("quick.more")):
+        amount = st.number_input(t("quick.amount"), min_value=0.0, step=50.0, key="quick_case.amount")
+        place = st.text_input(t("quick.place"), key="quick_case.place", max_chars=200)
+    saved = st.form_submit_button(t("quick.submit"), type="primary", width="stretch", icon=":material/check:")
+
+if saved:
+    data = case_record.QuickCaseInput(parties_text=parties, terms=terms, category=category or "neighbour",
+                                      amount_fen=round((amount or 0) * 100), place=place,
+                                      form_token=form_token("quick"))
+    case = write(lambda s: case_record.quick_case(s, actor=actor, data=data))
+    if case is not None:
+        renew_token("quick")
+        st.session_state[LAST] = (case.id, case.case_no)
+        st.rerun()
+
+if last := st.session_state.get(LAST):
+    st.success(t("quick.saved", no=last[1]), icon=":material/check_circle:")
+    if st.button(t("quick.open"), key="quick_case.open", width="stretch", icon=":material/folder_open:"):
+        st.session_state.pop(LAST, None)
+        open_case(int(last[0]))

@@ -1,0 +1,135 @@
+"""Read-only sections of the case page: header, parties (masked, with audited reveal), record, timeline."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.auth import client_id
+from pages.ui.case_ui import esc, local, write, yuan
+from pages.ui.db import get_db
+from pages.ui.i18n import t
+from services import reveal, sessions
+from services.authz import Actor
+from services.case_view import CaseDetail
+
+REVEALED = "case.revealed"
+
+
+def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
+    c = d.case
+    st.title(t("case.title"), anchor=False)
+    st.text(c.case_no)
+    badges = st.container(horizontal=True, gap="small")
+    badges.badge(t(f"status.{c.status}"), color="blue")
+    if c.on_the_spot:
+        badges.badge(t("case.on_the_spot"), icon=":material/bolt:", color="violet")
+    if d.overdue:
+        badges.badge(t("card.overdue"), icon=":material/schedule:", color="orange")
+    for flag in c.risk_flags or []:
+        badges.badge(labels["risk_flag"].get(flag, t(f"flag.{flag}")), icon=":material/warning:", color="red")
+    lines = [
+        (t("case.org"), d.org_name), (t("case.category"), labels["category"].get(c.category, c.category)),
+        (t("case.source"), labels["source"].get(c.source, c.source)),
+        (t("case.received"), local(c.received_at)),
+        (t("case.due"), d.due.isoformat() if d.due else ""),
+        (t("case.amount"), yuan(c.amount_fen) if c.amount_fen else ""),
+        (t("case.group_size"), str(c.group_size) if c.group_size else ""),
+        (t("case.diversion"), labels["diversion"].get(c.diversion or "", c.diversion or "")),
+        (t("case.grade"), " → ".join(labels["grade"].get(g, g) for g in (c.grade_proposed, c.grade_audited) if g)),
+    ]
+    st.text("\n".join(f"{k}：{v}" for k, v in lines if v))
+    if d.meeting:
+        st.info(t("case.meeting", at=local(d.meeting.at), place=d.meeting.place), icon=":material/groups:")
+    with st.expander(t("case.description"), expanded=False, icon=":material/description:"):
+        st.text(c.description)
+        if c.request:
+            st.caption(t("case.request"))
+            st.text(c.request)
+
+
+def parties(d: CaseDetail, actor: Actor) -> None:
+    st.subheader(t("case.parties"), anchor=False)
+    shown: dict[str, str] = st.session_state.pop(REVEALED, {}) if REVEALED in st.session_state else {}
+    for p in d.parties:
+        with st.container(border=True):
+            st.text(f"{t(f'side.{p.side}')} · {p.name}" + (f" · {t('party_kind.organisation')}"
+                                                             if p.kind == "organisation" else ""))
+            for field, masked, has in (("phone", p.phone_masked, p.has_phone), ("id_number", p.id_masked, p.has_id)):
+                if not has:
+                    continue
+                cols = st.columns([3, 2], vertical_alignment="center")
+                cols[0].text(f"{t(f'party.{field}')}：{shown.get(f'{p.id}.{field}', masked)}")
+                if d.can_reveal and cols[1].button(t("case.reveal"), key=f"case.reveal.{p.id}.{field}",
+                                                   icon=":material/visibility:", width="stretch"):
+                    value = write(lambda s, pid=p.id, f=field: reveal.reveal_party(
+                        s, actor=actor, party_id=pid, field=f, client=client_id()))
+                    if value is not None:
+                        st.session_state[REVEALED] = {f"{p.id}.{field}": value}
+                        st.rerun()
+    if d.can_reveal:
+        st.caption(t("case.reveal_note"))
+
+
+def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> None:
+    """Sessions, attachments, agreement and performance, confirmations, follow-ups, hand-overs, participants."""
+    if d.participants:
+        st.subheader(t("case.joint"), anchor=False)
+        st.text("\n".join(f"{p.name}（{t(f'joint_role.{p.role}')}）" for p in d.participants))
+    if d.sessions:
+        st.subheader(t("case.sessions", n=len(d.sessions)), anchor=False)
+        for i, m in enumerate(d.sessions, start=1):
+            with st.expander(t("case.session_title", n=i, at=local(m.held_at)), icon=":material/forum:"):
+                st.text(f"{t('session.place')}：{m.place}\n{t('session.participants')}：{m.participants}")
+                st.text(m.notes)
+                _files(d, m.id, actor)
+    loose = [a for a in d.attachments if a.session_id is None]
+    if loose:
+        st.subheader(t("case.attachments"), anchor=False)
+        _files(d, None, actor)
+    if d.agreement:
+        a = d.agreement
+        st.subheader(t("case.agreement", v=a.version), anchor=False)
+        st.text(f"{t('agreement.kind')}：{t(f'agreement_kind.{a.kind}')}")
+        st.text(a.terms)
+        facts = [(t("agreement.amount"), yuan(a.amount_fen) if a.amount_fen else ""),
+                 (t("agreement.obligations"), a.obligations),
+                 (t("agreement.due"), a.performance_due.isoformat() if a.performance_due else ""),
+                 (t("agreement.performance"), t(f"performance.{a.performance}")
+                  + (f" {local(a.performance_at, '%Y-%m-%d')}" if a.performance_at else ""))]
+        st.text("\n".join(f"{k}：{v}" for k, v in facts if v))
+        if d.certificate_eligible:
+            st.success(t("case.certificate"), icon=":material/verified:")
+    for conf, court in d.confirmations:
+        st.text(t("case.confirmation", court=court, result=t(f"ruling.{conf.result}"), no=conf.ruling_no or "—"))
+    for fu in d.followups:
+        if fu.done_at:
+            st.text(t("case.followup_done", at=local(fu.done_at, "%Y-%m-%d"), method=t(f"method.{fu.method}"),
+                      score=fu.satisfaction or "—", holds=t("yes") if fu.agreement_holds else t("no")))
+        elif fu.due:
+            st.text(t("case.followup_due", day=fu.due.isoformat()))
+    for r, frm, to in d.referrals:
+        st.text(t("case.referral", frm=frm, to=to, status=t(f"referral.{r.status}")) + (f"：{r.reason}" if r.reason
+                                                                                      else ""))
+
+
+def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
+    for a in [a for a in d.attachments if a.session_id == session_id]:
+        cols = st.columns([3, 2], vertical_alignment="center")
+        cols[0].text(f"{a.filename} · {a.size // 1024 + 1} KB")
+        if cols[1].button(t("case.open_file"), key=f"case.file.{a.id}", width="stretch", icon=":material/attach_file:"):
+            with get_db().read() as s:
+                row = sessions.get_attachment(s, actor=actor, attachment_id=a.id)
+            if row.mime.startswith("image/"):
+                st.image(row.content, caption=row.filename)
+            st.download_button(t("case.download"), row.content, file_name=row.filename, mime=row.mime,
+                               key=f"case.dl.{a.id}", width="stretch", icon=":material/download:")
+
+
+def timeline(d: CaseDetail) -> None:
+    st.subheader(t("case.timeline"), anchor=False)
+    for e in reversed(d.events):
+        params = {k: str(v) for k, v in e.data.items()}
+        st.caption(esc(f"{local(e.at)} · {e.actor}"))
+        st.text(t(f"event.{e.kind}", **params))
+        if e.note:
+            st.text(e.note)
