@@ -77,7 +77,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 @dataclass(frozen=True)
 class IntakeSettings:
-    """Tunables read from the environment (documented in the README's settings table)."""
+    """Tunables read from the environment here (services/config.py holds the app-wide settings)."""
 
     min_seconds: float = 3.0  # MEDIATION_INTAKE_MIN_SECONDS: faster than this looks like a bot
     client: Limit = CLIENT_LIMIT  # MEDIATION_INTAKE_CLIENT_LIMIT: over it the client is refused

@@ -17,6 +17,14 @@ from services.intake_form import escape_markdown as esc
 from services.permissions import P
 
 actor = require_page(P.INTAKE_QUEUE)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def preview_png(org: qr.PosterOrg, url: str) -> bytes:
+    """Posters hold only public data, so one cache serves every user (keyed by everything drawn)."""
+    return qr.poster_png(org, url, size=qr.A4_SCREEN)
+
+
 st.title(t("posters.title"), anchor=False)
 st.caption(t("posters.help"))
 
@@ -36,7 +44,7 @@ url = qr.intake_url(org.code)
 st.caption(t("posters.url"))
 st.text(url)
 
-preview = attempt(lambda: qr.poster_png(org, url, size=qr.A4_SCREEN))
+preview = attempt(lambda: preview_png(org, url))
 if preview is None:
     st.stop()
 st.image(preview, width="stretch")

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from models import Case
+from models import Case, CaseEvent
 from models.base import utc_now
 from services import intake
 from services.intake import IntakeSettings, submit_intake
@@ -77,6 +77,9 @@ def test_200_submissions_from_20_concurrent_clients(db, capsys):
     assert cases(db) == CLIENTS * PER_CLIENT
     assert len({r.case_id for r in results}) == len({r.tracking_code for r in results}) == CLIENTS * PER_CLIENT
     assert all(r.outcome == "created" for r in results)
+    with db.read() as s:  # INT-4: no false positives among ordinary submissions
+        flagged = s.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "intake.quarantined"))
+        assert flagged.one() == 0
 
 
 @pytest.mark.slow
