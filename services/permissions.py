@@ -32,6 +32,7 @@ class P(StrEnum):
     BOARD_PUBLISH = "board.publish"
     RATING_PROPOSE = "rating.propose"
     RATING_APPROVE = "rating.approve"
+    RATING_OWN = "rating.own"  # a mediator sees their own score card and may object to it
     ROSTER_VIEW = "roster.view"
     ROSTER_EDIT = "roster.edit"
     ORG_EDIT = "org.edit"
@@ -42,7 +43,7 @@ class P(StrEnum):
 
 
 _MEDIATOR = {P.WORKBENCH, P.CASE_VIEW, P.CASE_CREATE, P.CASE_ACCEPT, P.CASE_MEDIATE, P.CASE_REFER,
-             P.INTAKE_QUEUE, P.LEDGER_CLAIM, P.ROSTER_VIEW}
+             P.INTAKE_QUEUE, P.LEDGER_CLAIM, P.ROSTER_VIEW, P.RATING_OWN}
 _POLICE = {P.WORKBENCH, P.CASE_VIEW, P.CASE_HANDOVER, P.GRADE_AUDIT, P.ROSTER_VIEW}
 _COURT = {P.WORKBENCH, P.CASE_VIEW, P.CASE_HANDOVER, P.JUDICIAL_RULE, P.ROSTER_VIEW}
 _JUSTICE = {P.WORKBENCH, P.CASE_VIEW, P.GRADE_AUDIT, P.LEDGER_AUDIT, P.LEDGER_APPROVE, P.LEDGER_PAY,
