@@ -65,6 +65,17 @@ PAGES: tuple[PageSpec, ...] = (
              P.STATS_VIEW),
     PageSpec("import_cases", "staff/import_cases.py", "nav.import_cases", ":material/upload_file:", "import-cases",
              "office", P.CASE_CREATE),
+    # star rating (issue 7): the card opens from the list with ?rating=<id>, so it stays off the menu
+    PageSpec("ratings", "staff/ratings.py", "nav.ratings", ":material/star_rate:", "ratings", "office",
+             P.RATING_PROPOSE),
+    PageSpec("rating_card", "staff/rating_card.py", "nav.rating_card", ":material/star_half:", "rating", "office",
+             P.RATING_PROPOSE, visible=False),
+    PageSpec("rating_titles", "staff/rating_titles.py", "nav.rating_titles", ":material/military_tech:",
+             "rating-titles", "office", P.RATING_PROPOSE),
+    PageSpec("rating_setup", "staff/rating_setup.py", "nav.rating_setup", ":material/tune:", "rating-setup",
+             "office", P.RATING_PROPOSE),
+    PageSpec("my_rating", "staff/my_rating.py", "nav.my_rating", ":material/star:", "my-rating", "work",
+             P.RATING_OWN),
     # documents (issue 5): a case's documents by ?case=<id> or case number; the office's document templates
     PageSpec("documents", "staff/documents.py", "nav.documents", ":material/description:", "documents", "work",
              P.CASE_VIEW),

@@ -1,0 +1,91 @@
+"""Rating schemes and the committee checklist: edited by the justice office as new, audited versions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui import rating_forms
+from pages.ui.db import get_db
+from pages.ui.guard import require_page
+from pages.ui.i18n import t
+from pages.ui.rating_view import period_options
+from pages.ui.widgets import attempt
+from services import rating_schemes as rs
+from services.permissions import P
+from services.stats import local_today
+
+actor = require_page(P.RATING_PROPOSE)
+db = get_db()
+st.title(t("rating.setup_title"))
+st.caption(t("rating.setup_caption"))
+flash = st.session_state.pop("rating_setup.flash", None)
+if flash:
+    st.success(t(flash), icon=":material/check_circle:")
+subject = st.segmented_control(t("rating.subject"), list(rs.SUBJECTS), default=rs.MEDIATOR, key="rating_setup.subject",
+                               format_func=lambda x: t(f"rating.subject_{x}")) or rs.MEDIATOR
+period = st.selectbox(t("rating.scheme_period"), [rs.DEFAULT, *period_options(local_today())],
+                      format_func=lambda p: t("rating.scheme_period_default") if p == rs.DEFAULT else p,
+                      key="rating_setup.period")
+with db.read() as s:
+    scheme = attempt(lambda: rs.current_scheme(s, actor=actor, subject=subject, period=period))
+    versions = attempt(lambda: rs.list_schemes(s, actor=actor, subject=subject)) or []
+if scheme is None:
+    st.stop()
+
+st.subheader(t("rating.scheme_current", code=scheme.code, version=scheme.version))
+if scheme.in_use:
+    st.warning(t("rating.scheme_in_use"), icon=":material/lock_clock:")
+if scheme.note:
+    st.caption(scheme.note)
+
+with st.form("rating_setup.scheme"):
+    weights, targets = {}, {}
+    for metric in rs.METRICS[subject]:
+        st.markdown(f"**{t(f'rating.metric.{metric}')}**")
+        c1, c2 = st.columns(2)
+        weights[metric] = c1.number_input(t("rating.scheme_weight"), min_value=0.0, max_value=100.0,
+                                          value=float(scheme.weights.get(metric, 0)), step=1.0,
+                                          key=f"rating_setup.w.{metric}")
+        direction = "less" if metric in rs.LESS_IS_BETTER else "more"
+        targets[metric] = c2.number_input(t(f"rating.scheme_target_{direction}"), min_value=0.0,
+                                          value=float(scheme.targets[metric]),
+                                          step=0.01 if scheme.targets[metric] < 2 else 1.0,
+                                          key=f"rating_setup.t.{metric}")
+    st.markdown(f"**{t('rating.scheme_thresholds')}**")
+    cols = st.columns(4)
+    thresholds = {k: cols[i].number_input(t("rating.scheme_threshold", n=k), min_value=0.0, max_value=100.0,
+                                          value=float(scheme.thresholds[k]), step=1.0, key=f"rating_setup.th.{k}")
+                  for i, k in enumerate(rs.STAR_LEVELS)}
+    min_cases = st.number_input(t("rating.scheme_min_cases"), min_value=1, value=int(scheme.min_cases), step=1,
+                                key="rating_setup.min_cases")
+    st.markdown(f"**{t('rating.scheme_title_rule')}**")
+    title = st.text_input(t("rating.scheme_title"), value=str(scheme.title_rule["title"]), max_chars=40,
+                          key="rating_setup.title")
+    c1, c2, c3 = st.columns(3)
+    min_stars = c1.number_input(t("rating.scheme_title_stars"), 1, 5, int(scheme.title_rule["min_stars"]),
+                                key="rating_setup.title_stars")
+    min_score = c2.number_input(t("rating.scheme_title_score"), 0.0, 100.0,
+                                float(scheme.title_rule.get("min_score", 0)), key="rating_setup.title_score")
+    most = c3.number_input(t("rating.scheme_title_max"), 1, 1000, int(scheme.title_rule.get("max", 10)),
+                           key="rating_setup.title_max")
+    note = st.text_area(t("rating.scheme_note"), max_chars=500, key="rating_setup.note",
+                        help=t("rating.scheme_note_help"))
+    if st.form_submit_button(t("rating.scheme_save"), icon=":material/save:", type="primary", width="stretch",
+                             disabled=not actor.can(P.RATING_APPROVE)):
+        rule = {"title": title, "min_stars": int(min_stars), "min_score": float(min_score), "max": int(most)}
+        with db.write() as s:
+            done = attempt(lambda: rs.save_scheme(s, actor=actor, subject=subject, period=period, weights=weights,
+                                                  thresholds=thresholds, min_cases=int(min_cases), targets=targets,
+                                                  title_rule=rule, note=note))
+        if done is not None:
+            st.session_state["rating_setup.flash"] = "rating.scheme_saved"
+            st.rerun()
+
+with st.expander(t("rating.scheme_versions"), icon=":material/history:"):
+    for v in versions:
+        used = t("rating.scheme_used") if v.in_use else ""
+        st.text(f"{v.code} v{v.version} · {v.period} {used}")
+        if v.note:
+            st.caption(v.note)
+
+rating_forms.items_editor(actor)
