@@ -133,6 +133,7 @@ class PartyLink(SQLModel, table=True):
     expires_at: datetime
     revoked_at: datetime | None = None
     failed_checks: int = 0
+    locked_until: datetime | None = None
     issued_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
 
