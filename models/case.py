@@ -102,6 +102,12 @@ class Case(SQLModel, table=True):
     confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
                             description="a court confirmed the agreement (司法确认)")
     satisfaction: int | None = Field(default=None, description="newest follow-up satisfaction score, 1–5")
+    # publicity (issue 9, migration 0010_board): only a case with consent and no non-public request may
+    # become a typical case on the board
+    non_public: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
+                             description="a party asked for mediation in private (不公开调解)")
+    publication_consent: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
+                                      description="the parties agreed to publication as a de-identified typical case")
 
 
 class Party(SQLModel, table=True):
