@@ -74,8 +74,12 @@ def problem(name: str) -> None:
         st.error(t(key, **params), icon=":material/error:")
 
 
-def optional(key: str) -> str:
-    return t(key) + t("intake.optional")
+def text(name: str, key: str, label: str, *, optional: bool = False, area: bool = False, **kw: Any) -> str:
+    """A text field for form field `name`, with its problem (if any) right under it."""
+    widget = st.text_area if area else st.text_input
+    value = str(widget(t(label) + (t("intake.optional") if optional else ""), key=key, **kw))
+    problem(name)
+    return value
 
 
 def custom_widget(f: FieldSpec) -> Any:
@@ -98,38 +102,30 @@ def custom_widget(f: FieldSpec) -> Any:
 
 with st.form("intake.form", border=False, enter_to_submit=False):
     st.markdown("#### " + t("intake.about_you"))
-    name = st.text_input(t("intake.applicant_name"), key="intake.applicant_name", autocomplete="name")
-    problem("applicant_name")
-    phone = st.text_input(t("intake.applicant_phone"), key="intake.applicant_phone", autocomplete="tel",
-                          help=t("intake.phone_help"))
-    problem("applicant_phone")
-    id_number = st.text_input(optional("intake.applicant_id"), key="intake.applicant_id", autocomplete="off")
-    problem("applicant_id_number")
+    name = text("applicant_name", "intake.applicant_name", "intake.applicant_name", autocomplete="name")
+    phone = text("applicant_phone", "intake.applicant_phone", "intake.applicant_phone", autocomplete="tel",
+                 help=t("intake.phone_help"))
+    id_number = text("applicant_id_number", "intake.applicant_id", "intake.applicant_id", optional=True,
+                     autocomplete="off")
     st.markdown("#### " + t("intake.about_dispute"))
     labels = {c: (en if lang == "en" else zh) for c, zh, en in categories}
-    category = st.selectbox(optional("intake.category"), list(labels), index=None, key="intake.category",
-                            format_func=lambda c: labels[c], placeholder=t("intake.choose"))
+    category = st.selectbox(t("intake.category") + t("intake.optional"), list(labels), index=None,
+                            key="intake.category", format_func=lambda c: labels[c], placeholder=t("intake.choose"))
     problem("category")
-    description = st.text_area(t("intake.description"), key="intake.description", height=160,
-                               help=t("intake.description_help"), placeholder=t("intake.description_placeholder"))
-    problem("description")
-    place = st.text_input(optional("intake.place"), key="intake.place")
-    problem("place")
-    request = st.text_area(optional("intake.request"), key="intake.request", height=100)
-    problem("request")
+    description = text("description", "intake.description", "intake.description", area=True, height=160,
+                       help=t("intake.description_help"), placeholder=t("intake.description_placeholder"))
+    place = text("place", "intake.place", "intake.place", optional=True)
+    request = text("request", "intake.request", "intake.request", optional=True, area=True, height=100)
     st.markdown("#### " + t("intake.other_party"))
     st.caption(t("intake.other_party_help"))
-    r_name = st.text_input(optional("intake.respondent_name"), key="intake.respondent_name")
-    problem("respondent_name")
-    r_phone = st.text_input(optional("intake.respondent_phone"), key="intake.respondent_phone")
-    problem("respondent_phone")
-    r_address = st.text_input(optional("intake.respondent_address"), key="intake.respondent_address")
-    problem("respondent_address")
+    r_name = text("respondent_name", "intake.respondent_name", "intake.respondent_name", optional=True)
+    r_phone = text("respondent_phone", "intake.respondent_phone", "intake.respondent_phone", optional=True)
+    r_address = text("respondent_address", "intake.respondent_address", "intake.respondent_address", optional=True)
     custom: dict[str, Any] = {}
     for f in fields:
         custom[f.key] = custom_widget(f)
         problem(f"custom.{f.key}")
-    photos = st.file_uploader(optional("intake.photos"), type=["jpg", "jpeg", "png", "webp"],
+    photos = st.file_uploader(t("intake.photos") + t("intake.optional"), type=["jpg", "jpeg", "png", "webp"],
                               accept_multiple_files=True, key="intake.photos", max_upload_size=10,
                               help=t("intake.photos_help"))
     problem("photos")
