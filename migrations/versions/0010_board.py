@@ -8,6 +8,7 @@ Create Date: 2026-11-23 05:00:00
 Only ADD COLUMN (no SQLite table rebuild, so the statistics triggers on case are untouched).
 """
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "0010_board"
@@ -22,8 +23,8 @@ def upgrade() -> None:
                                     server_default=sa.false()))
     op.add_column("boardpost", sa.Column("slug", sa.String(length=40), nullable=True))
     op.add_column("boardpost", sa.Column("approved_by", sa.Integer(), nullable=True))
-    op.add_column("boardpost", sa.Column("reviewed_at", sa.DateTime(), nullable=True))
-    op.add_column("boardpost", sa.Column("withdrawn_at", sa.DateTime(), nullable=True))
+    op.add_column("boardpost", sa.Column("reviewed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column("boardpost", sa.Column("withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.create_index("ix_boardpost_slug", "boardpost", ["slug"], unique=True)
     op.create_index("ix_boardpost_kind_status", "boardpost", ["kind", "status"])
 
