@@ -81,6 +81,11 @@ PAGES: tuple[PageSpec, ...] = (
              P.CASE_VIEW),
     PageSpec("document_templates", "staff/document_templates.py", "nav.document_templates",
              ":material/edit_document:", "document-templates", "office", P.LOWCODE_EDIT),
+    # parties on their own phones and the duty schedule (issue 13): /party?t=<token> is reached by its link only
+    PageSpec("party", "public/party.py", "nav.party", ":material/how_to_reg:", "party", "public", visible=False),
+    PageSpec("party_links", "staff/party_links.py", "nav.party_links", ":material/add_link:", "party-links", "work",
+             P.CASE_MEDIATE, visible=False),
+    PageSpec("duty", "staff/duty.py", "nav.duty", ":material/calendar_month:", "duty", "office", P.ROSTER_VIEW),
 )
 
 

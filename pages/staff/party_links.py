@@ -1,0 +1,88 @@
+"""/party-links?case=<id>: issue and withdraw parties' personal links; see who confirmed the agreement."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.case_ui import local, write
+from pages.ui.db import get_db
+from pages.ui.guard import require_page
+from pages.ui.i18n import t
+from pages.ui.widgets import attempt
+from services import party_links, party_page
+from services.permissions import P
+
+actor = require_page(P.CASE_MEDIATE)
+db = get_db()
+ISSUED = "party_links.issued"
+st.title(t("party_links.title"), anchor=False)
+st.caption(t("party_links.help"))
+
+raw = str(st.query_params.get("case", ""))
+if not raw.isdigit():
+    st.info(t("party_links.pick_case"), icon=":material/folder_open:")
+    st.stop()
+case_id = int(raw)
+
+
+def read():  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        return (party_links.case_for_links(s, actor=actor, case_id=case_id),
+                party_links.case_parties(s, actor=actor, case_id=case_id),
+                party_links.list_links(s, actor=actor, case_id=case_id),
+                party_page.confirmation_status(s, actor=actor, case_id=case_id))
+
+
+loaded = attempt(read)
+if loaded is None:
+    st.stop()
+case, parties, links, status = loaded
+st.text(case.case_no)
+
+issued = st.session_state.get(ISSUED)
+if issued is not None and issued[0] == case_id:
+    st.success(t("party_links.issued", date=local(issued[1].expires_at, "%Y-%m-%d")), icon=":material/link:")
+    st.code(issued[1].url, language=None, wrap_lines=True)
+    try:
+        from services.qr import qr_png
+
+        st.image(qr_png(issued[1].url, box_size=6), width=220)
+    except Exception:  # noqa: BLE001 - the QR is a convenience; the URL above is enough
+        pass
+
+labels = {p.party_id: f"{t('party.side_' + p.side)} · {p.masked_name}"
+          + ("" if p.has_phone else f" ({t('party_links.no_phone')})") for p in parties}
+with st.form("party_links.form", border=True):
+    party_id = st.selectbox(t("party_links.party"), list(labels), format_func=lambda i: labels[i],
+                            key="party_links.party")
+    days = st.number_input(t("party_links.days"), min_value=1, max_value=90, value=party_links.link_days(),
+                           key="party_links.days")
+    if st.form_submit_button(t("party_links.issue"), type="primary", icon=":material/add_link:", width="stretch",
+                             key="party_links.issue"):
+        done = write(lambda s: party_links.issue_link(s, actor=actor, case_id=case_id, party_id=int(party_id),
+                                                      days=int(days)))
+        if done is not None:
+            st.session_state[ISSUED] = (case_id, done)
+            st.rerun()
+
+if status.version is not None:
+    st.subheader(t("party_links.confirmations", version=status.version), anchor=False)
+    if status.all_confirmed:
+        st.success(t("party_links.all_confirmed"), icon=":material/verified:")
+    for row in status.rows:
+        with st.container(border=True):
+            st.caption(f"{t('party.side_' + row.side)} · {t('party_links.decision_' + (row.decision or 'none'))}"
+                       + (f" · {local(row.at)}" if row.at else ""))
+            st.text(row.masked_name + (f"：{row.reason}" if row.reason else ""))
+
+if links:
+    st.subheader(t("party_links.list"), anchor=False)
+for row in links:
+    with st.container(border=True):
+        st.caption(f"{t('party_links.status_' + row.status)} · {local(row.expires_at)}")
+        st.text(row.party_label.split(":", 1)[1])
+        if row.status in ("active", "locked") and st.button(t("party_links.revoke"), icon=":material/link_off:",
+                                                            key=f"party_links.revoke.{row.link_id}"):
+            if write(lambda s, i=row.link_id: party_links.revoke_link(s, actor=actor, link_id=i) or True):
+                st.session_state.pop(ISSUED, None)
+                st.rerun()
