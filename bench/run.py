@@ -1,0 +1,120 @@
+"""Benchmark: dashboard aggregates and list pages against their raw-SQL floor, and bulk insert against raw executemany.
+
+Usage: python bench/run.py [--big] [--dir DIR] [--sizes 10000,100000] [--reps 5] [--rebuild] [--analyze]
+Prints plain text; nothing here passes or fails (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("AUTH_COOKIE_KEY", secrets.token_urlsafe(40))
+os.environ.setdefault("DATA_KEY", secrets.token_urlsafe(40))
+os.environ.setdefault("MEDIATION_BCRYPT_ROUNDS", "4")
+
+import insert as insert_bench  # noqa: E402
+from build import ensure_db  # noqa: E402
+from queries import AGGREGATES, PAGES, Params, Query, params  # noqa: E402
+from sqlalchemy.dialects import sqlite as sqlite_dialect  # noqa: E402
+
+from services.db import make_database  # noqa: E402
+
+
+def median_ms(fn: Callable[[], Any], reps: int) -> float:
+    fn()  # warm the page cache and the statement caches
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def raw_conn(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    return conn
+
+
+def plan(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -> str:
+    rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()
+    return "; ".join(r[3] for r in rows)
+
+
+def measure_query(q: Query, conn: sqlite3.Connection, db: Any, p: Params, reps: int) -> tuple[float, float, str]:
+    floors = []
+    for sql in q.raw:
+        try:
+            floors.append(median_ms(lambda sql=sql: conn.execute(sql, q.raw_args(p)).fetchall(), reps))
+        except sqlite3.OperationalError:  # e.g. an INDEXED BY naming an index this schema does not have
+            continue
+    stmt = q.app(p)
+
+    def app() -> None:
+        with db.read() as s:
+            s.exec(stmt).all()
+
+    app_ms = median_ms(app, reps)
+    literal = str(stmt.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
+    return min(floors), app_ms, plan(conn, literal)
+
+
+def bench_size(path: Path, meta: dict, reps: int) -> None:
+    conn = raw_conn(path)
+    db = make_database(f"sqlite:///{path}")
+    p = params(conn)
+    n = meta["n"]
+    print(f"\n== N = {n:,} cases   ({path}, {meta['bytes'] / 2**20:,.0f} MB, seeded in {meta['seed_seconds']} s)")
+    print(f"{'query':<38}{'floor ms':>10}{'app ms':>10}{'app/floor':>11}   app query plan")
+    for q in [*AGGREGATES, *PAGES]:
+        floor, app_ms, how = measure_query(q, conn, db, p, reps)
+        print(f"{q.name:<38}{floor:>10.2f}{app_ms:>10.2f}{app_ms / floor:>10.2f}x   {how}")
+    conn.close()
+    db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", default="/tmp/mh_bench", help="where the databases are built and cached")
+    ap.add_argument("--sizes", default="10000,100000", help="comma-separated case counts")
+    ap.add_argument("--big", action="store_true", help="also N = 1,000,000 (building it takes several minutes)")
+    ap.add_argument("--reps", type=int, default=5, help="timed runs per query (median; at least 3; inserts: 3)")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the databases even when cached")
+    ap.add_argument("--analyze", action="store_true", help="run ANALYZE after seeding (the app does not)")
+    ap.add_argument("--insert-cases", type=int, default=20000, help="cases for the bulk-insert comparison (0: skip)")
+    args = ap.parse_args(argv)
+    reps = max(3, args.reps)
+    directory = Path(args.dir)
+    sizes = [int(x) for x in args.sizes.split(",") if x] + ([1_000_000] if args.big else [])
+    load = os.getloadavg()[0]
+    print(
+        f"Mediation Hub bench — {os.cpu_count()} CPUs, load average {load:.1f}, sqlite {sqlite3.sqlite_version}, "
+        f"medians of {reps}"
+    )
+    if load > (os.cpu_count() or 1):
+        print("note: the machine is busy; absolute times are inflated, ratios are steadier")
+    for n in sizes:
+        path, meta = ensure_db(directory, n, rebuild=args.rebuild, analyze=args.analyze)
+        bench_size(path, meta, reps)
+    if args.insert_cases:
+        print(f"\n== bulk insert, {args.insert_cases:,} cases with every row that hangs off them")
+        print(f"{'path':<44}{'rows/s':>12}{'vs raw':>9}")
+        for name, rate, ratio in insert_bench.measure(directory, args.insert_cases, 3):
+            print(f"{name:<44}{rate:>12,.0f}{ratio:>9.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
