@@ -24,7 +24,7 @@ from services import audit
 from services.authz import Actor, area_org_ids, require
 from services.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.permissions import P
-from services.rating_diff import changes, digest, fingerprint, is_changed, load_previous
+from services.rating_diff import Scored, changes, digest, fingerprint, is_changed, load_previous
 from services.rating_metrics import collect, score_card
 from services.rating_schemes import (
     MEDIATOR,
@@ -89,6 +89,17 @@ def _summary(run: RatingRun) -> RunSummary:
                       run.changed, run.fingerprint, run.computed_at)
 
 
+def _proposals(run: RatingRun, scored: dict[int, Scored], changed: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One proposed rating row per subject of the run, with what changed since the previous computation."""
+    now, mediator = utc_now(), run.subject == MEDIATOR
+    return [{"scheme_id": run.scheme_id, "subject": run.subject, "mediator_id": sid if mediator else None,
+             "org_id": None if mediator else sid, "period": run.period, "score": score, "proposed_stars": stars,
+             "status": "proposed", "override_reason": "", "digest": dig, "run_id": run.id,
+             "metrics": {"as_of": run.as_of.isoformat(), "parts": sets}, "changes": changed[sid],
+             "changed": is_changed(changed[sid]), "created_at": now}
+            for sid, (score, stars, dig, sets) in scored.items()]
+
+
 def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str, today: date) -> RunSummary:
     """Propose a rating for every subject in the actor's area; earlier undecided proposals are superseded."""
     require(actor, P.RATING_PROPOSE)
@@ -101,10 +112,7 @@ def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str
     ids, key = subjects_in_scope(actor, subject), subject_column(subject)
     subject_ids = sorted(int(i) for i in session.exec(ids).all())
     parts = collect(session, subject, ids, subject_ids, per, as_of)
-    scored = {}
-    for sid in subject_ids:
-        _, score, stars = score_card(parts[sid], scheme)
-        scored[sid] = (score, stars, digest(parts[sid]), parts[sid])
+    scored = {sid: (*score_card(parts[sid], scheme)[1:], digest(parts[sid]), parts[sid]) for sid in subject_ids}
     changed = changes(session, subject, load_previous(session, subject, per.code, key, ids), scored)
     run = RatingRun(scheme_id=scheme.id, subject=subject, period=per.code, as_of=as_of, org_id=actor.org_id,
                     computed_by=actor.user_id,
@@ -114,12 +122,7 @@ def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str
     session.execute(update(Rating).where(col(Rating.period) == per.code, col(Rating.subject) == subject,
                                          col(Rating.status) == "proposed", col(key).in_(ids))
                     .values(status="superseded"), execution_options={"synchronize_session": False})
-    now, mediator = utc_now(), subject == MEDIATOR
-    rows = [{"scheme_id": scheme.id, "subject": subject, "mediator_id": sid if mediator else None,
-             "org_id": None if mediator else sid, "period": per.code, "score": score, "proposed_stars": stars,
-             "status": "proposed", "override_reason": "", "metrics": {"as_of": as_of.isoformat(), "parts": sets},
-             "digest": dig, "run_id": run.id, "changes": changed[sid], "changed": is_changed(changed[sid]),
-             "created_at": now} for sid, (score, stars, dig, sets) in scored.items()]
+    rows = _proposals(run, scored, changed)
     if rows:  # Core executemany: a computation writes one row per subject (10,000 for a city)
         session.execute(insert(Rating.__table__), rows)  # type: ignore[attr-defined]
     run.subjects = len(rows)

@@ -16,13 +16,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import Case, ChecklistItem, ChecklistState, Mediator, Organisation, PublicRating, Rating, TrainingRecord
-from models.rating import MediatorComplaint, RatingObjection, RatingScheme
+from models.rating import MediatorComplaint, RatingObjection, RatingRun, RatingScheme
 from services.authz import Actor, require
 from services.errors import NotFound, OutOfScope, PermissionDenied
 from services.permissions import P
 from services.rating import LIVE, rating_in_scope
 from services.rating_metrics import FORMULA, complete, evidence_statement, score_card
-from services.rating_schemes import MEDIATOR, METRICS, ORGANISATION, effective, parse_period
+from services.rating_schemes import MEDIATOR, METRICS, ORGANISATION, effective, parse_period, region_of, scheme_for
 
 PAGE_SIZE = 30
 
@@ -153,13 +153,20 @@ def subject_history(session: Session, rating: Rating) -> tuple[HistoryRow, ...]:
                             r.override_reason, r.decided_at or r.created_at) for r in rows)
 
 
+def _scheme_outdated(session: Session, rating: Rating) -> bool:
+    """A recompute by the same office would now use another scheme version than this rating did."""
+    run = session.get(RatingRun, rating.run_id) if rating.run_id else None
+    org = session.get(Organisation, run.org_id) if run else None
+    if org is None:
+        return False
+    return scheme_for(session, rating.subject, rating.period, region_of(session, org)).id != rating.scheme_id
+
+
 def get_card(session: Session, *, actor: Actor, rating_id: int) -> Card:
     """The score card of a rating the actor may read."""
     rating, own = readable_rating(session, actor, rating_id)
     name, org_name = _names(session, rating)
     scheme = session.get(RatingScheme, rating.scheme_id)
-    newest = session.exec(select(func.max(RatingScheme.version)).where(
-        RatingScheme.code == (scheme.code if scheme else ""))).first()
     objections = session.exec(select(RatingObjection).where(RatingObjection.rating_id == rating.id)
                               .order_by(col(RatingObjection.id))).all()
     as_of = (rating.metrics or {}).get("as_of")
@@ -169,7 +176,7 @@ def get_card(session: Session, *, actor: Actor, rating_id: int) -> Card:
         rating.id or 0, rating.subject, (rating.org_id if rating.subject == ORGANISATION else rating.mediator_id) or 0,
         name, org_name, rating.period, rating.status, rating.score, rating.proposed_stars, rating.approved_stars,
         rating.override_reason, rating.decided_at, f"{scheme.code} v{scheme.version}" if scheme else "",
-        bool(scheme and newest and newest > scheme.version), scheme.min_cases if scheme else 0,
+        _scheme_outdated(session, rating), scheme.min_cases if scheme else 0,
         date.fromisoformat(as_of) if as_of else None, lines, legacy, dict(rating.changes or {}),
         tuple(Objection(o.id or 0, o.body, o.status, o.answer, o.upheld, o.lodged_at, o.answered_at)
               for o in objections),

@@ -20,6 +20,7 @@ from services.rating_metrics import FORMULA, Parts, metric_value
 from services.rating_schemes import METRICS, ORGANISATION
 
 CHUNK = 500
+Scored = tuple[float | None, int | None, str, Parts]  # score, proposed stars, digest, counted sets
 
 
 class Previous(NamedTuple):
@@ -61,7 +62,7 @@ def _old_parts(session: Session, rating_ids: list[int]) -> dict[int, Parts]:
 
 
 def changes(session: Session, subject: str, previous: dict[int, Previous],
-            new: dict[int, tuple[float | None, int | None, str, Parts]]) -> dict[int, dict[str, Any]]:
+            new: dict[int, Scored]) -> dict[int, dict[str, Any]]:
     """Per subject: {"new": True}, or the previous rating's id with every score, stars, metric and set that differ."""
     out: dict[int, dict[str, Any]] = {}
     suspects = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,7 @@ from services.rating_schemes import MEDIATOR, ORGANISATION, SUBJECTS, parse_peri
 
 PAGE_SIZE = 20
 SHOW = ("all", "pending", "decided", "changed", "not_rated", "objections")
-Cursor = tuple[float, int]  # (score or -1, rating id) of the last row shown
+Cursor = tuple[float, int]  # (sort key, rating id) of the last row shown
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,15 @@ class PeriodSummary:
     changed: int
     objections: int
     by_stars: dict[int, int]  # stars (approved when decided, else proposed) → subjects
+
+
+def _sort_key() -> ColumnElement[float]:
+    """Rated subjects first (by score), then the not rated (by score): the order of the review list."""
+    return func.coalesce(Rating.score, 0.0) - case((col(Rating.proposed_stars).is_(None), 1000.0), else_=0.0)
+
+
+def _sort_value(rating: Rating) -> float:
+    return (rating.score or 0.0) - (1000.0 if rating.proposed_stars is None else 0.0)
 
 
 def _open_objection() -> ColumnElement[bool]:
@@ -96,7 +105,7 @@ def list_ratings(session: Session, *, actor: Actor, subject: str, period: str, s
     """The current ratings of the period in the actor's area, highest score first, a page at a time."""
     code = _check(actor, subject, period, show)
     where = [col(Rating.id).in_(current_ids(actor, subject, code)), _show(show)]
-    score_key = func.coalesce(Rating.score, -1.0)
+    score_key = _sort_key()
     total = session.exec(select(func.count()).select_from(Rating).where(*where)).one()
     if after is not None:
         where.append(or_(score_key < after[0], and_(score_key == after[0], col(Rating.id) < after[1])))
@@ -115,8 +124,8 @@ def list_ratings(session: Session, *, actor: Actor, subject: str, period: str, s
                   r.status, r.changed, bool(objected), int(((r.metrics or {}).get("parts") or {}).get(
                       "mediated", [(r.metrics or {}).get("cases", 0)])[0] or 0))
         for r, name, org_name, objected in rows[:limit])
-    last = items[-1] if len(rows) > limit and items else None
-    return RatingPage(items, (last.score if last.score is not None else -1.0, last.id) if last else None, int(total))
+    last = rows[limit - 1][0] if len(rows) > limit else None
+    return RatingPage(items, (_sort_value(last), last.id or 0) if last is not None else None, int(total))
 
 
 def period_summary(session: Session, *, actor: Actor, subject: str, period: str) -> PeriodSummary:

@@ -155,6 +155,11 @@ def area_root(session: Session, actor: Actor) -> Organisation:
     me = session.get(Organisation, actor.org_id)
     if me is None:
         raise ValidationFailed("error.org_unknown", code=actor.org_id)
+    return region_of(session, me)
+
+
+def region_of(session: Session, me: Organisation) -> Organisation:
+    """The top of the area an organisation's office serves: itself, or a regional office's parent."""
     if me.kind in REGIONAL_KINDS and me.parent_id is not None and parent_path(me.path) != me.path:
         parent = session.get(Organisation, me.parent_id)
         if parent is not None:

@@ -42,32 +42,34 @@ with st.form("rating_setup.scheme"):
     weights, targets = {}, {}
     for metric in rs.METRICS[subject]:
         st.markdown(f"**{t(f'rating.metric.{metric}')}**")
-        c1, c2 = st.columns(2)
-        weights[metric] = c1.number_input(t("rating.scheme_weight"), min_value=0.0, max_value=100.0,
-                                          value=float(scheme.weights.get(metric, 0)), step=1.0,
-                                          key=f"rating_setup.w.{metric}")
         direction = "less" if metric in rs.LESS_IS_BETTER else "more"
-        targets[metric] = c2.number_input(t(f"rating.scheme_target_{direction}"), min_value=0.0,
-                                          value=float(scheme.targets[metric]),
-                                          step=0.01 if scheme.targets[metric] < 2 else 1.0,
-                                          key=f"rating_setup.t.{metric}")
+        with st.container(horizontal=True, gap="small"):
+            weights[metric] = st.number_input(t("rating.scheme_weight"), min_value=0.0, max_value=100.0,
+                                              value=float(scheme.weights.get(metric, 0)), step=1.0, width=150,
+                                              key=f"rating_setup.w.{metric}")
+            targets[metric] = st.number_input(t(f"rating.scheme_target_{direction}"), min_value=0.0,
+                                              value=float(scheme.targets[metric]), width=150,
+                                              step=0.01 if scheme.targets[metric] < 2 else 1.0,
+                                              key=f"rating_setup.t.{metric}")
     st.markdown(f"**{t('rating.scheme_thresholds')}**")
-    cols = st.columns(4)
-    thresholds = {k: cols[i].number_input(t("rating.scheme_threshold", n=k), min_value=0.0, max_value=100.0,
-                                          value=float(scheme.thresholds[k]), step=1.0, key=f"rating_setup.th.{k}")
-                  for i, k in enumerate(rs.STAR_LEVELS)}
+    with st.container(horizontal=True, gap="small"):
+        thresholds = {k: st.number_input(t("rating.scheme_threshold", n=k), min_value=0.0, max_value=100.0,
+                                         value=float(scheme.thresholds[k]), step=1.0, width=150,
+                                         key=f"rating_setup.th.{k}")
+                      for k in rs.STAR_LEVELS}
     min_cases = st.number_input(t("rating.scheme_min_cases"), min_value=1, value=int(scheme.min_cases), step=1,
                                 key="rating_setup.min_cases")
     st.markdown(f"**{t('rating.scheme_title_rule')}**")
     title = st.text_input(t("rating.scheme_title"), value=str(scheme.title_rule["title"]), max_chars=40,
                           key="rating_setup.title")
-    c1, c2, c3 = st.columns(3)
-    min_stars = c1.number_input(t("rating.scheme_title_stars"), 1, 5, int(scheme.title_rule["min_stars"]),
-                                key="rating_setup.title_stars")
-    min_score = c2.number_input(t("rating.scheme_title_score"), 0.0, 100.0,
-                                float(scheme.title_rule.get("min_score", 0)), key="rating_setup.title_score")
-    most = c3.number_input(t("rating.scheme_title_max"), 1, 1000, int(scheme.title_rule.get("max", 10)),
-                           key="rating_setup.title_max")
+    with st.container(horizontal=True, gap="small"):
+        min_stars = st.number_input(t("rating.scheme_title_stars"), 1, 5, int(scheme.title_rule["min_stars"]),
+                                    width=96, key="rating_setup.title_stars")
+        min_score = st.number_input(t("rating.scheme_title_score"), 0.0, 100.0,
+                                    float(scheme.title_rule.get("min_score", 0)), width=110,
+                                    key="rating_setup.title_score")
+        most = st.number_input(t("rating.scheme_title_max"), 1, 1000, int(scheme.title_rule.get("max", 10)),
+                               width=96, key="rating_setup.title_max")
     note = st.text_area(t("rating.scheme_note"), max_chars=500, key="rating_setup.note",
                         help=t("rating.scheme_note_help"))
     if st.form_submit_button(t("rating.scheme_save"), icon=":material/save:", type="primary", width="stretch",

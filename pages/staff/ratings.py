@@ -54,7 +54,7 @@ if summary is not None and summary.subjects:
         for key, value in (("pending", summary.pending), ("decided", summary.decided),
                            ("not_rated", summary.not_rated), ("objections", summary.objections),
                            ("changed", summary.changed)):
-            with st.container(border=True, width=110):
+            with st.container(border=True, width=100):
                 st.metric(t(f"rating.summary_{key}"), value)
     st.caption(" · ".join(f"{stars_text(k)} {v}" for k, v in sorted(summary.by_stars.items(), reverse=True)))
     if run is not None and actor.can(P.RATING_APPROVE) and summary.pending:
@@ -85,9 +85,10 @@ for row in page.items:
         if row.org_name:
             st.caption(row.org_name)
         decided = row.status in ("approved", "overridden")
-        score = "—" if row.score is None else f"{row.score:.2f}"
-        st.text(f"{stars_text(row.approved if decided else row.proposed)} · {score} · "
-                f"{t('rating.cases_n', n=row.cases)}")
+        shown = [stars_text(row.approved if decided else row.proposed)]
+        if row.proposed is not None and row.score is not None:
+            shown.append(t("rating.score_n", score=f"{row.score:.2f}"))
+        st.text(" · ".join([*shown, t("rating.cases_n", n=row.cases)]))
         tags = [t(f"rating.status.{row.status}")]
         if row.changed:
             tags.append(t("rating.tag_changed"))

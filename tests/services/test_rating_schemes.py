@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
-from models import AuditLog, RatingScheme
+from models import AuditLog, Rating, RatingScheme
 from services import rating
 from services.errors import PermissionDenied, ValidationFailed
+from services.rating_card import get_card
 from services.rating_schemes import current_scheme, list_schemes, parse_period, save_scheme
 from tests.services.rating_data import TODAY, make_world
 
@@ -50,6 +51,11 @@ def test_save_scheme_versions_and_audits(db):
         assert logs[-1].detail["changed"] == {"min_cases": [8, 6]}
 
 
+def _first_rating(db) -> int:
+    with db.read() as s:
+        return s.exec(select(Rating.id).order_by(col(Rating.id))).first()
+
+
 def test_scheme_in_use_needs_a_note_and_keeps_old_version(db):
     w = make_world(db)
     with db.write() as s:
@@ -59,6 +65,9 @@ def test_scheme_in_use_needs_a_note_and_keeps_old_version(db):
     with db.write() as s, pytest.raises(ValidationFailed) as err:
         _save(s, w.justice, min_cases=3)
     assert err.value.key == "error.rating_scheme_note"
+    first = _first_rating(db)
+    with db.read() as s:
+        assert not get_card(s, actor=w.justice, rating_id=first).scheme_outdated
     with db.write() as s:
         new = _save(s, w.justice, min_cases=3, note="按2026年考核办法调整")
     with db.read() as s:
@@ -68,6 +77,8 @@ def test_scheme_in_use_needs_a_note_and_keeps_old_version(db):
         log = s.exec(select(AuditLog).where(AuditLog.action == "rating.scheme_saved")
                      .order_by(col(AuditLog.id).desc())).first()
         assert log.detail["based_on_in_use"] is True and log.detail["note"] == "按2026年考核办法调整"
+        card = get_card(s, actor=w.justice, rating_id=first)
+    assert card.scheme_outdated and card.scheme == "mediator-default@C1 v1"  # the card keeps the version it used
 
 
 def test_period_scheme_preferred_and_other_regions_untouched(db):
