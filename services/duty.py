@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import DutyShift, Mediator, Organisation, OrgKind
+from models import DutyShift, Mediator, Notification, Organisation, OrgKind
 from models.base import utc_now
 from services import audit
 from services.authz import Actor, area_org_ids, org_in_scope, require
@@ -93,6 +93,21 @@ def rooms(session: Session, *, actor: Actor) -> list[Room]:
                                                    Organisation.active == True)  # noqa: E712
                         .order_by(col(Organisation.path))).all()
     return [Room(org_id=o.id or 0, name=o.name) for o in orgs]
+
+
+def liaison_rooms(session: Session, *, actor: Actor, limit: int = 3) -> list[Room]:
+    """Stationed rooms a liaison works with: inside the actor's organisation, or beside it (same parent)."""
+    me = session.get(Organisation, actor.org_id)
+    if me is None:
+        return []
+    parent = "/" + "".join(f"{p}/" for p in [p for p in me.path.split("/") if p][:-1])
+    orgs = session.exec(select(Organisation).where(col(Organisation.kind).in_(STATIONED),
+                                                   Organisation.active == True,  # noqa: E712
+                                                   col(Organisation.path).startswith(parent if parent != "/" else
+                                                                                     me.path))
+                        .order_by(col(Organisation.path)).limit(50)).all()
+    mine = [o for o in orgs if o.path.startswith(me.path)] or [o for o in orgs if o.depth == me.depth]
+    return [Room(org_id=o.id or 0, name=o.name) for o in mine[:limit]]
 
 
 @dataclass(frozen=True)
@@ -220,17 +235,28 @@ def flag_gaps(session: Session, *, today: date | None = None, days: int = LOOKAH
     today = today or utc_now().astimezone(LOCAL_TZ).date()
     new = 0
     offices: dict[int, int | None] = {}
-    for gap in gaps(session, today=today, days=days):
+    found = gaps(session, today=today, days=days)
+    keys = {_gap_key(g) for g in found}
+    # notify_org's rowcount is not reliable on PostgreSQL (ORM insert); count from the keys already sent instead
+    sent = set(session.exec(select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(keys))).all()) \
+        if keys else set()
+    for gap in found:
+        if _gap_key(gap) in sent:
+            continue
         if gap.org_id not in offices:
             org = session.get(Organisation, gap.org_id)
             offices[gap.org_id] = _coordination_office(session, org) if org else None
         office = offices[gap.org_id]
         if office is None:
             continue
-        new += notify_org(session, org_id=office, key="notice.duty_gap",
-                          params={"room": gap.room, "day": gap.day.isoformat(), "shift": gap.kind},
-                          dedupe_key=f"duty-gap:{gap.org_id}:{gap.day.isoformat()}:{gap.kind}")
+        notify_org(session, org_id=office, key="notice.duty_gap",
+                   params={"room": gap.room, "day": gap.day.isoformat(), "shift": gap.kind}, dedupe_key=_gap_key(gap))
+        new += 1
     return new
+
+
+def _gap_key(gap: Gap) -> str:
+    return f"duty-gap:{gap.org_id}:{gap.day.isoformat()}:{gap.kind}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pages.ui.case_ui import (
     write,
 )
 from pages.ui.db import get_db
+from pages.ui.duty import render_liaison_on_call
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from services import dictionaries, referrals, warnings
@@ -40,6 +41,7 @@ with get_db().read() as s:
 def new_handover() -> None:
     sources = [c for role, codes in SOURCES.items() if role in actor.roles for c in codes] \
         or ["dispatch_110", "police_referral", "court_entrust", "petition"]
+    render_liaison_on_call(actor)  # issue 13: the stationed mediator on duty now, with a call button
     party_count_buttons(PREFIX)
     with st.form("handovers.form", border=False):
         source = st.selectbox(t("new_case.source"), sources, key="handovers.source",

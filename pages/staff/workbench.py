@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages.ui.case_ui import case_card, esc, show_flash, write
 from pages.ui.db import get_db
+from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from services import deadlines, dictionaries, notifications, workbench
@@ -19,6 +20,7 @@ ESCALATED = "workbench.escalated_at"
 
 st.title(t("workbench.title"), anchor=False)
 show_flash()
+render_my_duties(actor)  # issue 13: the mediator's own desk and on-call shifts this week (nothing when none)
 if not actor.can(P.CASE_VIEW):
     st.info(t("workbench.no_cases_role"), icon=":material/admin_panel_settings:")
     st.stop()

@@ -31,6 +31,16 @@ def render_on_call(org_id: int, at: datetime | None = None) -> None:
                                width="stretch", key=f"duty.call.{org_id}.{p.mediator_id}")
 
 
+def render_liaison_on_call(actor: Actor, at: datetime | None = None) -> None:
+    """For the police liaison and the 110 hand-over form: the stationed room(s) in or beside the actor's
+    organisation, each with who is on duty at `at` (default now) and a call button."""
+    with get_db().read() as s:
+        rooms = duty.liaison_rooms(s, actor=actor)
+    for room in rooms:
+        st.caption(room.name)
+        render_on_call(room.org_id, at)
+
+
 def render_my_duties(actor: Actor, days: int = 7) -> None:
     """The signed-in mediator's own shifts in the coming `days` days (nothing when they have none)."""
     with get_db().read() as s:

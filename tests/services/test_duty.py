@@ -117,3 +117,10 @@ def test_my_duties(db, room):
         mine = duty.my_duties(s, actor=w.room_mediator, today=D)
         assert duty.my_duties(s, actor=w.mediator, today=D) == []
     assert [(m.day, m.kind) for m in mine] == [(D, "day")]
+
+
+def test_liaison_rooms_for_the_handover_form(db, room):
+    w, _ = room
+    with db.read() as s:
+        assert [r.org_id for r in duty.liaison_rooms(s, actor=w.police)] == [w.orgs["police"].id]
+        assert duty.liaison_rooms(s, actor=w.court) == []
