@@ -75,6 +75,8 @@ class Preview:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    digest: str = ""  # sha256 of the file checked
+    actor_id: int | None = None  # who it was checked for (their area decides which codes are known)
 
     @property
     def ok(self) -> bool:
@@ -123,7 +125,7 @@ class _Lookups:
 def validate(session: Session, *, actor: Actor, filename: str, data: bytes, today: date | None = None) -> Preview:
     """Read and check the whole file; nothing is written."""
     require(actor, P.CASE_CREATE)
-    preview = Preview(filename=filename)
+    preview = Preview(filename=filename, digest=hashlib.sha256(data).hexdigest(), actor_id=actor.user_id)
     rows = F.read_rows(filename, data)
     header: list[Any] | None = None
     header_row = 0
@@ -246,38 +248,48 @@ def _check_existing(session: Session, preview: Preview) -> None:
     preview.errors.sort(key=lambda e: (e.row, e.column))
 
 
-def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes,
-                 today: date | None = None) -> ImportResult:
-    """Validate, then write every row in the caller's transaction; any error imports nothing."""
+def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes, today: date | None = None,
+                 checked: Preview | None = None) -> ImportResult:
+    """Validate, then write every row in the caller's transaction; any error imports nothing.
+
+    `checked` is this file's preview from `validate` for this actor (the page shows it first): its rows
+    are reused and only what may have changed since — case numbers taken meanwhile — is checked again."""
     started = time.perf_counter()
-    preview = validate(session, actor=actor, filename=filename, data=data, today=today)
+    digest = hashlib.sha256(data).hexdigest()
+    if checked is not None and checked.ok and checked.digest == digest and checked.actor_id == actor.user_id:
+        require(actor, P.CASE_CREATE)
+        preview = Preview(filename=filename, total=checked.total, rows=list(checked.rows), digest=digest,
+                          actor_id=actor.user_id)
+        _check_existing(session, preview)
+    else:
+        preview = validate(session, actor=actor, filename=filename, data=data, today=today)
     if not preview.ok:
         raise ImportRejected(preview.errors or [RowError(0, "", "import.err_empty")])
-    generated = _number(session, preview.rows)
-    batch = hashlib.sha256(data).hexdigest()[:16]
+    numbers = _number(session, preview.rows)
+    batch = digest[:16]
     ids: dict[str, int] = {}
     conn = session.connection()  # Core executemany: the ORM's bulk path batches far smaller
     try:
         for i in range(0, len(preview.rows), CHUNK):
             chunk = preview.rows[i:i + CHUNK]
-            conn.execute(insert(_table(Case)), [_case_row(p, actor, batch) for p in chunk])
-            nos = [p.case_no for p in chunk]
+            conn.execute(insert(_table(Case)), [_case_row(p, numbers, actor, batch) for p in chunk])
+            nos = [p.case_no or numbers[p.line] for p in chunk]
             found = session.exec(select(Case.case_no, Case.id).where(col(Case.case_no).in_(nos))).all()
             ids.update((no, int(i or 0)) for no, i in found)
     except IntegrityError as err:  # a number taken meanwhile: the caller's transaction rolls everything back
         raise ImportRejected([RowError(0, "case_no", "import.err_case_no_conflict")]) from err
-    _children(session, preview.rows, ids, actor)
+    _children(session, preview.rows, {p.line: ids[p.case_no or numbers[p.line]] for p in preview.rows}, actor)
     audit.record(session, action="case.import", actor_id=actor.user_id, entity="case", file=filename[:120],
-                 sha256=batch, rows=len(preview.rows), generated_numbers=generated)
+                 sha256=batch, rows=len(preview.rows), generated_numbers=len(numbers))
     return ImportResult(imported=len(preview.rows), seconds=time.perf_counter() - started,
-                        generated_numbers=generated)
+                        generated_numbers=len(numbers))
 
 
 def _at(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, RECEIVED_HOUR)
 
 
-def _case_row(p: Parsed, actor: Actor, batch: str) -> dict[str, Any]:
+def _case_row(p: Parsed, numbers: dict[int, str], actor: Actor, batch: str) -> dict[str, Any]:
     received = _at(p.received_on)
     concluded = _at(p.closed_on) if p.status not in F.OPEN_STATUSES else None
     success = p.status in F.SUCCESS_STATUSES
@@ -286,7 +298,8 @@ def _case_row(p: Parsed, actor: Actor, batch: str) -> dict[str, Any]:
     if p.mediator_name and p.mediator_id is None:
         custom["mediator_name"] = p.mediator_name
     return {
-        "case_no": p.case_no, "org_id": p.org[0], "county_id": p.org[2], "mediator_id": p.mediator_id,
+        "case_no": p.case_no or numbers[p.line], "org_id": p.org[0], "county_id": p.org[2],
+        "mediator_id": p.mediator_id,
         "source": p.source, "category": p.category, "status": p.status, "title": p.summary[:120],
         "description": p.summary, "received_at": received,
         "received_month": p.received_on.year * 100 + p.received_on.month,
@@ -303,13 +316,13 @@ def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
-def _children(session: Session, rows: Iterable[Parsed], ids: dict[str, int], actor: Actor) -> None:
+def _children(session: Session, rows: Iterable[Parsed], ids: dict[int, int], actor: Actor) -> None:
     """The agreement, court confirmation and follow-up a row records, and one timeline line per case."""
     conn = session.connection()
     agreements, rulings, follow_ups, events = [], [], [], []
     look_courts = _courts(session)
     for p in rows:
-        cid = ids[p.case_no]
+        cid = ids[p.line]
         signed = _at(p.closed_on or p.received_on)
         if p.agreement and p.status in F.SUCCESS_STATUSES:
             agreements.append({"case_id": cid, "version": 1, "kind": p.agreement, "terms": "（历史台账导入）",
@@ -339,8 +352,8 @@ def _courts(session: Session) -> dict[int | None, int]:
     return out
 
 
-def _number(session: Session, rows: list[Parsed]) -> int:
-    """Move each (organisation, year) counter past the file's numbers, then number the blank rows after them."""
+def _number(session: Session, rows: list[Parsed]) -> dict[int, str]:
+    """Move each (organisation, year) counter past the file's numbers; the numbers of the blank rows by line."""
     pattern = re.compile(r"^(\d{4})-(.+)-(\d+)$")
     highest: dict[tuple[int, int], int] = {}
     for p in rows:
@@ -353,10 +366,11 @@ def _number(session: Session, rows: list[Parsed]) -> int:
     locked = select(CaseCounter).where(col(CaseCounter.org_id).in_({k[0] for k in keys})).with_for_update()
     counters = {(c.org_id, c.year): c for c in session.exec(locked).all() if (c.org_id, c.year) in keys}
     last = {k: max(highest.get(k, 0), counters[k].last if k in counters else 0) for k in keys}
+    numbers: dict[int, str] = {}
     for p in blanks:
         key = (p.org[0], p.received_on.year)
         last[key] += 1
-        p.case_no = f"{key[1]}-{p.org[1]}-{last[key]:05d}"
+        numbers[p.line] = f"{key[1]}-{p.org[1]}-{last[key]:05d}"
     for key, value in last.items():
         if key in counters:
             session.execute(update(CaseCounter).where(col(CaseCounter.id) == counters[key].id)
@@ -364,4 +378,4 @@ def _number(session: Session, rows: list[Parsed]) -> int:
         else:
             session.add(CaseCounter(org_id=key[0], year=key[1], last=value))
     session.flush()
-    return len(blanks)
+    return numbers

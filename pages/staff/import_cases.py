@@ -74,7 +74,7 @@ if st.button(t("import.commit", count=preview.total), type="primary", icon=":mat
     st.session_state.pop(state_key, None)
     try:
         with db.write() as s, st.spinner(t("import.importing")):  # one transaction: every row or none
-            result = importer.import_cases(s, actor=actor, filename=upload.name, data=data)
+            result = importer.import_cases(s, actor=actor, filename=upload.name, data=data, checked=preview)
     except DomainError as err:
         show_error(err)
     else:

@@ -80,6 +80,29 @@ def test_import_good_rows_with_their_facts(db, office):
     assert list(generated) == ["2024-V2-00001", "2024-V2-00002"]
 
 
+def test_reuse_checked_preview_but_recheck_taken_numbers(db, office):
+    tree, actor, other = office
+    data = _xlsx([GOOD])
+    with db.read() as s:
+        checked = importer.validate(s, actor=actor, filename="l.xlsx", data=data)
+    with db.write() as s:  # someone registers the same number meanwhile
+        make_case(s, tree["v1"])
+        s.exec(select(Case).where(Case.org_id == tree["v1"].id)).one().case_no = GOOD[0]
+    with pytest.raises(importer.ImportRejected) as err, db.write() as s:
+        importer.import_cases(s, actor=actor, filename="l.xlsx", data=data, checked=checked)
+    assert [(e.row, e.key) for e in err.value.errors] == [(2, "import.err_case_no_taken")]
+    fresh = list(GOOD)
+    fresh[0] = "2024-V1-00099"
+    data = _xlsx([fresh])
+    with db.read() as s:
+        checked = importer.validate(s, actor=actor, filename="l.xlsx", data=data)
+    assert checked.ok
+    # a preview checked for someone else is not trusted: the V2 mediator's import is checked again (V1 is not theirs)
+    with pytest.raises(importer.ImportRejected) as err, db.write() as s:
+        importer.import_cases(s, actor=other, filename="l.xlsx", data=data, checked=checked)
+    assert [(e.column, e.key) for e in err.value.errors] == [("org_code", "import.err_org_unknown")]
+
+
 def test_keep_case_counter_past_imported_numbers(db, office):
     tree, actor, _ = office
     with db.write() as s:
