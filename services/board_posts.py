@@ -77,7 +77,7 @@ def pickable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[P
                                Case.non_public == False, case_in_scope_clause(actor),  # noqa: E712
                                col(Case.id).not_in(taken))
                         .order_by(col(Case.id).desc()).limit(limit)).all()
-    return [Pickable(int(i), n, c, int(m)) for i, n, c, m in rows]
+    return [Pickable(i or 0, n, c, m) for i, n, c, m in rows]
 
 
 def _pickable_case(session: Session, actor: Actor, case_id: int) -> Case:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 from models import BoardPost, Mediator, Organisation, OrgKind, TitleAward
 from services import kpi as K
 from services import stats
+from services.board_texts import DEFAULT_TEXTS
 from services.dictionaries import labels
 from services.ledger_payout import published_notices
 from services.qr import directory, intake_url
@@ -116,10 +117,19 @@ def _area_count(name: str, received: int, succeeded: int, below_county: bool) ->
 
 
 def texts(session: Session) -> list[TextPublic]:
-    """The office's published texts: rules, legal basis, scope, principles, process, supervision."""
-    rows = session.exec(select(BoardPost).where(col(BoardPost.slug).is_not(None), BoardPost.status == "published")
-                        .order_by(col(BoardPost.position))).all()
-    return [TextPublic(p.slug or "", p.kind, p.title, p.body) for p in rows]
+    """The board's texts: rules, legal basis, scope, principles, process, supervision.
+
+    The office's edited rows where they exist, the shipped defaults otherwise (read-only: seeding is the
+    editor's job), in the shipped order."""
+    rows = {p.slug: p for p in session.exec(select(BoardPost).where(col(BoardPost.slug).is_not(None))).all()}
+    out = []
+    for slug, kind, title, body in DEFAULT_TEXTS:
+        row = rows.get(slug)
+        if row is None:
+            out.append(TextPublic(slug, kind, title, body))
+        elif row.status == "published":
+            out.append(TextPublic(slug, row.kind, row.title, row.body))
+    return out
 
 
 def org_directory(session: Session, base_url: str | None = None) -> list[AreaPublic]:

@@ -19,9 +19,11 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫",
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SEP = r"[\s\-—–·.()（）]{0,2}"
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.ASCII)
-_ID = re.compile(r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){14}(?:(?:" + _SEP + r"\d){2}(?:" + _SEP + r"[\dXx])|)(?![0-9])")
+_ID = re.compile(r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){14}(?:(?:" + _SEP + r"\d){2}(?:" + _SEP + r"[\dXx])|)"
+                 r"(?![0-9])")
 _MOBILE = re.compile(r"(?:(?:\+|00)?86" + _SEP + r")?(?<!\d)1" + _SEP + r"[3-9](?:" + _SEP + r"\d){9}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)[(（]?0\d{2,3}[)）]?" + _SEP + r"\d{3,4}" + _SEP + r"\d{3,4}(?:" + _SEP + r"转?\d{1,5})?(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)[(（]?0\d{2,3}[)）]?" + _SEP + r"\d{3,4}" + _SEP + r"\d{3,4}"
+                       r"(?:" + _SEP + r"转?\d{1,5})?(?!\d)")
 _DIGITS = re.compile(r"(?<!\d)\d(?:[\s\-－—–·]{0,2}\d){6,}[Xx]?(?!\d)")  # any other long number
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}")
 _PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][\s·•.\-]{0,2}[A-Za-z]"
@@ -128,14 +130,14 @@ def redact_text(text: str, people: Sequence[Person] = ()) -> str:
     if full:
         out = full.sub(lambda m: names[re.sub(r"\s+", "", m.group())]
                        if re.sub(r"\s+", "", m.group()) in names else _by_casefold(names, m.group()), out)
-    given = {}
+    given: dict[str, str] = {}
     for name, alias in names.items():
         rest = name[len(surname(name)):]
         if len(rest) >= 2 and rest not in given:  # a one-character given name alone is too common to hunt
             given[rest] = alias
     given_pattern = _name_pattern(given)
     if given_pattern:
-        out = given_pattern.sub(lambda m: given.get(re.sub(r"\s+", "", m.group()), names and "某某"), out)
+        out = given_pattern.sub(lambda m: given.get(re.sub(r"\s+", "", m.group()), "某某"), out)
     out = _ADDRESS.sub(ADDRESS, out)
     return re.sub(f"(?:{ADDRESS}){{2,}}", ADDRESS, out)
 

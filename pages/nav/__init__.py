@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.i18n import catalogue
 from services.permissions import P
 
 PAGES_DIR = Path(__file__).resolve().parents[1]  # pages/ (this registry is a package so nothing .py sits in pages/)
@@ -43,19 +44,23 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("account", "staff/account.py", "nav.account", ":material/person:", "account", "work", P.WORKBENCH),
     PageSpec("signin_locks", "staff/signin_locks.py", "nav.signin_locks", ":material/lock_open:", "signin-locks",
              "admin", P.USER_ADMIN),
+    # registers and roster (issue 6): one generic admin page; the import of organisations and mediators
+    PageSpec("admin", "staff/admin.py", "nav.admin", ":material/folder_shared:", "admin", "office", P.ROSTER_VIEW),
+    PageSpec("roster_import", "staff/roster_import.py", "nav.roster_import", ":material/upload_file:",
+             "roster-import", "office", P.ORG_EDIT),
     # public intake (issue 3): the form is reached by QR code or from the directory, so it stays off the menu
     PageSpec("intake_directory", "public/intake_directory.py", "nav.intake_directory", ":material/edit_note:",
              "apply", "public"),
     PageSpec("intake", "public/intake.py", "nav.intake", ":material/edit_note:", "intake", "public", visible=False),
     PageSpec("track", "public/track.py", "nav.track", ":material/manage_search:", "track", "public"),
+    # publicity board (issue 9): public; the big screen is opened from the board or by its own address
+    PageSpec("board", "public/board.py", "nav.board", ":material/campaign:", "board", "public"),
+    PageSpec("big_screen", "public/big_screen.py", "nav.big_screen", ":material/tv:", "big-screen", "public",
+             visible=False),
     PageSpec("intake_queue", "staff/intake_queue.py", "nav.intake_queue", ":material/inbox:", "intake-queue", "work",
              P.INTAKE_QUEUE),
     PageSpec("posters", "staff/posters.py", "nav.posters", ":material/qr_code_2:", "posters", "office",
              P.INTAKE_QUEUE),
-    # registers and roster (issue 6): one generic admin page; the import of organisations and mediators
-    PageSpec("admin", "staff/admin.py", "nav.admin", ":material/folder_shared:", "admin", "office", P.ROSTER_VIEW),
-    PageSpec("roster_import", "staff/roster_import.py", "nav.roster_import", ":material/upload_file:",
-             "roster-import", "office", P.ORG_EDIT),
     # statistics, reports (信息报送) and the legacy ledger import (issue 10)
     PageSpec("dashboard", "staff/dashboard.py", "nav.dashboard", ":material/monitoring:", "stats", "office",
              P.STATS_VIEW),
@@ -76,11 +81,22 @@ PAGES: tuple[PageSpec, ...] = (
              "office", P.RATING_PROPOSE),
     PageSpec("my_rating", "staff/my_rating.py", "nav.my_rating", ":material/star:", "my-rating", "work",
              P.RATING_OWN),
+    # the subsidy ledger (issue 8): mediators claim; the justice office reviews, pays, budgets
+    PageSpec("subsidies", "staff/subsidies.py", "nav.subsidies", ":material/payments:", "subsidies", "work",
+             P.LEDGER_CLAIM),
+    PageSpec("ledger", "staff/ledger.py", "nav.ledger", ":material/receipt_long:", "ledger", "office",
+             P.LEDGER_AUDIT),
+    PageSpec("payouts", "staff/payouts.py", "nav.payouts", ":material/account_balance_wallet:", "payouts", "office",
+             P.LEDGER_PAY),
+    PageSpec("ledger_budgets", "staff/ledger_budgets.py", "nav.ledger_budgets", ":material/savings:", "budgets",
+             "office", P.LEDGER_BUDGET),
     # documents (issue 5): a case's documents by ?case=<id> or case number; the office's document templates
     PageSpec("documents", "staff/documents.py", "nav.documents", ":material/description:", "documents", "work",
              P.CASE_VIEW),
     PageSpec("document_templates", "staff/document_templates.py", "nav.document_templates",
              ":material/edit_document:", "document-templates", "office", P.LOWCODE_EDIT),
+    PageSpec("board_editor", "staff/board_editor.py", "nav.board_editor", ":material/campaign:", "board-editor",
+             "office", P.BOARD_EDIT),
     # parties on their own phones and the duty schedule (issue 13): /party?t=<token> is reached by its link only
     PageSpec("party", "public/party.py", "nav.party", ":material/how_to_reg:", "party", "public", visible=False),
     PageSpec("party_links", "staff/party_links.py", "nav.party_links", ":material/add_link:", "party-links", "work",
@@ -103,3 +119,23 @@ def staff_url_paths() -> list[str]:
 
 def spec_for(key: str) -> PageSpec:
     return next(p for p in PAGES if p.key == key)
+
+
+def check_registry() -> list[str]:
+    """Problems in the page registry, each with a stable id (run by `manage.py check` and a test)."""
+    problems: list[str] = []
+    known_perms = {str(p) for p in P}
+    seen: dict[str, str] = {}
+    for spec in PAGES:
+        if not spec.path.is_file():
+            problems.append(f"nav.E001: page {spec.key!r} points at missing file {spec.file!r}")
+        if Path(spec.file).parent == Path():
+            problems.append(f"nav.E002: page {spec.key!r} sits directly in pages/ (served without app.py)")
+        if spec.url_path in seen:
+            problems.append(f"nav.E003: url_path {spec.url_path!r} of {spec.key!r} is also used by {seen[spec.url_path]!r}")
+        seen[spec.url_path] = spec.key
+        if spec.permission is not None and spec.permission not in known_perms:
+            problems.append(f"nav.E004: page {spec.key!r} needs unknown permission {spec.permission!r}")
+        if spec.title_key not in catalogue():
+            problems.append(f"nav.E005: page {spec.key!r} title key {spec.title_key!r} is not in the catalogue")
+    return problems
