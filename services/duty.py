@@ -180,7 +180,7 @@ def assign(session: Session, *, actor: Actor, org_id: int, mediator_id: int, day
     return row
 
 
-def unassign(session: Session, *, actor: Actor, shift_id: int) -> None:
+def unassign(session: Session, *, actor: Actor, shift_id: int) -> bool:
     require(actor, P.DUTY_EDIT)
     row = session.get(DutyShift, shift_id)
     if row is None:
@@ -189,6 +189,7 @@ def unassign(session: Session, *, actor: Actor, shift_id: int) -> None:
     audit.record(session, action="duty.unassign", actor_id=actor.user_id, entity="dutyshift", entity_id=row.id,
                  org_id=row.org_id, day=row.day.isoformat(), kind=row.kind)
     session.delete(row)
+    return True
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def gaps(session: Session, *, today: date, days: int = LOOKAHEAD_DAYS, org_ids: 
     if not orgs:
         return []
     end = today + timedelta(days=days)
-    covered = set(session.exec(select(DutyShift.org_id, DutyShift.day, DutyShift.kind).where(
+    covered = set(session.exec(select(col(DutyShift.org_id), col(DutyShift.day), col(DutyShift.kind)).where(
         col(DutyShift.org_id).in_([o.id for o in orgs]), col(DutyShift.day) >= today,
         col(DutyShift.day) <= end)).all())
     return [Gap(org_id=o.id or 0, room=o.name, day=d, kind=k)

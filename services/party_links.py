@@ -130,7 +130,8 @@ def issue_link(session: Session, *, actor: Actor, case_id: int, party_id: int, d
                       expires_at=link.expires_at)
 
 
-def revoke_link(session: Session, *, actor: Actor, link_id: int, now: datetime | None = None) -> None:
+def revoke_link(session: Session, *, actor: Actor, link_id: int, now: datetime | None = None) -> bool:
+    """Withdraw a link; True (also when it was already withdrawn)."""
     require(actor, P.CASE_MEDIATE)
     link = session.get(PartyLink, link_id)
     if link is None:
@@ -143,6 +144,7 @@ def revoke_link(session: Session, *, actor: Actor, link_id: int, now: datetime |
                               data={"party_id": link.party_id, "link_id": link.id or 0}))
         audit.record(session, action="party.link_revoke", actor_id=actor.user_id, entity="partylink",
                      entity_id=link.id, case_id=link.case_id)
+    return True
 
 
 def _status(link: PartyLink, now: datetime) -> str:
@@ -227,10 +229,7 @@ def verify(db: Database, *, token: str, last4: str, client: str, now: datetime |
     now = now or utc_now()
     digits = unicodedata.normalize("NFKC", last4 or "").strip()
     with db.write() as s:
-        if not allow(s, key=client_key("party:c", client), limit=CLIENT_LIMIT, now=now):
-            blocked = True
-        else:
-            blocked = False
+        blocked = bool(not allow(s, key=client_key("party:c", client), limit=CLIENT_LIMIT, now=now))
     if blocked:
         raise LinkUnusable("error.rate_limited", minutes=CLIENT_LIMIT.window_s // 60)
     with db.read() as s:
@@ -247,7 +246,7 @@ def verify(db: Database, *, token: str, last4: str, client: str, now: datetime |
     with db.write() as s:
         fails = int(s.execute(update(PartyLink).where(col(PartyLink.id) == link.id)
                               .values(failed_checks=PartyLink.failed_checks + 1)
-                              .returning(PartyLink.failed_checks)).scalar_one())
+                              .returning(col(PartyLink.failed_checks))).scalar_one())
         if fails >= max_fails():
             s.execute(update(PartyLink).where(col(PartyLink.id) == link.id)
                       .values(failed_checks=0, locked_until=now + timedelta(minutes=lock_minutes())))

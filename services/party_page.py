@@ -10,7 +10,7 @@ longer count: "confirmed by all parties" is always about the newest version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -108,16 +108,16 @@ def _view(session: Session, opened: OpenLink, now: datetime) -> PartyView:
         .order_by(col(MediationSession.held_at))).all()
     sessions = [OnlineSession(held_at=m.held_at, meeting_url=m.meeting_url if m.meeting_url.startswith("https://")
                               else "", duration_minutes=m.duration_minutes,
-                              upcoming=_aware(m.held_at) >= now)
+                              upcoming=(_aware(m.held_at) or now) >= now)
                 for m in online]
-    base = {"case_no": case.case_no, "org_name": org.name if org else "", "org_phone": org.phone if org else "",
-            "parties": lines, "sessions": sessions}
+    base = PartyView(case_no=case.case_no, org_name=org.name if org else "", org_phone=org.phone if org else "",
+                     parties=lines, sessions=sessions)
     agreement = current_agreement(session, case.id or 0)
     if agreement is None:
-        return PartyView(**base)
+        return base
     mine = session.exec(select(PartyConfirmation).where(PartyConfirmation.agreement_id == agreement.id,
                                                         PartyConfirmation.party_id == opened.party_id)).first()
-    return PartyView(**base, agreement_version=agreement.version, agreement_kind=agreement.kind,
+    return replace(base, agreement_version=agreement.version, agreement_kind=agreement.kind,
                      terms=_mask_text(agreement.terms, others), amount_fen=agreement.amount_fen,
                      obligations=_mask_text(agreement.obligations, others), performance_due=agreement.performance_due,
                      my_decision=mine.decision if mine else None, my_decision_at=mine.at if mine else None,

@@ -3,6 +3,8 @@ decline, and online sessions with a join button. No sign-in; nothing of the case
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from pages.ui.auth import client_id
@@ -46,8 +48,8 @@ if view is None:
     st.stop()
 
 
-def local(dt) -> str:  # type: ignore[no-untyped-def]
-    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+def local(dt: datetime | None) -> str:
+    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
 digits = str(st.session_state.get(DIGITS, ""))
@@ -105,16 +107,15 @@ else:
         if done is not None:
             st.session_state[VIEW] = done
             st.rerun()
-    with st.expander(t("party.decline"), icon=":material/cancel:"):
-        with st.form("party.decline_form", border=False):
-            reason = st.text_area(t("party.reason"), key="party.reason", max_chars=1000)
-            if st.form_submit_button(t("party.decline_submit"), icon=":material/cancel:", width="stretch",
-                                     key="party.decline_submit"):
-                done = attempt(lambda: party_page.decide(db, token=token, last4=digits, version=version,
-                                                         decision="declined", reason=reason, client=client_id()))
-                if done is not None:
-                    st.session_state[VIEW] = done
-                    st.rerun()
+    with st.expander(t("party.decline"), icon=":material/cancel:"), st.form("party.decline_form", border=False):
+        reason = st.text_area(t("party.reason"), key="party.reason", max_chars=1000)
+        if st.form_submit_button(t("party.decline_submit"), icon=":material/cancel:", width="stretch",
+                                 key="party.decline_submit"):
+            done = attempt(lambda: party_page.decide(db, token=token, last4=digits, version=version,
+                                                     decision="declined", reason=reason, client=client_id()))
+            if done is not None:
+                st.session_state[VIEW] = done
+                st.rerun()
 if st.button(t("party.refresh"), icon=":material/refresh:", key="party.refresh"):
     fresh = attempt(lambda: party_page.open_page(db, token=token, last4=digits, client=client_id()))
     if fresh is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -67,16 +67,18 @@ for d in days:
             for slot in slots:
                 cols = st.columns([3, 1]) if editor else [st.container()]
                 cols[0].text(f"{slot.name} {slot.phone}")
-                if editor and cols[1].button(t("duty.remove"), icon=":material/close:", key=f"duty.rm.{slot.shift_id}"):
-                    if write(lambda s, i=slot.shift_id: duty.unassign(s, actor=actor, shift_id=i) or True):
-                        st.rerun()
+                removed = editor and cols[1].button(t("duty.remove"), icon=":material/close:",
+                                                    key=f"duty.rm.{slot.shift_id}")
+                if removed and write(partial(duty.unassign, actor=actor, shift_id=slot.shift_id)):
+                    st.rerun()
         if editor and labels:
-            with st.popover(t("duty.add"), icon=":material/person_add:", width="stretch"):
-                with st.form(f"duty.add.{d.day.isoformat()}", border=False):
-                    who = st.selectbox(t("duty.mediator"), list(labels), format_func=lambda i: labels[i])
-                    kind = st.radio(t("duty.kind"), ["day", "night"], format_func=lambda k: t(f"duty.kind_{k}"),
-                                    horizontal=True)
-                    if st.form_submit_button(t("duty.add"), type="primary", width="stretch"):
-                        if write(lambda s, day=d.day: duty.assign(s, actor=actor, org_id=int(org_id),
-                                                                 mediator_id=int(who), day=day, kind=kind)):
-                            st.rerun()
+            with st.popover(t("duty.add"), icon=":material/person_add:", width="stretch"), \
+                    st.form(f"duty.add.{d.day.isoformat()}", border=False):
+                who = st.selectbox(t("duty.mediator"), list(labels), format_func=lambda i: labels[i])
+                kind = st.radio(t("duty.kind"), ["day", "night"], format_func=lambda k: t(f"duty.kind_{k}"),
+                                horizontal=True)
+                added = st.form_submit_button(t("duty.add"), type="primary", width="stretch") and write(
+                    partial(duty.assign, actor=actor, org_id=int(org_id), mediator_id=int(who or 0), day=d.day,
+                            kind=str(kind)))
+                if added:
+                    st.rerun()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+
 import streamlit as st
+from sqlmodel import Session
 
 from pages.ui.case_ui import local, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import party_links, party_page
+from services import online_sessions, party_links, party_page
+from services.deadlines import LOCAL_TZ
 from services.permissions import P
+from services.qr import qr_png
 
 actor = require_page(P.CASE_MEDIATE)
 db = get_db()
@@ -43,12 +49,7 @@ issued = st.session_state.get(ISSUED)
 if issued is not None and issued[0] == case_id:
     st.success(t("party_links.issued", date=local(issued[1].expires_at, "%Y-%m-%d")), icon=":material/link:")
     st.code(issued[1].url, language=None, wrap_lines=True)
-    try:
-        from services.qr import qr_png
-
-        st.image(qr_png(issued[1].url, box_size=6), width=220)
-    except Exception:  # noqa: BLE001 - the QR is a convenience; the URL above is enough
-        pass
+    st.image(qr_png(issued[1].url, box_size=6), width=220)
 
 labels = {p.party_id: f"{t('party.side_' + p.side)} · {p.masked_name}"
           + ("" if p.has_phone else f" ({t('party_links.no_phone')})") for p in parties}
@@ -75,14 +76,55 @@ if status.version is not None:
                        + (f" · {local(row.at)}" if row.at else ""))
             st.text(row.masked_name + (f"：{row.reason}" if row.reason else ""))
 
+
+
+def revoke_link(s: Session, *, link_id: int) -> bool:
+    return party_links.revoke_link(s, actor=actor, link_id=link_id)
+
+
 if links:
     st.subheader(t("party_links.list"), anchor=False)
 for row in links:
     with st.container(border=True):
         st.caption(f"{t('party_links.status_' + row.status)} · {local(row.expires_at)}")
         st.text(row.party_label.split(":", 1)[1])
-        if row.status in ("active", "locked") and st.button(t("party_links.revoke"), icon=":material/link_off:",
-                                                            key=f"party_links.revoke.{row.link_id}"):
-            if write(lambda s, i=row.link_id: party_links.revoke_link(s, actor=actor, link_id=i) or True):
-                st.session_state.pop(ISSUED, None)
+        revoke = row.status in ("active", "locked") and st.button(
+            t("party_links.revoke"), icon=":material/link_off:", key=f"party_links.revoke.{row.link_id}")
+        if revoke and write(partial(revoke_link, link_id=row.link_id)):
+            st.session_state.pop(ISSUED, None)
+            st.rerun()
+
+# online sessions (issue 13): schedule with a meeting link; afterwards record who attended and how long
+st.subheader(t("online.title"), anchor=False)
+with st.form("online.form", border=True):
+    day = st.date_input(t("online.when_day"), key="online.day")
+    at_time = st.time_input(t("online.when_time"), value=None, step=900, key="online.time")
+    url = st.text_input(t("online.url"), key="online.url", max_chars=400, placeholder="https://")
+    if st.form_submit_button(t("online.schedule"), type="primary", icon=":material/video_call:", width="stretch",
+                             key="online.schedule"):
+        when = datetime.combine(day, at_time or datetime.min.time(), tzinfo=LOCAL_TZ)
+        if write(lambda s: online_sessions.schedule_online(s, actor=actor, case_id=case_id, held_at=when,
+                                                           meeting_url=url)):
+            st.rerun()
+
+
+def read_online():  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        return online_sessions.list_online(s, actor=actor, case_id=case_id)
+
+
+party_names = {p.party_id: f"{t('party.side_' + p.side)} · {p.masked_name}" for p in parties}
+for o in attempt(read_online) or []:
+    with st.container(border=True):
+        st.caption(t("online.row", at=local(o.held_at), n=o.attended,
+                     minutes=t("party.minutes", n=o.duration_minutes) if o.duration_minutes else "—"))
+        st.text(o.meeting_url)
+        with st.expander(t("online.record"), icon=":material/how_to_reg:"), \
+                st.form(f"online.att.{o.session_id}", border=False):
+            who = st.multiselect(t("online.attended"), list(party_names), format_func=lambda i: party_names[i])
+            minutes = st.number_input(t("online.minutes"), min_value=1, max_value=1440, value=60)
+            saved = st.form_submit_button(t("online.record"), width="stretch") and write(
+                partial(online_sessions.record_attendance, actor=actor, session_id=o.session_id,
+                        attended=[int(x) for x in who], duration_minutes=int(minutes)))
+            if saved:
                 st.rerun()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from models import Agreement, Mediator, Party, PartyConfirmation, User
+from models import Mediator, Party, PartyConfirmation, User
 from services import duty, party_links
 from services.deadlines import local_today
 from tests.case_factories import make_world, succeeded_case
@@ -37,7 +37,7 @@ def _party_page(make_app, token):
 
 
 def test_party_page_digits_then_confirm(db, make_app):
-    w, case, a, b, issued = _setup(db)
+    _w, case, a, b, issued = _setup(db)
     token = issued.url.split("t=", 1)[1]
     at = _party_page(make_app, token)
     text = page_text(at)
@@ -58,7 +58,7 @@ def test_party_page_digits_then_confirm(db, make_app):
 
 
 def test_revoked_link_shows_message_and_nothing_else(db, make_app):
-    w, case, a, _, issued = _setup(db)
+    w, case, _a, _, issued = _setup(db)
     with db.write() as s:
         party_links.revoke_link(s, actor=w.mediator, link_id=issued.link_id)
     at = _party_page(make_app, issued.url.split("t=", 1)[1])
@@ -69,7 +69,7 @@ def test_revoked_link_shows_message_and_nothing_else(db, make_app):
 
 
 def test_staff_issue_link_and_see_confirmations(db, make_app):
-    w, case, a, b, _ = _setup(db)
+    w, case, _a, _b, _ = _setup(db)
     at = make_app(user=_user(db, w.mediator), query={"case": str(case.id)})
     at.run()
     at.switch_page("pages/staff/party_links.py").run()
@@ -104,3 +104,21 @@ def test_duty_page_and_on_call_widget(db, make_app):
     text = page_text(at)
     assert "王调解" in text and "无人值班" in text
     assert any(b.proto.url == "tel:13900000001" for b in at.get("link_button"))
+
+
+def test_staff_schedules_online_session_party_sees_join(db, make_app):
+    w, case, a, _, issued = _setup(db)
+    at = make_app(user=_user(db, w.mediator), query={"case": str(case.id)})
+    at.run()
+    at.switch_page("pages/staff/party_links.py").run()
+    from datetime import time as _time
+    at.date_input(key="online.day").set_value(local_today() + timedelta(days=1))
+    at.time_input(key="online.time").set_value(_time(10, 0))
+    at.text_input(key="online.url").input("https://meeting.tencent.com/dm/abc")
+    at.button(key="online.schedule").click().run()
+    assert not at.exception, at.exception
+    assert "https://meeting.tencent.com/dm/abc" in page_text(at)
+    party = _party_page(make_app, issued.url.split("t=", 1)[1])
+    party.text_input(key="party.last4").input(a.phone[-4:])
+    party.button(key="party.submit").click().run()
+    assert any(b.proto.url == "https://meeting.tencent.com/dm/abc" for b in party.get("link_button"))

@@ -57,8 +57,8 @@ def test_open_with_right_digits_masks_the_other_party(db, setup):
         party_page.open_page(db, token=token, last4="0000" if not a.phone.endswith("0000") else "1111", client="c")
     assert err.value.key == "error.party_digits_wrong" and err.value.params["left"] == 4
     view = party_page.open_page(db, token=token, last4=a.phone[-4:], client="c")
-    own = [p for p in view.parties if p.own][0]
-    other = [p for p in view.parties if not p.own][0]
+    own = next(p for p in view.parties if p.own)
+    other = next(p for p in view.parties if not p.own)
     assert own.name == a.name and own.phone == a.phone
     assert other.name == "李某" and b.phone not in other.phone and "****" in other.phone
     assert "李四" not in view.terms and "李某" in view.terms and view.agreement_version == 1
@@ -162,3 +162,29 @@ def test_online_sessions_show_with_https_join_link(db, setup):
     v = party_page.open_page(db, token=token, last4=a.phone[-4:], client="c")
     assert [x.meeting_url for x in v.sessions] == ["https://meeting.tencent.com/dm/abc", ""]
     assert all(x.upcoming for x in v.sessions)
+
+
+def test_schedule_online_then_party_sees_join_and_attendance(db, setup):
+    from services import online_sessions
+    w, case, a, b = setup
+    when = utc_now() + timedelta(hours=2)
+    with pytest.raises(ValidationFailed), db.write() as s:
+        online_sessions.schedule_online(s, actor=w.mediator, case_id=case.id, held_at=when, meeting_url="http://x")
+    with pytest.raises(OutOfScope), db.write() as s:
+        online_sessions.schedule_online(s, actor=w.mediator2, case_id=case.id, held_at=when,
+                                        meeting_url="https://meeting.tencent.com/dm/x")
+    with db.write() as s:
+        row = online_sessions.schedule_online(s, actor=w.mediator, case_id=case.id, held_at=when,
+                                              meeting_url="https://meeting.tencent.com/dm/x")
+        sid = row.id
+    _, token = _issue(db, w.mediator, case.id, a.id)
+    v = party_page.open_page(db, token=token, last4=a.phone[-4:], client="c")
+    assert [(x.meeting_url, x.upcoming) for x in v.sessions] == [("https://meeting.tencent.com/dm/x", True)]
+    with pytest.raises(Conflict), db.write() as s:
+        online_sessions.record_attendance(s, actor=w.mediator, session_id=sid, attended=[a.id], duration_minutes=30)
+    with db.write() as s:
+        online_sessions.record_attendance(s, actor=w.mediator, session_id=sid, attended=[a.id, b.id],
+                                          duration_minutes=45, now=when + timedelta(hours=1))
+    with db.read() as s:
+        rows = online_sessions.list_online(s, actor=w.mediator, case_id=case.id)
+    assert rows[0].attended == 2 and rows[0].duration_minutes == 45
