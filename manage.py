@@ -148,11 +148,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         period = Period(date.fromisoformat(args.date_from) if args.date_from else date(today.year, 1, 1),
                         date.fromisoformat(args.date_to) if args.date_to else today)
         db = _db()
-        with db.read() as s:
-            actor = _actor(s, args.user)
-            org_id = get_org_by_code(s, args.org, active_only=False).id if args.org else None
-            filters = Filters(period, org_id=org_id, category=args.category, source=args.source)
-            out = reports.summary(s, actor=actor, filters=filters, compare=args.compare, decline_of=args.decline_of)
+        try:
+            with db.read() as s:
+                actor = _actor(s, args.user)
+                org_id = get_org_by_code(s, args.org, active_only=False).id if args.org else None
+                filters = Filters(period, org_id=org_id, category=args.category, source=args.source)
+                out = reports.summary(s, actor=actor, filters=filters, compare=args.compare,
+                                      decline_of=args.decline_of)
+        finally:
+            db.dispose()
     except DomainError as err:
         print(translate(err.key, "en", **err.params), file=sys.stderr)
         return 2
@@ -199,6 +203,8 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     except DomainError as err:
         print(translate(err.key, "en", **err.params), file=sys.stderr)
         return 2
+    finally:
+        db.dispose()
     for e in errors:
         print(f"row {e.row} {e.column or '-'}: {translate(e.key, 'en', **e.params)} {e.value!r}", file=sys.stderr)
     print(f"{len(errors)} error(s); nothing imported", file=sys.stderr)
