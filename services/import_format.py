@@ -49,6 +49,26 @@ COLUMNS: tuple[Column, ...] = (
 )
 BY_ALIAS = {c.alias: c for c in COLUMNS}
 
+@dataclass
+class Parsed:
+    line: int
+    case_no: str
+    received_on: date
+    source: str
+    category: str
+    org: tuple[int, str, int | None]  # id, code, county_id
+    status: str
+    mediator_id: int | None = None
+    mediator_name: str = ""
+    agreement: str | None = None
+    grade: str | None = None
+    closed_on: date | None = None
+    performance: str | None = None
+    confirmed: bool = False
+    satisfaction: int | None = None
+    summary: str = ""
+
+
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "submitted": ("待受理", "已提交", "已登记"), "accepted": ("已受理", "受理"), "in_mediation": ("调解中", "正在调解"),
     "succeeded": ("调解成功", "成功"), "failed": ("调解不成功", "调解失败", "不成功", "失败"),

@@ -1,39 +1,36 @@
 """Legacy ledger import: check every row first, then insert all of them in one transaction, or none.
 
 `validate` reads the file and reports each bad cell by row and column (unknown organisation codes,
-dictionary values, dates, duplicates). `import_cases` validates again and, only when nothing is wrong,
-writes every case (with its agreement, follow-up and timeline line) through SQLAlchemy Core executemany
-inside the caller's one write transaction. Case numbers from the file are kept; CaseCounter is moved past
-them so numbers the app allocates later never collide; blank numbers are allocated from the counter.
+dictionary values, dates, duplicates). `import_cases` validates again (or reuses the page's check of the
+same file) and, only when nothing is wrong, writes every case (with its agreement, follow-up and timeline
+line; services/import_write.py) through SQLAlchemy Core executemany inside the caller's one transaction.
+Case numbers from the file are kept; CaseCounter is moved past them so numbers the app allocates later
+never collide; blank numbers are allocated from the counter.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from datetime import time as dtime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from models import Agreement, Case, CaseCounter, CaseEvent, FollowUp, JudicialConfirmation, Mediator, Organisation
+from models import Case, Mediator, Organisation
 from services import audit, dictionaries
 from services import import_format as F
 from services.authz import Actor, require
 from services.errors import DomainError
+from services.import_format import Parsed
+from services.import_write import CHUNK, case_row, insert_children, number_blanks, table
 from services.permissions import P
 from services.stats import area_root
 
 MAX_ROWS = 200_000
-CHUNK = 5_000
-COURT_KINDS = ("court", "court_room")
-RECEIVED_HOUR = dtime(4, 0, tzinfo=UTC)  # noon in Beijing: the UTC date is the ledger's date
 
 
 @dataclass(frozen=True)
@@ -45,26 +42,6 @@ class RowError:
     key: str
     value: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Parsed:
-    line: int
-    case_no: str
-    received_on: date
-    source: str
-    category: str
-    org: tuple[int, str, int | None]  # id, code, county_id
-    status: str
-    mediator_id: int | None = None
-    mediator_name: str = ""
-    agreement: str | None = None
-    grade: str | None = None
-    closed_on: date | None = None
-    performance: str | None = None
-    confirmed: bool = False
-    satisfaction: int | None = None
-    summary: str = ""
 
 
 @dataclass
@@ -105,10 +82,9 @@ class _Lookups:
 
     def __init__(self, session: Session, actor: Actor) -> None:
         root = area_root(session, actor)
-        orgs = session.exec(select(Organisation.id, Organisation.code, Organisation.county_id, Organisation.kind)
+        orgs = session.exec(select(Organisation.id, Organisation.code, Organisation.county_id)
                             .where(col(Organisation.path).startswith(root.path))).all()
-        self.orgs = {code.upper(): (int(i or 0), code, county) for i, code, county, _ in orgs}
-        self.courts = {county: int(i or 0) for i, _, county, kind in orgs if kind in COURT_KINDS}
+        self.orgs = {code.upper(): (int(i or 0), code, county) for i, code, county in orgs}
         self.dicts = {d: self._vocabulary(session, d) for d in ("source", "category", "grade")}
         names = session.exec(select(Mediator.id, Mediator.name, Mediator.org_id)
                              .where(col(Mediator.org_id).in_([o[0] for o in self.orgs.values()]))).all()
@@ -265,117 +241,21 @@ def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes, 
         preview = validate(session, actor=actor, filename=filename, data=data, today=today)
     if not preview.ok:
         raise ImportRejected(preview.errors or [RowError(0, "", "import.err_empty")])
-    numbers = _number(session, preview.rows)
+    numbers = number_blanks(session, preview.rows)
     batch = digest[:16]
     ids: dict[str, int] = {}
     conn = session.connection()  # Core executemany: the ORM's bulk path batches far smaller
     try:
         for i in range(0, len(preview.rows), CHUNK):
             chunk = preview.rows[i:i + CHUNK]
-            conn.execute(insert(_table(Case)), [_case_row(p, numbers, actor, batch) for p in chunk])
+            conn.execute(insert(table(Case)), [case_row(p, numbers, actor, batch) for p in chunk])
             nos = [p.case_no or numbers[p.line] for p in chunk]
             found = session.exec(select(Case.case_no, Case.id).where(col(Case.case_no).in_(nos))).all()
             ids.update((no, int(i or 0)) for no, i in found)
     except IntegrityError as err:  # a number taken meanwhile: the caller's transaction rolls everything back
         raise ImportRejected([RowError(0, "case_no", "import.err_case_no_conflict")]) from err
-    _children(session, preview.rows, {p.line: ids[p.case_no or numbers[p.line]] for p in preview.rows}, actor)
+    insert_children(session, preview.rows, {p.line: ids[p.case_no or numbers[p.line]] for p in preview.rows}, actor)
     audit.record(session, action="case.import", actor_id=actor.user_id, entity="case", file=filename[:120],
                  sha256=batch, rows=len(preview.rows), generated_numbers=len(numbers))
     return ImportResult(imported=len(preview.rows), seconds=time.perf_counter() - started,
                         generated_numbers=len(numbers))
-
-
-def _at(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, RECEIVED_HOUR)
-
-
-def _case_row(p: Parsed, numbers: dict[int, str], actor: Actor, batch: str) -> dict[str, Any]:
-    received = _at(p.received_on)
-    concluded = _at(p.closed_on) if p.status not in F.OPEN_STATUSES else None
-    success = p.status in F.SUCCESS_STATUSES
-    outcome = "succeeded" if success else p.status if p.status in ("failed", "withdrawn", "rejected") else None
-    custom: dict[str, Any] = {"import": batch}
-    if p.mediator_name and p.mediator_id is None:
-        custom["mediator_name"] = p.mediator_name
-    return {
-        "case_no": p.case_no or numbers[p.line], "org_id": p.org[0], "county_id": p.org[2],
-        "mediator_id": p.mediator_id,
-        "source": p.source, "category": p.category, "status": p.status, "title": p.summary[:120],
-        "description": p.summary, "received_at": received,
-        "received_month": p.received_on.year * 100 + p.received_on.month,
-        "accepted_at": received if p.status not in ("submitted", "rejected") else None, "concluded_at": concluded,
-        "archived_at": concluded if p.status == "archived" else None, "grade_proposed": p.grade,
-        "on_the_spot": p.source == "on_the_spot", "pre_litigation": p.source == "court_entrust",
-        "risk_flags": [], "custom": custom, "created_by": actor.user_id, "outcome": outcome,
-        "agreement_kind": p.agreement if success else None, "performance": p.performance if success else None,
-        "confirmed": p.confirmed and success, "satisfaction": p.satisfaction if success else None,
-    }
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-def _children(session: Session, rows: Iterable[Parsed], ids: dict[int, int], actor: Actor) -> None:
-    """The agreement, court confirmation and follow-up a row records, and one timeline line per case."""
-    conn = session.connection()
-    agreements, rulings, follow_ups, events = [], [], [], []
-    look_courts = _courts(session)
-    for p in rows:
-        cid = ids[p.line]
-        signed = _at(p.closed_on or p.received_on)
-        if p.agreement and p.status in F.SUCCESS_STATUSES:
-            agreements.append({"case_id": cid, "version": 1, "kind": p.agreement, "terms": "（历史台账导入）",
-                               "performance": p.performance or "pending", "signed_at": signed,
-                               "recorded_by": actor.user_id})
-        court = look_courts.get(p.org[2])
-        if p.confirmed and court is not None and p.status in F.SUCCESS_STATUSES:
-            rulings.append({"case_id": cid, "court_org_id": court, "result": "confirmed", "applied_at": signed,
-                            "decided_at": signed, "applied_by": actor.user_id})
-        if p.satisfaction is not None and p.status in F.SUCCESS_STATUSES:
-            follow_ups.append({"case_id": cid, "done_at": signed, "satisfaction": p.satisfaction,
-                               "recorded_by": actor.user_id})
-        events.append({"case_id": cid, "actor_id": actor.user_id, "kind": "imported", "to_status": p.status,
-                       "at": datetime.now(UTC), "note": "", "data": {"row": p.line}})
-    for model, batch in ((Agreement, agreements), (JudicialConfirmation, rulings), (FollowUp, follow_ups),
-                         (CaseEvent, events)):
-        for i in range(0, len(batch), CHUNK):
-            conn.execute(insert(_table(model)), batch[i:i + CHUNK])
-
-
-def _courts(session: Session) -> dict[int | None, int]:
-    rows = session.exec(select(Organisation.county_id, Organisation.id)
-                        .where(col(Organisation.kind).in_(COURT_KINDS)).order_by(col(Organisation.id))).all()
-    out: dict[int | None, int] = {}
-    for county, oid in rows:
-        out.setdefault(county, int(oid or 0))
-    return out
-
-
-def _number(session: Session, rows: list[Parsed]) -> dict[int, str]:
-    """Move each (organisation, year) counter past the file's numbers; the numbers of the blank rows by line."""
-    pattern = re.compile(r"^(\d{4})-(.+)-(\d+)$")
-    highest: dict[tuple[int, int], int] = {}
-    for p in rows:
-        m = pattern.match(p.case_no)
-        if m and m[2].upper() == p.org[1].upper():
-            key = (p.org[0], int(m[1]))
-            highest[key] = max(highest.get(key, 0), int(m[3]))
-    blanks = [p for p in rows if not p.case_no]
-    keys = set(highest) | {(p.org[0], p.received_on.year) for p in blanks}
-    locked = select(CaseCounter).where(col(CaseCounter.org_id).in_({k[0] for k in keys})).with_for_update()
-    counters = {(c.org_id, c.year): c for c in session.exec(locked).all() if (c.org_id, c.year) in keys}
-    last = {k: max(highest.get(k, 0), counters[k].last if k in counters else 0) for k in keys}
-    numbers: dict[int, str] = {}
-    for p in blanks:
-        key = (p.org[0], p.received_on.year)
-        last[key] += 1
-        numbers[p.line] = f"{key[1]}-{p.org[1]}-{last[key]:05d}"
-    for key, value in last.items():
-        if key in counters:
-            session.execute(update(CaseCounter).where(col(CaseCounter.id) == counters[key].id)
-                            .values(last=value))
-        else:
-            session.add(CaseCounter(org_id=key[0], year=key[1], last=value))
-    session.flush()
-    return numbers

@@ -9,24 +9,31 @@ per user: two users with the same scope may share figures they are both allowed 
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import AuditLog, Case, DictionaryEntry, Organisation, OrgKind
+from models import Case, DictionaryEntry, Organisation
 from services import kpi as K
-from services.authz import Actor, org_in_scope, require
-from services.errors import OutOfScope, ValidationFailed
-from services.permissions import P
+from services.authz import Actor
+from services.errors import ValidationFailed
+from services.stats_scope import (
+    LOCAL_TZ,
+    Area,
+    area_root,
+    cached,
+    clear_cache,
+    data_version,
+    local_today,
+    org_choices,
+    resolve_scope,
+    system_actor,
+)
 from services.stats_sql import (
     IX_CATSRC,
     IX_MONTH,
@@ -43,19 +50,12 @@ from services.stats_sql import (
     pinned,
 )
 
-__all__ = ["Filters", "Period", "Scope", "Slice"]
+__all__ = ["LOCAL_TZ", "Area", "Filters", "Period", "Scope", "Slice", "area_root", "clear_cache", "data_version",
+           "local_today", "org_choices", "resolve_scope", "system_actor"]
 T = TypeVar("T")
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
 BREAKDOWN = ("received", "accepted", "mediated", "succeeded", "failed", "withdrawn", "rejected", "in_progress")
 CHART = ("received", "mediated", "succeeded")  # what the dashboard's breakdown charts need
 FLAGS = ("group", "violence", "self_harm", "escalation", "petition_up")
-CACHE_SIZE, CACHE_TTL = 128, 600.0
-
-
-def local_today() -> date:
-    """Today where the mediators work (deadlines are counted in Beijing calendar days)."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 @dataclass(frozen=True)
@@ -106,125 +106,6 @@ class Dashboard:
 
 
 # ------------------------------------------------------------------------------------------------ cache
-
-_cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
-_lock = threading.Lock()
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-        _areas.clear()
-
-
-def data_version(session: Session) -> tuple[int, int]:
-    """Changes on every write through the services (an audit row) and on every new case (one statement)."""
-    row = session.exec(select(select(func.max(AuditLog.id)).scalar_subquery(),
-                              select(func.max(Case.id)).scalar_subquery())).one()
-    return int(row[0] or 0), int(row[1] or 0)
-
-
-def _cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    full = (str(session.get_bind().engine.url), data_version(session), *key)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(full)
-        if hit is not None and now - hit[0] < CACHE_TTL:
-            _cache.move_to_end(full)
-            return hit[1]  # type: ignore[no-any-return]
-    value = compute()
-    with _lock:
-        _cache[full] = (now, value)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return value
-
-
-# ------------------------------------------------------------------------------------------------ scope
-
-
-@dataclass(frozen=True)
-class Area:
-    """The top of an actor's area; `alone` when it is the root of the only tree (no organisation clause needed)."""
-
-    id: int
-    path: str
-    name: str
-    depth: int
-    alone: bool
-
-
-_areas: dict[tuple[str, int, str], tuple[float, Area]] = {}
-
-
-def area_root(session: Session, actor: Actor) -> Area:
-    """The top of the actor's area: their organisation, or the region a coordination/justice office serves.
-
-    Cached per organisation and its materialised path (a move changes the path, so the key) for CACHE_TTL."""
-    key = (str(session.get_bind().engine.url), actor.org_id, actor.org_path)
-    hit = _areas.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
-        return hit[1]
-    org = session.get(Organisation, actor.org_id)
-    if org is None:
-        raise OutOfScope("error.out_of_scope")
-    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
-        with contextlib.suppress(OutOfScope):  # the office's own subtree when authz does not grant the region
-            org = org_in_scope(session, actor, org.parent_id)
-    roots = session.exec(select(func.count()).select_from(Organisation)
-                         .where(col(Organisation.parent_id).is_(None))).one()
-    area = Area(id=org.id or 0, path=org.path, name=org.name, depth=org.depth,
-                alone=org.parent_id is None and roots == 1)
-    with _lock:
-        _areas[key] = (time.monotonic(), area)
-    return area
-
-
-def system_actor(session: Session) -> Actor:
-    """The server itself reading statistics of the whole tree (the command line for upper-level systems)."""
-    root = session.exec(select(Organisation).where(col(Organisation.parent_id).is_(None))
-                        .order_by(col(Organisation.id))).first()
-    if root is None:
-        raise OutOfScope("error.out_of_scope")
-    return Actor(user_id=0, username="system", display_name="system", org_id=root.id or 0, org_path=root.path,
-                 permissions=frozenset({P.STATS_VIEW, P.REPORT_EXPORT, P.CASE_VIEW}))
-
-
-def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> Scope:
-    """The subtree statistics cover: the actor's area, or `org_id`'s subtree when it lies inside it."""
-    require(actor, P.STATS_VIEW)
-    root = area_root(session, actor)
-    if org_id is None or org_id == root.id:
-        return Scope(org_id=root.id, path=root.path, name=root.name, everything=root.alone)
-    org = _org(session, org_id)
-    if org is None or not org[0].startswith(root.path):
-        raise OutOfScope("error.out_of_scope")
-    return Scope(org_id=org_id, path=org[0], name=org[1], everything=False)
-
-
-def _org(session: Session, org_id: int) -> tuple[str, str] | None:
-    """(path, name) of an organisation, cached like area roots. A stale path after a move only narrows the
-    statistics to organisations that are no longer there (nothing), never widens them."""
-    key = (str(session.get_bind().engine.url), org_id, "")
-    hit = _areas.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
-        return hit[1].path, hit[1].name
-    org = session.get(Organisation, org_id)
-    if org is None:
-        return None
-    with _lock:
-        _areas[key] = (time.monotonic(), Area(id=org_id, path=org.path, name=org.name, depth=org.depth, alone=False))
-    return org.path, org.name
-
-
-def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]:
-    """(id, name, depth) of the organisations the actor may narrow statistics to, in tree order."""
-    root = area_root(session, actor)
-    require(actor, P.STATS_VIEW)
-    rows = session.exec(select(Organisation.id, Organisation.name, Organisation.depth)
-                        .where(col(Organisation.path).startswith(root.path)).order_by(col(Organisation.path))).all()
-    return [(int(i or 0), n, d - root.depth) for i, n, d in rows]
-
 
 def _check(session: Session, filters: Filters) -> None:
     for dictionary, value in (("category", filters.category), ("source", filters.source)):
@@ -355,7 +236,7 @@ def figures(session: Session, *, actor: Actor, filters: Filters, today: date | N
         months = scan_months(session, scope, filters, today)
         return K.values(_totals(months, scan_risk(session, scope, filters, today)))
 
-    return _cached(session, ("figures", scope, filters, today), compute)
+    return cached(session, ("figures", scope, filters, today), compute)
 
 
 def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str | None = "previous-year",
@@ -363,7 +244,7 @@ def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str 
     """Everything the dashboard shows, in a handful of aggregate statements (cached per scope and data version)."""
     scope = resolve_scope(session, actor, filters.org_id)
     today = today or local_today()
-    return _cached(session, ("dashboard", scope, filters, compare, today),
+    return cached(session, ("dashboard", scope, filters, compare, today),
                    lambda: _dashboard(session, actor, scope, filters, compare, today))
 
 
