@@ -111,7 +111,8 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
         acts.insert(1, "agreement")
     if can_mediate and relation == OWNED and case.status in (S.SUCCEEDED, S.FOLLOWED_UP) and detail.agreement:
         acts.append("performance")
-        if detail.agreement.kind == "written" and not any(c.result == "pending" for c, _ in detail.confirmations):
+        if detail.agreement.kind == "written" and not any(c.result in ("pending", "confirmed")
+                                                          for c, _ in detail.confirmations):
             acts.append("confirmation")
     if can_mediate and relation == OWNED and case.status == S.SUCCEEDED:
         acts.append("follow_up")

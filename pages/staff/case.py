@@ -49,4 +49,4 @@ elif detail.relation == "visible":
     st.caption(t("case.read_only"))
 case_sections.parties(detail, actor)
 case_sections.record(detail, labels, actor)
-case_sections.timeline(detail)
+case_sections.timeline(detail, labels)

@@ -53,9 +53,9 @@ def new_handover() -> None:
                                 format_func=lambda c: labels["category"][c])
         description = st.text_area(t("new_case.description"), key="handovers.description", max_chars=5000)
         note = st.text_area(t("handovers.note"), key="handovers.note", max_chars=2000)
-        c1, c2 = st.columns(2)
-        amount = c1.number_input(t("new_case.amount"), min_value=0.0, step=100.0, key="handovers.amount")
-        group = c2.number_input(t("new_case.group_size"), min_value=0, step=1, key="handovers.group")
+        row = st.container(horizontal=True, gap="small")
+        amount = row.number_input(t("new_case.amount"), min_value=0.0, step=100.0, key="handovers.amount")
+        group = row.number_input(t("new_case.group_size"), min_value=0, step=1, key="handovers.group")
         risk = st.multiselect(t("new_case.flags"), warnings.MANUAL_FLAGS, key="handovers.flags",
                               format_func=lambda f: labels["risk_flag"].get(f, t(f"flag.{f}")))
         sent_now = st.form_submit_button(t("handovers.submit"), type="primary", width="stretch",

@@ -39,9 +39,9 @@ with st.form("new_case.form", border=False):
     description = st.text_area(t("new_case.description"), key="new_case.description", max_chars=5000)
     request = st.text_area(t("new_case.request"), key="new_case.request", max_chars=2000)
     place = st.text_input(t("new_case.place"), key="new_case.place", max_chars=200)
-    c1, c2 = st.columns(2)
-    amount = c1.number_input(t("new_case.amount"), min_value=0.0, step=100.0, key="new_case.amount")
-    group = c2.number_input(t("new_case.group_size"), min_value=0, step=1, key="new_case.group")
+    row = st.container(horizontal=True, gap="small")
+    amount = row.number_input(t("new_case.amount"), min_value=0.0, step=100.0, key="new_case.amount")
+    group = row.number_input(t("new_case.group_size"), min_value=0, step=1, key="new_case.group")
     risk = st.multiselect(t("new_case.flags"), warnings.MANUAL_FLAGS, key="new_case.flags",
                           format_func=lambda f: flags.get(f, t(f"flag.{f}")))
     ref_no = st.text_input(t("new_case.referral_ref"), key="new_case.ref_no", max_chars=200) \

@@ -53,11 +53,11 @@ if unread:
         for n in unread:
             st.caption(esc(n.created_at.strftime("%m-%d %H:%M")))
             st.text(t(n.key, **n.params))
-            b1, b2 = st.columns(2)
-            if n.case_id and b1.button(t("workbench.notice_open"), key=f"workbench.notice.{n.id}", width="stretch"):
+            row = st.container(horizontal=True, gap="small")
+            if n.case_id and row.button(t("workbench.notice_open"), key=f"workbench.notice.{n.id}", width="stretch"):
                 write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
                 st.switch_page("pages/staff/case.py", query_params={"case": str(n.case_id)})
-            if b2.button(t("workbench.notice_read"), key=f"workbench.read.{n.id}", width="stretch"):
+            if row.button(t("workbench.notice_read"), key=f"workbench.read.{n.id}", width="stretch"):
                 write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
                 st.rerun()
 

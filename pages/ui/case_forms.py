@@ -79,9 +79,9 @@ def _handover(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) ->
 
 def _session(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
     with st.form("case.form.session", border=False, clear_on_submit=True):
-        c1, c2 = st.columns(2)
-        day = c1.date_input(t("session.day"), value=local_today(), max_value=local_today(), key="case.session.day")
-        at = c2.time_input(t("session.time"), value=datetime.now(LOCAL_TZ).time().replace(second=0, microsecond=0),
+        row = st.container(horizontal=True, gap="small")
+        day = row.date_input(t("session.day"), value=local_today(), max_value=local_today(), key="case.session.day")
+        at = row.time_input(t("session.time"), value=datetime.now(LOCAL_TZ).time().replace(second=0, microsecond=0),
                            key="case.session.time")
         place = st.text_input(t("session.place"), value=d.org_name, key="case.session.place", max_chars=200)
         who = st.text_input(t("session.participants"), key="case.session.who", max_chars=500)
@@ -198,16 +198,16 @@ def _joint(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> No
     cid = d.case.id or 0
     with st.form("case.form.joint_add", border=False):
         org = st.selectbox(t("form.joint_add"), list(orgs), key="case.joint.org", format_func=lambda i: orgs[i])
-        c1, c2 = st.columns(2)
-        if c1.form_submit_button(t("form.joint_coordinating"), width="stretch", icon=":material/group_add:"):
+        row = st.container(horizontal=True, gap="small")
+        if row.form_submit_button(t("form.joint_coordinating"), width="stretch", icon=":material/group_add:"):
             _done(write(lambda s: joint.add_participant(s, actor=actor, case_id=cid, org_id=org or 0)), "done.joint")
-        if c2.form_submit_button(t("form.joint_lead"), width="stretch", icon=":material/star:"):
+        if row.form_submit_button(t("form.joint_lead"), width="stretch", icon=":material/star:"):
             _done(write(lambda s: joint.set_lead(s, actor=actor, case_id=cid, org_id=org or 0)), "done.joint")
     if d.participants:
         with st.form("case.form.joint_meeting", border=False):
-            c1, c2 = st.columns(2)
-            day = c1.date_input(t("session.day"), min_value=local_today(), key="case.joint.day")
-            at = c2.time_input(t("session.time"), key="case.joint.time")
+            row = st.container(horizontal=True, gap="small")
+            day = row.date_input(t("session.day"), min_value=local_today(), key="case.joint.day")
+            at = row.time_input(t("session.time"), key="case.joint.time")
             place = st.text_input(t("session.place"), key="case.joint.place", max_chars=200)
             if _submit("form.joint_schedule", "joint"):
                 _done(write(lambda s: joint.schedule_meeting(s, actor=actor, case_id=cid, place=place,

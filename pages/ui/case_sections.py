@@ -57,9 +57,9 @@ def parties(d: CaseDetail, actor: Actor) -> None:
             for field, masked, has in (("phone", p.phone_masked, p.has_phone), ("id_number", p.id_masked, p.has_id)):
                 if not has:
                     continue
-                cols = st.columns([3, 2], vertical_alignment="center")
-                cols[0].text(f"{t(f'party.{field}')}：{shown.get(f'{p.id}.{field}', masked)}")
-                if d.can_reveal and cols[1].button(t("case.reveal"), key=f"case.reveal.{p.id}.{field}",
+                row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+                row.text(f"{t(f'party.{field}')}：{shown.get(f'{p.id}.{field}', masked)}")
+                if d.can_reveal and row.button(t("case.reveal"), key=f"case.reveal.{p.id}.{field}",
                                                    icon=":material/visibility:", width="stretch"):
                     value = write(lambda s, pid=p.id, f=field: reveal.reveal_party(
                         s, actor=actor, party_id=pid, field=f, client=client_id()))
@@ -114,9 +114,9 @@ def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> No
 
 def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
     for a in [a for a in d.attachments if a.session_id == session_id]:
-        cols = st.columns([3, 2], vertical_alignment="center")
-        cols[0].text(f"{a.filename} · {a.size // 1024 + 1} KB")
-        if cols[1].button(t("case.open_file"), key=f"case.file.{a.id}", width="stretch", icon=":material/attach_file:"):
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        row.text(f"{a.filename} · {a.size // 1024 + 1} KB")
+        if row.button(t("case.open_file"), key=f"case.file.{a.id}", width="stretch", icon=":material/attach_file:"):
             with get_db().read() as s:
                 row = sessions.get_attachment(s, actor=actor, attachment_id=a.id)
             if row.mime.startswith("image/"):
@@ -125,11 +125,24 @@ def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
                                key=f"case.dl.{a.id}", width="stretch", icon=":material/download:")
 
 
-def timeline(d: CaseDetail) -> None:
+def _readable(data: dict[str, object], labels: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Codes in an event's data, in words (flags, performance, diversion, grades, reasons, fields)."""
+    out = {k: str(v) for k, v in data.items()}
+    words = {"performance": lambda v: t(f"performance.{v}"), "diversion": lambda v: labels["diversion"].get(v, v),
+             "reason": lambda v: labels["reject_reason"].get(v, v), "field": lambda v: t(f"party.{v}"),
+             "proposed": lambda v: labels["grade"].get(v, v), "audited": lambda v: labels["grade"].get(v, v),
+             "flags": lambda v: "、".join(labels["risk_flag"].get(f, t(f"flag.{f}")) for f in v.split(",") if f)}
+    for key, word in words.items():
+        if key in out:
+            out[key] = word(out[key])
+    return out
+
+
+def timeline(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
     st.subheader(t("case.timeline"), anchor=False)
     for e in reversed(d.events):
-        params = {k: str(v) for k, v in e.data.items()}
+        text = t(f"event.{e.kind}", **_readable(e.data, labels))
         st.caption(esc(f"{local(e.at)} · {e.actor}"))
-        st.text(t(f"event.{e.kind}", **params))
+        st.text(text if not text.startswith("event.") else t("event.other", kind=e.kind))
         if e.note:
             st.text(e.note)

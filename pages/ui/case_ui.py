@@ -101,11 +101,11 @@ def party_rows(prefix: str, *, sides: tuple[str, ...] = ("applicant", "responden
     parties = []
     for i in range(count):
         with st.container(border=True):
-            c1, c2 = st.columns(2)
-            side = c1.selectbox(t("party.side"), sides, index=min(i, 1), key=f"{prefix}.side.{i}",
-                                format_func=lambda s: t(f"side.{s}"))
-            kind = c2.selectbox(t("party.kind"), ("person", "organisation"), key=f"{prefix}.kind.{i}",
-                                format_func=lambda k: t(f"party_kind.{k}"))
+            row = st.container(horizontal=True, gap="small")  # side by side on a phone too
+            side = row.selectbox(t("party.side"), sides, index=min(i, 1), key=f"{prefix}.side.{i}",
+                                 format_func=lambda s: t(f"side.{s}"))
+            kind = row.selectbox(t("party.kind"), ("person", "organisation"), key=f"{prefix}.kind.{i}",
+                                 format_func=lambda k: t(f"party_kind.{k}"))
             name = st.text_input(t("party.name"), key=f"{prefix}.name.{i}", max_chars=80)
             phone = st.text_input(t("party.phone"), key=f"{prefix}.phone.{i}", max_chars=20)
             idn = st.text_input(t("party.id_number"), key=f"{prefix}.id.{i}", max_chars=18) if ids else ""
@@ -117,12 +117,12 @@ def party_rows(prefix: str, *, sides: tuple[str, ...] = ("applicant", "responden
 
 def party_count_buttons(prefix: str, *, minimum: int = 2, maximum: int = 12) -> None:
     count = int(st.session_state.get(f"{prefix}.count", minimum))
-    c1, c2 = st.columns(2)
-    if c1.button(t("party.add"), key=f"{prefix}.add", icon=":material/person_add:", width="stretch",
+    row = st.container(horizontal=True, gap="small")
+    if row.button(t("party.add"), key=f"{prefix}.add", icon=":material/person_add:", width="stretch",
                  disabled=count >= maximum):
         st.session_state[f"{prefix}.count"] = count + 1
         st.rerun()
-    if c2.button(t("party.remove"), key=f"{prefix}.remove", icon=":material/person_remove:", width="stretch",
+    if row.button(t("party.remove"), key=f"{prefix}.remove", icon=":material/person_remove:", width="stretch",
                  disabled=count <= minimum):
         st.session_state[f"{prefix}.count"] = count - 1
         st.rerun()
