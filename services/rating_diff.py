@@ -31,8 +31,8 @@ class Previous(NamedTuple):
 
 
 def digest(parts: Parts) -> str:
-    """A short hash of one subject's counted sets (counts, id checksums and sums)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+    """A short hash of one subject's counted sets (counts, id checksums and sums) in their fixed order."""
+    return hashlib.blake2b(repr(list(parts.items())).encode(), digest_size=8).hexdigest()
 
 
 def fingerprint(scheme_id: int, period: str, as_of: date, digests: dict[int, str]) -> str:

@@ -8,7 +8,7 @@ their cases. Metric values divide parts; points follow from the scheme's weight 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -174,18 +174,19 @@ class Line:
     def applicable(self) -> bool:
         return self.value is not None
 
-    def as_json(self) -> dict[str, Any]:
-        return {"value": self.value, "weight": self.weight, "target": self.target, "points": round(self.points, 4)}
+
+# metric → (numerator parts, denominator parts, which field each adds up: 0 the count, 2 the summed values)
+_SPEC = {m: (top, bottom, 2 if m in SUMMED else 0, 2 if m == "checklist" else 0)
+         for m, (top, bottom) in FORMULA.items()}
 
 
 def metric_value(metric: str, parts: Mapping[str, Part]) -> float | None:
     """The metric's value from its parts: a count, a sum, or a ratio (None when the denominator is empty)."""
-    top, bottom = FORMULA[metric]
-    use = 2 if metric in SUMMED else 0
-    numerator = sum(float(parts[p][use]) for p in top)
+    top, bottom, i, j = _SPEC[metric]
+    numerator = float(sum(parts[p][i] for p in top))
     if not bottom:
         return numerator
-    denominator = sum(float(parts[p][2 if metric == "checklist" else 0]) for p in bottom)
+    denominator = sum(parts[p][j] for p in bottom)
     return numerator / denominator if denominator else None
 
 
@@ -210,8 +211,6 @@ def score_card(parts: Mapping[str, Part], scheme: Scheme) -> tuple[list[Line], f
     cases = int(parts["mediated"][0])
     return lines, score, scheme.stars_for(score, cases)
 
-
-Predicate = Callable[[int], ColumnElement[bool]]
 
 
 def evidence_statement(subject: str, part: str, subject_id: int, period: Period, as_of: date) -> Select[Any] | None:
