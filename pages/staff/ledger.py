@@ -49,10 +49,10 @@ with db.read() as s:
     page = ledger_views.list_claims(s, actor=actor, status=status, kind=kind, county_id=county, month=month,
                                     offset=offset)
 
-c1, c2, c3 = st.columns(3)
-c1.metric(t("ledger.count"), page.count)
-c2.metric(t("ledger.amount"), format_yuan(page.amount_fen))
-c3.metric(t("ledger.paid_net"), format_yuan(page.paid_net_fen))
+with st.container(horizontal=True, gap="medium"):  # side by side on a phone too, wrapping when narrow
+    st.metric(t("ledger.count"), page.count, width="content")
+    st.metric(t("ledger.amount"), format_yuan(page.amount_fen), width="content")
+    st.metric(t("ledger.paid_net"), format_yuan(page.paid_net_fen), width="content")
 st.dataframe([{t("ledger.col_case"): r.case_no, t("ledger.col_mediator"): r.mediator_name,
                t("ledger.col_amount"): format_yuan(r.amount_fen), t("ledger.col_status"): status_text(r.status),
                t("ledger.col_kind"): kind_text(r.kind), t("ledger.col_org"): r.org_name} for r in page.rows],

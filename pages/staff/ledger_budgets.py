@@ -8,7 +8,7 @@ from pages.ui.case_ui import flash, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from pages.ui.ledger_ui import county_chart, month_chart
+from pages.ui.ledger_ui import county_chart, month_chart, org_kind_text
 from pages.ui.widgets import attempt
 from services import dictionaries, ledger_budget, ledger_views
 from services.ledger_rules import format_yuan, local_now, parse_yuan
@@ -33,7 +33,7 @@ with db.read() as s:
 rate = growth.rate
 st.metric(t("budgets.ytd", year=today.year), format_yuan(growth.this_fen),
           delta=None if rate is None else t("budgets.vs_last", pct=f"{rate:+.1%}"))
-st.caption(t("budgets.growth_help", last=format_yuan(growth.last_fen), day=today.strftime("%m-%d")))
+st.caption(t("budgets.growth_help", last=format_yuan(growth.last_fen), m=today.month, d=today.day))
 
 st.subheader(t("budgets.lines"), anchor=False)
 if not lines:
@@ -41,9 +41,9 @@ if not lines:
 for b in lines:
     with st.container(border=True):
         st.text(f"{b.region_name} · {t('budgets.line.' + b.line)}")
-        c1, c2 = st.columns(2)
-        c1.metric(t("budgets.amount"), format_yuan(b.amount_fen))
-        c2.metric(t("budgets.remaining"), format_yuan(b.remaining_fen))
+        with st.container(horizontal=True, gap="medium"):
+            st.metric(t("budgets.amount"), format_yuan(b.amount_fen), width="content")
+            st.metric(t("budgets.remaining"), format_yuan(b.remaining_fen), width="content")
         st.text(t("budgets.used", spent=format_yuan(b.spent_fen), committed=format_yuan(b.committed_fen)))
         if b.amount_fen and b.line != "salary":
             st.progress(min(1.0, max(0.0, (b.spent_fen + b.committed_fen) / b.amount_fen)))
@@ -73,7 +73,7 @@ if by_county:
     st.altair_chart(county_chart(by_county), width="stretch")
 
 st.subheader(t("budgets.rates"), anchor=False)
-st.dataframe([{t("budgets.col_grade"): grades.get(r.grade, r.grade), t("budgets.col_kind"): r.org_kind or "—",
+st.dataframe([{t("budgets.col_grade"): grades.get(r.grade, r.grade), t("budgets.col_kind"): org_kind_text(r.org_kind),
                t("budgets.col_amount"): format_yuan(r.amount_fen), t("budgets.col_from"): r.valid_from.isoformat(),
                t("budgets.col_to"): r.valid_to.isoformat() if r.valid_to else "—"} for r in rates],
              hide_index=True, width="stretch")

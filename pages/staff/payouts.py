@@ -47,9 +47,9 @@ batch_id = st.selectbox(t("payouts.pick"), list(by_id), key="payouts.batch", for
 with db.read() as s:
     summary = ledger_payout.batch_summary(s, actor=actor, batch_id=batch_id)
 
-c1, c2 = st.columns(2)
-c1.metric(t("payouts.total"), format_yuan(summary.total_fen))
-c2.metric(t("payouts.claims"), len(summary.lines))
+with st.container(horizontal=True, gap="medium"):
+    st.metric(t("payouts.total"), format_yuan(summary.total_fen), width="content")
+    st.metric(t("payouts.claims"), len(summary.lines), width="content")
 st.text(t("payouts.made", region=summary.region_name, day=local(summary.created_at, "%Y-%m-%d"))
         + (" · " + t("payouts.paid_on", day=local(summary.paid_at, "%Y-%m-%d")) if summary.paid_at else ""))
 if summary.notice_until:

@@ -26,9 +26,11 @@ with db.read() as s:
     categories = dictionaries.labels(s, "category", current_language())
     grades = dictionaries.labels(s, "grade", current_language())
 
-c1, c2 = st.columns(2)
-c1.metric(t("subsidies.pending"), format_yuan(sum(c.amount_fen for c in claims if c.status in OPEN)))
-c2.metric(t("subsidies.paid"), format_yuan(sum(c.amount_fen for c in claims if c.status == "paid")))
+with st.container(horizontal=True, gap="medium"):
+    st.metric(t("subsidies.pending"), format_yuan(sum(c.amount_fen for c in claims if c.status in OPEN)),
+              width="content")
+    st.metric(t("subsidies.paid"), format_yuan(sum(c.amount_fen for c in claims if c.status == "paid")),
+              width="content")
 
 st.subheader(t("subsidies.claim_title"), anchor=False)
 if not claimable:

@@ -30,6 +30,15 @@ def kind_text(kind: str) -> str:
     return t(f"ledger.kind.{kind}")
 
 
+def org_kind_text(kind: str | None) -> str:
+    """An organisation kind in words (the organisation register's labels), or a dash for "any"."""
+    if not kind:
+        return "—"
+    key = f"admin.enum.org_kind.{kind}"
+    text = t(key)
+    return kind if text == key else text
+
+
 def hold_reasons(stored: str) -> list[str]:
     """The stored hold reason as sentences in the current language (free text is passed through)."""
     out = []
@@ -62,6 +71,7 @@ def claim_card(row: ClaimRow, grades: dict[str, str]) -> None:
 
 
 def _bars(data: list[dict[str, object]], x: str, x_title: str, *, horizontal: bool) -> alt.Chart:
+    height: alt.Step | int = alt.Step(36) if horizontal else CHART_HEIGHT
     amount = alt.Y("yuan:Q", title=t("ledger.chart_yuan")) if not horizontal else alt.X(
         "yuan:Q", title=t("ledger.chart_yuan"))
     label = (alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0)) if not horizontal
@@ -71,7 +81,7 @@ def _bars(data: list[dict[str, object]], x: str, x_title: str, *, horizontal: bo
         x=label if not horizontal else amount, y=amount if not horizontal else label,
         tooltip=[alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip("yuan:Q", title=t("ledger.chart_yuan"),
                                                                   format=",")],
-    ).properties(height=CHART_HEIGHT)
+    ).properties(height=height)
     return chart
 
 
