@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models import Budget, LedgerEntry, Organisation, SubsidyClaim, SubsidyRate
 from models.ledger import MONEY_ACTIONS, ClaimStatus
 from services import audit
-from services.authz import Actor, require
+from services.authz import Actor, require, require_any
 from services.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.ledger_rules import LOCAL_TZ, area_root, local_now, orgs_under, scope_path
 from services.permissions import P
@@ -112,7 +112,7 @@ def set_budget(session: Session, *, actor: Actor, region_org_id: int, year: int,
 
 def budget_status(session: Session, *, actor: Actor, year: int) -> list[BudgetStatus]:
     """Every budget line of `year` in the actor's area, with spent, committed and remaining."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     scope = scope_path(session, actor)
     rows = session.exec(select(Budget, Organisation)
                         .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
@@ -152,7 +152,7 @@ def overrun_for(session: Session, claim: SubsidyClaim) -> Overrun | None:
 
 def list_rates(session: Session, *, actor: Actor) -> list[SubsidyRate]:
     """The subsidy schedule: every rate row, newest first within each grade."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     return list(session.exec(select(SubsidyRate).order_by(col(SubsidyRate.grade), col(SubsidyRate.org_kind),
                                                           col(SubsidyRate.valid_from).desc())).all())
 

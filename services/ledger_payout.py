@@ -13,7 +13,7 @@ from models import Case, LedgerEntry, Mediator, Organisation, PayoutBatch, Subsi
 from models.base import utc_now
 from models.ledger import ClaimStatus, LedgerAction
 from services import audit
-from services.authz import Actor, require
+from services.authz import Actor, require, require_any
 from services.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.ledger import record_step
 from services.ledger_rules import area_root, local_date, local_now, orgs_under, scope_path
@@ -228,7 +228,7 @@ def _lines(session: Session, batch_id: int) -> list[PayoutLine]:
 
 def batch_summary(session: Session, *, actor: Actor, batch_id: int) -> BatchSummary:
     """A batch with every line, for the office and for the payout sheet."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
     batch = _batch_in_scope(session, actor, batch_id)
     region = session.get(Organisation, batch.region_org_id)
     region_name = area_root(session, region).name if region else ""

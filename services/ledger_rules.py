@@ -14,15 +14,13 @@ from sqlmodel import Session, col, select
 from models import Agreement, Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Organisation, Party, SubsidyRate
 from models.ledger import ClaimStatus, SubsidyClaim
 from models.org import OrgKind
-from services.authz import Actor, require
+from services.authz import REGIONAL_KINDS, Actor, require
 from services.errors import NotFound, OutOfScope, ValidationFailed
 from services.permissions import P
 from services.reference import AWARD_CAP_FEN
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 SPLIT_WINDOW = timedelta(days=30)
-# Offices that serve the area of the organisation above them (a county's justice bureau serves the county).
-SERVES_PARENT = frozenset({OrgKind.JUSTICE_OFFICE, OrgKind.COORDINATION})
 BUREAU_PARENTS = frozenset({OrgKind.COUNTY, OrgKind.CITY})
 SUCCEEDED_STATES = frozenset({CaseStatus.SUCCEEDED, CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED})
 CONCLUSIONS = (CaseStatus.SUCCEEDED, CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.REJECTED)
@@ -42,8 +40,9 @@ def local_now() -> datetime:
 
 
 def area_root(session: Session, org: Organisation) -> Organisation:
-    """The organisation whose subtree `org` is responsible for: an office serves its parent's area."""
-    if org.kind in SERVES_PARENT and org.parent_id is not None:
+    """The organisation whose subtree `org` is responsible for: a justice or coordination office serves the
+    region it sits in (its parent's subtree), as `services.authz.area_org_ids` has it for cases."""
+    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
         parent = session.get(Organisation, org.parent_id)
         if parent is not None:
             return parent

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models import Case, LedgerEntry, Mediator, Organisation, PayoutBatch, SubsidyClaim, User
 from models.ledger import MONEY_ACTIONS
 from models.org import OrgKind
-from services.authz import Actor, require
+from services.authz import Actor, require, require_any
 from services.ledger import own_mediator_id
 from services.ledger_budget import year_bounds
 from services.ledger_rules import (
@@ -146,7 +146,7 @@ def preview_claim(session: Session, *, actor: Actor, case_id: int) -> Eligibilit
 def list_claims(session: Session, *, actor: Actor, status: str | None = None, kind: str | None = None,
                 county_id: int | None = None, month: tuple[int, int] | None = None, offset: int = 0) -> ClaimPage:
     """The office ledger: one page of claims matching the filters, and totals over all that match."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
     conds = [claim_scope_clause(session, actor)]
     if status:
         conds.append(col(SubsidyClaim.status) == status)
@@ -193,7 +193,7 @@ def _money_rows(session: Session, actor: Actor, start: datetime,
 
 def spending_by_month(session: Session, *, actor: Actor, year: int) -> list[tuple[int, int]]:
     """(month 1–12, net paid fen) for `year`, every month present."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     months = dict.fromkeys(range(1, 13), 0)
     for at, fen, _ in _money_rows(session, actor, *year_bounds(year)):
         months[local_date(at).month] += fen
@@ -202,7 +202,7 @@ def spending_by_month(session: Session, *, actor: Actor, year: int) -> list[tupl
 
 def spending_by_county(session: Session, *, actor: Actor, year: int) -> list[tuple[str, int]]:
     """(county name, net paid fen) for `year`, largest first."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     totals: dict[int | None, int] = {}
     for _, fen, county in _money_rows(session, actor, *year_bounds(year)):
         totals[county] = totals.get(county, 0) + fen
@@ -213,7 +213,7 @@ def spending_by_county(session: Session, *, actor: Actor, year: int) -> list[tup
 
 def growth(session: Session, *, actor: Actor, today: date) -> Growth:
     """Net paid this year to date against the same period last year."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
 
     def paid(year: int) -> int:
         start = datetime.combine(date(year, 1, 1), time(), LOCAL_TZ)
@@ -254,7 +254,7 @@ class BatchRow:
 
 def list_batches(session: Session, *, actor: Actor, limit: int = 50) -> list[BatchRow]:
     """Payout batches of my area, newest first."""
-    require(actor, P.LEDGER_AUDIT)
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
     scope = scope_path(session, actor)
     n = (select(func.count()).where(SubsidyClaim.batch_id == PayoutBatch.id).correlate(PayoutBatch)
          .scalar_subquery())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -12,7 +13,7 @@ from sqlmodel import select
 
 from models import Budget, LedgerEntry, PayoutBatch, SubsidyClaim
 from services import ledger, ledger_payout
-from services.errors import Conflict, NotFound, OutOfScope, ValidationFailed
+from services.errors import Conflict, NotFound, OutOfScope, PermissionDenied, ValidationFailed
 from services.ledger_budget import budget_status, set_budget
 from services.ledger_rules import local_now
 from services.ledger_sheet import payout_workbook
@@ -304,3 +305,19 @@ def test_demo_batch_with_justice_office_region_is_in_county_area(db, world):
         assert [b.region_name for b in list_batches(s, actor=world.auditor)] == ["江安县"]
         (notice,) = ledger_payout.published_notices(s, local_now().date())
     assert notice.lines == [] and notice.total_fen == 0
+
+
+@SQLITE_ONLY
+def test_pay_only_and_budget_only_roles_see_what_their_pages_need(db, world):
+    """An office may compose roles: a cashier with only ledger.pay, a planner with only ledger.budget."""
+    _approved(db, world, 1)
+    cashier = replace(world.approver, permissions=frozenset({"ledger.pay"}))
+    planner = replace(world.approver, permissions=frozenset({"ledger.budget"}))
+    batch = _batch(db, world)
+    with db.read() as s:
+        assert list_claims(s, actor=cashier).count == 1
+        assert ledger_payout.batch_summary(s, actor=cashier, batch_id=batch.id).total_fen == 10_000
+        assert budget_status(s, actor=planner, year=local_now().year)
+        assert growth(s, actor=planner, today=local_now().date()).this_fen == 0
+        with pytest.raises(PermissionDenied):
+            list_claims(s, actor=planner)
