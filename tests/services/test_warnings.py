@@ -106,3 +106,18 @@ def test_flag_notifies_coordinator_at_once_and_tops_list(db):
     assert [c.id for c in cards] == [calm.id, plain.id] and cards[0].high_risk
     with pytest.raises(ValidationFailed), db.write() as s:
         warnings.flag_case(s, actor=w.mediator, case_id=calm.id, flags=["astrology"])
+
+
+def test_accepting_a_submitted_case_runs_the_rules(db):
+    """A case that came in without staff (e.g. by QR code) is checked when it is accepted."""
+    from services.workflow import transition
+    from tests.case_factories import new_case
+
+    w = make_world(db)
+    case = new_case(db, w.orgs["v1"], group_size=12)
+    assert case.risk_flags == []
+    with db.write() as s:
+        accepted = transition(s, actor=w.mediator, case_id=case.id, action="accept")
+    with db.read() as s:
+        told = s.exec(select(Notification).where(Notification.case_id == case.id)).all()
+    assert accepted.risk_flags == ["group"] and [n.org_id for n in told] == [w.orgs["coord"].id]
