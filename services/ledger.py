@@ -31,6 +31,7 @@ from services.ledger_rules import (
     is_bureau,
     orgs_under,
     scope_path,
+    succeeded,
 )
 from services.permissions import P
 
@@ -77,6 +78,16 @@ def _not_interested(session: Session, claim: SubsidyClaim, actor: Actor) -> None
     if claim.claimed_by == actor.user_id or (claim.mediator_id is not None
                                              and claim.mediator_id == own_mediator_id(session, actor)):
         raise PermissionDenied("error.ledger_own_claim")
+
+
+def _case_still_fits(session: Session, claim: SubsidyClaim) -> None:
+    """Before audit and approval: the case still succeeded and its audited grade still gives this claim."""
+    case = session.get(Case, claim.case_id)
+    if case is None or not succeeded(session, case) or not case.grade_audited:
+        raise ValidationFailed("error.ledger_case_changed")
+    grade = "simple" if case.on_the_spot and case.grade_audited != "major" else case.grade_audited
+    if grade != claim.grade:
+        raise ValidationFailed("error.ledger_case_changed")
 
 
 def live_claim(session: Session, case_id: int) -> SubsidyClaim | None:
@@ -172,6 +183,7 @@ def audit_claim(session: Session, *, actor: Actor, claim_id: int, note: str = ""
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
     _expect(claim, S.CLAIMED)
     _not_interested(session, claim, actor)
+    _case_still_fits(session, claim)
     record_step(session, claim, actor, A.AUDIT, S.AUDITED, note=note)
     return claim
 
@@ -185,6 +197,7 @@ def approve_claim(session: Session, *, actor: Actor, claim_id: int, note: str = 
     _not_interested(session, claim, actor)
     if claim.kind == "award" and not is_bureau(session, actor):
         raise PermissionDenied("error.ledger_award_bureau")
+    _case_still_fits(session, claim)
     over = overrun_for(session, claim)
     if over is not None and len(override_reason.strip()) < 4:
         if over.budget_id is None:

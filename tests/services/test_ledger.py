@@ -317,3 +317,20 @@ def test_mediator_views_my_claims_and_claimable(db, world):
         can = claimable_cases(s, actor=world.mediator)
     assert [r.case_no for r in rows] == [mine.case_no] and rows[0].mediator_name == "王调解"
     assert [c.case_no for c in can] == [open_case.case_no]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("change", [{"status": "in_mediation"}, {"grade_audited": "complex"}])
+def test_refuse_audit_when_case_changed_after_claim(db, world, change):
+    case = _case(db, world)
+    with db.write() as s:
+        claim = ledger.claim_case(s, actor=world.mediator, case_id=case.id)
+        row = s.get(type(case), case.id)
+        for k, v in change.items():
+            setattr(row, k, v)
+        s.add(row)
+    with pytest.raises(ValidationFailed) as err, db.write() as s:
+        ledger.audit_claim(s, actor=world.auditor, claim_id=claim.id)
+    assert err.value.key == "error.ledger_case_changed"
+    with db.write() as s:
+        ledger.reject_claim(s, actor=world.auditor, claim_id=claim.id, reason="案件已重新调解")
