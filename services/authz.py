@@ -12,6 +12,7 @@ A missing id and an id outside the scope get the same message ("no such case, or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_
 from sqlalchemy.orm import aliased
@@ -80,22 +81,26 @@ def case_in_scope_clause(actor: Actor) -> ColumnElement[bool]:
     return col(Case.org_id).in_(area_org_ids(actor))
 
 
+# Each branch is "Case.id IN (ids from an indexed table)" rather than a correlated EXISTS, so both
+# SQLite (OR-by-union over indexes) and PostgreSQL (BitmapOr) avoid scanning every case.
+def _ids(column: Any, *where: Any) -> ColumnElement[bool]:
+    return col(Case.id).in_(select(column).where(*where))
+
+
 def case_work_clause(actor: Actor) -> ColumnElement[bool]:
     """Owned cases, joint cases the actor's organisation takes part in, and hand-overs waiting for it."""
     mine = scope_org_ids(actor)
-    joint = exists().where(col(JointParticipant.case_id) == col(Case.id), col(JointParticipant.org_id).in_(mine))
-    incoming = exists().where(col(Referral.case_id) == col(Case.id), col(Referral.status) == "pending",
-                              col(Referral.to_org_id).in_(mine))
+    joint = _ids(JointParticipant.case_id, col(JointParticipant.org_id).in_(mine))
+    incoming = _ids(Referral.case_id, col(Referral.status) == "pending", col(Referral.to_org_id).in_(mine))
     return or_(case_in_scope_clause(actor), joint, incoming)
 
 
 def case_visible_clause(actor: Actor) -> ColumnElement[bool]:
     """Work cases plus those the actor's organisation handed over, rules on, or audited."""
     mine = scope_org_ids(actor)
-    sent = exists().where(col(Referral.case_id) == col(Case.id), col(Referral.from_org_id).in_(mine))
-    ruling = exists().where(col(JudicialConfirmation.case_id) == col(Case.id),
-                            col(JudicialConfirmation.court_org_id).in_(mine))
-    audited = exists().where(col(GradeAudit.case_id) == col(Case.id), col(GradeAudit.auditor_org_id).in_(mine))
+    sent = _ids(Referral.case_id, col(Referral.from_org_id).in_(mine))
+    ruling = _ids(JudicialConfirmation.case_id, col(JudicialConfirmation.court_org_id).in_(mine))
+    audited = _ids(GradeAudit.case_id, col(GradeAudit.auditor_org_id).in_(mine))
     return or_(case_work_clause(actor), sent, ruling, audited)
 
 
