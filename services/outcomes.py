@@ -70,9 +70,16 @@ def conclude_with_agreement(session: Session, *, actor: Actor, case: Case, data:
     grade = resolve_code(session, "grade", data.grade) or data.grade
     workflow.transition(session, actor=actor, case_id=case.id or 0, action="succeed", note=data.note,
                         data={"agreement_id": agreement.id, "grade": grade, "kind": data.kind})
-    days = rules_for(session, case.category)["followup_days"]
-    session.add(FollowUp(case_id=case.id or 0, due=due_after(utc_now(), days)))
+    due = due_after(utc_now(), rules_for(session, case.category)["followup_days"])
+    fu = session.exec(select(FollowUp).where(FollowUp.case_id == case.id, col(FollowUp.done_at).is_(None))).first()
+    session.add(FollowUp(case_id=case.id or 0, due=due) if fu is None else _due_again(fu, due))
     return agreement
+
+
+def _due_again(fu: FollowUp, due: date) -> FollowUp:
+    """A follow-up still open from an earlier agreement now counts from the new one."""
+    fu.due = due
+    return fu
 
 
 def record_agreement(session: Session, *, actor: Actor, case_id: int, data: AgreementInput,

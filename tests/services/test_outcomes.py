@@ -153,3 +153,17 @@ def test_grade_audit_by_justice_for_village_and_police_for_room(db):
         audits = s.exec(select(GradeAudit).order_by(GradeAudit.id)).all()
         assert [(a.proposed, a.audited) for a in audits] == [("standard", "complex"), ("standard", "simple")]
         assert s.exec(select(AuditLog).where(AuditLog.action == "case.grade_audit")).all()
+
+
+def test_new_agreement_after_plain_reopen_keeps_one_open_follow_up(db):
+    from services.workflow import transition
+
+    w = make_world(db)
+    case = succeeded_case(db, w.mediator)
+    with db.write() as s:
+        transition(s, actor=w.mediator, case_id=case.id, action="reopen", data={"reason": "当事人反悔"})
+    with db.write() as s:
+        outcomes.record_agreement(s, actor=w.mediator, case_id=case.id, data=agreement_input(terms="第二版"))
+    with db.read() as s:
+        open_ones = s.exec(select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.done_at == None)).all()  # noqa: E711
+    assert len(open_ones) == 1
