@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 from models import BoardPost, Mediator, Organisation, OrgKind, TitleAward
 from services import kpi as K
 from services import stats
+from services.authz import Actor
 from services.board_texts import DEFAULT_TEXTS
 from services.dictionaries import labels
 from services.ledger_payout import published_notices
@@ -78,6 +79,7 @@ class StatsPublic:
     by_category: tuple[CountPublic, ...]
     by_month: tuple[tuple[int, int, int], ...]  # (YYYYMM, received, succeeded)
     by_county: tuple[CountPublic, ...]
+    by_town: tuple[CountPublic, ...] = ()  # below county level: small counts shown as "<5"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,18 @@ def shown_count(n: int, *, below_county: bool) -> str:
 def _area_count(name: str, received: int, succeeded: int, below_county: bool) -> CountPublic:
     return CountPublic(name, shown_count(received, below_county=below_county),
                        shown_count(succeeded, below_county=below_county))
+
+
+def _towns(session: Session, actor: Actor, counties: list[int], today: date,
+           kinds: dict[int | None, str]) -> list[CountPublic]:
+    """Each county's towns (below county level, so counts under 5 become "<5")."""
+    out: list[CountPublic] = []
+    for county_id in counties:
+        board = stats.dashboard(session, actor=actor, filters=Filters(period=Period.year(today.year), org_id=county_id),
+                                compare=None, today=today)
+        out += [_area_count(r.name, r["received"], r["succeeded"], kinds.get(r.key) not in AT_OR_ABOVE_COUNTY)
+                for r in board.by_org if r["received"] and r.key != county_id]
+    return out
 
 
 def texts(session: Session) -> list[TextPublic]:
@@ -175,10 +189,12 @@ def statistics(session: Session, *, today: date, lang: str = "zh-CN") -> StatsPu
     counties = tuple(_area_count(r.name, r["received"], r["succeeded"], kinds.get(r.key) not in AT_OR_ABOVE_COUNTY)
                      for r in board.by_org if r["received"])
     months = tuple((int(r.key), r["received"], r["succeeded"]) for r in board.by_month)
+    towns = tuple(_towns(session, actor, [r.key for r in board.by_org if kinds.get(r.key) == OrgKind.COUNTY],
+                         today, kinds))
     rate = current.get("success_rate")
     return StatsPublic(today.year, int(current.get("received") or 0), int(current.get("succeeded") or 0),
                        int(current.get("mediated") or 0), rate, K.get("success_rate").formula(lang), cats, months,
-                       counties)
+                       counties, towns)
 
 
 def typical_cases(session: Session, *, today: date, limit: int = 20) -> list[TypicalCasePublic]:

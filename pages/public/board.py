@@ -61,6 +61,8 @@ with tabs[2]:
         st.markdown(f"**{t('board.by_county')}**")
         for row in figures.by_county:
             st.text(f"{row.label}：{t('board.received')} {row.received} · {t('board.succeeded')} {row.succeeded}")
+        for row in figures.by_town:
+            st.text(f"　{row.label}：{t('board.received')} {row.received} · {t('board.succeeded')} {row.succeeded}")
         st.caption(t("board.small_note"))
 
 with tabs[3]:

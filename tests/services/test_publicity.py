@@ -56,3 +56,14 @@ def test_statistics_and_directory(db: Database):
         assert "V1" in codes
         assert any(t.slug == "supervision" for t in PUB.texts(s))
         assert all(len(c.received) for c in figures.by_county)
+
+
+def test_statistics_towns_below_county_show_small_as_lt5(db: Database):
+    with db.write() as s:
+        tree = make_tree(s)
+        for _ in range(2):
+            closed_case(s, tree["v1"])
+        figures = PUB.statistics(s, today=local_today())
+        county = next(c for c in figures.by_county if c.label == "江安县")
+        town = next(c for c in figures.by_town if c.label == "红桥镇")
+        assert county.received == "2" and town.received == "<5"
