@@ -38,7 +38,7 @@ with tabs[0]:
             st.text(text.body)
 
 with tabs[1]:
-    labels = [f"{a.county} · {a.town}" if a.town else (a.county or t("board.county_level")) for a in areas]
+    labels = [f"{a.county} · {a.town}" if a.town else (a.county or t("board.city_level")) for a in areas]
     if labels:
         chosen = st.selectbox(t("board.sec_directory"), range(len(areas)), format_func=lambda i: labels[i],
                               key="board.area", label_visibility="collapsed")
