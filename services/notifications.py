@@ -40,8 +40,8 @@ def notify_org(session: Session, *, org_id: int, key: str, case_id: int | None =
         stmt: Any = insert(Notification).values(**values)
     else:
         stmt = ins(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result: Any = session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING says for certain whether a row went in (a driver's rowcount need not)
+    return session.execute(stmt.returning(Notification.id)).first() is not None
 
 
 def coordinator_org_ids(session: Session, case: Case) -> list[int]:
