@@ -154,3 +154,21 @@ def test_handovers_page_police_send_and_receiver_inbox(db, make_app):
     inbox.switch_page("pages/staff/handovers.py").run()
     assert not inbox.exception and "待接收（2）" in [tab.label for tab in inbox.tabs]
     inbox.button(key=f"handovers.incoming.{case.id}")  # the card exists …
+
+
+def test_case_page_speaks_both_languages_without_raw_keys(db, make_app):
+    import re
+
+    w = make_world(db)
+    case = accepted_case(db, w.mediator, group_size=20)
+    at = make_app(user=_user(db, w.mediator), lang="en")
+    at.run()
+    for page in ("pages/staff/workbench.py", "pages/staff/quick_case.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert not re.search(r"\b(case|event|next|card|flag|form|action|quick|handovers|new_case|workbench)\.[a-z_]+\b",
+                             page_text(at)), page
+    at = _case_page(make_app, None, case.id, at)
+    text = page_text(at) + " ".join(e.label for e in at.expander)
+    assert "Record a session" in text and "Group dispute" in text
+    assert not re.search(r"\b(case|event|next|card|flag|form|action|side|party)\.[a-z_]+\b", text)
