@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,49 @@ def _sqlite_engine(url: str, *, begin: str) -> Engine:
     return engine
 
 
+class FifoWriterLock:
+    """Writers of one SQLite file in this process take turns in arrival order (re-entrant per thread).
+
+    SQLite allows one writer at a time; left to its busy handler, 20 saturating threads starve some
+    writers past the busy timeout ("database is locked"). threading.Lock is not fair either."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return
+            ticket = self._next
+            self._next += 1
+            try:
+                self._cond.wait_for(lambda: self._serving == ticket)
+            except BaseException:
+                self._next_turn_if(ticket)
+                raise
+            self._owner, self._depth = me, 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._cond.notify_all()
+
+    def _next_turn_if(self, ticket: int) -> None:
+        # interrupted while waiting: a later turn must not wait for this one forever
+        if self._serving == ticket:
+            self._serving += 1
+        self._cond.notify_all()
+
+
 @dataclass
 class Database:
     """A read engine and a write engine over one database (the same engine on PostgreSQL)."""
@@ -48,6 +92,7 @@ class Database:
     url: str
     read_engine: Engine
     write_engine: Engine
+    writer_lock: FifoWriterLock | None = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -61,7 +106,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A short write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
+        """A short write transaction (BEGIN IMMEDIATE on SQLite, writers queued in order), committed on success."""
+        if self.writer_lock is None:
+            yield from self._write()
+        else:
+            with self.writer_lock:
+                yield from self._write()
+
+    def _write(self) -> Iterator[Session]:
         with Session(self.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -82,6 +134,7 @@ def make_database(url: str) -> Database:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return Database(url, _sqlite_engine(url, begin="BEGIN"), _sqlite_engine(url, begin="BEGIN IMMEDIATE"))
+        return Database(url, _sqlite_engine(url, begin="BEGIN"), _sqlite_engine(url, begin="BEGIN IMMEDIATE"),
+                        FifoWriterLock())
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     return Database(url, engine, engine)
