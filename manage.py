@@ -1,4 +1,4 @@
-"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,qr-posters,stats,import-cases}."""
+"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,qr-posters,stats,import-cases,duty-gaps}."""
 
 from __future__ import annotations
 
@@ -71,10 +71,18 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from services.demo import seed_demo
+    from services.errors import DomainError
+    from services.i18n import translate
 
     db = _db()
-    logins = seed_demo(db, cases=args.cases, seed=args.seed, if_empty=args.if_empty,
-                       password=os.environ.get("DEMO_PASSWORD"))
+    try:
+        logins = seed_demo(db, cases=args.cases, seed=args.seed, if_empty=args.if_empty,
+                           password=os.environ.get("DEMO_PASSWORD"))
+    except DomainError as err:
+        print(translate(err.key, "en", **err.params), file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
     if logins:
         print_logins(logins)
     return 0
@@ -104,13 +112,37 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_check(_: argparse.Namespace) -> int:
     """Validate settings and every declared spec; print problems with stable ids."""
+    from pages.nav import check_registry  # plain data, no streamlit import
     from services.checks import run_checks
 
-    problems = run_checks()
+    problems = run_checks() + check_registry()
     for p in problems:
         print(p)
     print("no problems found" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def cmd_qr_posters(args: argparse.Namespace) -> int:
+    """Write <code>.png A4 posters (QR code to each organisation's intake form) and one PDF of them all."""
+    from pathlib import Path
+
+    from services.errors import DomainError
+    from services.i18n import translate
+    from services.qr import A4_PRINT, A4_SCREEN, write_posters
+
+    db = _db()
+    try:
+        with db.read() as s:
+            paths = write_posters(s, Path(args.out), org_code=args.org, county_code=args.county,
+                                  size=A4_SCREEN if args.dpi == 150 else A4_PRINT)
+    except DomainError as err:
+        print(translate(err.key, "en", **err.params), file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    for path in paths:
+        print(path)
+    return 0
 
 
 def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
@@ -211,26 +243,17 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     return 1
 
 
-def cmd_qr_posters(args: argparse.Namespace) -> int:
-    """Write <code>.png A4 posters (QR code to each organisation's intake form) and one PDF of them all."""
-    from pathlib import Path
-
-    from services.errors import DomainError
-    from services.i18n import translate
-    from services.qr import A4_PRINT, A4_SCREEN, write_posters
+def cmd_duty_gaps(_: argparse.Namespace) -> int:
+    """Flag uncovered duty shifts of the coming week to the coordination offices (run daily, e.g. from cron)."""
+    from services.duty import flag_gaps
 
     db = _db()
     try:
-        with db.read() as s:
-            paths = write_posters(s, Path(args.out), org_code=args.org, county_code=args.county,
-                                  size=A4_SCREEN if args.dpi == 150 else A4_PRINT)
-    except DomainError as err:
-        print(translate(err.key, "en", **err.params), file=sys.stderr)
-        return 2
+        with db.write() as s:
+            new = flag_gaps(s)
     finally:
         db.dispose()
-    for path in paths:
-        print(path)
+    print(f"{new} new duty gap warning(s)")
     return 0
 
 
@@ -255,12 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
     sub.add_parser("check").set_defaults(func=cmd_check)
-    p = sub.add_parser("qr-posters", help="A4 QR posters: <code>.png per organisation plus one PDF")
-    p.add_argument("--out", required=True, help="directory to write into")
-    p.add_argument("--org", help="only this organisation code")
-    p.add_argument("--county", help="only the organisations of this county code")
-    p.add_argument("--dpi", type=int, choices=(150, 300), default=300, help="PNG resolution (the PDF is 150 dpi)")
-    p.set_defaults(func=cmd_qr_posters)
+    sub.add_parser("duty-gaps", help="warn coordination offices of uncovered shifts a week ahead").set_defaults(
+        func=cmd_duty_gaps)
     p = sub.add_parser("stats", help="KPIs for an organisation and period")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI id (rates as fractions)")
     p.add_argument("--org", help="organisation code (default: the whole tree, or the --user's area)")
@@ -277,6 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user", required=True, help="the staff user the import is recorded under")
     p.add_argument("--dry-run", action="store_true", help="check only")
     p.set_defaults(func=cmd_import_cases)
+    p = sub.add_parser("qr-posters", help="A4 QR posters: <code>.png per organisation plus one PDF")
+    p.add_argument("--out", required=True, help="directory to write into")
+    p.add_argument("--org", help="only this organisation code")
+    p.add_argument("--county", help="only the organisations of this county code")
+    p.add_argument("--dpi", type=int, choices=(150, 300), default=300, help="PNG resolution (the PDF is 150 dpi)")
+    p.set_defaults(func=cmd_qr_posters)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -14,7 +14,6 @@ from services.config import ROOT, ConfigError, Settings, get_settings
 from services.i18n import catalogue
 from services.permissions import BUILTIN_ROLES, P
 
-PLACEHOLDER = re.compile(r"{(\w+)}")
 Check = Callable[[], Iterable[str]]
 
 
@@ -36,6 +35,14 @@ def check_settings(settings: Settings | None = None) -> list[str]:
     return problems
 
 
+def _fields(text: str) -> set[str]:
+    """Names of the {placeholders} in a format string ({{ and }} are literal braces)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return {"<malformed>"}
+
+
 def check_catalogue() -> list[str]:
     problems: list[str] = []
     try:
@@ -46,29 +53,8 @@ def check_catalogue() -> list[str]:
         zh, en = entry.get("zh", ""), entry.get("en", "")
         if not zh or not en:
             problems.append(f"i18n.E002: {key!r} lacks {'zh' if not zh else 'en'}")
-        elif set(PLACEHOLDER.findall(zh)) != set(PLACEHOLDER.findall(en)):
+        elif _fields(zh) != _fields(en):
             problems.append(f"i18n.E003: {key!r} has different placeholders in zh and en")
-    return problems
-
-
-def check_pages() -> list[str]:
-    from pages.nav import PAGES  # pages/nav.py is plain data (no streamlit import)
-
-    problems: list[str] = []
-    known_perms = {str(p) for p in P}
-    seen: dict[str, str] = {}
-    for spec in PAGES:
-        if not spec.path.is_file():
-            problems.append(f"nav.E001: page {spec.key!r} points at missing file {spec.file!r}")
-        if Path(spec.file).parent == Path("."):
-            problems.append(f"nav.E002: page {spec.key!r} sits directly in pages/ (served without app.py)")
-        if spec.url_path in seen:
-            problems.append(f"nav.E003: url_path {spec.url_path!r} of {spec.key!r} is also used by {seen[spec.url_path]!r}")
-        seen[spec.url_path] = spec.key
-        if spec.permission is not None and spec.permission not in known_perms:
-            problems.append(f"nav.E004: page {spec.key!r} needs unknown permission {spec.permission!r}")
-        if spec.title_key not in catalogue():
-            problems.append(f"nav.E005: page {spec.key!r} title key {spec.title_key!r} is not in the catalogue")
     return problems
 
 
@@ -102,7 +88,7 @@ def check_admin_specs() -> list[str]:
     return check_specs()
 
 
-CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_pages, check_workflow, check_repository,
+CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_workflow, check_repository,
                              check_admin_specs)
 
 
