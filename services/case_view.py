@@ -111,9 +111,11 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
         acts.insert(1, "agreement")
     if can_mediate and relation == OWNED and case.status in (S.SUCCEEDED, S.FOLLOWED_UP) and detail.agreement:
         acts.append("performance")
-        if detail.agreement.kind == "written" and not any(c.result in ("pending", "confirmed")
-                                                          for c, _ in detail.confirmations):
+        with_court = any(c.result in ("pending", "confirmed") for c, _ in detail.confirmations)
+        if detail.agreement.kind == "written" and not with_court:
             acts.append("confirmation")
+        if case.status == S.SUCCEEDED and not with_court:
+            acts.append("revise")
     if can_mediate and relation == OWNED and case.status == S.SUCCEEDED:
         acts.append("follow_up")
     if (actor.can(P.CASE_REFER) or actor.can(P.CASE_HANDOVER)) and relation == OWNED \

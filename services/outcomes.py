@@ -12,7 +12,17 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import Agreement, Case, CaseEvent, CaseStatus, FollowUp, GradeAudit, Organisation, OrgKind
+from models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    FollowUp,
+    GradeAudit,
+    JudicialConfirmation,
+    Organisation,
+    OrgKind,
+)
 from models.base import utc_now
 from services import audit, workflow
 from services.authz import OWNED, Actor, area_org_ids, get_case_in_scope, require
@@ -89,6 +99,40 @@ def record_agreement(session: Session, *, actor: Actor, case_id: int, data: Agre
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
     workflow.check_version(case, expected_version)
     return conclude_with_agreement(session, actor=actor, case=case, data=data)
+
+
+def revise_agreement(session: Session, *, actor: Actor, case_id: int, data: AgreementInput, reason: str,
+                     expected_version: int | None = None) -> Agreement:
+    """Change a succeeded case's agreement: a new version, so every party must confirm it again.
+
+    Not once a court has it (a pending or confirmed judicial confirmation binds that version)."""
+    require(actor, P.CASE_MEDIATE)
+    case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
+    workflow.check_version(case, expected_version)
+    if case.status != S.SUCCEEDED:
+        raise Conflict("error.transition_not_allowed", action="revise", status=case.status)
+    if not reason.strip():
+        raise ValidationFailed("error.revise_reason_required")
+    court = session.exec(select(JudicialConfirmation.id).where(
+        JudicialConfirmation.case_id == case_id,
+        col(JudicialConfirmation.result).in_(("pending", "confirmed")))).first()
+    if court is not None:
+        raise Conflict("error.agreement_with_court")
+    _check_agreement(session, data)
+    version = int(session.exec(select(func.coalesce(func.max(Agreement.version), 0))
+                               .where(Agreement.case_id == case_id)).one()) + 1
+    agreement = Agreement(case_id=case_id, version=version, kind=data.kind, terms=data.terms.strip(),
+                          amount_fen=data.amount_fen, obligations=data.obligations.strip(),
+                          performance_due=data.performance_due, recorded_by=actor.user_id)
+    session.add(agreement)
+    session.flush()
+    case.version += 1
+    session.add(case)
+    session.add(CaseEvent(case_id=case_id, actor_id=actor.user_id, kind="agreement.revised", note=reason.strip()[:2000],
+                          data={"version": version}))
+    audit.record(session, action="agreement.revise", actor_id=actor.user_id, entity="case", entity_id=case_id,
+                 version=version)
+    return agreement
 
 
 def record_failure(session: Session, *, actor: Actor, case_id: int, diversion: str, note: str = "") -> Case:

@@ -21,7 +21,7 @@ ICONS = {"handover": ":material/move_to_inbox:", "rule": ":material/gavel:", "gr
          "agreement": ":material/handshake:", "fail": ":material/call_split:", "withdraw": ":material/undo:",
          "performance": ":material/payments:", "confirmation": ":material/account_balance:",
          "follow_up": ":material/phone_in_talk:", "archive": ":material/inventory_2:", "refer": ":material/send:",
-         "joint": ":material/groups:", "flag": ":material/warning:"}
+         "joint": ":material/groups:", "flag": ":material/warning:", "revise": ":material/edit_note:"}
 
 
 def _done(result: object, key: str) -> None:
@@ -116,6 +116,29 @@ def _agreement(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -
                                            performance_due=due)
             _done(write(lambda s: outcomes.record_agreement(s, actor=actor, case_id=d.case.id or 0, data=data,
                                                             expected_version=d.case.version)), "done.agreement")
+
+
+def _revise(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
+    """Change the agreement's text or terms; the parties are asked to confirm the new version."""
+    a = d.agreement
+    if a is None:
+        return
+    st.caption(t("form.revise_help"))
+    with st.form("case.form.revise", border=False):
+        terms = st.text_area(t("agreement.terms"), value=a.terms, key="case.revise.terms", max_chars=5000)
+        amount = st.number_input(t("agreement.amount"), min_value=0.0, step=100.0, value=a.amount_fen / 100,
+                                 key="case.revise.amount")
+        obligations = st.text_area(t("agreement.obligations"), value=a.obligations, key="case.revise.obligations",
+                                   max_chars=2000)
+        due = st.date_input(t("agreement.due"), value=a.performance_due, key="case.revise.due")
+        reason = st.text_input(t("form.revise_reason"), key="case.revise.reason", max_chars=500)
+        if _submit("action.revise", "revise"):
+            data = outcomes.AgreementInput(kind=a.kind, terms=terms, grade=d.case.grade_proposed or "standard",
+                                           amount_fen=round((amount or 0) * 100), obligations=obligations,
+                                           performance_due=due)
+            _done(write(lambda s: outcomes.revise_agreement(s, actor=actor, case_id=d.case.id or 0, data=data,
+                                                            reason=reason, expected_version=d.case.version)),
+                  "done.revise")
 
 
 def _fail(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
@@ -240,5 +263,5 @@ FORMS: dict[str, Callable[[CaseDetail, Actor, dict[str, dict[str, str]]], None]]
     "handover": _handover, "rule": _rule, "grade": _grade, "accept": _move("accept"), "reject": _reject,
     "session": _session, "agreement": _agreement, "fail": _fail, "withdraw": _move("withdraw"),
     "performance": _performance, "confirmation": _confirmation, "follow_up": _follow_up,
-    "archive": _move("archive"), "refer": _refer, "joint": _joint, "flag": _flag,
+    "archive": _move("archive"), "refer": _refer, "joint": _joint, "flag": _flag, "revise": _revise,
 }

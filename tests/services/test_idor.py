@@ -107,6 +107,8 @@ def calls(w, far, ids):
          lambda s, a: notifications.mark_read(s, actor=a, notification_id=ids["notification"])),
         ("outcomes.record_agreement", m2,
          lambda s, a: outcomes.record_agreement(s, actor=a, case_id=o, data=agreement_input())),
+        ("outcomes.revise_agreement", m2,
+         lambda s, a: outcomes.revise_agreement(s, actor=a, case_id=o, data=agreement_input(), reason="x")),
         ("outcomes.record_failure", m2,
          lambda s, a: outcomes.record_failure(s, actor=a, case_id=o, diversion="litigation")),
         ("outcomes.record_withdrawal", m2, lambda s, a: outcomes.record_withdrawal(s, actor=a, case_id=o)),

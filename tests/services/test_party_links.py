@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlmodel import select
 
-from models import Agreement, AuditLog, CaseEvent, MediationSession, Notification, Party, PartyConfirmation, PartyLink
+from models import Agreement, AuditLog, CaseEvent, JudicialConfirmation, MediationSession, Notification, Party, PartyConfirmation, PartyLink
 from models.base import utc_now
-from services import party_links, party_page
+from services import case_view, outcomes, party_links, party_page
 from services.errors import Conflict, OutOfScope, PermissionDenied, ValidationFailed
 from services.party_links import LinkUnusable
 from services.security import token_digest
@@ -138,10 +138,16 @@ def test_confirm_by_all_and_new_version_asks_again(db, setup):
         conf = s.exec(select(PartyConfirmation).where(PartyConfirmation.party_id == a.id)).one()
     assert kinds.count("party.confirmed") == 2 and kinds.count("party.all_confirmed") == 1 and len(notes) == 1
     assert status.all_confirmed and conf.link_id and conf.at is not None
-    # the agreement text changes: outcomes writes a new version → earlier confirmations no longer count
-    with db.write() as s:
+    # the mediator revises the agreement: a new version → earlier confirmations no longer count
+    with db.read() as s:
         old = s.exec(select(Agreement).where(Agreement.case_id == case.id)).one()
-        s.add(Agreement(case_id=case.id, version=2, kind=old.kind, terms="李四于下月底前赔偿800元", amount_fen=80_000))
+    revised = outcomes.AgreementInput(kind=old.kind, terms="李四于下月底前赔偿800元", grade="standard",
+                                      amount_fen=80_000)
+    with pytest.raises(ValidationFailed):
+        with db.write() as s:
+            outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=revised, reason=" ")
+    with db.write() as s:
+        outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=revised, reason="双方同意调整金额")
     v = party_page.open_page(db, token=ta, last4=a.phone[-4:], client="c")
     assert v.agreement_version == 2 and v.my_decision is None and not v.all_confirmed and "800" in v.terms
     with pytest.raises(Conflict) as err:  # the party read version 1; version 2 is now in force
@@ -149,6 +155,27 @@ def test_confirm_by_all_and_new_version_asks_again(db, setup):
     assert err.value.key == "error.party_agreement_changed"
     v = party_page.decide(db, token=ta, last4=a.phone[-4:], version=2, decision="declined", reason="金额不对")
     assert v.my_decision == "declined"
+    with db.read() as s:
+        assert s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                              CaseEvent.kind == "agreement.revised")).one().note == "双方同意调整金额"
+
+
+def test_revise_agreement_refused_before_a_court_and_for_other_villages(db, setup):
+    w, case, _, _ = setup
+    data = outcomes.AgreementInput(kind="written", terms="新条款", grade="standard")
+    with db.read() as s:
+        assert "revise" in case_view.get_case_detail(s, actor=w.mediator, case_id=case.id).actions
+    with pytest.raises((OutOfScope, PermissionDenied)):
+        with db.write() as s:
+            outcomes.revise_agreement(s, actor=w.mediator2, case_id=case.id, data=data, reason="x")
+    with db.write() as s:
+        s.add(JudicialConfirmation(case_id=case.id, court_org_id=case.org_id, result="pending"))
+    with pytest.raises(Conflict) as err:
+        with db.write() as s:
+            outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=data, reason="x")
+    assert err.value.key == "error.agreement_with_court"
+    with db.read() as s:
+        assert "revise" not in case_view.get_case_detail(s, actor=w.mediator, case_id=case.id).actions
 
 
 def test_online_sessions_show_with_https_join_link(db, setup):
