@@ -145,6 +145,7 @@ def summary(session: Session, *, actor: Actor, filters: Filters, compare: str | 
     today = today or stats.local_today()
     current = stats.figures(session, actor=actor, filters=filters, today=today)
     out: dict[str, Any] = {k.id: K.rounded(current[k.id], k) for k in K.KPIS}
+    out.update(stats.session_counts(session, actor=actor, filters=filters))
     if compare:
         other = filters.compared(compare)
         previous = stats.figures(session, actor=actor, filters=other, today=today)

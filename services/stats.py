@@ -12,13 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import Case, DictionaryEntry, Organisation
+from models import Case, DictionaryEntry, MediationSession, Organisation
 from services import kpi as K
 from services.authz import Actor
 from services.errors import ValidationFailed
@@ -237,6 +237,24 @@ def figures(session: Session, *, actor: Actor, filters: Filters, today: date | N
         return K.values(_totals(months, scan_risk(session, scope, filters, today)))
 
     return cached(session, ("figures", scope, filters, today), compute)
+
+
+def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
+    """Mediation sessions held in the period (by the session's date) for the filtered cases: all and online."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    start = datetime.combine(filters.period.start, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(filters.period.end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+    def compute() -> dict[str, int]:
+        row = session.exec(
+            select(func.count(), func.count().filter(col(MediationSession.online).is_(True)))
+            .select_from(MediationSession).join(Case, col(Case.id) == col(MediationSession.case_id))
+            .where(col(MediationSession.held_at) >= start, col(MediationSession.held_at) < end,
+                   *filter_clauses(scope, filters, with_period=False))
+        ).one()
+        return {"sessions": int(row[0] or 0), "online_sessions": int(row[1] or 0)}
+
+    return cached(session, ("sessions", scope, filters), compute)
 
 
 def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str | None = "previous-year",

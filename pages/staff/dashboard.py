@@ -76,6 +76,11 @@ for title, ids in SECTIONS:
         for kid in ids:
             metric(kid)
 
+with get_db().read() as s:
+    held = stats.session_counts(s, actor=actor, filters=filters)
+st.caption(t("stats.sessions_line", total=held["sessions"], online=held["online_sessions"],
+             offline=held["sessions"] - held["online_sessions"]))
+
 st.subheader(t("stats.section_alerts"))
 st.caption(t("stats.alerts_caption"))
 with st.grid(min_column_width=CELL, gap="small"):
