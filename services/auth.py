@@ -84,17 +84,16 @@ def authenticate(db: Database, settings: Settings, *, username: str, password: s
             audit.record(s, action="login.locked", client=client, username=username)
     if not (ok_account and ok_client):
         raise SignInLocked(minutes=settings.lockout_minutes)
-    good = verify_password(password, user_info[1] if user_info else None)
+    good = verify_password(password, user_info[1] if user_info else None, rounds=settings.bcrypt_rounds)
     if not good or user_info is None or not user_info[2]:
         with db.write() as s:
             audit.record(s, action="login.fail", client=client, username=username)
         raise SignInFailed()
     with db.write() as s:
-        for key in (f"user:{username.lower()}",):
-            row = s.exec(select(LoginThrottle).where(LoginThrottle.key == key)).first()
-            if row is not None:
-                row.failures, row.locked_until = 0, None
-                s.add(row)
+        row = s.exec(select(LoginThrottle).where(LoginThrottle.key == f"user:{username.lower()}")).first()
+        if row is not None:
+            row.failures, row.locked_until = 0, None
+            s.add(row)
         audit.record(s, action="login.ok", actor_id=user_info[0], client=client)
     return SignIn(user_id=user_info[0] or 0, username=username, display_name=user_info[3])
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import lru_cache
 
 import bcrypt
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -15,8 +16,6 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-# A hash of nothing in particular, checked for unknown users so timing does not reveal them.
-_DUMMY_HASH = bcrypt.hashpw(b"timing-equaliser", bcrypt.gensalt(rounds=4))
 
 
 def _prehash(password: str) -> bytes:
@@ -28,23 +27,21 @@ def hash_password(password: str, *, rounds: int = 12) -> str:
     return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds=rounds)).decode()
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
-    """Check a password; with no hash, spend the same time and return False."""
+@lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> bytes:
+    """A hash of nothing in particular, checked for unknown users so timing does not reveal them."""
+    return bcrypt.hashpw(b"timing-equaliser", bcrypt.gensalt(rounds=rounds))
+
+
+def verify_password(password: str, password_hash: str | None, *, rounds: int = 12) -> bool:
+    """Check a password; with no hash, spend as long as a real check at `rounds` and return False."""
     if not password_hash:
-        bcrypt.checkpw(_prehash(password), _DUMMY_HASH_FOR_ROUNDS.get("h", _DUMMY_HASH))
+        bcrypt.checkpw(_prehash(password), _dummy_hash(rounds))
         return False
     try:
         return bcrypt.checkpw(_prehash(password), password_hash.encode())
     except ValueError:
         return False
-
-
-_DUMMY_HASH_FOR_ROUNDS: dict[str, bytes] = {}
-
-
-def set_dummy_rounds(rounds: int) -> None:
-    """Make the unknown-user check cost the same as a real one."""
-    _DUMMY_HASH_FOR_ROUNDS["h"] = bcrypt.hashpw(b"timing-equaliser", bcrypt.gensalt(rounds=rounds))
 
 
 def new_token(nbytes: int = 32) -> str:

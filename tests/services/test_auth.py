@@ -157,3 +157,25 @@ def test_password_policy(db):
         for good in ("correct horse battery", "人民调解为人民服务", "🙂 emoji pass 🙂", " spaces  inside "):
             accounts.create_user(s, username=f"g{len(good)}{good[:2]}", display_name="x", password=good,
                                  org_code=tree["v1"].code, roles=["mediator"])
+
+
+def test_verify_password_unknown_user_costs_as_much_as_a_real_check():
+    """AUTH-7: the dummy check for an unknown user runs at the configured cost, not a cheap one."""
+    import time
+
+    from services.security import hash_password, verify_password
+
+    real = hash_password("some passphrase here", rounds=10)
+    verify_password("warm up", None, rounds=10)
+
+    def median(fn) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return sorted(times)[1]
+
+    known = median(lambda: verify_password("wrong passphrase", real, rounds=10))
+    unknown = median(lambda: verify_password("wrong passphrase", None, rounds=10))
+    assert 0.5 < unknown / known < 2.0
