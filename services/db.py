@@ -11,7 +11,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+from services.errors import StorageProblem
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -22,6 +25,20 @@ SQLITE_PRAGMAS = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
 )
+# Driver errors that mean "the storage cannot take writes now" (shown as error.storage, never a traceback):
+# SQLite's messages, and PostgreSQL's SQLSTATEs disk_full, out_of_memory, io_error, read_only_sql_transaction.
+SQLITE_STORAGE = ("database or disk is full", "readonly database", "disk i/o error", "database is locked",
+                  "unable to open database file", "attempt to write a read")
+PG_STORAGE = {"53100", "53200", "58030", "25006"}
+
+
+def is_storage_error(err: BaseException) -> bool:
+    """Whether a driver error is a storage failure (full, read-only, I/O, locked too long) rather than a bug."""
+    if not isinstance(err, DBAPIError):
+        return False
+    if getattr(err.orig, "sqlstate", None) in PG_STORAGE:
+        return True
+    return any(s in str(err.orig).lower() for s in SQLITE_STORAGE)
 
 
 def _sqlite_engine(url: str, *, begin: str) -> Engine:
@@ -102,7 +119,12 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A session for reading; closing it discards anything written but keeps loaded objects usable."""
         with Session(self.read_engine, expire_on_commit=False) as session:
-            yield session
+            try:
+                yield session
+            except DBAPIError as err:
+                if is_storage_error(err):
+                    raise StorageProblem() from err
+                raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -118,6 +140,15 @@ class Database:
             try:
                 yield session
                 session.commit()
+            except DBAPIError as err:
+                if not is_storage_error(err):
+                    session.rollback()
+                    raise
+                try:  # the driver may already have rolled back (SQLITE_FULL); nothing of this unit stays
+                    session.rollback()
+                except DBAPIError:
+                    session.close()
+                raise StorageProblem() from err
             except BaseException:
                 session.rollback()
                 raise

@@ -8,6 +8,7 @@ from typing import TypeVar
 import streamlit as st
 
 from pages.ui.i18n import t
+from services.db import is_storage_error
 from services.errors import DomainError, StorageProblem
 
 T = TypeVar("T")
@@ -28,6 +29,10 @@ def attempt(action: Callable[[], T]) -> T | None:
     except DomainError as err:
         show_error(err)
     except OSError:
+        show_error(StorageProblem())
+    except Exception as err:  # a driver error outside Database.write(): storage failures read as such
+        if not is_storage_error(err):
+            raise
         show_error(StorageProblem())
     return None
 
