@@ -1,4 +1,4 @@
-"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,qr-posters,stats,import-cases,duty-gaps}."""
+"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,qr-posters,stats,import-cases,duty-gaps,rotate-data-key,subject-export,retention}."""
 
 from __future__ import annotations
 
@@ -107,6 +107,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from services.backup import backup
 
     print(backup(get_settings().database_url, args.path))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from services.backup import BackupFailed, restore
+
+    try:
+        print(restore(args.path, args.into or get_settings().database_url))
+    except BackupFailed as err:
+        print(f"restore refused: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -257,6 +268,80 @@ def cmd_duty_gaps(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_data_key(args: argparse.Namespace) -> int:
+    """Re-encrypt ID numbers and recompute blind indexes under DATA_KEY, reading with DATA_KEY_PREVIOUS."""
+    from services.keys import rotate_data_key
+
+    settings = get_settings()
+    settings.check_keys()
+    db = _db()
+    try:
+        report = rotate_data_key(db, new_key=settings.data_key, old_keys=list(settings.data_key_previous),
+                                 batch=args.batch)
+    finally:
+        db.dispose()
+    print(", ".join(f"{k} {v}" for k, v in vars(report).items()))
+    if report.undecryptable:
+        print("some ID numbers could not be decrypted: add the key they were written with to DATA_KEY_PREVIOUS",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_subject_export(args: argparse.Namespace) -> int:
+    """Everything stored about one person (PIPL 45), found by ID number or phone; the export is audited."""
+    from pathlib import Path
+
+    from services.errors import DomainError
+    from services.i18n import translate
+    from services.subject_access import subject_export, to_json, to_xlsx
+
+    db = _db()
+    try:
+        with db.write() as s:
+            data = subject_export(s, id_number=args.id_number or "", phone=args.phone or "")
+    except DomainError as err:
+        print(translate(err.key, "en", **err.params), file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    body = to_xlsx(data) if (args.out or "").endswith(".xlsx") else to_json(data)
+    if args.out:
+        Path(args.out).write_bytes(body)
+        Path(args.out).chmod(0o600)
+        print(f"wrote {args.out}: " + ", ".join(f"{k} {len(v)}" for k, v in data.items()))
+    else:
+        sys.stdout.write(body.decode() + "\n")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Anonymise closed cases older than the retention period (ConfigVersion 'retention'); --dry-run counts."""
+    from services.retention import run_retention
+
+    db = _db()
+    try:
+        report = run_retention(db, dry_run=args.dry_run)
+    finally:
+        db.dispose()
+    print(f"cut-off {report.cutoff} ({report.years} years after closing): {report.eligible} eligible, "
+          f"{report.anonymised} anonymised, {report.rows} rows changed" + (" (dry run)" if report.dry_run else ""))
+    return 0
+
+
+def cmd_send_notifications(_: argparse.Namespace) -> int:
+    """Send the due group-robot webhook messages (retries included) and report the outcome (for cron)."""
+    from services.outbox import deliver_until_idle
+
+    db = _db()
+    try:
+        counts = deliver_until_idle(db)
+    finally:
+        db.dispose()
+    print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -277,9 +362,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("backup")
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into an EMPTY database (default: DATABASE_URL)")
+    p.add_argument("path")
+    p.add_argument("--into", help="target DATABASE_URL, e.g. sqlite:///data/restored.db")
+    p.set_defaults(func=cmd_restore)
     sub.add_parser("check").set_defaults(func=cmd_check)
     sub.add_parser("duty-gaps", help="warn coordination offices of uncovered shifts a week ahead").set_defaults(
         func=cmd_duty_gaps)
+    sub.add_parser("send-notifications", help="send due group-robot webhook messages (run every minute)").set_defaults(
+        func=cmd_send_notifications)
     p = sub.add_parser("stats", help="KPIs for an organisation and period")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI id (rates as fractions)")
     p.add_argument("--org", help="organisation code (default: the whole tree, or the --user's area)")
@@ -302,6 +393,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--county", help="only the organisations of this county code")
     p.add_argument("--dpi", type=int, choices=(150, 300), default=300, help="PNG resolution (the PDF is 150 dpi)")
     p.set_defaults(func=cmd_qr_posters)
+    p = sub.add_parser("rotate-data-key", help="move encrypted ID numbers and blind indexes onto DATA_KEY")
+    p.add_argument("--batch", type=int, default=500, help="parties per write transaction")
+    p.set_defaults(func=cmd_rotate_data_key)
+    p = sub.add_parser("subject-export", help="everything about one person (PIPL 45), audited")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--id-number")
+    who.add_argument("--phone")
+    p.add_argument("--out", help="FILE.json or FILE.xlsx (default: JSON on stdout)")
+    p.set_defaults(func=cmd_subject_export)
+    p = sub.add_parser("retention", help="anonymise closed cases older than the retention period")
+    p.add_argument("--dry-run", action="store_true", help="count the eligible cases only")
+    p.set_defaults(func=cmd_retention)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
