@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -13,6 +14,7 @@ from models.base import utc_now
 from services import outcomes, warnings, workflow
 from services.authz import Actor, org_in_scope, require
 from services.cases import CaseInput, PartyInput, create_case
+from services.custom_fields import staff_custom
 from services.deadlines import due_after, rules_for
 from services.dictionaries import labels, resolve_code
 from services.errors import Conflict, ValidationFailed
@@ -53,6 +55,7 @@ class StaffCaseInput:
     referral_ref: str = ""
     accept_now: bool = True
     form_token: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +68,7 @@ class QuickCaseInput:
     amount_fen: int = 0
     place: str = ""
     form_token: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 def check_parties(parties: list[PartyInput]) -> None:
@@ -132,11 +136,12 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
     check_amounts(data.amount_fen, data.group_size)
     flags = [f for f in data.risk_flags if f in warnings.MANUAL_FLAGS]
     referring = _referring_org(session, source, data.referring_org_id)
+    custom = staff_custom(session, data.custom)
     case = _create(session, CaseInput(
         org_id=org.id or 0, source=source, category=category, description=data.description.strip(),
         parties=data.parties, title=data.title.strip()[:120], place=data.place.strip(), request=data.request.strip(),
         amount_fen=data.amount_fen, group_size=data.group_size, risk_flags=flags,
-        pre_litigation=source == "court_entrust", form_token=data.form_token), actor)
+        pre_litigation=source == "court_entrust", custom=custom, form_token=data.form_token), actor)
     if referring is not None:
         session.add(Referral(case_id=case.id or 0, from_org_id=referring.id or 0, to_org_id=org.id or 0,
                              kind=HANDOVER_KINDS[source], note=data.referral_ref.strip()[:200], status="accepted",
@@ -182,13 +187,14 @@ def quick_case(session: Session, *, actor: Actor, data: QuickCaseInput) -> Case:
         raise ValidationFailed("error.terms_required")
     category = code_of(session, "category", data.category)
     check_amounts(data.amount_fen, 0)
+    custom = staff_custom(session, data.custom)
     org = org_in_scope(session, actor, actor.org_id)
     label = labels(session, "category", "zh-CN").get(category, category)
     place = data.place.strip() or org.name
     case = _create(session, CaseInput(
         org_id=org.id or 0, source="on_the_spot", category=category, description=terms[:5000], parties=parties,
         title=f"{parties[0].name[0]}某与{parties[1].name[0]}某{label}"[:120], place=place[:200],
-        amount_fen=data.amount_fen, on_the_spot=True, form_token=data.form_token), actor)
+        amount_fen=data.amount_fen, on_the_spot=True, custom=custom, form_token=data.form_token), actor)
     case_id = case.id or 0
     workflow.transition(session, actor=actor, case_id=case_id, action="accept")
     session.add(MediationSession(case_id=case_id, held_at=utc_now(), place=place[:200],

@@ -22,6 +22,7 @@ from models import (
 )
 from services import joint, sessions, workflow
 from services.authz import OWNED, WORK, Actor, case_relation, get_case_in_scope, scope_org_ids
+from services.custom_fields import CustomValue, case_values
 from services.deadlines import local_today
 from services.outcomes import auto_performance_eligible, grade_auditor_ok
 from services.permissions import P
@@ -75,6 +76,7 @@ class CaseDetail:
     actions: list[str] = field(default_factory=list)
     incoming_referral_id: int | None = None
     pending_confirmation_id: int | None = None
+    custom: list[CustomValue] = field(default_factory=list)
 
 
 def _due(case: Case, followups: list[FollowUp]) -> date | None:
@@ -171,6 +173,6 @@ def get_case_detail(session: Session, *, actor: Actor, case_id: int) -> CaseDeta
         participants=joint.list_participants(session, actor=actor, case_id=case_id),
         meeting=joint.next_meeting(session, actor=actor, case_id=case_id),
         due=due, overdue=due is not None and local_today() > due, can_reveal=can_reveal,
-        incoming_referral_id=incoming, pending_confirmation_id=pending_conf)
+        incoming_referral_id=incoming, pending_confirmation_id=pending_conf, custom=case_values(session, case))
     detail.actions = _actions(session, actor, case, relation, detail)
     return detail

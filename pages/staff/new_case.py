@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.case_ui import form_token, open_case, party_count_buttons, party_rows, renew_token, write
+from pages.ui import custom_form
+from pages.ui.case_ui import form_token, open_case, party_count_buttons, party_rows, renew_token
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import case_record, dictionaries, referrals, warnings
+from services import case_record, custom_fields, dictionaries, referrals, warnings
 from services.permissions import P
 
 actor = require_page(P.CASE_CREATE)
@@ -20,6 +21,7 @@ with get_db().read() as s:
     sources = dictionaries.labels(s, "source", lang)
     categories = dictionaries.labels(s, "category", lang)
     flags = dictionaries.labels(s, "risk_flag", lang)
+    _, extra = custom_fields.staff_fields(s)
 
 source = st.selectbox(t("new_case.source"), case_record.STAFF_SOURCES, key="new_case.source",
                       format_func=lambda c: sources.get(c, c))
@@ -46,6 +48,7 @@ with st.form("new_case.form", border=False):
                           format_func=lambda f: flags.get(f, t(f"flag.{f}")))
     ref_no = st.text_input(t("new_case.referral_ref"), key="new_case.ref_no", max_chars=200) \
         if referring is not None else ""
+    custom = custom_form.inputs("new_case", extra)
     accept_now = st.checkbox(t("new_case.accept_now"), value=True, key="new_case.accept_now",
                              disabled=not actor.can(P.CASE_ACCEPT))
     saved = st.form_submit_button(t("new_case.submit"), type="primary", width="stretch", icon=":material/save:")
@@ -55,8 +58,8 @@ if saved:
         source=source or "", category=category or "", description=description, parties=parties, request=request,
         place=place, amount_fen=round((amount or 0) * 100), group_size=int(group or 0), risk_flags=list(risk),
         referring_org_id=referring, referral_ref=ref_no or "", accept_now=accept_now,
-        form_token=form_token("new_case"))
-    case = write(lambda s: case_record.register_case(s, actor=actor, data=data))
+        form_token=form_token("new_case"), custom=custom)
+    case = custom_form.save("new_case", lambda s: case_record.register_case(s, actor=actor, data=data))
     if case is not None:
         renew_token("new_case")
         st.session_state.pop(f"{PREFIX}.count", None)

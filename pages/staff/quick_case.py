@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.case_ui import form_token, open_case, renew_token, show_flash, write
+from pages.ui import custom_form
+from pages.ui.case_ui import form_token, open_case, renew_token, show_flash
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import case_record, dictionaries
+from services import case_record, custom_fields, dictionaries
 from services.permissions import P
 
 actor = require_page(P.CASE_CREATE)
@@ -22,8 +23,9 @@ if not actor.can(P.CASE_MEDIATE):
     st.stop()
 with get_db().read() as s:
     labels = dictionaries.labels(s, "category", current_language())
+    _, extra = custom_fields.staff_fields(s)
 
-with st.form("quick_case.form", clear_on_submit=True, border=False):
+with st.form("quick_case.form", border=False):
     parties = st.text_input(t("quick.parties"), key="quick_case.parties", max_chars=200,
                             placeholder=t("quick.parties_hint"))
     category = st.pills(t("quick.category"), [c for c in COMMON if c in labels], default="neighbour", required=True,
@@ -33,15 +35,18 @@ with st.form("quick_case.form", clear_on_submit=True, border=False):
     with st.expander(t("quick.more")):
         amount = st.number_input(t("quick.amount"), min_value=0.0, step=50.0, key="quick_case.amount")
         place = st.text_input(t("quick.place"), key="quick_case.place", max_chars=200)
+    custom = custom_form.inputs("quick_case", extra)
     saved = st.form_submit_button(t("quick.submit"), type="primary", width="stretch", icon=":material/check:")
 
 if saved:
     data = case_record.QuickCaseInput(parties_text=parties, terms=terms, category=category or "neighbour",
                                       amount_fen=round((amount or 0) * 100), place=place,
-                                      form_token=form_token("quick"))
-    case = write(lambda s: case_record.quick_case(s, actor=actor, data=data))
+                                      form_token=form_token("quick"), custom=custom)
+    case = custom_form.save("quick_case", lambda s: case_record.quick_case(s, actor=actor, data=data))
     if case is not None:
         renew_token("quick")
+        for k in [k for k in st.session_state if str(k).startswith("quick_case.")]:
+            del st.session_state[k]  # a fresh form for the next dispute (a refused one stays as typed)
         st.session_state[LAST] = (case.id, case.case_no)
         st.rerun()
 

@@ -10,7 +10,7 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.stats_view import from_params, language, preset_period, slice_from_params
 from pages.ui.widgets import attempt, status_label
-from services import dictionaries, drilldown, stats
+from services import case_export, dictionaries, drilldown, stats, xlsx_io
 from services import kpi as K
 from services.permissions import P
 
@@ -69,6 +69,14 @@ if filters.source:
 st.caption(" · ".join(b for b in scope_bits if b))
 if total is not None:
     st.metric(t("stats.list_total"), f"{total:,}")
+if not alert and actor.can(P.REPORT_EXPORT):
+    def export() -> bytes:  # runs on the download click: no st.* here
+        with db.read() as s:
+            return case_export.export_cases_xlsx(s, actor=actor, filters=filters, kpi_id=kpi.id, part=part,
+                                                 piece=piece, lang=lang, today=today)
+    st.download_button(t("customfields.export"), data=export, file_name=f"{t('customfields.export_file')}.xlsx",
+                       mime=xlsx_io.XLSX_MIME, key="stats_cases.export", on_click="ignore", width="stretch",
+                       icon=":material/download:")
 
 if not page.items:
     st.info(t("stats.list_empty"), icon=":material/inbox:")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.ui.auth import client_id
 from pages.ui.case_ui import esc, local, write, yuan
+from pages.ui.custom_form import show as show_custom
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services import reveal, sessions
@@ -38,6 +39,7 @@ def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
         (t("case.grade"), " → ".join(labels["grade"].get(g, g) for g in (c.grade_proposed, c.grade_audited) if g)),
     ]
     st.text("\n".join(f"{k}：{v}" for k, v in lines if v))
+    show_custom(d.custom)
     if d.meeting:
         st.info(t("case.meeting", at=local(d.meeting.at), place=d.meeting.place), icon=":material/groups:")
     with st.expander(t("case.description"), expanded=False, icon=":material/description:"):
