@@ -108,6 +108,9 @@ class Case(SQLModel, table=True):
                              description="a party asked for mediation in private (不公开调解)")
     publication_consent: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
                                       description="the parties agreed to publication as a de-identified typical case")
+    # privacy (issue 12, migration 0015_privacy)
+    anonymised_at: datetime | None = Field(default=None, index=True,
+                                           description="when the retention job removed the parties' personal data")
 
 
 class Party(SQLModel, table=True):

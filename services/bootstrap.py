@@ -17,6 +17,7 @@ from models import (
 )
 from services import reference as ref
 from services.permissions import BUILTIN_ROLES
+from services.register_seed import ensure_registers
 
 ROOT_ORG_CODE = "ROOT"
 
@@ -47,7 +48,8 @@ def ensure_rules(session: Session) -> None:
         for grade, kind, fen in ref.SUBSIDY_RATES:
             session.add(SubsidyRate(grade=grade, org_kind=kind, amount_fen=fen, valid_from=ref.RATES_FROM))
     defaults = {"deadlines": ref.DEADLINES, "award_cap": {"fen": ref.AWARD_CAP_FEN},
-                "group_dispute": {"min_people": ref.GROUP_DISPUTE_MIN_PEOPLE}}
+                "group_dispute": {"min_people": ref.GROUP_DISPUTE_MIN_PEOPLE},
+                "retention": {"years_after_close": 3}}
     have = set(session.exec(select(ConfigVersion.key)).all())
     for key, value in defaults.items():
         if key not in have:
@@ -79,4 +81,4 @@ def ensure_reference_data(session: Session) -> None:
     ensure_roles(session)
     ensure_dictionaries(session)
     ensure_rules(session)
-    ensure_root_org(session)
+    ensure_registers(session, ensure_root_org(session))

@@ -49,6 +49,13 @@ class Settings:
     lockout_threshold: int = field(default=5, metadata={"help": "Failed sign-ins before a time-limited lock"})
     lockout_minutes: int = field(default=15, metadata={"help": "Length of a sign-in lock"})
     bcrypt_rounds: int = field(default=12, metadata={"help": "bcrypt cost factor"})
+    data_key_previous: tuple[str, ...] = field(default=(), repr=False, metadata={
+        "help": "Earlier DATA_KEYs (comma-separated), still read while `manage.py rotate-data-key` runs"})
+
+    @property
+    def data_keys(self) -> list[str]:
+        """The current data key first, then the previous ones (for decrypting during a rotation)."""
+        return [self.data_key, *(k for k in self.data_key_previous if k != self.data_key)]
 
     @property
     def is_sqlite(self) -> bool:
@@ -81,6 +88,7 @@ def load_settings() -> Settings:
         data_key=get("DATA_KEY"),
         rerun_delay=float(get("MEDIATION_RERUN_DELAY", "1.0")),
         bcrypt_rounds=int(get("MEDIATION_BCRYPT_ROUNDS", "12")),
+        data_key_previous=tuple(k.strip() for k in get("DATA_KEY_PREVIOUS").split(",") if k.strip()),
     )
 
 

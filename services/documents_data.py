@@ -220,7 +220,7 @@ def load_case_file(session: Session, case: Case, *, full: bool, with_content: bo
     users = _names(session, {case.created_by, archivist, *(s.recorded_by for s in session_rows),
                              *(f.recorded_by for f in fu_rows),
                              *session.exec(select(Agreement.recorded_by).where(Agreement.case_id == cid)).all()})
-    keys = [get_settings().data_key]
+    keys = get_settings().data_keys
     parties = tuple(_party(p, full, keys) for p in party_rows)
     sessions = _sessions(session_rows, parties, users)
     agreement = _agreement(session, cid, users)

@@ -54,7 +54,7 @@ def reveal_party(session: Session, *, actor: Actor, party_id: int, field: str, c
     if field == "phone":
         value = normalise_phone(party.phone) if party.phone else ""
     else:
-        value = decrypt_id(party.id_number_enc, [get_settings().data_key]) if party.id_number_enc else ""
+        value = decrypt_id(party.id_number_enc, get_settings().data_keys) if party.id_number_enc else ""
     audit.record(session, action="pii.reveal", actor_id=actor.user_id, entity="party", entity_id=party.id,
                  client=client, field=field, case_id=case.id)
     session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="pii.reveal",
