@@ -104,6 +104,7 @@ def test_refuse_writes_on_read_only_postgres_then_recover(db, monkeypatch):
     def read_only(dbapi_conn, _record):
         with dbapi_conn.cursor() as cur:
             cur.execute("SET default_transaction_read_only = on")
+        dbapi_conn.commit()  # a SET inside a rolled-back transaction would be undone
 
     db.dispose()
     event.listen(db.write_engine, "connect", read_only)
