@@ -18,6 +18,7 @@ from models.mediation import (
     PublicRating,
 )
 from models.mediator import DutyShift, ExpertPool, ExpertPoolMember, Mediator, MediatorPosting, TrainingRecord
+from models.notify import OrgWebhook, WebhookDelivery
 from models.org import Organisation, OrgHistory, OrgKind
 from models.rating import ChecklistItem, ChecklistState, Rating, RatingScheme, TitleAward
 from models.user import AuthSession, LoginThrottle, RateLimit, Role, RolePermission, User, UserRole
@@ -28,8 +29,8 @@ __all__ = [
     "DocumentTemplate",
     "DutyShift", "ExpertPool", "ExpertPoolMember", "FollowUp", "FormSpec", "FormSubmission", "Grade",
     "GradeAudit", "JointParticipant", "JudicialConfirmation", "LedgerEntry", "LoginThrottle", "MediationSession",
-    "Mediator", "MediatorPosting", "Notification", "OrgHistory", "OrgKind", "Organisation", "Party",
+    "Mediator", "MediatorPosting", "Notification", "OrgHistory", "OrgKind", "OrgWebhook", "Organisation", "Party",
     "PartyConfirmation", "PartyLink", "PayoutBatch", "PublicRating", "RateLimit", "Rating", "RatingScheme",
     "Referral", "Role", "RolePermission", "SubsidyClaim", "SubsidyRate", "TitleAward", "TrainingRecord",
-    "User", "UserRole",
+    "User", "UserRole", "WebhookDelivery",
 ]

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from models import Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Notification
 from models.base import utc_now
 from services.authz import Actor, case_work_clause, require
-from services.notifications import notify_coordinators
+from services.notifications import notify_case_owner, notify_coordinators
 from services.permissions import P
 from services.reference import DEADLINES
 
@@ -127,6 +127,8 @@ def escalate_overdue(session: Session, *, actor: Actor, today: date | None = Non
             continue
         new = notify_coordinators(session, case_row, key="notify.overdue", dedupe=key,
                                   params={"case_no": item.case_no, "kind": item.kind, "due": item.due.isoformat()})
+        notify_case_owner(session, case_row, key=f"notify.overdue_{item.kind}", dedupe=key,
+                          params={"case_no": item.case_no, "due": item.due.isoformat()})
         if new:
             session.add(CaseEvent(case_id=item.case_id, actor_id=None, kind="deadline.escalated",
                                   data={"kind": item.kind, "due": item.due.isoformat()}, at=utc_now()))

@@ -37,6 +37,7 @@ from models import (
 )
 from models.base import utc_now
 from models.org import MEDIATION_KINDS, OrgKind
+from services import outbox
 from services.cases import CaseInput, PartyInput, create_case
 from services.config import get_settings
 from services.db import Database
@@ -274,6 +275,7 @@ def notify_staff(session: Session, *, case: Case, key: str) -> int:
         session.add(Notification(user_id=user_id, case_id=case.id, key=key, params=params))
     if not users:  # nobody works the queue there yet: one notification for the organisation
         session.add(Notification(org_id=case.org_id, case_id=case.id, key=key, params=params))
+    outbox.enqueue(session, org_id=case.org_id, key=key, case_id=case.id)  # the office's group robot, once
     return len(users)
 
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from models import Case, Notification, Organisation, OrgKind
+from models import Case, Mediator, Notification, Organisation, OrgKind
 from models.base import utc_now
+from services import outbox
 from services.authz import Actor
 from services.errors import NotFound
 
@@ -33,7 +34,15 @@ def notify_org(session: Session, *, org_id: int, key: str, case_id: int | None =
               "created_at": utc_now(), "dedupe_key": dedupe_key}
     if dedupe_key is None:
         session.add(Notification(**values))
+        outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id)
         return True
+    new = _insert_once(session, values)
+    if new:
+        outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id, event_key=dedupe_key)
+    return new
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if ins is None:  # pragma: no cover - only the two supported back-ends
@@ -42,6 +51,39 @@ def notify_org(session: Session, *, org_id: int, key: str, case_id: int | None =
         stmt = ins(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     # RETURNING says for certain whether a row went in (a driver's rowcount need not)
     return session.execute(stmt.returning(Notification.id)).first() is not None
+
+
+def notify_user(session: Session, *, user_id: int, key: str, case_id: int | None = None,
+                params: dict[str, Any] | None = None, dedupe_key: str | None = None) -> bool:
+    """A notification for one person (their inbox only, no group robot); with `dedupe_key`, only the first."""
+    values: dict[str, Any] = {"user_id": user_id, "case_id": case_id, "key": key, "params": dict(params or {}),
+                              "created_at": utc_now(), "dedupe_key": dedupe_key}
+    if dedupe_key is None:
+        session.add(Notification(**values))
+        return True
+    return _insert_once(session, values)
+
+
+def notify_case_owner(session: Session, case: Case, *, key: str, params: dict[str, Any] | None = None,
+                      dedupe: str | None = None) -> bool:
+    """Tell whoever works the case: its mediator's user, or else its organisation."""
+    user_id = session.exec(select(Mediator.user_id).where(Mediator.id == case.mediator_id)).first() \
+        if case.mediator_id else None
+    dedupe_key = f"{dedupe}:owner" if dedupe else None
+    if user_id:
+        return notify_user(session, user_id=user_id, key=key, case_id=case.id, params=params, dedupe_key=dedupe_key)
+    return notify_org(session, org_id=case.org_id, key=key, case_id=case.id, params=params, dedupe_key=dedupe_key)
+
+
+def notify_assigned(session: Session, case: Case, *, before_mediator_id: int | None, actor_user_id: int) -> bool:
+    """Tell a mediator that a case was put in their hands (not when they took it themselves)."""
+    if case.mediator_id is None or case.mediator_id == before_mediator_id:
+        return False
+    user_id = session.exec(select(Mediator.user_id).where(Mediator.id == case.mediator_id)).first()
+    if not user_id or user_id == actor_user_id:
+        return False
+    return notify_user(session, user_id=user_id, key="notify.assigned", case_id=case.id,
+                       params={"case_no": case.case_no})
 
 
 def coordinator_org_ids(session: Session, case: Case) -> list[int]:
@@ -87,9 +129,7 @@ def list_notifications(session: Session, *, actor: Actor, unread_only: bool = Tr
 
 
 def count_unread(session: Session, *, actor: Actor) -> int:
-    """How many unread notifications the actor has."""
-    from sqlalchemy import func
-
+    """How many unread notifications the actor has (an indexed COUNT, cheap enough for every rerun)."""
     return int(session.exec(select(func.count()).select_from(Notification).where(
         _mine(actor), col(Notification.read_at).is_(None))).one())
 
@@ -102,3 +142,10 @@ def mark_read(session: Session, *, actor: Actor, notification_id: int) -> None:
     if n.read_at is None:
         n.read_at = utc_now()
         session.add(n)
+
+
+def mark_all_read(session: Session, *, actor: Actor) -> int:
+    """Mark every unread notification of the actor read; returns how many."""
+    result = session.execute(update(Notification).where(_mine(actor), col(Notification.read_at).is_(None))
+                             .values(read_at=utc_now()))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -16,7 +16,7 @@ from models import Case, CaseEvent, ConfigVersion, Party
 from services import audit
 from services.authz import WORK, Actor, get_case_in_scope, require_any
 from services.errors import ValidationFailed
-from services.notifications import notify_coordinators
+from services.notifications import notify_case_owner, notify_coordinators
 from services.permissions import P
 
 MANUAL_FLAGS = ("group", "violence", "self_harm", "escalation", "petition_up")
@@ -95,6 +95,8 @@ def apply_flags(session: Session, case: Case, flags: set[str], *, actor_id: int 
     notify_coordinators(session, case, key="notify.warning",
                         params={"case_no": case.case_no, "flags": ",".join(sorted(new))},
                         dedupe=f"warning:{case.id}:{','.join(sorted(new))}")
+    notify_case_owner(session, case, key="notify.warning", params={"case_no": case.case_no},
+                      dedupe=f"warning:{case.id}:{','.join(sorted(new))}")
     audit.record(session, action="case.flag", actor_id=actor_id, entity="case", entity_id=case.id,
                  flags=sorted(new))
     return new

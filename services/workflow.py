@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from models import Agreement, Case, CaseEvent, CaseStatus, FollowUp, JudicialConfirmation, Mediator
 from models.base import utc_now
-from services import audit, warnings
+from services import audit, notifications, warnings
 from services.authz import OWNED, WORK, Actor, get_case_in_scope, require
 from services.deadlines import due_after, rules_for
 from services.dictionaries import resolve_code
@@ -133,7 +133,7 @@ def transition(session: Session, *, actor: Actor, case_id: int, action: str, not
     if missing:
         raise ValidationFailed(f"error.transition_needs_{missing[0]}")
     _check_data(session, case, t, data)
-    before = case.status
+    before, before_mediator = case.status, case.mediator_id
     _apply(session, case, t, data, actor)
     case.status = t.target
     case.version += 1
@@ -144,6 +144,7 @@ def transition(session: Session, *, actor: Actor, case_id: int, action: str, not
     audit.record(session, action="case.transition", actor_id=actor.user_id, entity="case", entity_id=case.id,
                  transition=action, from_status=before, to_status=t.target)
     session.flush()
+    notifications.notify_assigned(session, case, before_mediator_id=before_mediator, actor_user_id=actor.user_id)
     if t.target == S.ACCEPTED:  # whatever the way in (QR, queue, hand-over), the early-warning rules run now
         warnings.check_case(session, case, actor_id=actor.user_id)
     return case

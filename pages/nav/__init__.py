@@ -33,6 +33,8 @@ PAGES: tuple[PageSpec, ...] = (
     HOME,
     PageSpec("workbench", "staff/workbench.py", "nav.workbench", ":material/work:", "workbench", "work",
              P.WORKBENCH),
+    # notifications (issue 11 item 6): every staff user's inbox; the menu title carries the unread count
+    PageSpec("inbox", "staff/inbox.py", "nav.inbox", ":material/notifications:", "inbox", "work", P.WORKBENCH),
     # the case workflow (issue 4): the case page opens from lists with ?case=<id>, so it stays off the menu
     PageSpec("quick_case", "staff/quick_case.py", "nav.quick_case", ":material/bolt:", "quick", "work", P.CASE_CREATE),
     PageSpec("new_case", "staff/new_case.py", "nav.new_case", ":material/note_add:", "new-case", "work",
@@ -102,6 +104,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("party_links", "staff/party_links.py", "nav.party_links", ":material/add_link:", "party-links", "work",
              P.CASE_MEDIATE, visible=False),
     PageSpec("duty", "staff/duty.py", "nav.duty", ":material/calendar_month:", "duty", "office", P.ROSTER_VIEW),
+    PageSpec("webhooks", "staff/webhooks.py", "nav.webhooks", ":material/smart_toy:", "webhooks", "office",
+             P.LOWCODE_EDIT),
 )
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 from pages.nav import HOME, PAGES_DIR, PageSpec, public_pages, staff_pages, staff_url_paths
 from pages.ui.auth import Authenticator, sign_out
 from pages.ui.i18n import language_switch, t
+from pages.ui.inbox_nav import inbox_title, start_dispatcher
 from services.authz import Actor
 
 SIGNIN = PAGES_DIR / "public" / "signin.py"
@@ -16,8 +17,8 @@ SECTION_KEYS = {"public": "nav.section_public", "work": "nav.section_work", "off
                 "admin": "nav.section_admin"}
 
 
-def _page(spec: PageSpec, *, hidden: bool = False) -> st.Page:
-    return st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.url_path,
+def _page(spec: PageSpec, *, hidden: bool = False, title: str | None = None) -> st.Page:
+    return st.Page(spec.path, title=title or t(spec.title_key), icon=spec.icon, url_path=spec.url_path,
                    default=spec is HOME, visibility="hidden" if hidden or not spec.visible else "visible")
 
 
@@ -38,12 +39,14 @@ def _sidebar(actor: Actor | None, authenticator: Authenticator) -> None:
 def build_navigation(actor: Actor | None, authenticator: Authenticator) -> Any:
     """Public pages for everyone; staff pages by permission; staff URLs become sign-in pages when signed out."""
     sections: dict[str, list[st.Page]] = {t(SECTION_KEYS["public"]): [_page(p) for p in public_pages()]}
+    start_dispatcher()  # issue 11: webhook messages go out from one background thread per process
     if actor is None:
         sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=False))
         sections[t(SECTION_KEYS["public"])] += [_sign_in_page(u, hidden=True) for u in staff_url_paths()]
     else:
         for spec in staff_pages(actor.permissions):
-            sections.setdefault(t(SECTION_KEYS[spec.section]), []).append(_page(spec))
+            title = inbox_title(actor) if spec.key == "inbox" else None  # "消息 (3)": the unread count
+            sections.setdefault(t(SECTION_KEYS[spec.section]), []).append(_page(spec, title=title))
         sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=True))
     _sidebar(actor, authenticator)
     return st.navigation(sections)

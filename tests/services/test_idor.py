@@ -25,6 +25,7 @@ from services import (
     reveal,
     sessions,
     warnings,
+    webhooks,
     workflow,
 )
 from services.deadlines import LOCAL_TZ, local_today
@@ -34,10 +35,12 @@ from tests.case_factories import agreement_input, make_world, session_input, sta
 from tests.factories import make_actor
 
 MODULES = (authz, case_record, case_view, confirmation, joint, notifications, outcomes, referrals, reveal, sessions,
-           warnings, workflow)
+           warnings, workflow, webhooks)
 # Helpers only services call, after their own scope check (they take objects, not ids from a page),
 # and parameters that are not object ids.
 INTERNAL = {"notifications.notify_org", "authz.case_relation", "authz.scope_clause"}
+INTERNAL |= {"notifications.notify_user", "notifications.notify_assigned",  # issue 11: called by services only
+             "webhooks.case_link", "webhooks.message_text"}
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -136,6 +139,11 @@ def calls(w, far, ids):
          lambda s, a: sessions.get_attachment(s, actor=a, attachment_id=ids["attachment"])),
         ("warnings.recheck_case", m2, lambda s, a: warnings.recheck_case(s, actor=a, case_id=o)),
         ("warnings.flag_case", m2, lambda s, a: warnings.flag_case(s, actor=a, case_id=o, flags=["violence"])),
+        ("webhooks.get_webhook", far["coordinator"], lambda s, a: webhooks.get_webhook(s, actor=a, org_id=ids["v1"])),
+        ("webhooks.save_webhook", far["coordinator"], lambda s, a: webhooks.save_webhook(
+            s, actor=a, org_id=ids["v1"], vendor="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x")),
+        ("webhooks.disable_webhook", far["coordinator"],
+         lambda s, a: webhooks.disable_webhook(s, actor=a, org_id=ids["v1"])),
     ]
 
 

@@ -1,0 +1,52 @@
+"""Group robots (群机器人): the coordination office gives an organisation a WeCom or DingTalk webhook."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.case_ui import flash, show_flash, write
+from pages.ui.db import get_db
+from pages.ui.guard import require_page
+from pages.ui.i18n import t
+from pages.ui.widgets import attempt
+from services import webhooks
+from services.permissions import P
+
+actor = require_page(P.LOWCODE_EDIT)
+
+st.title(t("webhooks.title"), anchor=False)
+st.caption(t("webhooks.intro"))
+show_flash()
+with get_db().read() as s:
+    orgs = attempt(lambda: webhooks.list_webhook_orgs(s, actor=actor)) or []
+if not orgs:
+    st.info(t("webhooks.no_orgs"), icon=":material/info:")
+    st.stop()
+by_id = {o.org_id: o for o in orgs}
+org_id = st.selectbox(t("webhooks.org"), list(by_id), key="webhooks.org", format_func=lambda i: by_id[i].name)
+current = by_id[org_id].webhook
+
+if current is not None and current.active:
+    st.success(t("webhooks.current", vendor=t(f"webhooks.vendor_{current.vendor}")), icon=":material/smart_toy:")
+    st.text(current.masked_url)
+else:
+    st.info(t("webhooks.none"), icon=":material/notifications_off:")
+
+with st.form("webhooks.form", border=True):
+    vendor = st.segmented_control(t("webhooks.vendor"), options=list(webhooks.VENDORS), default="wecom",
+                                  key="webhooks.vendor", format_func=lambda v: t(f"webhooks.vendor_{v}"),
+                                  width="stretch")
+    url = st.text_input(t("webhooks.url"), key="webhooks.url", max_chars=500, placeholder="https://",
+                        help=t("webhooks.url_help"), type="password")
+    if st.form_submit_button(t("webhooks.save"), icon=":material/save:", type="primary", width="stretch"):
+        saved = write(lambda s: webhooks.save_webhook(s, actor=actor, org_id=org_id, vendor=vendor or "",
+                                                      url=url))
+        if saved is not None:
+            flash("webhooks.saved", name=by_id[org_id].name)
+            st.rerun()
+
+off = current is not None and current.active and st.button(t("webhooks.disable"), key="webhooks.disable",
+                                                          icon=":material/link_off:", width="stretch")
+if off and write(lambda s: webhooks.disable_webhook(s, actor=actor, org_id=org_id)):
+    flash("webhooks.disabled", name=by_id[org_id].name)
+    st.rerun()
