@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -16,11 +18,19 @@ from services.security import hash_password
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "assets" / "common_passwords.txt"
 COMMON_PASSWORDS = frozenset(
     {"password", "12345678", "123456789", "1234567890", "qwerty123", "password1", "11111111", "88888888",
      "00000000", "abc12345", "iloveyou", "admin123", "admin1234", "a12345678", "qwertyuiop", "1qaz2wsx",
      "woaini1314", "12341234", "87654321", "66666666", "aa123456", "123123123", "zxcvbnm123", "passw0rd"}
 )
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The deny-list: the built-in set plus assets/common_passwords.txt (lower case, # comments)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines() if COMMON_PASSWORDS_FILE.is_file() else []
+    return COMMON_PASSWORDS | {ln.strip().lower() for ln in lines if ln.strip() and not ln.startswith("#")}
 
 
 def check_password_policy(password: str) -> None:
@@ -29,7 +39,7 @@ def check_password_policy(password: str) -> None:
         raise ValidationFailed("error.password_short", min=MIN_PASSWORD_CHARS)
     if len(password) > MAX_PASSWORD_CHARS:
         raise ValidationFailed("error.password_long", max=MAX_PASSWORD_CHARS)
-    if password.lower() in COMMON_PASSWORDS:
+    if password.lower() in common_passwords():
         raise ValidationFailed("error.password_common")
 
 

@@ -13,10 +13,11 @@ from models import AuthSession, LoginThrottle, User
 from models.base import utc_now
 from services import audit
 from services.accounts import load_actor
-from services.authz import Actor
+from services.authz import Actor, require
 from services.config import Settings
 from services.db import Database
 from services.errors import DomainError, NotFound
+from services.permissions import P
 from services.security import verify_password
 
 CLIENT_THRESHOLD_FACTOR = 4  # a client (IP) may fail this many times the per-account threshold
@@ -148,6 +149,7 @@ def list_locks(session: Session, *, now: datetime | None = None) -> list[LoginTh
 
 def unlock(session: Session, *, key: str, actor: Actor) -> None:
     """Admin unlock of an account or client throttle (logged)."""
+    require(actor, P.USER_ADMIN)
     row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key)).first()
     if row is None:
         raise NotFound("error.not_found")
