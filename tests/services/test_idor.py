@@ -21,6 +21,7 @@ from services import (
     joint,
     notifications,
     outcomes,
+    privacy,
     referrals,
     reveal,
     sessions,
@@ -35,7 +36,7 @@ from tests.case_factories import agreement_input, make_world, session_input, sta
 from tests.factories import make_actor
 
 MODULES = (authz, case_record, case_view, confirmation, joint, notifications, outcomes, referrals, reveal, sessions,
-           warnings, workflow, webhooks)
+           warnings, workflow, webhooks, privacy)
 # Helpers only services call, after their own scope check (they take objects, not ids from a page),
 # and parameters that are not object ids.
 INTERNAL = {"notifications.notify_org", "authz.case_relation", "authz.scope_clause"}
@@ -129,6 +130,8 @@ def calls(w, far, ids):
         ("referrals.return_referral", m2,
          lambda s, a: referrals.return_referral(s, actor=a, referral_id=ids["referral"], reason="x")),
         ("reveal.reveal_party", m2, lambda s, a: reveal.reveal_party(s, actor=a, party_id=ids["party"], field="phone")),
+        ("privacy.correct_party", m2, lambda s, a: privacy.correct_party(
+            s, actor=a, party_id=ids["party"], correction=privacy.PartyCorrection(name="王五"))),
         ("sessions.record_session", m2,
          lambda s, a: sessions.record_session(s, actor=a, case_id=o, data=session_input())),
         ("sessions.add_attachments", m2,
