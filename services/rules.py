@@ -23,7 +23,7 @@ from services.authz import Actor, require
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.permissions import P
 from services.rules_roles import ROLES_SET
-from services.rules_sets import CHECKLIST_SET, DEADLINES_SET, RATING_SET, RATES_SET, WARNING_SET, RuleSet
+from services.rules_sets import CHECKLIST_SET, DEADLINES_SET, RATES_SET, RATING_SET, WARNING_SET, RuleSet
 
 PREFIX = "rules."
 RULE_SETS: dict[str, RuleSet] = {r.name: r for r in (RATES_SET, RATING_SET, DEADLINES_SET, WARNING_SET,

@@ -75,13 +75,13 @@ def _apply_roles(session: Session, before: Value, after: Value, actor: Actor) ->
         old = set(before["roles"].get(code, {}).get("permissions", []))
         new = set(spec["permissions"])
         if old - new:
-            session.exec(delete(RolePermission).where(col(RolePermission.role_id) == role.id,  # type: ignore[call-overload]
+            session.exec(delete(RolePermission).where(col(RolePermission.role_id) == role.id,
                                                       col(RolePermission.permission).in_(sorted(old - new))))
         for perm in sorted(new - old):
             session.add(RolePermission(role_id=role.id or 0, permission=perm))
     for code in set(before["roles"]) - set(after["roles"]):
         role = existing[code]
-        session.exec(delete(RolePermission).where(col(RolePermission.role_id) == role.id))  # type: ignore[call-overload]
+        session.exec(delete(RolePermission).where(col(RolePermission.role_id) == role.id))
         session.flush()
         session.delete(role)
 

@@ -10,13 +10,14 @@ from models import AuditLog, ChecklistItem, ConfigVersion, Organisation
 from services import rules
 from services.accounts import load_actor
 from services.deadlines import local_today, rules_for
-from services.i18n import catalogue
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from services.i18n import catalogue
 from services.ledger_rules import award_cap_fen, rate_in_force
 from services.permissions import P
 from services.rating_schemes import DEFAULT, effective, scheme_for
 from services.warnings import warning_settings
 from tests.factories import make_actor, make_tree, make_user
+
 
 @pytest.fixture
 def world(db):
@@ -93,7 +94,7 @@ def test_change_deadlines_writes_version_audit_and_live_value(db, world):
 def test_refuse_unchanged_rules(db, world):
     _, coordinator, _, _ = world
     state = _current(db, coordinator, "early_warning")
-    with pytest.raises(ValidationFailed, match="rules.error.unchanged"), db.write() as s:
+    with pytest.raises(ValidationFailed, match=r"rules\.error\.unchanged"), db.write() as s:
         rules.change(s, actor=coordinator, name="early_warning", value=state.value, base_version=0)
 
 
@@ -136,7 +137,7 @@ def test_refuse_concurrent_change_by_unique_version(db, world, monkeypatch):
     v0 = _current(db, coordinator, "deadlines").value
     _change(db, coordinator, "deadlines", {**v0, "accept_days": 5}, 0)
     monkeypatch.setattr(rules, "latest_version", lambda session, name: 0)
-    with pytest.raises(Conflict, match="rules.error.stale"), db.write() as s:
+    with pytest.raises(Conflict, match=r"rules\.error\.stale"), db.write() as s:
         rules.change(s, actor=coordinator, name="deadlines", value={**v0, "accept_days": 7}, base_version=0)
     with pytest.raises(IntegrityError), db.write() as s:
         s.add(ConfigVersion(key="rules.deadlines", version=1, value={}))
@@ -208,7 +209,7 @@ def test_permission_change_takes_effect_for_signed_in_user(db, world):
     with db.write() as s:  # the custom role can be held, and then not removed
         make_user(s, s.get(Organisation, mediator.org_id), ["village_helper"])
     value["roles"].pop("village_helper")
-    with pytest.raises(ValidationFailed, match="rules.error.role_in_use"), db.write() as s:
+    with pytest.raises(ValidationFailed, match=r"rules\.error\.role_in_use"), db.write() as s:
         rules.change(s, actor=coordinator, name="roles", value=value, base_version=1)
 
 
