@@ -104,6 +104,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("party_links", "staff/party_links.py", "nav.party_links", ":material/add_link:", "party-links", "work",
              P.CASE_MEDIATE, visible=False),
     PageSpec("duty", "staff/duty.py", "nav.duty", ":material/calendar_month:", "duty", "office", P.ROSTER_VIEW),
+    # rules as versioned, audited data with rollback (issue 11 item 5)
+    PageSpec("rules", "staff/rules.py", "nav.rules", ":material/rule:", "rules", "office", P.LOWCODE_EDIT),
     PageSpec("webhooks", "staff/webhooks.py", "nav.webhooks", ":material/smart_toy:", "webhooks", "office",
              P.LOWCODE_EDIT),
 )
