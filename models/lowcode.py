@@ -36,8 +36,10 @@ class FormSpec(SQLModel, table=True):
     title_en: str = Field(max_length=80)
     fields: list[dict[str, Any]] = json_field(default=list)
     is_register: bool = Field(default=False, description="a register (台账) with its own list and QR")
-    public: bool = False
+    public: bool = Field(default=False, description="the public may file entries through the register's QR code")
     status: str = Field(default="active", max_length=12, description="active / retired")
+    org_id: int | None = Field(default=None, foreign_key="organisation.id",
+                               description="the office that owns the form; public entries without an org go here")
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
 
@@ -47,10 +49,24 @@ class FormSubmission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     form_id: int = Field(foreign_key="formspec.id")
     form_code: str = Field(max_length=40)
+    form_version: int = Field(default=1, description="the FormSpec version the entry was made with")
     org_id: int | None = Field(default=None, foreign_key="organisation.id")
     data: dict[str, Any] = json_field()
     token: str | None = Field(default=None, max_length=64, unique=True)
     submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = created_at_field()
+
+
+class FormPhoto(SQLModel, table=True):
+    """A photo of a form entry (checked and re-encoded like intake photos); bytes kept for complete backups."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="formsubmission.id", index=True)
+    field_key: str = Field(max_length=40)
+    mime: str = Field(max_length=60)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(repr=False)
     created_at: datetime = created_at_field()
 
 
