@@ -38,7 +38,8 @@ with st.form("webhooks.form", border=True):
                                   width="stretch")
     url = st.text_input(t("webhooks.url"), key="webhooks.url", max_chars=500, placeholder="https://",
                         help=t("webhooks.url_help"), type="password")
-    if st.form_submit_button(t("webhooks.save"), icon=":material/save:", type="primary", width="stretch"):
+    if st.form_submit_button(t("webhooks.save"), key="webhooks.save", icon=":material/save:", type="primary",
+                             width="stretch"):
         saved = write(lambda s: webhooks.save_webhook(s, actor=actor, org_id=org_id, vendor=vendor or "",
                                                       url=url))
         if saved is not None:

@@ -238,3 +238,16 @@ def test_save_webhook_needs_the_office_and_shows_it_masked(db, robot):
     with db.write() as s:  # a switched-off robot gets nothing
         notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=w_case.id)
     assert outbox.deliver_until_idle(db) == {} and robot.bodies == []
+
+
+def test_send_one_message_for_an_intake_seen_by_many(db, robot):
+    from models import Case
+    from services import intake
+    from tests.factories import make_actor
+
+    w, case = _world_with_robot(db, robot.url)
+    with db.write() as s:
+        make_actor(s, w.orgs["v1"], ["mediator"])  # a second person who works the intake queue
+        assert intake.notify_staff(s, case=s.get(Case, case.id), key="notify.intake_new") == 2
+    outbox.deliver_until_idle(db)
+    assert len(robot.bodies) == 1 and "新的扫码申请" in robot.bodies[0]["text"]["content"]
