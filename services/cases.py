@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models import Case, CaseCounter, CaseEvent, CaseStatus, ConfigVersion, Organisation, Party
@@ -92,13 +93,13 @@ def deadlines(session: Session) -> dict[str, int]:
 
 def next_case_no(session: Session, org: Organisation, year: int) -> str:
     """Allocate the next number for (org, year) inside the current write transaction."""
-    stmt = (update(CaseCounter).where(CaseCounter.org_id == org.id, CaseCounter.year == year)  # type: ignore[arg-type]
-            .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
+    # one upsert: two first cases of an (org, year) at once must not both insert the counter (PostgreSQL has no
+    # writer queue; the loser got a raw UniqueViolation)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (insert(CaseCounter).values(org_id=org.id, year=year, last=1)
+            .on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseCounter.last + 1})
+            .returning(CaseCounter.last))
     last = session.exec(stmt).scalar()  # type: ignore[call-overload]
-    if last is None:
-        session.add(CaseCounter(org_id=org.id or 0, year=year, last=1))
-        session.flush()
-        last = 1
     return f"{year}-{org.code}-{last:05d}"
 
 
