@@ -59,9 +59,9 @@ class Receipt:
     reference: str
 
 
-def reference(entry_id: int) -> str:
-    """The reference shown after filing and in lists, e.g. DJ000123."""
-    return f"DJ{entry_id:06d}"
+def reference(number: int) -> str:
+    """The reference of entry number `number`, shown after filing and in lists, e.g. DJ000123."""
+    return f"DJ{number:06d}"
 
 
 def register_url(code: str, org_code: str = "", base_url: str | None = None) -> str:

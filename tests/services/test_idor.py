@@ -23,6 +23,7 @@ from services import (
     outcomes,
     privacy,
     referrals,
+    registers,
     reveal,
     sessions,
     warnings,
@@ -37,6 +38,7 @@ from tests.factories import make_actor
 
 MODULES = (authz, case_record, case_view, confirmation, joint, notifications, outcomes, referrals, reveal, sessions,
            warnings, workflow, webhooks, privacy)
+MODULES += (registers,)  # issue 11: register entries belong to an organisation
 # Helpers only services call, after their own scope check (they take objects, not ids from a page),
 # and parameters that are not object ids.
 INTERNAL = {"notifications.notify_org", "authz.case_relation", "authz.scope_clause"}
@@ -77,6 +79,8 @@ def setup(db):
                "attachment": s.exec(select(Attachment.id)).first(), "notification": note.id,
                "party": s.exec(select(Party.id).where(Party.case_id == case.id)).first(),
                "v1": w.orgs["v1"].id, "police": w.orgs["police"].id}
+        ids["entry"] = registers.add_entry(s, actor=w.mediator, code="screening_visit", values={
+            "visit_date": "2026-11-02", "places": "东村", "disputes_found": 1, "risk_found": "no"}).id
     return w, far, ids
 
 
@@ -147,6 +151,11 @@ def calls(w, far, ids):
             s, actor=a, org_id=ids["v1"], vendor="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x")),
         ("webhooks.disable_webhook", far["coordinator"],
          lambda s, a: webhooks.disable_webhook(s, actor=a, org_id=ids["v1"])),
+        ("registers.own_org", fm, lambda s, a: registers.own_org(s, a, ids["v1"])),
+        ("registers.add_entry", fm, lambda s, a: registers.add_entry(
+            s, actor=a, code="screening_visit", values={}, org_id=ids["v1"])),
+        ("registers.get_entry", m2, lambda s, a: registers.get_entry(s, actor=a, entry_id=ids["entry"])),
+        ("registers.entry_photos", m2, lambda s, a: registers.entry_photos(s, actor=a, entry_id=ids["entry"])),
     ]
 
 
