@@ -3,6 +3,7 @@ unique, so a byte search of a page, export, log or database file finds exactly t
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -121,10 +122,16 @@ def db_bytes(db: Database) -> bytes:
     return out
 
 
+def forms(value: str) -> list[str]:
+    """The value as written and as JSON columns store it (non-ASCII escaped as \\uXXXX)."""
+    escaped = json.dumps(value)[1:-1]
+    return [value] if escaped == value else [value, escaped]
+
+
 def hits(blob: bytes | str, people: list[Canary]) -> list[str]:
-    """Canary values found in the blob (UTF-8)."""
+    """Canary values found in the blob (UTF-8), in either of their stored forms."""
     text = blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
-    return [v for p in people for v in p.values() if v in text]
+    return [v for p in people for v in p.values() if any(f in text for f in forms(v))]
 
 
 def case_ids(db: Database) -> list[int]:
