@@ -11,6 +11,7 @@ A missing id and an id outside the scope get the same message ("no such case, or
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ from services.permissions import P
 
 REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
 OWNED, WORK, VISIBLE = "owned", "work", "visible"
+
+_log = logging.getLogger("mediation.authz")
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def get_case_in_scope(session: Session, actor: Actor, case_id: int, *, for_updat
         raise NotFound("error.case_not_found")
     allowed = session.exec(select(Case.id).where(Case.id == case_id, scope_clause(actor, scope))).first()
     if allowed is None:
+        _log.warning("authz.refused actor=%s case=%s scope=%s", actor.user_id, case_id, scope)  # ids only (AZ-2)
         raise OutOfScope("error.case_not_found")
     return case
 
