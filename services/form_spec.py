@@ -49,9 +49,9 @@ def _check_field_dict(i: int, f: Any, seen: list[str], dictionaries: set[str], p
         return
     key, kind, n = f.get("key"), f.get("type"), i + 1
     if not isinstance(key, str) or not KEY_RE.match(key):
-        problems.append(Problem(where, "error.form_key_syntax", {"n": n, "key": str(key)[:40]}))
+        problems.append(Problem(where, "error.form_key_syntax", {"n": n, "name": str(key)[:40]}))
     elif key in seen:
-        problems.append(Problem(where, "error.form_key_duplicate", {"n": n, "key": key}))
+        problems.append(Problem(where, "error.form_key_duplicate", {"n": n, "name": key}))
     if kind not in FIELD_TYPES:
         problems.append(Problem(where, "error.form_type_unknown", {"n": n, "type": str(kind)[:20]}))
     label_zh, label_en = str(f.get("label_zh") or "").strip(), str(f.get("label_en") or "").strip()

@@ -106,6 +106,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("duty", "staff/duty.py", "nav.duty", ":material/calendar_month:", "duty", "office", P.ROSTER_VIEW),
     # rules as versioned, audited data with rollback (issue 11 item 5)
     PageSpec("rules", "staff/rules.py", "nav.rules", ":material/rule:", "rules", "office", P.LOWCODE_EDIT),
+    # low-code (issue 11): the form builder, registers (台账) and a register's public entry form (/register?f=<code>)
+    PageSpec("forms", "staff/forms.py", "nav.forms", ":material/dynamic_form:", "forms", "office", P.LOWCODE_EDIT),
+    PageSpec("registers", "staff/registers.py", "nav.registers", ":material/table_view:", "registers", "work",
+             P.REGISTER_USE),
+    PageSpec("register", "public/register.py", "nav.register", ":material/edit_square:", "register", "public",
+             visible=False),
     PageSpec("webhooks", "staff/webhooks.py", "nav.webhooks", ":material/smart_toy:", "webhooks", "office",
              P.LOWCODE_EDIT),
 )

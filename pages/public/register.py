@@ -1,0 +1,64 @@
+"""Public register entry (/register?f=<code>[&org=CODE]): fill an office's register on a phone; then a reference."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.auth import client_id
+from pages.ui.db import get_db
+from pages.ui.form_render import clear_fields, problems_by_field, render_fields
+from pages.ui.i18n import current_language, t
+from pages.ui.widgets import show_error
+from services import registers
+from services.errors import DomainError
+from services.form_fields import FormInvalid
+from services.intake_form import escape_markdown as esc
+from services.intake_form import issue_form_token
+
+db = get_db()
+lang = current_language()
+code = str(st.query_params.get("f", "")).strip().lower()[:40]
+org_code = str(st.query_params.get("org", "")).strip().upper()[:32]
+K = f"register.{code}"
+with db.read() as s:
+    reg = registers.find_public_register(s, code)
+
+if reg is None:
+    st.title(t("register.public_title"), anchor=False)
+    st.error(t("register.unknown", code=esc(code)) if code else t("register.missing"), icon=":material/error:")
+    st.stop()
+
+st.title(esc(reg.title(lang)), anchor=False)
+receipt = st.session_state.get(f"{K}.receipt")
+if receipt is not None:
+    st.success(t("register.thanks"), icon=":material/check_circle:")
+    st.metric(t("register.your_reference"), receipt.reference)
+    st.caption(t("register.keep_reference"))
+    if st.button(t("register.another"), key="register.another", icon=":material/add:", width="stretch"):
+        for k in [k for k in st.session_state if str(k).startswith(K)]:
+            del st.session_state[k]
+        st.rerun()
+    st.stop()
+
+st.caption(t("register.public_help"))
+token = st.session_state.setdefault(f"{K}.token", issue_form_token())
+problems = st.session_state.get(f"{K}.problems", {})
+values = render_fields(reg.fields, prefix=f"{K}.v", lang=lang, problems=problems)
+if problems:
+    st.error(t("error.intake_invalid", count=len(problems)), icon=":material/error:")
+if st.button(t("register.submit"), key="register.submit", type="primary", icon=":material/send:", width="stretch"):
+    try:
+        done = registers.submit_public_entry(db, code=reg.code, token=token, values=values, client=client_id(),
+                                             org_code=org_code)
+    except FormInvalid as err:
+        st.session_state[f"{K}.problems"] = problems_by_field(err.problems)
+        st.rerun()
+    except DomainError as err:
+        if err.key == "error.intake_form_expired":
+            st.session_state[f"{K}.token"] = issue_form_token()
+        show_error(err)
+    else:
+        st.session_state.pop(f"{K}.problems", None)
+        clear_fields(f"{K}.v")
+        st.session_state[f"{K}.receipt"] = done
+        st.rerun()

@@ -1,0 +1,71 @@
+"""Render any field list (services/form_fields.FieldSpec) as phone-friendly widgets, conditions included.
+
+Not inside st.form: a field with a condition appears as soon as the field it depends on gets the value.
+Labels and help come from the office's data, so they are escaped (Streamlit renders labels as markdown).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pages.ui.i18n import t
+from services.form_fields import FieldSpec, visible
+from services.intake_form import escape_markdown as esc
+
+Problems = dict[str, tuple[str, dict[str, Any]]]
+
+
+def problems_by_field(problems: list[Any]) -> Problems:
+    """The first problem of each field, for showing under it."""
+    out: Problems = {}
+    for p in problems:
+        out.setdefault(p.field, (p.key, p.params))
+    return out
+
+
+def _widget(f: FieldSpec, key: str, lang: str) -> Any:
+    label = esc(f.label(lang)) + ("" if f.required else t("form.optional"))
+    help_text = esc(f.help(lang)) or None
+    if f.type == "long_text":
+        return st.text_area(label, key=key, help=help_text)
+    if f.type == "number":
+        return st.number_input(label, value=None, key=key, help=help_text)
+    if f.type == "date":
+        return st.date_input(label, value=None, key=key, help=help_text)
+    if f.type in ("choice", "multi_choice"):
+        names = {c: (en if lang == "en" and en else zh) for c, zh, en in f.options}
+        if f.type == "choice":
+            return st.selectbox(label, list(names), index=None, format_func=lambda c: names.get(c, c), key=key,
+                                placeholder=t("form.choose"), help=help_text)
+        return st.multiselect(label, list(names), format_func=lambda c: names.get(c, c), key=key,
+                              placeholder=t("form.choose"), help=help_text)
+    if f.type == "yes_no":
+        return st.radio(label, ["yes", "no"], index=None, horizontal=True, key=key, help=help_text,
+                        format_func=lambda v: t(f"form.{v}"))
+    if f.type == "photo":
+        files = st.file_uploader(label, type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key=key,
+                                 max_upload_size=10, help=help_text)
+        return [u.getvalue() for u in files or []]
+    autocomplete = "tel" if f.type == "phone" else "off"
+    return st.text_input(label, key=key, autocomplete=autocomplete, help=help_text)
+
+
+def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str, problems: Problems | None = None) -> dict[str, Any]:
+    """Widgets for the fields that are shown given the answers so far; returns {key: raw value}."""
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f.key in values or not visible(f, values):  # a repeated key (an unsaved draft) shows once
+            continue
+        values[f.key] = _widget(f, f"{prefix}.{f.key}", lang)
+        if problems and f.key in problems:
+            key, params = problems[f.key]
+            st.error(t(key, **params), icon=":material/error:")
+    return values
+
+
+def clear_fields(prefix: str) -> None:
+    """Forget the widgets' values under `prefix` (after a successful save)."""
+    for k in [k for k in st.session_state if str(k).startswith(prefix + ".")]:
+        del st.session_state[k]
