@@ -127,6 +127,10 @@ def cmd_check(_: argparse.Namespace) -> int:
     from services.checks import run_checks
 
     problems = run_checks() + check_registry()
+    from services.backup import network_filesystem
+
+    if fs := network_filesystem(get_settings().database_url):  # SQLite WAL on NFS/SMB corrupts (howtocorrupt)
+        problems.append(f"DB-NETFS: the SQLite database is on a {fs} network filesystem; move it to a local disk")
     for p in problems:
         print(p)
     print("no problems found" if not problems else f"{len(problems)} problem(s)")

@@ -192,3 +192,26 @@ def _restore_postgres(source: Path, url: URL) -> str:
     if done.returncode != 0:
         raise BackupFailed(f"pg_restore failed ({done.returncode}): {done.stderr.strip()[:500]}")
     return f"restored {source} into {url.database} (pg_restore, one transaction)"
+
+
+NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "glusterfs", "ceph", "davfs")
+
+
+def network_filesystem(database_url: str, mounts: str = "/proc/mounts") -> str | None:
+    """The network filesystem type a SQLite database file lies on (WAL needs one host's shared memory), else None."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = str(Path(url.database).expanduser().resolve())
+    try:
+        lines = Path(mounts).read_text().splitlines()
+    except OSError:
+        return None
+    best, fstype = "", ""
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 3:
+            point = parts[1].replace("\\040", " ")
+            if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) > len(best):
+                best, fstype = point, parts[2]
+    return fstype if fstype in NETWORK_FS else None

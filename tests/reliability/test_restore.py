@@ -111,3 +111,18 @@ def test_restore_postgres_dump_into_empty_database(db, tmp_path):
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_detect_sqlite_database_on_network_filesystem(tmp_path):
+    """DB-7: a SQLite file on NFS/SMB is reported (manage.py check); local disks and PostgreSQL are fine."""
+    from services.backup import network_filesystem
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/sda1 / ext4 rw 0 0\nnas:/export /srv/share nfs4 rw 0 0\n"
+                      "//nas/office /mnt/office\\040files cifs rw 0 0\ntmpfs /srv/share/local tmpfs rw 0 0\n")
+    assert network_filesystem("sqlite:////srv/share/data/mediation.db", str(mounts)) == "nfs4"
+    assert network_filesystem("sqlite:////mnt/office files/m.db", str(mounts)) == "cifs"
+    assert network_filesystem("sqlite:////srv/share/local/m.db", str(mounts)) is None  # the deeper mount wins
+    assert network_filesystem("sqlite:////var/lib/mediation/m.db", str(mounts)) is None
+    assert network_filesystem("postgresql+psycopg://u@h/db", str(mounts)) is None
+    assert network_filesystem("sqlite:////srv/shared.db", str(mounts)) is None  # a prefix is not a mount
