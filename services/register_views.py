@@ -1,6 +1,6 @@
 """A register's list for staff: filters, text search, totals, chart data and the xlsx export.
 
-Rows come from the actor's own subtree only (one SQL clause); filters that look inside an entry's values run
+Rows come from the actor's area only (one SQL clause); filters that look inside an entry's values run
 over the register's entries in Python (a register holds hundreds or a few thousand rows, capped at MAX_ROWS).
 """
 
@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
 from models import FormSpec, FormSubmission, Organisation
-from services.authz import Actor, require, scope_org_ids
+from services.authz import Actor, area_org_ids, require
 from services.deadlines import LOCAL_TZ
 from services.form_fields import FieldSpec, display_value, parse_fields
 from services.i18n import translate
@@ -105,13 +105,13 @@ def _matches(row: EntryRow, q: EntryQuery, fields: list[FieldSpec], lang: str) -
 
 def list_entries(session: Session, *, actor: Actor, code: str, query: EntryQuery | None = None,
                  lang: str = "zh-CN") -> list[EntryRow]:
-    """Entries of the register in the actor's subtree that match the query, newest first."""
+    """Entries of the register in the actor's area that match the query, newest first."""
     require(actor, P.REGISTER_USE)
     q = query or EntryQuery()
     reg = get_register(session, code, active=False)
     fields = all_fields(session, reg)
     stmt = (select(FormSubmission, Organisation.name).join(Organisation, col(Organisation.id) == FormSubmission.org_id)
-            .where(FormSubmission.form_code == reg.code, col(FormSubmission.org_id).in_(scope_org_ids(actor))))
+            .where(FormSubmission.form_code == reg.code, col(FormSubmission.org_id).in_(area_org_ids(actor))))
     if q.org_id is not None:
         stmt = stmt.where(FormSubmission.org_id == q.org_id)
     key = date_field(reg.fields)

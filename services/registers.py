@@ -1,6 +1,7 @@
 """Registers (台账): a register is a FormSpec with is_register; its entries are FormSubmission rows.
 
-Staff file entries for an organisation of their own subtree and see the entries of that subtree. The public
+Staff file entries for an organisation of their area and see the entries of that area: their own subtree, or for a
+coordination or justice office the region it serves (as for cases, services/authz.area_org_ids). The public
 files entries through the register's own QR address (/register?f=<code>) when the office allows it: a signed
 one-time form token makes a double tap return the first receipt (the unique formsubmission.token decides),
 and a client over its limit is refused before anything is written.
@@ -22,7 +23,7 @@ from models import FormSpec, FormSubmission, Organisation
 from models.base import utc_now
 from models.lowcode import FormPhoto
 from services import audit
-from services.authz import Actor, require
+from services.authz import Actor, area_org_ids, require
 from services.config import get_settings
 from services.db import Database
 from services.errors import NotFound, OutOfScope, StorageProblem
@@ -93,28 +94,32 @@ def list_registers(session: Session) -> list[Register]:
                                                                       include_retired=False)]
 
 
+def _in_area(session: Session, actor: Actor, org_id: int | None) -> bool:
+    return org_id is not None and session.exec(area_org_ids(actor).where(Organisation.id == org_id)).first() is not None
+
+
 def own_org(session: Session, actor: Actor, org_id: int | None) -> Organisation:
-    """An organisation of the actor's own subtree (their own when `org_id` is None)."""
+    """An organisation of the actor's area (their own when `org_id` is None)."""
     org = session.get(Organisation, org_id if org_id is not None else actor.org_id)
     if org is None:
         raise NotFound("error.not_found")
-    if not (org.path or "").startswith(actor.org_path):
+    if not _in_area(session, actor, org.id):
         raise OutOfScope("error.out_of_scope")
     return org
 
 
 def own_orgs(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
-    """(id, name) of the active organisations of the actor's subtree, the actor's own first."""
+    """(id, name) of the active organisations of the actor's area, in tree order."""
     rows = session.exec(select(Organisation.id, Organisation.name)
-                        .where(col(Organisation.path).startswith(actor.org_path), Organisation.active == True)  # noqa: E712
+                        .where(col(Organisation.id).in_(area_org_ids(actor)), Organisation.active == True)  # noqa: E712
                         .order_by(col(Organisation.path)).limit(300)).all()
     return [(i or 0, n) for i, n in rows]
 
 
 def org_codes(session: Session, *, actor: Actor) -> dict[int, str]:
-    """id → code of the organisations of the actor's subtree (for their QR addresses)."""
+    """id → code of the organisations of the actor's area (for their QR addresses)."""
     rows = session.exec(select(Organisation.id, Organisation.code)
-                        .where(col(Organisation.path).startswith(actor.org_path)).limit(300)).all()
+                        .where(col(Organisation.id).in_(area_org_ids(actor))).limit(300)).all()
     return {i or 0: c for i, c in rows}
 
 
@@ -133,7 +138,7 @@ def _store(session: Session, reg: Register, *, org_id: int | None, data: dict[st
 
 def add_entry(session: Session, *, actor: Actor, code: str, values: dict[str, Any],
               org_id: int | None = None) -> FormSubmission:
-    """File a staff entry for an organisation of the actor's subtree, after every field passes its check."""
+    """File a staff entry for an organisation of the actor's area, after every field passes its check."""
     require(actor, P.REGISTER_USE)
     org = own_org(session, actor, org_id)
     reg = get_register(session, code)
@@ -145,19 +150,18 @@ def add_entry(session: Session, *, actor: Actor, code: str, values: dict[str, An
 
 
 def get_entry(session: Session, *, actor: Actor, entry_id: int) -> FormSubmission:
-    """One register entry of the actor's subtree; missing and foreign ids are refused alike."""
+    """One register entry of the actor's area; missing and foreign ids are refused alike."""
     require(actor, P.REGISTER_USE)
     entry = session.get(FormSubmission, entry_id) if isinstance(entry_id, int) else None
     if entry is None:
         raise NotFound("error.not_found")
-    org = session.get(Organisation, entry.org_id) if entry.org_id else None
-    if org is None or not (org.path or "").startswith(actor.org_path):
+    if not _in_area(session, actor, entry.org_id):
         raise OutOfScope("error.not_found")
     return entry
 
 
 def entry_photos(session: Session, *, actor: Actor, entry_id: int) -> list[FormPhoto]:
-    """The photos of an entry of the actor's subtree."""
+    """The photos of an entry of the actor's area."""
     entry = get_entry(session, actor=actor, entry_id=entry_id)
     return list(session.exec(select(FormPhoto).where(FormPhoto.submission_id == entry.id)
                              .order_by(col(FormPhoto.id))).all())

@@ -14,6 +14,7 @@ from models.base import utc_now
 from models.lowcode import FormPhoto
 from services import forms, register_views, registers
 from services.errors import NotFound, OutOfScope, PermissionDenied
+from services.orgs import create_org
 from services.form_fields import FormInvalid
 from services.intake_form import issue_form_token
 from services.ratelimit import RateLimited
@@ -196,3 +197,15 @@ def test_starter_registers_are_seeded(db):
     assert set(regs) >= {"screening_visit", "joint_meeting", "legal_education"}
     assert regs["legal_education"].spec.public and not regs["joint_meeting"].spec.public
     assert {f.type for f in regs["legal_education"].fields} >= {"date", "number", "photo", "choice"}
+
+
+def test_list_entries_of_region_for_county_coordination_office(db, world):
+    tree, _, _, _ = world
+    _fill(db, world)
+    with db.write() as s:
+        office = create_org(s, code="CO1", name="江安县矛调中心", kind="coordination", parent=tree["county"])
+        county_office = make_actor(s, office, ["coordinator"])
+    with db.read() as s:
+        rows = register_views.list_entries(s, actor=county_office, code="village_talks")
+        assert len(rows) == 3 and registers.get_entry(s, actor=county_office, entry_id=rows[0].id)
+        assert {n for _, n in registers.own_orgs(s, actor=county_office)} >= {"东村调委会", "西村调委会"}
