@@ -19,6 +19,7 @@ from services.permissions import P
 from services.rules_sets import WARNING_LIMITS
 
 Value = dict[str, Any]
+ANY_KIND = "*"  # a general rate, for every organisation kind
 
 
 def field_key(name: str, *parts: object) -> str:
@@ -46,28 +47,35 @@ def warning_editor(value: Value) -> Value | None:
     return _ints("early_warning", value, tuple(WARNING_LIMITS))
 
 
+def _rate_rows(rates: dict[str, int]) -> list[dict[str, Any]]:
+    order = {g: n for n, g in enumerate(RATE_GRADES)}
+    rows = [{"grade": k.partition("@")[0], "yuan": fen / 100, "kind": k.partition("@")[2] or ANY_KIND}
+            for k, fen in rates.items()]
+    return sorted(rows, key=lambda r: (order.get(r["grade"], 99), r["kind"]))
+
+
 def rates_editor(value: Value) -> Value | None:
-    rows = [{"grade": k.partition("@")[0], "kind": k.partition("@")[2] or None, "yuan": fen / 100}
-            for k, fen in value["rates"].items()]
+    """Amount first so it stays visible on a phone; an empty organisation kind means every kind."""
     with st.form(field_key("subsidy_rates", "form")):
         st.caption(t("rules.rates_help"))
         edited = st.data_editor(
-            pd.DataFrame(rows, columns=["grade", "kind", "yuan"]), num_rows="dynamic", hide_index=True,
-            width="stretch", key=field_key("subsidy_rates", "table"),
+            pd.DataFrame(_rate_rows(value["rates"]), columns=["grade", "yuan", "kind"]), num_rows="dynamic",
+            hide_index=True, width="stretch", key=field_key("subsidy_rates", "table"),
             column_config={
                 "grade": st.column_config.SelectboxColumn(t("rules.field.grade"), options=list(RATE_GRADES),
-                                                          format_func=grade_label, required=True),
-                "kind": st.column_config.SelectboxColumn(t("rules.field.org_kind"), options=[str(k) for k in OrgKind],
-                                                         format_func=kind_label),
+                                                          format_func=grade_label, required=True, width="small"),
                 "yuan": st.column_config.NumberColumn(t("rules.field.yuan"), min_value=0.0, step=0.01,
-                                                      format="%.2f", required=True)})
+                                                      format="%.2f", required=True, width="small"),
+                "kind": st.column_config.SelectboxColumn(t("rules.field.org_kind"), default=ANY_KIND, width="medium",
+                                                         options=[ANY_KIND, *map(str, OrgKind)],
+                                                         format_func=kind_label)})
         cap = st.number_input(t("rules.field.award_cap_yuan"), min_value=0.0, step=100.0,
                               value=value["award_cap_fen"] / 100, key=field_key("subsidy_rates", "cap"))
         if not submit_row("subsidy_rates"):
             return None
     rates: dict[str, int] = {}
     for r in edited.to_dict("records"):
-        kind = r.get("kind") if isinstance(r.get("kind"), str) and r.get("kind") else None
+        kind = r["kind"] if isinstance(r.get("kind"), str) and r["kind"] != ANY_KIND else ""
         key = f"{r.get('grade') or ''}@{kind}" if kind else str(r.get("grade") or "")
         rates[key] = round(float(r["yuan"]) * 100) if pd.notna(r.get("yuan")) else -1
     return {"rates": rates, "award_cap_fen": round(float(cap) * 100)}

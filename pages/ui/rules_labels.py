@@ -23,7 +23,7 @@ def grade_label(code: Any) -> str:
 
 
 def kind_label(kind: Any) -> str:
-    return t(f"admin.enum.org_kind.{kind}") if kind else "—"
+    return t(f"admin.enum.org_kind.{kind}") if kind and kind != "*" else t("rules.kind_any")
 
 
 def _known(key: str) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from models import Organisation
+from services import rules
+from services.accounts import load_actor
 from services.deadlines import rules_for
+from services.ledger_rules import award_cap_fen
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 
@@ -109,3 +112,25 @@ def test_show_rules_in_english(db, make_app, users):
     assert not at.exception
     text = page_text(at)
     assert "Rules" in text and "Not changed here yet" in text and "Traceback" not in text
+
+
+def test_change_award_cap_keeps_rate_table(db, make_app, users):
+    coordinator, _ = users
+    at = _open(make_app, coordinator, "subsidy_rates")
+    at.number_input(key="rules.f.subsidy_rates.cap").set_value(3000.0)
+    at.button(key="FormSubmitter:rules.f.subsidy_rates.form-保存为新版本").click().run()
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert "已保存第 1 版" in text and "一事一奖上限: 2000.00 → 3000.00" in text
+    with db.read() as s:
+        assert award_cap_fen(s) == 300_000
+        hist = rules.history(s, actor=load_actor(s, coordinator.id), name="subsidy_rates")
+    assert [c.path for c in hist[0].changes] == [("award_cap_fen",)]  # the table came back exactly as it was
+
+
+def test_refuse_unchanged_checklist(db, make_app, users):
+    coordinator, _ = users
+    at = _open(make_app, coordinator, "checklist")
+    at.button(key="FormSubmitter:rules.f.checklist.form-保存为新版本").click().run()
+    assert not at.exception
+    assert "没有任何改动" in "\n".join(e.value for e in at.error)
