@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -176,5 +176,5 @@ def test_export_columns_cover_every_version(db):
 
 
 def this_year() -> Period:
-    today = date.today()
+    today = datetime.now(UTC).date()
     return Period(date(today.year - 1, 1, 1), date(today.year, 12, 31))
