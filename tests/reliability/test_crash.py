@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import signal
 import time
 
@@ -23,28 +24,45 @@ from tests.reliability.helpers import counts, file_case, integrity, sqlite_path
 KILLS_SQLITE, KILLS_PG = 50, 10
 
 
-def _writer(url: str, org_id: int) -> None:  # pragma: no cover - runs in the forked child
-    """File cases until killed; never returns."""
+def _writer(url: str, org_id: int, progress: int) -> None:  # pragma: no cover - runs in the forked child
+    """File cases until killed, one byte down the pipe after each commit; never returns."""
     try:
         db = make_database(url)
         n = 0
         while True:
             n += 1
             file_case(db, org_id, n)
+            os.write(progress, b".")
     finally:
         os._exit(1)
 
 
+def _wait_for_commits(progress: int, n: int) -> None:
+    """Block until the writer has committed n cases (so the kill lands in continuous writing, whatever the load)."""
+    got = 0
+    while got < n:
+        ready, _, _ = select.select([progress], [], [], 30)
+        assert ready, "the writer made no progress for 30 s"
+        got += len(os.read(progress, 64))
+
+
 def _crash_loop(db, org_id: int, kills: int, rng: random.Random) -> list[float]:
-    """Start a writer, kill -9 it after 50–400 ms, `kills` times; return the first-write times after each kill."""
+    """Start a writer, kill -9 it after 1–6 commits plus 0–30 ms, `kills` times; return the first-write times after each kill."""
     restart = []
     for _ in range(kills):
         db.dispose()  # no connection of ours crosses the fork
+        read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child
-            _writer(db.url, org_id)
-        time.sleep(rng.uniform(0.05, 0.4))
-        os.kill(pid, signal.SIGKILL)
+            os.close(read_end)
+            _writer(db.url, org_id, write_end)
+        os.close(write_end)
+        try:
+            _wait_for_commits(read_end, rng.randint(1, 6))
+            time.sleep(rng.uniform(0, 0.03))  # then a random moment inside the next transactions
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.close(read_end)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL  # it was writing, not dead early
         if db.dialect == "sqlite":
@@ -74,7 +92,7 @@ def test_survive_kill_9_of_writer_50_times(sqlite_db):
     cases, restart = _run(sqlite_db, KILLS_SQLITE)
     print(f"DB-3 sqlite: {KILLS_SQLITE} kills, integrity ok {KILLS_SQLITE}/{KILLS_SQLITE}, {cases} cases committed, "
           f"0 half-written, max recovery {max(restart) * 1000:.0f} ms")
-    assert cases >= 200 and max(restart) < 10
+    assert cases >= KILLS_SQLITE and max(restart) < 10  # every writer committed before its kill
 
 
 @pytest.mark.slow
@@ -84,4 +102,4 @@ def test_survive_kill_9_of_writer_on_postgres(db):
     cases, restart = _run(db, KILLS_PG)
     print(f"DB-3 postgresql: {KILLS_PG} kills, {cases} cases committed, 0 half-written, "
           f"max recovery {max(restart) * 1000:.0f} ms")
-    assert cases >= 20 and max(restart) < 10
+    assert cases >= KILLS_PG and max(restart) < 10
