@@ -251,3 +251,33 @@ def test_send_one_message_for_an_intake_seen_by_many(db, robot):
         assert intake.notify_staff(s, case=s.get(Case, case.id), key="notify.intake_new") == 2
     outbox.deliver_until_idle(db)
     assert len(robot.bodies) == 1 and "新的扫码申请" in robot.bodies[0]["text"]["content"]
+
+
+def test_claim_due_from_two_app_instances_never_overlaps(db, robot):
+    from services.db import make_database
+
+    w, case = _world_with_robot(db, robot.url)
+    with db.write() as s:
+        for _ in range(30):
+            notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id)
+    instances = [make_database(db.url), make_database(db.url)]  # two processes' own engines and locks
+    taken: dict[str, list[int]] = {"a": [], "b": []}
+
+    def run(name: str) -> None:
+        inst = instances[0] if name == "a" else instances[1]
+        while True:
+            with inst.write() as s:
+                got = outbox.claim_due(s, worker=name, limit=3)
+            if not got:
+                return
+            taken[name] += got
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for inst in instances:
+        inst.dispose()
+    assert set(taken["a"]).isdisjoint(taken["b"])
+    assert len(taken["a"]) + len(taken["b"]) == 30
