@@ -18,6 +18,7 @@ from services.custom_fields import staff_custom
 from services.deadlines import due_after, rules_for
 from services.dictionaries import labels, resolve_code
 from services.errors import Conflict, ValidationFailed
+from services.form_text import Problem, check_text
 from services.permissions import P
 
 HANDOVER_KINDS = {"dispatch_110": "police_handover", "police_referral": "police_handover",
@@ -71,6 +72,19 @@ class QuickCaseInput:
     custom: dict[str, Any] = field(default_factory=dict)
 
 
+TEXT_LIMITS = {"title": 120, "description": 5000, "request": 2000, "place": 200, "referral_ref": 200,
+               "terms": 5000, "parties_text": 200, "name": 80, "address": 200}
+
+
+def check_lengths(**texts: str) -> None:
+    """Refuse text that is too long or has control characters, never cut it (a widget's max_chars is no control)."""
+    for name, text in texts.items():
+        problems: list[Problem] = []
+        check_text(text, name, TEXT_LIMITS[name], problems, multiline=name in ("description", "request", "terms"))
+        if problems:
+            raise ValidationFailed(problems[0].key, field=name, **problems[0].params)
+
+
 def check_parties(parties: list[PartyInput]) -> None:
     """At least one applicant, known sides and kinds, not too many."""
     if not parties or not any(p.side == "applicant" for p in parties):
@@ -80,6 +94,7 @@ def check_parties(parties: list[PartyInput]) -> None:
     for p in parties:
         if p.side not in SIDES or p.kind not in PARTY_KINDS:
             raise ValidationFailed("error.party_side_invalid")
+        check_lengths(name=p.name, address=p.address)
 
 
 def check_amounts(amount_fen: int, group_size: int) -> None:
@@ -90,8 +105,8 @@ def check_amounts(amount_fen: int, group_size: int) -> None:
 
 
 def code_of(session: Session, dictionary: str, value: str, allowed: tuple[str, ...] | None = None) -> str:
-    """A dictionary code from a code or a Chinese/English label, or a clear refusal."""
-    code = resolve_code(session, dictionary, value or "")
+    """An active dictionary code from a code or a Chinese/English label, or a clear refusal (retired: refused)."""
+    code = resolve_code(session, dictionary, value or "", active_only=True)
     if code is None or (allowed is not None and code not in allowed):
         raise ValidationFailed(f"error.{dictionary}_invalid")
     return code
@@ -129,6 +144,8 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
     require(actor, P.CASE_CREATE)
     if (done := _existing(session, actor, data.form_token)) is not None:
         return done
+    check_lengths(title=data.title.strip(), description=data.description.strip(), request=data.request.strip(),
+                  place=data.place.strip(), referral_ref=data.referral_ref.strip())
     org = org_in_scope(session, actor, data.org_id or actor.org_id)
     source = code_of(session, "source", data.source, STAFF_SOURCES)
     category = code_of(session, "category", data.category)
@@ -165,7 +182,8 @@ def _referring_org(session: Session, source: str, org_id: int | None) -> Organis
 
 def parse_parties(text: str) -> list[PartyInput]:
     """'张三、李四' → applicant 张三, respondent 李四 (an organisation when the name says so)."""
-    names = [n.strip()[:80] for n in _SPLIT.split(text or "") if n.strip()]
+    check_lengths(parties_text=(text or "").strip())
+    names = [n.strip() for n in _SPLIT.split(text or "") if n.strip()]
     if len(names) < 2:
         raise ValidationFailed("error.quick_two_parties")
     if len(names) > 10:
@@ -183,6 +201,7 @@ def quick_case(session: Session, *, actor: Actor, data: QuickCaseInput) -> Case:
         return done
     parties = parse_parties(data.parties_text)
     terms = data.terms.strip()
+    check_lengths(terms=terms, place=data.place.strip())
     if not terms:
         raise ValidationFailed("error.terms_required")
     category = code_of(session, "category", data.category)

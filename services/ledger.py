@@ -19,6 +19,7 @@ from models.ledger import ClaimStatus, LedgerAction
 from services import audit
 from services.authz import Actor, require
 from services.errors import Conflict, PermissionDenied, ValidationFailed
+from services.form_text import Problem, check_text
 from services.ledger_budget import overrun_for
 from services.ledger_rules import (
     LIVE_STATUSES,
@@ -52,9 +53,13 @@ def _flush_once(session: Session, conflict_key: str, **params: object) -> None:
 def record_step(session: Session, claim: SubsidyClaim, actor: Actor, action: LedgerAction, to_status: ClaimStatus,
                 *, amount_fen: int = 0, note: str = "", **extra: object) -> LedgerEntry:
     """Record one step of a claim as a ledger row and move the claim to `to_status`."""
+    problems: list[Problem] = []
+    check_text(note, "note", NOTE_MAX, problems, multiline=True)  # refused, never cut (INP-1)
+    if problems:
+        raise ValidationFailed(problems[0].key, field="note", **problems[0].params)
     entry = LedgerEntry(claim_id=claim.id or 0, action=action, amount_fen=amount_fen, actor_id=actor.user_id,
                         actor_org_id=actor.org_id, from_status="" if action == A.CLAIM else claim.status,
-                        to_status=to_status, note=note.strip()[:NOTE_MAX], **extra)  # type: ignore[arg-type]
+                        to_status=to_status, note=note.strip(), **extra)  # type: ignore[arg-type]
     claim.status = to_status
     session.add(claim)
     session.add(entry)

@@ -11,6 +11,7 @@ from pages.ui.i18n import t
 from pages.ui.rating_view import period_options
 from pages.ui.widgets import attempt
 from services import rating_schemes as rs
+from services.intake_form import escape_markdown as esc
 from services.permissions import P
 from services.stats import local_today
 
@@ -36,7 +37,7 @@ st.subheader(t("rating.scheme_current", code=scheme.code, version=scheme.version
 if scheme.in_use:
     st.warning(t("rating.scheme_in_use"), icon=":material/lock_clock:")
 if scheme.note:
-    st.caption(scheme.note)
+    st.caption(esc(scheme.note))
 
 with st.form("rating_setup.scheme"):
     weights, targets = {}, {}
@@ -88,6 +89,6 @@ with st.expander(t("rating.scheme_versions"), icon=":material/history:"):
         used = t("rating.scheme_used") if v.in_use else ""
         st.text(f"{v.code} v{v.version} · {v.period} {used}")
         if v.note:
-            st.caption(v.note)
+            st.caption(esc(v.note))
 
 rating_forms.items_editor(actor)

@@ -13,6 +13,7 @@ from pages.ui.i18n import t
 from pages.ui.rating_view import period_options, stars_text
 from pages.ui.widgets import attempt
 from services import rating_titles
+from services.intake_form import escape_markdown as esc
 from services.permissions import P
 from services.stats import local_today
 
@@ -41,7 +42,7 @@ if not candidates:
     st.caption(t("rating.titles_none"))
 for c in candidates:
     with st.container(border=True):
-        st.markdown(f"**{c.name}**")
+        st.markdown(f"**{esc(c.name)}**")
         st.text(f"{stars_text(c.stars)} · {c.score:.2f}" if c.score is not None else stars_text(c.stars))
         st.page_link(spec_for("rating_card").path, label=t("rating.open_card"),
                      query_params={"rating": str(c.rating_id)}, icon=":material/open_in_new:")
@@ -62,7 +63,7 @@ if not awards:
     st.caption(t("rating.titles_none_awarded"))
 for a in awards:
     with st.container(border=True):
-        st.markdown(f"**{a.title}** · {a.name}")
+        st.markdown(f"**{esc(a.title)}** · {esc(a.name)}")
         st.caption(a.at.date().isoformat())
         if actor.can(P.RATING_APPROVE):
             with st.popover(t("rating.titles_revoke"), icon=":material/remove_circle:"):

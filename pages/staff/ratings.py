@@ -11,6 +11,7 @@ from pages.ui.i18n import t
 from pages.ui.rating_view import period_caption, period_options, stars_text
 from pages.ui.widgets import attempt
 from services import rating, rating_review
+from services.intake_form import escape_markdown as esc
 from services.permissions import P
 from services.rating_schemes import parse_period
 from services.stats import local_today
@@ -81,9 +82,9 @@ if not page.items:
 card_page = spec_for("rating_card").path
 for row in page.items:
     with st.container(border=True):
-        st.markdown(f"**{row.name}**")
+        st.markdown(f"**{esc(row.name)}**")
         if row.org_name:
-            st.caption(row.org_name)
+            st.caption(esc(row.org_name))
         decided = row.status in ("approved", "overridden")
         shown = [stars_text(row.approved if decided else row.proposed)]
         if row.proposed is not None and row.score is not None:

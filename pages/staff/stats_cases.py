@@ -12,6 +12,7 @@ from pages.ui.stats_view import from_params, language, preset_period, slice_from
 from pages.ui.widgets import attempt, status_label
 from services import case_export, dictionaries, drilldown, stats, xlsx_io
 from services import kpi as K
+from services.intake_form import escape_markdown as esc
 from services.permissions import P
 
 actor = require_page(P.STATS_VIEW)
@@ -86,7 +87,7 @@ for item in page.items:
         st.markdown(f"**{item.case_no}** · {status_label(item.status)}{risk}")
         st.text(f"{labels['category'].get(item.category, item.category)} · "
                 f"{labels['source'].get(item.source, item.source)}")
-        st.caption(f"{item.received_on.isoformat()} · {item.org_name}")
+        st.caption(f"{item.received_on.isoformat()} · {esc(item.org_name)}")
 
 nav1, nav2 = st.columns(2)
 if after is not None and nav1.button(t("stats.first_page"), key="stats_cases.first", width="stretch",

@@ -10,6 +10,7 @@ from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services import duty
 from services.authz import Actor
+from services.intake_form import escape_markdown as esc
 
 
 def render_on_call(org_id: int, at: datetime | None = None) -> None:
@@ -37,7 +38,7 @@ def render_liaison_on_call(actor: Actor, at: datetime | None = None) -> None:
     with get_db().read() as s:
         rooms = duty.liaison_rooms(s, actor=actor)
     for room in rooms:
-        st.caption(room.name)
+        st.caption(esc(room.name))
         render_on_call(room.org_id, at)
 
 

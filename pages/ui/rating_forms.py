@@ -13,6 +13,7 @@ from pages.ui.rating_view import stars_text
 from pages.ui.widgets import attempt
 from services import rating, rating_checklist, rating_feedback
 from services.authz import Actor
+from services.intake_form import escape_markdown as esc
 from services.permissions import P
 from services.rating_card import Card
 from services.stats import local_today
@@ -83,7 +84,7 @@ def complaints_section(actor: Actor, card: Card) -> None:
             st.caption(f"{c.received_on.isoformat()} · {t(f'rating.complaint_source.{c.source}')} · {verdict}")
             st.text(c.summary)
             if c.finding:
-                st.caption(c.finding)
+                st.caption(esc(c.finding))
         with st.form("rating_card.complaint", clear_on_submit=True):
             on = st.date_input(t("rating.complaint_received_on"), value=local_today(), max_value=local_today(),
                                key="rating_card.complaint_on")

@@ -10,6 +10,7 @@ import streamlit as st
 from pages.nav import spec_for
 from pages.ui.i18n import dl, t
 from pages.ui.widgets import attempt, status_label
+from services.intake_form import escape_markdown as esc
 from services.rating_card import Card, CardLine, EvidencePage
 from services.rating_schemes import Period, parse_period
 
@@ -54,9 +55,9 @@ def period_caption(period: Period) -> str:
 
 def header(card: Card) -> None:
     """Who, which period, the score and the stars (proposed and, once decided, approved)."""
-    st.subheader(card.name)
+    st.subheader(esc(card.name))
     if card.org_name:
-        st.caption(card.org_name)
+        st.caption(esc(card.org_name))
     st.caption(t("rating.card_period", period=card.period, status=t(f"rating.status.{card.status}")))
     col1, col2 = st.columns(2)
     col1.metric(t("rating.score"), "—" if card.score is None else f"{card.score:.2f}")
@@ -149,7 +150,7 @@ def evidence_section(card: Card, load: EvidenceLoader, key: str) -> None:
             value = f" · {item.value:g}" if item.value is not None else ""
             st.text(f"{item.on} · {label}{value}")
             if item.detail:
-                st.caption(item.detail)
+                st.caption(esc(item.detail))
     nav1, nav2 = st.columns(2)
     if st.session_state.get(cursor_key) and nav1.button(t("rating.first_page"), key=f"{key}.ev_first",
                                                          icon=":material/first_page:", width="stretch"):
@@ -180,4 +181,4 @@ def history(card: Card) -> None:
             st.text(f"{h.period} · {t(f'rating.status.{h.status}')} · {score} · {stars_text(shown)} · "
                     f"{h.at.date().isoformat()}")
             if h.reason:
-                st.caption(h.reason)
+                st.caption(esc(h.reason))
