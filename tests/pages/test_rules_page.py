@@ -134,3 +134,19 @@ def test_refuse_unchanged_checklist(db, make_app, users):
     at.button(key="FormSubmitter:rules.f.checklist.form-保存为新版本").click().run()
     assert not at.exception
     assert "没有任何改动" in "\n".join(e.value for e in at.error)
+
+
+def test_add_custom_role_from_existing_permissions(db, make_app, users):
+    coordinator, _ = users
+    at = _open(make_app, coordinator, "roles")
+    at.text_input(key="rules.f.roles.new.code").input("village_helper")
+    at.text_input(key="rules.f.roles.new.zh").input("村调信息员")
+    at.text_input(key="rules.f.roles.new.en").input("Village helper")
+    at.multiselect(key="rules.f.roles.new.p").select("workbench.view").select("case.view")
+    at.button(key="FormSubmitter:rules.f.roles.new-添加角色").click().run()
+    assert not at.exception and not at.error
+    assert "已保存第 1 版" in page_text(at)
+    assert "村调信息员" in at.selectbox(key="rules.role").options
+    with db.read() as s:
+        value = rules.current(s, actor=load_actor(s, coordinator.id), name="roles").value
+    assert value["roles"]["village_helper"]["permissions"] == ["case.view", "workbench.view"]
