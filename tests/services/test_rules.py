@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -216,3 +219,36 @@ def test_permission_change_takes_effect_for_signed_in_user(db, world):
 def test_translate_every_permission():
     names = catalogue()
     assert [p for p in P if f"perm.{p.value}" not in names] == []
+
+
+def test_refuse_one_of_two_simultaneous_changes(db, world, monkeypatch):
+    """Two editors save from version 0 at the same moment: exactly one becomes version 1."""
+    _, coordinator, _, _ = world
+    v0 = _current(db, coordinator, "deadlines").value
+    both_checked = threading.Barrier(2)
+    original = rules.latest_version
+
+    def checked_together(session, name):
+        found = original(session, name)
+        with contextlib.suppress(threading.BrokenBarrierError):  # SQLite queues writers: no overlap there
+            both_checked.wait(timeout=3)
+        return found
+
+    monkeypatch.setattr(rules, "latest_version", checked_together)
+    outcomes: list[str] = []
+
+    def edit(days: int) -> None:
+        try:
+            _change(db, coordinator, "deadlines", {**v0, "accept_days": days}, 0)
+            outcomes.append("saved")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=edit, args=(d,)) for d in (5, 7)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "saved"]
+    with db.read() as s:
+        assert rules.latest_version(s, "deadlines") == 1 and rules_for(s)["accept_days"] in (5, 7)
