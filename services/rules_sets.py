@@ -35,6 +35,8 @@ ITEM_CODE = re.compile(r"^[a-z0-9_\-]{1,40}$")
 
 @dataclass(frozen=True)
 class RuleSet:
+    """How one rule set is read from the live tables, checked (normalised or refused) and applied."""
+
     name: str
     read: Callable[[Session], Value]
     check: Callable[[Session, Value], Value]
@@ -53,6 +55,7 @@ def as_int(value: Any, field: str, low: int, high: int) -> int:
 
 
 def as_float(value: Any, field: str, low: float, high: float) -> float:
+    """A number within [low, high], or a refusal naming the field."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -63,6 +66,7 @@ def as_float(value: Any, field: str, low: float, high: float) -> float:
 
 
 def latest_config(session: Session, key: str) -> Value:
+    """The newest stored value of a ConfigVersion key ({} when none)."""
     row = session.exec(select(ConfigVersion).where(ConfigVersion.key == key)
                        .order_by(col(ConfigVersion.version).desc())).first()
     return dict(row.value) if row else {}
@@ -104,6 +108,7 @@ def _apply_warning(session: Session, before: Value, after: Value, actor: Actor) 
 # --- subsidy rates: general rates in force today, "grade" or "grade@org_kind" → fen; plus the award cap ---
 
 def rate_key(grade: str, org_kind: str | None) -> str:
+    """'simple' for a general rate, 'simple@petition_room' for one organisation kind."""
     return f"{grade}@{org_kind}" if org_kind else grade
 
 
