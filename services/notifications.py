@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from models import Case, Mediator, Notification, Organisation, OrgKind
+from models import Case, Mediator, Notification, Organisation, OrgKind, User
 from models.base import utc_now
 from services import outbox
 from services.authz import Actor
@@ -65,10 +65,13 @@ def notify_user(session: Session, *, user_id: int, key: str, case_id: int | None
 
 
 def notify_case_owner(session: Session, case: Case, *, key: str, params: dict[str, Any] | None = None,
-                      dedupe: str | None = None) -> bool:
-    """Tell whoever works the case: its mediator's user, or else its organisation."""
+                      dedupe: str | None = None, actor_id: int | None = None) -> bool:
+    """Tell whoever works the case (its mediator's user, or else its organisation), unless they did it themselves."""
     user_id = session.exec(select(Mediator.user_id).where(Mediator.id == case.mediator_id)).first() \
         if case.mediator_id else None
+    actor_org = session.exec(select(User.org_id).where(User.id == actor_id)).first() if actor_id else None
+    if (user_id and user_id == actor_id) or (not user_id and actor_org == case.org_id):
+        return False
     dedupe_key = f"{dedupe}:owner" if dedupe else None
     if user_id:
         return notify_user(session, user_id=user_id, key=key, case_id=case.id, params=params, dedupe_key=dedupe_key)

@@ -95,8 +95,8 @@ def apply_flags(session: Session, case: Case, flags: set[str], *, actor_id: int 
     notify_coordinators(session, case, key="notify.warning",
                         params={"case_no": case.case_no, "flags": ",".join(sorted(new))},
                         dedupe=f"warning:{case.id}:{','.join(sorted(new))}")
-    notify_case_owner(session, case, key="notify.warning", params={"case_no": case.case_no},
-                      dedupe=f"warning:{case.id}:{','.join(sorted(new))}")
+    notify_case_owner(session, case, key="notify.warning_owner", params={"case_no": case.case_no},
+                      dedupe=f"warning:{case.id}:{','.join(sorted(new))}", actor_id=actor_id)
     audit.record(session, action="case.flag", actor_id=actor_id, entity="case", entity_id=case.id,
                  flags=sorted(new))
     return new

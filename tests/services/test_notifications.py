@@ -99,7 +99,7 @@ def test_flag_case_tells_the_case_owner(db):
             warnings.flag_case(s, actor=w.coordinator, case_id=case.id, flags=["violence"])
     with db.read() as s:
         keys = [n.key for n in notifications.list_notifications(s, actor=w.mediator)]
-    assert keys.count("notify.warning") == 1
+    assert keys.count("notify.warning_owner") == 1
 
 
 def test_mark_all_read_only_the_actors(db):
