@@ -28,6 +28,7 @@ from services import accounts, orgs, roster
 from services.admin_ext import Hook, register_hook
 from services.admin_forms import FormInvalid
 from services.authz import Actor
+from services.dictionaries import DictionaryHook
 from services.errors import ValidationFailed
 from services.permissions import P
 
@@ -145,3 +146,4 @@ register_hook("organisation", OrganisationHook())
 register_hook("mediator", MediatorHook())
 register_hook("user", UserHook())
 register_hook("training_session", TrainingSessionHook())
+register_hook("dictionary", DictionaryHook())  # a category's sector and professional-committee flag

@@ -23,7 +23,7 @@ from services.permissions import P
 
 SCOPES = ("org", "org_self", "via_mediator", "global")  # clauses in services/admin.py SCOPE_CLAUSES
 REF_SOURCES = ("organisation", "mediator", "expertpool", "role", "checklistitem")
-VIRTUAL_KINDS = ("password", "multi")
+VIRTUAL_KINDS = ("password", "multi", "choice", "bool")
 ENUMS: dict[str, tuple[str, ...]] = {
     "org_kind": tuple(OrgKind),
     "sector": tuple(dict.fromkeys(ref.SECTOR_OF.values())),
@@ -180,8 +180,10 @@ DICTIONARY = AdminSpec(
     list_display=("label_zh", "label_en", "dictionary", "code", "position", "active"),
     list_filter=("dictionary", "active"), search_fields=("label_zh", "label_en", "code"),
     ordering=("dictionary", "position"), create_only=("dictionary", "code"),
-    form_fields=("label_zh", "label_en", "position", "active"),
-    required=("dictionary", "code", "label_zh", "label_en"), choices=_map(dictionary="enum:dictionary"),
+    form_fields=("label_zh", "label_en", "position", "active", "sector", "committee"),
+    required=("dictionary", "code", "label_zh", "label_en"),
+    choices=_map(dictionary="enum:dictionary", sector="enum:sector"),
+    virtual_fields=_map(sector="choice", committee="bool"), hook="dictionary",  # categories only: kept in meta
 )
 CHECKLIST = AdminSpec(
     entity="checklist_state", model="checkliststate", title_key="admin.entity.checklist_state",

@@ -21,9 +21,11 @@ with get_db().read() as s:
     sources = dictionaries.labels(s, "source", lang)
     categories = dictionaries.labels(s, "category", lang)
     flags = dictionaries.labels(s, "risk_flag", lang)
+    offered = {d: dictionaries.active_codes(s, d) for d in ("source", "category")}  # retired values: not offered
     _, extra = custom_fields.staff_fields(s)
 
-source = st.selectbox(t("new_case.source"), case_record.STAFF_SOURCES, key="new_case.source",
+source = st.selectbox(t("new_case.source"), [c for c in case_record.STAFF_SOURCES if c in offered["source"]],
+                      key="new_case.source",
                       format_func=lambda c: sources.get(c, c))
 referring = None
 if source in case_record.HANDOVER_KINDS:
@@ -36,7 +38,7 @@ party_count_buttons(PREFIX)
 
 with st.form("new_case.form", border=False):
     parties = party_rows(PREFIX)
-    category = st.selectbox(t("new_case.category"), list(categories), key="new_case.category",
+    category = st.selectbox(t("new_case.category"), offered["category"], key="new_case.category",
                             format_func=lambda c: categories[c])
     description = st.text_area(t("new_case.description"), key="new_case.description", max_chars=5000)
     request = st.text_area(t("new_case.request"), key="new_case.request", max_chars=2000)

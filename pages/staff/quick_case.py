@@ -23,12 +23,13 @@ if not actor.can(P.CASE_MEDIATE):
     st.stop()
 with get_db().read() as s:
     labels = dictionaries.labels(s, "category", current_language())
+    common = [c for c in COMMON if c in dictionaries.active_codes(s, "category")]  # retired ones: not offered
     _, extra = custom_fields.staff_fields(s)
 
 with st.form("quick_case.form", border=False):
     parties = st.text_input(t("quick.parties"), key="quick_case.parties", max_chars=200,
                             placeholder=t("quick.parties_hint"))
-    category = st.pills(t("quick.category"), [c for c in COMMON if c in labels], default="neighbour", required=True,
+    category = st.pills(t("quick.category"), common, default=common[0] if common else None, required=True,
                         key="quick_case.category", format_func=lambda c: labels[c])
     terms = st.text_area(t("quick.terms"), key="quick_case.terms", max_chars=2000, height=110,
                          placeholder=t("quick.terms_hint"))

@@ -11,7 +11,7 @@ from pages.ui.case_ui import flash, write
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import confirmation, joint, outcomes, referrals, sessions, warnings, workflow
+from services import confirmation, dictionaries, joint, outcomes, referrals, sessions, warnings, workflow
 from services.authz import Actor
 from services.case_view import CaseDetail
 from services.deadlines import LOCAL_TZ, local_today
@@ -54,9 +54,15 @@ def _move(action: str, **data: object) -> Callable[[CaseDetail, Actor, dict[str,
     return form
 
 
+def _offered(name: str, labels: dict[str, dict[str, str]]) -> list[str]:
+    """The active values of a dictionary: retired ones still read on old cases but are not offered."""
+    with get_db().read() as s:
+        return [c for c in dictionaries.active_codes(s, name) if c in labels[name]]
+
+
 def _reject(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
     with st.form("case.form.reject", border=False):
-        reason = st.selectbox(t("form.reject_reason"), list(labels["reject_reason"]), key="case.reject.reason",
+        reason = st.selectbox(t("form.reject_reason"), _offered("reject_reason", labels), key="case.reject.reason",
                               format_func=lambda c: labels["reject_reason"][c])
         note = st.text_area(t("form.reject_advice"), key="case.reject.note", max_chars=2000)
         if _submit("action.reject", "reject"):
@@ -143,7 +149,7 @@ def _revise(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> N
 
 def _fail(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
     with st.form("case.form.fail", border=False):
-        diversion = st.selectbox(t("form.diversion"), list(labels["diversion"]), key="case.fail.diversion",
+        diversion = st.selectbox(t("form.diversion"), _offered("diversion", labels), key="case.fail.diversion",
                                  format_func=lambda c: labels["diversion"][c])
         note = st.text_area(t("form.note"), key="case.fail.note", max_chars=2000)
         if _submit("action.fail", "fail"):

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from models import Case, User
+from models import Case, DictionaryEntry, User
 from services import case_export
 from services.stats_sql import Filters
 from tests.case_factories import make_world
@@ -119,3 +119,26 @@ def test_quick_case_page_takes_custom_field(db, world, make_app):
 def test_stats_cases_page_offers_export_to_office_only(db, world, make_app):
     office = _open(make_app, "pages/staff/stats_cases.py", user=_user(db, world.coordinator))
     assert [b for b in office.get("download_button") if "导出案件清单" in str(b.proto.label)]
+
+
+def test_admin_page_adds_category_with_committee_and_retires_it(db, world, make_app):
+    at = _open(make_app, "pages/staff/admin.py", user=_user(db, world.coordinator), query={"entity": "dictionary"})
+    next(b for b in at.button if b.key == "admin.dictionary.new").click().run()
+    at.selectbox(key="admin.dictionary.field.dictionary").select("category")
+    at.text_input(key="admin.dictionary.field.code").input("village_group")
+    at.text_input(key="admin.dictionary.field.label_zh").input("村组纠纷")
+    at.text_input(key="admin.dictionary.field.label_en").input("Village group")
+    at.selectbox(key="admin.dictionary.field.sector").select("labour")
+    at.toggle(key="admin.dictionary.field.committee").set_value(True)
+    next(b for b in at.button if b.key and "FormSubmitter:admin.dictionary.form" in b.key).click().run()
+    assert not at.exception and "已创建" in page_text(at)
+    with db.read() as s:
+        entry = s.exec(select(DictionaryEntry).where(DictionaryEntry.code == "village_group")).one()
+    assert entry.meta == {"sector": "labour", "committee": True} and entry.label_en == "Village group"
+    assert at.toggle(key="admin.dictionary.field.committee").value is True
+    at.toggle(key="admin.dictionary.field.active").set_value(False)
+    next(b for b in at.button if b.key and "FormSubmitter:admin.dictionary.form" in b.key).click().run()
+    assert not at.exception and "已保存" in page_text(at)
+    new_case = _open(make_app, NEW_CASE, user=_user(db, world.mediator))
+    assert "村组纠纷" not in new_case.selectbox(key="new_case.category").options  # retired: not offered
+    assert "邻里纠纷" in new_case.selectbox(key="new_case.category").options
