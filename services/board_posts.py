@@ -176,6 +176,9 @@ def unpublish(session: Session, *, actor: Actor, post_id: int, reason: str = "")
     post = session.get(BoardPost, post_id)
     if post is None or post.kind != TYPICAL:
         raise NotFound("error.not_found")
+    if post.case_id is not None and session.exec(select(Case.id).where(
+            Case.id == post.case_id, case_in_scope_clause(actor))).first() is None:
+        raise NotFound("error.not_found")  # another area's post (withdrawn consent does not block this)
     post.status, post.withdrawn_at = "withdrawn", _now()
     session.add(post)
     audit.record(session, action="board.unpublish", actor_id=actor.user_id, entity="boardpost", entity_id=post.id,
