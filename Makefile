@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 PYTHON = $(BIN)/python
 STAMP = $(VENV)/.installed-requirements
 STAMP_DEV = $(VENV)/.installed-requirements-dev
-DEBIAN_TEST_PACKAGES = chromium fonts-noto-cjk zbar-tools
+DEBIAN_TEST_PACKAGES = chromium fonts-noto-cjk zbar-tools nginx
 PYTEST_ARGS ?=
 ARGS ?=
 
@@ -49,12 +49,13 @@ run: install
 	$(PYTHON) manage.py demo-logins
 	exec $(BIN)/python serve.py --server.address 127.0.0.1 --server.port 8501
 
-# Browser tests need Debian's Chromium, CJK fonts (screenshots) and zbarimg (QR decoding).
+# Browser tests need Debian's Chromium, CJK fonts (screenshots) and zbarimg (QR decoding); tests/deploy needs nginx.
 test-deps: $(STAMP_DEV)
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || missing="$$missing nginx"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ]; then \
 		echo "installing Debian packages:$$missing"; \
