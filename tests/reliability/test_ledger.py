@@ -293,3 +293,57 @@ def test_record_who_where_when_and_transition_for_every_ledger_step(db, world):
     pay, reverse = rows[3], rows[4]
     assert pay.batch_id == batch_id and reverse.reverses_id == pay.id  # the idempotency key and the link back
     assert sorted(audits) == sorted(f"ledger.{r.action}" for r in rows)
+
+
+# --- LED-7 ------------------------------------------------------------------------------------------------------
+
+
+def test_hold_20_split_patterns_and_few_normal_cases(db, world):
+    """20 disputes split in two (same people, same type, 0–29 days apart) among 100 normal cases: every split
+    case is held for review (not auto-approvable); ≤ 5% of the normal ones are."""
+    if db.dialect != "sqlite":
+        pytest.skip("an engine-neutral rule (the ledger tests run its pieces on PostgreSQL)")
+    from datetime import datetime
+
+    from tests.ledger_factories import unique_parties
+
+    now = datetime.now(UTC)
+    split, normal = [], []
+    with db.write() as s:
+        def case(parties, category, days_ago):
+            when = now - timedelta(days=days_ago)
+            return succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor,
+                                  parties=parties, category=category, received_at=when,
+                                  concluded=when + timedelta(hours=6)).id
+
+        categories = ("loan", "neighbour", "damages", "housing_land")
+        for n in range(20):
+            people = unique_parties(3 if n % 5 == 0 else 2)
+            split += [case(people, categories[n % 4], 35), case(people, categories[n % 4], 35 - n % 30)]
+        for n in range(100):
+            people = unique_parties()
+            if n % 4 == 1 and normal:  # the same applicant again, in another dispute with someone else
+                people[0] = shared
+            if n % 10 == 3:  # the same two people again, but a different type of dispute
+                normal.append(case(people, "loan", 20))
+                normal.append(case(people, "neighbour", 20))
+                continue
+            if n % 10 == 7:  # the same two people again, two months later
+                normal.append(case(people, "damages", 80))
+                normal.append(case(people, "damages", 10))
+                continue
+            shared = people[0]
+            normal.append(case(people, categories[n % 4], n % 40))
+    today = date.today()
+    with db.write() as s:
+        ledger.bulk_claim(s, actor=world.auditor, start=today - timedelta(days=120), end=today)
+    with db.read() as s:
+        status = dict(s.exec(select(SubsidyClaim.case_id, SubsidyClaim.status)).all())
+    held_split = sum(status.get(c) == "held" for c in split)
+    held_normal = sum(status.get(c) == "held" for c in normal)
+    print(f"LED-7: split cases held {held_split}/{len(split)}, normal cases held {held_normal}/{len(normal)}")
+    assert held_split == len(split)
+    assert held_normal <= 0.05 * len(normal)
+    with db.write() as s, pytest.raises(DomainError):  # a held claim cannot be audited (hence never approved)
+        ledger.audit_claim(s, actor=world.auditor, claim_id=s.exec(
+            select(SubsidyClaim.id).where(SubsidyClaim.case_id == split[0])).one())
