@@ -7,19 +7,26 @@ left alone, so a run that stopped half way is simply started again. Each UPDATE 
 the values it read, so an edit made between the read and the write is never overwritten (the row is
 counted as skipped and taken up by the next run).
 
+ID numbers typed into custom fields and register entries sit inside JSON values as {"masked", "enc"}
+(services/form_fields.py): those in case.custom and formsubmission.data are re-encrypted the same way, each
+batch read and rewritten inside one write transaction (rows locked on PostgreSQL).
+
 Other HMACs keyed by DATA_KEY hold no stored personal data: rate-limit buckets (minutes long) and intake
 form tokens (an unsent form opened before the switch must be reloaded).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import col
+from sqlmodel import select as sm_select
 
-from models import Party
+from models import Case, FormSubmission, Party
 from services import audit
 from services.db import Database
 from services.security import blind_index, decrypt_id, encrypt_id, normalise_phone
@@ -38,6 +45,7 @@ class RotationReport:
     unchanged: int = 0
     skipped: int = 0
     undecryptable: int = 0
+    json_values: int = 0
 
 
 Row = tuple[int, str, str | None, str | None, str | None]
@@ -112,7 +120,49 @@ def rotate_data_key(db: Database, *, new_key: str, old_keys: list[str], batch: i
                 report.unchanged += 1
         if changes:
             _write(db, changes, report)
+    for model, column in ((Case, "custom"), (FormSubmission, "data")):
+        rotate_json(db, model, column, new_key, keys, report, batch)
     with db.write() as s:
         audit.record(s, action="key.rotate", entity="party", **vars(report))
     log.info("data key rotation: %s", vars(report))
     return report
+
+
+def reencrypt_json(value: Any, new_key: str, keys: list[str], report: RotationReport) -> Any:
+    """The JSON value with every {"masked", "enc"} ID number encrypted under `new_key`."""
+    if isinstance(value, list):
+        return [reencrypt_json(v, new_key, keys, report) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("enc"), str) and "masked" in value:
+        if _on_key(value["enc"], new_key):
+            return value
+        try:
+            plain = decrypt_id(value["enc"], keys)
+        except ValueError:
+            report.undecryptable += 1
+            return value
+        report.json_values += 1
+        return {**value, "enc": encrypt_id(plain, new_key)}
+    return {k: reencrypt_json(v, new_key, keys, report) for k, v in value.items()}
+
+
+def rotate_json(db: Database, model: Any, column: str, new_key: str, keys: list[str], report: RotationReport,
+                batch: int) -> None:
+    """Re-encrypt the ID numbers held in one JSON column, batch by batch (read and write in one transaction)."""
+    after = 0
+    while True:
+        with db.write() as s:
+            rows = s.exec(sm_select(model).where(col(model.id) > after).order_by(col(model.id)).limit(batch)
+                          .with_for_update()).all()
+            if not rows:
+                return
+            after = rows[-1].id
+            for row in rows:
+                old = getattr(row, column)
+                if not old or '"enc"' not in json.dumps(old):
+                    continue
+                new = reencrypt_json(old, new_key, keys, report)
+                if new != old:
+                    setattr(row, column, new)
+                    s.add(row)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models import Agreement, Attachment, Case, CaseEvent, FollowUp, MediationSession, Organisation
 from services.cases import CaseInput, PartyInput, create_case
 from services.db import Database
+from services.form_fields import FieldSpec, check_value
 from services.security import ID_CHECK, ID_WEIGHTS
 from tests.factories import make_tree
 
@@ -20,6 +21,7 @@ SURNAMES = "赵钱孙周吴郑冯陈卫蒋沈韩杨朱秦尤许何吕施"
 RARE = "淼垚焱犇骉琦瑾璇璐瑶玥珂琰瑛琪瑜璋璟璞瑄玮珺琛琨璘珩琮瑭璠瓒珣琇"
 PHONE_11 = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ID_18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+ID_FIELD = FieldSpec(key="idn", type="id_number", label_zh="证件号", label_en="ID")
 OLD = datetime(2019, 3, 1, 2, 0, tzinfo=UTC)  # closed long before any retention period
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -81,7 +83,7 @@ def add_case(s: Session, org_id: int, n: int, *, closed_at: datetime | None, sta
     case = create_case(s, actor_id=None, data=CaseInput(
         org_id=org_id, source="walk_in", category="neighbour", description=text, title=f"{a.name}与{b.name}纠纷",
         request=f"要求{b.name}赔偿，联系{a.phone}", place=a.address, received_at=closed_at or None,
-        custom={"contact": a.phone}, parties=[a.party("applicant"), b.party("respondent")]), status="accepted")
+        custom={"contact": a.phone, "idn": check_value(ID_FIELD, b.id_number, "idn", [])}, parties=[a.party("applicant"), b.party("respondent")]), status="accepted")
     cid = case.id or 0
     s.add(MediationSession(case_id=cid, held_at=closed_at or case.received_at, place=b.address,
                            participants=f"{a.name}、{b.name}", notes=text))

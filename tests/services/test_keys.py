@@ -83,6 +83,29 @@ def test_rotate_data_key_without_the_old_key_reports_undecryptable(db, monkeypat
     _use(monkeypatch, OLD_KEY)
     seed(db, 1, 0)
     report = rotate_data_key(db, new_key=NEW_KEY, old_keys=[])
-    assert report.undecryptable == 2
+    assert report.undecryptable == 3  # two parties and the custom ID field of the case
     with db.read() as s:
         assert all(decrypt_id(p.id_number_enc, [OLD_KEY]) for p in s.exec(select(Party)))  # left as it was
+
+
+def test_rotate_data_key_covers_id_numbers_in_custom_fields(db, monkeypatch):
+    from models import Case, FormSpec, FormSubmission
+    from services.form_fields import _id_number
+
+    _use(monkeypatch, OLD_KEY)
+    seed(db, 1, 0)
+    value = _id_number(Canary(77).id_number, "idn", [])
+    with db.write() as s:
+        case = s.exec(select(Case)).first()
+        case.custom = {"idn": value, "other": "x"}
+        s.add(case)
+        form_id = s.exec(select(FormSpec.id)).first()
+        s.add(FormSubmission(form_id=form_id, form_code="screening", data={"rows": [{"idn": value}]}))
+    report = rotate_data_key(db, new_key=NEW_KEY, old_keys=[OLD_KEY])
+    assert report.json_values == 2  # the custom field of the case and the register entry
+    with db.read() as s:
+        custom = s.exec(select(Case)).first().custom
+        sub = s.exec(select(FormSubmission)).first().data
+    assert decrypt_id(custom["idn"]["enc"], [NEW_KEY]) == Canary(77).id_number and custom["other"] == "x"
+    assert decrypt_id(sub["rows"][0]["idn"]["enc"], [NEW_KEY]) == Canary(77).id_number
+    assert rotate_data_key(db, new_key=NEW_KEY, old_keys=[OLD_KEY]).json_values == 0
