@@ -83,7 +83,8 @@ def add_case(s: Session, org_id: int, n: int, *, closed_at: datetime | None, sta
     case = create_case(s, actor_id=None, data=CaseInput(
         org_id=org_id, source="walk_in", category="neighbour", description=text, title=f"{a.name}与{b.name}纠纷",
         request=f"要求{b.name}赔偿，联系{a.phone}", place=a.address, received_at=closed_at or None,
-        custom={"contact": a.phone, "idn": check_value(ID_FIELD, b.id_number, "idn", [])}, parties=[a.party("applicant"), b.party("respondent")]), status="accepted")
+        custom={"contact": a.phone, "idn": check_value(ID_FIELD, b.id_number, "idn", [])},
+        parties=[a.party("applicant"), b.party("respondent")]), status="accepted")
     cid = case.id or 0
     s.add(MediationSession(case_id=cid, held_at=closed_at or case.received_at, place=b.address,
                            participants=f"{a.name}、{b.name}", notes=text))
