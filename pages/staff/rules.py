@@ -67,6 +67,7 @@ st.caption(t("rules.version", version=state.version) if state.version else t("ru
 value = rules_forms.EDITORS[name](state.value)
 if value is None and name == "roles":
     value = rules_forms.new_role_form(state.value)
+    rules_forms.roles_matrix(state.value)
 if value is not None:
     note = str(st.session_state.get(f"rules.f.{name}.note") or st.session_state.get("rules.f.roles.new.note") or "")
     write(lambda s: rules.change(s, actor=actor, name=name, value=value, base_version=base, note=note),

@@ -142,6 +142,15 @@ def roles_editor(value: Value) -> Value | None:
     return {"roles": {**roles, role: {**spec, "permissions": sorted(p for p, on in held.items() if on)}}}
 
 
+def roles_matrix(value: Value) -> None:
+    """Every role × permission at a glance (read-only; the table scrolls inside itself on a phone)."""
+    roles = value["roles"]
+    with st.expander(t("rules.matrix"), icon=":material/grid_on:"):
+        grid = pd.DataFrame({dl(r["name_zh"], r["name_en"]): [p.value in r["permissions"] for p in P]
+                             for r in roles.values()}, index=[t(f"perm.{p.value}") for p in P])
+        st.dataframe(grid, width="stretch", key="rules.matrix")
+
+
 def new_role_form(value: Value) -> Value | None:
     """A custom role composed of existing permissions; returns the roles with it added when submitted."""
     with st.expander(t("rules.role_new"), icon=":material/person_add:"), st.form(field_key("roles", "new")):

@@ -40,3 +40,8 @@ def test_edit_rules_on_a_phone(page: Page, live_server, shot):
     wait_for_app(page)
     expect(page.get_by_text("已回退", exact=False)).to_be_visible()
     expect(page.get_by_text("回退到第 0 版")).to_be_visible()
+
+    _pick(page, "规则", "角色与权限")
+    page.get_by_text("所有角色权限一览").click()
+    expect(page.get_by_test_id("stExpander").get_by_test_id("stDataFrame")).to_be_visible()
+    shot(page, "rules-matrix")
