@@ -13,13 +13,17 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, FormSpec
+from services import form_fields
+from services.forms import dictionary_options
 from services.i18n import translate
-from services.intake_form import FieldSpec, IntakeInvalid, Problem, parse_fields, validate_custom
+from services.intake_form import FIELD_TYPES as INTAKE_TYPES
+from services.intake_form import FieldSpec, IntakeInvalid, Problem, validate_custom
 from services.security import mask_id, mask_phone, valid_id_number
 
 FORMS = ("intake", "staff_intake")
 FORM_MARK = "_form"
 SECRET_TYPES = ("id_number",)
+STAFF_TYPES = (*INTAKE_TYPES, "multi_choice", "id_number")  # photos: on the session record, not the intake form
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ def display(kind: str, value: Any, options: tuple[tuple[str, str, str], ...], la
         return str(value.get("masked") or mask_id(None))
     if kind in SECRET_TYPES or (isinstance(value, str) and valid_id_number(value.strip())):
         return mask_id(str(value).strip()) if value else ""
+    if kind == "photo":
+        return translate("form.photos_count", lang, n=len(value) if isinstance(value, list) else 0)
     if kind == "phone" and mask_phones:
         return mask_phone(str(value))
     if kind == "yes_no" and isinstance(value, bool):
@@ -66,9 +72,12 @@ def spec_in_force(session: Session, code: str) -> FormSpec | None:
 
 
 def staff_fields(session: Session) -> tuple[int, list[FieldSpec]]:
-    """The version and custom fields of the staff intake form in force (none → (0, []))."""
+    """The version and custom fields of the staff intake form in force, dictionary choices filled (none → (0, []))."""
     spec = spec_in_force(session, "staff_intake")
-    return (spec.version, parse_fields(spec.fields)) if spec else (0, [])
+    if spec is None:
+        return 0, []
+    fields = form_fields.parse_fields(spec.fields, STAFF_TYPES)
+    return spec.version, form_fields.with_dictionary_options(fields, dictionary_options(session))
 
 
 def check_values(fields: list[FieldSpec], values: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +122,7 @@ def fields_of(session: Session, code: str, version: int | None) -> list[FieldSpe
 
 def _parse(raw: list[dict[str, Any]]) -> list[FieldSpec]:
     """The fields the intake engine knows, plus any other typed entry (labels and type only, for display)."""
-    known = {f.key: f for f in parse_fields(raw)}
+    known = {f.key: f for f in form_fields.parse_fields(raw, STAFF_TYPES)}
     out = []
     for f in raw or []:
         if not isinstance(f, dict) or not isinstance(f.get("key"), str):

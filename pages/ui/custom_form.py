@@ -12,6 +12,7 @@ from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
 from services.custom_fields import CustomValue
 from services.intake_form import FieldSpec, IntakeInvalid
+from services.intake_form import escape_markdown as esc
 
 
 def _problems(prefix: str) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -19,9 +20,13 @@ def _problems(prefix: str) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def _widget(f: FieldSpec, key: str, lang: str) -> Any:
-    label = f.label(lang) + ("" if f.required else t("customfields.optional"))
+    label = esc(f.label(lang)) + ("" if f.required else t("customfields.optional"))
     if f.type == "long_text":
-        return st.text_area(label, key=key, max_chars=f.max_length)
+        return st.text_area(label, key=key, max_chars=f.max_length, help=esc(f.help(lang)) or None)
+    if f.type == "multi_choice":
+        names = {c: (en if lang == "en" else zh) for c, zh, en in f.options}
+        return st.multiselect(label, list(names), format_func=lambda c: names[c], key=key,
+                              placeholder=t("customfields.choose"))
     if f.type == "number":
         return st.number_input(label, value=None, key=key)
     if f.type == "date":
@@ -33,7 +38,7 @@ def _widget(f: FieldSpec, key: str, lang: str) -> Any:
     if f.type == "yes_no":
         return st.radio(label, ["yes", "no"], index=None, horizontal=True, key=key,
                         format_func=lambda v: t(v))
-    return st.text_input(label, key=key, max_chars=f.max_length,
+    return st.text_input(label, key=key, max_chars=f.max_length, help=esc(f.help(lang)) or None,
                          autocomplete="tel" if f.type == "phone" else "off")
 
 

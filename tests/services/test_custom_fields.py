@@ -106,19 +106,27 @@ def test_get_case_detail_labels_values_by_filed_version(db):
     assert [(v.label("en"), v.text("en")) for v in detail.custom][1:] == [("Channel", "Visit"), ("Repeat visit", "No")]
 
 
-def test_case_values_mask_id_numbers(db):
+def test_register_case_encrypts_and_masks_id_numbers(db):
     w = make_world(db)
-    add_version(db, "staff_intake", [{"key": "agent_id", "type": "id_number", "label_zh": "代理人身份证号",
-                                      "label_en": "Agent ID"}])
+    add_version(db, "staff_intake", [
+        {"key": "agent_id", "type": "id_number", "label_zh": "代理人身份证号", "label_en": "Agent ID"},
+        {"key": "helpers", "type": "multi_choice", "label_zh": "协助单位", "label_en": "Helpers",
+         "options": [{"code": "police", "label_zh": "派出所", "label_en": "Police"},
+                     {"code": "court", "label_zh": "法庭", "label_en": "Court"}]}])
+    with pytest.raises(IntakeInvalid), db.write() as s:
+        case_record.register_case(s, actor=w.mediator, data=staff_input(custom={"agent_id": "110105194912310021"}))
     with db.write() as s:
-        case = case_record.register_case(s, actor=w.mediator, data=staff_input())
-        case.custom = {"agent_id": ID_NUMBER, "note": ID_NUMBER, "_form": {"code": "staff_intake", "version": 2}}
+        case = case_record.register_case(s, actor=w.mediator, data=staff_input(custom={
+            "agent_id": ID_NUMBER, "helpers": ["court", "police"]}))
+        case.custom = {**case.custom, "note": ID_NUMBER}  # an ID number typed into a text field is masked too
         s.add(case)
         case_id = case.id or 0
     with db.read() as s:
+        stored = s.get(Case, case_id).custom
         values = custom_fields.case_values(s, s.get(Case, case_id))
+    assert ID_NUMBER not in str(stored["agent_id"]) and stored["agent_id"]["masked"] == "1101**********002X"
     assert [(v.label("zh-CN"), v.text("zh-CN")) for v in values] == [
-        ("代理人身份证号", "1101**********002X"), ("note", "1101**********002X")]
+        ("代理人身份证号", "1101**********002X"), ("协助单位", "法庭、派出所"), ("note", "1101**********002X")]
 
 
 def _public_case(db, custom: dict[str, Any]) -> int:
