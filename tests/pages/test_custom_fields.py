@@ -62,6 +62,8 @@ def test_submit_intake_requires_new_custom_field_and_shows_it_to_staff(db, world
     with db.read() as s:
         case = s.exec(select(Case)).one()
     assert case.custom == {"village": "东村二组"}
+    board = _open(make_app, "pages/public/board.py")
+    assert "东村二组" not in page_text(board) + " ".join(str(e.value) for e in board.get("dataframe"))  # never public
     staff = _open(make_app, CASE, user=_user(db, world.mediator), query={"case": str(case.id)})
     assert "所在村民小组：东村二组" in page_text(staff)
     english = _open(make_app, CASE, user=_user(db, world.coordinator), lang="en", query={"case": str(case.id)})
