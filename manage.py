@@ -334,11 +334,13 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_send_notifications(_: argparse.Namespace) -> int:
-    """Send the due group-robot webhook messages (retries included) and report the outcome (for cron)."""
+    """Queue due reminders, send the due group-robot webhook messages (retries included); for cron."""
     from services.outbox import deliver_until_idle
+    from services.reminders import run_reminders
 
     db = _db()
     try:
+        print(f"{run_reminders(db)} new reminder(s)")
         counts = deliver_until_idle(db)
     finally:
         db.dispose()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,7 @@ RETRY_DELAYS = (1.0, 4.0, 16.0)  # seconds before the 2nd, 3rd and 4th attempt (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 LEASE = timedelta(seconds=120)
 POLL_SECONDS = 2.0
+PERIODIC_SECONDS = 900.0
 
 
 def backoff_scale() -> float:
@@ -130,10 +133,13 @@ def deliver_until_idle(db: Database, *, max_passes: int = 50) -> dict[str, int]:
 
 
 class Dispatcher:
-    """A daemon thread that delivers due rows every POLL_SECONDS (or at once after `wake()`)."""
+    """A daemon thread that delivers due rows every POLL_SECONDS (or at once after `wake()`), and runs
+    `periodic` (the reminder jobs) every `every` seconds."""
 
-    def __init__(self, db: Database, *, poll: float = POLL_SECONDS) -> None:
-        self.db, self.poll = db, poll
+    def __init__(self, db: Database, *, poll: float = POLL_SECONDS,
+                 periodic: Callable[[Database], object] | None = None, every: float = PERIODIC_SECONDS) -> None:
+        self.db, self.poll, self.periodic, self.every = db, poll, periodic, every
+        self._last_periodic = 0.0
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake, self._stop = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
@@ -156,6 +162,9 @@ class Dispatcher:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                if self.periodic is not None and time.monotonic() - self._last_periodic >= self.every:
+                    self._last_periodic = time.monotonic()
+                    self.periodic(self.db)  # e.g. follow-up reminders; they enqueue robot messages themselves
                 deliver_due(self.db, worker=self.worker)
             except Exception:  # the thread must survive a database hiccup; the next pass retries
                 log.exception("webhook dispatcher pass failed")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import notifications, outbox
+from services import notifications, outbox, reminders
 from services.authz import Actor
 from services.db import Database
 
@@ -17,7 +17,7 @@ def _stop(dispatcher: outbox.Dispatcher) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_stop)
 def _dispatcher(url: str) -> outbox.Dispatcher:
-    return outbox.Dispatcher(get_db()).start()
+    return outbox.Dispatcher(get_db(), periodic=reminders.run_reminders).start()
 
 
 def start_dispatcher() -> outbox.Dispatcher:

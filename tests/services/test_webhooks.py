@@ -281,3 +281,14 @@ def test_claim_due_from_two_app_instances_never_overlaps(db, robot):
         inst.dispose()
     assert set(taken["a"]).isdisjoint(taken["b"])
     assert len(taken["a"]) + len(taken["b"]) == 30
+
+
+def test_dispatcher_runs_the_periodic_jobs(db):
+    ran = threading.Event()
+    dispatcher = outbox.Dispatcher(db, poll=0.05, periodic=lambda _db: ran.set()).start()
+    try:
+        assert ran.wait(5)
+    finally:
+        dispatcher.stop()
+        dispatcher.thread.join(5)
+    assert not dispatcher.thread.is_alive()
