@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Case, CaseCounter, CaseEvent, CaseStatus, ConfigVersion, Organisation, Party
 from models.base import utc_now
@@ -98,8 +98,8 @@ def next_case_no(session: Session, org: Organisation, year: int) -> str:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (insert(CaseCounter).values(org_id=org.id, year=year, last=1)
             .on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseCounter.last + 1})
-            .returning(CaseCounter.last))
-    last = session.exec(stmt).scalar()  # type: ignore[call-overload]
+            .returning(col(CaseCounter.last)))
+    last = session.exec(stmt).scalar()
     return f"{year}-{org.code}-{last:05d}"
 
 

@@ -47,7 +47,7 @@ def _wait_for_commits(progress: int, n: int) -> None:
 
 
 def _crash_loop(db, org_id: int, kills: int, rng: random.Random) -> list[float]:
-    """Start a writer, kill -9 it after 1–6 commits plus 0–30 ms, `kills` times; return the first-write times after each kill."""
+    """Start a writer, kill -9 it after 1–6 commits plus 0–30 ms, `kills` times; return the read times after."""
     restart = []
     for _ in range(kills):
         db.dispose()  # no connection of ours crosses the fork

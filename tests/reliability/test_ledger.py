@@ -12,9 +12,8 @@ from __future__ import annotations
 import ast
 import itertools
 import sqlite3
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from models import AuditLog, Case, LedgerEntry, SubsidyClaim
 from services import ledger, ledger_payout
 from services.db import make_database
 from services.errors import DomainError
+from services.ledger_rules import local_now
 from tests.ledger_factories import make_world, succeeded_case
 from tests.reliability.helpers import case_input, counts
 
@@ -78,7 +78,7 @@ def test_refuse_claims_for_100_unverified_cases(db, world):
                 ledger.claim_case(s, actor=world.mediator, case_id=case_id)
         except DomainError:
             refused += 1
-    today = date.today()
+    today = local_now().date()
     with db.write() as s:
         claimed, _, _ = ledger.bulk_claim(s, actor=world.auditor, start=today - timedelta(days=60), end=today)
     with db.read() as s:
@@ -171,7 +171,7 @@ def test_refuse_every_change_to_ledger_and_audit_rows(db, world):
                 with db.write() as s:
                     attempt(s)
             succeeded.append(n)
-        except Exception as err:  # noqa: BLE001 - every attempt must end here
+        except Exception as err:  # every attempt must end here
             assert "append-only" in str(err), err
     with db.read() as s:
         after = (s.exec(select(LedgerEntry)).all(), s.exec(select(func.count()).select_from(AuditLog)).one())
@@ -308,7 +308,9 @@ def test_hold_20_split_patterns_and_few_normal_cases(db, world):
     from tests.ledger_factories import unique_parties
 
     now = datetime.now(UTC)
-    split, normal = [], []
+    split: list[int] = []
+    normal: list[int] = []
+    shared = None
     with db.write() as s:
         def case(parties, category, days_ago):
             when = now - timedelta(days=days_ago)
@@ -322,7 +324,7 @@ def test_hold_20_split_patterns_and_few_normal_cases(db, world):
             split += [case(people, categories[n % 4], 35), case(people, categories[n % 4], 35 - n % 30)]
         for n in range(100):
             people = unique_parties()
-            if n % 4 == 1 and normal:  # the same applicant again, in another dispute with someone else
+            if n % 4 == 1 and shared is not None:  # the same applicant again, in another dispute with someone else
                 people[0] = shared
             if n % 10 == 3:  # the same two people again, but a different type of dispute
                 normal.append(case(people, "loan", 20))
@@ -334,7 +336,7 @@ def test_hold_20_split_patterns_and_few_normal_cases(db, world):
                 continue
             shared = people[0]
             normal.append(case(people, categories[n % 4], n % 40))
-    today = date.today()
+    today = local_now().date()
     with db.write() as s:
         ledger.bulk_claim(s, actor=world.auditor, start=today - timedelta(days=120), end=today)
     with db.read() as s:

@@ -14,7 +14,6 @@ from pages.nav import PAGES
 from pages.ui.db import _database
 from services.permissions import BUILTIN_ROLES
 from tests.factories import make_tree, make_user
-from tests.pages.conftest import make_app  # noqa: F401 - the fixture
 from tests.reliability.helpers import file_case
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,8 +20,8 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 import services.db as dbmod
-from services.i18n import translate
 from services.errors import StorageProblem
+from services.i18n import translate
 from tests.factories import make_tree
 from tests.reliability.helpers import counts, file_case, integrity, sqlite_path
 
@@ -124,6 +124,5 @@ def test_refuse_writes_on_read_only_postgres_then_recover(db, monkeypatch):
 
 
 def test_keep_other_driver_errors_as_bugs(sqlite_db):
-    with pytest.raises(OperationalError):  # a programming error must not be disguised as a storage problem
-        with sqlite_db.write() as s:
-            s.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]
+    with pytest.raises(OperationalError), sqlite_db.write() as s:  # a bug is not disguised as a storage problem
+        s.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]

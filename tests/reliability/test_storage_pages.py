@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import select
 
 import services.db as dbmod
-from pages.ui.db import _database
 from models import Case
+from pages.ui.db import _database
 from tests.factories import make_tree
-from tests.pages.conftest import make_app, page_text  # noqa: F401 - the fixture, on the SQLite database below
+from tests.pages.conftest import page_text
 from tests.reliability.helpers import sqlite_path
 
 INTAKE = "pages/public/intake.py"
