@@ -66,6 +66,7 @@ from services.db import Database
 from services.errors import Conflict
 from services.orgs import create_org
 from services.reference import DEADLINES, RATING_THRESHOLDS, RATING_WEIGHTS
+from services.register_demo import seed_register_entries
 from services.security import ID_CHECK, ID_WEIGHTS, blind_index, encrypt_id, mask_id
 
 LOGINS_FILE = ROOT / "data" / "demo_logins.txt"
@@ -131,6 +132,8 @@ def seed_demo(
             gc.enable()
     if db.dialect == "postgresql":
         _reset_sequences(db)
+    with db.write() as s:  # issue 11: a few entries in the starter registers, through the register service
+        seed_register_entries(s, users, rng, end.date())
     _write_logins(logins)
     return logins
 

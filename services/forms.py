@@ -94,7 +94,8 @@ def create_form(session: Session, *, actor: Actor, draft: FormDraft) -> FormSpec
     if problems:
         raise SpecInvalid(problems)
     spec = FormSpec(code=code, version=1, title_zh=zh, title_en=en, fields=list(draft.fields),
-                    is_register=draft.is_register, public=draft.public, created_by=actor.user_id or None, org_id=actor.org_id)
+                    is_register=draft.is_register, public=draft.public, created_by=actor.user_id or None,
+                    org_id=actor.org_id)
     session.add(spec)
     session.flush()
     audit.record(session, action="form.create", actor_id=actor.user_id or None, entity="formspec", entity_id=spec.id,
@@ -119,7 +120,8 @@ def save_version(session: Session, *, actor: Actor, code: str, fields: list[dict
                     status=status or old.status, created_by=actor.user_id or None, org_id=old.org_id)
     session.add(spec)
     session.flush()  # the unique (code, version) refuses a concurrent save of the same version
-    audit.record(session, action="form.save_version", actor_id=actor.user_id or None, entity="formspec", entity_id=spec.id,
+    audit.record(session, action="form.save_version", actor_id=actor.user_id or None, entity="formspec",
+                 entity_id=spec.id,
                  code=code, version=spec.version, before={"fields": old.fields, "public": old.public,
                                                           "status": old.status, "title_zh": old.title_zh},
                  after={"fields": spec.fields, "public": spec.public, "status": spec.status, "title_zh": zh})

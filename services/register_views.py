@@ -68,7 +68,7 @@ def all_fields(session: Session, reg: Register) -> list[FieldSpec]:
     out, seen = list(reg.fields), {f.key for f in reg.fields}
     for raw in session.exec(select(FormSpec.fields).where(FormSpec.code == reg.code)
                             .order_by(col(FormSpec.version).desc())).all():
-        for f in parse_fields(raw):
+        for f in parse_fields(list(raw or [])):
             if f.key not in seen:
                 seen.add(f.key)
                 out.append(f)

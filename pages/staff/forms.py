@@ -29,8 +29,8 @@ with db.read() as s:
     dict_options = forms.dictionary_options(s)
 if "forms.pick_form_next" in st.session_state:
     st.session_state["forms.pick_form"] = st.session_state.pop("forms.pick_form_next")
-code = st.selectbox(t("forms.pick"), [NEW_FORM, *specs], key="forms.pick_form",
-                    index=1 if specs else 0,
+first = next((i for i, c in enumerate(specs, start=1) if specs[c].is_register), 1 if specs else 0)
+code = st.selectbox(t("forms.pick"), [NEW_FORM, *specs], key="forms.pick_form", index=first,
                     format_func=lambda c: t("forms.new_form") if c == NEW_FORM else
                     f"{fb.esc_title(specs[c].title_zh, specs[c].title_en)} · v{specs[c].version}"
                     + ("" if specs[c].status == "active" else " · " + t("forms.retired")))
@@ -76,6 +76,8 @@ index = fb.field_picker(code, fields)
 fb.field_editor(code, fields, index, sorted(dict_options))
 
 with st.expander(t("forms.preview"), icon=":material/visibility:"):
+    if not fields:
+        st.caption(t("forms.no_fields"))
     render_fields(with_dictionary_options(parse_fields(fields), dict_options), prefix=f"forms.preview.{code}",
                   lang=lang)
 

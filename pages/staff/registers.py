@@ -43,8 +43,8 @@ with tab_list:
         rows = attempt(lambda: register_views.list_entries(s, actor=actor, code=reg.code, query=query, lang=lang))
     if rows is not None:
         view.show_totals(fields, register_views.totals(fields, rows))
-        view.chart(fields, rows)
         if rows:
+            view.chart(fields, rows)
             view.table(fields, rows)
         else:
             st.caption(t("register.no_entries"))

@@ -51,7 +51,8 @@ def field_picker(code: str, fields: list[dict[str, Any]]) -> int | None:
     if f"forms.pick_next.{code}" in st.session_state:
         st.session_state[f"forms.pick.{code}"] = st.session_state.pop(f"forms.pick_next.{code}")
     pick = st.selectbox(t("forms.field_pick"), choices, key=f"forms.pick.{code}",
-                        format_func=lambda i: t("forms.field_new") if i == NEW else field_title(fields[int(i)], int(i) + 1))
+                        format_func=lambda i: t("forms.field_new") if i == NEW
+                        else field_title(fields[int(i)], int(i) + 1))
     if pick == NEW or pick is None or not isinstance(pick, int) or pick >= len(fields):
         return None
     i = int(pick)
@@ -89,13 +90,13 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
         names = ["", *dictionaries]
         dictionary = st.selectbox(t("forms.f_dictionary"), names, key=f"{k}.dictionary",
                                   index=names.index(f["dictionary"]) if f.get("dictionary") in names else 0,
-                                  format_func=lambda d: t("forms.f_own_options") if not d else d)
+                                  format_func=lambda d: d or t("forms.f_own_options"))
         options = st.text_area(t("forms.f_options"), value=options_to_text(f.get("options")), key=f"{k}.options",
                                help=t("forms.f_options_help"))
         cond_on = ["", *earlier]
         cond_field = st.selectbox(t("forms.f_condition"), cond_on, key=f"{k}.cond",
                                   index=cond_on.index(cond.get("field")) if cond.get("field") in cond_on else 0,
-                                  format_func=lambda c: t("forms.f_always") if not c else c)
+                                  format_func=lambda c: c or t("forms.f_always"))
         cond_value = st.text_input(t("forms.f_condition_value"), value=str(cond.get("equals", "")), key=f"{k}.condv",
                                    help=t("forms.f_condition_help"))
         done = st.form_submit_button(t("forms.apply_field"), icon=":material/check:", width="stretch",

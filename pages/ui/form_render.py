@@ -52,7 +52,8 @@ def _widget(f: FieldSpec, key: str, lang: str) -> Any:
     return st.text_input(label, key=key, autocomplete=autocomplete, help=help_text)
 
 
-def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str, problems: Problems | None = None) -> dict[str, Any]:
+def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str,
+                  problems: Problems | None = None) -> dict[str, Any]:
     """Widgets for the fields that are shown given the answers so far; returns {key: raw value}."""
     values: dict[str, Any] = {}
     for f in fields:

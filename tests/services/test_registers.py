@@ -14,9 +14,9 @@ from models.base import utc_now
 from models.lowcode import FormPhoto
 from services import forms, register_views, registers
 from services.errors import NotFound, OutOfScope, PermissionDenied
-from services.orgs import create_org
 from services.form_fields import FormInvalid
 from services.intake_form import issue_form_token
+from services.orgs import create_org
 from services.ratelimit import RateLimited
 from services.register_views import EntryQuery
 from tests.factories import make_actor, make_tree
@@ -129,7 +129,7 @@ def test_submit_public_entry_refuses_non_public_and_over_limit(db, world, monkey
 
 
 def _fill(db, world):
-    tree, coordinator, m1, m2 = world
+    _, _, m1, m2 = world
     with db.write() as s:
         registers.add_entry(s, actor=m1, code="village_talks", values=entry(people=30, pics=[png()], idno=ID))
         registers.add_entry(s, actor=m1, code="village_talks",
@@ -138,7 +138,7 @@ def _fill(db, world):
 
 
 def test_list_entries_scope_filters_search_totals_and_charts(db, world):
-    tree, coordinator, m1, _ = world
+    _, coordinator, m1, _ = world
     _fill(db, world)
     with db.read() as s:
         fields = register_views.all_fields(s, registers.get_register(s, "village_talks"))
@@ -146,8 +146,8 @@ def test_list_entries_scope_filters_search_totals_and_charts(db, world):
         mine = register_views.list_entries(s, actor=m1, code="village_talks")
         stalls = register_views.list_entries(s, actor=coordinator, code="village_talks",
                                              query=EntryQuery(equals={"kind": "stall"}))
-        november = register_views.list_entries(s, actor=coordinator, code="village_talks",
-                                               query=EntryQuery(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30)))
+        autumn = EntryQuery(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30))
+        november = register_views.list_entries(s, actor=coordinator, code="village_talks", query=autumn)
         west = register_views.list_entries(s, actor=coordinator, code="village_talks", query=EntryQuery(search="西村"))
         issues = register_views.list_entries(s, actor=coordinator, code="village_talks",
                                              query=EntryQuery(equals={"issue": True}))
@@ -209,3 +209,20 @@ def test_list_entries_of_region_for_county_coordination_office(db, world):
         rows = register_views.list_entries(s, actor=county_office, code="village_talks")
         assert len(rows) == 3 and registers.get_entry(s, actor=county_office, entry_id=rows[0].id)
         assert {n for _, n in registers.own_orgs(s, actor=county_office)} >= {"东村调委会", "西村调委会"}
+
+
+def test_seed_register_entries_files_demo_entries(db):
+    import random
+
+    from models import User
+    from services.register_demo import seed_register_entries
+    from tests.factories import make_user
+
+    with db.write() as s:
+        tree = make_tree(s)
+        users: dict[str, User] = {"mediator": make_user(s, tree["v1"], ["mediator"]),
+                                  "coordinator": make_user(s, tree["town"], ["coordinator"])}
+        made = seed_register_entries(s, users, random.Random(3), date(2026, 11, 20))
+    with db.read() as s:
+        codes = [e.form_code for e in s.exec(select(FormSubmission)).all()]
+    assert made == len(codes) == 24 and set(codes) == {"screening_visit", "joint_meeting", "legal_education"}
