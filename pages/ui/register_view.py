@@ -58,15 +58,18 @@ def chart(fields: list[FieldSpec], rows: list[EntryRow]) -> None:
     if pick == "month" or pick not in by:
         data = [{t("register.month"): d["month"], count: d["count"]} for d in chart_by_month(rows)]
         c: Any = alt.Chart(alt.Data(values=data)).mark_bar().encode(
-            x=alt.X(f"{t('register.month')}:N", title=None), y=alt.Y(f"{count}:Q", title=None))
+            x=alt.X(f"{t('register.month')}:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{count}:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)))
     else:
         data = [{t("register.value"): d["label"], count: d["count"]} for d in chart_by_field(by[pick], rows, lang)]
         c = alt.Chart(alt.Data(values=data)).mark_bar().encode(
-            y=alt.Y(f"{t('register.value')}:N", sort="-x", title=None), x=alt.X(f"{count}:Q", title=None))
+            y=alt.Y(f"{t('register.value')}:N", sort="-x", title=None),
+            x=alt.X(f"{count}:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)))
     if not data:
         st.caption(t("register.no_entries"))
         return
-    st.altair_chart(c.properties(height=max(160, 28 * len(data))), width="stretch")
+    height = 200 if pick == "month" or pick not in by else max(120, 32 * len(data))
+    st.altair_chart(c.properties(height=height), width="stretch")
 
 
 def table(fields: list[FieldSpec], rows: list[EntryRow]) -> None:
@@ -74,6 +77,6 @@ def table(fields: list[FieldSpec], rows: list[EntryRow]) -> None:
     lang = current_language()
     shown = [f for f in fields if f.type != "long_text"][:6]
     data = [{t("register.col_reference"): r.reference, t("register.col_day"): r.day.isoformat(),
-             t("register.col_org"): r.org_name, **{f.label(lang): display_value(f, r.data.get(f.key), lang)
-                                                   for f in shown}} for r in rows]
+             **{f.label(lang): display_value(f, r.data.get(f.key), lang) for f in shown},
+             t("register.col_org"): r.org_name} for r in rows]
     st.dataframe(data, hide_index=True, width="stretch", key="registers.table")

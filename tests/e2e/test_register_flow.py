@@ -148,6 +148,11 @@ def test_show_builder_and_registers_on_a_phone(browser: Browser, live_server: Li
         expect(page.get_by_text("工作台账").first).to_be_visible()
         assert page.get_by_text("Traceback").count() == 0
         shot(page, "registers")
+        page.get_by_role("button", name="导出Excel").scroll_into_view_if_needed()
+        shot(page, "registers_table")
+        page.get_by_role("tab", name="登记").click()
+        expect(page.get_by_role("button", name="保存登记")).to_be_visible()
+        shot(page, "registers_add")
         page.goto(live_server.url + "/registers?f=legal_education")
         wait_for_app(page)
         page.get_by_role("tab", name="二维码").click()
@@ -156,6 +161,7 @@ def test_show_builder_and_registers_on_a_phone(browser: Browser, live_server: Li
         page.goto(live_server.url + "/forms")
         wait_for_app(page)
         expect(page.get_by_text("表单设计").first).to_be_visible()
+        shot(page, "forms_top")
         page.get_by_text("预览表单").click()
         wait_for_app(page)
         assert page.get_by_test_id("stException").count() == 0
