@@ -11,9 +11,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import DictionaryEntry
-from services.admin_ext import Hook
+from services.admin_ext import Hook, display
 from services.admin_forms import FormInvalid
 from services.authz import Actor
+from services.i18n import translate
 
 META_FIELDS = ("sector", "committee")
 
@@ -50,6 +51,18 @@ def committee_of(entry: DictionaryEntry) -> bool:
     """Whether a professional committee handles disputes of this category (default: it has a sector)."""
     meta = entry.meta or {}
     return bool(meta.get("committee", bool(meta.get("sector"))))
+
+
+@display("dictionaryentry", "sector", "committee")
+def _category_meta(session: Session, ids: Any, lang: str) -> dict[int, dict[str, Any]]:
+    """A category's sector and professional-committee flag in words, for the admin's record view."""
+    out: dict[int, dict[str, Any]] = {}
+    for e in session.exec(select(DictionaryEntry).where(col(DictionaryEntry.id).in_(list(ids)))).all():
+        if e.dictionary == "category":
+            sector = (e.meta or {}).get("sector")
+            out[e.id or 0] = {"sector": translate(f"admin.enum.sector.{sector}", lang) if sector else "",
+                              "committee": translate("yes" if committee_of(e) else "no", lang)}
+    return out
 
 
 class DictionaryHook(Hook):

@@ -134,6 +134,7 @@ def test_admin_page_adds_category_with_committee_and_retires_it(db, world, make_
     at.toggle(key="admin.dictionary.field.committee").set_value(True)
     next(b for b in at.button if b.key and "FormSubmitter:admin.dictionary.form" in b.key).click().run()
     assert not at.exception and "已创建" in page_text(at)
+    assert "**专业领域**\u3000劳动" in page_text(at) and "**由专业调委会受理**\u3000是" in page_text(at)
     with db.read() as s:
         entry = s.exec(select(DictionaryEntry).where(DictionaryEntry.code == "village_group")).one()
     assert entry.meta == {"sector": "labour", "committee": True} and entry.label_en == "Village group"
