@@ -26,14 +26,22 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 from sqlmodel import col, func, select
 
 from models import Case
-from scripts.screenshots import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, PHONE_CONTEXT, _manage, free_port, \
-    start_streamlit
+from scripts.screenshots import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO_PASSWORD,
+    PHONE_CONTEXT,
+    _manage,
+    free_port,
+    start_streamlit,
+)
 from services.db import make_database
 from tests.deploy.conftest import base_env, instance_env, start_nginx
 
 SESSIONS = int(os.environ.get("MH_LOAD_SESSIONS", "5"))  # smaller for a quick local try
-INTAKES = int(os.environ.get("MH_LOAD_INTAKES", "10"))
+INTAKES = int(os.environ.get("MH_LOAD_INTAKES", "4"))  # LOAD-2 proper: MH_LOAD_INTAKES=10
 FILL_WAIT_S = 1.2
+TOPICS = ("排水", "停车", "噪音", "树木", "围墙")
 STAFF_PATHS = ["/workbench", "/intake-queue", "/stats-cases"]
 BAD_TEXT = ("database is locked", "Traceback", "OperationalError")
 SETTLED = """() => {
@@ -88,7 +96,7 @@ async def resident(ctx: BrowserContext, base: str, tag: str, n: int, codes: list
         await page.get_by_role("textbox", name="您的姓名", exact=True).fill(f"测试居民{n}{i}")
         await page.get_by_role("textbox", name="手机号码", exact=True).fill(phone)
         await page.get_by_role("textbox", name="发生了什么", exact=True).fill(
-            f"负载测试 {tag}-{n}-{i}：第{n}组第{i}件，邻里之间因为{['排水', '停车', '噪音', '树木', '围墙'][i % 5]}问题发生争执。")
+            f"负载测试 {tag}-{n}-{i}：第{n}组第{i}件，邻里之间因为{TOPICS[i % 5]}问题发生争执。")
         await page.get_by_text("我已阅读并同意上述个人信息处理说明").click()
         await asyncio.sleep(max(0.0, FILL_WAIT_S - (time.monotonic() - shown)))
         await page.get_by_role("button", name="提交申请").click()
@@ -130,7 +138,9 @@ async def staff(ctx: BrowserContext, base: str, ready: asyncio.Event, stop: asyn
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) >= 2 else (values[0] if values else 0.0)
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
 async def drive(base: str, tag: str, pid: int) -> tuple[list[str], list[float], list[str], float, float]:

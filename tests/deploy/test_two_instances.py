@@ -14,11 +14,12 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlmodel import col, func, select
 
 from models import Attachment, Case, LedgerEntry, SubsidyClaim
@@ -72,24 +73,32 @@ def _cluster(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     ports, https_port = [free_port(), free_port()], free_port()
     env = instance_env(env, database_url=db_url, public_url=f"https://127.0.0.1:{https_port}",
                        cookie_secret=env["STREAMLIT_SERVER_COOKIE_SECRET"])
-    instances = [start_streamlit(env, p, tmp / f"instance{n}.log") for n, p in enumerate(ports, 1)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # both start at once
+        instances = list(pool.map(lambda n: start_streamlit(env, ports[n], tmp / f"instance{n + 1}.log"), range(2)))
     try:
         nginx = start_nginx(tmp / "nginx", ports, https_port=https_port)
-    except Exception:
-        for server in instances:
-            server.stop()
-        raise
-    try:
-        yield Cluster(db_url, env, instances, nginx)
+        try:
+            yield Cluster(db_url, env, instances, nginx)
+        finally:
+            nginx.stop()
     finally:
-        nginx.stop()
+        for server in instances:
+            server.process.terminate()
         for server in instances:
             server.stop()
 
 
-def phone_context(pw: Any, base_url: str, route: str) -> tuple[BrowserContext, list[str]]:
+@pytest.fixture(scope="module")
+def phone_browser() -> Iterator[Browser]:
+    """One Debian Chromium for the module (each test opens its own phone-sized contexts)."""
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def phone_context(browser: Browser, base_url: str, route: str) -> tuple[BrowserContext, list[str]]:
     """A phone-sized Chromium context pinned to one instance; collects CSP violations from the console."""
-    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     ctx = browser.new_context(**PHONE_CONTEXT, ignore_https_errors=True)
     ctx.add_cookies([{"name": "mh_route", "value": route, "url": base_url, "secure": True, "httpOnly": True}])
     blocked: list[str] = []
@@ -152,13 +161,13 @@ def test_send_security_headers_on_every_path(cluster: Cluster) -> None:
 
 
 def test_route_each_visitor_to_one_instance(cluster: Cluster) -> None:
-    """The mh_route cookie pins a visitor; 40 visitors from one address spread over both instances."""
-    for _ in range(40):
+    """The mh_route cookie pins a visitor; 20 visitors from one address spread over both instances."""
+    for _ in range(20):
         first = fetch(cluster.nginx.url + "/_stcore/health")
         route = re.search(r"mh_route=([0-9a-f]{32})", first.headers.get("set-cookie", ""))
         assert route, first.headers
         upstreams = set()
-        for _ in range(3):
+        for _ in range(2):
             fetch(cluster.nginx.url + "/_stcore/health", cookie=f"mh_route={route[1]}")
             upstreams.add(cluster.nginx.access_log()[-1].split("upstream=")[1].split()[0])
         assert len(upstreams) == 1, upstreams
@@ -167,7 +176,7 @@ def test_route_each_visitor_to_one_instance(cluster: Cluster) -> None:
     assert all(n > 0 for n in spread.values()), spread
     forged = fetch(cluster.nginx.url + "/_stcore/health", cookie="mh_route=../../x")
     assert "mh_route=" in forged.headers.get("set-cookie", "")  # a malformed route is replaced
-    print(f"\naffinity: 40 visitors × 3 requests each stayed on one instance; requests per instance {spread}")
+    print(f"\naffinity: 20 visitors × 2 requests each stayed on one instance; requests per instance {spread}")
 
 
 def _file_intake(page: Page, base: str, phone: str, photo: Path) -> str:
@@ -175,7 +184,8 @@ def _file_intake(page: Page, base: str, phone: str, photo: Path) -> str:
     shown = time.monotonic()
     page.get_by_role("textbox", name="您的姓名", exact=True).fill("周桂兰")
     page.get_by_role("textbox", name="手机号码", exact=True).fill(phone)
-    page.get_by_role("textbox", name="发生了什么", exact=True).fill("楼上邻居家卫生间漏水，把我家天花板泡坏了，协商赔偿没有结果。")
+    story = "楼上邻居家卫生间漏水，把我家天花板泡坏了，协商没有结果。"
+    page.get_by_role("textbox", name="发生了什么", exact=True).fill(story)
     page.locator('input[type="file"]').set_input_files(str(photo))
     expect(page.get_by_text(photo.name)).to_be_visible(timeout=20_000)
     page.get_by_text("我已阅读并同意上述个人信息处理说明").click()
@@ -186,28 +196,30 @@ def _file_intake(page: Page, base: str, phone: str, photo: Path) -> str:
     return page.get_by_test_id("stMetricValue").first.inner_text().strip()
 
 
-def test_file_case_on_one_instance_and_track_it_on_the_other(cluster: Cluster, tmp_path: Path) -> None:
+def test_file_case_on_one_instance_and_track_it_on_the_other(cluster: Cluster, phone_browser: Browser,
+                                                              tmp_path: Path) -> None:
     """Public intake with a photo through nginx pinned to instance 1; /track through nginx pinned to instance 2."""
     base = cluster.nginx.url
     routes = [cluster.route_to(0), cluster.route_to(1)]
     photo = tmp_path / "water.png"
     photo.write_bytes(png(1))
     phone = "139" + "".join(secrets.choice("0123456789") for _ in range(8))
-    with sync_playwright() as pw:
-        ctx1, blocked1 = phone_context(pw, base, routes[0])
-        page = ctx1.new_page()
-        code = _file_intake(page, base, phone, photo)
-        assert len(code) == 14 and horizontal_overflow(page) <= 1
-        save_screenshot(page, "deploy_intake_instance1")
-        ctx2, blocked2 = phone_context(pw, base, routes[1])
-        page2 = ctx2.new_page()
-        open_page(page2, f"{base}/track?code={code}")
-        page2.get_by_role("textbox", name="手机号码后四位", exact=True).fill(phone[-4:])
-        page2.get_by_role("button", name="查询", exact=True).click()
-        expect(page2.get_by_text("调解组织正在审核您的申请")).to_be_visible(timeout=30_000)
-        wait_for_app(page2)
-        assert "周桂兰" not in page2.locator("body").inner_text()
-        save_screenshot(page2, "deploy_track_instance2")
+    ctx1, blocked1 = phone_context(phone_browser, base, routes[0])
+    page = ctx1.new_page()
+    code = _file_intake(page, base, phone, photo)
+    assert len(code) == 14 and horizontal_overflow(page) <= 1
+    save_screenshot(page, "deploy_intake_instance1")
+    ctx1.close()
+    ctx2, blocked2 = phone_context(phone_browser, base, routes[1])
+    page2 = ctx2.new_page()
+    open_page(page2, f"{base}/track?code={code}")
+    page2.get_by_role("textbox", name="手机号码后四位", exact=True).fill(phone[-4:])
+    page2.get_by_role("button", name="查询", exact=True).click()
+    expect(page2.get_by_text("调解组织正在审核您的申请")).to_be_visible(timeout=60_000)
+    wait_for_app(page2)
+    assert "周桂兰" not in page2.locator("body").inner_text()
+    save_screenshot(page2, "deploy_track_instance2")
+    ctx2.close()
     streams = [line for line in cluster.nginx.access_log() if "/_stcore/stream" in line and " 101 " in line]
     for n, route in enumerate(routes):
         assert any(f"upstream={cluster.nginx.upstreams[n]} route={route}" in s for s in streams), (n, streams)
@@ -276,12 +288,9 @@ def test_approve_and_pay_one_claim_from_both_instances_once(cluster: Cluster) ->
     print(f"\nledger race: outcomes per process {outcomes}; approve entries {approvals}, pay entries {pays}")
 
 
-def _upload_statuses(pw: Any, base: str, route: str | None, tmp: Path, count: int) -> list[int]:
+def _upload_statuses(browser: Browser, base: str, tmp: Path, count: int) -> list[int]:
     """Pick `count` photos one at a time in the intake form; the HTTP status of every upload PUT."""
-    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     ctx = browser.new_context(**PHONE_CONTEXT, ignore_https_errors=True)
-    if route:
-        ctx.add_cookies([{"name": "mh_route", "value": route, "url": base, "secure": True}])
     statuses: list[int] = []
     page = ctx.new_page()
     page.on("response", lambda r: "/_stcore/upload_file/" in r.url and r.request.method == "PUT"
@@ -294,20 +303,20 @@ def _upload_statuses(pw: Any, base: str, route: str | None, tmp: Path, count: in
         deadline = time.monotonic() + 15
         while len(statuses) <= n and time.monotonic() < deadline:
             page.wait_for_timeout(100)
-    browser.close()
+    ctx.close()
     return statuses
 
 
-def test_upload_20_photos_with_affinity_and_not_without(cluster: Cluster, tmp_path: Path) -> None:
+def test_upload_20_photos_with_affinity_and_not_without(cluster: Cluster, phone_browser: Browser,
+                                                        tmp_path: Path) -> None:
     """CFG-9: 20/20 uploads accepted through the sticky front; round robin over 2 instances breaks them."""
-    with sync_playwright() as pw:
-        sticky = _upload_statuses(pw, cluster.nginx.url, None, tmp_path, 20)
-        plain = start_nginx(tmp_path / "nginx-rr", [int(u.rsplit(":", 1)[1]) for u in cluster.nginx.upstreams],
-                            sticky=False)
-        try:
-            round_robin = _upload_statuses(pw, plain.url, None, tmp_path, 20)
-        finally:
-            plain.stop()
+    sticky = _upload_statuses(phone_browser, cluster.nginx.url, tmp_path, 20)
+    plain = start_nginx(tmp_path / "nginx-rr", [int(u.rsplit(":", 1)[1]) for u in cluster.nginx.upstreams],
+                        sticky=False)
+    try:
+        round_robin = _upload_statuses(phone_browser, plain.url, tmp_path, 20)
+    finally:
+        plain.stop()
     ok = sum(1 for s in sticky if s in (200, 204))
     assert (len(sticky), ok) == (20, 20), sticky
     failed = sum(1 for s in round_robin if s == 400)
