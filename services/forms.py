@@ -130,6 +130,8 @@ def save_version(session: Session, *, actor: Actor, code: str, fields: list[dict
 
 def retire_form(session: Session, *, actor: Actor, code: str, retired: bool = True) -> FormSpec:
     """Retire a form (a new version with status retired: no new entries) or bring it back."""
+    if code in BUILTIN_FORMS:
+        raise Conflict("error.form_builtin_retire")
     old = get_form(session, code)
     return save_version(session, actor=actor, code=code, fields=list(old.fields),
                         status="retired" if retired else "active")

@@ -110,6 +110,8 @@ def test_retire_form_and_list_forms(db, office):
     assert active == {"screening_visit", "legal_education"}
     assert every["joint_meeting"].status == "retired" and {"intake", "staff_intake"} <= set(every)
     assert versions == [1, 2]
+    with pytest.raises(Conflict), db.write() as s:
+        forms.retire_form(s, actor=coordinator, code="intake")
 
 
 def test_spec_fields_fill_dictionary_options(db, office):
