@@ -9,17 +9,23 @@ How the faults are made (tests run as root, where chmod does not stop writes):
   a readonly database", the same code a read-only file or mount gives; on PostgreSQL
   `default_transaction_read_only=on` gives the real ReadOnlySqlTransaction (25006) of a standby or read-only role.
 The faults are switched on mid-run (pools disposed, as after a storage change) and off again for recovery.
+`test_refuse_writes_as_unprivileged_user_of_root_owned_file` also makes the storage really read-only at the OS
+level: a forked writer drops to uid/gid 65534 (nobody) and meets a root-owned 0644 file in a 0755 directory.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import tempfile
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 import services.db as dbmod
+from services.db import make_database
 from services.errors import StorageProblem
 from services.i18n import translate
 from tests.factories import make_tree
@@ -126,3 +132,54 @@ def test_refuse_writes_on_read_only_postgres_then_recover(db, monkeypatch):
 def test_keep_other_driver_errors_as_bugs(sqlite_db):
     with pytest.raises(OperationalError), sqlite_db.write() as s:  # a bug is not disguised as a storage problem
         s.exec(text("SELECT * FROM no_such_table"))  # type: ignore[call-overload]
+
+
+def test_refuse_writes_as_unprivileged_user_of_root_owned_file(sqlite_db, org_id):
+    """DB-5 at the OS level; reads fail the same clean way (opening a WAL database needs its -shm file)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop to another uid")
+    folder = tempfile.mkdtemp(prefix="mh-ro-", dir="/tmp")  # pytest's tmp dirs are 0700, closed to nobody
+    try:
+        os.chmod(folder, 0o755)
+        path = os.path.join(folder, "m.db")
+        sqlite_db.dispose()
+        with sqlite3.connect(sqlite_path(sqlite_db)) as src, sqlite3.connect(path) as dst:
+            src.backup(dst)
+        os.chmod(path, 0o644)
+        url = f"sqlite:///{path}"
+        first = make_database(url)
+        file_case(first, org_id, 0)
+        first.dispose()  # no connection of ours crosses the fork
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the unprivileged child
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                db = make_database(url)
+                seen = []
+                for n in range(10):
+                    try:
+                        file_case(db, org_id, n)
+                        seen.append("saved")
+                    except StorageProblem as err:
+                        seen.append(translate(err.key, "zh-CN"))
+                    except Exception as err:  # a traceback a person would see
+                        seen.append(type(err).__name__)
+                os.write(write_end, "\n".join(seen).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status)
+        with os.fdopen(read_end, "rb") as pipe:
+            seen = pipe.read().decode().split("\n")
+        assert seen == ["存储出现问题，本次内容未保存。请稍后再试或联系管理员。"] * 10
+        assert integrity(path) == "ok"
+        back = make_database(url)  # permissions back (the owner): writes work again
+        file_case(back, org_id, 11)
+        with back.read() as s:
+            assert counts(s) == (2, 4, 0)
+        back.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
