@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from models.lowcode import FormPhoto
 from pages.ui import register_view as view
 from pages.ui.case_ui import flash, show_flash
 from pages.ui.db import get_db
@@ -46,6 +47,12 @@ with tab_list:
         if rows:
             view.chart(fields, rows)
             view.table(fields, rows)
+
+            def photos(entry_id: int) -> list[FormPhoto] | None:
+                with db.read() as s:
+                    return attempt(lambda: registers.entry_photos(s, actor=actor, entry_id=entry_id))
+
+            view.entry_detail(fields, rows, photos)
         else:
             st.caption(t("register.no_entries"))
 

@@ -80,3 +80,23 @@ def table(fields: list[FieldSpec], rows: list[EntryRow]) -> None:
              **{f.label(lang): display_value(f, r.data.get(f.key), lang) for f in shown},
              t("register.col_org"): r.org_name} for r in rows]
     st.dataframe(data, hide_index=True, width="stretch", key="registers.table")
+
+
+def entry_detail(fields: list[FieldSpec], rows: list[EntryRow], photos: Any) -> None:
+    """One entry in full, as plain text, with its photos (`photos(entry_id)` loads them)."""
+    lang = current_language()
+    by_id = {r.id: r for r in rows}
+    pick = st.selectbox(t("register.open_entry"), [None, *by_id], key="registers.entry",
+                        format_func=lambda i: t("register.choose_entry") if i is None else
+                        f"{by_id[i].reference} · {by_id[i].day.isoformat()}")
+    if pick is None:
+        return
+    row = by_id[pick]
+    with st.container(border=True):
+        st.caption(f"{row.reference} · {row.org_name} · v{row.version}")
+        for f in fields:
+            if f.key in row.data and f.type != "photo":
+                st.caption(esc(f.label(lang)))
+                st.text(display_value(f, row.data[f.key], lang))
+        for p in photos(pick) or []:
+            st.image(p.content, width="stretch")

@@ -91,6 +91,8 @@ def test_add_entry_on_registers_page_lists_it(db, make_app, people):
     with db.read() as s:
         entry = s.exec(select(FormSubmission).where(FormSubmission.form_code == "screening_visit")).one()
     assert entry.data["risk_level"] == "high" and entry.submitted_by == people["mediator"].id
+    at.selectbox(key="registers.entry").set_value(entry.id).run()
+    assert not at.exception and "宅基地边界争议可能激化" in page_text(at) and "重大" in page_text(at)
 
 
 def test_open_registers_page_in_english_with_poster(make_app, people):
