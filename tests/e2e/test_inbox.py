@@ -91,3 +91,24 @@ def test_inbox_on_a_phone_and_robot_message(page: Page, live_server: LiveServer,
     finally:
         robot.shutdown()
         robot.server_close()
+
+
+def test_webhooks_page_on_a_phone(browser, live_server: LiveServer, shot: Shot) -> None:
+    from scripts.screenshots import PHONE_CONTEXT
+
+    context = browser.new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url)
+        wait_for_app(page)
+        sign_in(page, live_server.url, "coordinator", DEMO_PASSWORD, "/webhooks")
+        expect(page.get_by_role("heading", name="群机器人")).to_be_visible()
+        page.get_by_placeholder("https://").fill("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=e2e-secret-9876")
+        page.get_by_test_id("stFormSubmitButton").locator("button").click()
+        expect(page.get_by_text("已启用企业微信群机器人")).to_be_visible(timeout=30_000)
+        wait_for_app(page)
+        assert page.get_by_text("e2e-secret-9876").count() == 0  # shown masked
+        expect(page.get_by_text("…9876")).to_be_visible()
+        shot(page, "webhooks-phone")
+    finally:
+        context.close()
