@@ -73,7 +73,8 @@ def authenticate(db: Database, settings: Settings, *, username: str, password: s
                  now: datetime | None = None) -> SignIn:
     """Check a sign-in; raises SignInFailed or SignInLocked. The slow hash runs outside any transaction."""
     now = now or utc_now()
-    username = username.strip()[:60]
+    # control characters (NUL cannot even be stored on PostgreSQL) become visible \xNN text (LOG-5)
+    username, client = audit.clean_for_log(username.strip(), 60), audit.clean_for_log(client, 64)
     lock_for = timedelta(minutes=settings.lockout_minutes)
     with db.write() as s:
         ok_account = _reserve_attempt(s, f"user:{username.lower()}", settings.lockout_threshold, lock_for, now)

@@ -109,7 +109,9 @@ def purge_residue(db: Database) -> None:
     if db.dialect == "sqlite":
         raw = db.write_engine.raw_connection()  # outside any transaction (the engine's BEGIN would block it)
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # type: ignore[union-attr]
+            if busy:  # a reader kept an old snapshot open: the next run (or the next checkpoint) finishes it
+                log.warning("retention: WAL checkpoint incomplete (a reader is open); run it again later")
         finally:
             raw.close()
         return
