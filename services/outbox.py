@@ -74,8 +74,8 @@ def claim_due(session: Session, *, worker: str, limit: int = 20) -> list[int]:
 def _message(session: Session, delivery_id: int) -> tuple[str, dict[str, Any], str] | None:
     row = session.exec(select(WebhookDelivery, OrgWebhook.url, OrgWebhook.vendor)
                        .join(OrgWebhook, col(OrgWebhook.id) == col(WebhookDelivery.webhook_id))
-                       .where(WebhookDelivery.id == delivery_id)).first()
-    if row is None:
+                       .where(WebhookDelivery.id == delivery_id, col(OrgWebhook.active).is_(True))).first()
+    if row is None:  # switched off since the event was queued
         return None
     delivery, url, vendor = row
     case_no = session.exec(select(Case.case_no).where(Case.id == delivery.case_id)).first() or ""
@@ -92,7 +92,7 @@ def finish(session: Session, *, delivery_id: int, worker: str, result: webhooks.
     row.claimed_by, row.lease_until, row.last_error = None, None, result.error[:200]
     if result.ok:
         row.status, row.sent_at = "sent", now
-    elif row.attempts < MAX_ATTEMPTS:
+    elif row.attempts < MAX_ATTEMPTS and not result.final:
         row.status = "pending"
         row.next_at = now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1] * backoff_scale())
     else:
@@ -113,7 +113,7 @@ def deliver_due(db: Database, *, worker: str | None = None, limit: int = 20) -> 
         with db.read() as s:
             msg = _message(s, delivery_id)
         result = webhooks.post_message(msg[0], msg[1], timeout=send_timeout()) if msg else \
-            webhooks.SendResult(False, "gone")
+            webhooks.SendResult(False, "disabled", final=True)
         with db.write() as s:
             status = finish(s, delivery_id=delivery_id, worker=worker, result=result)
         counts[status] = counts.get(status, 0) + 1

@@ -38,6 +38,7 @@ class WebhookView:
 class SendResult:
     ok: bool
     error: str  # a short reason without the address (it holds the robot's key)
+    final: bool = False  # no point in retrying (the robot was switched off or removed)
 
 
 def allow_local_http() -> bool:

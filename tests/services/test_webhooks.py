@@ -292,3 +292,12 @@ def test_dispatcher_runs_the_periodic_jobs(db):
         dispatcher.stop()
         dispatcher.thread.join(5)
     assert not dispatcher.thread.is_alive()
+
+
+def test_skip_queued_messages_of_a_robot_switched_off(db, robot):
+    w, case = _world_with_robot(db, robot.url)
+    with db.write() as s:
+        notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id)
+        webhooks.disable_webhook(s, actor=w.coordinator, org_id=w.orgs["v1"].id)
+    assert outbox.deliver_until_idle(db) == {"failed": 1}
+    assert robot.bodies == [] and _statuses(db) == [("failed", 1)]
