@@ -18,12 +18,11 @@ import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
-import services
 from models import Case
 from pages.nav import PAGES
 from services.accounts import load_actor
 from services.authz import Actor, get_case_in_scope
-from services.errors import DomainError, NotFound, OutOfScope, PermissionDenied
+from services.errors import DomainError, NotFound, OutOfScope
 from services.permissions import BUILTIN_ROLES, P
 from tests.factories import make_case, make_tree, make_user
 from tests.pages.conftest import page_text
@@ -82,7 +81,7 @@ def _matrix() -> dict[str, dict[str, list[str]]]:
 
 
 def _roles() -> list[str]:
-    return sorted(BUILTIN_ROLES) + [ANON]
+    return [*sorted(BUILTIN_ROLES), ANON]
 
 
 def _perms(role: str) -> frozenset[str]:
@@ -157,7 +156,7 @@ SEPARATION = [  # duties that must never meet in one built-in role, whatever the
 
 
 def test_keep_duties_separated():
-    """AZ-1 invariants: claimant ≠ payer/approver; finance files no case; liaisons touch no money; admin sees no case."""
+    """AZ-1 invariants: claimant ≠ payer/approver; finance files no case; liaisons and admin touch no money/case."""
     matrix = _matrix()
     for a_page, a_act, b_page, b_act in SEPARATION:
         both = set(matrix[a_page][a_act]) & set(matrix[b_page][b_act])
@@ -307,7 +306,7 @@ def test_cache_no_access_controlled_reads():
     reviewed = {"pages/ui/board_view.py": "public board statistics and directory (no party data)",
                 "pages/staff/posters.py": "QR poster image of an organisation's public intake link"}
     found = []
-    for path in sorted((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]:
+    for path in [*sorted((ROOT / "pages").rglob("*.py")), ROOT / "app.py"]:
         source = path.read_text()
         rel = str(path.relative_to(ROOT))
         if "conn.query(" in source or "st.connection(" in source:
@@ -335,14 +334,14 @@ def test_refuse_values_a_widget_cannot_send(db):
         justice = load_actor(s, make_user(s, tree["justice"], ["justice"]).id)
     case = accepted_case(db, mediator)
     bad_staff = [
-        dict(amount_fen=-1), dict(amount_fen=10**12 + 1), dict(group_size=-5), dict(category="not-a-category"),
-        dict(source="hacker"), dict(description="述" * 5001), dict(request="求" * 2001), dict(place="地" * 201),
-        dict(title="题" * 121), dict(org_id=tree["v2"].id), dict(referring_org_id=999_999, source="police_handover"),
-        dict(parties=[PartyInput(side="judge", name="甲")]),
-        dict(parties=[PartyInput(side="applicant", name="甲", kind="robot")]),
-        dict(parties=[PartyInput(side="applicant", name="名" * 81)]),
-        dict(parties=[PartyInput(side="applicant", name="甲", phone="12345")]),
-        dict(parties=[PartyInput(side="applicant", name="甲", id_number="110101199003071234")]),
+        {"amount_fen": -1}, {"amount_fen": 10**12 + 1}, {"group_size": -5}, {"category": "not-a-category"},
+        {"source": "hacker"}, {"description": "述" * 5001}, {"request": "求" * 2001}, {"place": "地" * 201},
+        {"title": "题" * 121}, {"org_id": tree["v2"].id}, {"referring_org_id": 999_999, "source": "police_handover"},
+        {"parties": [PartyInput(side="judge", name="甲")]},
+        {"parties": [PartyInput(side="applicant", name="甲", kind="robot")]},
+        {"parties": [PartyInput(side="applicant", name="名" * 81)]},
+        {"parties": [PartyInput(side="applicant", name="甲", phone="12345")]},
+        {"parties": [PartyInput(side="applicant", name="甲", id_number="110101199003071234")]},
     ]
     refused = 0
     with db.read() as s:

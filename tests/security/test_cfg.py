@@ -169,8 +169,9 @@ LEAK = re.compile(r"Traceback|File \"|/work/|\.py\b|SELECT |FROM party|CANARY|13
 @pytest.mark.parametrize("kind", [k for k, _ in FORCED] + ["db_down"])
 def test_hide_forced_exception_details(kind: str, db, make_app, monkeypatch) -> None:
     """CFG-8: 10 exception kinds raised inside the workbench service → page text has none of the details."""
-    import services.workbench as wb
     from streamlit import config as st_config
+
+    import services.workbench as wb
 
     exc = _db_down() if kind == "db_down" else dict(FORCED)[kind]
     assert st_config.get_option("client.showErrorDetails") in ("none", False, "false")
