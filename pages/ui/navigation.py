@@ -39,7 +39,6 @@ def _sidebar(actor: Actor | None, authenticator: Authenticator) -> None:
 def build_navigation(actor: Actor | None, authenticator: Authenticator) -> Any:
     """Public pages for everyone; staff pages by permission; staff URLs become sign-in pages when signed out."""
     sections: dict[str, list[st.Page]] = {t(SECTION_KEYS["public"]): [_page(p) for p in public_pages()]}
-    start_dispatcher()  # issue 11: webhook messages go out from one background thread per process
     if actor is None:
         sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=False))
         sections[t(SECTION_KEYS["public"])] += [_sign_in_page(u, hidden=True) for u in staff_url_paths()]
@@ -49,4 +48,8 @@ def build_navigation(actor: Actor | None, authenticator: Authenticator) -> Any:
             sections.setdefault(t(SECTION_KEYS[spec.section]), []).append(_page(spec, title=title))
         sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=True))
     _sidebar(actor, authenticator)
-    return st.navigation(sections)
+    nav = st.navigation(sections)
+    # Webhook messages go out from one background thread per process. Started only after st.navigation():
+    # started before it, the first visitor of a fresh server lost their deep link (/workbench → home).
+    start_dispatcher()
+    return nav
