@@ -36,9 +36,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_formphoto_submission_id", "formphoto", ["submission_id"], unique=False)
+    # The new permission for the built-in roles of an existing database (a fresh one gets it from bootstrap).
+    op.execute(sa.text(
+        "INSERT INTO rolepermission (role_id, permission) SELECT r.id, 'register.use' FROM role r "
+        "WHERE r.builtin AND r.code IN ('mediator', 'justice', 'coordinator') AND NOT EXISTS ("
+        "SELECT 1 FROM rolepermission p WHERE p.role_id = r.id AND p.permission = 'register.use')"))
 
 
 def downgrade() -> None:
+    op.execute(sa.text("DELETE FROM rolepermission WHERE permission = 'register.use'"))
     op.drop_index("ix_formphoto_submission_id", table_name="formphoto")
     op.drop_table("formphoto")
     with op.batch_alter_table("formsubmission", schema=None) as batch_op:
