@@ -18,7 +18,7 @@ def form(d: CaseDetail, actor: Actor) -> None:
         return
     with st.expander(t("privacy.correct"), icon=":material/edit:"):
         st.caption(t("privacy.note"))
-        with st.form("case.correct_party", border=False):
+        with st.form("case.correct_party", border=False, clear_on_submit=True):  # the typed numbers do not stay
             choice = st.selectbox(t("privacy.correct_party"), [p.id for p in d.parties], key="case.correct.party",
                                   format_func=lambda pid: next(f"{t(f'side.{p.side}')} · {p.name}"
                                                                for p in d.parties if p.id == pid))
