@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui.auth import build_authenticator, resolve_actor
+from pages.ui.db import require_db
 from pages.ui.i18n import t
 from pages.ui.navigation import build_navigation
 from services.config import ConfigError, get_settings
@@ -19,6 +20,7 @@ except ConfigError as err:
     st.error(t("error.config_keys", code=err.code), icon=":material/key_off:")
     st.stop()
 
+require_db()  # a storage failure at start-up gets the storage message, not a generic error page
 authenticator = build_authenticator(settings)
 actor = resolve_actor(settings)
 build_navigation(actor, authenticator).run()

@@ -4,6 +4,7 @@ message (no traceback), keeps everything typed, and files the case once the stor
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -64,3 +65,18 @@ def test_intake_shows_storage_problem_and_keeps_input_then_files(db, make_app, m
     assert not at.exception and "申请已提交。" in page_text(at)
     with db.read() as s:
         assert len(s.exec(select(Case)).all()) == 1
+
+
+def test_start_shows_storage_problem_when_database_cannot_open(tmp_path, monkeypatch):
+    """A database on a missing volume at start-up: the translated storage message, not a generic error page."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    (tmp_path / "volume").write_text("not a directory: the volume is not mounted")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'volume' / 'app.db'}")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert MESSAGE in page_text(at)
+    st.cache_resource.clear()
