@@ -220,9 +220,14 @@ def test_file_case_on_one_instance_and_track_it_on_the_other(cluster: Cluster, p
     assert "周桂兰" not in page2.locator("body").inner_text()
     save_screenshot(page2, "deploy_track_instance2")
     ctx2.close()
-    streams = [line for line in cluster.nginx.access_log() if "/_stcore/stream" in line and " 101 " in line]
-    for n, route in enumerate(routes):
-        assert any(f"upstream={cluster.nginx.upstreams[n]} route={route}" in s for s in streams), (n, streams)
+    wanted = [f"upstream={cluster.nginx.upstreams[n]} route={route}" for n, route in enumerate(routes)]
+    deadline = time.monotonic() + 15  # nginx logs a WebSocket when it closes
+    while True:
+        streams = [line for line in cluster.nginx.access_log() if "/_stcore/stream" in line and " 101 " in line]
+        if all(any(w in line for line in streams) for w in wanted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert all(any(w in line for line in streams) for w in wanted), (wanted, streams)
     assert blocked1 == [] and blocked2 == [], blocked1 + blocked2  # the app works under the CSP
     db = make_database(cluster.db_url)
     try:
