@@ -93,7 +93,7 @@ def entry_detail(fields: list[FieldSpec], rows: list[EntryRow], photos: Any) -> 
         return
     row = by_id[pick]
     with st.container(border=True):
-        st.caption(f"{row.reference} · {row.org_name} · v{row.version}")
+        st.caption(f"{row.reference} · {esc(row.org_name)} · v{row.version}")
         for f in fields:
             if f.key in row.data and f.type != "photo":
                 st.caption(esc(f.label(lang)))
