@@ -57,6 +57,8 @@ def test_case_page_corrects_a_party(db, make_app):  # noqa: F811
     at.text_input(key="case.correct.id").set_value(new.id_number[:-1] + ("0" if new.id_number[-1] != "0" else "1"))
     at.button(key="FormSubmitter:case.correct_party-保存更正").click().run()
     assert not at.exception and at.error  # a bad ID number is refused with a message, nothing written
+    at.selectbox(key="case.correct.party").set_value(party.id)
+    at.text_input(key="case.correct.phone").set_value(new.phone)
     at.text_input(key="case.correct.id").set_value(new.id_number)
     at.button(key="FormSubmitter:case.correct_party-保存更正").click().run()
     assert not at.exception and "已更正" in page_text(at)
