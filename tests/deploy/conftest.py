@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.slow)
         item.add_marker(pytest.mark.e2e)
         if not Path(NGINX).exists():
-            item.add_marker(pytest.mark.skip(reason="nginx not found: run `make test-deps` as root (apt-get install nginx)"))
+            item.add_marker(pytest.mark.skip(reason="nginx not found: run `make test-deps` as root"))
         if not CHROMIUM.exists():
             item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} not found: run `make test-deps` as root"))
     items[:] = [i for i in items if i not in mine] + mine
