@@ -884,7 +884,8 @@ class _CaseGenerator:
         if source in HANDOVER:
             self._referral(cid, org, source, lf, actor, out)
         agreement = self._agreement(cid, lf, org, on_spot, grade, amount, actor, mediator, out) if succeeded else None
-        self._events(cid, lf, actor, source, grade, agreement, out)
+        self._events(cid, lf, actor, source, grade, agreement, out,
+                     codes={"fail": row["diversion"], "reject": row["reject_reason"]})
         if lf.sessions:
             self._sessions(cid, lf, org, a, b, mediator, actor, out)
         if audited is not None and audit_at is not None:
@@ -956,6 +957,7 @@ class _CaseGenerator:
         grade: str | None,
         agreement: tuple[int, str] | None,
         out: Rows,
+        codes: dict[str, str | None],
     ) -> None:
         """The timeline as services.workflow writes it: `created`, then one `transition.<action>` per move."""
         rows = out["caseevent"]
@@ -978,6 +980,10 @@ class _CaseGenerator:
                 data = {"source": source}
             elif to == "succeeded" and agreement is not None:
                 data = {"agreement_id": agreement[0], "grade": grade, "kind": agreement[1]}
+            elif kind == "transition.fail" and codes["fail"]:
+                data = {"diversion": codes["fail"]}  # as services.workflow records it: the timeline names it
+            elif kind == "transition.reject" and codes["reject"]:
+                data = {"reason": codes["reject"]}
             rows.append(
                 {
                     "id": self.ids.take("caseevent"),

@@ -98,6 +98,22 @@ def test_seed_demo_builds_a_working_city(seeded):
             assert actor is not None and role in actor.roles
 
 
+def test_seed_demo_timeline_names_every_placeholder(seeded):
+    """Every demo event carries what its timeline text names: no raw "{diversion}" or "{reason}" on a case page."""
+    from models import CaseEvent
+    from services.i18n import catalogue, translate
+
+    db, _ = seeded
+    with db.read() as s:
+        events = s.exec(select(CaseEvent.kind, CaseEvent.data)).all()
+    kinds = Counter(kind for kind, _ in events)
+    assert kinds["transition.fail"] and kinds["transition.reject"]
+    for kind, data in events:
+        if f"event.{kind}" in catalogue():
+            text = translate(f"event.{kind}", "zh-CN", **{k: str(v) for k, v in (data or {}).items()})
+            assert "{" not in text, (kind, data)
+
+
 def test_seed_demo_if_empty_leaves_a_seeded_db_alone(seeded, capsys):
     db, _ = seeded
     assert demo.seed_demo(db, cases=10, seed=1, if_empty=True) == []
