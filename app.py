@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.ui.auth import build_authenticator, resolve_actor
@@ -10,7 +12,8 @@ from pages.ui.i18n import t
 from pages.ui.navigation import build_navigation
 from services.config import ConfigError, get_settings
 
-st.set_page_config(page_title=t("app.title"), page_icon=":material/handshake:", layout="centered",
+ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # served by the app: the CSP allows no font CDN
+st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="centered",
                    initial_sidebar_state="collapsed")
 
 settings = get_settings()
