@@ -10,6 +10,7 @@ from pages.ui.auth import build_authenticator, resolve_actor
 from pages.ui.db import require_db
 from pages.ui.i18n import t
 from pages.ui.navigation import build_navigation
+from pages.ui.widgets import run_page
 from services.config import ConfigError, get_settings
 
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # served by the app: the CSP allows no font CDN
@@ -26,4 +27,4 @@ except ConfigError as err:
 require_db()  # a storage failure at start-up gets the storage message, not a generic error page
 authenticator = build_authenticator(settings)
 actor = resolve_actor(settings)
-build_navigation(actor, authenticator).run()
+run_page(build_navigation(actor, authenticator))  # errors: a translated message with a log reference

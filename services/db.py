@@ -42,7 +42,7 @@ def is_storage_error(err: BaseException) -> bool:
 
 
 def _sqlite_engine(url: str, *, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 8})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 8}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -167,5 +167,5 @@ def make_database(url: str) -> Database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return Database(url, _sqlite_engine(url, begin="BEGIN"), _sqlite_engine(url, begin="BEGIN IMMEDIATE"),
                         FifoWriterLock())
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
     return Database(url, engine, engine)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -12,6 +15,7 @@ from services.db import is_storage_error
 from services.errors import DomainError, StorageProblem
 
 T = TypeVar("T")
+log = logging.getLogger("mediation.app")
 
 
 def page_title(key: str, **params: object) -> None:
@@ -35,6 +39,25 @@ def attempt(action: Callable[[], T]) -> T | None:
             raise
         show_error(StorageProblem())
     return None
+
+
+def run_page(page: Any) -> None:
+    """Run the chosen page; an unexpected error becomes a translated message with a reference for the log.
+
+    The log line has the reference, the error's type and its frames, never its message (which may carry data).
+    """
+    try:
+        page.run()
+    except DomainError as err:
+        show_error(err)
+    except Exception as err:
+        if is_storage_error(err) or (isinstance(err, OSError) and not isinstance(err, TimeoutError | ConnectionError)):
+            show_error(StorageProblem())
+            return
+        ref = secrets.token_hex(4)
+        frames = "".join(traceback.format_list(traceback.extract_tb(err.__traceback__)))
+        log.error("unexpected error ref=%s type=%s\n%s", ref, type(err).__name__, frames)
+        st.error(t("error.unexpected", ref=ref), icon=":material/error:")
 
 
 def status_label(status: str) -> str:

@@ -263,3 +263,14 @@ def test_number_first_cases_of_new_org_concurrently(db):
     with db.read() as s:
         numbers = sorted(s.exec(select(Case.case_no).where(Case.id.in_(ids))).all())  # type: ignore[union-attr]
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, THREADS + 1))
+
+
+def test_driver_errors_carry_no_bound_values(db):
+    """LOG-2: an SQL error's text (which Streamlit and our log may print) never holds the values bound into it."""
+    from sqlalchemy import text as sql
+
+    canary = "CANARY-13900001111-110101199003071234"
+    with pytest.raises(Exception) as caught, db.write() as s:
+        s.execute(sql("INSERT INTO no_such_table (x) VALUES (:v)"), {"v": canary})
+    assert "no_such_table" in str(caught.value)
+    assert canary not in str(caught.value) and "13900001111" not in str(caught.value)
