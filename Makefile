@@ -7,6 +7,8 @@ STAMP = $(VENV)/.installed-requirements
 STAMP_DEV = $(VENV)/.installed-requirements-dev
 DEBIAN_TEST_PACKAGES = chromium fonts-noto-cjk zbar-tools nginx
 PYTEST_ARGS ?=
+# test processes (pytest-xdist); one per core. A module stays in one process, so its fixtures are built once.
+PYTEST_WORKERS ?= auto
 ARGS ?=
 
 ifdef TEST_DATABASE_URL
@@ -67,7 +69,7 @@ test-deps: $(STAMP_DEV)
 	fi
 
 test: test-deps
-	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

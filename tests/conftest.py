@@ -24,6 +24,7 @@ from services.bootstrap import ensure_reference_data  # noqa: E402
 from services.config import get_settings  # noqa: E402
 from services.db import Database, make_database  # noqa: E402
 from services.migrate import upgrade  # noqa: E402
+from services.stats_scope import clear_cache as clear_stats_cache  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]
@@ -31,9 +32,13 @@ ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]
 
 @pytest.fixture(autouse=True)
 def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings and the statistics cache start empty: a truncated PostgreSQL test database restarts its ids, so
+    the cache's data version (the newest audit and case ids) could match a previous test's figures."""
     get_settings.cache_clear()
+    clear_stats_cache()
     yield
     get_settings.cache_clear()
+    clear_stats_cache()
 
 
 @pytest.fixture(scope="session")

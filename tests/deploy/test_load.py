@@ -15,11 +15,13 @@ within the test.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright, expect
@@ -178,6 +180,12 @@ async def drive(base: str, tag: str, pid: int) -> tuple[list[str], list[float], 
     return codes, times, problems, elapsed, baseline
 
 
+def _run_in_own_thread(coro: Any) -> Any:
+    """asyncio.run() in a thread of its own: pytest-playwright's sync API keeps an event loop in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.mark.timeout(600)  # 2 shared CI cores; the figures printed say how long it really took
 def test_file_50_intakes_from_5_phones_while_staff_works(tmp_path: Path) -> None:
     env = base_env(tmp_path)
@@ -193,7 +201,7 @@ def test_file_50_intakes_from_5_phones_while_staff_works(tmp_path: Path) -> None
         nginx = start_nginx(tmp_path / "nginx", [port], https_port=https_port)
         try:
             tag = secrets.token_hex(3)
-            codes, times, problems, elapsed, baseline = asyncio.run(drive(nginx.url, tag, server.process.pid))
+            codes, times, problems, elapsed, baseline = _run_in_own_thread(drive(nginx.url, tag, server.process.pid))
             peak = rss_mb(server.process.pid)
             time.sleep(25)  # > disconnectedSessionTTL: the closed sessions are dropped
             after = rss_mb(server.process.pid)

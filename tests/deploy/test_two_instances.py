@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 from sqlmodel import col, func, select
 
 from models import Attachment, Case, LedgerEntry, SubsidyClaim
@@ -89,12 +89,13 @@ def _cluster(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="module")
-def phone_browser() -> Iterator[Browser]:
-    """One Debian Chromium for the module (each test opens its own phone-sized contexts)."""
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def phone_browser(playwright: Playwright) -> Iterator[Browser]:
+    """One Debian Chromium for the module (each test opens its own phone-sized contexts). It comes from
+    pytest-playwright's session-wide Playwright: a second sync_playwright() in the same process would fail once
+    the browser tests have started theirs."""
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 def phone_context(browser: Browser, base_url: str, route: str) -> tuple[BrowserContext, list[str]]:

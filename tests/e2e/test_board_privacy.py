@@ -75,7 +75,7 @@ def seed(db: Database) -> list[int]:
             case.non_public = n % 25 == 0
             case.outcome_note = f"{a[0]}与{b[0]}达成协议，{b[1]}赔偿2000元，于{a[4]}当面履行。"
             s.add(case)
-        users = [create_user(s, username=f"canary_editor{i}", display_name=f"编辑{i}", password="x" * 12,
+        users = [create_user(s, username=f"canary_editor{i}", display_name=f"编辑{i}", password="canary-edit-2026",
                              org_code=root.code, roles=["coordinator"]) for i in (1, 2)]
     with db.read() as s:
         editor, approver = (load_actor(s, u.id or 0) for u in users)
