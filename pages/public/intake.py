@@ -10,12 +10,13 @@ from pages.nav import spec_for
 from pages.public.intake_directory import render_directory
 from pages.ui.auth import client_id
 from pages.ui.db import get_db
+from pages.ui.form_render import field_widget
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import show_error
 from services import intake, qr
 from services.config import get_settings
 from services.errors import DomainError
-from services.intake_form import FieldSpec, IntakeForm, IntakeInvalid, escape_markdown, issue_form_token
+from services.intake_form import IntakeForm, IntakeInvalid, escape_markdown, issue_form_token
 
 db = get_db()
 lang = current_language()
@@ -82,24 +83,6 @@ def text(name: str, key: str, label: str, *, optional: bool = False, area: bool 
     return value
 
 
-def custom_widget(f: FieldSpec) -> Any:
-    key, label = f"intake.custom.{f.key}", esc(f.label(lang)) + ("" if f.required else t("intake.optional"))
-    if f.type == "long_text":
-        return st.text_area(label, key=key)
-    if f.type == "number":
-        return st.number_input(label, value=None, key=key)
-    if f.type == "date":
-        return st.date_input(label, value=None, key=key)
-    if f.type == "choice":
-        names = {c: (en if lang == "en" else zh) for c, zh, en in f.options}
-        return st.selectbox(label, list(names), index=None, format_func=lambda c: names[c], key=key,
-                            placeholder=t("intake.choose"))
-    if f.type == "yes_no":
-        return st.radio(label, ["yes", "no"], index=None, horizontal=True, key=key,
-                        format_func=lambda v: t(f"intake.{v}"))
-    return st.text_input(label, key=key, autocomplete="tel" if f.type == "phone" else "off")
-
-
 with st.form("intake.form", border=False, enter_to_submit=False):
     st.markdown("#### " + t("intake.about_you"))
     name = text("applicant_name", "intake.applicant_name", "intake.applicant_name", autocomplete="name")
@@ -123,7 +106,7 @@ with st.form("intake.form", border=False, enter_to_submit=False):
     r_address = text("respondent_address", "intake.respondent_address", "intake.respondent_address", optional=True)
     custom: dict[str, Any] = {}
     for f in fields:
-        custom[f.key] = custom_widget(f)
+        custom[f.key] = field_widget(f, f"intake.custom.{f.key}", lang)
         problem(f"custom.{f.key}")
     photos = st.file_uploader(t("intake.photos") + t("intake.optional"), type=["jpg", "jpeg", "png", "webp"],
                               accept_multiple_files=True, key="intake.photos", max_upload_size=10,

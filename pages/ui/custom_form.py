@@ -8,38 +8,15 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.db import get_db
+from pages.ui.form_render import field_widget
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
 from services.custom_fields import CustomValue
 from services.intake_form import FieldSpec, IntakeInvalid
-from services.intake_form import escape_markdown as esc
 
 
 def _problems(prefix: str) -> dict[str, tuple[str, dict[str, Any]]]:
     return dict(st.session_state.get(f"{prefix}.problems", {}))
-
-
-def _widget(f: FieldSpec, key: str, lang: str) -> Any:
-    label = esc(f.label(lang)) + ("" if f.required else t("customfields.optional"))
-    if f.type == "long_text":
-        return st.text_area(label, key=key, max_chars=f.max_length, help=esc(f.help(lang)) or None)
-    if f.type == "multi_choice":
-        names = {c: (en if lang == "en" else zh) for c, zh, en in f.options}
-        return st.multiselect(label, list(names), format_func=lambda c: names[c], key=key,
-                              placeholder=t("customfields.choose"))
-    if f.type == "number":
-        return st.number_input(label, value=None, key=key)
-    if f.type == "date":
-        return st.date_input(label, value=None, key=key)
-    if f.type == "choice":
-        names = {c: (en if lang == "en" else zh) for c, zh, en in f.options}
-        return st.selectbox(label, list(names), index=None, format_func=lambda c: names[c], key=key,
-                            placeholder=t("customfields.choose"))
-    if f.type == "yes_no":
-        return st.radio(label, ["yes", "no"], index=None, horizontal=True, key=key,
-                        format_func=lambda v: t(v))
-    return st.text_input(label, key=key, max_chars=f.max_length, help=esc(f.help(lang)) or None,
-                         autocomplete="tel" if f.type == "phone" else "off")
 
 
 def inputs(prefix: str, fields: list[FieldSpec]) -> dict[str, Any]:
@@ -48,7 +25,7 @@ def inputs(prefix: str, fields: list[FieldSpec]) -> dict[str, Any]:
     lang = current_language()
     values: dict[str, Any] = {}
     for f in fields:
-        values[f.key] = _widget(f, f"{prefix}.custom.{f.key}", lang)
+        values[f.key] = field_widget(f, f"{prefix}.custom.{f.key}", lang)
         if (found := problems.get(f"custom.{f.key}")) is not None:
             st.error(t(found[0], **found[1]), icon=":material/error:")
     if problems:

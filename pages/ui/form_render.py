@@ -25,11 +25,12 @@ def problems_by_field(problems: list[Any]) -> Problems:
     return out
 
 
-def _widget(f: FieldSpec, key: str, lang: str) -> Any:
+def field_widget(f: FieldSpec, key: str, lang: str) -> Any:
+    """One field's widget (labels and help escaped; '(optional)' unless required); returns its raw value."""
     label = esc(f.label(lang)) + ("" if f.required else t("form.optional"))
     help_text = esc(f.help(lang)) or None
     if f.type == "long_text":
-        return st.text_area(label, key=key, help=help_text)
+        return st.text_area(label, key=key, max_chars=f.max_length, help=help_text)
     if f.type == "number":
         return st.number_input(label, value=None, key=key, help=help_text)
     if f.type == "date":
@@ -49,7 +50,7 @@ def _widget(f: FieldSpec, key: str, lang: str) -> Any:
                                  max_upload_size=10, help=help_text)
         return [u.getvalue() for u in files or []]
     autocomplete = "tel" if f.type == "phone" else "off"
-    return st.text_input(label, key=key, autocomplete=autocomplete, help=help_text)
+    return st.text_input(label, key=key, max_chars=f.max_length, autocomplete=autocomplete, help=help_text)
 
 
 def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str,
@@ -59,7 +60,7 @@ def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str,
     for f in fields:
         if f.key in values or not visible(f, values):  # a repeated key (an unsaved draft) shows once
             continue
-        values[f.key] = _widget(f, f"{prefix}.{f.key}", lang)
+        values[f.key] = field_widget(f, f"{prefix}.{f.key}", lang)
         if problems and f.key in problems:
             key, params = problems[f.key]
             st.error(t(key, **params), icon=":material/error:")
