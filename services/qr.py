@@ -154,22 +154,30 @@ def poster_image(org: PosterOrg, url: str, *, size: tuple[int, int] = A4_PRINT) 
               width=max(2, int(3 * u)))
     footer = "人民调解不收费" + (f" · 电话 {org.phone}" if org.phone else "")
     _centered(draw, footer_y, footer, _font(False, int(34 * u)), w, GREY)
+    place_code_and_steps(img, url, top=y, bottom=footer_y - int(80 * u), steps=INSTRUCTIONS)
+    return img
+
+
+def place_code_and_steps(img: Image.Image, url: str, *, top: int, bottom: int, steps: tuple[str, ...]) -> None:
+    """Bottom up above `bottom`: the steps, the printed address; the QR code takes the space left below `top`."""
+    draw = ImageDraw.Draw(img)
+    w = img.width
+    u = w / 1240
     step_font = _font(False, int(44 * u))
     step_h = int(72 * u)
-    steps_top = footer_y - int(80 * u) - step_h * len(INSTRUCTIONS)
-    left = (w - int(max(draw.textlength(s, font=step_font) for s in INSTRUCTIONS))) // 2
-    for i, line in enumerate(INSTRUCTIONS):
+    steps_top = bottom - step_h * len(steps)
+    left = (w - int(max(draw.textlength(s, font=step_font) for s in steps))) // 2
+    for i, line in enumerate(steps):
         draw.text((left, steps_top + i * step_h), line, font=step_font, fill=INK)
     url_lines, url_font = _fit(draw, short_url(url), False, int(40 * u), int(1100 * u))
     url_top = steps_top - int(50 * u) - int(56 * u) * len(url_lines)
     for i, line in enumerate(url_lines):
         _centered(draw, url_top + i * int(56 * u), line, url_font, w, INK)
     code = qr_image(url, box_size=1, border=4, strong=True)
-    room = url_top - int(30 * u) - (y + int(30 * u))
+    room = url_top - int(30 * u) - (top + int(30 * u))
     side = min(int(760 * u), room) // code.width * code.width
-    top = y + int(30 * u) + (room - side) // 2
-    img.paste(code.resize((side, side), Image.Resampling.NEAREST), ((w - side) // 2, top))
-    return img
+    code_top = top + int(30 * u) + (room - side) // 2
+    img.paste(code.resize((side, side), Image.Resampling.NEAREST), ((w - side) // 2, code_top))
 
 
 def poster_png(org: PosterOrg, url: str, *, size: tuple[int, int] = A4_PRINT) -> bytes:
