@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from models import Case, CaseEvent, Party
+from models import CaseEvent, Party
 from services import audit
-from services.authz import Actor, case_relation, require
+from services.authz import Actor, require
 from services.cases import PartyInput, validate_party
 from services.config import get_settings
-from services.errors import NotFound, OutOfScope, PermissionDenied, ValidationFailed
+from services.errors import ValidationFailed
 from services.permissions import P
-from services.reveal import may_reveal
+from services.reveal import handled_party
 from services.security import blind_index, encrypt_id, mask_id, mask_name, mask_phone, normalise_id, normalise_phone
 
 
@@ -55,14 +55,7 @@ def correct_party(session: Session, *, actor: Actor, party_id: int, correction: 
                   client: str = "") -> Party:
     """Correct a party of a case the actor handles; audited with the masked values before and after."""
     require(actor, P.CASE_VIEW)
-    party = session.get(Party, party_id)
-    if party is None:
-        raise NotFound("error.not_found")
-    case = session.get(Case, party.case_id)
-    if case is None or case_relation(session, actor, case.id or 0) is None:
-        raise OutOfScope("error.not_found")
-    if not may_reveal(session, actor, case):
-        raise PermissionDenied("error.reveal_not_handling")
+    party, case = handled_party(session, actor, party_id)
     if case.anonymised_at is not None:
         raise ValidationFailed("error.party_anonymised")
     validate_party(PartyInput(side=party.side, name=party.name if correction.name is None else correction.name,

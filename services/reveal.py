@@ -38,11 +38,8 @@ def may_reveal(session: Session, actor: Actor, case: Case) -> bool:
     return mediator == actor.user_id
 
 
-def reveal_party(session: Session, *, actor: Actor, party_id: int, field: str, client: str = "") -> str:
-    """Return a party's full phone or ID number, recording who saw it, when, and from where."""
-    require(actor, P.CASE_VIEW)
-    if field not in FIELDS:
-        raise ValidationFailed("error.reveal_field")
+def handled_party(session: Session, actor: Actor, party_id: int) -> tuple[Party, Case]:
+    """The party and its case, when the actor handles the case (as for a reveal); refused otherwise."""
     party = session.get(Party, party_id)
     if party is None:
         raise NotFound("error.not_found")
@@ -51,6 +48,15 @@ def reveal_party(session: Session, *, actor: Actor, party_id: int, field: str, c
         raise OutOfScope("error.not_found")
     if not may_reveal(session, actor, case):
         raise PermissionDenied("error.reveal_not_handling")
+    return party, case
+
+
+def reveal_party(session: Session, *, actor: Actor, party_id: int, field: str, client: str = "") -> str:
+    """Return a party's full phone or ID number, recording who saw it, when, and from where."""
+    require(actor, P.CASE_VIEW)
+    if field not in FIELDS:
+        raise ValidationFailed("error.reveal_field")
+    party, case = handled_party(session, actor, party_id)
     if field == "phone":
         value = normalise_phone(party.phone) if party.phone else ""
     else:

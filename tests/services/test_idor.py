@@ -134,6 +134,7 @@ def calls(w, far, ids):
         ("referrals.return_referral", m2,
          lambda s, a: referrals.return_referral(s, actor=a, referral_id=ids["referral"], reason="x")),
         ("reveal.reveal_party", m2, lambda s, a: reveal.reveal_party(s, actor=a, party_id=ids["party"], field="phone")),
+        ("reveal.handled_party", m2, lambda s, a: reveal.handled_party(s, a, ids["party"])),
         ("privacy.correct_party", m2, lambda s, a: privacy.correct_party(
             s, actor=a, party_id=ids["party"], correction=privacy.PartyCorrection(name="王五"))),
         ("sessions.record_session", m2,
