@@ -1,4 +1,4 @@
-"""Command line: python manage.py {init-db,create-user,seed-demo,demo-logins,backup,check,ensure-secrets,qr-posters,stats,import-cases,duty-gaps,rotate-data-key,subject-export,retention}."""
+"""Command line: python manage.py <command>; `python manage.py --help` lists the commands."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ def created_at_field() -> Any:
 
 
 def json_field(default: Any = None, **kw: Any) -> Any:
-    factory = (lambda: {}) if default is None else default
+    factory = dict if default is None else default
     return Field(default_factory=factory, sa_type=JSON, **kw)
 
 

@@ -91,6 +91,7 @@ CHECKLIST: list[tuple[str, str, str]] = [
     ("documents", "文书统一", "Standard documents"), ("ledgers", "台账规范", "Ledgers kept"),
     ("premises", "场所固定", "Fixed premises"), ("pub_org", "公开调解组织", "Organisation published"),
     ("pub_rules", "公开调解制度", "Rules published"), ("pub_mediators", "公开调解员名单", "Mediator list published"),
-    ("pub_process", "公开调解流程", "Process published"), ("pub_rights", "公开当事人权利义务", "Parties' rights published"),
+    ("pub_process", "公开调解流程", "Process published"),
+    ("pub_rights", "公开当事人权利义务", "Parties' rights published"),
     ("pub_phone", "公开监督电话", "Supervision phone published"),
 ]

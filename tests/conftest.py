@@ -14,17 +14,17 @@ os.environ.setdefault("MEDIATION_BCRYPT_ROUNDS", "4")
 os.environ.setdefault("MEDIATION_RERUN_DELAY", "0")
 os.environ.setdefault("MEDIATION_SECRETS_FILE", "/nonexistent/secrets.toml")
 
-import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
-import models  # noqa: E402,F401
-from services.bootstrap import ensure_reference_data  # noqa: E402
-from services.config import get_settings  # noqa: E402
-from services.db import Database, make_database  # noqa: E402
-from services.migrate import upgrade  # noqa: E402
-from services.stats_scope import clear_cache as clear_stats_cache  # noqa: E402
+import models  # noqa: F401
+from services.bootstrap import ensure_reference_data
+from services.config import get_settings
+from services.db import Database, make_database
+from services.migrate import upgrade
+from services.stats_scope import clear_cache as clear_stats_cache
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]

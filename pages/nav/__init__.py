@@ -144,7 +144,8 @@ def check_registry() -> list[str]:
         if Path(spec.file).parent == Path():
             problems.append(f"nav.E002: page {spec.key!r} sits directly in pages/ (served without app.py)")
         if spec.url_path in seen:
-            problems.append(f"nav.E003: url_path {spec.url_path!r} of {spec.key!r} is also used by {seen[spec.url_path]!r}")
+            problems.append(f"nav.E003: url_path {spec.url_path!r} of {spec.key!r} is also used by "
+                            f"{seen[spec.url_path]!r}")
         seen[spec.url_path] = spec.key
         if spec.permission is not None and spec.permission not in known_perms:
             problems.append(f"nav.E004: page {spec.key!r} needs unknown permission {spec.permission!r}")

@@ -44,7 +44,8 @@ with st.container(border=True):
     st.subheader(t(f"status.{view.status}"), anchor=False)
     if view.status == "rejected":
         reason = view.reject_reason or "other"
-        st.warning(t("track.rejected", reason=esc(labels("reject_reason").get(reason, reason))), icon=":material/block:")
+        reason_text = esc(labels("reject_reason").get(reason, reason))
+        st.warning(t("track.rejected", reason=reason_text), icon=":material/block:")
         st.write(t(f"track.advice_{reason}") if reason in tracking.KNOWN_REASONS else t("track.advice_other"))
         if view.advice:
             st.caption(t("track.advice_from_staff"))

@@ -94,8 +94,9 @@ if st.button(t("forms.discard"), key="forms.discard", icon=":material/undo:", wi
     fb.set_working(code, [dict(f) for f in spec.fields], pick=fb.NEW)
     st.rerun()
 retired = spec.status != "active"
-if code not in forms.BUILTIN_FORMS and st.button(t("forms.restore" if retired else "forms.retire"), key="forms.retire", width="stretch",
-             icon=":material/unarchive:" if retired else ":material/archive:"):
+if code not in forms.BUILTIN_FORMS and st.button(t("forms.restore" if retired else "forms.retire"),
+                                                 key="forms.retire", width="stretch",
+                                                 icon=":material/unarchive:" if retired else ":material/archive:"):
     save(lambda s: forms.retire_form(s, actor=actor, code=code, retired=not retired))
 
 st.subheader(t("forms.history"), anchor=False)

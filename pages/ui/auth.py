@@ -8,6 +8,7 @@ the session it names is alive there.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import jwt
@@ -145,10 +146,8 @@ def sign_out(authenticator: stauth.Authenticate) -> None:
     if key:
         with get_db().write() as s:
             auth_service.end_session(s, key=key)
-    try:
+    with contextlib.suppress(Exception):  # a missing cookie is fine: the server-side session is already dead
         authenticator.cookie_controller.delete_cookie()
-    except Exception:  # noqa: BLE001 — a missing cookie is fine; the session is already dead
-        pass
     for k in (KEY_STATE, ACTOR_STATE, "username", "name", "roles"):
         st.session_state.pop(k, None)
     st.session_state.update(authentication_status=None, logout=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui.i18n import t
-
 from services.bootstrap import ensure_reference_data
 from services.config import get_settings
 from services.db import Database, is_storage_error, make_database

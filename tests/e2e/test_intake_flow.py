@@ -60,7 +60,8 @@ def test_file_a_dispute_from_a_poster_and_track_it(page: Page, live_server: Live
     phone = "139" + "".join(secrets.choice("0123456789") for _ in range(8))
     page.get_by_role("textbox", name="您的姓名", exact=True).fill("王秀英")
     page.get_by_role("textbox", name="手机号码", exact=True).fill(phone)
-    page.get_by_role("textbox", name="发生了什么", exact=True).fill("邻居在我家承包地边上修围墙，占了大约半米宽的地，多次商量没有结果。")
+    page.get_by_role("textbox", name="发生了什么", exact=True).fill(
+        "邻居在我家承包地边上修围墙，占了大约半米宽的地，多次商量没有结果。")
     page.get_by_role("textbox", name="发生地点（选填）", exact=True).fill("东村三组")
     page.get_by_text("我已阅读并同意上述个人信息处理说明").click()
     time.sleep(max(0.0, MIN_FILL_SECONDS - (time.monotonic() - shown_at)))

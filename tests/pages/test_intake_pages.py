@@ -25,11 +25,14 @@ MARKUP_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "
 HOSTILE: list[str] = [
     "<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
     "javascript:alert(document.cookie)", "[点我](javascript:alert(1))", "![](http://evil.example/p.png)",
-    '<iframe src="http://evil.example"></iframe>', "**粗体** _斜体_ `代码` ~~删除~~", ":red[红色] :material/home: $x^2$",
+    '<iframe src="http://evil.example"></iframe>',
+    "**粗体** _斜体_ `代码` ~~删除~~", ":red[红色] :material/home: $x^2$",
     "<b onmouseover=alert(1)>悬停</b>", '"><script>alert(1)</script>', "{{7*7}} ${7*7} <%= 7*7 %>",
     "' OR 1=1--", "'); DROP TABLE \"case\";--", "1; SELECT pg_sleep(5)", "张三' AND '1'='1",
-    "\\'; exec xp_cmdshell('dir')--", "\u202e正常文本反转", "零\u200b宽\u200c字\u200d符\ufeff", "组合 e\u0301\u0301\u0301",
-    "ｆｕｌｌ－ｗｉｄｔｈ １２３", "👨\u200d👩\u200d👧 家庭", "𠀀𠀁𠀂 扩展B", "\x00NUL字符", "\u2066隔离\u2069 \u202a嵌入\u202c",
+    "\\'; exec xp_cmdshell('dir')--", "\u202e正常文本反转",
+    "零\u200b宽\u200c字\u200d符\ufeff", "组合 e\u0301\u0301\u0301",
+    "ｆｕｌｌ－ｗｉｄｔｈ １２３", "👨\u200d👩\u200d👧 家庭", "𠀀𠀁𠀂 扩展B",
+    "\x00NUL字符", "\u2066隔离\u2069 \u202a嵌入\u202c",
     "ＡＢＣ\u3000全角空格", "Ω≈ç√∫ µ≤≥÷", "长" * 10_000, "x" * 100_000, "a" * 5000, "=1+1", "+SUM(A1:A2)",
     "-2+3", "@SUM(1,1)", "\t=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","点击")', "../../etc/passwd",
     "..\\..\\windows\\win.ini", "file:///etc/passwd", "\r\n换行\r\n注入", "第一行\n第二行", "# 标题\n- 列表\n> 引用",
@@ -150,7 +153,7 @@ def test_hostile_strings_are_stored_exactly_or_refused_and_shown_as_text(db, tre
     at = open_intake(make_app)
     stored: list[tuple[int, str]] = []
     for i, payload in enumerate(HOSTILE):
-        fill(at, **{key: payload for key in TEXT_FIELDS}, **{"intake.applicant_phone": f"1380000{i:04d}"})
+        fill(at, **dict.fromkeys(TEXT_FIELDS, payload), **{"intake.applicant_phone": f"1380000{i:04d}"})
         at.button(key="intake.submit").click().run()
         assert not at.exception, (i, at.exception)
         expect = {}
@@ -266,7 +269,7 @@ def test_intake_queue_page_lists_and_accepts(db, tree, make_app):
     assert not at.exception
     text = page_text(at)
     assert "待受理申请" in text and r"张某 138\*\*\*\*5678" in text and "13812345678" not in text
-    assert [o for o in at.segmented_control(key="intake_queue.view").options] == ["新申请 1", "疑似无效 1"]
+    assert list(at.segmented_control(key="intake_queue.view").options) == ["新申请 1", "疑似无效 1"]
     at.button(key=f"intake_queue.open.{first.case_id}").click().run()
     assert "邻居家排水沟堵塞，雨水流进我家院子" in [t.value for t in at.text]
     at.button(key="intake_queue.do_accept").click().run()

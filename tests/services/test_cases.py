@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from models import AuditLog, CaseEvent, Party
 from services.authz import get_case_in_scope
-from services.errors import NotFound, OutOfScope, ValidationFailed
 from services.cases import PartyInput
-from services.security import decrypt_id
 from services.config import get_settings
+from services.errors import NotFound, OutOfScope, ValidationFailed
+from services.security import decrypt_id
 from tests.factories import make_actor, make_case, make_tree
 
 
@@ -39,7 +40,8 @@ def test_create_case_bad_id_refused(db):
     with db.write() as s:
         tree = make_tree(s)
         with pytest.raises(ValidationFailed) as err:
-            make_case(s, tree["v1"], parties=[PartyInput(side="applicant", name="王五", id_number="110105194912310021")])
+            make_case(s, tree["v1"],
+                      parties=[PartyInput(side="applicant", name="王五", id_number="110105194912310021")])
         assert err.value.key == "error.id_invalid"
 
 
@@ -61,8 +63,7 @@ def test_audit_log_is_append_only(db):
     with db.write() as s:
         make_tree(s)
         make_case(s, s.exec(select(__import__("models").Organisation)).first())
-    with pytest.raises(Exception):
-        with db.write() as s:
-            row = s.exec(select(AuditLog)).first()
-            row.action = "tampered"
-            s.add(row)
+    with pytest.raises(DBAPIError), db.write() as s:
+        row = s.exec(select(AuditLog)).first()
+        row.action = "tampered"
+        s.add(row)

@@ -6,7 +6,17 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlmodel import select
 
-from models import Agreement, AuditLog, CaseEvent, JudicialConfirmation, MediationSession, Notification, Party, PartyConfirmation, PartyLink
+from models import (
+    Agreement,
+    AuditLog,
+    CaseEvent,
+    JudicialConfirmation,
+    MediationSession,
+    Notification,
+    Party,
+    PartyConfirmation,
+    PartyLink,
+)
 from models.base import utc_now
 from services import case_view, outcomes, party_links, party_page
 from services.errors import Conflict, OutOfScope, PermissionDenied, ValidationFailed
@@ -143,9 +153,8 @@ def test_confirm_by_all_and_new_version_asks_again(db, setup):
         old = s.exec(select(Agreement).where(Agreement.case_id == case.id)).one()
     revised = outcomes.AgreementInput(kind=old.kind, terms="李四于下月底前赔偿800元", grade="standard",
                                       amount_fen=80_000)
-    with pytest.raises(ValidationFailed):
-        with db.write() as s:
-            outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=revised, reason=" ")
+    with pytest.raises(ValidationFailed), db.write() as s:
+        outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=revised, reason=" ")
     with db.write() as s:
         outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=revised, reason="双方同意调整金额")
     v = party_page.open_page(db, token=ta, last4=a.phone[-4:], client="c")
@@ -165,14 +174,12 @@ def test_revise_agreement_refused_before_a_court_and_for_other_villages(db, setu
     data = outcomes.AgreementInput(kind="written", terms="新条款", grade="standard")
     with db.read() as s:
         assert "revise" in case_view.get_case_detail(s, actor=w.mediator, case_id=case.id).actions
-    with pytest.raises((OutOfScope, PermissionDenied)):
-        with db.write() as s:
-            outcomes.revise_agreement(s, actor=w.mediator2, case_id=case.id, data=data, reason="x")
+    with pytest.raises((OutOfScope, PermissionDenied)), db.write() as s:
+        outcomes.revise_agreement(s, actor=w.mediator2, case_id=case.id, data=data, reason="x")
     with db.write() as s:
         s.add(JudicialConfirmation(case_id=case.id, court_org_id=case.org_id, result="pending"))
-    with pytest.raises(Conflict) as err:
-        with db.write() as s:
-            outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=data, reason="x")
+    with pytest.raises(Conflict) as err, db.write() as s:
+        outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=data, reason="x")
     assert err.value.key == "error.agreement_with_court"
     with db.read() as s:
         assert "revise" not in case_view.get_case_detail(s, actor=w.mediator, case_id=case.id).actions

@@ -39,7 +39,8 @@ def roster_workbook(n_orgs: int, n_mediators: int, *, county: str = "C1",
         code = f"X{i:05d}"
         parent = county if town else f"X{i - i % 10:05d}"
         row = {"code": code, "name": f"{'镇' if town else '村'}{i}调委会", "kind": "乡镇（街道）调委会" if town
-               else "村（居）调委会", "parent_code": parent, "sector": "", "address": f"第{i}号", "phone": "0831-1234567",
+               else "村（居）调委会", "parent_code": parent,
+               "sector": "", "address": f"第{i}号", "phone": "0831-1234567",
                "hours": "9:00-17:00", "population": 1000 + i, "active": "是"}
         row.update(dict([mistakes[(ORG_SHEET, i + 2)]]) if (ORG_SHEET, i + 2) in mistakes else {})
         orgs.append([row[c.key] for c in ORG_COLUMNS])
@@ -49,7 +50,8 @@ def roster_workbook(n_orgs: int, n_mediators: int, *, county: str = "C1",
     for j in range(n_mediators):
         row = {"name": f"调解员{j}", "gender": "男" if j % 2 else "女", "phone": f"139{j:08d}",
                "org_code": codes[j % len(codes)] if codes else county, "employment": "兼职" if j % 3 else "专职",
-               "specialties": "邻里纠纷、婚姻家庭纠纷", "certificate_no": f"Z{j}", "start_date": date(2020, 1, 1 + j % 28),
+               "specialties": "邻里纠纷、婚姻家庭纠纷",
+               "certificate_no": f"Z{j}", "start_date": date(2020, 1, 1 + j % 28),
                "status": "在岗"}
         row.update(dict([mistakes[(MEDIATOR_SHEET, j + 2)]]) if (MEDIATOR_SHEET, j + 2) in mistakes else {})
         meds.append([row[c.key] for c in MEDIATOR_COLUMNS])
