@@ -7,7 +7,7 @@ STAMP = $(VENV)/.installed-requirements
 STAMP_DEV = $(VENV)/.installed-requirements-dev
 DEBIAN_TEST_PACKAGES = chromium fonts-noto-cjk zbar-tools nginx
 PYTEST_ARGS ?=
-# test processes (pytest-xdist); one per core. A module stays in one process, so its fixtures are built once.
+# test processes (pytest-xdist), one per core; a module stays in one process, so its fixtures are built once
 PYTEST_WORKERS ?= auto
 ARGS ?=
 

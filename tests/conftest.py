@@ -101,14 +101,3 @@ def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     database = make_database(f"sqlite:///{path}")
     yield database
     database.dispose()
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With several test processes (pytest-xdist), the long modules (browser, `slow`) are handed out first, so
-    that no process is left alone with one at the end; a single process keeps them last (fast failures first)."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    heavy = [i for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")]
-    chosen = {id(i) for i in heavy}
-    items[:] = heavy + [i for i in items if id(i) not in chosen]

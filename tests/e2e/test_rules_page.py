@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from scripts.screenshots import DEMO_PASSWORD, sign_in, wait_for_app
 
 
 def _pick(page: Page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Choose in a selectbox; a rerun that lands while the list is open closes it, so open it again then."""
+    wait_for_app(page)
+    for _ in range(3):
+        page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeout:
+            wait_for_app(page)
+            continue
+        choice.click()
+        break
     wait_for_app(page)
 
 
