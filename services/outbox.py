@@ -139,7 +139,7 @@ class Dispatcher:
     def __init__(self, db: Database, *, poll: float = POLL_SECONDS,
                  periodic: Callable[[Database], object] | None = None, every: float = PERIODIC_SECONDS) -> None:
         self.db, self.poll, self.periodic, self.every = db, poll, periodic, every
-        self._last_periodic = 0.0
+        self._last_periodic: float | None = None  # None: run at the first pass (monotonic time starts at boot)
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake, self._stop = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
@@ -162,7 +162,8 @@ class Dispatcher:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.periodic is not None and time.monotonic() - self._last_periodic >= self.every:
+                if self.periodic is not None and (self._last_periodic is None
+                                                  or time.monotonic() - self._last_periodic >= self.every):
                     self._last_periodic = time.monotonic()
                     self.periodic(self.db)  # e.g. follow-up reminders; they enqueue robot messages themselves
                 deliver_due(self.db, worker=self.worker)
