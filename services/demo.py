@@ -71,6 +71,7 @@ from services.security import ID_CHECK, ID_WEIGHTS, blind_index, encrypt_id, mas
 
 LOGINS_FILE = ROOT / "data" / "demo_logins.txt"
 DEMO_VILLAGE = "V001"
+DEMO_SHARE = 20  # every 20th case is the demo village's (besides its share of the rest)
 CHUNK_CASES = 10_000  # ~165k rows of all tables per transaction (fewer commits: less WAL rewriting of index pages)
 USE_FORK = True  # generate in a forked child while the parent writes (when there is more than one chunk)
 DAY = 86_400.0
@@ -818,14 +819,16 @@ class _CaseGenerator:
     # ---- one case
     def case(self, received: float, out: Rows, open_as: str | None = None) -> None:
         r = self.rng
-        org = self.pick_org(r)
+        cid = self.ids.take("case")
+        # the demo sign-ins' village gets a steady share and the newest open cases, whatever the dates drawn
+        demo = open_as is not None or cid % DEMO_SHARE == 0
+        org = self.org_by_id[self.demo_org] if demo else self.pick_org(r)
         source = self.pick_source[org.kind](r)
         category = self.pick_cat[org.sector or org.kind](r)
         on_spot = source == "on_the_spot" and open_as is None
         if source == "on_the_spot" and not on_spot:
             source = "walk_in"
         lf = self.life(received, source, category, on_spot, open_as)
-        cid = self.ids.take("case")
         rdt = datetime.fromtimestamp(received, UTC)
         n = self.stats.counters[(org.id, rdt.year)] = self.stats.counters.get((org.id, rdt.year), 0) + 1
         mediators = self.staff.by_org[org.id]

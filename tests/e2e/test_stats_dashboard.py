@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from scripts.screenshots import DEMO_PASSWORD, sign_in, wait_for_app
@@ -26,7 +28,8 @@ def test_dashboard_on_a_phone_opens_the_cases_behind_a_number(page: Page, live_s
     assert box is not None
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + 14)  # the longest bar comes first
     wait_for_app(page)
-    expect(page.get_by_role("link", name="查看“邻里纠纷”的案件")).to_be_visible()
+    # which category leads depends on the demo data's dates relative to today
+    expect(page.get_by_role("link", name=re.compile(r"^查看“.+”的案件$"))).to_be_visible()
     shot(page, "stats-dashboard-chart")
 
     page.get_by_role("link", name="查看案件").first.click()
