@@ -420,4 +420,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from services import applog
+
+    applog.configure()  # run reports (retention, key rotation) and warnings on standard error
     sys.exit(main())

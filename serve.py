@@ -15,9 +15,12 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from services import applog
+
 APP = Path(__file__).resolve().parent / "app.py"
 
 if __name__ == "__main__":
     PagesManager.uses_pages_directory = False
+    applog.configure()  # the app's own INFO lines in the server log beside Streamlit's
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -34,7 +34,7 @@ from services.documents_store import template_in_force
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.permissions import P
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mediation.documents")
 PACKET, DOSSIER = "judicial_packet", "dossier"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIME = {"docx": DOCX_MIME, "pdf": "application/pdf", "zip": "application/zip"}

@@ -31,7 +31,7 @@ from services import audit
 from services.db import Database
 from services.security import blind_index, decrypt_id, encrypt_id, normalise_phone
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mediation.keys")
 BATCH = 500
 
 

@@ -27,7 +27,7 @@ from services import audit
 from services.db import Database
 from services.privacy_scrub import TEXT_COLUMNS, anonymise_case
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mediation.retention")
 CLOSED = ("rejected", "failed", "withdrawn", "succeeded", "followed_up", "archived")
 DEFAULT_YEARS = 3
 BATCH = 50

@@ -35,7 +35,7 @@ def _figures(db):
 def test_run_retention_anonymises_only_eligible(db, caplog):
     old, new = seed(db, ELIGIBLE, OTHERS)
     before_new, before_stats = _snapshot(db, new), _figures(db)
-    with caplog.at_level(logging.INFO, logger="services.retention"):
+    with caplog.at_level(logging.INFO, logger="mediation.retention"):
         report = run_retention(db)
     assert (report.eligible, report.anonymised) == (ELIGIBLE, ELIGIBLE)
     assert _snapshot(db, new) == before_new  # 0 non-eligible rows touched
