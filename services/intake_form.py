@@ -41,6 +41,7 @@ MAX_CUSTOM_LONG = 2000
 FIELD_TYPES = ("text", "long_text", "number", "date", "choice", "yes_no", "phone")
 UNKNOWN_NAME = "不详"
 TOKEN_MAX_AGE = timedelta(days=2)
+RESUME_WINDOW = timedelta(hours=1)  # see resumable()
 
 
 class IntakeInvalid(ValidationFailed):
@@ -189,6 +190,17 @@ def form_shown_at(token: str, now: datetime | None = None) -> datetime:
     if shown > now + timedelta(minutes=5) or now - shown > TOKEN_MAX_AGE:
         raise ValidationFailed("error.intake_form_expired")
     return shown
+
+
+def resumable(token: str, now: datetime | None = None) -> bool:
+    """True for a genuine token shown less than RESUME_WINDOW ago: a page whose Streamlit session was lost (a
+    phone's dropped connection) may look up what that token already produced and show it again. Older kept
+    addresses (a reopened or shared link) start a new form instead."""
+    now = now or utc_now()
+    try:
+        return now - form_shown_at(token, now) <= RESUME_WINDOW
+    except ValidationFailed:
+        return False
 
 
 def escape_markdown(value: str) -> str:

@@ -187,6 +187,14 @@ def public_limit() -> Limit:
     return Limit.parse(os.environ.get("MEDIATION_REGISTER_CLIENT_LIMIT", ""), PUBLIC_LIMIT)
 
 
+def find_public_receipt(db: Database, token: str) -> Receipt | None:
+    """The receipt a public entry made with this form token, if one was filed."""
+    if not token:
+        return None
+    with db.read() as s:
+        return _find_receipt(s, token)
+
+
 def submit_public_entry(db: Database, *, code: str, token: str, values: dict[str, Any], client: str,
                         org_code: str = "", now: datetime | None = None) -> Receipt:
     """File a public entry through the register's QR address; a replayed token returns the first receipt."""

@@ -10,13 +10,14 @@ from pages.nav import spec_for
 from pages.public.intake_directory import render_directory
 from pages.ui.auth import client_id
 from pages.ui.db import get_db
-from pages.ui.form_render import field_widget
+from pages.ui.form_render import field_widget, problems_by_field, state_value
+from pages.ui.form_token import forget_token, kept_token, renew_token
 from pages.ui.i18n import current_language, t
-from pages.ui.widgets import show_error
+from pages.ui.widgets import save_in_callback, show_saved_error
 from services import intake, qr
 from services.config import get_settings
 from services.errors import DomainError
-from services.intake_form import IntakeForm, IntakeInvalid, escape_markdown, issue_form_token
+from services.intake_form import IntakeForm, IntakeInvalid, escape_markdown
 
 db = get_db()
 lang = current_language()
@@ -53,10 +54,15 @@ def show_result(res: intake.IntakeResult) -> None:
     if st.button(t("intake.another"), key="intake.another", icon=":material/add:", width="stretch"):
         for k in [k for k in st.session_state if str(k).startswith("intake.")]:
             del st.session_state[k]
+        forget_token()
         st.rerun()
 
 
+token = kept_token(f"{K}.token")
 result = st.session_state.get(f"{K}.result")
+if result is None:  # saved, but the script was stopped before it kept the result; or a new session (form_token)
+    with db.read() as s:
+        result = intake.find_submission(s, token)
 if result is not None:
     show_result(result)
     st.stop()
@@ -65,7 +71,6 @@ st.subheader(esc(org.name), anchor=False)
 st.caption(" · ".join(esc(x) for x in (org.address, org.phone, org.hours) if x))
 st.caption(t("intake.official_host", host=esc(qr.short_url(get_settings().public_base_url))))
 
-token = st.session_state.setdefault(f"{K}.token", issue_form_token())
 problems: dict[str, tuple[str, dict[str, Any]]] = st.session_state.get(f"{K}.problems", {})
 
 
@@ -75,74 +80,78 @@ def problem(name: str) -> None:
         st.error(t(key, **params), icon=":material/error:")
 
 
-def text(name: str, key: str, label: str, *, optional: bool = False, area: bool = False, **kw: Any) -> str:
+def text(name: str, key: str, label: str, *, optional: bool = False, area: bool = False, **kw: Any) -> None:
     """A text field for form field `name`, with its problem (if any) right under it."""
     widget = st.text_area if area else st.text_input
-    value = str(widget(t(label) + (t("intake.optional") if optional else ""), key=key, **kw))
+    widget(t(label) + (t("intake.optional") if optional else ""), key=key, **kw)
     problem(name)
-    return value
+
+
+def send() -> None:
+    """The submit button's callback (see save_in_callback): the form's values as the person sent them."""
+    state = st.session_state.to_dict()  # one read: no rerun can cut in between the fields
+
+    def value(key: str) -> str:
+        return str(state.get(key) or "")
+
+    form = IntakeForm(org_code=org.code, form_token=token, applicant_name=value("intake.applicant_name"),
+                      applicant_phone=value("intake.applicant_phone"), applicant_id_number=value("intake.applicant_id"),
+                      description=value("intake.description"), category=value("intake.category"),
+                      place=value("intake.place"), request=value("intake.request"),
+                      respondent_name=value("intake.respondent_name"),
+                      respondent_phone=value("intake.respondent_phone"),
+                      respondent_address=value("intake.respondent_address"),
+                      custom={f.key: state_value(state, f, f"intake.custom.{f.key}") for f in fields},
+                      photos=[p.getvalue() for p in state.get("intake.photos") or []],
+                      consent=bool(state.get("intake.consent")), honeypot=value("intake.website"))
+    ss = st.session_state
+    try:
+        outcome = intake.submit_intake(db, form, client=client_id())
+    except IntakeInvalid as err:
+        ss[f"{K}.problems"] = problems_by_field(err.problems)
+        return
+    except DomainError as err:
+        if err.key == "error.intake_form_expired":
+            renew_token(f"{K}.token")
+        raise
+    ss.pop(f"{K}.problems", None)
+    ss[f"{K}.result"] = outcome  # the script that follows shows it
 
 
 with st.form("intake.form", border=False, enter_to_submit=False):
     st.markdown("#### " + t("intake.about_you"))
-    name = text("applicant_name", "intake.applicant_name", "intake.applicant_name", autocomplete="name")
-    phone = text("applicant_phone", "intake.applicant_phone", "intake.applicant_phone", autocomplete="tel",
-                 help=t("intake.phone_help"))
-    id_number = text("applicant_id_number", "intake.applicant_id", "intake.applicant_id", optional=True,
-                     autocomplete="off")
+    text("applicant_name", "intake.applicant_name", "intake.applicant_name", autocomplete="name")
+    text("applicant_phone", "intake.applicant_phone", "intake.applicant_phone", autocomplete="tel",
+         help=t("intake.phone_help"))
+    text("applicant_id_number", "intake.applicant_id", "intake.applicant_id", optional=True, autocomplete="off")
     st.markdown("#### " + t("intake.about_dispute"))
     labels = {c: (en if lang == "en" else zh) for c, zh, en in categories}
-    category = st.selectbox(t("intake.category") + t("intake.optional"), list(labels), index=None,
-                            key="intake.category", format_func=lambda c: labels[c], placeholder=t("intake.choose"))
+    st.selectbox(t("intake.category") + t("intake.optional"), list(labels), index=None, key="intake.category",
+                 format_func=lambda c: labels[c], placeholder=t("intake.choose"))
     problem("category")
-    description = text("description", "intake.description", "intake.description", area=True, height=160,
-                       help=t("intake.description_help"), placeholder=t("intake.description_placeholder"))
-    place = text("place", "intake.place", "intake.place", optional=True)
-    request = text("request", "intake.request", "intake.request", optional=True, area=True, height=100)
+    text("description", "intake.description", "intake.description", area=True, height=160,
+         help=t("intake.description_help"), placeholder=t("intake.description_placeholder"))
+    text("place", "intake.place", "intake.place", optional=True)
+    text("request", "intake.request", "intake.request", optional=True, area=True, height=100)
     st.markdown("#### " + t("intake.other_party"))
     st.caption(t("intake.other_party_help"))
-    r_name = text("respondent_name", "intake.respondent_name", "intake.respondent_name", optional=True)
-    r_phone = text("respondent_phone", "intake.respondent_phone", "intake.respondent_phone", optional=True)
-    r_address = text("respondent_address", "intake.respondent_address", "intake.respondent_address", optional=True)
-    custom: dict[str, Any] = {}
+    text("respondent_name", "intake.respondent_name", "intake.respondent_name", optional=True)
+    text("respondent_phone", "intake.respondent_phone", "intake.respondent_phone", optional=True)
+    text("respondent_address", "intake.respondent_address", "intake.respondent_address", optional=True)
     for f in fields:
-        custom[f.key] = field_widget(f, f"intake.custom.{f.key}", lang)
+        field_widget(f, f"intake.custom.{f.key}", lang)
         problem(f"custom.{f.key}")
-    photos = st.file_uploader(t("intake.photos") + t("intake.optional"), type=["jpg", "jpeg", "png", "webp"],
-                              accept_multiple_files=True, key="intake.photos", max_upload_size=10,
-                              help=t("intake.photos_help"))
+    st.file_uploader(t("intake.photos") + t("intake.optional"), type=["jpg", "jpeg", "png", "webp"],
+                     accept_multiple_files=True, key="intake.photos", max_upload_size=10, help=t("intake.photos_help"))
     problem("photos")
     with st.expander(t("intake.privacy_title"), icon=":material/shield:"):
         st.write(t("intake.privacy_body"))
-    consent = st.checkbox(t("intake.consent"), key="intake.consent")
+    st.checkbox(t("intake.consent"), key="intake.consent")
     problem("consent")
     with st.container(height=1, border=False):  # honeypot: out of sight; people leave it empty, bots fill it
-        honeypot = st.text_input(t("intake.honeypot"), key="intake.website", autocomplete="off",
-                                 label_visibility="collapsed")
+        st.text_input(t("intake.honeypot"), key="intake.website", autocomplete="off", label_visibility="collapsed")
     if problems:
         st.error(t("error.intake_invalid", count=len(problems)), icon=":material/error:")
-    submitted = st.form_submit_button(t("intake.submit"), type="primary", icon=":material/send:", width="stretch",
-                                      key="intake.submit")
-
-if submitted:
-    form = IntakeForm(org_code=org.code, form_token=token, applicant_name=name, applicant_phone=phone,
-                      applicant_id_number=id_number, description=description, category=category or "",
-                      place=place, request=request, respondent_name=r_name, respondent_phone=r_phone,
-                      respondent_address=r_address, custom=custom, photos=[p.getvalue() for p in photos or []],
-                      consent=consent, honeypot=honeypot)
-    try:
-        outcome = intake.submit_intake(db, form, client=client_id())
-    except IntakeInvalid as err:
-        found: dict[str, tuple[str, dict[str, Any]]] = {}
-        for p in err.problems:
-            found.setdefault(p.field, (p.key, p.params))
-        st.session_state[f"{K}.problems"] = found
-        st.rerun()
-    except DomainError as err:
-        if err.key == "error.intake_form_expired":
-            st.session_state[f"{K}.token"] = issue_form_token()
-        show_error(err)
-    else:
-        st.session_state.pop(f"{K}.problems", None)
-        st.session_state[f"{K}.result"] = outcome
-        st.rerun()
+    st.form_submit_button(t("intake.submit"), type="primary", icon=":material/send:", width="stretch",
+                          key="intake.submit", on_click=save_in_callback, args=(f"{K}.error", send))
+show_saved_error(f"{K}.error")

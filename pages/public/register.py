@@ -6,14 +6,14 @@ import streamlit as st
 
 from pages.ui.auth import client_id
 from pages.ui.db import get_db
-from pages.ui.form_render import clear_fields, problems_by_field, render_fields
+from pages.ui.form_render import clear_fields, problems_by_field, render_fields, state_values
+from pages.ui.form_token import forget_token, kept_token, renew_token
 from pages.ui.i18n import current_language, t
-from pages.ui.widgets import show_error
+from pages.ui.widgets import save_in_callback, show_saved_error
 from services import registers
 from services.errors import DomainError
 from services.form_fields import FormInvalid
 from services.intake_form import escape_markdown as esc
-from services.intake_form import issue_form_token
 
 db = get_db()
 lang = current_language()
@@ -29,7 +29,8 @@ if reg is None:
     st.stop()
 
 st.title(esc(reg.title(lang)), anchor=False)
-receipt = st.session_state.get(f"{K}.receipt")
+token = kept_token(f"{K}.token")
+receipt = st.session_state.get(f"{K}.receipt") or registers.find_public_receipt(db, token)  # see form_token
 if receipt is not None:
     st.success(t("register.thanks"), icon=":material/check_circle:")
     st.metric(t("register.your_reference"), receipt.reference)
@@ -37,28 +38,35 @@ if receipt is not None:
     if st.button(t("register.another"), key="register.another", icon=":material/add:", width="stretch"):
         for k in [k for k in st.session_state if str(k).startswith(K)]:
             del st.session_state[k]
+        forget_token()
         st.rerun()
     st.stop()
 
 st.caption(t("register.public_help"))
-token = st.session_state.setdefault(f"{K}.token", issue_form_token())
 problems = st.session_state.get(f"{K}.problems", {})
-values = render_fields(reg.fields, prefix=f"{K}.v", lang=lang, problems=problems)
+render_fields(reg.fields, prefix=f"{K}.v", lang=lang, problems=problems)
 if problems:
     st.error(t("error.intake_invalid", count=len(problems)), icon=":material/error:")
-if st.button(t("register.submit"), key="register.submit", type="primary", icon=":material/send:", width="stretch"):
+
+
+def send() -> None:
+    """The submit button's callback (see save_in_callback): the values of the fields the person saw."""
+    values = state_values(st.session_state.to_dict(), reg.fields, prefix=f"{K}.v")  # one read (save_in_callback)
     try:
         done = registers.submit_public_entry(db, code=reg.code, token=token, values=values, client=client_id(),
                                              org_code=org_code)
     except FormInvalid as err:
         st.session_state[f"{K}.problems"] = problems_by_field(err.problems)
-        st.rerun()
+        return
     except DomainError as err:
         if err.key == "error.intake_form_expired":
-            st.session_state[f"{K}.token"] = issue_form_token()
-        show_error(err)
-    else:
-        st.session_state.pop(f"{K}.problems", None)
-        clear_fields(f"{K}.v")
-        st.session_state[f"{K}.receipt"] = done
-        st.rerun()
+            renew_token(f"{K}.token")
+        raise
+    st.session_state.pop(f"{K}.problems", None)
+    clear_fields(f"{K}.v")
+    st.session_state[f"{K}.receipt"] = done
+
+
+st.button(t("register.submit"), key="register.submit", type="primary", icon=":material/send:", width="stretch",
+          on_click=save_in_callback, args=(f"{K}.error", send))
+show_saved_error(f"{K}.error")

@@ -67,6 +67,23 @@ def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str,
     return values
 
 
+def state_value(state: dict[str, Any], f: FieldSpec, key: str) -> Any:
+    """The value field_widget would return, from a snapshot of the session (see widgets.save_in_callback)."""
+    value = state.get(key)
+    if f.type == "photo":
+        return [u.getvalue() for u in value or []]
+    return value
+
+
+def state_values(state: dict[str, Any], fields: list[FieldSpec], *, prefix: str) -> dict[str, Any]:
+    """What render_fields returned on the page the person saw, from a snapshot of the session."""
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f.key not in values and visible(f, values):
+            values[f.key] = state_value(state, f, f"{prefix}.{f.key}")
+    return values
+
+
 def clear_fields(prefix: str) -> None:
     """Forget the widgets' values under `prefix` (after a successful save)."""
     for k in [k for k in st.session_state if str(k).startswith(prefix + ".")]:

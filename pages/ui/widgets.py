@@ -42,22 +42,49 @@ def attempt(action: Callable[[], T]) -> T | None:
 
 
 def run_page(page: Any) -> None:
-    """Run the chosen page; an unexpected error becomes a translated message with a reference for the log.
+    """Run the chosen page; an unexpected error becomes a translated message with a reference for the log."""
+    try:
+        page.run()
+    except Exception as err:
+        report(err)
+
+
+def report(err: Exception) -> None:
+    """A translated message for any error: its own for a domain or storage error, else a reference for the log.
 
     The log line has the reference, the error's type and its frames, never its message (which may carry data).
     """
-    try:
-        page.run()
-    except DomainError as err:
+    if isinstance(err, DomainError):
         show_error(err)
-    except Exception as err:
-        if is_storage_error(err) or (isinstance(err, OSError) and not isinstance(err, TimeoutError | ConnectionError)):
-            show_error(StorageProblem())
-            return
+    elif is_storage_error(err) or (isinstance(err, OSError) and not isinstance(err, TimeoutError | ConnectionError)):
+        show_error(StorageProblem())
+    else:
         ref = secrets.token_hex(4)
         frames = "".join(traceback.format_list(traceback.extract_tb(err.__traceback__)))
         log.error("unexpected error ref=%s type=%s\n%s", ref, type(err).__name__, frames)
         st.error(t("error.unexpected", ref=ref), icon=":material/error:")
+
+
+def save_in_callback(key: str, action: Callable[[], None]) -> None:
+    """Run a form's save as its button's on_click callback, and keep any error under `key` for the page.
+
+    A rerun that arrives while a click is handled (the cookie component's first value on a fresh session, a
+    second tap) stops the script at its next session-state access or element, and the new run has no click in
+    it. A callback runs before the script body, and `action` should read the form once with
+    `st.session_state.to_dict()` (no rerun check) before it saves: the save then happens or not as a whole.
+    What it keeps in the session afterwards can still be cut off, so pages find their result from the database
+    too (pages/ui/form_token.py). `show_saved_error` shows the error in the page."""
+    try:
+        action()
+    except Exception as err:  # shown (and logged) by the page body, like run_page would
+        st.session_state[key] = err
+
+
+def show_saved_error(key: str) -> None:
+    """The error `save_in_callback` kept, shown once, where the page shows its messages."""
+    err = st.session_state.pop(key, None)
+    if isinstance(err, Exception):
+        report(err)
 
 
 def status_label(status: str) -> str:

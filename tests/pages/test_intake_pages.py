@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from sqlmodel import col, select
 
 from models import Case, FormSpec, Organisation, Party
 from models.base import utc_now
-from services import intake, intake_queue
+from services import intake, intake_queue, tracking
 from services.intake import IntakeSettings, submit_intake
-from services.intake_form import IntakeForm, issue_form_token
+from services.intake_form import RESUME_WINDOW, IntakeForm, issue_form_token, resumable
 from services.ratelimit import Limit
 from services.workflow import transition
 from tests.factories import make_actor, make_tree, make_user
@@ -54,8 +57,8 @@ def tree(db, monkeypatch):
         return make_tree(s)
 
 
-def open_intake(make_app, code="V1", **kw):
-    at = make_app(query={"org": code} if code is not None else {}, **kw)
+def open_intake(make_app, code="V1", token=None, **kw):
+    at = make_app(query=({"org": code} if code is not None else {}) | ({"t": token} if token else {}), **kw)
     at.run()
     at.switch_page(INTAKE).run()
     assert not at.exception
@@ -119,6 +122,60 @@ def test_intake_submit_shows_code_once_for_double_tap_and_rerun(db, tree, make_a
     assert len(cases) == 1 and cases[0].tracking_code == code.replace("-", "")
     at.button(key="intake.another").click().run()
     assert at.text_input(key="intake.applicant_name").value == "" and not at.metric
+
+
+@pytest.mark.parametrize("stop_after", ["saving", "before saving"])
+def test_a_rerun_arriving_while_sending_loses_nothing(db, tree, make_app, monkeypatch, stop_after):
+    """Streamlit checks for a pending rerun at every session-state access: the cookie component's first value on
+    a fresh session (or a second tap) arriving while the case is saved stops the script after the row is written
+    and before the page keeps the result (LOAD-2 on a loaded machine: 20 rows, 19 codes shown). The page finds
+    the result by its form token instead; and a stop before saving leaves the form as typed, nothing filed."""
+    real = intake.submit_intake
+
+    def interrupted(*args, **kwargs):
+        if stop_after == "saving":
+            real(*args, **kwargs)
+        ctx = get_script_run_ctx()  # the pending rerun is of this page, with no click in it
+        raise RerunException(RerunData(query_string=ctx.query_string, page_script_hash=ctx.page_script_hash))
+
+    monkeypatch.setattr(intake, "submit_intake", interrupted)
+    at = fill(open_intake(make_app))
+    at.button(key="intake.submit").click().run()
+    assert not at.exception
+    with db.read() as s:
+        filed = s.exec(select(Case)).all()
+    if stop_after == "saving":
+        assert len(filed) == 1 and at.metric[0].value == tracking.format_code(filed[0].tracking_code or "")
+    else:
+        assert filed == [] and not at.metric and at.text_input(key="intake.applicant_name").value == "张三"
+
+
+def test_a_session_lost_after_sending_shows_the_result_again_from_the_address(db, tree, make_app):
+    """A phone whose connection (and Streamlit session) dropped while the case was filed comes back with a new
+    session and only its address: the form token kept there brings back the same tracking code, not a new form."""
+    at = fill(open_intake(make_app))
+    token = at.query_params["t"][0] if isinstance(at.query_params["t"], list) else at.query_params["t"]
+    at.button(key="intake.submit").click().run()
+    code = at.metric[0].value
+    fresh = open_intake(make_app, token=token)
+    assert fresh.metric[0].value == code and "申请已提交。" in page_text(fresh)
+    forged = open_intake(make_app, token=token[:-2] + "xx")
+    assert not forged.metric and forged.query_params["t"] != token  # a forged token: a new form, a new token
+    with db.read() as s:
+        assert len(s.exec(select(Case)).all()) == 1
+    fresh.button(key="intake.another").click().run()  # "send another" forgets the old token
+    assert not fresh.metric and "t" in fresh.query_params and fresh.query_params["t"] != token
+
+
+def test_an_old_form_address_gets_a_new_form(db, tree, make_app):
+    """Past the resume window a kept address is a new form: a reopened or shared link shows no earlier result."""
+    at = fill(open_intake(make_app, token=issue_form_token(utc_now() - timedelta(minutes=50))))
+    at.button(key="intake.submit").click().run()
+    token = at.query_params["t"]
+    token = token[0] if isinstance(token, list) else token
+    assert at.metric and resumable(token) and not resumable(token, utc_now() + timedelta(minutes=11))
+    old = open_intake(make_app, token=issue_form_token(utc_now() - RESUME_WINDOW - timedelta(minutes=1)))
+    assert not old.metric and "intake.applicant_name" in [w.key for w in old.text_input]
 
 
 def test_intake_english(db, tree, make_app):

@@ -56,6 +56,12 @@ def test_file_public_entry_shows_reference(db, make_app, people):
         entry = s.exec(select(FormSubmission).where(FormSubmission.form_code == "legal_education")).one()
     assert f"DJ{entry.id:06d}" in page_text(at) and "提交成功" in page_text(at)
     assert entry.data["audience"] == 60 and entry.data["kind"] == "stall"
+    token = at.query_params["t"]  # a phone that lost its session comes back with only this address
+    token = token[0] if isinstance(token, list) else token
+    again = _public(make_app, "legal_education", org="V1", t=token)
+    assert f"DJ{entry.id:06d}" in page_text(again) and "提交成功" in page_text(again)
+    again.button(key="register.another").click().run()
+    assert again.query_params["t"] != token and "提交成功" not in page_text(again)
 
 
 def test_file_public_entry_shows_problems_under_fields(db, make_app, people):
