@@ -34,6 +34,7 @@ if org is None:
     st.error(t("intake.org_unknown", code=esc(code)) if code else t("intake.org_missing"), icon=":material/error:")
     render_directory()
     st.stop()
+org_code = org.code  # (the callback below runs in a later script run)
 
 
 def show_result(res: intake.IntakeResult) -> None:
@@ -94,7 +95,7 @@ def send() -> None:
     def value(key: str) -> str:
         return str(state.get(key) or "")
 
-    form = IntakeForm(org_code=org.code, form_token=token, applicant_name=value("intake.applicant_name"),
+    form = IntakeForm(org_code=org_code, form_token=token, applicant_name=value("intake.applicant_name"),
                       applicant_phone=value("intake.applicant_phone"), applicant_id_number=value("intake.applicant_id"),
                       description=value("intake.description"), category=value("intake.category"),
                       place=value("intake.place"), request=value("intake.request"),

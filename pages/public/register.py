@@ -44,16 +44,17 @@ if receipt is not None:
 
 st.caption(t("register.public_help"))
 problems = st.session_state.get(f"{K}.problems", {})
-render_fields(reg.fields, prefix=f"{K}.v", lang=lang, problems=problems)
+fields, reg_code = reg.fields, reg.code  # (the callback below runs in a later script run)
+render_fields(fields, prefix=f"{K}.v", lang=lang, problems=problems)
 if problems:
     st.error(t("error.intake_invalid", count=len(problems)), icon=":material/error:")
 
 
 def send() -> None:
     """The submit button's callback (see save_in_callback): the values of the fields the person saw."""
-    values = state_values(st.session_state.to_dict(), reg.fields, prefix=f"{K}.v")  # one read (save_in_callback)
+    values = state_values(st.session_state.to_dict(), fields, prefix=f"{K}.v")  # one read (save_in_callback)
     try:
-        done = registers.submit_public_entry(db, code=reg.code, token=token, values=values, client=client_id(),
+        done = registers.submit_public_entry(db, code=reg_code, token=token, values=values, client=client_id(),
                                              org_code=org_code)
     except FormInvalid as err:
         st.session_state[f"{K}.problems"] = problems_by_field(err.problems)
