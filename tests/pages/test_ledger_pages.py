@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import select
 
 from models import LedgerEntry, PayoutBatch, SubsidyClaim, User
 from services import ledger
+from services.deadlines import local_today
 from services.ledger_rules import local_now
 from tests.ledger_factories import make_world, succeeded_case, unique_parties
 from tests.pages.conftest import page_text
@@ -96,6 +98,7 @@ def test_office_cannot_approve_own_bulk_claim_and_sees_why(db, make_app, world):
     with db.write() as s:
         succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor)
     at = _open(make_app, db, world.auditor, "ledger")
+    at.date_input(key="ledger.bulk_from").set_value(local_today() - timedelta(days=30))  # closed 2 days ago
     at.button(key="ledger.bulk_go").click().run()
     assert "已申报 1 笔" in page_text(at)
     at.radio(key="ledger.action").set_value("audit")
