@@ -15,7 +15,7 @@ from models.base import utc_now
 from services import audit
 from services.config import get_settings
 from services.errors import ValidationFailed
-from services.reference import DEADLINES
+from services.reference import DEADLINES, LOCAL_TZ, local_month
 from services.security import (
     blind_index,
     encrypt_id,
@@ -114,18 +114,19 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None,
     if org is None:
         raise ValidationFailed("error.org_unknown", code=data.org_id)
     now = data.received_at or utc_now()
+    local = now.astimezone(LOCAL_TZ)  # a 110 hand-over at 01:00 on 1 January is the new year's case
     rules = deadlines(session)
     case = Case(
-        case_no=next_case_no(session, org, now.year), tracking_code=data.tracking_code,
+        case_no=next_case_no(session, org, local.year), tracking_code=data.tracking_code,
         form_token=data.form_token, org_id=data.org_id, county_id=org.county_id, source=data.source,
         category=data.category, status=status, title=data.title[:120], description=data.description,
         place=data.place[:200], request=data.request, amount_fen=max(0, data.amount_fen),
         group_size=max(0, data.group_size), risk_flags=list(data.risk_flags),
         risk_level="high" if data.risk_flags else "none", on_the_spot=data.on_the_spot,
         pre_litigation=data.pre_litigation, custom=dict(data.custom), received_at=now,
-        received_month=now.year * 100 + now.month,
-        accept_due=(now + timedelta(days=rules["accept_days"])).date(),
-        conclude_due=(now + timedelta(days=rules["accept_days"] + rules["conclude_days"])).date(),
+        received_month=local_month(now),
+        accept_due=(local + timedelta(days=rules["accept_days"])).date(),
+        conclude_due=(local + timedelta(days=rules["accept_days"] + rules["conclude_days"])).date(),
         created_by=actor_id,
     )
     if status != CaseStatus.SUBMITTED:

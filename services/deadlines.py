@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
@@ -20,9 +19,8 @@ from models.base import utc_now
 from services.authz import Actor, case_work_clause, require
 from services.notifications import notify_case_owner, notify_coordinators
 from services.permissions import P
-from services.reference import DEADLINES
+from services.reference import DEADLINES, LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 RULE_KEYS = ("accept_days", "conclude_days", "followup_days")
 S = CaseStatus
 

@@ -17,9 +17,8 @@ from models.org import OrgKind
 from services.authz import REGIONAL_KINDS, Actor, require
 from services.errors import NotFound, OutOfScope, ValidationFailed
 from services.permissions import P
-from services.reference import AWARD_CAP_FEN
+from services.reference import AWARD_CAP_FEN, LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 SPLIT_WINDOW = timedelta(days=30)
 BUREAU_PARENTS = frozenset({OrgKind.COUNTY, OrgKind.CITY})
 SUCCEEDED_STATES = frozenset({CaseStatus.SUCCEEDED, CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED})

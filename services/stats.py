@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func
@@ -242,8 +242,8 @@ def figures(session: Session, *, actor: Actor, filters: Filters, today: date | N
 def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
     """Mediation sessions held in the period (by the session's date) for the filtered cases: all and online."""
     scope = resolve_scope(session, actor, filters.org_id)
-    start = datetime.combine(filters.period.start, datetime.min.time(), tzinfo=UTC)
-    end = datetime.combine(filters.period.end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    start = datetime.combine(filters.period.start, datetime.min.time(), tzinfo=LOCAL_TZ)
+    end = datetime.combine(filters.period.end + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
 
     def compute() -> dict[str, int]:
         row = session.exec(

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -20,10 +19,10 @@ from models import AuditLog, Case, Organisation, OrgKind
 from services.authz import Actor, org_in_scope, require
 from services.errors import OutOfScope
 from services.permissions import P
+from services.reference import LOCAL_TZ
 from services.stats_sql import Scope
 
 T = TypeVar("T")
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
 CACHE_SIZE, CACHE_TTL = 128, 600.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from models import Case, Organisation
 from services.errors import ValidationFailed
+from services.reference import LOCAL_TZ
 
 IX_MONTH = "ix_case_stats_month"
 IX_ORG = "ix_case_stats_org"
@@ -74,7 +75,7 @@ def _minus_year(day: date) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    """Received from `start` to `end`, both days included (UTC dates, as received_month is)."""
+    """Received from `start` to `end`, both days included: days in China, as received_month is."""
 
     start: date
     end: date
@@ -133,10 +134,10 @@ class Period:
                                           col(Case.received_month) <= self.last_month]
         if self.start.day != 1:
             out.append(or_(col(Case.received_month) > self.first_month,
-                           col(Case.received_at) >= datetime.combine(self.start, time.min, UTC)))
+                           col(Case.received_at) >= datetime.combine(self.start, time.min, LOCAL_TZ)))
         if self.end != month_end(self.last_month):
             out.append(or_(col(Case.received_month) < self.last_month,
-                           col(Case.received_at) < datetime.combine(self.end + timedelta(days=1), time.min, UTC)))
+                           col(Case.received_at) < datetime.combine(self.end + timedelta(days=1), time.min, LOCAL_TZ)))
         return out
 
 

@@ -32,11 +32,11 @@ def office(db):
     with db.write() as s:
         tree = make_tree(s)
         user = make_user(s, tree["county"], ["coordinator"], username="coord")
-        day = date(THIS_YEAR, 1, 2)
+        day, due = date(THIS_YEAR, 1, 1), date(THIS_YEAR - 1, 12, 31)  # in the year to date even on 1 January
         rows = [case_row(tree["v1"], day, status="succeeded") for _ in range(6)]
         rows += [case_row(tree["v1"], day, status="failed", diversion="litigation") for _ in range(2)]
-        rows += [case_row(tree["v2"], day, accept_due=day) for _ in range(2)]
-        rows.append(case_row(tree["v2"], day, risk_level="high", risk_flags=["violence"], accept_due=day))
+        rows += [case_row(tree["v2"], day, accept_due=due) for _ in range(2)]
+        rows.append(case_row(tree["v2"], day, risk_level="high", risk_flags=["violence"], accept_due=due))
         ids = insert_cases(s, rows)
     return {"tree": tree, "user": user, "ids": ids}
 

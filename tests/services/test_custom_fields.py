@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from sqlmodel import col, func, select
 from models import Case, FormSpec
 from models.base import utc_now
 from services import case_export, case_record, case_view, custom_fields
+from services.deadlines import local_today
 from services.errors import OutOfScope, PermissionDenied
 from services.intake import IntakeSettings, submit_intake
 from services.intake_form import IntakeForm, IntakeInvalid, issue_form_token
@@ -184,5 +185,5 @@ def test_export_columns_cover_every_version(db):
 
 
 def this_year() -> Period:
-    today = datetime.now(UTC).date()
+    today = local_today()  # statistics periods are days in China
     return Period(date(today.year - 1, 1, 1), date(today.year, 12, 31))

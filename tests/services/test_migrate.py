@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,11 @@ from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from models import Case
+from services.db import make_database
 from services.migrate import alembic_config, upgrade
 from tests.conftest import PG_URL
+from tests.factories import make_case, make_tree
 
 
 def _granted(url: str) -> set[str]:
@@ -59,3 +63,22 @@ def test_upgrade_grants_register_use_to_existing_builtin_roles(empty_url: str) -
     assert _granted(empty_url) == {"mediator", "coordinator"}
     upgrade(empty_url)  # at head: nothing runs twice
     assert _granted(empty_url) == {"mediator", "coordinator"}
+
+
+def test_upgrade_moves_cases_received_at_night_on_the_1st_into_the_local_month(empty_url: str) -> None:
+    """0016: received_month becomes the month in China; only cases of the last 8 UTC hours of a month move."""
+    command.upgrade(alembic_config(empty_url), "0015_privacy")
+    db = make_database(empty_url)
+    night, evening = datetime(2026, 12, 31, 17, 30, tzinfo=UTC), datetime(2026, 12, 31, 15, 30, tzinfo=UTC)
+    with db.write() as s:
+        tree = make_tree(s)
+        ids = [make_case(s, tree["v1"], received_at=at).id for at in (night, evening)]
+    with db.write() as s:  # as the code before 0016 stored them: the UTC month
+        for case_id in ids:
+            s.get(Case, case_id).received_month = 202612
+    db.dispose()
+    upgrade(empty_url)
+    db = make_database(empty_url)
+    with db.read() as s:
+        assert [s.get(Case, i).received_month for i in ids] == [202701, 202612]
+    db.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -167,6 +167,28 @@ def test_count_exact_days_in_edge_months(db):
         v = stats.figures(s, actor=actor, filters=Filters(Period(date(2025, 3, 15), date(2025, 4, 10))), today=TODAY)
         keys, _ = _all_pages(db, actor, Filters(Period(date(2025, 3, 15), date(2025, 4, 10))), "received")
     assert v["received"] == 17 + 10 == len(keys)
+
+
+def test_count_days_months_and_years_where_the_mediators_work(db):
+    """A case received at 00:30 on 1 February in China (16:30 UTC on 31 January) is February's, in every
+    statistic, its number and its deadlines; one received at 23:59 on 31 January China time is January's."""
+    first_feb, last_jan = datetime(2027, 1, 31, 16, 30, tzinfo=UTC), datetime(2027, 1, 31, 15, 59, tzinfo=UTC)
+    with db.write() as s:
+        tree = make_tree(s)
+        actor = make_actor(s, tree["county"], ["coordinator"])
+        feb, jan = (make_case(s, tree["v1"], received_at=at) for at in (first_feb, last_jan))
+        assert (feb.received_month, jan.received_month) == (202702, 202701)
+        assert feb.accept_due == date(2027, 2, 1) + timedelta(days=3) and jan.accept_due == date(2027, 2, 3)
+        new_year = make_case(s, tree["v1"], received_at=datetime(2026, 12, 31, 17, 0, tzinfo=UTC))
+        assert new_year.case_no.startswith("2027-") and new_year.received_month == 202701
+    with db.read() as s:
+        def received(period: Period) -> int:
+            return stats.figures(s, actor=actor, filters=Filters(period), today=date(2027, 2, 1))["received"]
+
+        assert received(Period(date(2027, 2, 1), date(2027, 2, 1))) == 1
+        assert received(Period(date(2027, 1, 31), date(2027, 1, 31))) == 1
+        assert received(Period.months(202702, 202702)) == 1 and received(Period.months(202701, 202701)) == 2
+        assert received(Period.year(2027)) == 3 and received(Period.year(2026)) == 0
 
 
 def test_compare_previous_periods():
