@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 os.environ.setdefault("AUTH_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
@@ -28,6 +29,21 @@ from services.stats_scope import clear_cache as clear_stats_cache
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--at", metavar="MOMENT", default="",
+                     help="run as if it were this moment (ISO 8601, e.g. 2026-12-31T17:00:00+00:00, the first hours "
+                          "of a year in China); time-machine moves Python's clocks, not the database server's")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`--at`: tests that build data from 'now' and read it back by day, month or year meet the boundaries."""
+    at = config.getoption("--at", default="")
+    if at:
+        import time_machine  # a test-only dependency (requirements-dev.txt)
+
+        time_machine.travel(datetime.fromisoformat(at), tick=True).start()
 
 
 @pytest.fixture(autouse=True)
