@@ -11,7 +11,7 @@ from pages.ui.db import require_db
 from pages.ui.i18n import t
 from pages.ui.navigation import build_navigation
 from pages.ui.widgets import run_page
-from services.config import ConfigError, get_settings
+from services.core.config import ConfigError, get_settings
 
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # served by the app: the CSP allows no font CDN
 st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="centered",

@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from services.config import SECRETS_FILE, ConfigError, get_settings
+from services.core.config import SECRETS_FILE, ConfigError, get_settings
 
 
 def cmd_ensure_secrets(_: argparse.Namespace) -> int:
@@ -30,15 +30,15 @@ def cmd_ensure_secrets(_: argparse.Namespace) -> int:
 
 
 def _db():  # type: ignore[no-untyped-def]
-    from services.db import make_database
+    from services.core.db import make_database
 
     return make_database(get_settings().database_url)
 
 
 def cmd_init_db(_: argparse.Namespace) -> int:
     """Migrate the database to head and add the reference data."""
-    from services.bootstrap import ensure_reference_data
-    from services.migrate import upgrade
+    from services.core.bootstrap import ensure_reference_data
+    from services.core.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -52,9 +52,9 @@ def cmd_init_db(_: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     """Create a staff user; the password comes from MEDIATION_PASSWORD or a prompt, never argv."""
-    from services.accounts import create_user
-    from services.errors import DomainError
-    from services.i18n import translate
+    from services.access.accounts import create_user
+    from services.core.errors import DomainError
+    from services.core.i18n import translate
 
     password = os.environ.get("MEDIATION_PASSWORD") or getpass.getpass("password: ")
     db = _db()
@@ -70,9 +70,9 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from services.demo import seed_demo
-    from services.errors import DomainError
-    from services.i18n import translate
+    from services.core.errors import DomainError
+    from services.core.i18n import translate
+    from services.demo.seed import seed_demo
 
     db = _db()
     try:
@@ -95,7 +95,7 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
 
 
 def cmd_demo_logins(_: argparse.Namespace) -> int:
-    from services.demo import read_demo_logins
+    from services.demo.seed import read_demo_logins
 
     logins = read_demo_logins()
     if logins:
@@ -104,14 +104,14 @@ def cmd_demo_logins(_: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from services.backup import backup
+    from services.core.backup import backup
 
     print(backup(get_settings().database_url, args.path))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from services.backup import BackupFailed, restore
+    from services.core.backup import BackupFailed, restore
 
     try:
         print(restore(args.path, args.into or get_settings().database_url))
@@ -124,10 +124,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_check(_: argparse.Namespace) -> int:
     """Validate settings and every declared spec; print problems with stable ids."""
     from pages.nav import check_registry  # plain data, no streamlit import
-    from services.checks import run_checks
+    from services.core.checks import run_checks
 
     problems = run_checks() + check_registry()
-    from services.backup import network_filesystem
+    from services.core.backup import network_filesystem
 
     if fs := network_filesystem(get_settings().database_url):  # SQLite WAL on NFS/SMB corrupts (howtocorrupt)
         problems.append(f"DB-NETFS: the SQLite database is on a {fs} network filesystem; move it to a local disk")
@@ -141,9 +141,9 @@ def cmd_qr_posters(args: argparse.Namespace) -> int:
     """Write <code>.png A4 posters (QR code to each organisation's intake form) and one PDF of them all."""
     from pathlib import Path
 
-    from services.errors import DomainError
-    from services.i18n import translate
-    from services.qr import A4_PRINT, A4_SCREEN, write_posters
+    from services.core.errors import DomainError
+    from services.core.i18n import translate
+    from services.intake.posters import A4_PRINT, A4_SCREEN, write_posters
 
     db = _db()
     try:
@@ -162,8 +162,8 @@ def cmd_qr_posters(args: argparse.Namespace) -> int:
 
 def _actor(session, username: str | None):  # type: ignore[no-untyped-def]
     """The named staff user's actor, or (no name) the server reading the whole tree."""
-    from services.accounts import load_actor
-    from services.stats import system_actor
+    from services.access.accounts import load_actor
+    from services.stats.dashboard import system_actor
 
     if not username:
         return system_actor(session)
@@ -183,12 +183,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     import json
     from datetime import date
 
-    from services import kpi, reports
-    from services.errors import DomainError
-    from services.i18n import translate
-    from services.orgs import get_org_by_code
-    from services.stats import local_today
-    from services.stats_sql import Filters, Period
+    from services.core.errors import DomainError
+    from services.core.i18n import translate
+    from services.roster.orgs import get_org_by_code
+    from services.stats import kpi, reports
+    from services.stats.dashboard import local_today
+    from services.stats.sql import Filters, Period
 
     today = local_today()
     try:
@@ -224,9 +224,9 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
     """Import a legacy ledger (xlsx or csv): every row or, when any row is bad, none; prints the bad rows."""
     from pathlib import Path
 
-    from services import importer
-    from services.errors import DomainError
-    from services.i18n import translate
+    from services.core.errors import DomainError
+    from services.core.i18n import translate
+    from services.legacy_import import load as importer
 
     path = Path(args.file)
     data = path.read_bytes()
@@ -260,7 +260,7 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
 
 def cmd_duty_gaps(_: argparse.Namespace) -> int:
     """Flag uncovered duty shifts of the coming week to the coordination offices (run daily, e.g. from cron)."""
-    from services.duty import flag_gaps
+    from services.roster.duty import flag_gaps
 
     db = _db()
     try:
@@ -274,7 +274,7 @@ def cmd_duty_gaps(_: argparse.Namespace) -> int:
 
 def cmd_rotate_data_key(args: argparse.Namespace) -> int:
     """Re-encrypt ID numbers and recompute blind indexes under DATA_KEY, reading with DATA_KEY_PREVIOUS."""
-    from services.keys import rotate_data_key
+    from services.privacy.key_rotation import rotate_data_key
 
     settings = get_settings()
     settings.check_keys()
@@ -296,9 +296,9 @@ def cmd_subject_export(args: argparse.Namespace) -> int:
     """Everything stored about one person (PIPL 45), found by ID number or phone; the export is audited."""
     from pathlib import Path
 
-    from services.errors import DomainError
-    from services.i18n import translate
-    from services.subject_access import subject_export, to_json, to_xlsx
+    from services.core.errors import DomainError
+    from services.core.i18n import translate
+    from services.privacy.subject_access import subject_export, to_json, to_xlsx
 
     db = _db()
     try:
@@ -321,7 +321,7 @@ def cmd_subject_export(args: argparse.Namespace) -> int:
 
 def cmd_retention(args: argparse.Namespace) -> int:
     """Anonymise closed cases older than the retention period (ConfigVersion 'retention'); --dry-run counts."""
-    from services.retention import run_retention
+    from services.privacy.retention import run_retention
 
     db = _db()
     try:
@@ -335,8 +335,8 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def cmd_send_notifications(_: argparse.Namespace) -> int:
     """Queue due reminders, send the due group-robot webhook messages (retries included); for cron."""
-    from services.outbox import deliver_until_idle
-    from services.reminders import run_reminders
+    from services.notify.outbox import deliver_until_idle
+    from services.notify.reminders import run_reminders
 
     db = _db()
     try:
@@ -420,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from services import applog
+    from services.core import logs as applog
 
     applog.configure()  # run reports (retention, key rotation) and warnings on standard error
     sys.exit(main())

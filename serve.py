@@ -15,7 +15,7 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-from services import applog
+from services.core import logs as applog
 
 APP = Path(__file__).resolve().parent / "app.py"
 

@@ -1,4 +1,4 @@
-"""Build (or reuse) the benchmark databases: SQLite files seeded with services.demo.seed_demo."""
+"""Build (or reuse) the benchmark databases: SQLite files seeded with services.demo.seed.seed_demo."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from services import demo
-from services.bootstrap import ensure_reference_data
-from services.db import make_database
-from services.migrate import alembic_config, upgrade
+from services.core.bootstrap import ensure_reference_data
+from services.core.db import make_database
+from services.core.migrate import alembic_config, upgrade
+from services.demo import seed as demo
 
 SEED = 1
 

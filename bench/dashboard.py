@@ -40,10 +40,11 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import col, func, select  # noqa: E402
 
 from models import Case, Organisation, User  # noqa: E402
-from services import drilldown, stats  # noqa: E402
-from services.config import get_settings  # noqa: E402
-from services.db import SQLITE_PRAGMAS, make_database  # noqa: E402
-from services.stats_sql import Filters, Period, Slice, add_months, month_of  # noqa: E402
+from services.core.config import get_settings  # noqa: E402
+from services.core.db import SQLITE_PRAGMAS, make_database  # noqa: E402
+from services.stats import dashboard as stats  # noqa: E402
+from services.stats import drilldown  # noqa: E402
+from services.stats.sql import Filters, Period, Slice, add_months, month_of  # noqa: E402
 
 BENCH_USER = "bench_city"
 # An empty page run the way every page of the app runs: page config, the signed-in session checked, a title.
@@ -51,7 +52,7 @@ EMPTY_PAGE = """
 import streamlit as st
 from pages.ui.auth import build_authenticator, resolve_actor
 from pages.ui.i18n import t
-from services.config import get_settings
+from services.core.config import get_settings
 st.set_page_config(page_title=t("app.title"), layout="centered")
 settings = get_settings()
 build_authenticator(settings)
@@ -121,7 +122,7 @@ def prepare(args: argparse.Namespace) -> Path:
             print(f"copying {source} → {target} (the original is left alone)")
             with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
                 src.backup(dst)
-        from services.migrate import upgrade
+        from services.core.migrate import upgrade
 
         upgrade(f"sqlite:///{target}")
         return target
@@ -134,7 +135,7 @@ def prepare(args: argparse.Namespace) -> Path:
 
 def bench_user(db: Any) -> tuple[Any, Any]:
     """A coordinator at the root organisation (the widest scope: the whole city) and their actor."""
-    from services.accounts import create_user, load_actor
+    from services.access.accounts import create_user, load_actor
 
     with db.write() as s:
         user = s.exec(select(User).where(User.username == BENCH_USER)).first()
@@ -222,7 +223,7 @@ def bench_queries(
 def bench_page(db: Any, conn: sqlite3.Connection, rec: Recorder, user: Any, reps: int) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from services.auth import session_key, start_session
+    from services.access.signin import session_key, start_session
 
     section("Dashboard page, AppTest warm runs (ms)")
     key = session_key(user.username, time.time() + 3600)
@@ -297,9 +298,10 @@ def bench_import(rows: int) -> None:
 
     from openpyxl import Workbook
 
-    from services import import_format, importer
-    from services.bootstrap import ensure_reference_data
-    from services.migrate import upgrade
+    from services.core.bootstrap import ensure_reference_data
+    from services.core.migrate import upgrade
+    from services.legacy_import import format as import_format
+    from services.legacy_import import load as importer
     from tests.factories import make_actor, make_tree
 
     section(f"Legacy ledger import, {rows:,} rows (s)")

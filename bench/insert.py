@@ -11,10 +11,10 @@ from typing import Any
 from build import SEED, remove_db
 from sqlalchemy import insert
 
-from services import demo
-from services.bootstrap import ensure_reference_data
-from services.db import SQLITE_PRAGMAS, make_database
-from services.migrate import upgrade
+from services.core.bootstrap import ensure_reference_data
+from services.core.db import SQLITE_PRAGMAS, make_database
+from services.core.migrate import upgrade
+from services.demo import seed as demo
 
 
 def _fresh(path: Path) -> Any:

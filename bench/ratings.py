@@ -8,8 +8,8 @@ cases received in the rated year 2025 plus a tenth as many in 2024 (outside the 
 count), public ratings on 5 % of cases, three training records per mediator and some complaints. Cases carry
 the outcome/agreement columns the database triggers keep, set directly at load time.
 
-*floor*: the grouped statements `services.rating_metrics.statements()` emits for the computation, compiled
-with literal values and run with plain `sqlite3` (fetching every row). *app*: `services.rating.compute_ratings`
+*floor*: the grouped statements `services.rating.metrics.statements()` emits for the computation, compiled
+with literal values and run with plain `sqlite3` (fetching every row). *app*: `services.rating.runs.compute_ratings`
 for the city justice bureau — the same statements through SQLAlchemy, scoring in Python, the diff against the
 previous computation, superseding its proposals, inserting one rating row per mediator, the audit row and the
 commit. Then the follow-up steps an office takes: approve all, the first review page, one score card's
@@ -42,10 +42,10 @@ from alembic.script import ScriptDirectory  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.dialects import sqlite as sqlite_dialect  # noqa: E402
 
-from services.accounts import create_user, load_actor  # noqa: E402
-from services.bootstrap import ensure_reference_data  # noqa: E402
-from services.db import make_database  # noqa: E402
-from services.migrate import alembic_config, upgrade  # noqa: E402
+from services.access.accounts import create_user, load_actor  # noqa: E402
+from services.core.bootstrap import ensure_reference_data  # noqa: E402
+from services.core.db import make_database  # noqa: E402
+from services.core.migrate import alembic_config, upgrade  # noqa: E402
 
 YEAR, SEED = 2025, 7
 TODAY = date(YEAR + 1, 2, 1)
@@ -226,9 +226,11 @@ def main() -> None:
 
 
 def report(path: Path, meta: dict[str, Any], reps: int) -> None:
-    from services import rating, rating_card, rating_review
-    from services.rating_metrics import statements
-    from services.rating_schemes import parse_period
+    from services.rating import card as rating_card
+    from services.rating import review as rating_review
+    from services.rating import runs as rating
+    from services.rating.metrics import statements
+    from services.rating.schemes import parse_period
 
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {path}")
     db = make_database(f"sqlite:///{path}")

@@ -28,7 +28,7 @@ from build import ensure_db  # noqa: E402
 from queries import AGGREGATES, PAGES, Params, Query, params  # noqa: E402
 from sqlalchemy.dialects import sqlite as sqlite_dialect  # noqa: E402
 
-from services.db import make_database  # noqa: E402
+from services.core.db import make_database  # noqa: E402
 
 
 def median_ms(fn: Callable[[], Any], reps: int) -> float:

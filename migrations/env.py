@@ -6,8 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
-from services.config import get_settings
-from services.db import make_database
+from services.core.config import get_settings
+from services.core.db import make_database
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -43,7 +43,8 @@ class Case(SQLModel, table=True):
         Index("ix_case_county_month", "county_id", "received_month"),
         Index("ix_case_month_category", "received_month", "category"),
         Index("ix_case_status_month", "status", "received_month"),
-        # statistics (services/kpi.py, services/stats.py): each breakdown streams from its own covering index
+        # statistics (services/stats/kpi.py, services/stats/dashboard.py):
+        # each breakdown streams from its own covering index
         Index("ix_case_stats_month", *STATS_MONTH_COLUMNS),
         Index("ix_case_stats_org", "org_id", "received_month", "category", "source", "status", "outcome"),
         Index("ix_case_stats_catsrc", "category", "source", "received_month", "org_id", "status", "outcome"),

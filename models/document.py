@@ -18,7 +18,7 @@ class DocumentTemplate(SQLModel, table=True):
                       Index("ix_documenttemplate_kind_org", "kind", "org_id"))
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", description="the template applies to this subtree")
-    kind: str = Field(max_length=40, description="document kind, e.g. agreement (services/documents_spec.py)")
+    kind: str = Field(max_length=40, description="document kind, e.g. agreement (services/documents/kinds.py)")
     version: int = 1
     filename: str = Field(default="", max_length=120, description="name of the uploaded file")
     content: bytes | None = Field(default=None, repr=False,

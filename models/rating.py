@@ -54,7 +54,7 @@ class Rating(SQLModel, table=True):
                                description="the computation that proposed it")
     changes: dict[str, Any] = json_field(description="what differs from the previous computation")
     changed: bool = Field(default=False, description="score, stars or a counted set differ from the previous one")
-    digest: str = Field(default="", max_length=16, description="hash of the counted sets (services/rating_diff.py)")
+    digest: str = Field(default="", max_length=16, description="hash of the counted sets (services/rating/diff.py)")
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
     created_at: datetime = created_at_field()

@@ -8,11 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from models import Case, Organisation
-from services import case_record, outcomes, referrals, sessions
-from services.authz import Actor
-from services.cases import PartyInput
-from services.db import Database
-from services.orgs import create_org
+from services.access.authz import Actor
+from services.cases import outcomes, referrals, sessions
+from services.cases import record as case_record
+from services.cases.create import PartyInput
+from services.core.db import Database
+from services.roster.orgs import create_org
 from tests.factories import make_actor, make_case, make_tree
 
 

@@ -21,11 +21,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import models  # noqa: F401
-from services.bootstrap import ensure_reference_data
-from services.config import get_settings
-from services.db import Database, make_database
-from services.migrate import upgrade
-from services.stats_scope import clear_cache as clear_stats_cache
+from services.core.bootstrap import ensure_reference_data
+from services.core.config import get_settings
+from services.core.db import Database, make_database
+from services.core.migrate import upgrade
+from services.stats.scope import clear_cache as clear_stats_cache
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]

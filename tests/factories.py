@@ -8,11 +8,11 @@ from typing import Any
 from sqlmodel import Session
 
 from models import Case, Organisation, User
-from services.accounts import create_user, load_actor
-from services.authz import Actor
-from services.bootstrap import ensure_root_org
-from services.cases import CaseInput, PartyInput, create_case
-from services.orgs import create_org
+from services.access.accounts import create_user, load_actor
+from services.access.authz import Actor
+from services.cases.create import CaseInput, PartyInput, create_case
+from services.core.bootstrap import ensure_root_org
+from services.roster.orgs import create_org
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"

@@ -14,9 +14,9 @@ from typing import Any
 from sqlmodel import Session
 
 from models import Budget, Case, CaseStatus, GradeAudit, Mediator, Organisation
-from services.authz import Actor
-from services.cases import PartyInput
-from services.ledger_rules import local_now
+from services.access.authz import Actor
+from services.cases.create import PartyInput
+from services.ledger.policy import local_now
 from tests.factories import make_actor, make_case, make_tree
 
 _phones = itertools.count(10_000_000)
@@ -44,7 +44,7 @@ def add_mediator(session: Session, actor: Actor, name: str) -> int:
 
 def make_world(session: Session, *, budget_fen: int | None = 100_000_000) -> World:
     """The factories' tree plus ledger staff; a generous budget for this year unless told otherwise."""
-    from services.orgs import create_org
+    from services.roster.orgs import create_org
 
     tree = make_tree(session)
     town_office = create_org(session, code="TJ1", name="红桥镇司法所", kind="justice_office", parent=tree["town"])

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from services import applog
+from services.core import logs as applog
 
 
 def test_configure_logs_info_lines_once(capsys: pytest.CaptureFixture[str]) -> None:

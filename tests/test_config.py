@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.config import ConfigError, Settings
+from services.core.config import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_TOML = ROOT / ".streamlit" / "config.toml"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services import i18n
+from services.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE_FILES = sorted(Path(i18n.CATALOGUE_DIR).glob("*.toml"))

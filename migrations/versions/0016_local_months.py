@@ -6,7 +6,7 @@ Create Date: 2026-12-06 17:00:00
 
 received_month was the UTC month: a case received between 00:00 and 08:00 China time on the 1st of a month
 counted in the month before (a night 110 hand-over on 1 January in the old year). Only rows received in the
-last 8 hours (UTC) of a month change. New cases get the local month from services.cases.create_case; the
+last 8 hours (UTC) of a month change. New cases get the local month from services.cases.create.create_case; the
 demo and import writers already store moments inside office hours, where both months agree.
 """
 from alembic import op

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.i18n import catalogue
-from services.permissions import P
+from services.access.permissions import P
+from services.core.i18n import catalogue
 
 PAGES_DIR = Path(__file__).resolve().parents[1]  # pages/ (this registry is a package so nothing .py sits in pages/)
 

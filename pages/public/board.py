@@ -10,9 +10,9 @@ from pages.ui import board_view as V
 from pages.ui.big_screen_view import render_big_screen
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import publicity as PUB
-from services.intake_form import escape_markdown as esc
-from services.stats import local_today
+from services.board import publicity as PUB
+from services.intake.form import escape_markdown as esc
+from services.stats.dashboard import local_today
 
 if st.query_params.get("screen") == "1":  # the wall display at the board's own address
     render_big_screen()

@@ -14,10 +14,11 @@ from pages.ui.form_render import field_widget, problems_by_field, state_value
 from pages.ui.form_token import forget_token, kept_token, renew_token
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import save_in_callback, show_saved_error
-from services import intake, qr
-from services.config import get_settings
-from services.errors import DomainError
-from services.intake_form import IntakeForm, IntakeInvalid, escape_markdown
+from services.core.config import get_settings
+from services.core.errors import DomainError
+from services.intake import pipeline as intake
+from services.intake import posters as qr
+from services.intake.form import IntakeForm, IntakeInvalid, escape_markdown
 
 db = get_db()
 lang = current_language()

@@ -11,10 +11,11 @@ from pages.ui.auth import client_id
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import party_links, party_page
-from services.deadlines import LOCAL_TZ
-from services.errors import DomainError
-from services.party_page import PartyView
+from services.cases import party_links
+from services.cases import party_view as party_page
+from services.cases.deadlines import LOCAL_TZ
+from services.cases.party_view import PartyView
+from services.core.errors import DomainError
 
 db = get_db()
 VIEW, DIGITS, TOKEN = "party.view", "party.digits", "party.token"

@@ -10,10 +10,10 @@ from pages.ui.form_render import clear_fields, problems_by_field, render_fields,
 from pages.ui.form_token import forget_token, kept_token, renew_token
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import save_in_callback, show_saved_error
-from services import registers
-from services.errors import DomainError
-from services.form_fields import FormInvalid
-from services.intake_form import escape_markdown as esc
+from services.core.errors import DomainError
+from services.intake.form import escape_markdown as esc
+from services.lowcode import registers
+from services.lowcode.fields import FormInvalid
 
 db = get_db()
 lang = current_language()

@@ -8,9 +8,10 @@ from pages.ui.auth import client_id
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
-from services import dictionaries, tracking
-from services.intake_form import escape_markdown as esc
-from services.tracking import TrackView
+from services.intake import tracking
+from services.intake.form import escape_markdown as esc
+from services.intake.tracking import TrackView
+from services.lowcode import dictionaries
 
 db = get_db()
 VIEW, ASKED = "track.view", "track.asked"

@@ -8,8 +8,8 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
-from services import accounts
-from services.permissions import P
+from services.access import accounts
+from services.access.permissions import P
 
 actor = require_page(P.WORKBENCH)
 db = get_db()

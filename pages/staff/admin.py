@@ -8,8 +8,8 @@ import streamlit as st
 from pages.ui.admin_table import render_admin
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
-from services.admin_specs import REGISTRY, visible_specs
-from services.permissions import P
+from services.access.permissions import P
+from services.admin.specs import REGISTRY, visible_specs
 
 actor = require_page(P.ROSTER_VIEW)
 st.title(t("admin.title"))

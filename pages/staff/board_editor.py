@@ -14,10 +14,10 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import board_posts as B
-from services import publicity as PUB
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
+from services.access.permissions import P
+from services.board import posts as B
+from services.board import publicity as PUB
+from services.intake.form import escape_markdown as esc
 
 actor = require_page(P.BOARD_EDIT)
 st.title(t("editor.title"), anchor=False)

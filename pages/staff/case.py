@@ -14,9 +14,10 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import show_error
-from services import case_view, dictionaries
-from services.errors import DomainError
-from services.permissions import P
+from services.access.permissions import P
+from services.cases import view as case_view
+from services.core.errors import DomainError
+from services.lowcode import dictionaries
 
 actor = require_page(P.CASE_VIEW)
 raw = st.query_params.get_all("case")

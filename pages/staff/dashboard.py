@@ -21,9 +21,10 @@ from pages.ui.stats_view import (
     unchanged,
 )
 from pages.ui.widgets import attempt
-from services import dictionaries, stats
-from services import kpi as K
-from services.permissions import P
+from services.access.permissions import P
+from services.lowcode import dictionaries
+from services.stats import dashboard as stats
+from services.stats import kpi as K
 
 SECTIONS = (
     ("stats.section_work", ("received", "accepted", "mediated", "succeeded", "failed", "success_rate")),

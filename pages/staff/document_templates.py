@@ -11,9 +11,9 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import documents_store
-from services.documents_spec import KINDS, kind_of
-from services.permissions import P
+from services.access.permissions import P
+from services.documents import office_templates as documents_store
+from services.documents.kinds import KINDS, kind_of
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FLASH = "templates.flash"

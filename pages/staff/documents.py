@@ -9,8 +9,8 @@ from pages.ui.documents import render_documents
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import documents
-from services.permissions import P
+from services.access.permissions import P
+from services.documents import catalog as documents
 
 actor = require_page(P.CASE_VIEW)
 st.title(t("documents.page_title"))

@@ -12,9 +12,9 @@ from pages.ui.duty import render_on_call
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import duty
-from services.deadlines import local_today
-from services.permissions import P
+from services.access.permissions import P
+from services.cases.deadlines import local_today
+from services.roster import duty
 
 actor = require_page(P.ROSTER_VIEW)
 db = get_db()

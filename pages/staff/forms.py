@@ -11,11 +11,11 @@ from pages.ui.form_render import render_fields
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import show_error
-from services import forms
-from services.errors import DomainError
-from services.form_fields import parse_fields, with_dictionary_options
-from services.form_spec import SpecInvalid
-from services.permissions import P
+from services.access.permissions import P
+from services.core.errors import DomainError
+from services.lowcode import forms
+from services.lowcode.fields import parse_fields, with_dictionary_options
+from services.lowcode.spec_checks import SpecInvalid
 
 actor = require_page(P.LOWCODE_EDIT)
 db = get_db()

@@ -20,8 +20,9 @@ from pages.ui.db import get_db
 from pages.ui.duty import render_liaison_on_call
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import dictionaries, referrals, warnings
-from services.permissions import P
+from services.access.permissions import P
+from services.cases import referrals, warnings
+from services.lowcode import dictionaries
 
 actor = require_page(P.CASE_VIEW)
 PREFIX = "handovers.party"

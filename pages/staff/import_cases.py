@@ -10,9 +10,10 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt, show_error
-from services import import_format, importer
-from services.errors import DomainError
-from services.permissions import P
+from services.access.permissions import P
+from services.core.errors import DomainError
+from services.legacy_import import format as import_format
+from services.legacy_import import load as importer
 
 PREVIEW_ROWS = 5
 actor = require_page(P.CASE_CREATE)

@@ -9,8 +9,8 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.inbox_view import notice_card
-from services import notifications
-from services.permissions import P
+from services.access.permissions import P
+from services.notify import inbox as notifications
 
 actor = require_page(P.WORKBENCH)
 PAGE = 30

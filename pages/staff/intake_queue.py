@@ -11,9 +11,11 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
-from services import dictionaries, intake, intake_queue
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
+from services.access.permissions import P
+from services.intake import pipeline as intake
+from services.intake import queue as intake_queue
+from services.intake.form import escape_markdown as esc
+from services.lowcode import dictionaries
 
 actor = require_page(P.INTAKE_QUEUE)
 db = get_db()

@@ -13,9 +13,11 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.ledger_ui import hold_reasons, kind_text, status_badge, status_text
-from services import dictionaries, ledger, ledger_views
-from services.ledger_rules import format_yuan, local_now
-from services.permissions import P
+from services.access.permissions import P
+from services.ledger import claims as ledger
+from services.ledger import views as ledger_views
+from services.ledger.policy import format_yuan, local_now
+from services.lowcode import dictionaries
 
 actor = require_page(P.LEDGER_AUDIT)
 db = get_db()

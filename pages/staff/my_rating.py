@@ -9,9 +9,11 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt, show_error
-from services import rating, rating_card, rating_feedback
-from services.errors import DomainError
-from services.permissions import P
+from services.access.permissions import P
+from services.core.errors import DomainError
+from services.rating import card as rating_card
+from services.rating import feedback as rating_feedback
+from services.rating import runs as rating
 
 actor = require_page(P.RATING_OWN)
 db = get_db()

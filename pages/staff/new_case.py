@@ -9,8 +9,10 @@ from pages.ui.case_ui import form_token, open_case, party_count_buttons, party_r
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import case_record, custom_fields, dictionaries, referrals, warnings
-from services.permissions import P
+from services.access.permissions import P
+from services.cases import record as case_record
+from services.cases import referrals, warnings
+from services.lowcode import custom_fields, dictionaries
 
 actor = require_page(P.CASE_CREATE)
 PREFIX = "new_case.party"

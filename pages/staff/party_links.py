@@ -13,10 +13,12 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import online_sessions, party_links, party_page
-from services.deadlines import LOCAL_TZ
-from services.permissions import P
-from services.qr import qr_png
+from services.access.permissions import P
+from services.cases import online as online_sessions
+from services.cases import party_links
+from services.cases import party_view as party_page
+from services.cases.deadlines import LOCAL_TZ
+from services.intake.posters import qr_png
 
 actor = require_page(P.CASE_MEDIATE)
 db = get_db()

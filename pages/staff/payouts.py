@@ -10,9 +10,11 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.ledger_ui import status_text
 from pages.ui.widgets import attempt
-from services import ledger_payout, ledger_sheet, ledger_views
-from services.ledger_rules import format_yuan
-from services.permissions import P
+from services.access.permissions import P
+from services.ledger import payout as ledger_payout
+from services.ledger import sheet as ledger_sheet
+from services.ledger import views as ledger_views
+from services.ledger.policy import format_yuan
 
 actor = require_page(P.LEDGER_PAY)
 db = get_db()

@@ -12,9 +12,9 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import qr
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
+from services.access.permissions import P
+from services.intake import posters as qr
+from services.intake.form import escape_markdown as esc
 
 actor = require_page(P.INTAKE_QUEUE)
 

@@ -9,8 +9,9 @@ from pages.ui.case_ui import form_token, open_case, renew_token, show_flash
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import case_record, custom_fields, dictionaries
-from services.permissions import P
+from services.access.permissions import P
+from services.cases import record as case_record
+from services.lowcode import custom_fields, dictionaries
 
 actor = require_page(P.CASE_CREATE)
 COMMON = ("neighbour", "marriage_family", "damages", "loan", "housing_land", "other")

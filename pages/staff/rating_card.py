@@ -10,9 +10,9 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import show_error
-from services import rating_card
-from services.errors import DomainError
-from services.permissions import P
+from services.access.permissions import P
+from services.core.errors import DomainError
+from services.rating import card as rating_card
 
 actor = require_page(P.RATING_PROPOSE)
 st.page_link(spec_for("ratings").path, label=t("rating.card_back"), icon=":material/arrow_back:")

@@ -10,10 +10,10 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.rating_view import period_options
 from pages.ui.widgets import attempt
-from services import rating_schemes as rs
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
-from services.stats import local_today
+from services.access.permissions import P
+from services.intake.form import escape_markdown as esc
+from services.rating import schemes as rs
+from services.stats.dashboard import local_today
 
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()

@@ -12,10 +12,10 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.rating_view import period_options, stars_text
 from pages.ui.widgets import attempt
-from services import rating_titles
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
-from services.stats import local_today
+from services.access.permissions import P
+from services.intake.form import escape_markdown as esc
+from services.rating import titles as rating_titles
+from services.stats.dashboard import local_today
 
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()

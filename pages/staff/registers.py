@@ -12,11 +12,12 @@ from pages.ui.form_render import clear_fields, problems_by_field, render_fields
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt, show_error
-from services import register_qr, register_views, registers
-from services.errors import DomainError
-from services.form_fields import FormInvalid
-from services.permissions import P
-from services.xlsx_io import XLSX_MIME
+from services.access.permissions import P
+from services.admin.xlsx import XLSX_MIME
+from services.core.errors import DomainError
+from services.lowcode import register_poster as register_qr
+from services.lowcode import register_views, registers
+from services.lowcode.fields import FormInvalid
 
 actor = require_page(P.REGISTER_USE)
 db = get_db()

@@ -11,9 +11,10 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.stats_view import delta, fmt
 from pages.ui.widgets import attempt
-from services import kpi as K
-from services import reports, stats
-from services.permissions import P
+from services.access.permissions import P
+from services.stats import dashboard as stats
+from services.stats import kpi as K
+from services.stats import reports
 
 actor = require_page(P.STATS_VIEW)
 db = get_db()

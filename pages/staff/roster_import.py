@@ -11,8 +11,8 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import xlsx_io
-from services.permissions import P
+from services.access.permissions import P
+from services.admin import xlsx as xlsx_io
 
 actor = require_page(P.ORG_EDIT)
 db = get_db()

@@ -12,9 +12,9 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.rules_history import show_history
 from pages.ui.rules_labels import show_rule_error
-from services import rules
-from services.errors import DomainError
-from services.permissions import P
+from services.access.permissions import P
+from services.core.errors import DomainError
+from services.lowcode import rules
 
 FLASH = "rules.flash"
 actor = require_page(P.LOWCODE_EDIT)

@@ -8,8 +8,8 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import auth as auth_service
-from services.permissions import P
+from services.access import signin as auth_service
+from services.access.permissions import P
 
 actor = require_page(P.USER_ADMIN)
 db = get_db()

@@ -10,10 +10,14 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.stats_view import from_params, language, preset_period, slice_from_params
 from pages.ui.widgets import attempt, status_label
-from services import case_export, dictionaries, drilldown, stats, xlsx_io
-from services import kpi as K
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
+from services.access.permissions import P
+from services.admin import xlsx as xlsx_io
+from services.cases import export as case_export
+from services.intake.form import escape_markdown as esc
+from services.lowcode import dictionaries
+from services.stats import dashboard as stats
+from services.stats import drilldown
+from services.stats import kpi as K
 
 actor = require_page(P.STATS_VIEW)
 db = get_db()

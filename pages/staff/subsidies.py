@@ -10,9 +10,11 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.ledger_ui import claim_card, hold_reasons, status_text
 from pages.ui.widgets import attempt
-from services import dictionaries, ledger, ledger_views
-from services.ledger_rules import format_yuan, parse_yuan
-from services.permissions import P
+from services.access.permissions import P
+from services.ledger import claims as ledger
+from services.ledger import views as ledger_views
+from services.ledger.policy import format_yuan, parse_yuan
+from services.lowcode import dictionaries
 
 actor = require_page(P.LEDGER_CLAIM)
 db = get_db()

@@ -9,8 +9,8 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import webhooks
-from services.permissions import P
+from services.access.permissions import P
+from services.notify import webhooks
 
 actor = require_page(P.LOWCODE_EDIT)
 

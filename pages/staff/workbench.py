@@ -11,8 +11,10 @@ from pages.ui.db import get_db
 from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from services import deadlines, dictionaries, notifications, workbench
-from services.permissions import P
+from services.access.permissions import P
+from services.cases import deadlines, workbench
+from services.lowcode import dictionaries
+from services.notify import inbox as notifications
 
 actor = require_page(P.WORKBENCH)
 db = get_db()

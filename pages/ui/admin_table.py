@@ -17,9 +17,11 @@ from models.base import utc_now
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt, show_error
-from services import admin, xlsx_io
-from services.admin_forms import Choices, FormInvalid, choices
-from services.admin_specs import (
+from services.access.authz import Actor
+from services.admin import entities as admin
+from services.admin import xlsx as xlsx_io
+from services.admin.forms import Choices, FormInvalid, choices
+from services.admin.specs import (
     REGISTRY,
     AdminSpec,
     check_specs,
@@ -29,8 +31,7 @@ from services.admin_specs import (
     label_key,
     sortable,
 )
-from services.authz import Actor
-from services.errors import DomainError, StorageProblem
+from services.core.errors import DomainError, StorageProblem
 
 T = TypeVar("T")
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -17,10 +17,10 @@ import streamlit_authenticator as stauth
 
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import auth as auth_service
-from services.authz import Actor
-from services.config import Settings, get_settings
-from services.errors import DomainError
+from services.access import signin as auth_service
+from services.access.authz import Actor
+from services.core.config import Settings, get_settings
+from services.core.errors import DomainError
 
 COOKIE_NAME = "mh_auth"
 COOKIE_DAYS = 0.5

@@ -11,9 +11,9 @@ import streamlit as st
 from pages.ui import board_view as V
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import publicity as PUB
-from services.intake_form import escape_markdown as esc
-from services.stats import LOCAL_TZ
+from services.board import publicity as PUB
+from services.intake.form import escape_markdown as esc
+from services.stats.dashboard import LOCAL_TZ
 
 ROTATE = 10  # seconds per honour-roll page
 PER_PAGE = 6

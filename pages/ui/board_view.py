@@ -1,4 +1,4 @@
-"""Widgets of the public board and the big screen. Everything shown comes from services.publicity (whitelisted
+"""Widgets of the public board and the big screen. Everything shown comes from services.board.publicity (whitelisted
 public data); stored text is shown with st.text / escaped, never as markdown or HTML."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import streamlit as st
 
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
-from services import publicity as PUB
-from services import qr
-from services.config import get_settings
-from services.intake_form import escape_markdown as esc
+from services.board import publicity as PUB
+from services.core.config import get_settings
+from services.intake import posters as qr
+from services.intake.form import escape_markdown as esc
 
 TTL = 60  # seconds: public aggregates only
 
@@ -40,7 +40,7 @@ def qr_png(url: str) -> bytes:
 
 def statistics() -> PUB.StatsPublic:
     settings = get_settings()
-    from services.stats import local_today
+    from services.stats.dashboard import local_today
     return public_statistics(settings.database_url, local_today(), current_language())
 
 

@@ -11,10 +11,11 @@ from pages.ui.case_ui import flash, write
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import confirmation, dictionaries, joint, outcomes, referrals, sessions, warnings, workflow
-from services.authz import Actor
-from services.case_view import CaseDetail
-from services.deadlines import LOCAL_TZ, local_today
+from services.access.authz import Actor
+from services.cases import confirmation, joint, outcomes, referrals, sessions, warnings, workflow
+from services.cases.deadlines import LOCAL_TZ, local_today
+from services.cases.view import CaseDetail
+from services.lowcode import dictionaries
 
 ICONS = {"handover": ":material/move_to_inbox:", "rule": ":material/gavel:", "grade": ":material/grading:",
          "accept": ":material/task_alt:", "reject": ":material/block:", "session": ":material/forum:",

@@ -9,9 +9,10 @@ from pages.ui.case_ui import esc, local, write, yuan
 from pages.ui.custom_form import show as show_custom
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import reveal, sessions
-from services.authz import Actor
-from services.case_view import CaseDetail
+from services.access.authz import Actor
+from services.cases import sessions
+from services.cases.view import CaseDetail
+from services.privacy import reveal
 
 REVEALED = "case.revealed"
 

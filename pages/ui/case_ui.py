@@ -13,9 +13,9 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services.cases import PartyInput
-from services.deadlines import LOCAL_TZ
-from services.workbench import CaseRow
+from services.cases.create import PartyInput
+from services.cases.deadlines import LOCAL_TZ
+from services.cases.workbench import CaseRow
 
 CASE_PAGE = "pages/staff/case.py"
 FLASH = "case_ui.flash"

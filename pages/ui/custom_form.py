@@ -11,8 +11,8 @@ from pages.ui.db import get_db
 from pages.ui.form_render import field_widget
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
-from services.custom_fields import CustomValue
-from services.intake_form import FieldSpec, IntakeInvalid
+from services.intake.form import FieldSpec, IntakeInvalid
+from services.lowcode.custom_fields import CustomValue
 
 
 def _problems(prefix: str) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui.i18n import t
-from services.bootstrap import ensure_reference_data
-from services.config import get_settings
-from services.db import Database, is_storage_error, make_database
-from services.errors import StorageProblem
-from services.migrate import upgrade
+from services.core.bootstrap import ensure_reference_data
+from services.core.config import get_settings
+from services.core.db import Database, is_storage_error, make_database
+from services.core.errors import StorageProblem
+from services.core.migrate import upgrade
 
 
 @st.cache_resource(show_spinner=False)

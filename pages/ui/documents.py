@@ -14,9 +14,9 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
-from services import documents
-from services.authz import Actor
-from services.documents import CaseDocuments, DocumentChoice, GeneratedFile
+from services.access.authz import Actor
+from services.documents import catalog as documents
+from services.documents.catalog import CaseDocuments, DocumentChoice, GeneratedFile
 
 PREPARED = "documents.prepared"
 FORMATS = ("docx", "pdf")

@@ -8,9 +8,9 @@ import streamlit as st
 
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import duty
-from services.authz import Actor
-from services.intake_form import escape_markdown as esc
+from services.access.authz import Actor
+from services.intake.form import escape_markdown as esc
+from services.roster import duty
 
 
 def render_on_call(org_id: int, at: datetime | None = None) -> None:

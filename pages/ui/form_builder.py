@@ -10,8 +10,8 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.i18n import current_language, t
-from services.form_spec import CHOICE_TYPES, FIELD_TYPES, move_field, options_from_text, options_to_text
-from services.intake_form import escape_markdown as esc
+from services.intake.form import escape_markdown as esc
+from services.lowcode.spec_checks import CHOICE_TYPES, FIELD_TYPES, move_field, options_from_text, options_to_text
 
 NEW = "__new__"
 

@@ -11,8 +11,8 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.i18n import t
-from services.form_fields import FieldSpec, visible
-from services.intake_form import escape_markdown as esc
+from services.intake.form import escape_markdown as esc
+from services.lowcode.fields import FieldSpec, visible
 
 Problems = dict[str, tuple[str, dict[str, Any]]]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.intake_form import issue_form_token, resumable
+from services.intake.form import issue_form_token, resumable
 
 PARAM = "t"
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.ui.auth import current_actor
 from pages.ui.i18n import t
-from services.authz import Actor
-from services.permissions import P
+from services.access.authz import Actor
+from services.access.permissions import P
 
 
 def require_page(permission: P | str) -> Actor:

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from services.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, translate
+from services.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, translate
 
 LANG_KEY = "ui.lang"
 

@@ -6,9 +6,10 @@ import streamlit as st
 
 from pages.ui.db import get_db
 from pages.ui.i18n import t
-from services import notifications, outbox, reminders
-from services.authz import Actor
-from services.db import Database
+from services.access.authz import Actor
+from services.core.db import Database
+from services.notify import inbox as notifications
+from services.notify import outbox, reminders
 
 
 def _stop(dispatcher: outbox.Dispatcher) -> None:

@@ -6,9 +6,9 @@ import streamlit as st
 
 from pages.ui.case_ui import local, open_case, write
 from pages.ui.i18n import t
-from services import notifications
-from services.authz import Actor
-from services.notifications import NoticeRow
+from services.access.authz import Actor
+from services.notify import inbox as notifications
+from services.notify.inbox import NoticeRow
 
 
 def notice_card(actor: Actor, n: NoticeRow) -> None:

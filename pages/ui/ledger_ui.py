@@ -10,8 +10,8 @@ import streamlit as st
 
 from pages.ui.case_ui import esc, local
 from pages.ui.i18n import t
-from services.ledger_rules import format_yuan, parse_hold_reason
-from services.ledger_views import ClaimRow
+from services.ledger.policy import format_yuan, parse_hold_reason
+from services.ledger.views import ClaimRow
 
 STATUS_ICON = {"claimed": ":material/schedule:", "held": ":material/pause_circle:",
                "audited": ":material/fact_check:", "approved": ":material/task_alt:",

@@ -10,7 +10,7 @@ from pages.nav import HOME, PAGES_DIR, PageSpec, public_pages, staff_pages, staf
 from pages.ui.auth import Authenticator, sign_out
 from pages.ui.i18n import language_switch, t
 from pages.ui.inbox_nav import inbox_title, start_dispatcher
-from services.authz import Actor
+from services.access.authz import Actor
 
 SIGNIN = PAGES_DIR / "public" / "signin.py"
 SECTION_KEYS = {"public": "nav.section_public", "work": "nav.section_work", "office": "nav.section_office",

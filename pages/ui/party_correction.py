@@ -7,9 +7,9 @@ import streamlit as st
 from pages.ui.auth import client_id
 from pages.ui.case_ui import flash, write
 from pages.ui.i18n import t
-from services.authz import Actor
-from services.case_view import CaseDetail
-from services.privacy import PartyCorrection, correct_party
+from services.access.authz import Actor
+from services.cases.view import CaseDetail
+from services.privacy.correction import PartyCorrection, correct_party
 
 
 def form(d: CaseDetail, actor: Actor) -> None:

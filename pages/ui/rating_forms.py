@@ -11,12 +11,14 @@ from pages.ui.db import get_db
 from pages.ui.i18n import dl, t
 from pages.ui.rating_view import stars_text
 from pages.ui.widgets import attempt
-from services import rating, rating_checklist, rating_feedback
-from services.authz import Actor
-from services.intake_form import escape_markdown as esc
-from services.permissions import P
-from services.rating_card import Card
-from services.stats import local_today
+from services.access.authz import Actor
+from services.access.permissions import P
+from services.intake.form import escape_markdown as esc
+from services.rating import checklist as rating_checklist
+from services.rating import feedback as rating_feedback
+from services.rating import runs as rating
+from services.rating.card import Card
+from services.stats.dashboard import local_today
 
 FLASH = "rating_card.flash"
 

@@ -10,9 +10,9 @@ import streamlit as st
 from pages.nav import spec_for
 from pages.ui.i18n import dl, t
 from pages.ui.widgets import attempt, status_label
-from services.intake_form import escape_markdown as esc
-from services.rating_card import Card, CardLine, EvidencePage
-from services.rating_schemes import Period, parse_period
+from services.intake.form import escape_markdown as esc
+from services.rating.card import Card, CardLine, EvidencePage
+from services.rating.schemes import Period, parse_period
 
 UNIT = {"cases": "count", "success_rate": "pct", "performance_rate": "pct", "confirmation_rate": "pct",
         "satisfaction": "score", "training": "hours", "complaints": "count", "checklist": "pct"}

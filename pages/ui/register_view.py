@@ -9,9 +9,9 @@ import altair as alt
 import streamlit as st
 
 from pages.ui.i18n import current_language, t
-from services.form_fields import FieldSpec, display_value
-from services.intake_form import escape_markdown as esc
-from services.register_views import EntryQuery, EntryRow, Totals, chart_by_field, chart_by_month, chart_fields
+from services.intake.form import escape_markdown as esc
+from services.lowcode.fields import FieldSpec, display_value
+from services.lowcode.register_views import EntryQuery, EntryRow, Totals, chart_by_field, chart_by_month, chart_fields
 
 
 def filters(fields: list[FieldSpec], orgs: dict[int, str]) -> EntryQuery:

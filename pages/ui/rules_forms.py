@@ -11,12 +11,12 @@ import streamlit as st
 from models.org import OrgKind
 from pages.ui.i18n import dl, t
 from pages.ui.rules_labels import grade_label, kind_label
-from services import rating_schemes as rs
-from services.deadlines import RULE_KEYS
-from services.intake_form import escape_markdown
-from services.ledger_budget import RATE_GRADES
-from services.permissions import P
-from services.rules_sets import WARNING_LIMITS
+from services.access.permissions import P
+from services.cases.deadlines import RULE_KEYS
+from services.intake.form import escape_markdown
+from services.ledger.budget import RATE_GRADES
+from services.lowcode.rule_sets import WARNING_LIMITS
+from services.rating import schemes as rs
 
 Value = dict[str, Any]
 ANY_KIND = "*"  # a general rate, for every organisation kind

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.ui.i18n import t
 from pages.ui.rules_labels import change_line
-from services.rules import RuleVersion
+from services.lowcode.rules import RuleVersion
 
 PENDING = "rules.pending_rollback"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")

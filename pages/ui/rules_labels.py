@@ -7,12 +7,12 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.i18n import dl, t
-from services.errors import DomainError
-from services.i18n import catalogue
-from services.intake_form import escape_markdown
-from services.permissions import BUILTIN_ROLES
-from services.reference import GRADES
-from services.rules import Change
+from services.access.permissions import BUILTIN_ROLES
+from services.core.errors import DomainError
+from services.core.i18n import catalogue
+from services.core.reference import GRADES
+from services.intake.form import escape_markdown
+from services.lowcode.rules import Change
 
 GRADE_NAMES = {code: (zh, en) for code, zh, en in GRADES}
 

@@ -17,9 +17,9 @@ import streamlit as st
 
 from pages.nav import spec_for
 from pages.ui.i18n import current_language, t
-from services import kpi as K
-from services.stats import Row
-from services.stats_sql import COMPARE_MODES, Filters, Period, Slice, add_months, month_of
+from services.stats import kpi as K
+from services.stats.dashboard import Row
+from services.stats.sql import COMPARE_MODES, Filters, Period, Slice, add_months, month_of
 
 PRESETS = ("this_month", "this_quarter", "this_year", "last_12", "custom")
 CHART_HEIGHT = 240

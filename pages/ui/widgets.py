@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from pages.ui.i18n import t
-from services.db import is_storage_error
-from services.errors import DomainError, StorageProblem
+from services.core.db import is_storage_error
+from services.core.errors import DomainError, StorageProblem
 
 T = TypeVar("T")
 log = logging.getLogger("mediation.app")

@@ -15,11 +15,11 @@ def race(env: dict[str, str], user_id: int, claim_id: int, region_org_id: int, b
          results: Any) -> None:
     """Approve, batch and pay one claim; put [outcome per step] on `results` (a key for a refusal)."""
     os.environ.update(env)
-    from services.accounts import load_actor
-    from services.db import make_database
-    from services.errors import DomainError
-    from services.ledger import approve_claim
-    from services.ledger_payout import create_batch, mark_batch_paid
+    from services.access.accounts import load_actor
+    from services.core.db import make_database
+    from services.core.errors import DomainError
+    from services.ledger.claims import approve_claim
+    from services.ledger.payout import create_batch, mark_batch_paid
 
     db = make_database(env["DATABASE_URL"])
     out: list[str] = []

@@ -40,7 +40,7 @@ from scripts.screenshots import (
     free_port,
     start_streamlit,
 )
-from services.db import make_database
+from services.core.db import make_database
 from tests.deploy.conftest import base_env, instance_env, start_nginx
 
 SESSIONS = int(os.environ.get("MH_LOAD_SESSIONS", "5"))  # smaller for a quick local try

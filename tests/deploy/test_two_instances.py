@@ -35,7 +35,7 @@ from scripts.screenshots import (
     start_streamlit,
     wait_for_app,
 )
-from services.db import make_database
+from services.core.db import make_database
 from tests.deploy import ledger_race
 from tests.deploy.conftest import Nginx, base_env, fetch, fresh_pg_database, instance_env, start_nginx
 
@@ -253,7 +253,7 @@ def _audited_claim(db_url: str) -> tuple[int, int, list[int]]:
             world = make_world(s)
             case = succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor)
             s.flush()
-            from services import ledger
+            from services.ledger import claims as ledger
 
             claim = ledger.claim_case(s, actor=world.mediator, case_id=case.id or 0)
             ledger.audit_claim(s, actor=world.auditor, claim_id=claim.id or 0)

@@ -17,12 +17,12 @@ from sqlmodel import col, select
 
 from models import BoardPost, Case, Organisation, User
 from scripts.screenshots import LiveServer, start_live_server, wait_for_app
-from services import board_posts as B
-from services.accounts import create_user, load_actor
-from services.authz import Actor
-from services.cases import CaseInput, PartyInput, create_case
-from services.db import Database, make_database
-from services.security import ID_CHECK, ID_WEIGHTS
+from services.access.accounts import create_user, load_actor
+from services.access.authz import Actor
+from services.board import posts as B
+from services.cases.create import CaseInput, PartyInput, create_case
+from services.core.db import Database, make_database
+from services.core.security import ID_CHECK, ID_WEIGHTS
 
 CASES = 500
 PUBLISHED = 20

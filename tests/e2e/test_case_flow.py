@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from models import Agreement, Case, FollowUp, JudicialConfirmation, MediationSession, Organisation
 from scripts.screenshots import DEMO_PASSWORD, PHONE_CONTEXT, LiveServer, horizontal_overflow, sign_in, wait_for_app
-from services.db import make_database
+from services.core.db import make_database
 
 Shot = Callable[[Page, str], Path]
 APPLICANT, RESPONDENT = "王秀英", "赵德明"

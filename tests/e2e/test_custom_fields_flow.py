@@ -15,10 +15,10 @@ from sqlmodel import col, func, select
 
 from models import Case, FormSpec, User
 from scripts.screenshots import DEMO_PASSWORD, PHONE_CONTEXT, LiveServer, horizontal_overflow, sign_in, wait_for_app
-from services import case_export
-from services.accounts import load_actor
-from services.db import make_database
-from services.stats_sql import Filters, Period
+from services.access.accounts import load_actor
+from services.cases import export as case_export
+from services.core.db import make_database
+from services.stats.sql import Filters, Period
 
 Shot = Callable[[Page, str], Path]
 LABEL, VALUE = "所在村民小组", "东村二组"
@@ -29,7 +29,7 @@ MIN_FILL_SECONDS = 3.5
 def intake_field(live_server: LiveServer) -> Iterator[int]:
     """A new version of the 'intake' spec with one required field; retired afterwards (the server is shared)."""
     if not live_server.seeded:
-        pytest.skip("no demo data (services/demo.py) to provide organisation V001")
+        pytest.skip("no demo data (services/demo/seed.py) to provide organisation V001")
     db = make_database(live_server.db_url)
     with db.write() as s:
         newest = s.exec(select(func.max(FormSpec.version)).where(FormSpec.code == "intake")).one() or 0

@@ -15,8 +15,8 @@ from sqlmodel import col, select
 
 from models import Case, OrgWebhook, User
 from scripts.screenshots import DEMO_PASSWORD, LiveServer, sign_in, wait_for_app
-from services import notifications
-from services.db import make_database
+from services.core.db import make_database
+from services.notify import inbox as notifications
 
 Shot = Callable[[Page, str], Path]
 
@@ -40,7 +40,7 @@ def _seed(server: LiveServer, robot_url: str) -> tuple[str, int]:
 
 
 def _actor(s, user_id):  # type: ignore[no-untyped-def]
-    from services.accounts import load_actor
+    from services.access.accounts import load_actor
 
     return load_actor(s, user_id)
 

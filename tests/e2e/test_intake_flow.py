@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from models import Case, CaseEvent
 from scripts.screenshots import LiveServer, horizontal_overflow, wait_for_app
-from services import qr
-from services.db import make_database
+from services.core.db import make_database
+from services.intake import posters as qr
 
 MIN_FILL_SECONDS = 3.5  # the server's minimum fill time is 3 s by default; a person takes longer anyway
 
@@ -43,7 +43,7 @@ def _thumb_sized(page: Page, name: str) -> None:
 def test_file_a_dispute_from_a_poster_and_track_it(page: Page, live_server: LiveServer, tmp_path: Path,
                                                    shot: Callable[[Page, str], Path]) -> None:
     if not live_server.seeded:
-        pytest.skip("no demo data (services/demo.py) to provide organisation V001")
+        pytest.skip("no demo data (services/demo/seed.py) to provide organisation V001")
     org_name, poster = _demo_poster(live_server, tmp_path / "V001.png")
     decoded = subprocess.run(["zbarimg", "--raw", "-q", poster], capture_output=True, text=True, timeout=60)
     url = decoded.stdout.strip()

@@ -15,10 +15,10 @@ from sqlmodel import col, select
 from models import Agreement, Case, Party, PartyLink, User
 from models.base import utc_now
 from scripts.screenshots import DEMO_PASSWORD, PHONE_CONTEXT, LiveServer, sign_in, wait_for_app
-from services import party_links
-from services.accounts import load_actor
-from services.db import make_database
-from services.security import normalise_phone, token_digest
+from services.access.accounts import load_actor
+from services.cases import party_links
+from services.core.db import make_database
+from services.core.security import normalise_phone, token_digest
 
 Shot = Callable[[Page, str], Path]
 
@@ -106,7 +106,7 @@ def test_party_confirms_on_phone(browser: Browser, live_server: LiveServer, shot
         wait_for_app(staff)
         expect(staff.get_by_text("当事人通过个人链接确认调解协议", exact=False).first).to_be_visible(timeout=30_000)
 
-        # a new agreement version (as services/outcomes.py writes one) asks again
+        # a new agreement version (as services/cases/outcomes.py writes one) asks again
         with db.write() as s:
             old = s.exec(select(Agreement).where(Agreement.case_id == case_id)
                          .order_by(col(Agreement.version).desc())).first()

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from models import Case, Party, User
 from scripts.screenshots import DEMO_PASSWORD, PHONE_CONTEXT, LiveServer, sign_in, wait_for_app
-from services.db import make_database
+from services.core.db import make_database
 
 Shot = Callable[[Page, str], Path]
 NEW_PHONE = "13799887766"

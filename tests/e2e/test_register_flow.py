@@ -18,11 +18,12 @@ from sqlmodel import select
 
 from models import FormSubmission, Organisation
 from scripts.screenshots import DEMO_PASSWORD, PHONE_CONTEXT, LiveServer, horizontal_overflow, sign_in, wait_for_app
-from services import forms, register_qr, register_views, registers
-from services.authz import Actor
-from services.db import make_database
-from services.permissions import P
-from services.register_seed import system_actor
+from services.access.authz import Actor
+from services.access.permissions import P
+from services.core.db import make_database
+from services.lowcode import forms, register_views, registers
+from services.lowcode import register_poster as register_qr
+from services.lowcode.register_seed import system_actor
 
 Shot = Callable[[Page, str], Path]
 CODE = "village_survey"
@@ -97,7 +98,7 @@ def _fill_entry(page: Page, *, village: str, households: str, problem: bool) -> 
 def test_file_register_entries_from_qr_and_export(page: Page, live_server: LiveServer, tmp_path: Path,
                                                   shot: Shot) -> None:
     if not live_server.seeded:
-        pytest.skip("no demo data (services/demo.py) to provide organisation V001")
+        pytest.skip("no demo data (services/demo/seed.py) to provide organisation V001")
     _with_db(live_server, _build_register, write=True)
     url = registers.register_url(CODE, "V001", live_server.env["PUBLIC_BASE_URL"])
     poster = tmp_path / "poster.png"

@@ -10,8 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from models import User
-from services.auth import session_key, start_session
-from services.db import Database
+from services.access.signin import session_key, start_session
+from services.core.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 AppFactory = Callable[..., AppTest]

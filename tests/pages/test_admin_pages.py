@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import select
 
 from models import Mediator, Organisation, User
-from services.admin_specs import REGISTRY, AdminSpec
-from services.permissions import P
+from services.access.permissions import P
+from services.admin.specs import REGISTRY, AdminSpec
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from services import board_posts as B
-from services.db import Database
-from services.stats import clear_cache
+from services.board import posts as B
+from services.core.db import Database
+from services.stats.dashboard import clear_cache
 from tests.factories import make_actor, make_tree, make_user
 from tests.pages.conftest import page_text
-from tests.services.test_board_posts import closed_case
+from tests.services.board.test_posts import closed_case
 
 SECRETS = ("张三丰", "三丰", "李四", "13812345678", "13900001111", "511523199001011234", "东村3组")
 

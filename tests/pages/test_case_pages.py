@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import AuditLog, Case, CaseStatus, Party, User
-from services.cases import PartyInput
+from services.cases.create import PartyInput
 from tests.case_factories import accepted_case, handed_over, make_world
 from tests.pages.conftest import page_text
 

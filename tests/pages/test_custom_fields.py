@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models import Case, DictionaryEntry, User
-from services import case_export
-from services.stats_sql import Filters
+from services.cases import export as case_export
+from services.stats.sql import Filters
 from tests.case_factories import make_world
 from tests.pages.conftest import page_text
-from tests.services.test_custom_fields import STAFF_FIELDS, add_version, this_year
+from tests.services.lowcode.test_custom_fields import STAFF_FIELDS, add_version, this_year
 
 INTAKE, NEW_CASE, CASE, QUICK = ("pages/public/intake.py", "pages/staff/new_case.py", "pages/staff/case.py",
                                  "pages/staff/quick_case.py")

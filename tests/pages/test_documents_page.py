@@ -8,10 +8,10 @@ import docx
 from sqlmodel import col, select
 
 from models import AuditLog, User
-from services.db import Database
-from services.documents_store import upload_template
+from services.core.db import Database
+from services.documents.office_templates import upload_template
 from tests.pages.conftest import page_text
-from tests.services.test_documents import build_demo_case
+from tests.services.documents.test_catalog import build_demo_case
 
 PAGE = "pages/staff/documents.py"
 
@@ -39,7 +39,7 @@ def _open(make_app, user: User, case_id: int | None = None):  # type: ignore[no-
 
 
 def test_generate_agreement_then_offer_download(db, make_app, monkeypatch):
-    monkeypatch.setattr("services.documents.pdf_available", lambda: False)
+    monkeypatch.setattr("services.documents.catalog.pdf_available", lambda: False)
     demo = build_demo_case(db)
     at = _open(make_app, _user(db, demo.mediator.user_id), demo.case_id)
     text = page_text(at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import User
-from services import notifications
+from services.notify import inbox as notifications
 from tests.case_factories import accepted_case, make_world
 from tests.pages.conftest import page_text
 

@@ -12,11 +12,13 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from models import Case, FormSpec, Organisation, Party
 from models.base import utc_now
-from services import intake, intake_queue, tracking
-from services.intake import IntakeSettings, submit_intake
-from services.intake_form import RESUME_WINDOW, IntakeForm, issue_form_token, resumable
-from services.ratelimit import Limit
-from services.workflow import transition
+from services.cases.workflow import transition
+from services.core.ratelimit import Limit
+from services.intake import pipeline as intake
+from services.intake import queue as intake_queue
+from services.intake import tracking
+from services.intake.form import RESUME_WINDOW, IntakeForm, issue_form_token, resumable
+from services.intake.pipeline import IntakeSettings, submit_intake
 from tests.factories import make_actor, make_tree, make_user
 from tests.pages.conftest import page_text
 

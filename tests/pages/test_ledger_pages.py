@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models import LedgerEntry, PayoutBatch, SubsidyClaim, User
-from services import ledger
-from services.deadlines import local_today
-from services.ledger_rules import local_now
+from services.cases.deadlines import local_today
+from services.ledger import claims as ledger
+from services.ledger.policy import local_now
 from tests.ledger_factories import make_world, succeeded_case, unique_parties
 from tests.pages.conftest import page_text
 
@@ -137,7 +137,7 @@ def test_payout_sheet_download_is_the_finance_layout(db, make_app, world):
             ledger.approve_claim(s, actor=world.approver, claim_id=claim_id)
     at = _open(make_app, db, world.approver, "payouts")
     at.button(key="payouts.create_go").click().run()
-    from services.ledger_sheet import payout_workbook
+    from services.ledger.sheet import payout_workbook
 
     with db.read() as s:
         data = payout_workbook(s, actor=world.approver, batch_id=s.exec(select(PayoutBatch.id)).one())
@@ -146,7 +146,7 @@ def test_payout_sheet_download_is_the_finance_layout(db, make_app, world):
 
 
 def test_budgets_page_shows_lines_charts_and_saves(db, make_app, world):
-    from services import ledger_payout
+    from services.ledger import payout as ledger_payout
 
     (claim_id,) = _claimed(db, world)
     with db.write() as s:

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from models import FormSpec, FormSubmission, User
-from services import forms
+from services.lowcode import forms
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pages.nav import PAGES
-from services.permissions import BUILTIN_ROLES
+from services.access.permissions import BUILTIN_ROLES
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 

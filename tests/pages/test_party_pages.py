@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from models import Mediator, Party, PartyConfirmation, User
-from services import duty, party_links
-from services.deadlines import local_today
+from services.cases import party_links
+from services.cases.deadlines import local_today
+from services.roster import duty
 from tests.case_factories import make_world, succeeded_case
 from tests.pages.conftest import page_text
 

@@ -10,10 +10,10 @@ from sqlmodel import col, select
 
 from models import ChecklistState, Mediator, Rating, User
 from models.rating import RatingObjection
-from services import rating
-from services.rating_checklist import list_items
+from services.rating import runs as rating
+from services.rating.checklist import list_items
 from tests.pages.conftest import page_text
-from tests.services.rating_data import TODAY, make_world
+from tests.services.rating.data import TODAY, make_world
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from models import Organisation
-from services import rules
-from services.accounts import load_actor
-from services.deadlines import rules_for
-from services.ledger_rules import award_cap_fen
+from services.access.accounts import load_actor
+from services.cases.deadlines import rules_for
+from services.ledger.policy import award_cap_fen
+from services.lowcode import rules
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 

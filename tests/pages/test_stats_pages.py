@@ -11,10 +11,10 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from models import Case
-from services import stats
+from services.stats import dashboard as stats
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
-from tests.services.stats_data import case_row, insert_cases
+from tests.services.stats.data import case_row, insert_cases
 
 THIS_YEAR = stats.local_today().year
 

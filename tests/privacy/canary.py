@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models import Agreement, Attachment, Case, CaseEvent, FollowUp, MediationSession, Organisation
-from services.cases import CaseInput, PartyInput, create_case
-from services.db import Database
-from services.form_fields import FieldSpec, check_value
-from services.security import ID_CHECK, ID_WEIGHTS
+from services.cases.create import CaseInput, PartyInput, create_case
+from services.core.db import Database
+from services.core.security import ID_CHECK, ID_WEIGHTS
+from services.lowcode.fields import FieldSpec, check_value
 from tests.factories import make_tree
 
 SURNAMES = "赵钱孙周吴郑冯陈卫蒋沈韩杨朱秦尤许何吕施"

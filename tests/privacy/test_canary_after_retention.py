@@ -21,14 +21,16 @@ from sqlmodel import select
 
 from models import Organisation
 from pages.nav import PAGES
-from services import case_export, documents, reports
-from services.accounts import load_actor
-from services.backup import backup
-from services.permissions import BUILTIN_ROLES
-from services.retention import run_retention
-from services.stats import local_today
-from services.stats_sql import Filters, Period
-from services.subject_access import subject_export
+from services.access.accounts import load_actor
+from services.access.permissions import BUILTIN_ROLES
+from services.cases import export as case_export
+from services.core.backup import backup
+from services.documents import catalog as documents
+from services.privacy.retention import run_retention
+from services.privacy.subject_access import subject_export
+from services.stats import reports
+from services.stats.dashboard import local_today
+from services.stats.sql import Filters, Period
 from tests.factories import make_user
 from tests.pages.conftest import make_app  # noqa: F401  (fixture)
 from tests.privacy.canary import ID_18, Canary, db_bytes, hits, seed

@@ -7,7 +7,7 @@ import json
 from openpyxl import load_workbook
 
 import manage
-from services.config import get_settings
+from services.core.config import get_settings
 from tests.privacy.canary import Canary, seed
 
 OLD_KEY = "test-data-key-" + "y" * 40

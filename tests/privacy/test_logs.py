@@ -14,18 +14,22 @@ from sqlmodel import col, select
 
 from models import AuditLog, Case, Party
 from models.base import utc_now
-from services import audit, authz, case_record, ledger, reveal
-from services.auth import SignInFailed, SignInLocked, authenticate, end_session, start_session
-from services.cases import PartyInput
-from services.config import get_settings
-from services.errors import DomainError
-from services.intake import IntakeSettings, submit_intake
-from services.intake_form import IntakeForm, issue_form_token
-from services.keys import rotate_data_key
-from services.privacy import PartyCorrection, correct_party
-from services.ratelimit import Limit
-from services.retention import run_retention
-from services.subject_access import subject_export
+from services.access import authz
+from services.access.signin import SignInFailed, SignInLocked, authenticate, end_session, start_session
+from services.cases import record as case_record
+from services.cases.create import PartyInput
+from services.core import audit
+from services.core.config import get_settings
+from services.core.errors import DomainError
+from services.core.ratelimit import Limit
+from services.intake.form import IntakeForm, issue_form_token
+from services.intake.pipeline import IntakeSettings, submit_intake
+from services.ledger import claims as ledger
+from services.privacy import reveal
+from services.privacy.correction import PartyCorrection, correct_party
+from services.privacy.key_rotation import rotate_data_key
+from services.privacy.retention import run_retention
+from services.privacy.subject_access import subject_export
 from tests.factories import PASSWORD, make_user
 from tests.ledger_factories import make_world, succeeded_case
 from tests.privacy.canary import ID_18, PHONE_11, Canary, forms, narrative

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from models import AuditLog, Party, User
-from services import case_record
+from services.cases import record as case_record
 from tests.case_factories import accepted_case, make_world
 from tests.pages.conftest import make_app, page_text  # noqa: F401  (fixture)
 from tests.privacy.canary import ID_18, PHONE_11, Canary

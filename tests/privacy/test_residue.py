@@ -2,7 +2,7 @@
 
 SQLite: the .db and -wal bytes, an export and the next backup are searched for the canaries.
 PostgreSQL: after VACUUM, no query over any text or JSON column of any table returns a canary; file-level
-residue there needs VACUUM FULL (see services/retention.py)."""
+residue there needs VACUUM FULL (see services/privacy/retention.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from models import Organisation
-from services.backup import backup
-from services.cases import CaseInput, create_case
-from services.retention import run_retention
-from services.workbench import search_cases
+from services.cases.create import CaseInput, create_case
+from services.cases.workbench import search_cases
+from services.core.backup import backup
+from services.privacy.retention import run_retention
 from tests.factories import make_actor
 from tests.privacy.canary import Canary, db_bytes, forms, hits, seed, village
 

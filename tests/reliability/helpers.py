@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
-from services.cases import CaseInput, PartyInput, create_case
-from services.db import Database
+from services.cases.create import CaseInput, PartyInput, create_case
+from services.core.db import Database
 
 # A case the way the app files one: the case, two parties, the "created" event and an audit row, one transaction.
 HALF_WRITTEN = text(
@@ -28,7 +28,7 @@ def case_input(org_id: int, n: int = 0, description: str = "") -> CaseInput:
 
 
 def file_case(db: Database, org_id: int, n: int = 0, description: str = "") -> int:
-    """Register one case through services.cases in one write transaction; return its id."""
+    """Register one case through services.cases.create in one write transaction; return its id."""
     with db.write() as s:
         return create_case(s, data=case_input(org_id, n, description), actor_id=None).id or 0
 

@@ -1,5 +1,5 @@
 """DB-3 crash safety: `kill -9` a writer process at random moments while it files cases continuously through the
-real create path (services.cases.create_case: case + 2 parties + event + audit row in one write transaction).
+real create path (services.cases.create.create_case: case + 2 parties + event + audit row in one write transaction).
 
 The writer is a forked child of the test process (so it starts in milliseconds, with everything imported; it
 opens its own connections after the fork, the parent holds none at that moment). After every kill: SQLite's
@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from services.db import make_database
+from services.core.db import make_database
 from tests.factories import make_tree
 from tests.reliability.helpers import counts, file_case, integrity, sqlite_path
 

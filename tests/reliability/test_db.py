@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from models import Case, CaseEvent
-from services import audit
-from services.backup import backup, restore
+from services.core import audit
+from services.core.backup import backup, restore
 from tests.factories import make_tree
 from tests.reliability.helpers import counts, file_case, integrity
 from tests.reliability.test_restore import table_counts

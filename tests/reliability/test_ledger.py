@@ -23,10 +23,11 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
 from models import AuditLog, Case, LedgerEntry, SubsidyClaim
-from services import ledger, ledger_payout
-from services.db import make_database
-from services.errors import DomainError
-from services.ledger_rules import local_now
+from services.core.db import make_database
+from services.core.errors import DomainError
+from services.ledger import claims as ledger
+from services.ledger import payout as ledger_payout
+from services.ledger.policy import local_now
 from tests.ledger_factories import make_world, succeeded_case
 from tests.reliability.helpers import case_input, counts
 
@@ -229,7 +230,7 @@ def _steps(monkeypatch, unit) -> int:
 def test_leave_nothing_when_interrupted_at_any_step(db, world, monkeypatch):
     def create() -> None:
         with db.write() as s:
-            from services.cases import create_case
+            from services.cases.create import create_case
             create_case(s, data=case_input(world.tree["v1"].id), actor_id=None)
 
     def claim() -> None:

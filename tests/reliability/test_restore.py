@@ -11,8 +11,8 @@ from sqlmodel import select
 
 import manage
 from models import Case, Party
-from services.backup import BackupFailed, backup, restore
-from services.db import make_database
+from services.core.backup import BackupFailed, backup, restore
+from services.core.db import make_database
 from tests.factories import make_tree
 from tests.reliability.helpers import counts, file_case, integrity
 
@@ -115,7 +115,7 @@ def test_restore_postgres_dump_into_empty_database(db, tmp_path):
 
 def test_detect_sqlite_database_on_network_filesystem(tmp_path):
     """DB-7: a SQLite file on NFS/SMB is reported (manage.py check); local disks and PostgreSQL are fine."""
-    from services.backup import network_filesystem
+    from services.core.backup import network_filesystem
 
     mounts = tmp_path / "mounts"
     mounts.write_text("/dev/sda1 / ext4 rw 0 0\nnas:/export /srv/share nfs4 rw 0 0\n"

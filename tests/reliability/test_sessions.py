@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from pages.nav import PAGES
 from pages.ui.db import _database
-from services.permissions import BUILTIN_ROLES
+from services.access.permissions import BUILTIN_ROLES
 from tests.factories import make_tree, make_user
 from tests.reliability.helpers import file_case
 

@@ -24,10 +24,10 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-import services.db as dbmod
-from services.db import make_database
-from services.errors import StorageProblem
-from services.i18n import translate
+import services.core.db as dbmod
+from services.core.db import make_database
+from services.core.errors import StorageProblem
+from services.core.i18n import translate
 from tests.factories import make_tree
 from tests.reliability.helpers import counts, file_case, integrity, sqlite_path
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-import services.db as dbmod
+import services.core.db as dbmod
 from models import Case
 from pages.ui.db import _database
 from tests.factories import make_tree

@@ -1,7 +1,7 @@
 """AUTH-1..11: forged cookies, sign-out replay, revocation, timeouts, brute force, lockout abuse,
 enumeration timing, session isolation, password policy, randomness, concurrent sign-ins.
 
-Already proven elsewhere (see README): AUTH-5 20-thread exact lock (tests/services/test_auth.py),
+Already proven elsewhere (see README): AUTH-5 20-thread exact lock (tests/services/access/test_signin.py),
 AUTH-2 in Chromium (tests/e2e/test_signin.py). Here the same properties are driven through app.py.
 """
 
@@ -28,12 +28,12 @@ from streamlit.runtime.context import ContextProxy
 
 from models import AuditLog, AuthSession, LoginThrottle
 from models.base import utc_now
-from services import accounts
-from services import auth as auth_service
-from services.auth import SignInFailed, SignInLocked, authenticate, check_session, session_key, start_session
-from services.config import get_settings
-from services.errors import PermissionDenied
-from services.security import new_token
+from services.access import accounts
+from services.access import signin as auth_service
+from services.access.signin import SignInFailed, SignInLocked, authenticate, check_session, session_key, start_session
+from services.core.config import get_settings
+from services.core.errors import PermissionDenied
+from services.core.security import new_token
 from tests.factories import PASSWORD, make_actor, make_tree, make_user
 from tests.pages.conftest import page_text
 
@@ -341,7 +341,7 @@ def _scan_module_mutables(path: Path) -> list[str]:
 
 
 # Reviewed process-wide caches: keyed by database URL and organisation/scope, never by who asks alone.
-MUTABLE_ALLOW = {"services/stats_scope.py:_areas", "services/stats_scope.py:_cache"}
+MUTABLE_ALLOW = {"services/stats/scope.py:_areas", "services/stats/scope.py:_cache"}
 # Page scripts (pages/public, pages/staff) are re-executed per run in their own namespace, so only
 # imported modules can hold process-wide state.
 IMPORTED = ("services", "models", "pages/ui", "pages/nav")
@@ -436,8 +436,9 @@ def test_accept_any_characters_and_refuse_common_passwords(db):
     assert hint == []
 
 
-AUTH_CODE = ["services/auth.py", "services/accounts.py", "services/security.py", "pages/ui/auth.py",
-             "services/tracking.py", "services/party_links.py", "services/intake.py", "services/reveal.py"]
+AUTH_CODE = ["services/access/signin.py", "services/access/accounts.py", "services/core/security.py",
+             "pages/ui/auth.py", "services/intake/tracking.py", "services/cases/party_links.py",
+             "services/intake/pipeline.py", "services/privacy/reveal.py"]
 
 
 def test_draw_secrets_only_from_csprng():

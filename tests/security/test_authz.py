@@ -20,10 +20,10 @@ from streamlit.testing.v1 import AppTest
 
 from models import Case
 from pages.nav import PAGES
-from services.accounts import load_actor
-from services.authz import Actor, get_case_in_scope
-from services.errors import DomainError, NotFound, OutOfScope
-from services.permissions import BUILTIN_ROLES, P
+from services.access.accounts import load_actor
+from services.access.authz import Actor, get_case_in_scope
+from services.access.permissions import BUILTIN_ROLES, P
+from services.core.errors import DomainError, NotFound, OutOfScope
 from tests.factories import make_case, make_tree, make_user
 from tests.pages.conftest import page_text
 
@@ -34,44 +34,44 @@ ROLE_ORG = {"mediator": "v1", "police": "police", "court": "court", "justice": "
 ANON = "anonymous"
 # (page, action) -> "module:function" whose permission check decides the action; None = public (no sign-in)
 ACTIONS = {
-    ("quick_case", "create"): "case_record:register_case",
-    ("new_case", "create"): "case_record:register_case",
-    ("handovers", "create"): "referrals:send_referral",
-    ("handovers", "edit"): "referrals:handover_case",
-    ("case", "edit"): "sessions:record_session",
-    ("case", "verify"): "outcomes:audit_grade",
-    ("case", "approve"): "confirmation:rule_confirmation",
-    ("signin_locks", "edit"): "auth:unlock",
-    ("admin", "edit"): "orgs:rename_org",
-    ("roster_import", "create"): "xlsx_io:commit_import",
+    ("quick_case", "create"): "cases.record:register_case",
+    ("new_case", "create"): "cases.record:register_case",
+    ("handovers", "create"): "cases.referrals:send_referral",
+    ("handovers", "edit"): "cases.referrals:handover_case",
+    ("case", "edit"): "cases.sessions:record_session",
+    ("case", "verify"): "cases.outcomes:audit_grade",
+    ("case", "approve"): "cases.confirmation:rule_confirmation",
+    ("signin_locks", "edit"): "access.signin:unlock",
+    ("admin", "edit"): "roster.orgs:rename_org",
+    ("roster_import", "create"): "admin.xlsx:commit_import",
     ("intake", "create"): None,
     ("register", "create"): None,
-    ("intake_queue", "approve"): "intake_queue:accept",
-    ("intake_queue", "edit"): "intake_queue:reject",
-    ("posters", "export"): "qr:poster_scope",
-    ("stats_cases", "export"): "case_export:export_cases_xlsx",
-    ("reports", "export"): "reports:report_xlsx",
-    ("import_cases", "create"): "importer:import_cases",
-    ("ratings", "create"): "rating:compute_ratings",
-    ("ratings", "approve"): "rating:approve_run",
-    ("rating_card", "approve"): "rating:decide_rating",
-    ("rating_titles", "approve"): "rating_titles:award_title",
-    ("rating_setup", "edit"): "rating_schemes:save_scheme",
-    ("subsidies", "create"): "ledger:claim_case",
-    ("ledger", "verify"): "ledger:audit_claim",
-    ("ledger", "approve"): "ledger:approve_claim",
-    ("payouts", "create"): "ledger_payout:create_batch",
-    ("payouts", "pay"): "ledger_payout:mark_batch_paid",
-    ("ledger_budgets", "edit"): "ledger_budget:set_budget",
-    ("document_templates", "edit"): "documents_store:upload_template",
-    ("board_editor", "edit"): "board_posts:draft_typical_case",
-    ("board_editor", "approve"): "board_posts:approve_typical_case",
-    ("party_links", "create"): "party_links:issue_link",
-    ("duty", "edit"): "duty:assign",
-    ("rules", "edit"): "rules:change",
-    ("forms", "edit"): "forms:save_version",
-    ("registers", "create"): "registers:add_entry",
-    ("webhooks", "edit"): "webhooks:save_webhook",
+    ("intake_queue", "approve"): "intake.queue:accept",
+    ("intake_queue", "edit"): "intake.queue:reject",
+    ("posters", "export"): "intake.posters:poster_scope",
+    ("stats_cases", "export"): "cases.export:export_cases_xlsx",
+    ("reports", "export"): "stats.reports:report_xlsx",
+    ("import_cases", "create"): "legacy_import.load:import_cases",
+    ("ratings", "create"): "rating.runs:compute_ratings",
+    ("ratings", "approve"): "rating.runs:approve_run",
+    ("rating_card", "approve"): "rating.runs:decide_rating",
+    ("rating_titles", "approve"): "rating.titles:award_title",
+    ("rating_setup", "edit"): "rating.schemes:save_scheme",
+    ("subsidies", "create"): "ledger.claims:claim_case",
+    ("ledger", "verify"): "ledger.claims:audit_claim",
+    ("ledger", "approve"): "ledger.claims:approve_claim",
+    ("payouts", "create"): "ledger.payout:create_batch",
+    ("payouts", "pay"): "ledger.payout:mark_batch_paid",
+    ("ledger_budgets", "edit"): "ledger.budget:set_budget",
+    ("document_templates", "edit"): "documents.office_templates:upload_template",
+    ("board_editor", "edit"): "board.posts:draft_typical_case",
+    ("board_editor", "approve"): "board.posts:approve_typical_case",
+    ("party_links", "create"): "cases.party_links:issue_link",
+    ("duty", "edit"): "roster.duty:assign",
+    ("rules", "edit"): "lowcode.rules:change",
+    ("forms", "edit"): "lowcode.forms:save_version",
+    ("registers", "create"): "lowcode.registers:add_entry",
+    ("webhooks", "edit"): "notify.webhooks:save_webhook",
 }
 
 
@@ -177,7 +177,7 @@ def _signed_in_app(db, make_app, role: str, tree: dict):
 
 
 def _refusals() -> tuple[str, str]:
-    from services.i18n import catalogue
+    from services.core.i18n import catalogue
     return catalogue()["error.permission_denied"]["zh"], catalogue()["auth.required"]["zh"]
 
 
@@ -277,8 +277,8 @@ def test_refuse_foreign_cases_through_every_channel(db, make_app, caplog):
 
 def test_show_liaisons_only_cases_they_handed_over_and_no_full_ids(db):
     """AZ-3: a police liaison sees none of a village's own cases; no role's case detail carries a full ID."""
-    from services import case_view
-    from services.cases import PartyInput
+    from services.cases import view as case_view
+    from services.cases.create import PartyInput
     full_id = "110101199003071233"
     with db.write() as s:
         tree = make_tree(s)
@@ -325,8 +325,10 @@ def test_refuse_values_a_widget_cannot_send(db):
     from datetime import timedelta
 
     from models.base import utc_now
-    from services import case_record, ledger_budget, sessions
-    from services.cases import PartyInput
+    from services.cases import record as case_record
+    from services.cases import sessions
+    from services.cases.create import PartyInput
+    from services.ledger import budget as ledger_budget
     from tests.case_factories import accepted_case, session_input, staff_input
     with db.write() as s:
         tree = make_tree(s)

@@ -1,7 +1,7 @@
 """PUB-1..6: publicity boards publish only consented, de-identified, second-person-approved text.
 
 Also proven elsewhere (see README): the Chromium canary sweep of /board and the big screen
-(tests/e2e/test_board_privacy.py), small counts below county level as "<5" (tests/services/test_publicity.py).
+(tests/e2e/test_board_privacy.py), small counts below county level as "<5" (tests/services/board/test_publicity.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import pytest
 from sqlmodel import func, select
 
 from models import AuditLog, Case
-from services import board_posts as B
-from services import publicity
-from services.cases import PartyInput
-from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.security import ID_CHECK, ID_WEIGHTS
+from services.board import posts as B
+from services.board import publicity
+from services.cases.create import PartyInput
+from services.core.errors import NotFound, PermissionDenied, ValidationFailed
+from services.core.security import ID_CHECK, ID_WEIGHTS
 from tests.factories import make_actor, make_case, make_tree
 from tests.pages.conftest import page_text
 
@@ -132,8 +132,8 @@ def test_refuse_cases_without_consent_or_with_objection(db, board_world):
 
 def test_keep_board_code_away_from_case_models():
     """PUB-4 (code scan): the board's service and pages import no Case/Party model and no case service."""
-    files = ["services/publicity.py", "pages/public/board.py", "pages/public/big_screen.py", "pages/ui/board_view.py",
-             "pages/ui/big_screen_view.py"]
+    files = ["services/board/publicity.py", "pages/public/board.py", "pages/public/big_screen.py",
+             "pages/ui/board_view.py", "pages/ui/big_screen_view.py"]
     bad = []
     for rel in files:
         for node in ast.walk(ast.parse((ROOT / rel).read_text())):
@@ -179,7 +179,7 @@ def test_unpublish_from_every_view_at_once(db, make_app, board_world):
     tree, editor, approver = board_world
     with db.write() as s:
         ids = [_closed(s, tree["v1"], _canary(400 + i), consent=True, private=False).id for i in range(20)]
-        from services.orgs import create_org
+        from services.roster.orgs import create_org
         far_county = create_org(s, code="C9", name="远方县", kind="county", parent=tree["root"])
         outsider = make_actor(s, far_county, ["coordinator"])
     posts = [_publish(db, editor, approver, cid) for cid in ids]

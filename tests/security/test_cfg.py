@@ -153,7 +153,7 @@ FORCED: list[tuple[str, BaseException]] = [
     ("zero", ZeroDivisionError("division by zero")),
     ("attr", AttributeError(f"'NoneType' has no attribute {CANARY}")),
     ("runtime", RuntimeError(f"SELECT * FROM party WHERE name = '{CANARY}'")),
-    ("timeout", TimeoutError("read timed out /work/main/services/db.py")),
+    ("timeout", TimeoutError("read timed out /work/main/services/core/db.py")),
     ("index", IndexError("list index out of range")),
     ("assert", AssertionError(f"validation bug {CANARY}")),
 ]
@@ -173,7 +173,7 @@ def test_hide_forced_exception_details(kind: str, db, make_app, monkeypatch, cap
     translated message with a reference that the server log has too (with the error's type, not its message)."""
     from streamlit import config as st_config
 
-    import services.workbench as wb
+    import services.cases.workbench as wb
 
     exc = _db_down() if kind == "db_down" else dict(FORCED)[kind]
     assert st_config.get_option("client.showErrorDetails") in ("none", False, "false")

@@ -1,5 +1,5 @@
 """INT-2..7: public intake under abuse. Rate limit (INT-2) and double submit (INT-3) are proven in
-tests/services/test_intake.py and test_intake_load.py (see README); here: bot traps with false positives
+tests/services/intake/test_pipeline.py and test_load.py (see README); here: bot traps with false positives
 (INT-4), quarantine never reaching boards or the ledger (INT-5), size limits (INT-6), upload content (INT-7).
 """
 
@@ -15,12 +15,13 @@ from sqlmodel import select
 
 from models import Case, CaseEvent
 from models.base import utc_now
-from services import intake_queue, publicity
-from services.errors import DomainError
-from services.intake import IntakeSettings, submit_intake
-from services.intake_form import MAX_DESCRIPTION, IntakeForm, IntakeInvalid, issue_form_token, prepare_photos
-from services.ratelimit import Limit
-from services.sessions import check_file, safe_filename
+from services.board import publicity
+from services.cases.sessions import check_file, safe_filename
+from services.core.errors import DomainError
+from services.core.ratelimit import Limit
+from services.intake import queue as intake_queue
+from services.intake.form import MAX_DESCRIPTION, IntakeForm, IntakeInvalid, issue_form_token, prepare_photos
+from services.intake.pipeline import IntakeSettings, submit_intake
 from tests.factories import make_actor, make_tree
 
 OPEN = IntakeSettings(min_seconds=3, client=Limit(10_000, 600), org=Limit(10_000, 3600))
@@ -76,7 +77,7 @@ def test_quarantine_bots_and_pass_people(db, tree):
 
 def test_keep_unverified_submissions_off_boards_and_ledger(db, tree):
     """INT-5: 100 public submissions land unverified: 0 on the publicity board, 0 claimable for a subsidy."""
-    from services import ledger_views
+    from services.ledger import views as ledger_views
     today = utc_now().date()
     with db.read() as s:
         before = publicity.typical_cases(s, today=today, limit=500)
@@ -111,7 +112,7 @@ def test_refuse_oversized_intake_with_a_message():
         for k in range(2):
             form = _form(n * 2 + k, **{field: value + "字" * k})
             try:
-                from services.intake_form import validate_form
+                from services.intake.form import validate_form
                 validate_form(form, [], {"neighbour"})
             except IntakeInvalid as err:
                 refused += field in {p.field for p in err.problems}

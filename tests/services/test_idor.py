@@ -13,26 +13,18 @@ import pytest
 from sqlmodel import select
 
 from models import Attachment, AuditLog, CaseEvent, Notification, Party
-from services import (
-    authz,
-    case_record,
-    case_view,
-    confirmation,
-    joint,
-    notifications,
-    outcomes,
-    privacy,
-    referrals,
-    registers,
-    reveal,
-    sessions,
-    warnings,
-    webhooks,
-    workflow,
-)
-from services.deadlines import LOCAL_TZ, local_today
-from services.errors import NotFound, OutOfScope
-from services.orgs import create_org
+from services.access import authz
+from services.cases import confirmation, joint, outcomes, referrals, sessions, warnings, workflow
+from services.cases import record as case_record
+from services.cases import view as case_view
+from services.cases.deadlines import LOCAL_TZ, local_today
+from services.core.errors import NotFound, OutOfScope
+from services.lowcode import registers
+from services.notify import inbox as notifications
+from services.notify import webhooks
+from services.privacy import correction as privacy
+from services.privacy import reveal
+from services.roster.orgs import create_org
 from tests.case_factories import agreement_input, make_world, session_input, staff_input, succeeded_case
 from tests.factories import make_actor
 
@@ -41,9 +33,9 @@ MODULES = (authz, case_record, case_view, confirmation, joint, notifications, ou
 MODULES += (registers,)  # issue 11: register entries belong to an organisation
 # Helpers only services call, after their own scope check (they take objects, not ids from a page),
 # and parameters that are not object ids.
-INTERNAL = {"notifications.notify_org", "authz.case_relation", "authz.scope_clause"}
-INTERNAL |= {"notifications.notify_user", "notifications.notify_assigned",  # issue 11: called by services only
-             "webhooks.case_link", "webhooks.message_text"}
+INTERNAL = {"notify.inbox.notify_org", "access.authz.case_relation", "access.authz.scope_clause"}
+INTERNAL |= {"notify.inbox.notify_user", "notify.inbox.notify_assigned",  # issue 11: called by services only
+             "notify.webhooks.case_link", "notify.webhooks.message_text"}
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -90,73 +82,75 @@ def calls(w, far, ids):
     soon = datetime.now(LOCAL_TZ) + timedelta(days=1)
     c, o = ids["case"], ids["open"]
     return [
-        ("authz.get_case_in_scope", m2, lambda s, a: authz.get_case_in_scope(s, a, c)),
-        ("authz.org_in_scope", fm, lambda s, a: authz.org_in_scope(s, a, ids["v1"])),
-        ("workflow.transition", m2, lambda s, a: workflow.transition(s, actor=a, case_id=o, action="withdraw")),
-        ("case_record.register_case", m2,
+        ("access.authz.get_case_in_scope", m2, lambda s, a: authz.get_case_in_scope(s, a, c)),
+        ("access.authz.org_in_scope", fm, lambda s, a: authz.org_in_scope(s, a, ids["v1"])),
+        ("cases.workflow.transition", m2, lambda s, a: workflow.transition(s, actor=a, case_id=o, action="withdraw")),
+        ("cases.record.register_case", m2,
          lambda s, a: case_record.register_case(s, actor=a, data=staff_input(org_id=ids["v1"]))),
-        ("case_view.get_case_detail", m2, lambda s, a: case_view.get_case_detail(s, actor=a, case_id=c)),
-        ("confirmation.court_choices", m2, lambda s, a: confirmation.court_choices(s, actor=a, case_id=c)),
-        ("confirmation.apply_confirmation", m2,
+        ("cases.view.get_case_detail", m2, lambda s, a: case_view.get_case_detail(s, actor=a, case_id=c)),
+        ("cases.confirmation.court_choices", m2, lambda s, a: confirmation.court_choices(s, actor=a, case_id=c)),
+        ("cases.confirmation.apply_confirmation", m2,
          lambda s, a: confirmation.apply_confirmation(s, actor=a, case_id=c, court_org_id=w.orgs["court"].id)),
-        ("confirmation.rule_confirmation", far["court"],
+        ("cases.confirmation.rule_confirmation", far["court"],
          lambda s, a: confirmation.rule_confirmation(s, actor=a, confirmation_id=ids["confirmation"], confirmed=True,
                                                      ruling_no="x", ruled_on=local_today())),
-        ("joint.add_participant", far["coordinator"],
+        ("cases.joint.add_participant", far["coordinator"],
          lambda s, a: joint.add_participant(s, actor=a, case_id=o, org_id=ids["police"])),
-        ("joint.set_lead", far["coordinator"],
+        ("cases.joint.set_lead", far["coordinator"],
          lambda s, a: joint.set_lead(s, actor=a, case_id=o, org_id=ids["police"])),
-        ("joint.org_choices", far["coordinator"], lambda s, a: joint.org_choices(s, actor=a, case_id=o)),
-        ("joint.schedule_meeting", far["coordinator"],
+        ("cases.joint.org_choices", far["coordinator"], lambda s, a: joint.org_choices(s, actor=a, case_id=o)),
+        ("cases.joint.schedule_meeting", far["coordinator"],
          lambda s, a: joint.schedule_meeting(s, actor=a, case_id=o, at=soon, place="x")),
-        ("joint.list_participants", m2, lambda s, a: joint.list_participants(s, actor=a, case_id=c)),
-        ("joint.next_meeting", m2, lambda s, a: joint.next_meeting(s, actor=a, case_id=c)),
-        ("notifications.mark_read", m2,
+        ("cases.joint.list_participants", m2, lambda s, a: joint.list_participants(s, actor=a, case_id=c)),
+        ("cases.joint.next_meeting", m2, lambda s, a: joint.next_meeting(s, actor=a, case_id=c)),
+        ("notify.inbox.mark_read", m2,
          lambda s, a: notifications.mark_read(s, actor=a, notification_id=ids["notification"])),
-        ("outcomes.record_agreement", m2,
+        ("cases.outcomes.record_agreement", m2,
          lambda s, a: outcomes.record_agreement(s, actor=a, case_id=o, data=agreement_input())),
-        ("outcomes.revise_agreement", m2,
+        ("cases.outcomes.revise_agreement", m2,
          lambda s, a: outcomes.revise_agreement(s, actor=a, case_id=o, data=agreement_input(), reason="x")),
-        ("outcomes.record_failure", m2,
+        ("cases.outcomes.record_failure", m2,
          lambda s, a: outcomes.record_failure(s, actor=a, case_id=o, diversion="litigation")),
-        ("outcomes.record_withdrawal", m2, lambda s, a: outcomes.record_withdrawal(s, actor=a, case_id=o)),
-        ("outcomes.record_performance", m2,
+        ("cases.outcomes.record_withdrawal", m2, lambda s, a: outcomes.record_withdrawal(s, actor=a, case_id=o)),
+        ("cases.outcomes.record_performance", m2,
          lambda s, a: outcomes.record_performance(s, actor=a, case_id=c, status="fulfilled", on=local_today())),
-        ("outcomes.record_follow_up", m2,
+        ("cases.outcomes.record_follow_up", m2,
          lambda s, a: outcomes.record_follow_up(s, actor=a, case_id=c, method="phone", satisfaction=5, holds=True)),
-        ("outcomes.latest_agreement", m2, lambda s, a: outcomes.latest_agreement(s, actor=a, case_id=c)),
-        ("outcomes.audit_grade", far["justice"],
+        ("cases.outcomes.latest_agreement", m2, lambda s, a: outcomes.latest_agreement(s, actor=a, case_id=c)),
+        ("cases.outcomes.audit_grade", far["justice"],
          lambda s, a: outcomes.audit_grade(s, actor=a, case_id=c, grade="simple")),
-        ("referrals.send_referral", m2,
+        ("cases.referrals.send_referral", m2,
          lambda s, a: referrals.send_referral(s, actor=a, case_id=c, to_org_id=w.orgs["v2"].id, note="x")),
-        ("referrals.accept_referral", m2,
+        ("cases.referrals.accept_referral", m2,
          lambda s, a: referrals.accept_referral(s, actor=a, referral_id=ids["referral"])),
-        ("referrals.return_referral", m2,
+        ("cases.referrals.return_referral", m2,
          lambda s, a: referrals.return_referral(s, actor=a, referral_id=ids["referral"], reason="x")),
-        ("reveal.reveal_party", m2, lambda s, a: reveal.reveal_party(s, actor=a, party_id=ids["party"], field="phone")),
-        ("reveal.handled_party", m2, lambda s, a: reveal.handled_party(s, a, ids["party"])),
-        ("privacy.correct_party", m2, lambda s, a: privacy.correct_party(
+        ("privacy.reveal.reveal_party", m2,
+         lambda s, a: reveal.reveal_party(s, actor=a, party_id=ids["party"], field="phone")),
+        ("privacy.reveal.handled_party", m2, lambda s, a: reveal.handled_party(s, a, ids["party"])),
+        ("privacy.correction.correct_party", m2, lambda s, a: privacy.correct_party(
             s, actor=a, party_id=ids["party"], correction=privacy.PartyCorrection(name="王五"))),
-        ("sessions.record_session", m2,
+        ("cases.sessions.record_session", m2,
          lambda s, a: sessions.record_session(s, actor=a, case_id=o, data=session_input())),
-        ("sessions.add_attachments", m2,
+        ("cases.sessions.add_attachments", m2,
          lambda s, a: sessions.add_attachments(s, actor=a, case_id=o, files=[sessions.FileInput("a.png", PNG)])),
-        ("sessions.list_sessions", m2, lambda s, a: sessions.list_sessions(s, actor=a, case_id=c)),
-        ("sessions.list_attachments", m2, lambda s, a: sessions.list_attachments(s, actor=a, case_id=o)),
-        ("sessions.get_attachment", m2,
+        ("cases.sessions.list_sessions", m2, lambda s, a: sessions.list_sessions(s, actor=a, case_id=c)),
+        ("cases.sessions.list_attachments", m2, lambda s, a: sessions.list_attachments(s, actor=a, case_id=o)),
+        ("cases.sessions.get_attachment", m2,
          lambda s, a: sessions.get_attachment(s, actor=a, attachment_id=ids["attachment"])),
-        ("warnings.recheck_case", m2, lambda s, a: warnings.recheck_case(s, actor=a, case_id=o)),
-        ("warnings.flag_case", m2, lambda s, a: warnings.flag_case(s, actor=a, case_id=o, flags=["violence"])),
-        ("webhooks.get_webhook", far["coordinator"], lambda s, a: webhooks.get_webhook(s, actor=a, org_id=ids["v1"])),
-        ("webhooks.save_webhook", far["coordinator"], lambda s, a: webhooks.save_webhook(
+        ("cases.warnings.recheck_case", m2, lambda s, a: warnings.recheck_case(s, actor=a, case_id=o)),
+        ("cases.warnings.flag_case", m2, lambda s, a: warnings.flag_case(s, actor=a, case_id=o, flags=["violence"])),
+        ("notify.webhooks.get_webhook", far["coordinator"],
+         lambda s, a: webhooks.get_webhook(s, actor=a, org_id=ids["v1"])),
+        ("notify.webhooks.save_webhook", far["coordinator"], lambda s, a: webhooks.save_webhook(
             s, actor=a, org_id=ids["v1"], vendor="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x")),
-        ("webhooks.disable_webhook", far["coordinator"],
+        ("notify.webhooks.disable_webhook", far["coordinator"],
          lambda s, a: webhooks.disable_webhook(s, actor=a, org_id=ids["v1"])),
-        ("registers.own_org", fm, lambda s, a: registers.own_org(s, a, ids["v1"])),
-        ("registers.add_entry", fm, lambda s, a: registers.add_entry(
+        ("lowcode.registers.own_org", fm, lambda s, a: registers.own_org(s, a, ids["v1"])),
+        ("lowcode.registers.add_entry", fm, lambda s, a: registers.add_entry(
             s, actor=a, code="screening_visit", values={}, org_id=ids["v1"])),
-        ("registers.get_entry", m2, lambda s, a: registers.get_entry(s, actor=a, entry_id=ids["entry"])),
-        ("registers.entry_photos", m2, lambda s, a: registers.entry_photos(s, actor=a, entry_id=ids["entry"])),
+        ("lowcode.registers.get_entry", m2, lambda s, a: registers.get_entry(s, actor=a, entry_id=ids["entry"])),
+        ("lowcode.registers.entry_photos", m2, lambda s, a: registers.entry_photos(s, actor=a, entry_id=ids["entry"])),
     ]
 
 
@@ -167,7 +161,7 @@ def _id_taking(module) -> list[str]:
             continue
         params = inspect.signature(fn).parameters
         if any(p.endswith("_id") and p != "actor_id" for p in params) or name in ("register_case",):
-            out.append(f"{module.__name__.split('.')[-1]}.{name}")
+            out.append(f"{module.__name__.removeprefix('services.')}.{name}")
     return out
 
 
@@ -195,8 +189,8 @@ def test_missing_ids_get_the_same_refusal(db, setup):
     w, far, ids = setup
     missing = dict.fromkeys(ids, 10000000)
     for name, actor, call in calls(w, far, missing):
-        if name in ("case_record.register_case", "authz.org_in_scope", "joint.add_participant", "joint.set_lead",
-                    "confirmation.apply_confirmation", "referrals.send_referral"):
+        if name in ("cases.record.register_case", "access.authz.org_in_scope", "cases.joint.add_participant",
+                    "cases.joint.set_lead", "cases.confirmation.apply_confirmation", "cases.referrals.send_referral"):
             continue  # these also name an organisation, which exists
         with pytest.raises((OutOfScope, NotFound)), db.write() as s:
             call(s, actor)

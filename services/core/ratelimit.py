@@ -1,0 +1,84 @@
+"""Fixed-window rate limits in the RateLimit table, counted with one atomic upsert per hit.
+
+`INSERT … ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits` is a single
+statement on SQLite (≥ 3.35) and PostgreSQL, so concurrent hits never lose a count and never collide on
+the unique constraint. Keys name what is limited (`intake:c:<hashed client>`); raw client addresses are
+never stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from models import RateLimit
+from models.base import utc_now
+from services.core.config import get_settings
+from services.core.errors import DomainError
+from services.core.security import blind_index
+
+KEEP_WINDOWS_FOR = timedelta(days=2)
+
+
+class RateLimited(DomainError):
+    """Too many attempts in the window; the message asks the person to wait or call the office."""
+
+    key = "error.rate_limited"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `max_hits` per `window_s` seconds."""
+
+    max_hits: int
+    window_s: int
+
+    @classmethod
+    def parse(cls, text: str, default: Limit) -> Limit:
+        """'5/600' → Limit(5, 600); anything unreadable gives `default`."""
+        try:
+            hits, window = (int(p) for p in text.split("/", 1))
+        except ValueError:
+            return default
+        return cls(hits, window) if hits > 0 and window > 0 else default
+
+
+def client_key(prefix: str, client: str) -> str:
+    """A limit key for a client address, keyed-hashed so the table holds no IP addresses."""
+    return f"{prefix}:{blind_index(client or 'unknown', get_settings().data_key, 'client')[:40]}"
+
+
+def window_start(now: datetime, window_s: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % window_s, UTC)
+
+
+def hit(session: Session, *, key: str, limit: Limit, now: datetime | None = None) -> int:
+    """Count one hit for `key` in the current window and return the window's count (this hit included)."""
+    start = window_start(now or utc_now(), limit.window_s)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(RateLimit).values(key=key, window_start=start, hits=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"],
+                                      set_={"hits": RateLimit.__table__.c.hits + 1})  # type: ignore[attr-defined]
+    hits = int(session.exec(stmt.returning(RateLimit.__table__.c.hits)).scalar_one())  # type: ignore[attr-defined]
+    if hits == 1:  # a new window for this key: drop its old windows (bounded, indexed by the unique key)
+        session.exec(delete(RateLimit).where(col(RateLimit.key) == key,
+                                             col(RateLimit.window_start) < start - KEEP_WINDOWS_FOR))
+    return hits
+
+
+def allow(session: Session, *, key: str, limit: Limit, now: datetime | None = None) -> bool:
+    """Count a hit; True while the window's count stays within the limit."""
+    return hit(session, key=key, limit=limit, now=now) <= limit.max_hits
+
+
+def count(session: Session, *, key: str, limit: Limit, now: datetime | None = None) -> int:
+    """The current window's count for `key`, without counting a hit."""
+    start = window_start(now or utc_now(), limit.window_s)
+    hits = session.exec(select(RateLimit.hits).where(RateLimit.key == key, RateLimit.window_start == start)).first()
+    return int(hits or 0)

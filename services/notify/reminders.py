@@ -1,0 +1,36 @@
+"""Reminders nobody has to ask for: follow-ups (回访) falling due, to whoever works the case, once per due day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from models import Case, CaseStatus, FollowUp
+from services.cases.deadlines import local_today
+from services.core.db import Database
+from services.notify.inbox import notify_case_owner
+
+LIMIT = 1000
+
+
+def remind_followups_due(session: Session, *, today: date | None = None, days_ahead: int = 1) -> int:
+    """Tell each open follow-up's mediator (or organisation) on the day before and the day it falls due."""
+    today = today or local_today()
+    rows = session.exec(select(Case, col(FollowUp.id), col(FollowUp.due))
+                        .join(FollowUp, col(FollowUp.case_id) == col(Case.id))
+                        .where(col(FollowUp.done_at).is_(None), col(FollowUp.due) >= today,
+                               col(FollowUp.due) <= today + timedelta(days=days_ahead),
+                               Case.status == CaseStatus.SUCCEEDED)
+                        .order_by(col(FollowUp.due), col(FollowUp.id)).limit(LIMIT)).all()
+    sent = 0
+    for case, followup_id, due in rows:
+        sent += notify_case_owner(session, case, key="notify.followup_due", dedupe=f"followup_due:{followup_id}:{due}",
+                                  params={"case_no": case.case_no, "due": due.isoformat() if due else ""})
+    return sent
+
+
+def run_reminders(db: Database) -> int:
+    """One short write transaction of every reminder job (the dispatcher and the cron command call this)."""
+    with db.write() as s:
+        return remind_followups_due(s)

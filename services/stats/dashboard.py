@@ -1,0 +1,297 @@
+"""Statistics over the actor's area: the dashboard's few scans, breakdowns, drill-down lists and alerts.
+
+Every number is a KPI predicate (services/stats/kpi.py) over the filtered cases, computed in SQL by conditional
+aggregates; only aggregated rows (≤ a few hundred) come back to Python. Lists are keyset-paged by
+(received_month, id) and fetch details for one page only. Results are cached per scope, filters and data
+version (the newest audit row and case id: every write through the services adds an audit row), never
+per user: two users with the same scope may share figures they are both allowed to see.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models import Case, DictionaryEntry, MediationSession, Organisation
+from services.access.authz import Actor
+from services.core.errors import ValidationFailed
+from services.stats import kpi as K
+from services.stats.scope import (
+    LOCAL_TZ,
+    Area,
+    area_root,
+    cached,
+    clear_cache,
+    data_version,
+    local_today,
+    org_choices,
+    resolve_scope,
+    system_actor,
+)
+from services.stats.sql import (
+    IX_CATSRC,
+    IX_MONTH,
+    IX_OPEN,
+    IX_ORG,
+    IX_RISK,
+    OPEN_TERM,
+    RISK_TERM,
+    Filters,
+    Period,
+    Scope,
+    Slice,
+    filter_clauses,
+    pinned,
+)
+
+__all__ = ["LOCAL_TZ", "Area", "Filters", "Period", "Scope", "Slice", "area_root", "clear_cache", "data_version",
+           "local_today", "org_choices", "resolve_scope", "system_actor"]
+T = TypeVar("T")
+BREAKDOWN = ("received", "accepted", "mediated", "succeeded", "failed", "withdrawn", "rejected", "in_progress")
+CHART = ("received", "mediated", "succeeded")  # what the dashboard's breakdown charts need
+FLAGS = ("group", "violence", "self_harm", "escalation", "petition_up")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One slice of a breakdown: its key (month, code or organisation id) and its counts."""
+
+    key: Any
+    counts: dict[str, int]
+    name: str = ""
+
+    def __getitem__(self, kpi_id: str) -> int:
+        return self.counts.get(kpi_id, 0)
+
+    @property
+    def success_rate(self) -> float | None:
+        return K.ratio(self["succeeded"], self["mediated"])
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """Open cases now (whatever the period): high-risk by flag, and overdue by deadline."""
+
+    high_risk: int
+    by_flag: dict[str, int]
+    overdue: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    scope: Scope
+    filters: Filters
+    today: date
+    current: dict[str, float | None]
+    previous: dict[str, float | None] | None
+    compare: Filters | None
+    by_month: tuple[Row, ...]
+    by_category: tuple[Row, ...]
+    by_source: tuple[Row, ...]
+    by_org: tuple[Row, ...]
+    alerts: Alerts
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def decline(self, kpi_id: str) -> float | None:
+        """(previous − current) ÷ previous for a count KPI, against the comparison period."""
+        if self.previous is None:
+            return None
+        return K.decline_rate(self.previous.get(kpi_id) or 0, self.current.get(kpi_id) or 0)
+
+
+# ------------------------------------------------------------------------------------------------ cache
+
+def _check(session: Session, filters: Filters) -> None:
+    for dictionary, value in (("category", filters.category), ("source", filters.source)):
+        if value is not None and value not in _codes(session, dictionary):
+            raise ValidationFailed("error.stats_filter_unknown", value=value)
+
+
+def _codes(session: Session, dictionary: str) -> list[str]:
+    return list(session.exec(select(DictionaryEntry.code).where(DictionaryEntry.dictionary == dictionary)
+                             .order_by(col(DictionaryEntry.code))).all())
+
+
+# ------------------------------------------------------------------------------------------------ scans
+
+
+def _aggregates(kpis: Iterable[K.Kpi], today: date) -> list[Any]:
+    return [K.aggregate(k, today) for k in kpis]
+
+
+def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -> list[Row]:
+    """The headline in one scan of the covering month index: every main KPI, per month."""
+    kpis = K.counted(K.MAIN)
+    stmt = (select(col(Case.received_month), *_aggregates(kpis, today))
+            .where(*filter_clauses(scope, filters)).group_by(col(Case.received_month)))
+    rows = session.exec(pinned(stmt, IX_MONTH)).all()
+    return [Row(key=r[0], counts={k.id: int(v or 0) for k, v in zip(kpis, r[1:], strict=True)}) for r in rows]
+
+
+def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> dict[str, int]:
+    """The KPIs about high-risk cases, from the small partial index of high-risk cases."""
+    kpis = K.counted(K.RISK)
+    stmt = select(*_aggregates(kpis, today)).where(RISK_TERM, *filter_clauses(scope, filters))
+    row = session.exec(pinned(stmt, IX_RISK)).one()
+    return {k.id: int(v or 0) for k, v in zip(kpis, row, strict=True)}
+
+
+def _breakdown(session: Session, keys: tuple[Any, ...], index: str, where: list[Any], today: date,
+               counts: tuple[str, ...]) -> list[Row]:
+    kpis = [K.BY_ID[i] for i in counts]
+    stmt = select(*keys, *_aggregates(kpis, today)).where(*where).group_by(*keys)
+    rows = session.exec(pinned(stmt, index)).all()
+    n = len(keys)
+    return [Row(key=tuple(r[:n]) if n > 1 else r[0], counts={k.id: int(v or 0) for k, v in
+                                                             zip(kpis, r[n:], strict=True)}) for r in rows]
+
+
+def by_org(session: Session, scope: Scope, filters: Filters, today: date,
+           counts: tuple[str, ...] = BREAKDOWN) -> list[Row]:
+    """Counts per child of the scope root (its subtree), plus the root's own cases; biggest first."""
+    where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
+    leaves = _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
+    orgs = session.exec(select(Organisation.id, Organisation.path, Organisation.name)
+                        .where(col(Organisation.path).startswith(scope.path))).all()
+    info = {i: (p, n) for i, p, n in orgs}
+    depth = scope.path.count("/") - 1
+    totals: dict[int, dict[str, int]] = {}
+    for row in leaves:
+        path = info.get(row.key, (scope.path, ""))[0]
+        ids = [int(x) for x in path.strip("/").split("/")]
+        child = ids[depth] if len(ids) > depth else scope.org_id
+        acc = totals.setdefault(child, dict.fromkeys(counts, 0))
+        for k, v in row.counts.items():
+            acc[k] += v
+    out = [Row(key=k, counts=v, name=info.get(k, ("", ""))[1]) for k, v in totals.items()]
+    return sorted(out, key=lambda r: (-r["received"], r.name))
+
+
+def by_category_source(session: Session, scope: Scope, filters: Filters, today: date,
+                       counts: tuple[str, ...] = BREAKDOWN) -> list[Row]:
+    """Counts per (category, source), each pair read in index order (no sort); unlisted codes as ('', '')."""
+    categories = [filters.category] if filters.category else _codes(session, "category")
+    sources = [filters.source] if filters.source else _codes(session, "source")
+    listed = [col(Case.category).in_(categories), col(Case.source).in_(sources)]
+    return _breakdown(session, (col(Case.category), col(Case.source)), IX_CATSRC,
+                      [*filter_clauses(scope, filters), *listed], today, counts)
+
+
+def roll_up(rows: Iterable[Row], part: int, total: Row | None = None) -> list[Row]:
+    """Sum (category, source) rows by one part; what the listed codes miss of `total` becomes key ''."""
+    acc: dict[str, dict[str, int]] = {}
+    for row in rows:
+        bucket = acc.setdefault(row.key[part], dict.fromkeys(row.counts, 0))
+        for k, v in row.counts.items():
+            bucket[k] += v
+    if total is not None:
+        rest = {k: total[k] - sum(b.get(k, 0) for b in acc.values()) for k in total.counts}
+        if any(rest.values()):
+            acc[""] = rest
+    return sorted((Row(key=k, counts=v) for k, v in acc.items()), key=lambda r: (-r["received"], r.key))
+
+
+def alerts(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> Alerts:
+    """Open cases in scope now: high-risk (by flag) and overdue (by which deadline passed)."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    today = today or local_today()
+    where = [OPEN_TERM, *filter_clauses(scope, filters, with_period=False)]
+    parts = K.overdue_parts(today)
+    flags = [func.count().filter(col(Case.risk_level) == "high", K.flagged(f)) for f in FLAGS]
+    stmt = select(func.count().filter(col(Case.risk_level) == "high"), func.count().filter(parts["accept"]),
+                  func.count().filter(parts["conclude"]), *flags).where(*where)
+    row: tuple[int, ...] = tuple(session.exec(pinned(stmt, IX_OPEN)).one())
+    follow_where = [col(Case.status) == "succeeded", *filter_clauses(scope, filters, with_period=False)]
+    late = session.exec(select(func.count()).select_from(Case).where(*follow_where, parts["follow_up"])).one()
+    return Alerts(high_risk=int(row[0]), overdue={"accept": int(row[1]), "conclude": int(row[2]),
+                                                  "follow_up": int(late)},
+                  by_flag={f: int(v) for f, v in zip(FLAGS, row[3:], strict=True)})
+
+
+# ------------------------------------------------------------------------------------------------ public
+
+
+def _totals(rows: Iterable[Row], risk: dict[str, int]) -> dict[str, float]:
+    raw: dict[str, float] = dict.fromkeys((k.id for k in K.counted()), 0)
+    for row in rows:
+        for k, v in row.counts.items():
+            raw[k] += v
+    raw.update(risk)
+    return raw
+
+
+def figures(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> dict[str, float | None]:
+    """Every KPI's value for the filters (two scans: the month index and the high-risk index)."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    today = today or local_today()
+
+    def compute() -> dict[str, float | None]:
+        _check(session, filters)
+        months = scan_months(session, scope, filters, today)
+        return K.values(_totals(months, scan_risk(session, scope, filters, today)))
+
+    return cached(session, ("figures", scope, filters, today), compute)
+
+
+def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
+    """Mediation sessions held in the period (by the session's date) for the filtered cases: all and online."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    start = datetime.combine(filters.period.start, datetime.min.time(), tzinfo=LOCAL_TZ)
+    end = datetime.combine(filters.period.end + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
+
+    def compute() -> dict[str, int]:
+        row = session.exec(
+            select(func.count(), func.count().filter(col(MediationSession.online).is_(True)))
+            .select_from(MediationSession).join(Case, col(Case.id) == col(MediationSession.case_id))
+            .where(col(MediationSession.held_at) >= start, col(MediationSession.held_at) < end,
+                   *filter_clauses(scope, filters, with_period=False))
+        ).one()
+        return {"sessions": int(row[0] or 0), "online_sessions": int(row[1] or 0)}
+
+    return cached(session, ("sessions", scope, filters), compute)
+
+
+def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str | None = "previous-year",
+              today: date | None = None) -> Dashboard:
+    """Everything the dashboard shows, in a handful of aggregate statements (cached per scope and data version)."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    today = today or local_today()
+    return cached(session, ("dashboard", scope, filters, compare, today),
+                   lambda: _dashboard(session, actor, scope, filters, compare, today))
+
+
+def _dashboard(session: Session, actor: Actor, scope: Scope, filters: Filters, compare: str | None,
+               today: date) -> Dashboard:
+    _check(session, filters)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], T]) -> T:
+        t0 = time.perf_counter()
+        out = fn()
+        timings[name] = time.perf_counter() - t0
+        return out
+
+    months = timed("months", lambda: scan_months(session, scope, filters, today))
+    risk = timed("risk", lambda: scan_risk(session, scope, filters, today))
+    raw = _totals(months, risk)
+    other = filters.compared(compare) if compare else None
+    previous = None
+    if other is not None:
+        prev_rows = timed("previous", lambda: scan_months(session, scope, other, today))
+        previous = K.values(_totals(prev_rows, timed("previous_risk", lambda: scan_risk(session, scope, other,
+                                                                                          today))))
+    pairs = timed("category_source", lambda: by_category_source(session, scope, filters, today, CHART))
+    orgs = timed("org", lambda: by_org(session, scope, filters, today, CHART))
+    total = Row(key="", counts={k: int(raw.get(k, 0)) for k in CHART})
+    seen = {r.key: r for r in months}
+    trend = tuple(seen.get(m, Row(key=m, counts={})) for m in filters.period.month_list())
+    warn = timed("alerts", lambda: alerts(session, actor=actor, filters=filters, today=today))
+    return Dashboard(scope=scope, filters=filters, today=today, current=K.values(raw), previous=previous,
+                     compare=other, by_month=trend, by_category=tuple(roll_up(pairs, 0, total)),
+                     by_source=tuple(roll_up(pairs, 1, total)), by_org=tuple(orgs), alerts=warn, timings=timings)

@@ -1,0 +1,152 @@
+"""Whose statistics: the actor's area (cached per organisation and path), a chosen subtree, and the cache of
+results keyed by scope, filters and data version (never by user; no figures cross a scope)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models import AuditLog, Case, Organisation, OrgKind
+from services.access.authz import Actor, org_in_scope, require
+from services.access.permissions import P
+from services.core.errors import OutOfScope
+from services.core.reference import LOCAL_TZ
+from services.stats.sql import Scope
+
+T = TypeVar("T")
+REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
+CACHE_SIZE, CACHE_TTL = 128, 600.0
+
+
+def local_today() -> date:
+    """Today where the mediators work (deadlines are counted in Beijing calendar days)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+_cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+        _areas.clear()
+
+
+def data_version(session: Session) -> tuple[int, int]:
+    """Changes on every write through the services (an audit row) and on every new case (one statement)."""
+    row = session.exec(select(select(func.max(AuditLog.id)).scalar_subquery(),
+                              select(func.max(Case.id)).scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """compute(), or its result for the same database, data version and key within CACHE_TTL."""
+    full = (str(session.get_bind().engine.url), data_version(session), *key)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(full)
+        if hit is not None and now - hit[0] < CACHE_TTL:
+            _cache.move_to_end(full)
+            return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    with _lock:
+        _cache[full] = (now, value)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+# ------------------------------------------------------------------------------------------------ scope
+
+
+@dataclass(frozen=True)
+class Area:
+    """The top of an actor's area; `alone` when it is the root of the only tree (no organisation clause needed)."""
+
+    id: int
+    path: str
+    name: str
+    depth: int
+    alone: bool
+
+
+_areas: dict[tuple[str, int, str], tuple[float, Area]] = {}
+
+
+def area_root(session: Session, actor: Actor) -> Area:
+    """The top of the actor's area: their organisation, or the region a coordination/justice office serves.
+
+    Cached per organisation and its materialised path (a move changes the path, so the key) for CACHE_TTL."""
+    key = (str(session.get_bind().engine.url), actor.org_id, actor.org_path)
+    hit = _areas.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
+        return hit[1]
+    org = session.get(Organisation, actor.org_id)
+    if org is None:
+        raise OutOfScope("error.out_of_scope")
+    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
+        with contextlib.suppress(OutOfScope):  # the office's own subtree when authz does not grant the region
+            org = org_in_scope(session, actor, org.parent_id)
+    roots = session.exec(select(func.count()).select_from(Organisation)
+                         .where(col(Organisation.parent_id).is_(None))).one()
+    area = Area(id=org.id or 0, path=org.path, name=org.name, depth=org.depth,
+                alone=org.parent_id is None and roots == 1)
+    with _lock:
+        _areas[key] = (time.monotonic(), area)
+    return area
+
+
+def system_actor(session: Session) -> Actor:
+    """The server itself reading statistics of the whole tree (the command line for upper-level systems)."""
+    root = session.exec(select(Organisation).where(col(Organisation.parent_id).is_(None))
+                        .order_by(col(Organisation.id))).first()
+    if root is None:
+        raise OutOfScope("error.out_of_scope")
+    return Actor(user_id=0, username="system", display_name="system", org_id=root.id or 0, org_path=root.path,
+                 permissions=frozenset({P.STATS_VIEW, P.REPORT_EXPORT, P.CASE_VIEW}))
+
+
+def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> Scope:
+    """The subtree statistics cover: the actor's area, or `org_id`'s subtree when it lies inside it."""
+    require(actor, P.STATS_VIEW)
+    root = area_root(session, actor)
+    if org_id is None or org_id == root.id:
+        return Scope(org_id=root.id, path=root.path, name=root.name, everything=root.alone)
+    org = _org(session, org_id)
+    if org is None or not org[0].startswith(root.path):
+        raise OutOfScope("error.out_of_scope")
+    return Scope(org_id=org_id, path=org[0], name=org[1], everything=False)
+
+
+def _org(session: Session, org_id: int) -> tuple[str, str] | None:
+    """(path, name) of an organisation, cached like area roots. A stale path after a move only narrows the
+    statistics to organisations that are no longer there (nothing), never widens them."""
+    key = (str(session.get_bind().engine.url), org_id, "")
+    hit = _areas.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
+        return hit[1].path, hit[1].name
+    org = session.get(Organisation, org_id)
+    if org is None:
+        return None
+    with _lock:
+        _areas[key] = (time.monotonic(), Area(id=org_id, path=org.path, name=org.name, depth=org.depth, alone=False))
+    return org.path, org.name
+
+
+def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]:
+    """(id, name, depth) of the organisations the actor may narrow statistics to, in tree order."""
+    root = area_root(session, actor)
+    require(actor, P.STATS_VIEW)
+    rows = session.exec(select(Organisation.id, Organisation.name, Organisation.depth)
+                        .where(col(Organisation.path).startswith(root.path)).order_by(col(Organisation.path))).all()
+    return [(int(i or 0), n, d - root.depth) for i, n, d in rows]
