@@ -14,8 +14,7 @@ from pages.ui.widgets import run_page
 from services.core.config import ConfigError, get_settings
 
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # served by the app: the CSP allows no font CDN
-st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="centered",
-                   initial_sidebar_state="collapsed")
+st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="centered", initial_sidebar_state="collapsed")
 
 settings = get_settings()
 try:

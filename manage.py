@@ -60,8 +60,14 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     db = _db()
     try:
         with db.write() as s:
-            create_user(s, username=args.username, display_name=args.name or args.username, password=password,
-                        org_code=args.org, roles=args.roles.split(","))
+            create_user(
+                s,
+                username=args.username,
+                display_name=args.name or args.username,
+                password=password,
+                org_code=args.org,
+                roles=args.roles.split(","),
+            )
     except DomainError as err:
         print(translate(err.key, "en", **err.params), file=sys.stderr)
         return 2
@@ -76,8 +82,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     db = _db()
     try:
-        logins = seed_demo(db, cases=args.cases, seed=args.seed, if_empty=args.if_empty,
-                           password=os.environ.get("DEMO_PASSWORD"))
+        logins = seed_demo(
+            db, cases=args.cases, seed=args.seed, if_empty=args.if_empty, password=os.environ.get("DEMO_PASSWORD")
+        )
     except DomainError as err:
         print(translate(err.key, "en", **err.params), file=sys.stderr)
         return 2
@@ -148,8 +155,13 @@ def cmd_qr_posters(args: argparse.Namespace) -> int:
     db = _db()
     try:
         with db.read() as s:
-            paths = write_posters(s, Path(args.out), org_code=args.org, county_code=args.county,
-                                  size=A4_SCREEN if args.dpi == 150 else A4_PRINT)
+            paths = write_posters(
+                s,
+                Path(args.out),
+                org_code=args.org,
+                county_code=args.county,
+                size=A4_SCREEN if args.dpi == 150 else A4_PRINT,
+            )
     except DomainError as err:
         print(translate(err.key, "en", **err.params), file=sys.stderr)
         return 2
@@ -192,16 +204,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     today = local_today()
     try:
-        period = Period(date.fromisoformat(args.date_from) if args.date_from else date(today.year, 1, 1),
-                        date.fromisoformat(args.date_to) if args.date_to else today)
+        period = Period(
+            date.fromisoformat(args.date_from) if args.date_from else date(today.year, 1, 1),
+            date.fromisoformat(args.date_to) if args.date_to else today,
+        )
         db = _db()
         try:
             with db.read() as s:
                 actor = _actor(s, args.user)
                 org_id = get_org_by_code(s, args.org, active_only=False).id if args.org else None
                 filters = Filters(period, org_id=org_id, category=args.category, source=args.source)
-                out = reports.summary(s, actor=actor, filters=filters, compare=args.compare,
-                                      decline_of=args.decline_of)
+                out = reports.summary(s, actor=actor, filters=filters, compare=args.compare, decline_of=args.decline_of)
         finally:
             db.dispose()
     except DomainError as err:
@@ -242,8 +255,10 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
                     return 0
             else:
                 result = importer.import_cases(s, actor=actor, filename=path.name, data=data)
-                print(f"imported {result.imported} cases in {result.seconds:.1f} s "
-                      f"({result.generated_numbers} numbers allocated)")
+                print(
+                    f"imported {result.imported} cases in {result.seconds:.1f} s "
+                    f"({result.generated_numbers} numbers allocated)"
+                )
                 return 0
     except importer.ImportRejected as err:
         errors = err.errors
@@ -280,14 +295,17 @@ def cmd_rotate_data_key(args: argparse.Namespace) -> int:
     settings.check_keys()
     db = _db()
     try:
-        report = rotate_data_key(db, new_key=settings.data_key, old_keys=list(settings.data_key_previous),
-                                 batch=args.batch)
+        report = rotate_data_key(
+            db, new_key=settings.data_key, old_keys=list(settings.data_key_previous), batch=args.batch
+        )
     finally:
         db.dispose()
     print(", ".join(f"{k} {v}" for k, v in vars(report).items()))
     if report.undecryptable:
-        print("some ID numbers could not be decrypted: add the key they were written with to DATA_KEY_PREVIOUS",
-              file=sys.stderr)
+        print(
+            "some ID numbers could not be decrypted: add the key they were written with to DATA_KEY_PREVIOUS",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -328,8 +346,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
         report = run_retention(db, dry_run=args.dry_run)
     finally:
         db.dispose()
-    print(f"cut-off {report.cutoff} ({report.years} years after closing): {report.eligible} eligible, "
-          f"{report.anonymised} anonymised, {report.rows} rows changed" + (" (dry run)" if report.dry_run else ""))
+    print(
+        f"cut-off {report.cutoff} ({report.years} years after closing): {report.eligible} eligible, "
+        f"{report.anonymised} anonymised, {report.rows} rows changed" + (" (dry run)" if report.dry_run else "")
+    )
     return 0
 
 
@@ -374,9 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_restore)
     sub.add_parser("check").set_defaults(func=cmd_check)
     sub.add_parser("duty-gaps", help="warn coordination offices of uncovered shifts a week ahead").set_defaults(
-        func=cmd_duty_gaps)
+        func=cmd_duty_gaps
+    )
     sub.add_parser("send-notifications", help="send due group-robot webhook messages (run every minute)").set_defaults(
-        func=cmd_send_notifications)
+        func=cmd_send_notifications
+    )
     p = sub.add_parser("stats", help="KPIs for an organisation and period")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI id (rates as fractions)")
     p.add_argument("--org", help="organisation code (default: the whole tree, or the --user's area)")

@@ -254,16 +254,21 @@ def bench_page(db: Any, conn: sqlite3.Connection, rec: Recorder, user: Any, reps
     print(f"{'empty page (st.title only)':<34}{bare:>10.1f}")
     print(f"{'empty page in the app frame':<34}{empty:>10.1f}   (page config, session check, a title: the baseline)")
     print(f"{'Σ raw SQL of the page':<34}{page_sql:>10.1f}   ({len(statements)} SELECT statements)")
-    print(f"{'dashboard page, uncached':<34}{page:>10.1f}   ratio to (Σ SQL + empty) = {page / base:.2f}"
-          f"   target ≤ 1.50 → {'met' if page <= 1.5 * base else 'NOT met'}")
+    print(
+        f"{'dashboard page, uncached':<34}{page:>10.1f}   ratio to (Σ SQL + empty) = {page / base:.2f}"
+        f"   target ≤ 1.50 → {'met' if page <= 1.5 * base else 'NOT met'}"
+    )
     print(f"{'dashboard page, cached':<34}{cached:>10.1f}   ratio = {cached / base:.2f}")
 
 
 def bench_list(db: Any, conn: sqlite3.Connection, rec: Recorder, actor: Any, today: Any, reps: int) -> None:
     section("First page of a 3-filter case list (ms): service · raw indexed query · ratio")
     with db.read() as s:
-        county = s.exec(select(Organisation.id, Organisation.name).where(Organisation.kind == "county")
-                        .order_by(col(Organisation.id))).first()
+        county = s.exec(
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.kind == "county")
+            .order_by(col(Organisation.id))
+        ).first()
     assert county is not None
     last12 = Period.months(add_months(month_of(today), -11), month_of(today))
     three = Filters(last12, org_id=county[0], category="neighbour", source="walk_in")
@@ -276,19 +281,24 @@ def bench_list(db: Any, conn: sqlite3.Connection, rec: Recorder, actor: Any, tod
     print(f"(county = {county[1]}; category = neighbour; source = walk_in; the last 12 months)")
     for name, filters, kpi_id, piece in cases:
         for counted in (False, True):
-            def first_page(filters: Filters = filters, kpi_id: str = kpi_id, piece: Slice | None = piece,
-                           counted: bool = counted) -> None:
+
+            def first_page(
+                filters: Filters = filters, kpi_id: str = kpi_id, piece: Slice | None = piece, counted: bool = counted
+            ) -> None:
                 with db.read() as s:
                     drilldown.list_cases(s, actor=actor, filters=filters, kpi_id=kpi_id, piece=piece, today=today)
                     if counted:  # the list page shows the total too
-                        drilldown.count_cases(s, actor=actor, filters=filters, kpi_id=kpi_id, piece=piece,
-                                              today=today)
+                        drilldown.count_cases(s, actor=actor, filters=filters, kpi_id=kpi_id, piece=piece, today=today)
 
             statements = rec.capture(first_page)
             list_sql = [st for st in statements if '"case"' in st[0]]  # the page (and its count) only
             app, floor = median_ms(first_page, reps), floor_ms(conn, list_sql, reps)
-            row(f"{name}{' + count' if counted else ''}", app, floor,
-                f"target ≤ 2.00 → {'met' if app <= 2 * floor else 'NOT met'}")
+            row(
+                f"{name}{' + count' if counted else ''}",
+                app,
+                floor,
+                f"target ≤ 2.00 → {'met' if app <= 2 * floor else 'NOT met'}",
+            )
 
 
 def bench_import(rows: int) -> None:

@@ -79,19 +79,54 @@ def _orgs(c: sqlite3.Connection, root: int) -> tuple[list[tuple[int, int]], int]
         for ti in range(TOWNS):
             town = add(f"BT{ci}-{ti}", f"第{ci}-{ti}镇", "town", county, cpath, 2, county)
             for vi in range(VILLAGES):
-                vid = add(f"BV{ci}-{ti}-{vi}", f"第{ci}-{ti}-{vi}村调委会", "village_committee", town,
-                          f"{cpath}{town}/", 3, county)
+                vid = add(
+                    f"BV{ci}-{ti}-{vi}",
+                    f"第{ci}-{ti}-{vi}村调委会",
+                    "village_committee",
+                    town,
+                    f"{cpath}{town}/",
+                    3,
+                    county,
+                )
                 villages.append((vid, county))
-    c.executemany("INSERT INTO organisation (id, code, name, kind, parent_id, path, depth, county_id, sector, "
-                  "address, phone, hours, population, active, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                  rows)
+    c.executemany(
+        "INSERT INTO organisation (id, code, name, kind, parent_id, path, depth, county_id, sector, "
+        "address, phone, hours, population, active, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     return villages, justice
 
 
-CASE_COLS = ("case_no", "org_id", "county_id", "mediator_id", "source", "category", "status", "title", "description",
-             "place", "request", "amount_fen", "group_size", "risk_level", "risk_flags", "on_the_spot",
-             "pre_litigation", "outcome_note", "received_at", "received_month", "custom", "version", "outcome",
-             "agreement_kind", "performance", "performance_due", "confirmed", "satisfaction")
+CASE_COLS = (
+    "case_no",
+    "org_id",
+    "county_id",
+    "mediator_id",
+    "source",
+    "category",
+    "status",
+    "title",
+    "description",
+    "place",
+    "request",
+    "amount_fen",
+    "group_size",
+    "risk_level",
+    "risk_flags",
+    "on_the_spot",
+    "pre_litigation",
+    "outcome_note",
+    "received_at",
+    "received_month",
+    "custom",
+    "version",
+    "outcome",
+    "agreement_kind",
+    "performance",
+    "performance_due",
+    "confirmed",
+    "satisfaction",
+)
 CLOSED = (("succeeded", "succeeded"), ("followed_up", "succeeded"), ("archived", "succeeded"))
 
 
@@ -119,9 +154,36 @@ def _case(rng: random.Random, i: int, mediator: tuple[int, int, int], day: date)
     else:
         status, outcome = rng.choice(("submitted", "accepted", "in_mediation")), None
     at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC).isoformat(" ")
-    return (f"B{i:08d}", org, county, mid if rng.random() < 0.97 else None, "walk_in", "neighbour", status, "", "x",
-            "", "", 0, 0, "none", "[]", 0, 0, "", at, day.year * 100 + day.month, "{}", 1, outcome, kind, perf, due,
-            confirmed, sat)
+    return (
+        f"B{i:08d}",
+        org,
+        county,
+        mid if rng.random() < 0.97 else None,
+        "walk_in",
+        "neighbour",
+        status,
+        "",
+        "x",
+        "",
+        "",
+        0,
+        0,
+        "none",
+        "[]",
+        0,
+        0,
+        "",
+        at,
+        day.year * 100 + day.month,
+        "{}",
+        1,
+        outcome,
+        kind,
+        perf,
+        due,
+        confirmed,
+        sat,
+    )
 
 
 def build(path: Path, cases: int, mediators: int) -> dict[str, Any]:
@@ -147,14 +209,21 @@ def build(path: Path, cases: int, mediators: int) -> dict[str, Any]:
     for k in range(mediators):
         org, county = villages[k % len(villages)]
         staff.append((k + 1, org, county))
-    c.executemany("INSERT INTO mediator (id, org_id, name, phone, employment, specialties, certificate_no, status, "
-                  "created_at) VALUES (?, ?, ?, '', 'part_time', '[]', '', 'active', ?)",
-                  [(m, org, f"调解员{m}", now) for m, org, _ in staff])
+    c.executemany(
+        "INSERT INTO mediator (id, org_id, name, phone, employment, specialties, certificate_no, status, "
+        "created_at) VALUES (?, ?, ?, '', 'part_time', '[]', '', 'active', ?)",
+        [(m, org, f"调解员{m}", now) for m, org, _ in staff],
+    )
     weights = [rng.lognormvariate(0, 1.0) for _ in staff]
-    indexes = [r[0] for r in c.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case' "
-                                       "AND sql IS NOT NULL")]
-    for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case' "
-                             "AND sql IS NOT NULL").fetchall():
+    indexes = [
+        r[0]
+        for r in c.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case' AND sql IS NOT NULL"
+        )
+    ]
+    for (name,) in c.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case' AND sql IS NOT NULL"
+    ).fetchall():
         c.execute(f'DROP INDEX "{name}"')
     insert = f'INSERT INTO "case" ({", ".join(CASE_COLS)}) VALUES ({", ".join("?" * len(CASE_COLS))})'
     total, chunk, start = cases + cases // 10, 50_000, date(YEAR - 1, 1, 1)
@@ -169,17 +238,36 @@ def build(path: Path, cases: int, mediators: int) -> dict[str, Any]:
     for sql in indexes:
         c.execute(sql)
     n_cases = c.execute('SELECT max(id) FROM "case"').fetchone()[0]
-    c.executemany("INSERT INTO publicrating (case_id, stars, comment, at) VALUES (?, ?, '', ?)",
-                  [(cid, rng.choice((5, 5, 4, 4, 3, 2, 1)), now)
-                   for cid in rng.sample(range(1, n_cases + 1), n_cases // 20)])
-    c.executemany("INSERT INTO trainingrecord (mediator_id, held_on, title, hours, organiser, kind) "
-                  "VALUES (?, ?, '培训', ?, '', 'organised')",
-                  [(m, date(YEAR - (k == 2), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat(),
-                    rng.choice((2, 4, 6, 8))) for m, _, _ in staff for k in range(3)])
-    c.executemany("INSERT INTO mediatorcomplaint (mediator_id, received_on, source, summary, substantiated, "
-                  "finding, created_at) VALUES (?, ?, 'phone', '投诉', ?, '', ?)",
-                  [(rng.randrange(1, mediators + 1), date(YEAR, 1 + rng.randrange(12), 1).isoformat(),
-                    int(rng.random() < 0.5), now) for _ in range(mediators // 5)])
+    c.executemany(
+        "INSERT INTO publicrating (case_id, stars, comment, at) VALUES (?, ?, '', ?)",
+        [(cid, rng.choice((5, 5, 4, 4, 3, 2, 1)), now) for cid in rng.sample(range(1, n_cases + 1), n_cases // 20)],
+    )
+    c.executemany(
+        "INSERT INTO trainingrecord (mediator_id, held_on, title, hours, organiser, kind) "
+        "VALUES (?, ?, '培训', ?, '', 'organised')",
+        [
+            (
+                m,
+                date(YEAR - (k == 2), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat(),
+                rng.choice((2, 4, 6, 8)),
+            )
+            for m, _, _ in staff
+            for k in range(3)
+        ],
+    )
+    c.executemany(
+        "INSERT INTO mediatorcomplaint (mediator_id, received_on, source, summary, substantiated, "
+        "finding, created_at) VALUES (?, ?, 'phone', '投诉', ?, '', ?)",
+        [
+            (
+                rng.randrange(1, mediators + 1),
+                date(YEAR, 1 + rng.randrange(12), 1).isoformat(),
+                int(rng.random() < 0.5),
+                now,
+            )
+            for _ in range(mediators // 5)
+        ],
+    )
     c.execute("COMMIT")
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()
@@ -188,11 +276,23 @@ def build(path: Path, cases: int, mediators: int) -> dict[str, Any]:
         from models import Organisation
 
         org = s.get(Organisation, justice)
-        user = create_user(s, username="bench_justice", display_name="bench", password="bench-pass-2026-x",
-                           org_code=org.code if org else "BJ", roles=["justice"])
+        user = create_user(
+            s,
+            username="bench_justice",
+            display_name="bench",
+            password="bench-pass-2026-x",
+            org_code=org.code if org else "BJ",
+            roles=["justice"],
+        )
     db.dispose()
-    return {"head": head(), "cases": cases, "mediators": mediators, "seed": SEED, "user_id": user.id,
-            "load_s": round(time.perf_counter() - started, 1)}
+    return {
+        "head": head(),
+        "cases": cases,
+        "mediators": mediators,
+        "seed": SEED,
+        "user_id": user.id,
+        "load_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def median(fn: Callable[[], Any], reps: int, warm: bool = True) -> tuple[float, list[float], Any]:
@@ -217,7 +317,11 @@ def main() -> None:
     meta_path = args.db.with_suffix(".json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() and args.db.exists() else {}
     if args.rebuild or (meta.get("head"), meta.get("cases"), meta.get("mediators"), meta.get("seed")) != (
-            head(), args.cases, args.mediators, SEED):
+        head(),
+        args.cases,
+        args.mediators,
+        SEED,
+    ):
         print(f"building {args.db} ({args.cases:,} cases in {YEAR}, {args.mediators:,} mediators) …", flush=True)
         meta = build(args.db, args.cases, args.mediators)
         meta_path.write_text(json.dumps(meta))
@@ -240,8 +344,10 @@ def report(path: Path, meta: dict[str, Any], reps: int) -> None:
         n_cases = s.execute(text('SELECT count(*) FROM "case"')).scalar_one()
     per = parse_period(str(YEAR))
     ids = rating.subjects_in_scope(actor, "mediator")
-    sql = [str(stmt.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
-           for _, stmt in statements("mediator", ids, per, min(TODAY, per.end))]
+    sql = [
+        str(stmt.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
+        for _, stmt in statements("mediator", ids, per, min(TODAY, per.end))
+    ]
     raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     raw.execute("PRAGMA cache_size=-65536")
     raw.execute("PRAGMA temp_store=MEMORY")
@@ -259,26 +365,38 @@ def report(path: Path, meta: dict[str, Any], reps: int) -> None:
     approve_s = time.perf_counter() - t0
     again, _, rerun = median(compute, 1, warm=False)
     with db.read() as s:
-        page_s, _, page = median(lambda: rating_review.list_ratings(s, actor=actor, subject="mediator",
-                                                                     period=str(YEAR)), reps)
-        summary_s, _, _ = median(lambda: rating_review.period_summary(s, actor=actor, subject="mediator",
-                                                                        period=str(YEAR)), reps)
+        page_s, _, page = median(
+            lambda: rating_review.list_ratings(s, actor=actor, subject="mediator", period=str(YEAR)), reps
+        )
+        summary_s, _, _ = median(
+            lambda: rating_review.period_summary(s, actor=actor, subject="mediator", period=str(YEAR)), reps
+        )
         rid = page.items[0].id
         card_s, _, _ = median(lambda: rating_card.get_card(s, actor=actor, rating_id=rid), reps)
         ev_s, _, ev = median(lambda: rating_card.evidence(s, actor=actor, rating_id=rid, part="mediated"), reps)
     first, last = per.months
-    year_cases = raw.execute('SELECT count(*) FROM "case" WHERE received_month BETWEEN ? AND ?',
-                             (first, last)).fetchone()[0]
-    print(f"data: {n_cases:,} cases, {year_cases:,} of them received in {YEAR} by {len(rows[0]):,} mediators; "
-          f"{run.subjects:,} mediators rated, {run.rated:,} eligible")
-    print(f"floor  raw sqlite3, {len(sql)} grouped statements  median {floor:7.3f} s  runs "
-          + ", ".join(f"{x:.3f}" for x in floor_runs))
-    print(f"app    compute_ratings (write + commit)        median {app:7.3f} s  runs "
-          + ", ".join(f"{x:.3f}" for x in app_runs) + f"   ratio {app / floor:.2f}")
+    year_cases = raw.execute(
+        'SELECT count(*) FROM "case" WHERE received_month BETWEEN ? AND ?', (first, last)
+    ).fetchone()[0]
+    print(
+        f"data: {n_cases:,} cases, {year_cases:,} of them received in {YEAR} by {len(rows[0]):,} mediators; "
+        f"{run.subjects:,} mediators rated, {run.rated:,} eligible"
+    )
+    print(
+        f"floor  raw sqlite3, {len(sql)} grouped statements  median {floor:7.3f} s  runs "
+        + ", ".join(f"{x:.3f}" for x in floor_runs)
+    )
+    print(
+        f"app    compute_ratings (write + commit)        median {app:7.3f} s  runs "
+        + ", ".join(f"{x:.3f}" for x in app_runs)
+        + f"   ratio {app / floor:.2f}"
+    )
     print(f"app    recompute after approving all           {again:7.3f} s   changed {rerun.changed}")
     print(f"app    approve_run ({approved:,} ratings + stars) {approve_s:7.3f} s")
-    print(f"page   review list first page {page_s * 1000:7.1f} ms · period summary {summary_s * 1000:7.1f} ms · "
-          f"score card {card_s * 1000:6.1f} ms · evidence page ({ev.count} cases) {ev_s * 1000:6.1f} ms")
+    print(
+        f"page   review list first page {page_s * 1000:7.1f} ms · period summary {summary_s * 1000:7.1f} ms · "
+        f"score card {card_s * 1000:6.1f} ms · evidence page ({ev.count} cases) {ev_s * 1000:6.1f} ms"
+    )
     for q, p in zip(sql, plans, strict=True):
         print(f"  plan: {p}   <- {q[:90]}…")
     db.dispose()

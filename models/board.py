@@ -28,8 +28,13 @@ class BoardPost(SQLModel, table=True):
     created_at: datetime = created_at_field()
     published_at: datetime | None = None
     # migration 0010_board: seeded texts by slug; typical cases need a second person's approval
-    slug: str | None = Field(default=None, max_length=40, unique=True, index=True,
-                             description="stable key of a seeded text (rules, legal basis, …)")
+    slug: str | None = Field(
+        default=None,
+        max_length=40,
+        unique=True,
+        index=True,
+        description="stable key of a seeded text (rules, legal basis, …)",
+    )
     approved_by: int | None = Field(default=None, description="the second person who approved publication")
     reviewed_at: datetime | None = None
     withdrawn_at: datetime | None = None

@@ -32,9 +32,24 @@ class Grade(StrEnum):
 
 
 OPEN_WHERE = "status IN ('submitted', 'accepted', 'in_mediation')"
-STATS_MONTH_COLUMNS = ("received_month", "org_id", "category", "source", "status", "outcome", "on_the_spot",
-                       "pre_litigation", "group_size", "agreement_kind", "performance", "performance_due",
-                       "confirmed", "satisfaction", "accept_due", "conclude_due")
+STATS_MONTH_COLUMNS = (
+    "received_month",
+    "org_id",
+    "category",
+    "source",
+    "status",
+    "outcome",
+    "on_the_spot",
+    "pre_litigation",
+    "group_size",
+    "agreement_kind",
+    "performance",
+    "performance_due",
+    "confirmed",
+    "satisfaction",
+    "accept_due",
+    "conclude_due",
+)
 
 
 class Case(SQLModel, table=True):
@@ -48,19 +63,34 @@ class Case(SQLModel, table=True):
         Index("ix_case_stats_month", *STATS_MONTH_COLUMNS),
         Index("ix_case_stats_org", "org_id", "received_month", "category", "source", "status", "outcome"),
         Index("ix_case_stats_catsrc", "category", "source", "received_month", "org_id", "status", "outcome"),
-        Index("ix_case_stats_risk", "received_month", "org_id",
-              sqlite_where=text("risk_level = 'high'"), postgresql_where=text("risk_level = 'high'")),
-        Index("ix_case_stats_open", "org_id", "status", "risk_level", "accept_due", "conclude_due",
-              sqlite_where=text(OPEN_WHERE), postgresql_where=text(OPEN_WHERE)),
+        Index(
+            "ix_case_stats_risk",
+            "received_month",
+            "org_id",
+            sqlite_where=text("risk_level = 'high'"),
+            postgresql_where=text("risk_level = 'high'"),
+        ),
+        Index(
+            "ix_case_stats_open",
+            "org_id",
+            "status",
+            "risk_level",
+            "accept_due",
+            "conclude_due",
+            sqlite_where=text(OPEN_WHERE),
+            postgresql_where=text(OPEN_WHERE),
+        ),
         CheckConstraint("amount_fen >= 0", name="ck_case_amount"),
         CheckConstraint("group_size >= 0", name="ck_case_group_size"),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_no: str = Field(max_length=40, unique=True, description="human case number, e.g. 2026-C0001-00012")
-    tracking_code: str | None = Field(default=None, max_length=16, unique=True,
-                                      description="code a resident uses on /track")
-    form_token: str | None = Field(default=None, max_length=64, unique=True,
-                                   description="one-time token of the intake form that created it")
+    tracking_code: str | None = Field(
+        default=None, max_length=16, unique=True, description="code a resident uses on /track"
+    )
+    form_token: str | None = Field(
+        default=None, max_length=64, unique=True, description="one-time token of the intake form that created it"
+    )
     org_id: int = Field(foreign_key="organisation.id", index=True, description="organisation handling it now")
     county_id: int | None = Field(default=None, description="county of org_id (denormalised for statistics)")
     mediator_id: int | None = Field(default=None, foreign_key="mediator.id", index=True)
@@ -94,24 +124,37 @@ class Case(SQLModel, table=True):
     version: int = Field(default=1, description="optimistic lock counter")
     # Kept by database triggers (migration 0006_stats) whatever writes the case or its agreement,
     # confirmation or follow-up, so each KPI is a predicate on this one row. Read them; never set them.
-    outcome: str | None = Field(default=None, max_length=12,
-                                description="how mediation ended: succeeded / failed / withdrawn / rejected; "
-                                            "kept through follow-up and archiving")
+    outcome: str | None = Field(
+        default=None,
+        max_length=12,
+        description="how mediation ended: succeeded / failed / withdrawn / rejected; "
+        "kept through follow-up and archiving",
+    )
     agreement_kind: str | None = Field(default=None, max_length=8, description="newest agreement: written / oral")
     performance: str | None = Field(default=None, max_length=12, description="newest agreement's performance")
     performance_due: date | None = Field(default=None, description="newest agreement's performance deadline")
-    confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
-                            description="a court confirmed the agreement (司法确认)")
+    confirmed: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": false()},
+        description="a court confirmed the agreement (司法确认)",
+    )
     satisfaction: int | None = Field(default=None, description="newest follow-up satisfaction score, 1–5")
     # publicity (issue 9, migration 0010_board): only a case with consent and no non-public request may
     # become a typical case on the board
-    non_public: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
-                             description="a party asked for mediation in private (不公开调解)")
-    publication_consent: bool = Field(default=False, sa_column_kwargs={"server_default": false()},
-                                      description="the parties agreed to publication as a de-identified typical case")
+    non_public: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": false()},
+        description="a party asked for mediation in private (不公开调解)",
+    )
+    publication_consent: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": false()},
+        description="the parties agreed to publication as a de-identified typical case",
+    )
     # privacy (issue 12, migration 0015_privacy)
-    anonymised_at: datetime | None = Field(default=None, index=True,
-                                           description="when the retention job removed the parties' personal data")
+    anonymised_at: datetime | None = Field(
+        default=None, index=True, description="when the retention job removed the parties' personal data"
+    )
 
 
 class Party(SQLModel, table=True):
@@ -126,8 +169,9 @@ class Party(SQLModel, table=True):
     name: str = Field(max_length=80)
     gender: str | None = Field(default=None, max_length=8)
     phone: str = Field(default="", max_length=20)
-    phone_index: str | None = Field(default=None, max_length=64, index=True,
-                                    description="HMAC of the phone, for duplicate detection")
+    phone_index: str | None = Field(
+        default=None, max_length=64, index=True, description="HMAC of the phone, for duplicate detection"
+    )
     id_number_enc: str | None = Field(default=None, description="encrypted ID number", repr=False)
     id_number_index: str | None = Field(default=None, max_length=64, index=True, description="HMAC blind index")
     id_number_masked: str | None = Field(default=None, max_length=24)
@@ -162,15 +206,21 @@ class CaseCounter(SQLModel, table=True):
 
 class Referral(SQLModel, table=True):
     __table_args__ = (
-        Index("uq_referral_one_pending", "case_id", unique=True,
-              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index(
+            "uq_referral_one_pending",
+            "case_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     from_org_id: int = Field(foreign_key="organisation.id", index=True)
     to_org_id: int = Field(foreign_key="organisation.id", index=True)
-    kind: str = Field(default="referral", max_length=24,
-                      description="referral / police_handover / court_entrust / petition")
+    kind: str = Field(
+        default="referral", max_length=24, description="referral / police_handover / court_entrust / petition"
+    )
     note: str = ""
     status: str = Field(default="pending", max_length=12, description="pending / accepted / returned")
     reason: str = ""
@@ -185,8 +235,13 @@ class JointParticipant(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("case_id", "org_id"),
-        Index("uq_joint_one_lead", "case_id", unique=True,
-              sqlite_where=text("role = 'lead'"), postgresql_where=text("role = 'lead'")),
+        Index(
+            "uq_joint_one_lead",
+            "case_id",
+            unique=True,
+            sqlite_where=text("role = 'lead'"),
+            postgresql_where=text("role = 'lead'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id")

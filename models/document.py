@@ -14,15 +14,18 @@ class DocumentTemplate(SQLModel, table=True):
     """One version of an organisation's template for a document kind; the newest version is in force for
     the organisation's subtree. A version without content hands back to the template above it."""
 
-    __table_args__ = (UniqueConstraint("org_id", "kind", "version"),
-                      Index("ix_documenttemplate_kind_org", "kind", "org_id"))
+    __table_args__ = (
+        UniqueConstraint("org_id", "kind", "version"),
+        Index("ix_documenttemplate_kind_org", "kind", "org_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", description="the template applies to this subtree")
     kind: str = Field(max_length=40, description="document kind, e.g. agreement (services/documents/kinds.py)")
     version: int = 1
     filename: str = Field(default="", max_length=120, description="name of the uploaded file")
-    content: bytes | None = Field(default=None, repr=False,
-                                  description="the DOCX; NULL = back to the inherited or shipped template")
+    content: bytes | None = Field(
+        default=None, repr=False, description="the DOCX; NULL = back to the inherited or shipped template"
+    )
     sha256: str = Field(default="", max_length=64)
     size: int = 0
     note: str = Field(default="", max_length=500)

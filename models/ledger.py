@@ -59,8 +59,13 @@ class SubsidyClaim(SQLModel, table=True):
     per-case subsidy or, when major, a one-off award — never both, never twice."""
 
     __table_args__ = (
-        Index("uq_claim_one_live_per_case", "case_id", unique=True,
-              sqlite_where=text(LIVE_CLAIM_WHERE), postgresql_where=text(LIVE_CLAIM_WHERE)),
+        Index(
+            "uq_claim_one_live_per_case",
+            "case_id",
+            unique=True,
+            sqlite_where=text(LIVE_CLAIM_WHERE),
+            postgresql_where=text(LIVE_CLAIM_WHERE),
+        ),
         CheckConstraint("amount_fen >= 0", name="ck_claim_amount"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -71,11 +76,15 @@ class SubsidyClaim(SQLModel, table=True):
     county_id: int | None = Field(default=None, index=True)
     grade: str = Field(max_length=12)
     amount_fen: int
-    status: str = Field(default="claimed", max_length=12,
-                        description="claimed / held / audited / approved / paid / rejected / reversed")
+    status: str = Field(
+        default="claimed", max_length=12, description="claimed / held / audited / approved / paid / rejected / reversed"
+    )
     hold_reason: str = ""
-    rate_id: int | None = Field(default=None, foreign_key="subsidyrate.id",
-                                description="the rate in force on the closing date (None for awards)")
+    rate_id: int | None = Field(
+        default=None,
+        foreign_key="subsidyrate.id",
+        description="the rate in force on the closing date (None for awards)",
+    )
     claimed_by: int | None = Field(default=None, foreign_key="user.id")
     claimed_at: datetime = created_at_field()
     batch_id: int | None = Field(default=None, foreign_key="payoutbatch.id")
@@ -90,13 +99,13 @@ class LedgerEntry(SQLModel, table=True):
     __table_args__ = (Index("uq_ledger_step_once", "claim_id", "action", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="subsidyclaim.id", index=True)
-    action: str = Field(max_length=12,
-                        description="claim / hold / release / audit / approve / reject / pay / reverse")
+    action: str = Field(max_length=12, description="claim / hold / release / audit / approve / reject / pay / reverse")
     amount_fen: int = 0
     reverses_id: int | None = Field(default=None, foreign_key="ledgerentry.id", unique=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
-    actor_org_id: int | None = Field(default=None, foreign_key="organisation.id",
-                                     description="the actor's organisation at the time")
+    actor_org_id: int | None = Field(
+        default=None, foreign_key="organisation.id", description="the actor's organisation at the time"
+    )
     from_status: str = Field(default="", max_length=12)
     to_status: str = Field(default="", max_length=12)
     batch_id: int | None = Field(default=None, foreign_key="payoutbatch.id")
@@ -121,8 +130,10 @@ class PayoutBatch(SQLModel, table=True):
 
 
 class Budget(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("region_org_id", "year", "line"),
-                      CheckConstraint("amount_fen >= 0", name="ck_budget_amount"))
+    __table_args__ = (
+        UniqueConstraint("region_org_id", "year", "line"),
+        CheckConstraint("amount_fen >= 0", name="ck_budget_amount"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     region_org_id: int = Field(foreign_key="organisation.id")
     year: int

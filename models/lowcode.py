@@ -38,8 +38,11 @@ class FormSpec(SQLModel, table=True):
     is_register: bool = Field(default=False, description="a register (台账) with its own list and QR")
     public: bool = Field(default=False, description="the public may file entries through the register's QR code")
     status: str = Field(default="active", max_length=12, description="active / retired")
-    org_id: int | None = Field(default=None, foreign_key="organisation.id",
-                               description="the office that owns the form; public entries without an org go here")
+    org_id: int | None = Field(
+        default=None,
+        foreign_key="organisation.id",
+        description="the office that owns the form; public entries without an org go here",
+    )
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
 
@@ -84,8 +87,10 @@ class ConfigVersion(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),
-                      Index("uq_notification_dedupe", "dedupe_key", unique=True))
+    __table_args__ = (
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("uq_notification_dedupe", "dedupe_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
@@ -94,5 +99,6 @@ class Notification(SQLModel, table=True):
     params: dict[str, Any] = json_field()
     created_at: datetime = created_at_field()
     read_at: datetime | None = None
-    dedupe_key: str | None = Field(default=None, max_length=120,
-                                   description="once-only notifications (escalations, warnings)")
+    dedupe_key: str | None = Field(
+        default=None, max_length=120, description="once-only notifications (escalations, warnings)"
+    )

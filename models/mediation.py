@@ -46,8 +46,10 @@ class Attachment(SQLModel, table=True):
 class Agreement(SQLModel, table=True):
     """调解协议: written or oral; a new version replaces the text and voids confirmations."""
 
-    __table_args__ = (CheckConstraint("amount_fen >= 0", name="ck_agreement_amount"),
-                      UniqueConstraint("case_id", "version"))
+    __table_args__ = (
+        CheckConstraint("amount_fen >= 0", name="ck_agreement_amount"),
+        UniqueConstraint("case_id", "version"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     version: int = 1
@@ -57,8 +59,7 @@ class Agreement(SQLModel, table=True):
     obligations: str = ""
     performance_due: date | None = None
     signed_at: datetime = created_at_field()
-    performance: str = Field(default="pending", max_length=12,
-                             description="pending / fulfilled / partly / breached")
+    performance: str = Field(default="pending", max_length=12, description="pending / fulfilled / partly / breached")
     performance_at: datetime | None = None
     recorded_by: int | None = Field(default=None, foreign_key="user.id")
 
@@ -66,8 +67,15 @@ class Agreement(SQLModel, table=True):
 class JudicialConfirmation(SQLModel, table=True):
     """司法确认: an application to a court and its ruling."""
 
-    __table_args__ = (Index("uq_judicial_one_pending", "case_id", unique=True,
-                            sqlite_where=text("result = 'pending'"), postgresql_where=text("result = 'pending'")),)
+    __table_args__ = (
+        Index(
+            "uq_judicial_one_pending",
+            "case_id",
+            unique=True,
+            sqlite_where=text("result = 'pending'"),
+            postgresql_where=text("result = 'pending'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     court_org_id: int = Field(foreign_key="organisation.id")
@@ -83,10 +91,16 @@ class JudicialConfirmation(SQLModel, table=True):
 class FollowUp(SQLModel, table=True):
     """回访 after the agreement: by phone or visit, with satisfaction 1–5."""
 
-    __table_args__ = (CheckConstraint("satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)",
-                                      name="ck_followup_satisfaction"),
-                      Index("uq_followup_one_open", "case_id", unique=True,
-                            sqlite_where=text("done_at IS NULL"), postgresql_where=text("done_at IS NULL")))
+    __table_args__ = (
+        CheckConstraint("satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)", name="ck_followup_satisfaction"),
+        Index(
+            "uq_followup_one_open",
+            "case_id",
+            unique=True,
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     due: date | None = None

@@ -18,8 +18,9 @@ class Mediator(SQLModel, table=True):
     name: str = Field(max_length=60, description="public: mediators' names appear on boards")
     gender: str | None = Field(default=None, max_length=8)
     phone: str = Field(default="", max_length=20)
-    employment: str = Field(default="part_time", max_length=16,
-                            description="full_time / part_time / stationed / invited")
+    employment: str = Field(
+        default="part_time", max_length=16, description="full_time / part_time / stationed / invited"
+    )
     specialties: list[str] = json_field(default=list)
     certificate_no: str = Field(default="", max_length=60)
     start_date: date | None = None
@@ -55,8 +56,9 @@ class TrainingSession(SQLModel, table=True):
     held_on: date
     topic: str = Field(max_length=120)
     hours: float = 0
-    kind: str = Field(default=TrainingKind.ORGANISED, max_length=16,
-                      description="organised / self_study / meeting / expert_lecture")
+    kind: str = Field(
+        default=TrainingKind.ORGANISED, max_length=16, description="organised / self_study / meeting / expert_lecture"
+    )
     organiser: str = Field(default="", max_length=120, description="organiser or lecturer")
     place: str = Field(default="", max_length=120)
     created_at: datetime = created_at_field()
@@ -75,11 +77,17 @@ class TrainingRecord(SQLModel, table=True):
     title: str = Field(max_length=120)
     hours: float = 0
     organiser: str = Field(default="", max_length=120)
-    session_id: int | None = Field(default=None, foreign_key="trainingsession.id",
-                                   description="the session attended (None: self-study or an outside course)")
-    kind: str = Field(default=TrainingKind.ORGANISED, max_length=16,
-                      sa_column_kwargs={"server_default": TrainingKind.ORGANISED.value},
-                      description="organised / self_study / meeting / expert_lecture")
+    session_id: int | None = Field(
+        default=None,
+        foreign_key="trainingsession.id",
+        description="the session attended (None: self-study or an outside course)",
+    )
+    kind: str = Field(
+        default=TrainingKind.ORGANISED,
+        max_length=16,
+        sa_column_kwargs={"server_default": TrainingKind.ORGANISED.value},
+        description="organised / self_study / meeting / expert_lecture",
+    )
 
 
 class ExpertPool(SQLModel, table=True):

@@ -26,8 +26,10 @@ class OrgWebhook(SQLModel, table=True):
 class WebhookDelivery(SQLModel, table=True):
     """One event for one webhook; claimed by one dispatcher at a time (claimed_by + lease_until)."""
 
-    __table_args__ = (UniqueConstraint("webhook_id", "event_key", name="uq_webhookdelivery_event"),
-                      Index("ix_webhookdelivery_due", "status", "next_at"))
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_key", name="uq_webhookdelivery_event"),
+        Index("ix_webhookdelivery_due", "status", "next_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     webhook_id: int = Field(foreign_key="orgwebhook.id")
     event_key: str = Field(max_length=160, description="the event's once-only key (dedupe key or a random id)")

@@ -27,8 +27,14 @@ class OrgKind(StrEnum):
 
 
 MEDIATION_KINDS = frozenset(
-    {OrgKind.VILLAGE_COMMITTEE, OrgKind.TOWN_COMMITTEE, OrgKind.POLICE_ROOM, OrgKind.COURT_ROOM,
-     OrgKind.PETITION_ROOM, OrgKind.PROFESSIONAL}
+    {
+        OrgKind.VILLAGE_COMMITTEE,
+        OrgKind.TOWN_COMMITTEE,
+        OrgKind.POLICE_ROOM,
+        OrgKind.COURT_ROOM,
+        OrgKind.PETITION_ROOM,
+        OrgKind.PROFESSIONAL,
+    }
 )
 
 
@@ -38,8 +44,12 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=120)
     kind: str = Field(max_length=32, index=True)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
-    path: str = Field(default="/", max_length=255, index=True,
-                      description="materialised path of ids, e.g. /1/4/17/, for subtree scoping")
+    path: str = Field(
+        default="/",
+        max_length=255,
+        index=True,
+        description="materialised path of ids, e.g. /1/4/17/, for subtree scoping",
+    )
     depth: int = 0
     county_id: int | None = Field(default=None, index=True, description="id of the county above (denormalised)")
     sector: str | None = Field(default=None, max_length=40, description="professional committee's sector")

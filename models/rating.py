@@ -22,12 +22,17 @@ class RatingScheme(SQLModel, table=True):
     thresholds: dict[str, Any] = json_field()
     min_cases: int = 5
     in_use: bool = False
-    org_id: int | None = Field(default=None, foreign_key="organisation.id",
-                               description="region whose office owns it (None: the built-in default)")
-    targets: dict[str, Any] = json_field(description="per metric: the value that earns full points "
-                                                     "(complaints: the count that leaves none)")
-    title_rule: dict[str, Any] = json_field(description="title awarded by rule plus approval: title, "
-                                                        "min_stars, min_score, max")
+    org_id: int | None = Field(
+        default=None,
+        foreign_key="organisation.id",
+        description="region whose office owns it (None: the built-in default)",
+    )
+    targets: dict[str, Any] = json_field(
+        description="per metric: the value that earns full points (complaints: the count that leaves none)"
+    )
+    title_rule: dict[str, Any] = json_field(
+        description="title awarded by rule plus approval: title, min_stars, min_score, max"
+    )
     note: str = Field(default="", description="what changed in this version and why")
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
@@ -46,12 +51,16 @@ class Rating(SQLModel, table=True):
     score: float | None = None
     proposed_stars: int | None = None
     approved_stars: int | None = None
-    status: str = Field(default="proposed", max_length=12,
-                        description="proposed / approved / overridden (published) / superseded / revised")
+    status: str = Field(
+        default="proposed",
+        max_length=12,
+        description="proposed / approved / overridden (published) / superseded / revised",
+    )
     override_reason: str = ""
     metrics: dict[str, Any] = json_field()
-    run_id: int | None = Field(default=None, foreign_key="ratingrun.id", index=True,
-                               description="the computation that proposed it")
+    run_id: int | None = Field(
+        default=None, foreign_key="ratingrun.id", index=True, description="the computation that proposed it"
+    )
     changes: dict[str, Any] = json_field(description="what differs from the previous computation")
     changed: bool = Field(default=False, description="score, stars or a counted set differ from the previous one")
     digest: str = Field(default="", max_length=16, description="hash of the counted sets (services/rating/diff.py)")
@@ -117,8 +126,15 @@ class RatingRun(SQLModel, table=True):
 class RatingObjection(SQLModel, table=True):
     """A mediator's objection to their rating, answered by the office."""
 
-    __table_args__ = (Index("uq_ratingobjection_one_open", "rating_id", unique=True,
-                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),)
+    __table_args__ = (
+        Index(
+            "uq_ratingobjection_one_open",
+            "rating_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     rating_id: int = Field(foreign_key="rating.id", index=True)
     mediator_id: int = Field(foreign_key="mediator.id")

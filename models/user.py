@@ -34,7 +34,8 @@ class User(SQLModel, table=True):
     active: bool = True
     language: str = Field(default="zh-CN", max_length=8)
     sessions_valid_after: datetime | None = Field(
-        default=None, description="sessions started before this are void (password or role change)")
+        default=None, description="sessions started before this are void (password or role change)"
+    )
     created_at: datetime = created_at_field()
 
 

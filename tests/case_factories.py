@@ -56,9 +56,14 @@ _phones = itertools.count(13800000000)
 def staff_input(**overrides: Any) -> case_record.StaffCaseInput:
     """A walk-in neighbour dispute; each call has new phone numbers (so repeat-party warnings stay quiet)."""
     base: dict[str, Any] = {
-        "source": "walk_in", "category": "neighbour", "description": "排水沟堵塞，两家发生争执",
-        "parties": [PartyInput(side="applicant", name="张三", phone=str(next(_phones))),
-                    PartyInput(side="respondent", name="李四", phone=str(next(_phones)))]}
+        "source": "walk_in",
+        "category": "neighbour",
+        "description": "排水沟堵塞，两家发生争执",
+        "parties": [
+            PartyInput(side="applicant", name="张三", phone=str(next(_phones))),
+            PartyInput(side="respondent", name="李四", phone=str(next(_phones))),
+        ],
+    }
     base.update(overrides)
     return case_record.StaffCaseInput(**base)
 
@@ -71,15 +76,24 @@ def accepted_case(db: Database, actor: Actor, **overrides: Any) -> Case:
 def session_input(**overrides: Any) -> sessions.SessionInput:
     from models.base import utc_now
 
-    base: dict[str, Any] = {"held_at": utc_now() - timedelta(hours=1), "place": "村委会调解室",
-                            "participants": "张三、李四", "notes": "双方陈述事实，初步达成共识"}
+    base: dict[str, Any] = {
+        "held_at": utc_now() - timedelta(hours=1),
+        "place": "村委会调解室",
+        "participants": "张三、李四",
+        "notes": "双方陈述事实，初步达成共识",
+    }
     base.update(overrides)
     return sessions.SessionInput(**base)
 
 
 def agreement_input(**overrides: Any) -> outcomes.AgreementInput:
-    base: dict[str, Any] = {"kind": "written", "terms": "李四于月底前疏通排水沟并赔偿500元", "grade": "standard",
-                            "amount_fen": 50_000, "obligations": "疏通排水沟，赔偿500元"}
+    base: dict[str, Any] = {
+        "kind": "written",
+        "terms": "李四于月底前疏通排水沟并赔偿500元",
+        "grade": "standard",
+        "amount_fen": 50_000,
+        "obligations": "疏通排水沟，赔偿500元",
+    }
     base.update(overrides)
     return outcomes.AgreementInput(**base)
 
@@ -96,9 +110,18 @@ def succeeded_case(db: Database, actor: Actor, **overrides: Any) -> Case:
 
 def handed_over(db: Database, w: World, to: Organisation | None = None) -> Case:
     with db.write() as s:
-        return referrals.handover_case(s, actor=w.police, data=referrals.HandoverInput(
-            to_org_id=(to or w.orgs["v1"]).id, source="dispatch_110", category="neighbour",
-            description="110接警：邻里因噪音争吵", note="请村调委会调解",
-            parties=[PartyInput(side="applicant", name="王五", phone="13712345678"),
-                     PartyInput(side="respondent", name="赵六")]))
-
+        return referrals.handover_case(
+            s,
+            actor=w.police,
+            data=referrals.HandoverInput(
+                to_org_id=(to or w.orgs["v1"]).id,
+                source="dispatch_110",
+                category="neighbour",
+                description="110接警：邻里因噪音争吵",
+                note="请村调委会调解",
+                parties=[
+                    PartyInput(side="applicant", name="王五", phone="13712345678"),
+                    PartyInput(side="respondent", name="赵六"),
+                ],
+            ),
+        )

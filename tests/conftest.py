@@ -32,9 +32,13 @@ ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--at", metavar="MOMENT", default="",
-                     help="run as if it were this moment (ISO 8601, e.g. 2026-12-31T17:00:00+00:00, the first hours "
-                          "of a year in China); time-machine moves Python's clocks, not the database server's")
+    parser.addoption(
+        "--at",
+        metavar="MOMENT",
+        default="",
+        help="run as if it were this moment (ISO 8601, e.g. 2026-12-31T17:00:00+00:00, the first hours "
+        "of a year in China); time-machine moves Python's clocks, not the database server's",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,8 +82,7 @@ def pg_url() -> Iterator[str]:
     name = f"mh_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False)
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
     with admin.connect() as c:

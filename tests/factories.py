@@ -23,20 +23,34 @@ def make_tree(session: Session) -> dict[str, Organisation]:
     root = ensure_root_org(session)
     county = create_org(session, code="C1", name="江安县", kind="county", parent=root)
     town = create_org(session, code="T1", name="红桥镇", kind="town", parent=county)
-    v1 = create_org(session, code="V1", name="东村调委会", kind="village_committee", parent=town,
-                    address="红桥镇东村村委会", phone="0831-1234567")
+    v1 = create_org(
+        session,
+        code="V1",
+        name="东村调委会",
+        kind="village_committee",
+        parent=town,
+        address="红桥镇东村村委会",
+        phone="0831-1234567",
+    )
     v2 = create_org(session, code="V2", name="西村调委会", kind="village_committee", parent=town)
     police = create_org(session, code="P1", name="红桥派出所调解室", kind="police_room", parent=town)
     court = create_org(session, code="CT1", name="江安县人民法院", kind="court", parent=county)
     justice = create_org(session, code="J1", name="江安县司法局", kind="justice_office", parent=county)
-    return {"root": root, "county": county, "town": town, "v1": v1, "v2": v2, "police": police,
-            "court": court, "justice": justice}
+    return {
+        "root": root,
+        "county": county,
+        "town": town,
+        "v1": v1,
+        "v2": v2,
+        "police": police,
+        "court": court,
+        "justice": justice,
+    }
 
 
 def make_user(session: Session, org: Organisation, roles: list[str], username: str | None = None) -> User:
     name = username or f"user{next(_seq)}"
-    return create_user(session, username=name, display_name=name, password=PASSWORD, org_code=org.code,
-                       roles=roles)
+    return create_user(session, username=name, display_name=name, password=PASSWORD, org_code=org.code, roles=roles)
 
 
 def make_actor(session: Session, org: Organisation, roles: list[str]) -> Actor:
@@ -47,11 +61,18 @@ def make_actor(session: Session, org: Organisation, roles: list[str]) -> Actor:
 
 
 def make_case(session: Session, org: Organisation, **overrides: Any) -> Case:
-    data = CaseInput(org_id=org.id or 0, source=overrides.pop("source", "walk_in"),
-                     category=overrides.pop("category", "neighbour"),
-                     description=overrides.pop("description", "邻居因排水沟堵塞发生争执"),
-                     parties=overrides.pop("parties", [PartyInput(side="applicant", name="张三",
-                                                                  phone="13812345678"),
-                                                       PartyInput(side="respondent", name="李四")]),
-                     **{k: overrides.pop(k) for k in list(overrides) if k in CaseInput.__dataclass_fields__})
+    data = CaseInput(
+        org_id=org.id or 0,
+        source=overrides.pop("source", "walk_in"),
+        category=overrides.pop("category", "neighbour"),
+        description=overrides.pop("description", "邻居因排水沟堵塞发生争执"),
+        parties=overrides.pop(
+            "parties",
+            [
+                PartyInput(side="applicant", name="张三", phone="13812345678"),
+                PartyInput(side="respondent", name="李四"),
+            ],
+        ),
+        **{k: overrides.pop(k) for k in list(overrides) if k in CaseInput.__dataclass_fields__},
+    )
     return create_case(session, data=data, actor_id=None, **overrides)

@@ -53,29 +53,54 @@ def make_world(session: Session, *, budget_fen: int | None = 100_000_000) -> Wor
     tree.update(town_office=town_office, county2=other, justice2=other_j)
     mediator = make_actor(session, tree["v1"], ["mediator"])
     mediator2 = make_actor(session, tree["v2"], ["mediator"])
-    world = World(tree, mediator, add_mediator(session, mediator, "王调解"), mediator2,
-                  add_mediator(session, mediator2, "赵调解"), make_actor(session, tree["justice"], ["justice"]),
-                  make_actor(session, tree["justice"], ["justice"]), make_actor(session, town_office, ["justice"]),
-                  make_actor(session, other_j, ["justice"]))
+    world = World(
+        tree,
+        mediator,
+        add_mediator(session, mediator, "王调解"),
+        mediator2,
+        add_mediator(session, mediator2, "赵调解"),
+        make_actor(session, tree["justice"], ["justice"]),
+        make_actor(session, tree["justice"], ["justice"]),
+        make_actor(session, town_office, ["justice"]),
+        make_actor(session, other_j, ["justice"]),
+    )
     if budget_fen is not None:
         for line in ("case_subsidy", "award"):
-            session.add(Budget(region_org_id=tree["county"].id or 0, year=local_now().year, line=line,
-                               amount_fen=budget_fen))
+            session.add(
+                Budget(region_org_id=tree["county"].id or 0, year=local_now().year, line=line, amount_fen=budget_fen)
+            )
     return world
 
 
 def unique_parties(n: int = 2) -> list[PartyInput]:
-    return [PartyInput(side="applicant" if i == 0 else "respondent", name=f"当事人{i}",
-                       phone=f"139{next(_phones):08d}") for i in range(n)]
+    return [
+        PartyInput(side="applicant" if i == 0 else "respondent", name=f"当事人{i}", phone=f"139{next(_phones):08d}")
+        for i in range(n)
+    ]
 
 
-def succeeded_case(session: Session, org: Organisation, *, grade: str = "standard", mediator_id: int | None = None,
-                   concluded: datetime | None = None, parties: list[PartyInput] | None = None,
-                   status: str = CaseStatus.SUCCEEDED, auditor: Actor | None = None, **fields: Any) -> Case:
+def succeeded_case(
+    session: Session,
+    org: Organisation,
+    *,
+    grade: str = "standard",
+    mediator_id: int | None = None,
+    concluded: datetime | None = None,
+    parties: list[PartyInput] | None = None,
+    status: str = CaseStatus.SUCCEEDED,
+    auditor: Actor | None = None,
+    **fields: Any,
+) -> Case:
     """A case mediated to success whose grade an auditor has confirmed."""
     received = fields.pop("received_at", None) or datetime.now(UTC) - timedelta(days=10)
-    case = make_case(session, org, parties=parties or unique_parties(), received_at=received,
-                     status=CaseStatus.ACCEPTED, **{k: fields.pop(k) for k in list(fields) if k in ("category",)})
+    case = make_case(
+        session,
+        org,
+        parties=parties or unique_parties(),
+        received_at=received,
+        status=CaseStatus.ACCEPTED,
+        **{k: fields.pop(k) for k in list(fields) if k in ("category",)},
+    )
     case.status = status
     case.mediator_id = mediator_id
     case.grade_proposed = grade
@@ -86,6 +111,13 @@ def succeeded_case(session: Session, org: Organisation, *, grade: str = "standar
     session.add(case)
     session.flush()
     if grade and auditor is not None:
-        session.add(GradeAudit(case_id=case.id or 0, proposed=grade, audited=grade, auditor_id=auditor.user_id,
-                               auditor_org_id=auditor.org_id))
+        session.add(
+            GradeAudit(
+                case_id=case.id or 0,
+                proposed=grade,
+                audited=grade,
+                auditor_id=auditor.user_id,
+                auditor_org_id=auditor.org_id,
+            )
+        )
     return case

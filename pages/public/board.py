@@ -29,8 +29,17 @@ with get_db().read() as s:
 figures = V.statistics()
 areas = V.directory()
 
-tabs = st.tabs([t("board.sec_rules"), t("board.sec_directory"), t("board.sec_stats"), t("board.sec_honour"),
-                t("board.sec_cases"), t("board.sec_notices"), t("board.sec_supervision")])
+tabs = st.tabs(
+    [
+        t("board.sec_rules"),
+        t("board.sec_directory"),
+        t("board.sec_stats"),
+        t("board.sec_honour"),
+        t("board.sec_cases"),
+        t("board.sec_notices"),
+        t("board.sec_supervision"),
+    ]
+)
 
 with tabs[0]:
     for text in (x for x in texts if x.kind == "rules"):
@@ -40,8 +49,13 @@ with tabs[0]:
 with tabs[1]:
     labels = [f"{a.county} · {a.town}" if a.town else (a.county or t("board.city_level")) for a in areas]
     if labels:
-        chosen = st.selectbox(t("board.sec_directory"), range(len(areas)), format_func=lambda i: labels[i],
-                              key="board.area", label_visibility="collapsed")
+        chosen = st.selectbox(
+            t("board.sec_directory"),
+            range(len(areas)),
+            format_func=lambda i: labels[i],
+            key="board.area",
+            label_visibility="collapsed",
+        )
         for org in areas[chosen].orgs:
             V.render_org(org)
 
@@ -83,12 +97,20 @@ with tabs[4]:
 with tabs[5]:
     for notice in notices:
         with st.container(border=True):
-            head = t("board.notice_head", region=notice.region, code=notice.code, until=notice.until,
-                     total=notice.total_yuan)
+            head = t(
+                "board.notice_head", region=notice.region, code=notice.code, until=notice.until, total=notice.total_yuan
+            )
             st.markdown(f"**{esc(head)}**")
             for line in notice.lines:
-                st.text(t("board.notice_line", name=line.mediator, org=line.org_name, cases=line.cases,
-                          amount=line.amount_yuan))
+                st.text(
+                    t(
+                        "board.notice_line",
+                        name=line.mediator,
+                        org=line.org_name,
+                        cases=line.cases,
+                        amount=line.amount_yuan,
+                    )
+                )
     if not notices:
         st.info(t("board.no_notices"), icon=":material/payments:")
 

@@ -45,14 +45,21 @@ def show_result(res: intake.IntakeResult) -> None:
         st.write(t("intake.linked_body", phone=esc(res.org_phone or "—")))
     else:
         due = res.accept_due.isoformat() if res.accept_due else "—"
-        st.success(t("intake.done_title") + t("intake.next_step", org=esc(res.org_name), date=due),
-                   icon=":material/check_circle:")
+        st.success(
+            t("intake.done_title") + t("intake.next_step", org=esc(res.org_name), date=due),
+            icon=":material/check_circle:",
+        )
         st.metric(t("intake.your_code"), res.tracking_code or "")
         st.code(res.tracking_code or "", language=None)
         st.caption(t("intake.keep_code"))
         st.image(qr.qr_png(qr.track_url(res.tracking_code or ""), box_size=6), width=160, caption=t("intake.code_qr"))
-        st.page_link(spec_for("track").path, label=t("intake.go_track"), icon=":material/search:", width="stretch",
-                     query_params={"code": res.tracking_code or ""})
+        st.page_link(
+            spec_for("track").path,
+            label=t("intake.go_track"),
+            icon=":material/search:",
+            width="stretch",
+            query_params={"code": res.tracking_code or ""},
+        )
     if st.button(t("intake.another"), key="intake.another", icon=":material/add:", width="stretch"):
         for k in [k for k in st.session_state if str(k).startswith("intake.")]:
             del st.session_state[k]
@@ -96,16 +103,24 @@ def send() -> None:
     def value(key: str) -> str:
         return str(state.get(key) or "")
 
-    form = IntakeForm(org_code=org_code, form_token=token, applicant_name=value("intake.applicant_name"),
-                      applicant_phone=value("intake.applicant_phone"), applicant_id_number=value("intake.applicant_id"),
-                      description=value("intake.description"), category=value("intake.category"),
-                      place=value("intake.place"), request=value("intake.request"),
-                      respondent_name=value("intake.respondent_name"),
-                      respondent_phone=value("intake.respondent_phone"),
-                      respondent_address=value("intake.respondent_address"),
-                      custom={f.key: state_value(state, f, f"intake.custom.{f.key}") for f in fields},
-                      photos=[p.getvalue() for p in state.get("intake.photos") or []],
-                      consent=bool(state.get("intake.consent")), honeypot=value("intake.website"))
+    form = IntakeForm(
+        org_code=org_code,
+        form_token=token,
+        applicant_name=value("intake.applicant_name"),
+        applicant_phone=value("intake.applicant_phone"),
+        applicant_id_number=value("intake.applicant_id"),
+        description=value("intake.description"),
+        category=value("intake.category"),
+        place=value("intake.place"),
+        request=value("intake.request"),
+        respondent_name=value("intake.respondent_name"),
+        respondent_phone=value("intake.respondent_phone"),
+        respondent_address=value("intake.respondent_address"),
+        custom={f.key: state_value(state, f, f"intake.custom.{f.key}") for f in fields},
+        photos=[p.getvalue() for p in state.get("intake.photos") or []],
+        consent=bool(state.get("intake.consent")),
+        honeypot=value("intake.website"),
+    )
     ss = st.session_state
     try:
         outcome = intake.submit_intake(db, form, client=client_id())
@@ -123,16 +138,34 @@ def send() -> None:
 with st.form("intake.form", border=False, enter_to_submit=False):
     st.markdown("#### " + t("intake.about_you"))
     text("applicant_name", "intake.applicant_name", "intake.applicant_name", autocomplete="name")
-    text("applicant_phone", "intake.applicant_phone", "intake.applicant_phone", autocomplete="tel",
-         help=t("intake.phone_help"))
+    text(
+        "applicant_phone",
+        "intake.applicant_phone",
+        "intake.applicant_phone",
+        autocomplete="tel",
+        help=t("intake.phone_help"),
+    )
     text("applicant_id_number", "intake.applicant_id", "intake.applicant_id", optional=True, autocomplete="off")
     st.markdown("#### " + t("intake.about_dispute"))
     labels = {c: (en if lang == "en" else zh) for c, zh, en in categories}
-    st.selectbox(t("intake.category") + t("intake.optional"), list(labels), index=None, key="intake.category",
-                 format_func=lambda c: labels[c], placeholder=t("intake.choose"))
+    st.selectbox(
+        t("intake.category") + t("intake.optional"),
+        list(labels),
+        index=None,
+        key="intake.category",
+        format_func=lambda c: labels[c],
+        placeholder=t("intake.choose"),
+    )
     problem("category")
-    text("description", "intake.description", "intake.description", area=True, height=160,
-         help=t("intake.description_help"), placeholder=t("intake.description_placeholder"))
+    text(
+        "description",
+        "intake.description",
+        "intake.description",
+        area=True,
+        height=160,
+        help=t("intake.description_help"),
+        placeholder=t("intake.description_placeholder"),
+    )
     text("place", "intake.place", "intake.place", optional=True)
     text("request", "intake.request", "intake.request", optional=True, area=True, height=100)
     st.markdown("#### " + t("intake.other_party"))
@@ -143,8 +176,14 @@ with st.form("intake.form", border=False, enter_to_submit=False):
     for f in fields:
         field_widget(f, f"intake.custom.{f.key}", lang)
         problem(f"custom.{f.key}")
-    st.file_uploader(t("intake.photos") + t("intake.optional"), type=["jpg", "jpeg", "png", "webp"],
-                     accept_multiple_files=True, key="intake.photos", max_upload_size=10, help=t("intake.photos_help"))
+    st.file_uploader(
+        t("intake.photos") + t("intake.optional"),
+        type=["jpg", "jpeg", "png", "webp"],
+        accept_multiple_files=True,
+        key="intake.photos",
+        max_upload_size=10,
+        help=t("intake.photos_help"),
+    )
     problem("photos")
     with st.expander(t("intake.privacy_title"), icon=":material/shield:"):
         st.write(t("intake.privacy_body"))
@@ -154,6 +193,13 @@ with st.form("intake.form", border=False, enter_to_submit=False):
         st.text_input(t("intake.honeypot"), key="intake.website", autocomplete="off", label_visibility="collapsed")
     if problems:
         st.error(t("error.intake_invalid", count=len(problems)), icon=":material/error:")
-    st.form_submit_button(t("intake.submit"), type="primary", icon=":material/send:", width="stretch",
-                          key="intake.submit", on_click=save_in_callback, args=(f"{K}.error", send))
+    st.form_submit_button(
+        t("intake.submit"),
+        type="primary",
+        icon=":material/send:",
+        width="stretch",
+        key="intake.submit",
+        on_click=save_in_callback,
+        args=(f"{K}.error", send),
+    )
 show_saved_error(f"{K}.error")

@@ -17,8 +17,9 @@ def render_directory() -> None:
         groups = qr.directory(s)
     st.subheader(t("directory.heading"), anchor=False)
     st.caption(t("directory.help"))
-    query = st.text_input(t("directory.search"), key="directory.search", placeholder=t("directory.search_hint"),
-                          icon=":material/search:").strip()
+    query = st.text_input(
+        t("directory.search"), key="directory.search", placeholder=t("directory.search_hint"), icon=":material/search:"
+    ).strip()
     shown = 0
     target = spec_for("intake").path
     counties = list(dict.fromkeys(g.county for g in groups))
@@ -28,14 +29,22 @@ def render_directory() -> None:
         matches = [(g, orgs) for g, orgs in matches if orgs]
         if not matches:
             continue
-        with st.expander(esc(county or t("directory.city_level")), icon=":material/location_city:",
-                         expanded=bool(query) or len(counties) == 1):
+        with st.expander(
+            esc(county or t("directory.city_level")),
+            icon=":material/location_city:",
+            expanded=bool(query) or len(counties) == 1,
+        ):
             for group, orgs in matches:
                 st.caption(esc(group.area or t("directory.county_level")))
                 for org in orgs:
                     shown += 1
-                    st.page_link(target, label=esc(org.name), icon=":material/edit_note:",
-                                 query_params={"org": org.code}, width="stretch")
+                    st.page_link(
+                        target,
+                        label=esc(org.name),
+                        icon=":material/edit_note:",
+                        query_params={"org": org.code},
+                        width="stretch",
+                    )
     if shown == 0:
         st.info(t("directory.none"), icon=":material/search_off:")
 

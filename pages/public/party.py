@@ -38,10 +38,10 @@ view: PartyView | None = st.session_state.get(VIEW)
 if view is None:
     st.caption(t("party.help"))
     with st.form("party.form", border=False, enter_to_submit=True):
-        last4 = st.text_input(t("party.last4"), key="party.last4", max_chars=4, placeholder="1234",
-                              autocomplete="off")
-        if st.form_submit_button(t("party.open"), type="primary", icon=":material/lock_open:", width="stretch",
-                                 key="party.submit"):
+        last4 = st.text_input(t("party.last4"), key="party.last4", max_chars=4, placeholder="1234", autocomplete="off")
+        if st.form_submit_button(
+            t("party.open"), type="primary", icon=":material/lock_open:", width="stretch", key="party.submit"
+        ):
             found = attempt(lambda: party_page.open_page(db, token=token, last4=last4, client=client_id()))
             if found is not None:
                 st.session_state[VIEW], st.session_state[DIGITS] = found, last4
@@ -65,8 +65,9 @@ for s in view.sessions:
         st.markdown(f":material/videocam: **{t('party.online_session')}**")
         st.text(local(s.held_at) + (" · " + t("party.minutes", n=s.duration_minutes) if s.duration_minutes else ""))
         if s.upcoming and s.meeting_url:
-            st.link_button(t("party.join"), s.meeting_url, type="primary", icon=":material/video_call:",
-                           width="stretch")
+            st.link_button(
+                t("party.join"), s.meeting_url, type="primary", icon=":material/video_call:", width="stretch"
+            )
         elif s.upcoming:
             st.caption(t("party.join_link_soon"))
 
@@ -101,19 +102,33 @@ elif view.my_decision == "declined":
     st.warning(t("party.you_declined", at=local(view.my_decision_at)), icon=":material/block:")
 else:
     version = view.agreement_version
-    if st.button(t("party.confirm"), type="primary", icon=":material/check_circle:", width="stretch",
-                 key="party.confirm"):
-        done = attempt(lambda: party_page.decide(db, token=token, last4=digits, version=version,
-                                                 decision="confirmed", client=client_id()))
+    if st.button(
+        t("party.confirm"), type="primary", icon=":material/check_circle:", width="stretch", key="party.confirm"
+    ):
+        done = attempt(
+            lambda: party_page.decide(
+                db, token=token, last4=digits, version=version, decision="confirmed", client=client_id()
+            )
+        )
         if done is not None:
             st.session_state[VIEW] = done
             st.rerun()
     with st.expander(t("party.decline"), icon=":material/cancel:"), st.form("party.decline_form", border=False):
         reason = st.text_area(t("party.reason"), key="party.reason", max_chars=1000)
-        if st.form_submit_button(t("party.decline_submit"), icon=":material/cancel:", width="stretch",
-                                 key="party.decline_submit"):
-            done = attempt(lambda: party_page.decide(db, token=token, last4=digits, version=version,
-                                                     decision="declined", reason=reason, client=client_id()))
+        if st.form_submit_button(
+            t("party.decline_submit"), icon=":material/cancel:", width="stretch", key="party.decline_submit"
+        ):
+            done = attempt(
+                lambda: party_page.decide(
+                    db,
+                    token=token,
+                    last4=digits,
+                    version=version,
+                    decision="declined",
+                    reason=reason,
+                    client=client_id(),
+                )
+            )
             if done is not None:
                 st.session_state[VIEW] = done
                 st.rerun()

@@ -54,8 +54,9 @@ def send() -> None:
     """The submit button's callback (see save_in_callback): the values of the fields the person saw."""
     values = state_values(st.session_state.to_dict(), fields, prefix=f"{K}.v")  # one read (save_in_callback)
     try:
-        done = registers.submit_public_entry(db, code=reg_code, token=token, values=values, client=client_id(),
-                                             org_code=org_code)
+        done = registers.submit_public_entry(
+            db, code=reg_code, token=token, values=values, client=client_id(), org_code=org_code
+        )
     except FormInvalid as err:
         st.session_state[f"{K}.problems"] = problems_by_field(err.problems)
         return
@@ -68,6 +69,13 @@ def send() -> None:
     st.session_state[f"{K}.receipt"] = done
 
 
-st.button(t("register.submit"), key="register.submit", type="primary", icon=":material/send:", width="stretch",
-          on_click=save_in_callback, args=(f"{K}.error", send))
+st.button(
+    t("register.submit"),
+    key="register.submit",
+    type="primary",
+    icon=":material/send:",
+    width="stretch",
+    on_click=save_in_callback,
+    args=(f"{K}.error", send),
+)
 show_saved_error(f"{K}.error")

@@ -20,11 +20,13 @@ st.caption(t("track.help"))
 
 prefill = tracking.format_code(tracking.normalise_code(str(st.query_params.get("code", ""))))
 with st.form("track.form", border=False, enter_to_submit=True):
-    code = st.text_input(t("track.code"), value=prefill, key="track.code", placeholder="ABCD-EFGH-JKMN",
-                         autocomplete="off")
+    code = st.text_input(
+        t("track.code"), value=prefill, key="track.code", placeholder="ABCD-EFGH-JKMN", autocomplete="off"
+    )
     last4 = st.text_input(t("track.last4"), key="track.last4", max_chars=4, placeholder="1234", autocomplete="off")
-    if st.form_submit_button(t("track.submit"), type="primary", icon=":material/search:", width="stretch",
-                             key="track.submit"):
+    if st.form_submit_button(
+        t("track.submit"), type="primary", icon=":material/search:", width="stretch", key="track.submit"
+    ):
         st.session_state.pop(VIEW, None)
         found = attempt(lambda: tracking.lookup(db, code=code, last4=last4, client=client_id()))
         if found is not None:
@@ -57,8 +59,13 @@ with st.container(border=True):
         st.info(t(f"track.next_{view.next_step}", date=due, diversion=diversion), icon=":material/route:")
         if view.overdue:
             st.warning(t("track.overdue", phone=esc(view.org_phone or "—")), icon=":material/schedule:")
-    st.write(t("track.received", date=view.received_on.isoformat(),
-               category=esc(labels("category").get(view.category, view.category))))
+    st.write(
+        t(
+            "track.received",
+            date=view.received_on.isoformat(),
+            category=esc(labels("category").get(view.category, view.category)),
+        )
+    )
     st.caption(t("track.handled_by"))
     st.text(view.org_name)
     contact = " · ".join(x for x in (view.org_address, view.org_phone, view.org_hours) if x)
@@ -71,15 +78,19 @@ elif view.can_rate:
     st.subheader(t("track.rate_title"), anchor=False)
     stars = st.feedback("stars", key="track.stars")
     comment = st.text_area(t("track.rate_comment"), key="track.comment", height=100)
-    if st.button(t("track.rate_submit"), key="track.rate", type="primary", icon=":material/rate_review:",
-                 width="stretch"):
+    if st.button(
+        t("track.rate_submit"), key="track.rate", type="primary", icon=":material/rate_review:", width="stretch"
+    ):
         if stars is None:
             st.error(t("error.rating_stars"), icon=":material/error:")
         else:
             asked_code, asked_last4 = st.session_state[ASKED]
             chosen = stars + 1  # st.feedback counts stars from 0
-            fresh = attempt(lambda: tracking.rate_case(db, code=asked_code, last4=asked_last4, stars=chosen,
-                                                       comment=comment, client=client_id()))
+            fresh = attempt(
+                lambda: tracking.rate_case(
+                    db, code=asked_code, last4=asked_last4, stars=chosen, comment=comment, client=client_id()
+                )
+            )
             if fresh is not None:
                 st.session_state[VIEW] = fresh
                 st.rerun()

@@ -23,17 +23,21 @@ st.text(t("account.roles", roles=", ".join(profile.role_names(current_language()
 
 with st.form("account.password_form", clear_on_submit=True):
     st.subheader(t("account.change_password"))
-    new = st.text_input(t("account.new_password"), type="password", key="account.new", max_chars=256,
-                        autocomplete="new-password")
-    again = st.text_input(t("account.repeat_password"), type="password", key="account.again", max_chars=256,
-                          autocomplete="new-password")
+    new = st.text_input(
+        t("account.new_password"), type="password", key="account.new", max_chars=256, autocomplete="new-password"
+    )
+    again = st.text_input(
+        t("account.repeat_password"), type="password", key="account.again", max_chars=256, autocomplete="new-password"
+    )
     st.caption(t("account.password_rule"))
-    submitted = st.form_submit_button(t("account.save_password"), type="primary", width="stretch",
-                                      icon=":material/key:")
+    submitted = st.form_submit_button(
+        t("account.save_password"), type="primary", width="stretch", icon=":material/key:"
+    )
 if submitted:
     if new != again:
         st.error(t("error.password_mismatch"))
     else:
+
         def change() -> bool:
             with db.write() as s:
                 accounts.set_password(s, user_id=actor.user_id, password=new, actor_id=actor.user_id)

@@ -18,9 +18,15 @@ if not entities:
     st.info(t("admin.none_visible"), icon=":material/lock:")
     st.stop()
 wanted = st.query_params.get("entity")
-entity = st.pills(t("admin.choose_entity"), entities, key="admin.entity", required=True,
-                  default=wanted if wanted in entities else entities[0], label_visibility="collapsed",
-                  format_func=lambda e: f"{REGISTRY[e].icon} {t(REGISTRY[e].title_key)}")
+entity = st.pills(
+    t("admin.choose_entity"),
+    entities,
+    key="admin.entity",
+    required=True,
+    default=wanted if wanted in entities else entities[0],
+    label_visibility="collapsed",
+    format_func=lambda e: f"{REGISTRY[e].icon} {t(REGISTRY[e].title_key)}",
+)
 if entity:
     if st.query_params.get("entity") != entity:
         st.query_params["entity"] = entity

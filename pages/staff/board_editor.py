@@ -59,17 +59,25 @@ def render_post(post_id: int) -> None:
         with st.container(border=True):
             V.render_text(title, body)  # the same widget the board uses
         if st.button(t("editor.review"), key=f"editor.review.{post_id}", icon=":material/fact_check:"):
-            done(lambda s: B.review_typical_case(s, actor=actor, post_id=post_id, title=title, body=body),
-                 "editor.reviewed")
-        if post.reviewed_by is not None and actor.can(P.BOARD_PUBLISH) and st.button(
-                t("editor.approve"), key=f"editor.approve.{post_id}", type="primary", icon=":material/publish:"):
+            done(
+                lambda s: B.review_typical_case(s, actor=actor, post_id=post_id, title=title, body=body),
+                "editor.reviewed",
+            )
+        if (
+            post.reviewed_by is not None
+            and actor.can(P.BOARD_PUBLISH)
+            and st.button(
+                t("editor.approve"), key=f"editor.approve.{post_id}", type="primary", icon=":material/publish:"
+            )
+        ):
             done(lambda s: B.approve_typical_case(s, actor=actor, post_id=post_id), "editor.approved")
     else:
         with st.container(border=True):
             shown = PUB.preview(post)
             V.render_text(shown.title, shown.body)
-    if post.status != "withdrawn" and st.button(t("editor.unpublish"), key=f"editor.unpublish.{post_id}",
-                                                icon=":material/unpublished:"):
+    if post.status != "withdrawn" and st.button(
+        t("editor.unpublish"), key=f"editor.unpublish.{post_id}", icon=":material/unpublished:"
+    ):
         done(lambda s: B.unpublish(s, actor=actor, post_id=post_id), "editor.unpublished")
 
 
@@ -80,8 +88,9 @@ with cases_tab:
         posts = B.list_typical(s, actor=actor)
     st.caption(t("editor.pick_help"))
     if pickable:
-        chosen = st.selectbox(t("editor.pick"), pickable, format_func=lambda c: f"{c.case_no} · {c.month}",
-                              key="editor.pick")
+        chosen = st.selectbox(
+            t("editor.pick"), pickable, format_func=lambda c: f"{c.case_no} · {c.month}", key="editor.pick"
+        )
         if st.button(t("editor.draft"), key="editor.draft", icon=":material/auto_fix_high:"):
             with db.write() as s:
                 drafted = attempt(lambda: B.draft_typical_case(s, actor=actor, case_id=chosen.case_id))
@@ -101,5 +110,4 @@ with texts_tab:
             title = st.text_input(t("editor.post_title"), text.title, max_chars=120)
             body = st.text_area(t("editor.post_body"), text.body, height=200)
             if st.form_submit_button(t("editor.save_text"), icon=":material/save:"):
-                done(partial(B.update_text, actor=actor, slug=text.slug or "", title=title, body=body),
-                     "editor.saved")
+                done(partial(B.update_text, actor=actor, slug=text.slug or "", title=title, body=body), "editor.saved")

@@ -36,8 +36,10 @@ with get_db().read() as s:
     except DomainError as err:
         show_error(err)
         st.stop()
-    labels = {name: dictionaries.labels(s, name, lang)
-              for name in ("category", "source", "grade", "reject_reason", "diversion", "risk_flag")}
+    labels = {
+        name: dictionaries.labels(s, name, lang)
+        for name in ("category", "source", "grade", "reject_reason", "diversion", "risk_flag")
+    }
 
 case_sections.header(detail, labels)
 show_flash()

@@ -35,8 +35,12 @@ SECTIONS = (
 )
 CELL = 150  # px: the narrowest a number card gets before the grid drops a column
 DELTA_COLOR = {"up": "normal", "down": "inverse", None: "off"}
-ALERTS = (("high_risk", ":material/warning:"), ("accept", ":material/schedule:"),
-          ("conclude", ":material/hourglass_bottom:"), ("follow_up", ":material/phone_callback:"))
+ALERTS = (
+    ("high_risk", ":material/warning:"),
+    ("accept", ":material/schedule:"),
+    ("conclude", ":material/hourglass_bottom:"),
+    ("follow_up", ":material/phone_callback:"),
+)
 
 actor = require_page(P.STATS_VIEW)
 db = get_db()
@@ -52,11 +56,22 @@ with db.read() as s:
     board = attempt(lambda: stats.dashboard(s, actor=actor, filters=filters, compare=compare, today=today))
 if board is None:
     st.stop()
-st.caption(t("stats.scope_caption", org=board.scope.name, start=filters.period.start.isoformat(),
-             end=filters.period.end.isoformat()))
+st.caption(
+    t(
+        "stats.scope_caption",
+        org=board.scope.name,
+        start=filters.period.start.isoformat(),
+        end=filters.period.end.isoformat(),
+    )
+)
 if board.compare is not None:
-    st.caption(t(f"stats.compare_caption_{compare}", start=board.compare.period.start.isoformat(),
-                 end=board.compare.period.end.isoformat()))
+    st.caption(
+        t(
+            f"stats.compare_caption_{compare}",
+            start=board.compare.period.start.isoformat(),
+            end=board.compare.period.end.isoformat(),
+        )
+    )
 
 
 def metric(kid: str) -> None:
@@ -65,9 +80,14 @@ def metric(kid: str) -> None:
     previous = board.previous.get(kid) if board.previous else None
     change = delta(board.current.get(kid), previous, kpi)
     with st.container(border=True):
-        st.metric(kpi.name(lang), fmt(board.current.get(kid), kpi), delta=change,
-                  delta_color=DELTA_COLOR[kpi.better], delta_arrow="off" if unchanged(change) else "auto",  # type: ignore[arg-type]
-                  help=t("stats.formula", formula=kpi.formula(lang)))
+        st.metric(
+            kpi.name(lang),
+            fmt(board.current.get(kid), kpi),
+            delta=change,
+            delta_color=DELTA_COLOR[kpi.better],
+            delta_arrow="off" if unchanged(change) else "auto",  # type: ignore[arg-type]
+            help=t("stats.formula", formula=kpi.formula(lang)),
+        )
         drill_link(t("stats.drill"), filters, k=kid)
 
 
@@ -79,8 +99,14 @@ for title, ids in SECTIONS:
 
 with get_db().read() as s:
     held = stats.session_counts(s, actor=actor, filters=filters)
-st.caption(t("stats.sessions_line", total=held["sessions"], online=held["online_sessions"],
-             offline=held["sessions"] - held["online_sessions"]))
+st.caption(
+    t(
+        "stats.sessions_line",
+        total=held["sessions"],
+        online=held["online_sessions"],
+        offline=held["sessions"] - held["online_sessions"],
+    )
+)
 
 st.subheader(t("stats.section_alerts"))
 st.caption(t("stats.alerts_caption"))
@@ -101,16 +127,22 @@ category_names = {**labels["category"], "": t("stats.unlisted")}
 source_names = {**labels["source"], "": t("stats.unlisted")}
 tabs = st.tabs([t("stats.tab_trend"), t("stats.tab_category"), t("stats.tab_source"), t("stats.tab_org")])
 charts: list[tuple[Any, str, Any, dict[Any, str], str]] = [
-    (tabs[0], "trend", trend_chart(board.by_month), {str(r.key): f"{r.key // 100}-{r.key % 100:02d}"
-                                                     for r in board.by_month}, "m"),
+    (
+        tabs[0],
+        "trend",
+        trend_chart(board.by_month),
+        {str(r.key): f"{r.key // 100}-{r.key % 100:02d}" for r in board.by_month},
+        "m",
+    ),
     (tabs[1], "category", bar_chart(board.by_category, category_names), category_names, "sc"),
     (tabs[2], "source", bar_chart(board.by_source, source_names), source_names, "ss"),
     (tabs[3], "org", bar_chart(board.by_org, org_names), org_names, "so"),
 ]
 for tab, name, chart, names, param in charts:
     with tab:
-        state = st.vega_lite_chart(chart, width="stretch", on_select="rerun", selection_mode="pick",
-                                   key=f"dashboard.chart_{name}")
+        state = st.vega_lite_chart(
+            chart, width="stretch", on_select="rerun", selection_mode="pick", key=f"dashboard.chart_{name}"
+        )
         picked = selected_key(state)
         if picked is not None and picked != "":
             label = names.get(picked) or names.get(int(picked) if picked.isdigit() else picked) or picked

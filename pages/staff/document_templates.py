@@ -35,16 +35,25 @@ def _load() -> tuple[Organisation, list[documents_store.TemplateSource], tuple[s
 
 def _write(action: Callable[..., object], message: str) -> None:
     """Run a change in one short write transaction; on success say so after the rerun."""
+
     def run() -> object:
         with db.write() as s:
             return action(s)
+
     if (result := attempt(run)) is not None:
         st.session_state[FLASH] = t(message, version=getattr(result, "version", ""))
         st.rerun()
 
 
-kind = st.selectbox(t("templates.kind"), options=[k.key for k in KINDS], key="templates.kind",
-                    format_func=lambda k: t(f"documents.kind.{k}")) or KINDS[0].key
+kind = (
+    st.selectbox(
+        t("templates.kind"),
+        options=[k.key for k in KINDS],
+        key="templates.kind",
+        format_func=lambda k: t(f"documents.kind.{k}"),
+    )
+    or KINDS[0].key
+)
 loaded = attempt(_load)
 if loaded is None:
     st.stop()
@@ -58,31 +67,58 @@ else:
     st.info(t("templates.office_in_use"), icon=":material/edit_document:")
     st.text(t("templates.office", org=source.org_name, version=source.version, who=source.uploaded_by, day=day))
 
-st.download_button(t("templates.download_current"), data=source.content, file_name=f"template_{kind}.docx", mime=DOCX,
-                   key="templates.download_current", on_click="ignore", width="stretch", icon=":material/download:")
+st.download_button(
+    t("templates.download_current"),
+    data=source.content,
+    file_name=f"template_{kind}.docx",
+    mime=DOCX,
+    key="templates.download_current",
+    on_click="ignore",
+    width="stretch",
+    icon=":material/download:",
+)
 if not source.shipped:
-    st.download_button(t("templates.download_shipped"), data=shipped_bytes, file_name=shipped_name, mime=DOCX,
-                       key="templates.download_shipped", on_click="ignore", width="stretch",
-                       icon=":material/restore_page:")
+    st.download_button(
+        t("templates.download_shipped"),
+        data=shipped_bytes,
+        file_name=shipped_name,
+        mime=DOCX,
+        key="templates.download_shipped",
+        on_click="ignore",
+        width="stretch",
+        icon=":material/restore_page:",
+    )
 
 with st.expander(t("templates.placeholders"), icon=":material/data_object:"):
     st.text(t("templates.loop_hint"))
     spec = kind_of(kind)
-    st.dataframe([{t("templates.col_placeholder"): "{{" + n + "}}", t("templates.col_meaning"): t(f"documents.ph.{n}")}
-                  for n in sorted(spec.names if spec else [])], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {t("templates.col_placeholder"): "{{" + n + "}}", t("templates.col_meaning"): t(f"documents.ph.{n}")}
+            for n in sorted(spec.names if spec else [])
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 with st.form("templates.upload_form", clear_on_submit=True, border=True):
     upload = st.file_uploader(t("templates.upload"), type=["docx"], key="templates.file")
     note = st.text_input(t("templates.note"), key="templates.note", max_chars=200)
-    submitted = st.form_submit_button(t("templates.submit"), type="primary", width="stretch",
-                                      icon=":material/upload_file:")
+    submitted = st.form_submit_button(
+        t("templates.submit"), type="primary", width="stretch", icon=":material/upload_file:"
+    )
 if submitted and upload is None:
     st.warning(t("templates.need_file"), icon=":material/attach_file:")
 elif submitted and upload is not None:
     name, content = upload.name, upload.getvalue()
-    _write(lambda s: documents_store.upload_template(s, actor=actor, kind=kind, filename=name, content=content,
-                                                     note=note), "templates.uploaded")
+    _write(
+        lambda s: documents_store.upload_template(s, actor=actor, kind=kind, filename=name, content=content, note=note),
+        "templates.uploaded",
+    )
 
-if not source.shipped and source.org_id == area.id and st.button(
-        t("templates.revert"), key="templates.revert", width="stretch", icon=":material/undo:"):
+if (
+    not source.shipped
+    and source.org_id == area.id
+    and st.button(t("templates.revert"), key="templates.revert", width="stretch", icon=":material/undo:")
+):
     _write(lambda s: documents_store.revert_template(s, actor=actor, kind=kind), "templates.reverted")

@@ -47,8 +47,10 @@ render_on_call(int(org_id))
 
 def load_week():  # type: ignore[no-untyped-def]
     with db.read() as s:
-        return (duty.week(s, actor=actor, org_id=int(org_id), start=start),
-                duty.mediators_for(s, actor=actor, org_id=int(org_id)))
+        return (
+            duty.week(s, actor=actor, org_id=int(org_id), start=start),
+            duty.mediators_for(s, actor=actor, org_id=int(org_id)),
+        )
 
 
 loaded = attempt(load_week)
@@ -67,18 +69,29 @@ for d in days:
             for slot in slots:
                 cols = st.columns([3, 1]) if editor else [st.container()]
                 cols[0].text(f"{slot.name} {slot.phone}")
-                removed = editor and cols[1].button(t("duty.remove"), icon=":material/close:",
-                                                    key=f"duty.rm.{slot.shift_id}")
+                removed = editor and cols[1].button(
+                    t("duty.remove"), icon=":material/close:", key=f"duty.rm.{slot.shift_id}"
+                )
                 if removed and write(partial(duty.unassign, actor=actor, shift_id=slot.shift_id)):
                     st.rerun()
         if editor and labels:
-            with st.popover(t("duty.add"), icon=":material/person_add:", width="stretch"), \
-                    st.form(f"duty.add.{d.day.isoformat()}", border=False):
+            with (
+                st.popover(t("duty.add"), icon=":material/person_add:", width="stretch"),
+                st.form(f"duty.add.{d.day.isoformat()}", border=False),
+            ):
                 who = st.selectbox(t("duty.mediator"), list(labels), format_func=lambda i: labels[i])
-                kind = st.radio(t("duty.kind"), ["day", "night"], format_func=lambda k: t(f"duty.kind_{k}"),
-                                horizontal=True)
+                kind = st.radio(
+                    t("duty.kind"), ["day", "night"], format_func=lambda k: t(f"duty.kind_{k}"), horizontal=True
+                )
                 added = st.form_submit_button(t("duty.add"), type="primary", width="stretch") and write(
-                    partial(duty.assign, actor=actor, org_id=int(org_id), mediator_id=int(who or 0), day=d.day,
-                            kind=str(kind)))
+                    partial(
+                        duty.assign,
+                        actor=actor,
+                        org_id=int(org_id),
+                        mediator_id=int(who or 0),
+                        day=d.day,
+                        kind=str(kind),
+                    )
+                )
                 if added:
                     st.rerun()

@@ -35,37 +35,62 @@ with get_db().read() as s:
     labels = {n: dictionaries.labels(s, n, lang) for n in ("source", "category", "risk_flag")}
     incoming = referrals.list_incoming(s, actor=actor) if actor.can(P.CASE_ACCEPT) else []
     sent = referrals.list_sent(s, actor=actor)
-    targets = {o.id: o.name for o in referrals.handover_targets(s, actor=actor)} \
-        if actor.can(P.CASE_HANDOVER) else {}
+    targets = {o.id: o.name for o in referrals.handover_targets(s, actor=actor)} if actor.can(P.CASE_HANDOVER) else {}
 
 
 def new_handover() -> None:
-    sources = [c for role, codes in SOURCES.items() if role in actor.roles for c in codes] \
-        or ["dispatch_110", "police_referral", "court_entrust", "petition"]
+    sources = [c for role, codes in SOURCES.items() if role in actor.roles for c in codes] or [
+        "dispatch_110",
+        "police_referral",
+        "court_entrust",
+        "petition",
+    ]
     render_liaison_on_call(actor)  # issue 13: the stationed mediator on duty now, with a call button
     party_count_buttons(PREFIX)
     with st.form("handovers.form", border=False):
-        source = st.selectbox(t("new_case.source"), sources, key="handovers.source",
-                              format_func=lambda c: labels["source"].get(c, c))
-        to = st.selectbox(t("handovers.to"), list(targets), index=None, key="handovers.to",
-                          format_func=lambda i: targets[i], placeholder=t("handovers.to_hint"))
+        source = st.selectbox(
+            t("new_case.source"), sources, key="handovers.source", format_func=lambda c: labels["source"].get(c, c)
+        )
+        to = st.selectbox(
+            t("handovers.to"),
+            list(targets),
+            index=None,
+            key="handovers.to",
+            format_func=lambda i: targets[i],
+            placeholder=t("handovers.to_hint"),
+        )
         parties = party_rows(PREFIX, ids=False)
-        category = st.selectbox(t("new_case.category"), list(labels["category"]), key="handovers.category",
-                                format_func=lambda c: labels["category"][c])
+        category = st.selectbox(
+            t("new_case.category"),
+            list(labels["category"]),
+            key="handovers.category",
+            format_func=lambda c: labels["category"][c],
+        )
         description = st.text_area(t("new_case.description"), key="handovers.description", max_chars=5000)
         note = st.text_area(t("handovers.note"), key="handovers.note", max_chars=2000)
         row = st.container(horizontal=True, gap="small")
         amount = row.number_input(t("new_case.amount"), min_value=0.0, step=100.0, key="handovers.amount")
         group = row.number_input(t("new_case.group_size"), min_value=0, step=1, key="handovers.group")
-        risk = st.multiselect(t("new_case.flags"), warnings.MANUAL_FLAGS, key="handovers.flags",
-                              format_func=lambda f: labels["risk_flag"].get(f, t(f"flag.{f}")))
-        sent_now = st.form_submit_button(t("handovers.submit"), type="primary", width="stretch",
-                                         icon=":material/send:")
+        risk = st.multiselect(
+            t("new_case.flags"),
+            warnings.MANUAL_FLAGS,
+            key="handovers.flags",
+            format_func=lambda f: labels["risk_flag"].get(f, t(f"flag.{f}")),
+        )
+        sent_now = st.form_submit_button(t("handovers.submit"), type="primary", width="stretch", icon=":material/send:")
     if sent_now:
-        data = referrals.HandoverInput(to_org_id=to or 0, source=source or "", category=category or "",
-                                       description=description, parties=parties, note=note,
-                                       amount_fen=round((amount or 0) * 100), group_size=int(group or 0),
-                                       risk_flags=list(risk), form_token=form_token("handover"))
+        data = referrals.HandoverInput(
+            to_org_id=to or 0,
+            source=source or "",
+            category=category or "",
+            description=description,
+            parties=parties,
+            note=note,
+            amount_fen=round((amount or 0) * 100),
+            group_size=int(group or 0),
+            risk_flags=list(risk),
+            form_token=form_token("handover"),
+        )
         case = write(lambda s: referrals.handover_case(s, actor=actor, data=data))
         if case is not None:
             renew_token("handover")
@@ -84,8 +109,13 @@ def card(r: referrals.ReferralRow, key: str, *, inbox: bool) -> None:
         st.text(t("handovers.route", frm=r.from_org, to=r.to_org, at=local(r.sent_at, "%m-%d %H:%M")))
         if r.reason:
             st.text(t("handovers.reason", reason=r.reason))
-        if st.button(t("next.handover") if inbox else t("handovers.open"), key=f"{key}.{r.id}", width="stretch",
-                     type="primary" if inbox else "secondary", icon=":material/arrow_forward:"):
+        if st.button(
+            t("next.handover") if inbox else t("handovers.open"),
+            key=f"{key}.{r.id}",
+            width="stretch",
+            type="primary" if inbox else "secondary",
+            icon=":material/arrow_forward:",
+        ):
             open_case(r.case_id, "handover" if inbox else None)
 
 

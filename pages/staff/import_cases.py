@@ -22,9 +22,16 @@ lang = current_language()
 
 st.title(t("import.title"))
 st.caption(t("import.intro"))
-st.download_button(t("import.template"), data=import_format.template_xlsx(lang), file_name=t("import.template_file"),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   icon=":material/download:", width="stretch", key="import_cases.template", on_click="ignore")
+st.download_button(
+    t("import.template"),
+    data=import_format.template_xlsx(lang),
+    file_name=t("import.template_file"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    width="stretch",
+    key="import_cases.template",
+    on_click="ignore",
+)
 upload = st.file_uploader(t("import.file"), type=["xlsx", "csv"], key="import_cases.file")
 if upload is None:
     st.stop()
@@ -34,8 +41,9 @@ digest = hashlib.sha256(data).hexdigest()
 state_key = f"import_cases.preview.{digest}"
 if state_key not in st.session_state:
     with db.read() as s, st.spinner(t("import.checking")):
-        st.session_state[state_key] = attempt(lambda: importer.validate(s, actor=actor, filename=upload.name,
-                                                                        data=data))
+        st.session_state[state_key] = attempt(
+            lambda: importer.validate(s, actor=actor, filename=upload.name, data=data)
+        )
 preview = st.session_state[state_key]
 if preview is None:
     st.stop()
@@ -48,8 +56,15 @@ if preview.unknown_columns:
 
 
 def messages(items: list[importer.RowError]) -> list[dict[str, object]]:
-    return [{t("import.col_row"): e.row or "—", t("import.col_column"): _column(e.column),
-             t("import.col_problem"): t(e.key, **e.params), t("import.col_value"): e.value} for e in items]
+    return [
+        {
+            t("import.col_row"): e.row or "—",
+            t("import.col_column"): _column(e.column),
+            t("import.col_problem"): t(e.key, **e.params),
+            t("import.col_value"): e.value,
+        }
+        for e in items
+    ]
 
 
 def _column(alias: str) -> str:
@@ -65,13 +80,30 @@ if preview.warnings:
         st.dataframe(messages(preview.warnings[:500]), hide_index=True, width="stretch", key="import_cases.warnings")
 if preview.rows:
     st.markdown(f"**{t('import.sample')}**")
-    st.dataframe([{t("import.col_row"): p.line, import_format.BY_ALIAS["case_no"].zh: p.case_no or t("import.auto_no"),
-                   import_format.BY_ALIAS["received_on"].zh: p.received_on.isoformat(),
-                   import_format.BY_ALIAS["org_code"].zh: p.org[1], import_format.BY_ALIAS["status"].zh: p.status}
-                  for p in preview.rows[:PREVIEW_ROWS]], hide_index=True, width="stretch", key="import_cases.sample")
+    st.dataframe(
+        [
+            {
+                t("import.col_row"): p.line,
+                import_format.BY_ALIAS["case_no"].zh: p.case_no or t("import.auto_no"),
+                import_format.BY_ALIAS["received_on"].zh: p.received_on.isoformat(),
+                import_format.BY_ALIAS["org_code"].zh: p.org[1],
+                import_format.BY_ALIAS["status"].zh: p.status,
+            }
+            for p in preview.rows[:PREVIEW_ROWS]
+        ],
+        hide_index=True,
+        width="stretch",
+        key="import_cases.sample",
+    )
 
-if st.button(t("import.commit", count=preview.total), type="primary", icon=":material/upload:", width="stretch",
-             disabled=not preview.ok, key="import_cases.commit"):
+if st.button(
+    t("import.commit", count=preview.total),
+    type="primary",
+    icon=":material/upload:",
+    width="stretch",
+    disabled=not preview.ok,
+    key="import_cases.commit",
+):
     st.session_state.pop(state_key, None)
     try:
         with db.write() as s, st.spinner(t("import.importing")):  # one transaction: every row or none

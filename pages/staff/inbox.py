@@ -18,9 +18,18 @@ LIMIT = "inbox.limit"
 
 st.title(t("inbox.title"), anchor=False)
 show_flash()
-view = st.segmented_control(t("inbox.filter"), options=["unread", "all"], default="unread", key="inbox.view",
-                            format_func=lambda k: t(f"inbox.view_{k}"), label_visibility="collapsed",
-                            width="stretch") or "unread"
+view = (
+    st.segmented_control(
+        t("inbox.filter"),
+        options=["unread", "all"],
+        default="unread",
+        key="inbox.view",
+        format_func=lambda k: t(f"inbox.view_{k}"),
+        label_visibility="collapsed",
+        width="stretch",
+    )
+    or "unread"
+)
 limit = int(st.session_state.get(LIMIT, PAGE))
 with get_db().read() as s:
     unread = notifications.count_unread(s, actor=actor)
@@ -37,7 +46,10 @@ if not rows:
     st.info(t("inbox.empty_unread" if view == "unread" else "inbox.empty"), icon=":material/notifications_off:")
 for n in rows:
     notice_card(actor, n)
-if len(rows) == limit and limit < 100 and st.button(t("inbox.more"), key="inbox.more",
-                                                    icon=":material/expand_more:", width="stretch"):
+if (
+    len(rows) == limit
+    and limit < 100
+    and st.button(t("inbox.more"), key="inbox.more", icon=":material/expand_more:", width="stretch")
+):
     st.session_state[LIMIT] = limit + PAGE
     st.rerun()

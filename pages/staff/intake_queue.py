@@ -25,9 +25,11 @@ lang = current_language()
 
 def write(action: Callable[[Any], object]) -> object | None:
     """One short write transaction; a domain error rolls it back and is shown after."""
+
     def run() -> object:
         with db.write() as s:
             return action(s)
+
     return attempt(run)
 
 
@@ -66,11 +68,16 @@ def detail(case_id: int) -> None:
     st.subheader(esc(r.case_no), anchor=False)
     st.caption(esc(f"{r.org_name} · {r.received_at:%Y-%m-%d %H:%M} · {categories.get(r.category, r.category)}"))
     if r.signals:
-        st.warning(t("queue.suspected", signals=", ".join(t(f"queue.signal_{x}") for x in r.signals)),
-                   icon=":material/report:")
-    for label_key, value in (("queue.applicant", f"{r.applicant} {r.phone}"), ("intake.description", d.description),
-                             ("intake.place", d.place), ("intake.request", d.request),
-                             ("queue.respondent", f"{d.respondent} {d.respondent_phone}".strip())):
+        st.warning(
+            t("queue.suspected", signals=", ".join(t(f"queue.signal_{x}") for x in r.signals)), icon=":material/report:"
+        )
+    for label_key, value in (
+        ("queue.applicant", f"{r.applicant} {r.phone}"),
+        ("intake.description", d.description),
+        ("intake.place", d.place),
+        ("intake.request", d.request),
+        ("queue.respondent", f"{d.respondent} {d.respondent_phone}".strip()),
+    ):
         if value.strip():
             st.caption(t(label_key))
             st.text(value)
@@ -82,41 +89,64 @@ def detail(case_id: int) -> None:
     for at, note in d.additions:
         st.caption(t("queue.addition", at=f"{at:%Y-%m-%d %H:%M}"))
         st.text(note)
-    accept_tab, reject_tab, spam_tab, merge_tab = st.tabs([t("queue.accept"), t("queue.reject"), t("queue.spam"),
-                                                           t("queue.merge")])
+    accept_tab, reject_tab, spam_tab, merge_tab = st.tabs(
+        [t("queue.accept"), t("queue.reject"), t("queue.spam"), t("queue.merge")]
+    )
     with accept_tab:
         names = {o.org_id: o for o in options}
-        org_id = st.selectbox(t("queue.assign_org"), list(names), format_func=lambda i: names[i].name,  # plain text
-                              key="intake_queue.org")
+        org_id = st.selectbox(
+            t("queue.assign_org"),
+            list(names),
+            format_func=lambda i: names[i].name,  # plain text
+            key="intake_queue.org",
+        )
         people = dict(names[org_id].mediators) if org_id in names else {}
-        mediator = st.selectbox(t("queue.assign_mediator"), list(people), index=None, key="intake_queue.mediator",
-                                format_func=lambda i: people[i], placeholder=t("queue.mediator_later"))
-        if st.button(t("queue.accept"), key="intake_queue.do_accept", type="primary", icon=":material/task_alt:",
-                     width="stretch") and write(lambda s: intake_queue.accept(
-                         s, actor=actor, case_id=r.id, org_id=org_id, mediator_id=mediator, version=r.version)):
+        mediator = st.selectbox(
+            t("queue.assign_mediator"),
+            list(people),
+            index=None,
+            key="intake_queue.mediator",
+            format_func=lambda i: people[i],
+            placeholder=t("queue.mediator_later"),
+        )
+        if st.button(
+            t("queue.accept"), key="intake_queue.do_accept", type="primary", icon=":material/task_alt:", width="stretch"
+        ) and write(
+            lambda s: intake_queue.accept(
+                s, actor=actor, case_id=r.id, org_id=org_id, mediator_id=mediator, version=r.version
+            )
+        ):
             done("queue.accepted")
     with reject_tab:
-        reason = st.selectbox(t("queue.reason"), list(reasons), format_func=lambda c: reasons[c],
-                              key="intake_queue.reason")
+        reason = st.selectbox(
+            t("queue.reason"), list(reasons), format_func=lambda c: reasons[c], key="intake_queue.reason"
+        )
         advice = st.text_area(t("queue.advice"), key="intake_queue.advice", help=t("queue.advice_help"))
-        if st.button(t("queue.reject"), key="intake_queue.do_reject", icon=":material/block:", width="stretch") \
-                and write(lambda s: intake_queue.reject(s, actor=actor, case_id=r.id, reason=reason, advice=advice,
-                                                        version=r.version)):
+        if st.button(
+            t("queue.reject"), key="intake_queue.do_reject", icon=":material/block:", width="stretch"
+        ) and write(
+            lambda s: intake_queue.reject(s, actor=actor, case_id=r.id, reason=reason, advice=advice, version=r.version)
+        ):
             done("queue.rejected")
     with spam_tab:
         st.caption(t("queue.spam_help"))
-        if st.button(t("queue.spam"), key="intake_queue.do_spam", icon=":material/report:", width="stretch") \
-                and write(lambda s: intake_queue.mark_spam(s, actor=actor, case_id=r.id, version=r.version)):
+        if st.button(t("queue.spam"), key="intake_queue.do_spam", icon=":material/report:", width="stretch") and write(
+            lambda s: intake_queue.mark_spam(s, actor=actor, case_id=r.id, version=r.version)
+        ):
             done("queue.marked_spam")
     with merge_tab:
         st.caption(t("queue.merge_help"))
         for case_no, status in d.same_phone:
             st.text(f"{case_no} · {t('status.' + status)}")
-        into = st.text_input(t("queue.merge_into"), key="intake_queue.into", placeholder="2026-V001-00001",
-                             value=d.same_phone[0][0] if d.same_phone else "")
-        if st.button(t("queue.merge"), key="intake_queue.do_merge", icon=":material/merge:", width="stretch") \
-                and write(lambda s: intake_queue.merge(s, actor=actor, case_id=r.id, into_case_no=into,
-                                                       version=r.version)):
+        into = st.text_input(
+            t("queue.merge_into"),
+            key="intake_queue.into",
+            placeholder="2026-V001-00001",
+            value=d.same_phone[0][0] if d.same_phone else "",
+        )
+        if st.button(t("queue.merge"), key="intake_queue.do_merge", icon=":material/merge:", width="stretch") and write(
+            lambda s: intake_queue.merge(s, actor=actor, case_id=r.id, into_case_no=into, version=r.version)
+        ):
             done("queue.merged")
 
 
@@ -124,8 +154,16 @@ if (selected := st.session_state.get(SEL)) is not None:
     detail(int(selected))
     st.stop()
 
-view = st.segmented_control(t("queue.view"), options=list(intake_queue.VIEWS), default="new", key=VIEW,
-                            format_func=lambda v: t(f"queue.view_{v}", n=counts[v])) or "new"
+view = (
+    st.segmented_control(
+        t("queue.view"),
+        options=list(intake_queue.VIEWS),
+        default="new",
+        key=VIEW,
+        format_func=lambda v: t(f"queue.view_{v}", n=counts[v]),
+    )
+    or "new"
+)
 cursor_key = f"intake_queue.cursor.{view}"
 cursor = st.session_state.get(cursor_key)
 with db.read() as s:
@@ -142,16 +180,19 @@ for row in rows:
         flags += [t("queue.flag_risk")] if row.high_risk else []
         if flags:
             st.caption(" · ".join(flags))
-        if st.button(t("queue.open"), key=f"intake_queue.open.{row.id}", icon=":material/open_in_new:",
-                     width="stretch"):
+        if st.button(
+            t("queue.open"), key=f"intake_queue.open.{row.id}", icon=":material/open_in_new:", width="stretch"
+        ):
             st.session_state[SEL] = row.id
             st.rerun()
 c1, c2 = st.columns(2)
-if cursor is not None and c1.button(t("workbench.first_page"), key="intake_queue.first", width="stretch",
-                                    icon=":material/first_page:"):
+if cursor is not None and c1.button(
+    t("workbench.first_page"), key="intake_queue.first", width="stretch", icon=":material/first_page:"
+):
     st.session_state.pop(cursor_key, None)
     st.rerun()
-if len(rows) == intake_queue.PAGE_SIZE and c2.button(t("workbench.next_page"), key="intake_queue.next",
-                                                     width="stretch", icon=":material/navigate_next:"):
+if len(rows) == intake_queue.PAGE_SIZE and c2.button(
+    t("workbench.next_page"), key="intake_queue.next", width="stretch", icon=":material/navigate_next:"
+):
     st.session_state[cursor_key] = rows[-1].id
     st.rerun()

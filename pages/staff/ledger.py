@@ -24,8 +24,10 @@ db = get_db()
 STATUSES = ("claimed", "held", "audited", "approved", "paid", "rejected", "reversed")
 OFFSET = "ledger.offset"
 today = local_now().date()
-months = [((today.replace(day=1) - timedelta(days=31 * i)).year, (today.replace(day=1) - timedelta(days=31 * i)).month)
-          for i in range(24)]
+months = [
+    ((today.replace(day=1) - timedelta(days=31 * i)).year, (today.replace(day=1) - timedelta(days=31 * i)).month)
+    for i in range(24)
+]
 
 st.title(t("ledger.title"), anchor=False)
 show_flash()
@@ -34,37 +36,66 @@ with db.read() as s:
     grades = dictionaries.labels(s, "grade", current_language())
 
 with st.expander(t("ledger.filters"), icon=":material/filter_list:"):
-    status = st.selectbox(t("ledger.f_status"), [None, *STATUSES], key="ledger.f_status",
-                          format_func=lambda v: t("ledger.all") if v is None else status_text(v))
-    kind = st.selectbox(t("ledger.f_kind"), [None, "subsidy", "award"], key="ledger.f_kind",
-                        format_func=lambda v: t("ledger.all") if v is None else kind_text(v))
-    county = st.selectbox(t("ledger.f_county"), [None, *counties], key="ledger.f_county",
-                          format_func=lambda v: t("ledger.all") if v is None else counties[v])
-    month = st.selectbox(t("ledger.f_month"), [None, *months], key="ledger.f_month",
-                         format_func=lambda v: t("ledger.all") if v is None else f"{v[0]}-{v[1]:02d}")
+    status = st.selectbox(
+        t("ledger.f_status"),
+        [None, *STATUSES],
+        key="ledger.f_status",
+        format_func=lambda v: t("ledger.all") if v is None else status_text(v),
+    )
+    kind = st.selectbox(
+        t("ledger.f_kind"),
+        [None, "subsidy", "award"],
+        key="ledger.f_kind",
+        format_func=lambda v: t("ledger.all") if v is None else kind_text(v),
+    )
+    county = st.selectbox(
+        t("ledger.f_county"),
+        [None, *counties],
+        key="ledger.f_county",
+        format_func=lambda v: t("ledger.all") if v is None else counties[v],
+    )
+    month = st.selectbox(
+        t("ledger.f_month"),
+        [None, *months],
+        key="ledger.f_month",
+        format_func=lambda v: t("ledger.all") if v is None else f"{v[0]}-{v[1]:02d}",
+    )
 filters = (status, kind, county, month)
 if st.session_state.get("ledger.filters_were") != filters:
     st.session_state["ledger.filters_were"] = filters
     st.session_state[OFFSET] = 0
 offset = int(st.session_state.get(OFFSET, 0))
 with db.read() as s:
-    page = ledger_views.list_claims(s, actor=actor, status=status, kind=kind, county_id=county, month=month,
-                                    offset=offset)
+    page = ledger_views.list_claims(
+        s, actor=actor, status=status, kind=kind, county_id=county, month=month, offset=offset
+    )
 
 with st.container(horizontal=True, gap="medium"):  # side by side on a phone too, wrapping when narrow
     st.metric(t("ledger.count"), page.count, width="content")
     st.metric(t("ledger.amount"), format_yuan(page.amount_fen), width="content")
     st.metric(t("ledger.paid_net"), format_yuan(page.paid_net_fen), width="content")
-st.dataframe([{t("ledger.col_case"): r.case_no, t("ledger.col_mediator"): r.mediator_name,
-               t("ledger.col_amount"): format_yuan(r.amount_fen), t("ledger.col_status"): status_text(r.status),
-               t("ledger.col_kind"): kind_text(r.kind), t("ledger.col_org"): r.org_name} for r in page.rows],
-             hide_index=True, width="stretch")
+st.dataframe(
+    [
+        {
+            t("ledger.col_case"): r.case_no,
+            t("ledger.col_mediator"): r.mediator_name,
+            t("ledger.col_amount"): format_yuan(r.amount_fen),
+            t("ledger.col_status"): status_text(r.status),
+            t("ledger.col_kind"): kind_text(r.kind),
+            t("ledger.col_org"): r.org_name,
+        }
+        for r in page.rows
+    ],
+    hide_index=True,
+    width="stretch",
+)
 nav1, nav2 = st.columns(2)
 if offset and nav1.button(t("ledger.first_page"), key="ledger.first", width="stretch", icon=":material/first_page:"):
     st.session_state[OFFSET] = 0
     st.rerun()
-if offset + len(page.rows) < page.count and nav2.button(t("ledger.next_page"), key="ledger.next", width="stretch",
-                                                        icon=":material/navigate_next:"):
+if offset + len(page.rows) < page.count and nav2.button(
+    t("ledger.next_page"), key="ledger.next", width="stretch", icon=":material/navigate_next:"
+):
     st.session_state[OFFSET] = offset + ledger_views.PAGE_SIZE
     st.rerun()
 
@@ -73,8 +104,9 @@ with st.expander(t("ledger.bulk_title"), icon=":material/playlist_add:"):
         start = st.date_input(t("ledger.bulk_from"), value=today.replace(day=1), key="ledger.bulk_from")
         end = st.date_input(t("ledger.bulk_to"), value=today, key="ledger.bulk_to")
         st.caption(t("ledger.bulk_help"))
-        bulk = st.form_submit_button(t("ledger.bulk_submit"), key="ledger.bulk_go",
-                                     width="stretch", icon=":material/playlist_add_check:")
+        bulk = st.form_submit_button(
+            t("ledger.bulk_submit"), key="ledger.bulk_go", width="stretch", icon=":material/playlist_add_check:"
+        )
     if bulk and (counts := write(lambda s: ledger.bulk_claim(s, actor=actor, start=start, end=end))) is not None:
         flash("ledger.bulk_done", claimed=counts[0], held=counts[1], skipped=counts[2])
         st.rerun()
@@ -84,13 +116,21 @@ rows = {r.id: r for r in page.rows}
 if not rows:
     st.info(t("ledger.empty"), icon=":material/inbox:")
     st.stop()
-claim_id = st.selectbox(t("ledger.pick"), list(rows), key="ledger.pick", format_func=lambda i: (
-    f"{rows[i].case_no} · {rows[i].mediator_name} · {format_yuan(rows[i].amount_fen)} · {status_text(rows[i].status)}"))
+claim_id = st.selectbox(
+    t("ledger.pick"),
+    list(rows),
+    key="ledger.pick",
+    format_func=lambda i: (
+        f"{rows[i].case_no} · {rows[i].mediator_name} · {format_yuan(rows[i].amount_fen)} · {status_text(rows[i].status)}"
+    ),
+)
 row = rows[claim_id]
 with st.container(border=True):
     status_badge(row.status)
-    st.text(f"{row.case_no} · {kind_text(row.kind)} · {grades.get(row.grade, row.grade)} · "
-            f"{format_yuan(row.amount_fen)} {t('ledger.yuan')}")
+    st.text(
+        f"{row.case_no} · {kind_text(row.kind)} · {grades.get(row.grade, row.grade)} · "
+        f"{format_yuan(row.amount_fen)} {t('ledger.yuan')}"
+    )
     st.text(f"{row.mediator_name} · {row.org_name}" + (f" · {row.batch_code}" if row.batch_code else ""))
     for text in hold_reasons(row.hold_reason) if row.status == "held" else []:
         st.warning(t("ledger.held_because", reason=text), icon=":material/pause_circle:")
@@ -103,27 +143,48 @@ with st.container(border=True):
             if e.note:
                 st.text(t("ledger.note", note=e.note))
 
-STEPS = {"claimed": ("audit", "reject"), "held": ("release", "reject"), "audited": ("approve", "reject"),
-         "approved": ("reject",), "paid": ("reverse",)}
-NEEDS = {"audit": P.LEDGER_AUDIT, "release": P.LEDGER_AUDIT, "approve": P.LEDGER_APPROVE, "reject": P.LEDGER_AUDIT,
-         "reverse": P.LEDGER_APPROVE}
+STEPS = {
+    "claimed": ("audit", "reject"),
+    "held": ("release", "reject"),
+    "audited": ("approve", "reject"),
+    "approved": ("reject",),
+    "paid": ("reverse",),
+}
+NEEDS = {
+    "audit": P.LEDGER_AUDIT,
+    "release": P.LEDGER_AUDIT,
+    "approve": P.LEDGER_APPROVE,
+    "reject": P.LEDGER_AUDIT,
+    "reverse": P.LEDGER_APPROVE,
+}
 CALL: dict[str, Callable[[Any, str, str], object]] = {
-        "audit": lambda s, note, _o: ledger.audit_claim(s, actor=actor, claim_id=claim_id, note=note),
-        "release": lambda s, note, _o: ledger.release_hold(s, actor=actor, claim_id=claim_id, note=note),
-        "approve": lambda s, note, over: ledger.approve_claim(s, actor=actor, claim_id=claim_id, note=note,
-                                                              override_reason=over),
-        "reject": lambda s, note, _o: ledger.reject_claim(s, actor=actor, claim_id=claim_id, reason=note),
-        "reverse": lambda s, note, _o: ledger.reverse_payment(s, actor=actor, claim_id=claim_id, reason=note)}
+    "audit": lambda s, note, _o: ledger.audit_claim(s, actor=actor, claim_id=claim_id, note=note),
+    "release": lambda s, note, _o: ledger.release_hold(s, actor=actor, claim_id=claim_id, note=note),
+    "approve": lambda s, note, over: ledger.approve_claim(
+        s, actor=actor, claim_id=claim_id, note=note, override_reason=over
+    ),
+    "reject": lambda s, note, _o: ledger.reject_claim(s, actor=actor, claim_id=claim_id, reason=note),
+    "reverse": lambda s, note, _o: ledger.reverse_payment(s, actor=actor, claim_id=claim_id, reason=note),
+}
 actions = [a for a in STEPS.get(row.status, ()) if actor.can(NEEDS[a])]
 if actions:
     with st.form(f"ledger.act.{claim_id}", clear_on_submit=True):
-        action = st.radio(t("ledger.action_pick"), actions, key="ledger.action", horizontal=True,
-                          format_func=lambda a: t(f"ledger.do.{a}"))
+        action = st.radio(
+            t("ledger.action_pick"),
+            actions,
+            key="ledger.action",
+            horizontal=True,
+            format_func=lambda a: t(f"ledger.do.{a}"),
+        )
         note = st.text_area(t("ledger.why"), key="ledger.why", max_chars=500, height=80)
-        over = st.text_input(t("ledger.override"), key="ledger.override", max_chars=300,
-                             help=t("ledger.override_help")) if "approve" in actions else ""
-        go = st.form_submit_button(t("ledger.submit"), key="ledger.go",
-                                   type="primary", width="stretch", icon=":material/check:")
+        over = (
+            st.text_input(t("ledger.override"), key="ledger.override", max_chars=300, help=t("ledger.override_help"))
+            if "approve" in actions
+            else ""
+        )
+        go = st.form_submit_button(
+            t("ledger.submit"), key="ledger.go", type="primary", width="stretch", icon=":material/check:"
+        )
     if go and write(lambda s: CALL[action](s, note, over)) is not None:
         flash("ledger.done", action=t(f"ledger.do.{action}"), no=row.case_no)
         st.rerun()

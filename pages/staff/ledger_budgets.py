@@ -33,8 +33,11 @@ with db.read() as s:
     grades = dictionaries.labels(s, "grade", current_language())
 
 rate = growth.rate
-st.metric(t("budgets.ytd", year=today.year), format_yuan(growth.this_fen),
-          delta=None if rate is None else t("budgets.vs_last", pct=f"{rate:+.1%}"))
+st.metric(
+    t("budgets.ytd", year=today.year),
+    format_yuan(growth.this_fen),
+    delta=None if rate is None else t("budgets.vs_last", pct=f"{rate:+.1%}"),
+)
 st.caption(t("budgets.growth_help", last=format_yuan(growth.last_fen), m=today.month, d=today.day))
 
 st.subheader(t("budgets.lines"), anchor=False)
@@ -54,17 +57,26 @@ for b in lines:
 
 with st.expander(t("budgets.set_title"), icon=":material/edit:"):
     with st.form("budgets.set"):
-        region = st.selectbox(t("budgets.region"), list(regions), format_func=lambda i: regions[i],
-                              key="budgets.region")
-        line = st.selectbox(t("budgets.line_pick"), ledger_budget.LINES, key="budgets.line",
-                            format_func=lambda v: t(f"budgets.line.{v}"))
+        region = st.selectbox(
+            t("budgets.region"), list(regions), format_func=lambda i: regions[i], key="budgets.region"
+        )
+        line = st.selectbox(
+            t("budgets.line_pick"),
+            ledger_budget.LINES,
+            key="budgets.line",
+            format_func=lambda v: t(f"budgets.line.{v}"),
+        )
         amount = st.text_input(t("budgets.amount_yuan"), key="budgets.amount", max_chars=14)
-        saved = st.form_submit_button(t("budgets.save"), key="budgets.save_go",
-                                      type="primary", width="stretch", icon=":material/save:")
+        saved = st.form_submit_button(
+            t("budgets.save"), key="budgets.save_go", type="primary", width="stretch", icon=":material/save:"
+        )
     if saved and (parsed := attempt(lambda: parse_yuan(amount))) is not None:
         budget_fen: int = parsed
-        if write(lambda s: ledger_budget.set_budget(s, actor=actor, region_org_id=region, year=year, line=line,
-                                                    amount_fen=budget_fen)):
+        if write(
+            lambda s: ledger_budget.set_budget(
+                s, actor=actor, region_org_id=region, year=year, line=line, amount_fen=budget_fen
+            )
+        ):
             flash("budgets.saved", amount=format_yuan(budget_fen))
             st.rerun()
 
@@ -75,22 +87,36 @@ if by_county:
     st.altair_chart(county_chart(by_county), width="stretch")
 
 st.subheader(t("budgets.rates"), anchor=False)
-st.dataframe([{t("budgets.col_grade"): grades.get(r.grade, r.grade), t("budgets.col_kind"): org_kind_text(r.org_kind),
-               t("budgets.col_amount"): format_yuan(r.amount_fen), t("budgets.col_from"): r.valid_from.isoformat(),
-               t("budgets.col_to"): r.valid_to.isoformat() if r.valid_to else "—"} for r in rates],
-             hide_index=True, width="stretch")
+st.dataframe(
+    [
+        {
+            t("budgets.col_grade"): grades.get(r.grade, r.grade),
+            t("budgets.col_kind"): org_kind_text(r.org_kind),
+            t("budgets.col_amount"): format_yuan(r.amount_fen),
+            t("budgets.col_from"): r.valid_from.isoformat(),
+            t("budgets.col_to"): r.valid_to.isoformat() if r.valid_to else "—",
+        }
+        for r in rates
+    ],
+    hide_index=True,
+    width="stretch",
+)
 with st.expander(t("budgets.rate_add"), icon=":material/add:"):
     with st.form("budgets.rate"):
-        grade = st.selectbox(t("budgets.col_grade"), ledger_budget.RATE_GRADES, key="budgets.rate_grade",
-                             format_func=lambda g: grades.get(g, g))
+        grade = st.selectbox(
+            t("budgets.col_grade"),
+            ledger_budget.RATE_GRADES,
+            key="budgets.rate_grade",
+            format_func=lambda g: grades.get(g, g),
+        )
         fen_text = st.text_input(t("budgets.amount_yuan"), key="budgets.rate_amount", max_chars=10)
         start = st.date_input(t("budgets.col_from"), value=today, key="budgets.rate_from")
         st.caption(t("budgets.rate_help"))
-        added = st.form_submit_button(t("budgets.rate_save"), key="budgets.rate_go",
-                                      width="stretch", icon=":material/save:")
+        added = st.form_submit_button(
+            t("budgets.rate_save"), key="budgets.rate_go", width="stretch", icon=":material/save:"
+        )
     if added and (typed := attempt(lambda: parse_yuan(fen_text))) is not None:
         rate_fen: int = typed
-        if write(lambda s: ledger_budget.add_rate(s, actor=actor, grade=grade, amount_fen=rate_fen,
-                                                  valid_from=start)):
+        if write(lambda s: ledger_budget.add_rate(s, actor=actor, grade=grade, amount_fen=rate_fen, valid_from=start)):
             flash("budgets.rate_saved", amount=format_yuan(rate_fen))
             st.rerun()

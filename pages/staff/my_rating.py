@@ -33,8 +33,12 @@ if not ratings:
     st.info(t("rating.my_none"), icon=":material/hourglass_empty:")
     st.stop()
 by_id = {r.id: r for r in ratings}
-rid = st.selectbox(t("rating.period"), list(by_id), key="my_rating.pick",
-                   format_func=lambda i: f"{by_id[i].period} · {t(f'rating.status.{by_id[i].status}')}")
+rid = st.selectbox(
+    t("rating.period"),
+    list(by_id),
+    key="my_rating.pick",
+    format_func=lambda i: f"{by_id[i].period} · {t(f'rating.status.{by_id[i].status}')}",
+)
 with db.read() as s:
     try:
         card = rating_card.get_card(s, actor=actor, rating_id=rid)

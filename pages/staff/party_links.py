@@ -35,10 +35,12 @@ case_id = int(raw)
 
 def read():  # type: ignore[no-untyped-def]
     with db.read() as s:
-        return (party_links.case_for_links(s, actor=actor, case_id=case_id),
-                party_links.case_parties(s, actor=actor, case_id=case_id),
-                party_links.list_links(s, actor=actor, case_id=case_id),
-                party_page.confirmation_status(s, actor=actor, case_id=case_id))
+        return (
+            party_links.case_for_links(s, actor=actor, case_id=case_id),
+            party_links.case_parties(s, actor=actor, case_id=case_id),
+            party_links.list_links(s, actor=actor, case_id=case_id),
+            party_page.confirmation_status(s, actor=actor, case_id=case_id),
+        )
 
 
 loaded = attempt(read)
@@ -53,17 +55,24 @@ if issued is not None and issued[0] == case_id:
     st.code(issued[1].url, language=None, wrap_lines=True)
     st.image(qr_png(issued[1].url, box_size=6), width=220)
 
-labels = {p.party_id: f"{t('party.side_' + p.side)} · {p.masked_name}"
-          + ("" if p.has_phone else f" ({t('party_links.no_phone')})") for p in parties}
+labels = {
+    p.party_id: f"{t('party.side_' + p.side)} · {p.masked_name}"
+    + ("" if p.has_phone else f" ({t('party_links.no_phone')})")
+    for p in parties
+}
 with st.form("party_links.form", border=True):
-    party_id = st.selectbox(t("party_links.party"), list(labels), format_func=lambda i: labels[i],
-                            key="party_links.party")
-    days = st.number_input(t("party_links.days"), min_value=1, max_value=90, value=party_links.link_days(),
-                           key="party_links.days")
-    if st.form_submit_button(t("party_links.issue"), type="primary", icon=":material/add_link:", width="stretch",
-                             key="party_links.issue"):
-        done = write(lambda s: party_links.issue_link(s, actor=actor, case_id=case_id, party_id=int(party_id),
-                                                      days=int(days)))
+    party_id = st.selectbox(
+        t("party_links.party"), list(labels), format_func=lambda i: labels[i], key="party_links.party"
+    )
+    days = st.number_input(
+        t("party_links.days"), min_value=1, max_value=90, value=party_links.link_days(), key="party_links.days"
+    )
+    if st.form_submit_button(
+        t("party_links.issue"), type="primary", icon=":material/add_link:", width="stretch", key="party_links.issue"
+    ):
+        done = write(
+            lambda s: party_links.issue_link(s, actor=actor, case_id=case_id, party_id=int(party_id), days=int(days))
+        )
         if done is not None:
             st.session_state[ISSUED] = (case_id, done)
             st.rerun()
@@ -74,10 +83,11 @@ if status.version is not None:
         st.success(t("party_links.all_confirmed"), icon=":material/verified:")
     for row in status.rows:
         with st.container(border=True):
-            st.caption(f"{t('party.side_' + row.side)} · {t('party_links.decision_' + (row.decision or 'none'))}"
-                       + (f" · {local(row.at)}" if row.at else ""))
+            st.caption(
+                f"{t('party.side_' + row.side)} · {t('party_links.decision_' + (row.decision or 'none'))}"
+                + (f" · {local(row.at)}" if row.at else "")
+            )
             st.text(row.masked_name + (f"：{row.reason}" if row.reason else ""))
-
 
 
 def revoke_link(s: Session, *, link_id: int) -> bool:
@@ -91,7 +101,8 @@ for row in links:
         st.caption(f"{t('party_links.status_' + row.status)} · {local(row.expires_at)}")
         st.text(row.party_label.split(":", 1)[1])
         revoke = row.status in ("active", "locked") and st.button(
-            t("party_links.revoke"), icon=":material/link_off:", key=f"party_links.revoke.{row.link_id}")
+            t("party_links.revoke"), icon=":material/link_off:", key=f"party_links.revoke.{row.link_id}"
+        )
         if revoke and write(partial(revoke_link, link_id=row.link_id)):
             st.session_state.pop(ISSUED, None)
             st.rerun()
@@ -102,11 +113,13 @@ with st.form("online.form", border=True):
     day = st.date_input(t("online.when_day"), key="online.day")
     at_time = st.time_input(t("online.when_time"), value=None, step=900, key="online.time")
     url = st.text_input(t("online.url"), key="online.url", max_chars=400, placeholder="https://")
-    if st.form_submit_button(t("online.schedule"), type="primary", icon=":material/video_call:", width="stretch",
-                             key="online.schedule"):
+    if st.form_submit_button(
+        t("online.schedule"), type="primary", icon=":material/video_call:", width="stretch", key="online.schedule"
+    ):
         when = datetime.combine(day, at_time or datetime.min.time(), tzinfo=LOCAL_TZ)
-        if write(lambda s: online_sessions.schedule_online(s, actor=actor, case_id=case_id, held_at=when,
-                                                           meeting_url=url)):
+        if write(
+            lambda s: online_sessions.schedule_online(s, actor=actor, case_id=case_id, held_at=when, meeting_url=url)
+        ):
             st.rerun()
 
 
@@ -118,15 +131,29 @@ def read_online():  # type: ignore[no-untyped-def]
 party_names = {p.party_id: f"{t('party.side_' + p.side)} · {p.masked_name}" for p in parties}
 for o in attempt(read_online) or []:
     with st.container(border=True):
-        st.caption(t("online.row", at=local(o.held_at), n=o.attended,
-                     minutes=t("party.minutes", n=o.duration_minutes) if o.duration_minutes else "—"))
+        st.caption(
+            t(
+                "online.row",
+                at=local(o.held_at),
+                n=o.attended,
+                minutes=t("party.minutes", n=o.duration_minutes) if o.duration_minutes else "—",
+            )
+        )
         st.text(o.meeting_url)
-        with st.expander(t("online.record"), icon=":material/how_to_reg:"), \
-                st.form(f"online.att.{o.session_id}", border=False):
+        with (
+            st.expander(t("online.record"), icon=":material/how_to_reg:"),
+            st.form(f"online.att.{o.session_id}", border=False),
+        ):
             who = st.multiselect(t("online.attended"), list(party_names), format_func=lambda i: party_names[i])
             minutes = st.number_input(t("online.minutes"), min_value=1, max_value=1440, value=60)
             saved = st.form_submit_button(t("online.record"), width="stretch") and write(
-                partial(online_sessions.record_attendance, actor=actor, session_id=o.session_id,
-                        attended=[int(x) for x in who], duration_minutes=int(minutes)))
+                partial(
+                    online_sessions.record_attendance,
+                    actor=actor,
+                    session_id=o.session_id,
+                    attended=[int(x) for x in who],
+                    duration_minutes=int(minutes),
+                )
+            )
             if saved:
                 st.rerun()

@@ -30,8 +30,9 @@ st.metric(t("payouts.waiting"), t("payouts.waiting_value", n=waiting.count, amou
 with st.form("payouts.create"):
     region = st.selectbox(t("payouts.region"), list(regions), format_func=lambda i: regions[i], key="payouts.region")
     st.caption(t("payouts.create_help"))
-    create = st.form_submit_button(t("payouts.create"), key="payouts.create_go",
-                                   type="primary", width="stretch", icon=":material/add_card:")
+    create = st.form_submit_button(
+        t("payouts.create"), key="payouts.create_go", type="primary", width="stretch", icon=":material/add_card:"
+    )
 if create and (batch := write(lambda s: ledger_payout.create_batch(s, actor=actor, region_org_id=region))):
     flash("payouts.created", code=batch.code, amount=format_yuan(batch.total_fen))
     st.session_state["payouts.batch"] = batch.id
@@ -44,25 +45,53 @@ if not batches:
 by_id = {b.id: b for b in batches}
 if st.session_state.get("payouts.batch") not in by_id:
     st.session_state["payouts.batch"] = batches[0].id
-batch_id = st.selectbox(t("payouts.pick"), list(by_id), key="payouts.batch", format_func=lambda i: (
-    f"{by_id[i].code} · {t('payouts.status.' + by_id[i].status)} · {format_yuan(by_id[i].total_fen)}"))
+batch_id = st.selectbox(
+    t("payouts.pick"),
+    list(by_id),
+    key="payouts.batch",
+    format_func=lambda i: (
+        f"{by_id[i].code} · {t('payouts.status.' + by_id[i].status)} · {format_yuan(by_id[i].total_fen)}"
+    ),
+)
 with db.read() as s:
     summary = ledger_payout.batch_summary(s, actor=actor, batch_id=batch_id)
 
 with st.container(horizontal=True, gap="medium"):
     st.metric(t("payouts.total"), format_yuan(summary.total_fen), width="content")
     st.metric(t("payouts.claims"), len(summary.lines), width="content")
-st.text(t("payouts.made", region=summary.region_name, day=local(summary.created_at, "%Y-%m-%d"))
-        + (" · " + t("payouts.paid_on", day=local(summary.paid_at, "%Y-%m-%d")) if summary.paid_at else ""))
+st.text(
+    t("payouts.made", region=summary.region_name, day=local(summary.created_at, "%Y-%m-%d"))
+    + (" · " + t("payouts.paid_on", day=local(summary.paid_at, "%Y-%m-%d")) if summary.paid_at else "")
+)
 if summary.notice_until:
     st.text(t("payouts.notice_until", day=summary.notice_until.isoformat()))
-st.dataframe([{t("payouts.col_mediator"): p.mediator_name, t("payouts.col_org"): p.org_name,
-               t("payouts.col_cases"): p.cases, t("payouts.col_total"): format_yuan(p.total_fen)}
-              for p in summary.payees()], hide_index=True, width="stretch")
+st.dataframe(
+    [
+        {
+            t("payouts.col_mediator"): p.mediator_name,
+            t("payouts.col_org"): p.org_name,
+            t("payouts.col_cases"): p.cases,
+            t("payouts.col_total"): format_yuan(p.total_fen),
+        }
+        for p in summary.payees()
+    ],
+    hide_index=True,
+    width="stretch",
+)
 with st.expander(t("payouts.lines"), icon=":material/list:"):
-    st.dataframe([{t("ledger.col_case"): ln.case_no, t("payouts.col_mediator"): ln.mediator_name,
-                   t("ledger.col_amount"): format_yuan(ln.amount_fen), t("ledger.col_status"): status_text(ln.status)}
-                  for ln in summary.lines], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                t("ledger.col_case"): ln.case_no,
+                t("payouts.col_mediator"): ln.mediator_name,
+                t("ledger.col_amount"): format_yuan(ln.amount_fen),
+                t("ledger.col_status"): status_text(ln.status),
+            }
+            for ln in summary.lines
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _sheet() -> bytes:
@@ -71,33 +100,46 @@ def _sheet() -> bytes:
 
 
 if (data := attempt(_sheet)) is not None:
-    st.download_button(t("payouts.download"), data=data, file_name=f"{summary.code}.xlsx", key="payouts.download",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch",
-                       icon=":material/download:")
+    st.download_button(
+        t("payouts.download"),
+        data=data,
+        file_name=f"{summary.code}.xlsx",
+        key="payouts.download",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        width="stretch",
+        icon=":material/download:",
+    )
 
 if summary.status == "open":
     with st.form("payouts.pay"):
-        sure = st.checkbox(t("payouts.confirm", code=summary.code, amount=format_yuan(summary.total_fen)),
-                           key="payouts.confirm")
-        pay = st.form_submit_button(t("payouts.mark_paid"), key="payouts.pay_go",
-                                    type="primary", width="stretch", icon=":material/paid:")
+        sure = st.checkbox(
+            t("payouts.confirm", code=summary.code, amount=format_yuan(summary.total_fen)), key="payouts.confirm"
+        )
+        pay = st.form_submit_button(
+            t("payouts.mark_paid"), key="payouts.pay_go", type="primary", width="stretch", icon=":material/paid:"
+        )
     if pay and not sure:
         st.warning(t("payouts.confirm_first"), icon=":material/warning:")
     elif pay and (result := write(lambda s: ledger_payout.mark_batch_paid(s, actor=actor, batch_id=batch_id))):
-        flash("payouts.replayed" if result.replayed else "payouts.paid", code=result.code,
-              n=result.paid_claims, amount=format_yuan(result.paid_fen))
+        flash(
+            "payouts.replayed" if result.replayed else "payouts.paid",
+            code=result.code,
+            n=result.paid_claims,
+            amount=format_yuan(result.paid_fen),
+        )
         st.rerun()
     if st.button(t("payouts.cancel"), key="payouts.cancel", width="stretch", icon=":material/cancel:") and write(
-            lambda s: ledger_payout.cancel_batch(s, actor=actor, batch_id=batch_id)):
+        lambda s: ledger_payout.cancel_batch(s, actor=actor, batch_id=batch_id)
+    ):
         flash("payouts.cancelled", code=summary.code)
         st.rerun()
 elif summary.status == "paid":
     with st.form("payouts.publish"):
-        days = st.number_input(t("payouts.notice_days"), min_value=1, max_value=30, value=7, step=1,
-                               key="payouts.days")
+        days = st.number_input(t("payouts.notice_days"), min_value=1, max_value=30, value=7, step=1, key="payouts.days")
         st.caption(t("payouts.notice_help"))
-        publish = st.form_submit_button(t("payouts.publish"), key="payouts.publish_go",
-                                        width="stretch", icon=":material/campaign:")
+        publish = st.form_submit_button(
+            t("payouts.publish"), key="payouts.publish_go", width="stretch", icon=":material/campaign:"
+        )
     if publish and write(lambda s: ledger_payout.publish_notice(s, actor=actor, batch_id=batch_id, days=int(days))):
         flash("payouts.published", code=summary.code)
         st.rerun()

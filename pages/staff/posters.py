@@ -37,8 +37,9 @@ if not scope.orgs:
     st.stop()
 
 by_code = {o.code: o for o in scope.orgs}
-code = st.selectbox(t("posters.org"), list(by_code), key="posters.org",
-                    format_func=lambda c: f"{by_code[c].name} ({c})")  # options are plain text
+code = st.selectbox(
+    t("posters.org"), list(by_code), key="posters.org", format_func=lambda c: f"{by_code[c].name} ({c})"
+)  # options are plain text
 org = by_code[code or scope.orgs[0].code]
 url = qr.intake_url(org.code)
 st.caption(t("posters.url"))
@@ -48,16 +49,38 @@ preview = attempt(lambda: preview_png(org, url))
 if preview is None:
     st.stop()
 st.image(preview, width="stretch")
-st.download_button(t("posters.png"), data=lambda: qr.poster_png(org, url), file_name=f"{org.code}.png",
-                   mime="image/png", key="posters.png", icon=":material/image:", width="stretch", on_click="ignore")
-st.download_button(t("posters.pdf"), data=lambda: qr.posters_pdf([org], size=qr.A4_PRINT),
-                   file_name=f"{org.code}.pdf", mime="application/pdf", key="posters.pdf",
-                   icon=":material/picture_as_pdf:", width="stretch", on_click="ignore")
+st.download_button(
+    t("posters.png"),
+    data=lambda: qr.poster_png(org, url),
+    file_name=f"{org.code}.png",
+    mime="image/png",
+    key="posters.png",
+    icon=":material/image:",
+    width="stretch",
+    on_click="ignore",
+)
+st.download_button(
+    t("posters.pdf"),
+    data=lambda: qr.posters_pdf([org], size=qr.A4_PRINT),
+    file_name=f"{org.code}.pdf",
+    mime="application/pdf",
+    key="posters.pdf",
+    icon=":material/picture_as_pdf:",
+    width="stretch",
+    on_click="ignore",
+)
 
 st.divider()
 st.subheader(t("posters.county_title", county=esc(scope.county_name)), anchor=False)
 st.caption(t("posters.county_help", n=len(scope.orgs)))
 county_orgs = scope.orgs
-st.download_button(t("posters.county_pdf"), data=lambda: qr.posters_pdf(county_orgs),
-                   file_name="posters-county.pdf", mime="application/pdf", key="posters.county",
-                   icon=":material/print:", width="stretch", on_click="ignore")
+st.download_button(
+    t("posters.county_pdf"),
+    data=lambda: qr.posters_pdf(county_orgs),
+    file_name="posters-county.pdf",
+    mime="application/pdf",
+    key="posters.county",
+    icon=":material/print:",
+    width="stretch",
+    on_click="ignore",
+)

@@ -28,12 +28,20 @@ with get_db().read() as s:
     _, extra = custom_fields.staff_fields(s)
 
 with st.form("quick_case.form", border=False):
-    parties = st.text_input(t("quick.parties"), key="quick_case.parties", max_chars=200,
-                            placeholder=t("quick.parties_hint"))
-    category = st.pills(t("quick.category"), common, default=common[0] if common else None, required=True,
-                        key="quick_case.category", format_func=lambda c: labels[c])
-    terms = st.text_area(t("quick.terms"), key="quick_case.terms", max_chars=2000, height=110,
-                         placeholder=t("quick.terms_hint"))
+    parties = st.text_input(
+        t("quick.parties"), key="quick_case.parties", max_chars=200, placeholder=t("quick.parties_hint")
+    )
+    category = st.pills(
+        t("quick.category"),
+        common,
+        default=common[0] if common else None,
+        required=True,
+        key="quick_case.category",
+        format_func=lambda c: labels[c],
+    )
+    terms = st.text_area(
+        t("quick.terms"), key="quick_case.terms", max_chars=2000, height=110, placeholder=t("quick.terms_hint")
+    )
     with st.expander(t("quick.more")):
         amount = st.number_input(t("quick.amount"), min_value=0.0, step=50.0, key="quick_case.amount")
         place = st.text_input(t("quick.place"), key="quick_case.place", max_chars=200)
@@ -41,9 +49,15 @@ with st.form("quick_case.form", border=False):
     saved = st.form_submit_button(t("quick.submit"), type="primary", width="stretch", icon=":material/check:")
 
 if saved:
-    data = case_record.QuickCaseInput(parties_text=parties, terms=terms, category=category or "neighbour",
-                                      amount_fen=round((amount or 0) * 100), place=place,
-                                      form_token=form_token("quick"), custom=custom)
+    data = case_record.QuickCaseInput(
+        parties_text=parties,
+        terms=terms,
+        category=category or "neighbour",
+        amount_fen=round((amount or 0) * 100),
+        place=place,
+        form_token=form_token("quick"),
+        custom=custom,
+    )
     case = custom_form.save("quick_case", lambda s: case_record.quick_case(s, actor=actor, data=data))
     if case is not None:
         renew_token("quick")

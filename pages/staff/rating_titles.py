@@ -20,9 +20,16 @@ from services.stats.dashboard import local_today
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()
 st.title(t("rating.titles_title"))
-subject = st.segmented_control(t("rating.subject"), ["mediator", "organisation"], default="mediator",
-                               format_func=lambda x: t(f"rating.subject_{x}"),
-                               key="rating_titles.subject") or "mediator"
+subject = (
+    st.segmented_control(
+        t("rating.subject"),
+        ["mediator", "organisation"],
+        default="mediator",
+        format_func=lambda x: t(f"rating.subject_{x}"),
+        key="rating_titles.subject",
+    )
+    or "mediator"
+)
 period = st.selectbox(t("rating.period"), period_options(local_today()), index=1, key="rating_titles.period")
 flash = st.session_state.pop("rating_titles.flash", None)
 if flash:
@@ -34,8 +41,16 @@ with db.read() as s:
 if found is None:
     st.stop()
 rule, candidates = found
-st.info(t("rating.titles_rule", title=rule["title"], stars=rule["min_stars"], score=rule.get("min_score", 0),
-          max=rule.get("max", 10)), icon=":material/rule:")
+st.info(
+    t(
+        "rating.titles_rule",
+        title=rule["title"],
+        stars=rule["min_stars"],
+        score=rule.get("min_score", 0),
+        max=rule.get("max", 10),
+    ),
+    icon=":material/rule:",
+)
 
 st.subheader(t("rating.titles_candidates"))
 if not candidates:
@@ -44,16 +59,31 @@ for c in candidates:
     with st.container(border=True):
         st.markdown(f"**{esc(c.name)}**")
         st.text(f"{stars_text(c.stars)} · {c.score:.2f}" if c.score is not None else stars_text(c.stars))
-        st.page_link(spec_for("rating_card").path, label=t("rating.open_card"),
-                     query_params={"rating": str(c.rating_id)}, icon=":material/open_in_new:")
+        st.page_link(
+            spec_for("rating_card").path,
+            label=t("rating.open_card"),
+            query_params={"rating": str(c.rating_id)},
+            icon=":material/open_in_new:",
+        )
         if c.award_id is not None:
             st.caption(t("rating.titles_awarded", title=rule["title"]))
-        elif actor.can(P.RATING_APPROVE) and st.button(t("rating.titles_award", title=rule["title"]),
-                                                       key=f"rating_titles.award.{c.subject_id}",
-                                                       icon=":material/military_tech:", width="stretch"):
+        elif actor.can(P.RATING_APPROVE) and st.button(
+            t("rating.titles_award", title=rule["title"]),
+            key=f"rating_titles.award.{c.subject_id}",
+            icon=":material/military_tech:",
+            width="stretch",
+        ):
             with db.write() as s:
-                done = attempt(partial(rating_titles.award_title, s, actor=actor, subject=subject, period=period,
-                                       subject_id=c.subject_id))
+                done = attempt(
+                    partial(
+                        rating_titles.award_title,
+                        s,
+                        actor=actor,
+                        subject=subject,
+                        period=period,
+                        subject_id=c.subject_id,
+                    )
+                )
             if done is not None:
                 st.session_state["rating_titles.flash"] = "rating.titles_award_ok"
                 st.rerun()
@@ -70,8 +100,9 @@ for a in awards:
                 reason = st.text_input(t("rating.titles_revoke_reason"), key=f"rating_titles.reason.{a.id}")
                 if st.button(t("rating.titles_revoke"), key=f"rating_titles.revoke.{a.id}", type="primary"):
                     with db.write() as s:
-                        done = attempt(partial(rating_titles.revoke_title, s, actor=actor, award_id=a.id,
-                                               reason=reason))
+                        done = attempt(
+                            partial(rating_titles.revoke_title, s, actor=actor, award_id=a.id, reason=reason)
+                        )
                     if done is not None:
                         st.session_state["rating_titles.flash"] = "rating.titles_revoked"
                         st.rerun()

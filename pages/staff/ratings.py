@@ -23,8 +23,16 @@ today = local_today()
 
 st.title(t("rating.title"))
 st.caption(t("rating.caption"))
-subject = st.segmented_control(t("rating.subject"), ["mediator", "organisation"], default="mediator",
-                               format_func=lambda x: t(f"rating.subject_{x}"), key="ratings.subject") or "mediator"
+subject = (
+    st.segmented_control(
+        t("rating.subject"),
+        ["mediator", "organisation"],
+        default="mediator",
+        format_func=lambda x: t(f"rating.subject_{x}"),
+        key="ratings.subject",
+    )
+    or "mediator"
+)
 options = period_options(today)
 period = st.selectbox(t("rating.period"), options, index=1, key="ratings.period")
 st.caption(period_caption(parse_period(period)))
@@ -37,11 +45,24 @@ with st.container(border=True):
     if run is None:
         st.caption(t("rating.no_run"))
     else:
-        st.caption(t("rating.run_caption", at=run.computed_at.strftime("%Y-%m-%d %H:%M"), as_of=run.as_of.isoformat(),
-                     subjects=run.subjects, rated=run.rated, changed=run.changed))
+        st.caption(
+            t(
+                "rating.run_caption",
+                at=run.computed_at.strftime("%Y-%m-%d %H:%M"),
+                as_of=run.as_of.isoformat(),
+                subjects=run.subjects,
+                rated=run.rated,
+                changed=run.changed,
+            )
+        )
         st.caption(t("rating.fingerprint", fp=run.fingerprint[:12]))
-    if st.button(t("rating.recompute" if run else "rating.compute"), key="ratings.compute", type="primary",
-                 icon=":material/calculate:", width="stretch"):
+    if st.button(
+        t("rating.recompute" if run else "rating.compute"),
+        key="ratings.compute",
+        type="primary",
+        icon=":material/calculate:",
+        width="stretch",
+    ):
         with db.write() as s:
             done = attempt(lambda: rating.compute_ratings(s, actor=actor, subject=subject, period=period, today=today))
         if done is not None:
@@ -53,9 +74,13 @@ if flash:
 
 if summary is not None and summary.subjects:
     with st.container(horizontal=True, gap="small"):
-        for key, value in (("pending", summary.pending), ("decided", summary.decided),
-                           ("not_rated", summary.not_rated), ("objections", summary.objections),
-                           ("changed", summary.changed)):
+        for key, value in (
+            ("pending", summary.pending),
+            ("decided", summary.decided),
+            ("not_rated", summary.not_rated),
+            ("objections", summary.objections),
+            ("changed", summary.changed),
+        ):
             with st.container(border=True, width=100):
                 st.metric(t(f"rating.summary_{key}"), value)
     st.caption(" · ".join(f"{stars_text(k)} {v}" for k, v in sorted(summary.by_stars.items(), reverse=True)))
@@ -69,12 +94,23 @@ if summary is not None and summary.subjects:
                     st.session_state["ratings.flash"] = t("rating.approved_n", n=n)
                     st.rerun()
 
-show = st.segmented_control(t("rating.show"), rating_review.SHOW, default="all", key="ratings.show",
-                            format_func=lambda x: t(f"rating.show_{x}")) or "all"
+show = (
+    st.segmented_control(
+        t("rating.show"),
+        rating_review.SHOW,
+        default="all",
+        key="ratings.show",
+        format_func=lambda x: t(f"rating.show_{x}"),
+    )
+    or "all"
+)
 cursor_key = f"ratings.after.{subject}.{period}.{show}"
 with db.read() as s:
-    page = attempt(lambda: rating_review.list_ratings(s, actor=actor, subject=subject, period=period, show=show,
-                                                      after=st.session_state.get(cursor_key)))
+    page = attempt(
+        lambda: rating_review.list_ratings(
+            s, actor=actor, subject=subject, period=period, show=show, after=st.session_state.get(cursor_key)
+        )
+    )
 if page is None:
     st.stop()
 st.caption(t("rating.list_total", n=page.total))
@@ -97,16 +133,19 @@ for row in page.items:
         if row.objection_open:
             tags.append(t("rating.tag_objection"))
         st.caption(" · ".join(tags))
-        st.page_link(card_page, label=t("rating.open_card"), query_params={"rating": str(row.id)},
-                     icon=":material/open_in_new:")
+        st.page_link(
+            card_page, label=t("rating.open_card"), query_params={"rating": str(row.id)}, icon=":material/open_in_new:"
+        )
 
 nav1, nav2 = st.columns(2)
-if st.session_state.get(cursor_key) and nav1.button(t("rating.first_page"), key="ratings.first", width="stretch",
-                                                     icon=":material/first_page:"):
+if st.session_state.get(cursor_key) and nav1.button(
+    t("rating.first_page"), key="ratings.first", width="stretch", icon=":material/first_page:"
+):
     st.session_state.pop(cursor_key, None)
     st.rerun()
-if page.after is not None and nav2.button(t("rating.next_page"), key="ratings.next", width="stretch",
-                                          icon=":material/navigate_next:"):
+if page.after is not None and nav2.button(
+    t("rating.next_page"), key="ratings.next", width="stretch", icon=":material/navigate_next:"
+):
     st.session_state[cursor_key] = page.after
     st.rerun()
 st.page_link(spec_for("rating_titles").path, label=t("nav.rating_titles"), icon=":material/military_tech:")

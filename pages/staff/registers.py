@@ -32,8 +32,13 @@ if not regs:
     st.info(t("register.none"), icon=":material/info:")
     st.stop()
 wanted = str(st.query_params.get("f", ""))
-code = st.selectbox(t("register.pick"), list(regs), key="registers.pick", format_func=lambda c: regs[c].title(lang),
-                    index=list(regs).index(wanted) if wanted in regs else 0)
+code = st.selectbox(
+    t("register.pick"),
+    list(regs),
+    key="registers.pick",
+    format_func=lambda c: regs[c].title(lang),
+    index=list(regs).index(wanted) if wanted in regs else 0,
+)
 reg = regs[code or next(iter(regs))]
 tab_list, tab_add, tab_qr = st.tabs([t("register.tab_list"), t("register.tab_add"), t("register.tab_qr")])
 
@@ -61,13 +66,26 @@ with tab_list:
             with db.read() as s:
                 return register_views.export_entries(s, actor=actor, code=reg.code, query=query, lang=lang)
 
-        st.download_button(t("register.export"), data=export, file_name=f"{reg.code}.xlsx", mime=XLSX_MIME,
-                           key="registers.export", icon=":material/download:", width="stretch", on_click="ignore")
+        st.download_button(
+            t("register.export"),
+            data=export,
+            file_name=f"{reg.code}.xlsx",
+            mime=XLSX_MIME,
+            key="registers.export",
+            icon=":material/download:",
+            width="stretch",
+            on_click="ignore",
+        )
 
 with tab_add:
     prefix = f"registers.v.{reg.code}"
-    org_id = st.selectbox(t("register.org"), list(orgs), key="registers.add_org", format_func=lambda o: orgs[o],
-                          index=list(orgs).index(actor.org_id) if actor.org_id in orgs else 0)
+    org_id = st.selectbox(
+        t("register.org"),
+        list(orgs),
+        key="registers.add_org",
+        format_func=lambda o: orgs[o],
+        index=list(orgs).index(actor.org_id) if actor.org_id in orgs else 0,
+    )
     problems = st.session_state.get(f"{prefix}.problems", {})
     values = render_fields(reg.fields, prefix=prefix, lang=lang, problems=problems)
     if st.button(t("register.save"), key="registers.save", type="primary", icon=":material/save:", width="stretch"):
@@ -98,6 +116,13 @@ with tab_qr:
         poster = attempt(lambda: register_qr.register_poster_png(reg.title("zh-CN"), orgs.get(qr_org or 0, ""), url))
         if poster is not None:
             st.image(poster, width="stretch")
-            st.download_button(t("register.poster"), data=poster, file_name=f"{reg.code}.png", mime="image/png",
-                               key="registers.poster", icon=":material/qr_code_2:", width="stretch",
-                               on_click="ignore")
+            st.download_button(
+                t("register.poster"),
+                data=poster,
+                file_name=f"{reg.code}.png",
+                mime="image/png",
+                key="registers.poster",
+                icon=":material/qr_code_2:",
+                width="stretch",
+                on_click="ignore",
+            )

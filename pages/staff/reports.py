@@ -25,28 +25,44 @@ with db.read() as s:
 
 st.title(t("report.page_title"))
 names = {c[0]: "\u3000" * c[2] + c[1] for c in choices}
-org = st.selectbox(t("stats.org"), [c[0] for c in choices], format_func=lambda i: names.get(i, str(i)),
-                   key="reports.org")
-kind = st.segmented_control(t("report.kind"), ["month", "quarter"], default="month", key="reports.kind",
-                            format_func=lambda k: t(f"report.kind_{k}")) or "month"
+org = st.selectbox(
+    t("stats.org"), [c[0] for c in choices], format_func=lambda i: names.get(i, str(i)), key="reports.org"
+)
+kind = (
+    st.segmented_control(
+        t("report.kind"),
+        ["month", "quarter"],
+        default="month",
+        key="reports.kind",
+        format_func=lambda k: t(f"report.kind_{k}"),
+    )
+    or "month"
+)
 years = list(range(today.year, today.year - 6, -1))
 c1, c2 = st.columns(2)
 year = c1.selectbox(t("report.year"), years, key="reports.year")
 if kind == "month":
     last = today.month if year == today.year else 12
-    month = c2.selectbox(t("report.month"), list(range(last, 0, -1)), key="reports.month",
-                         format_func=lambda m: t("report.month_n", month=m))
+    month = c2.selectbox(
+        t("report.month"),
+        list(range(last, 0, -1)),
+        key="reports.month",
+        format_func=lambda m: t("report.month_n", month=m),
+    )
     period = reports.monthly(year, month)
 else:
     last_q = (today.month - 1) // 3 + 1 if year == today.year else 4
-    quarter = c2.selectbox(t("report.quarter"), list(range(last_q, 0, -1)), key="reports.quarter",
-                           format_func=lambda q: t("report.quarter_n", quarter=q))
+    quarter = c2.selectbox(
+        t("report.quarter"),
+        list(range(last_q, 0, -1)),
+        key="reports.quarter",
+        format_func=lambda q: t("report.quarter_n", quarter=q),
+    )
     period = reports.quarterly(year, quarter)
 
 org_id = None if choices and org == choices[0][0] else org
 with db.read() as s, st.spinner(t("report.building")):
-    report = attempt(lambda: reports.build_report(s, actor=actor, period=period, org_id=org_id, lang=lang,
-                                                  today=today))
+    report = attempt(lambda: reports.build_report(s, actor=actor, period=period, org_id=org_id, lang=lang, today=today))
 if report is None:
     st.stop()
 st.subheader(report.title)
@@ -56,9 +72,16 @@ if actor.can(P.REPORT_EXPORT):
     with db.read() as s:
         data = attempt(lambda: reports.report_xlsx(s, actor=actor, report=report, lang=lang))
     if data is not None:
-        st.download_button(t("report.download"), data=data, file_name=f"{report.title}.xlsx", width="stretch",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/download:", key="reports.download", on_click="ignore")
+        st.download_button(
+            t("report.download"),
+            data=data,
+            file_name=f"{report.title}.xlsx",
+            width="stretch",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            key="reports.download",
+            on_click="ignore",
+        )
 
 
 def cell(value: Any, fmt: str | None) -> Any:
@@ -74,8 +97,15 @@ for table in report.tables:
     st.markdown(f"**{table.title}**")
     if table.row_kpis:
         kpis = [K.BY_ID[k] for k in table.row_kpis]
-        rows = [{table.headers[0]: r[0], table.headers[1]: fmt(r[1], k), table.headers[2]: fmt(r[2], k),
-                 table.headers[3]: delta(r[1], r[2], k) or "—"} for r, k in zip(table.rows, kpis, strict=True)]
+        rows = [
+            {
+                table.headers[0]: r[0],
+                table.headers[1]: fmt(r[1], k),
+                table.headers[2]: fmt(r[2], k),
+                table.headers[3]: delta(r[1], r[2], k) or "—",
+            }
+            for r, k in zip(table.rows, kpis, strict=True)
+        ]
     else:
         rows = [{h: cell(v, f) for h, v, f in zip(table.headers, r, table.formats, strict=True)} for r in table.rows]
     st.dataframe(rows, hide_index=True, width="stretch", key=f"reports.table_{table.key}")

@@ -21,11 +21,22 @@ SHOWN = 200
 
 st.title(t("roster_import.title"))
 st.caption(t("roster_import.help"))
-st.download_button(t("roster_import.template"), data=xlsx_io.template_bytes, file_name="调解组织与调解员导入模板.xlsx",
-                   mime=xlsx_io.XLSX_MIME, key="roster_import.template", on_click="ignore",
-                   icon=":material/download:", width="stretch")
-upload = st.file_uploader(t("roster_import.upload"), type=["xlsx"], key="roster_import.file",
-                          max_upload_size=xlsx_io.MAX_BYTES // (1024 * 1024))
+st.download_button(
+    t("roster_import.template"),
+    data=xlsx_io.template_bytes,
+    file_name="调解组织与调解员导入模板.xlsx",
+    mime=xlsx_io.XLSX_MIME,
+    key="roster_import.template",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
+upload = st.file_uploader(
+    t("roster_import.upload"),
+    type=["xlsx"],
+    key="roster_import.file",
+    max_upload_size=xlsx_io.MAX_BYTES // (1024 * 1024),
+)
 if upload is None:
     st.session_state.pop(STATE, None)
     st.stop()
@@ -60,15 +71,23 @@ if preview.errors:
     st.error(t("roster_import.has_errors", rows=rows, count=len(preview.errors)), icon=":material/error:")
     with st.container(border=True, key="roster_import-errors"):
         for e in preview.errors[:SHOWN]:
-            st.markdown(f"**{md(t('roster_import.where', sheet=e.sheet, row=e.row, column=e.column))}**  \n"
-                        f"{md(t(e.key, **e.params))}")
+            st.markdown(
+                f"**{md(t('roster_import.where', sheet=e.sheet, row=e.row, column=e.column))}**  \n"
+                f"{md(t(e.key, **e.params))}"
+            )
         if len(preview.errors) > SHOWN:
             st.caption(t("roster_import.more", count=len(preview.errors) - SHOWN))
     st.stop()
 
 st.success(t("roster_import.ready"), icon=":material/task_alt:")
-if st.button(t("roster_import.commit", orgs=preview.orgs, mediators=preview.mediators), key="roster_import.commit",
-             type="primary", icon=":material/upload:", width="stretch"):
+if st.button(
+    t("roster_import.commit", orgs=preview.orgs, mediators=preview.mediators),
+    key="roster_import.commit",
+    type="primary",
+    icon=":material/upload:",
+    width="stretch",
+):
+
     def commit() -> tuple[int, int]:
         with db.write() as s:  # one transaction: every row or none
             return xlsx_io.commit_import(s, actor=actor, data=parsed)  # type: ignore[arg-type]

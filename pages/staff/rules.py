@@ -70,8 +70,12 @@ if value is None and name == "roles":
     rules_forms.roles_matrix(state.value)
 if value is not None:
     note = str(st.session_state.get(f"rules.f.{name}.note") or st.session_state.get("rules.f.roles.new.note") or "")
-    write(lambda s: rules.change(s, actor=actor, name=name, value=value, base_version=base, note=note),
-          "rules.saved")
+    write(lambda s: rules.change(s, actor=actor, name=name, value=value, base_version=base, note=note), "rules.saved")
 
-show_history(name, versions, lambda version: write(
-    lambda s: rules.rollback(s, actor=actor, name=name, version=version, base_version=base), "rules.rolled_back"))
+show_history(
+    name,
+    versions,
+    lambda version: write(
+        lambda s: rules.rollback(s, actor=actor, name=name, version=version, base_version=base), "rules.rolled_back"
+    ),
+)

@@ -25,6 +25,7 @@ for lock in locks:
         st.text(lock.key)
         st.caption(t("locks.until", until=lock.locked_until.strftime("%Y-%m-%d %H:%M") if lock.locked_until else ""))
         if st.button(t("locks.unlock"), key=f"locks.unlock.{lock.id}", icon=":material/lock_open:", width="stretch"):
+
             def do_unlock(key: str = lock.key) -> bool:
                 with db.write() as s:
                     auth_service.unlock(s, key=key, actor=actor)

@@ -23,8 +23,10 @@ actor = require_page(P.STATS_VIEW)
 db = get_db()
 lang = current_language()
 today = stats.local_today()
-params = {k: st.query_params.get(k, "") for k in ("from", "to", "org", "cat", "src", "cmp", "k", "p", "a", "m", "sc",
-                                                    "ss", "so")}
+params = {
+    k: st.query_params.get(k, "")
+    for k in ("from", "to", "org", "cat", "src", "cmp", "k", "p", "a", "m", "sc", "ss", "so")
+}
 filters, _ = from_params(params, preset_period("this_year", today))
 piece = slice_from_params(params)
 alert = params["a"] if params["a"] in drilldown.ALERT_KINDS else None
@@ -42,23 +44,34 @@ else:
         st.info(t("stats.ratio_parts", kpi=kpi.name(lang), formula=kpi.formula(lang)), icon=":material/percent:")
         with st.container(horizontal=True):
             for other, code, kid in (("numerator", "n", kpi.ratio[0]), ("denominator", "d", kpi.ratio[1])):
-                st.page_link(spec_for("stats_cases").path, label=t(f"stats.part_{other}", name=K.BY_ID[kid].name(lang)),
-                             query_params={**{k: v for k, v in params.items() if v}, "p": code},
-                             disabled=other == part, icon=":material/list:")
+                st.page_link(
+                    spec_for("stats_cases").path,
+                    label=t(f"stats.part_{other}", name=K.BY_ID[kid].name(lang)),
+                    query_params={**{k: v for k, v in params.items() if v}, "p": code},
+                    disabled=other == part,
+                    icon=":material/list:",
+                )
 
 cursor_key = f"stats_cases.after.{sorted(params.items())}"
 after = st.session_state.get(cursor_key)
 with db.read() as s:
     labels = {d: dictionaries.labels(s, d, language()) for d in ("category", "source")}
     if alert:
-        page = attempt(lambda: drilldown.list_alerts(s, actor=actor, filters=filters, kind=alert, after=after,
-                                                     today=today))
+        page = attempt(
+            lambda: drilldown.list_alerts(s, actor=actor, filters=filters, kind=alert, after=after, today=today)
+        )
         total = None
     else:
-        page = attempt(lambda: drilldown.list_cases(s, actor=actor, filters=filters, kpi_id=kpi.id, part=part,
-                                                    piece=piece, after=after, today=today))
-        total = attempt(lambda: drilldown.count_cases(s, actor=actor, filters=filters, kpi_id=kpi.id, part=part,
-                                                      piece=piece, today=today))
+        page = attempt(
+            lambda: drilldown.list_cases(
+                s, actor=actor, filters=filters, kpi_id=kpi.id, part=part, piece=piece, after=after, today=today
+            )
+        )
+        total = attempt(
+            lambda: drilldown.count_cases(
+                s, actor=actor, filters=filters, kpi_id=kpi.id, part=part, piece=piece, today=today
+            )
+        )
 if page is None:
     st.stop()
 
@@ -75,13 +88,23 @@ st.caption(" · ".join(b for b in scope_bits if b))
 if total is not None:
     st.metric(t("stats.list_total"), f"{total:,}")
 if not alert and actor.can(P.REPORT_EXPORT):
+
     def export() -> bytes:  # runs on the download click: no st.* here
         with db.read() as s:
-            return case_export.export_cases_xlsx(s, actor=actor, filters=filters, kpi_id=kpi.id, part=part,
-                                                 piece=piece, lang=lang, today=today)
-    st.download_button(t("customfields.export"), data=export, file_name=f"{t('customfields.export_file')}.xlsx",
-                       mime=xlsx_io.XLSX_MIME, key="stats_cases.export", on_click="ignore", width="stretch",
-                       icon=":material/download:")
+            return case_export.export_cases_xlsx(
+                s, actor=actor, filters=filters, kpi_id=kpi.id, part=part, piece=piece, lang=lang, today=today
+            )
+
+    st.download_button(
+        t("customfields.export"),
+        data=export,
+        file_name=f"{t('customfields.export_file')}.xlsx",
+        mime=xlsx_io.XLSX_MIME,
+        key="stats_cases.export",
+        on_click="ignore",
+        width="stretch",
+        icon=":material/download:",
+    )
 
 if not page.items:
     st.info(t("stats.list_empty"), icon=":material/inbox:")
@@ -89,17 +112,20 @@ for item in page.items:
     with st.container(border=True):
         risk = " · " + t("stats.high_risk_tag") if item.high_risk else ""
         st.markdown(f"**{item.case_no}** · {status_label(item.status)}{risk}")
-        st.text(f"{labels['category'].get(item.category, item.category)} · "
-                f"{labels['source'].get(item.source, item.source)}")
+        st.text(
+            f"{labels['category'].get(item.category, item.category)} · {labels['source'].get(item.source, item.source)}"
+        )
         st.caption(f"{item.received_on.isoformat()} · {esc(item.org_name)}")
 
 nav1, nav2 = st.columns(2)
-if after is not None and nav1.button(t("stats.first_page"), key="stats_cases.first", width="stretch",
-                                     icon=":material/first_page:"):
+if after is not None and nav1.button(
+    t("stats.first_page"), key="stats_cases.first", width="stretch", icon=":material/first_page:"
+):
     st.session_state.pop(cursor_key, None)
     st.rerun()
-if page.after is not None and nav2.button(t("stats.next_page"), key="stats_cases.next", width="stretch",
-                                          icon=":material/navigate_next:"):
+if page.after is not None and nav2.button(
+    t("stats.next_page"), key="stats_cases.next", width="stretch", icon=":material/navigate_next:"
+):
     st.session_state[cursor_key] = page.after
     st.rerun()
 st.page_link(spec_for("dashboard").path, label=t("stats.back"), icon=":material/arrow_back:")

@@ -29,19 +29,27 @@ with db.read() as s:
     grades = dictionaries.labels(s, "grade", current_language())
 
 with st.container(horizontal=True, gap="medium"):
-    st.metric(t("subsidies.pending"), format_yuan(sum(c.amount_fen for c in claims if c.status in OPEN)),
-              width="content")
-    st.metric(t("subsidies.paid"), format_yuan(sum(c.amount_fen for c in claims if c.status == "paid")),
-              width="content")
+    st.metric(
+        t("subsidies.pending"), format_yuan(sum(c.amount_fen for c in claims if c.status in OPEN)), width="content"
+    )
+    st.metric(
+        t("subsidies.paid"), format_yuan(sum(c.amount_fen for c in claims if c.status == "paid")), width="content"
+    )
 
 st.subheader(t("subsidies.claim_title"), anchor=False)
 if not claimable:
     st.info(t("subsidies.none_claimable"), icon=":material/inbox:")
 else:
     by_id = {c.case_id: c for c in claimable}
-    case_id = st.selectbox(t("subsidies.case"), list(by_id), key="subsidies.case", format_func=lambda i: (
-        f"{by_id[i].case_no} · {categories.get(by_id[i].category, by_id[i].category)} · "
-        f"{grades.get(by_id[i].grade, by_id[i].grade)}"))
+    case_id = st.selectbox(
+        t("subsidies.case"),
+        list(by_id),
+        key="subsidies.case",
+        format_func=lambda i: (
+            f"{by_id[i].case_no} · {categories.get(by_id[i].category, by_id[i].category)} · "
+            f"{grades.get(by_id[i].grade, by_id[i].grade)}"
+        ),
+    )
     chosen = by_id[case_id]
     st.caption(t("subsidies.concluded", day=chosen.concluded_on.isoformat()))
 
@@ -58,25 +66,39 @@ else:
             with st.form("subsidies.award_form", clear_on_submit=True):
                 amount = st.text_input(t("subsidies.award_amount"), key="subsidies.award_amount", max_chars=12)
                 reason = st.text_area(t("subsidies.award_reason"), key="subsidies.award_reason", max_chars=500)
-                asked = st.form_submit_button(t("subsidies.award_submit"), key="subsidies.award_go",
-                                              type="primary", width="stretch",
-                                              icon=":material/send:")
+                asked = st.form_submit_button(
+                    t("subsidies.award_submit"),
+                    key="subsidies.award_go",
+                    type="primary",
+                    width="stretch",
+                    icon=":material/send:",
+                )
             if asked and (parsed := attempt(lambda: parse_yuan(amount))) is not None:
                 award_fen: int = parsed
-                done = write(lambda s: ledger.request_award(s, actor=actor, case_id=case_id, amount_fen=award_fen,
-                                                            reason=reason))
+                done = write(
+                    lambda s: ledger.request_award(s, actor=actor, case_id=case_id, amount_fen=award_fen, reason=reason)
+                )
                 if done is not None:
-                    flash("subsidies.claimed", no=chosen.case_no, amount=format_yuan(done.amount_fen),
-                          status=status_text(done.status))
+                    flash(
+                        "subsidies.claimed",
+                        no=chosen.case_no,
+                        amount=format_yuan(done.amount_fen),
+                        status=status_text(done.status),
+                    )
                     st.rerun()
         else:
             st.metric(t("subsidies.amount"), format_yuan(preview.amount_fen))
-            if st.button(t("subsidies.submit"), key="subsidies.submit", type="primary", width="stretch",
-                         icon=":material/send:"):
+            if st.button(
+                t("subsidies.submit"), key="subsidies.submit", type="primary", width="stretch", icon=":material/send:"
+            ):
                 done = write(lambda s: ledger.claim_case(s, actor=actor, case_id=case_id))
                 if done is not None:
-                    flash("subsidies.claimed", no=chosen.case_no, amount=format_yuan(done.amount_fen),
-                          status=status_text(done.status))
+                    flash(
+                        "subsidies.claimed",
+                        no=chosen.case_no,
+                        amount=format_yuan(done.amount_fen),
+                        status=status_text(done.status),
+                    )
                     st.rerun()
 
 st.subheader(t("subsidies.mine_title"), anchor=False)
@@ -87,8 +109,12 @@ for row in claims:
 
 if claims:
     ids = {c.id: c for c in claims}
-    pick = st.selectbox(t("subsidies.history_of"), list(ids), key="subsidies.history",
-                        format_func=lambda i: f"{ids[i].case_no} · {status_text(ids[i].status)}")
+    pick = st.selectbox(
+        t("subsidies.history_of"),
+        list(ids),
+        key="subsidies.history",
+        format_func=lambda i: f"{ids[i].case_no} · {status_text(ids[i].status)}",
+    )
     with db.read() as s:
         history = ledger_views.claim_history(s, actor=actor, claim_id=pick)
     for e in history:

@@ -33,21 +33,35 @@ else:
     st.info(t("webhooks.none"), icon=":material/notifications_off:")
 
 with st.form("webhooks.form", border=True):
-    vendor = st.segmented_control(t("webhooks.vendor"), options=list(webhooks.VENDORS), default="wecom",
-                                  key="webhooks.vendor", format_func=lambda v: t(f"webhooks.vendor_{v}"),
-                                  width="stretch")
-    url = st.text_input(t("webhooks.url"), key="webhooks.url", max_chars=500, placeholder="https://",
-                        help=t("webhooks.url_help"), type="password")
-    if st.form_submit_button(t("webhooks.save"), key="webhooks.save", icon=":material/save:", type="primary",
-                             width="stretch"):
-        saved = write(lambda s: webhooks.save_webhook(s, actor=actor, org_id=org_id, vendor=vendor or "",
-                                                      url=url))
+    vendor = st.segmented_control(
+        t("webhooks.vendor"),
+        options=list(webhooks.VENDORS),
+        default="wecom",
+        key="webhooks.vendor",
+        format_func=lambda v: t(f"webhooks.vendor_{v}"),
+        width="stretch",
+    )
+    url = st.text_input(
+        t("webhooks.url"),
+        key="webhooks.url",
+        max_chars=500,
+        placeholder="https://",
+        help=t("webhooks.url_help"),
+        type="password",
+    )
+    if st.form_submit_button(
+        t("webhooks.save"), key="webhooks.save", icon=":material/save:", type="primary", width="stretch"
+    ):
+        saved = write(lambda s: webhooks.save_webhook(s, actor=actor, org_id=org_id, vendor=vendor or "", url=url))
         if saved is not None:
             flash("webhooks.saved", name=by_id[org_id].name)
             st.rerun()
 
-off = current is not None and current.active and st.button(t("webhooks.disable"), key="webhooks.disable",
-                                                          icon=":material/link_off:", width="stretch")
+off = (
+    current is not None
+    and current.active
+    and st.button(t("webhooks.disable"), key="webhooks.disable", icon=":material/link_off:", width="stretch")
+)
 if off and write(lambda s: webhooks.disable_webhook(s, actor=actor, org_id=org_id)):
     flash("webhooks.disabled", name=by_id[org_id].name)
     st.rerun()

@@ -29,8 +29,7 @@ if not actor.can(P.CASE_VIEW):
 
 if actor.can(P.CASE_CREATE) and actor.can(P.CASE_MEDIATE):
     row = st.container(horizontal=True, gap="small")  # side by side even on a phone (columns would stack)
-    if row.button(t("workbench.quick"), key="workbench.quick", type="primary", icon=":material/bolt:",
-                 width="stretch"):
+    if row.button(t("workbench.quick"), key="workbench.quick", type="primary", icon=":material/bolt:", width="stretch"):
         st.switch_page("pages/staff/quick_case.py")
     if row.button(t("workbench.new_case"), key="workbench.new_case", icon=":material/note_add:", width="stretch"):
         st.switch_page("pages/staff/new_case.py")
@@ -46,8 +45,12 @@ with db.read() as s:
     unread = notifications.list_notifications(s, actor=actor, limit=10)
 
 metrics = st.container(horizontal=True, gap="small")
-for label, value in (("workbench.submitted", counts.submitted), ("workbench.open", counts.open),
-                     ("workbench.high_risk", counts.high_risk), ("workbench.overdue", counts.overdue)):
+for label, value in (
+    ("workbench.submitted", counts.submitted),
+    ("workbench.open", counts.open),
+    ("workbench.high_risk", counts.high_risk),
+    ("workbench.overdue", counts.overdue),
+):
     metrics.metric(t(label), value, border=True, width="stretch")
 
 if unread:
@@ -63,8 +66,14 @@ if unread:
                 write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
                 st.rerun()
 
-query = st.text_input(t("workbench.search"), key="workbench.search", max_chars=40, label_visibility="collapsed",
-                      placeholder=t("workbench.search_hint"), icon=":material/search:")
+query = st.text_input(
+    t("workbench.search"),
+    key="workbench.search",
+    max_chars=40,
+    label_visibility="collapsed",
+    placeholder=t("workbench.search_hint"),
+    icon=":material/search:",
+)
 if query.strip():
     with db.read() as s:
         found = workbench.search_cases(s, actor=actor, query=query)
@@ -73,9 +82,18 @@ if query.strip():
         case_card(row, categories, "workbench.hit")
     st.stop()
 
-view = st.segmented_control(t("workbench.filter"), options=list(workbench.FILTERS), default="todo",
-                            key="workbench.view", format_func=lambda k: t(f"workbench.view_{k}"),
-                            label_visibility="collapsed", width="stretch") or "todo"
+view = (
+    st.segmented_control(
+        t("workbench.filter"),
+        options=list(workbench.FILTERS),
+        default="todo",
+        key="workbench.view",
+        format_func=lambda k: t(f"workbench.view_{k}"),
+        label_visibility="collapsed",
+        width="stretch",
+    )
+    or "todo"
+)
 limit_key = f"workbench.limit.{view}"
 limit = int(st.session_state.get(limit_key, workbench.PAGE))
 with db.read() as s:
@@ -85,7 +103,8 @@ if not rows:
     st.info(t("workbench.empty"), icon=":material/inbox:")
 for row in rows:
     case_card(row, categories, "workbench.open")
-if len(rows) == limit and st.button(t("workbench.more"), key="workbench.more", width="stretch",
-                                    icon=":material/expand_more:"):
+if len(rows) == limit and st.button(
+    t("workbench.more"), key="workbench.more", width="stretch", icon=":material/expand_more:"
+):
     st.session_state[limit_key] = limit + workbench.PAGE
     st.rerun()

@@ -112,28 +112,49 @@ def _filter_widget(actor: Actor, spec: AdminSpec, name: str, lang: str) -> Any:
         found = _read(lambda s: choices(s, actor, spec, name, lang, limit=OPTION_LIMIT * 10))
         labels = dict(found.options) if found else {}
         opts = [None, *labels]
-    return st.selectbox(label, opts, key=key, placeholder=t("admin.filter_any"),
-                        format_func=lambda v: t("admin.filter_any") if v is None else labels[v])
+    return st.selectbox(
+        label,
+        opts,
+        key=key,
+        placeholder=t("admin.filter_any"),
+        format_func=lambda v: t("admin.filter_any") if v is None else labels[v],
+    )
 
 
 def _query(actor: Actor, spec: AdminSpec, lang: str) -> admin.ListQuery:
-    search = st.text_input(t("admin.search"), key=_k(spec, "search"), icon=":material/search:",
-                           placeholder=t("admin.search_placeholder", fields="、".join(
-                               _label(spec, f) for f in spec.search_fields)), label_visibility="collapsed")
+    search = st.text_input(
+        t("admin.search"),
+        key=_k(spec, "search"),
+        icon=":material/search:",
+        placeholder=t("admin.search_placeholder", fields="、".join(_label(spec, f) for f in spec.search_fields)),
+        label_visibility="collapsed",
+    )
     active = sum(st.session_state.get(_k(spec, f"filter.{n}")) is not None for n in spec.list_filter)
-    with st.expander(t("admin.filters_active", count=active) if active else t("admin.filters"),
-                     icon=":material/filter_list:"):
+    with st.expander(
+        t("admin.filters_active", count=active) if active else t("admin.filters"), icon=":material/filter_list:"
+    ):
         filters = {n: _filter_widget(actor, spec, n, lang) for n in spec.list_filter}
         orders = ["", *(o for n in sortable(spec) for o in (n, f"-{n}"))]
-        order = st.selectbox(t("admin.order"), orders, key=_k(spec, "order"), format_func=lambda o: t(
-            "admin.order_default") if not o else t("admin.order_desc" if o[0] == "-" else "admin.order_asc",
-                                                   field=_label(spec, o.lstrip("-"))))
+        order = st.selectbox(
+            t("admin.order"),
+            orders,
+            key=_k(spec, "order"),
+            format_func=lambda o: (
+                t("admin.order_default")
+                if not o
+                else t("admin.order_desc" if o[0] == "-" else "admin.order_asc", field=_label(spec, o.lstrip("-")))
+            ),
+        )
     signature = repr((search, sorted(filters.items(), key=lambda kv: kv[0]), order))
     if st.session_state.get(_k(spec, "signature")) != signature:  # new search or filter: back to page 1
         st.session_state[_k(spec, "signature")] = signature
         st.session_state[_k(spec, "page")] = 0
-    return admin.ListQuery(search=search or "", filters={k: v for k, v in filters.items() if v is not None},
-                           order=order or "", page=st.session_state.get(_k(spec, "page"), 0))
+    return admin.ListQuery(
+        search=search or "",
+        filters={k: v for k, v in filters.items() if v is not None},
+        order=order or "",
+        page=st.session_state.get(_k(spec, "page"), 0),
+    )
 
 
 def _actions(actor: Actor, spec: AdminSpec, query: admin.ListQuery, lang: str) -> None:
@@ -143,11 +164,19 @@ def _actions(actor: Actor, spec: AdminSpec, query: admin.ListQuery, lang: str) -
 
     row = st.container(horizontal=True)
     if actor.can(spec.edit_permission):
-        row.button(t("admin.new"), key=_k(spec, "new"), on_click=go, args=(spec, "new"), icon=":material/add:",
-                   type="primary")
-    row.download_button(t("admin.export"), data=export, file_name=f"{spec.entity}-{utc_now():%Y%m%d}.xlsx",
-                        mime=xlsx_io.XLSX_MIME, key=_k(spec, "export"), on_click="ignore",
-                        icon=":material/download:", help=t("admin.export_help", limit=admin.EXPORT_LIMIT))
+        row.button(
+            t("admin.new"), key=_k(spec, "new"), on_click=go, args=(spec, "new"), icon=":material/add:", type="primary"
+        )
+    row.download_button(
+        t("admin.export"),
+        data=export,
+        file_name=f"{spec.entity}-{utc_now():%Y%m%d}.xlsx",
+        mime=xlsx_io.XLSX_MIME,
+        key=_k(spec, "export"),
+        on_click="ignore",
+        icon=":material/download:",
+        help=t("admin.export_help", limit=admin.EXPORT_LIMIT),
+    )
 
 
 def _card(spec: AdminSpec, row: admin.Row) -> None:
@@ -156,14 +185,19 @@ def _card(spec: AdminSpec, row: admin.Row) -> None:
         details = [(n, v) for n, v in row.cells.items() if n != spec.title_field and v not in ("", None)]
         if details:
             st.caption(" · ".join(f"{md(_label(spec, n))}：{md(v)}" for n, v in details[:CARD_FIELDS]))
-        st.button(t("admin.open"), key=_k(spec, f"open.{row.id}"), on_click=go, args=(spec, row.id),
-                  icon=":material/chevron_right:", type="tertiary")
+        st.button(
+            t("admin.open"),
+            key=_k(spec, f"open.{row.id}"),
+            on_click=go,
+            args=(spec, row.id),
+            icon=":material/chevron_right:",
+            type="tertiary",
+        )
 
 
 def _table(spec: AdminSpec, page: admin.ListPage) -> None:
     data = [{_label(spec, n): row.cells.get(n, "") for n in spec.list_display} for row in page.rows]
-    picked = st.dataframe(data, hide_index=True, on_select="rerun", selection_mode="single-row",
-                          key=_k(spec, "grid"))
+    picked = st.dataframe(data, hide_index=True, on_select="rerun", selection_mode="single-row", key=_k(spec, "grid"))
     rows = picked.selection.rows if picked is not None else []
     if rows:
         go(spec, page.rows[rows[0]].id)
@@ -180,8 +214,9 @@ def _pager(spec: AdminSpec, page: admin.ListPage) -> None:
     if row.button(t("admin.prev"), key=_k(spec, "prev"), disabled=page.page == 0, icon=":material/navigate_before:"):
         st.session_state[key] = page.page - 1
         st.rerun()
-    if row.button(t("admin.next"), key=_k(spec, "next"), disabled=page.page + 1 >= page.pages,
-                  icon=":material/navigate_next:"):
+    if row.button(
+        t("admin.next"), key=_k(spec, "next"), disabled=page.page + 1 >= page.pages, icon=":material/navigate_next:"
+    ):
         st.session_state[key] = page.page + 1
         st.rerun()
 
@@ -209,8 +244,9 @@ def _list(actor: Actor, spec: AdminSpec) -> None:
 
 def _record(actor: Actor, spec: AdminSpec, record_id: int) -> None:
     st.button(t("admin.back"), key=_k(spec, "back"), on_click=go, args=(spec, None), icon=":material/arrow_back:")
-    rec = _read(lambda s: admin.get_record(s, actor=actor, entity=spec.entity, record_id=record_id,
-                                           lang=current_language()))
+    rec = _read(
+        lambda s: admin.get_record(s, actor=actor, entity=spec.entity, record_id=record_id, lang=current_language())
+    )
     if rec is None:
         return
     st.subheader(md(rec.title) or "—")
@@ -237,14 +273,19 @@ def _options(actor: Actor, spec: AdminSpec, names: tuple[str, ...], rec: admin.R
         current = rec.values.get(name) if rec else None
         include = current if isinstance(current, list) else ([] if current is None else [current])
         find = st.session_state.get(_k(spec, f"find.{name}"), "")
+
         def options_of(s: Any, n: str = name, i: list[Any] = include, f: str = find) -> Choices:
             return choices(s, actor, spec, n, lang, search=f, include=i, limit=OPTION_LIMIT)
 
         found = _read(options_of)
         out[name] = found or Choices([], False)
         if out[name].truncated or find:
-            st.text_input(t("admin.find", field=_label(spec, name)), key=_k(spec, f"find.{name}"),
-                          icon=":material/search:", help=t("admin.find_help", limit=OPTION_LIMIT))
+            st.text_input(
+                t("admin.find", field=_label(spec, name)),
+                key=_k(spec, f"find.{name}"),
+                icon=":material/search:",
+                help=t("admin.find_help", limit=OPTION_LIMIT),
+            )
     return out
 
 
@@ -259,18 +300,33 @@ def _widget(actor: Actor, spec: AdminSpec, name: str, rec: admin.Record | None, 
         shown = rec.cells.get(name) or "—"
         return st.text_input(label, key=key, placeholder=str(shown), help=t("admin.masked_keep", masked=shown))
     if kind == "password":
-        return st.text_input(label, key=key, type="password", autocomplete="new-password",
-                             help=t("admin.password_keep" if rec else "admin.password_new"))
+        return st.text_input(
+            label,
+            key=key,
+            type="password",
+            autocomplete="new-password",
+            help=t("admin.password_keep" if rec else "admin.password_new"),
+        )
     if kind in ("choice", "multi"):
         labels = dict(options.options if options else [])
         values = list(labels)
         if kind == "multi":
-            return st.multiselect(label, values, default=[v for v in (current or []) if v in labels], key=key,
-                                  format_func=lambda v: labels.get(v, str(v)),
-                                  placeholder=t("admin.choose_many" if values else "admin.no_options"))
-        return st.selectbox(label, values, index=values.index(current) if current in labels else None, key=key,
-                            format_func=lambda v: labels.get(v, str(v)),
-                            placeholder=t("admin.choose" if values else "admin.no_options"))
+            return st.multiselect(
+                label,
+                values,
+                default=[v for v in (current or []) if v in labels],
+                key=key,
+                format_func=lambda v: labels.get(v, str(v)),
+                placeholder=t("admin.choose_many" if values else "admin.no_options"),
+            )
+        return st.selectbox(
+            label,
+            values,
+            index=values.index(current) if current in labels else None,
+            key=key,
+            format_func=lambda v: labels.get(v, str(v)),
+            placeholder=t("admin.choose" if values else "admin.no_options"),
+        )
     if kind == "bool":
         return st.toggle(label, value=bool(current), key=key)
     if kind == "int":
@@ -278,8 +334,7 @@ def _widget(actor: Actor, spec: AdminSpec, name: str, rec: admin.Record | None, 
     if kind == "float":
         return st.number_input(label, value=float(current or 0), min_value=0.0, step=0.5, key=key)
     if kind == "date":
-        return st.date_input(label, value=current, min_value=DATE_MIN, max_value=DATE_MAX, key=key,
-                             format="YYYY-MM-DD")
+        return st.date_input(label, value=current, min_value=DATE_MIN, max_value=DATE_MAX, key=key, format="YYYY-MM-DD")
     length = field_length(spec, name)
     if length is None or length > 200:
         return st.text_area(label, value=current or "", key=key, height="content")
@@ -299,8 +354,9 @@ def _form(actor: Actor, spec: AdminSpec, rec: admin.Record | None) -> None:
             if name in errors:
                 key, params = errors[name]
                 st.caption(f":red[{md(t(key, **params))}]")
-        submitted = st.form_submit_button(t("admin.create" if rec is None else "admin.save"), type="primary",
-                                          width="stretch", icon=":material/save:")
+        submitted = st.form_submit_button(
+            t("admin.create" if rec is None else "admin.save"), type="primary", width="stretch", icon=":material/save:"
+        )
     if submitted:
         _submit(actor, spec, rec, data)
 
@@ -314,8 +370,11 @@ def _submit(actor: Actor, spec: AdminSpec, rec: admin.Record | None, data: dict[
             else:
                 changed = admin.update_record(s, actor=actor, entity=spec.entity, record_id=rec.id, data=data)
                 target = rec.id
-                message = t("admin.saved", fields="、".join(_label(spec, n) for n in changed)) if changed else t(
-                    "admin.unchanged")
+                message = (
+                    t("admin.saved", fields="、".join(_label(spec, n) for n in changed))
+                    if changed
+                    else t("admin.unchanged")
+                )
     except FormInvalid as err:
         st.session_state[_k(spec, "errors")] = err.errors
         st.rerun()

@@ -36,9 +36,14 @@ def build_authenticator(settings: Settings) -> stauth.Authenticate:
     """Construct the authenticator once per script run (it renders its cookie component).
 
     It is kept in this session's own state for the pages of the same run, never in a shared cache."""
-    authenticator = stauth.Authenticate({"usernames": {}}, cookie_name=COOKIE_NAME,
-                                        cookie_key=settings.auth_cookie_key, cookie_expiry_days=COOKIE_DAYS,
-                                        auto_hash=False, login_sleep_time=0)
+    authenticator = stauth.Authenticate(
+        {"usernames": {}},
+        cookie_name=COOKIE_NAME,
+        cookie_key=settings.auth_cookie_key,
+        cookie_expiry_days=COOKIE_DAYS,
+        auto_hash=False,
+        login_sleep_time=0,
+    )
     st.session_state[AUTHENTICATOR_STATE] = authenticator
     return authenticator
 
@@ -89,8 +94,13 @@ def resolve_actor(settings: Settings) -> Actor | None:
         return None
     st.session_state[KEY_STATE] = key
     st.session_state[ACTOR_STATE] = actor
-    st.session_state.update(authentication_status=True, username=actor.username, name=actor.display_name,
-                            roles=sorted(actor.roles), logout=None)
+    st.session_state.update(
+        authentication_status=True,
+        username=actor.username,
+        name=actor.display_name,
+        roles=sorted(actor.roles),
+        logout=None,
+    )
     return actor
 
 
@@ -112,20 +122,18 @@ def sign_in_form(authenticator: stauth.Authenticate) -> None:
     settings = get_settings()
     st.subheader(t("auth.title"))
     with st.form("auth.form", border=True):
-        username = st.text_input(t("auth.username"), key="auth.username", max_chars=60,
-                                 autocomplete="username")
-        password = st.text_input(t("auth.password"), type="password", key="auth.password", max_chars=256,
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch",
-                                          icon=":material/login:")
+        username = st.text_input(t("auth.username"), key="auth.username", max_chars=60, autocomplete="username")
+        password = st.text_input(
+            t("auth.password"), type="password", key="auth.password", max_chars=256, autocomplete="current-password"
+        )
+        submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch", icon=":material/login:")
     if not submitted:
         return
     if not username.strip() or not password:
         st.error(t("error.signin_empty"))
         return
     try:
-        result = auth_service.authenticate(get_db(), settings, username=username, password=password,
-                                           client=client_id())
+        result = auth_service.authenticate(get_db(), settings, username=username, password=password, client=client_id())
     except DomainError as err:
         st.error(t(err.key, **err.params))
         return

@@ -59,7 +59,7 @@ def honour_panel() -> None:
     pages = max(1, -(-len(honour) // PER_PAGE))
     start = (int(time.time()) // ROTATE % pages) * PER_PAGE
     cols = st.columns(PER_PAGE)
-    for col, person in zip(cols, honour[start:start + PER_PAGE], strict=False):
+    for col, person in zip(cols, honour[start : start + PER_PAGE], strict=False):
         with col, st.container(border=True):
             st.markdown(f"#### {esc(person.name)}")
             st.caption(esc(person.org_name) + (" " + t("board.stars", n=person.stars) if person.stars else ""))

@@ -41,6 +41,7 @@ def qr_png(url: str) -> bytes:
 def statistics() -> PUB.StatsPublic:
     settings = get_settings()
     from services.stats.dashboard import local_today
+
     return public_statistics(settings.database_url, local_today(), current_language())
 
 
@@ -55,28 +56,42 @@ def month_label(month: int) -> str:
 
 def category_chart(figures: PUB.StatsPublic, *, big: bool = False) -> alt.Chart:
     data = [{t("board.col_category"): c.label, t("board.col_count"): int(c.received)} for c in figures.by_category]
-    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
-        y=alt.Y(f"{t('board.col_category')}:N", sort="-x", title=None),
-        x=alt.X(f"{t('board.col_count')}:Q", title=None))
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{t('board.col_category')}:N", sort="-x", title=None),
+            x=alt.X(f"{t('board.col_count')}:Q", title=None),
+        )
+    )
     return _sized(chart, big, max(160, 26 * len(data)))
 
 
 def month_chart(figures: PUB.StatsPublic, *, big: bool = False) -> alt.Chart:
-    data = [{t("board.col_month"): month_label(m), "order": m, t("board.col_series"): label, t("board.col_count"): n}
-            for m, received, succeeded in figures.by_month
-            for label, n in ((t("board.received"), received), (t("board.succeeded"), succeeded))]
-    chart = alt.Chart(alt.Data(values=data)).mark_line(point=True).encode(
-        x=alt.X(f"{t('board.col_month')}:N", sort=alt.SortField("order"), title=None),
-        y=alt.Y(f"{t('board.col_count')}:Q", title=None),
-        color=alt.Color(f"{t('board.col_series')}:N", legend=alt.Legend(orient="bottom", title=None)))
+    data = [
+        {t("board.col_month"): month_label(m), "order": m, t("board.col_series"): label, t("board.col_count"): n}
+        for m, received, succeeded in figures.by_month
+        for label, n in ((t("board.received"), received), (t("board.succeeded"), succeeded))
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{t('board.col_month')}:N", sort=alt.SortField("order"), title=None),
+            y=alt.Y(f"{t('board.col_count')}:Q", title=None),
+            color=alt.Color(f"{t('board.col_series')}:N", legend=alt.Legend(orient="bottom", title=None)),
+        )
+    )
     return _sized(chart, big, 240)
 
 
 def _sized(chart: alt.Chart, big: bool, height: int) -> Any:
     size = 22 if big else 12
-    return (chart.properties(height=420 if big else height)
-            .configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=240)
-            .configure_legend(labelFontSize=size))
+    return (
+        chart.properties(height=420 if big else height)
+        .configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=240)
+        .configure_legend(labelFontSize=size)
+    )
 
 
 def rate_text(figures: PUB.StatsPublic) -> str:

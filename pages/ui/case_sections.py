@@ -30,7 +30,8 @@ def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
     for flag in c.risk_flags or []:
         badges.badge(labels["risk_flag"].get(flag, t(f"flag.{flag}")), icon=":material/warning:", color="red")
     lines = [
-        (t("case.org"), d.org_name), (t("case.category"), labels["category"].get(c.category, c.category)),
+        (t("case.org"), d.org_name),
+        (t("case.category"), labels["category"].get(c.category, c.category)),
         (t("case.source"), labels["source"].get(c.source, c.source)),
         (t("case.received"), local(c.received_at)),
         (t("case.due"), d.due.isoformat() if d.due else ""),
@@ -55,17 +56,23 @@ def parties(d: CaseDetail, actor: Actor) -> None:
     shown: dict[str, str] = st.session_state.pop(REVEALED, {}) if REVEALED in st.session_state else {}
     for p in d.parties:
         with st.container(border=True):
-            st.text(f"{t(f'side.{p.side}')} · {p.name}" + (f" · {t('party_kind.organisation')}"
-                                                             if p.kind == "organisation" else ""))
+            st.text(
+                f"{t(f'side.{p.side}')} · {p.name}"
+                + (f" · {t('party_kind.organisation')}" if p.kind == "organisation" else "")
+            )
             for field, masked, has in (("phone", p.phone_masked, p.has_phone), ("id_number", p.id_masked, p.has_id)):
                 if not has:
                     continue
                 row = st.container(horizontal=True, gap="small", vertical_alignment="center")
                 row.text(f"{t(f'party.{field}')}：{shown.get(f'{p.id}.{field}', masked)}")
-                if d.can_reveal and row.button(t("case.reveal"), key=f"case.reveal.{p.id}.{field}",
-                                                   icon=":material/visibility:", width="stretch"):
-                    value = write(lambda s, pid=p.id, f=field: reveal.reveal_party(
-                        s, actor=actor, party_id=pid, field=f, client=client_id()))
+                if d.can_reveal and row.button(
+                    t("case.reveal"), key=f"case.reveal.{p.id}.{field}", icon=":material/visibility:", width="stretch"
+                ):
+                    value = write(
+                        lambda s, pid=p.id, f=field: reveal.reveal_party(
+                            s, actor=actor, party_id=pid, field=f, client=client_id()
+                        )
+                    )
                     if value is not None:
                         st.session_state[REVEALED] = {f"{p.id}.{field}": value}
                         st.rerun()
@@ -94,11 +101,16 @@ def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> No
         st.subheader(t("case.agreement", v=a.version), anchor=False)
         st.text(f"{t('agreement.kind')}：{t(f'agreement_kind.{a.kind}')}")
         st.text(a.terms)
-        facts = [(t("agreement.amount"), yuan(a.amount_fen) if a.amount_fen else ""),
-                 (t("agreement.obligations"), a.obligations),
-                 (t("agreement.due"), a.performance_due.isoformat() if a.performance_due else ""),
-                 (t("agreement.performance"), t(f"performance.{a.performance}")
-                  + (f" {local(a.performance_at, '%Y-%m-%d')}" if a.performance_at else ""))]
+        facts = [
+            (t("agreement.amount"), yuan(a.amount_fen) if a.amount_fen else ""),
+            (t("agreement.obligations"), a.obligations),
+            (t("agreement.due"), a.performance_due.isoformat() if a.performance_due else ""),
+            (
+                t("agreement.performance"),
+                t(f"performance.{a.performance}")
+                + (f" {local(a.performance_at, '%Y-%m-%d')}" if a.performance_at else ""),
+            ),
+        ]
         st.text("\n".join(f"{k}：{v}" for k, v in facts if v))
         if d.certificate_eligible:
             st.success(t("case.certificate"), icon=":material/verified:")
@@ -106,13 +118,21 @@ def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> No
         st.text(t("case.confirmation", court=court, result=t(f"ruling.{conf.result}"), no=conf.ruling_no or "—"))
     for fu in d.followups:
         if fu.done_at:
-            st.text(t("case.followup_done", at=local(fu.done_at, "%Y-%m-%d"), method=t(f"method.{fu.method}"),
-                      score=fu.satisfaction or "—", holds=t("yes") if fu.agreement_holds else t("no")))
+            st.text(
+                t(
+                    "case.followup_done",
+                    at=local(fu.done_at, "%Y-%m-%d"),
+                    method=t(f"method.{fu.method}"),
+                    score=fu.satisfaction or "—",
+                    holds=t("yes") if fu.agreement_holds else t("no"),
+                )
+            )
         elif fu.due:
             st.text(t("case.followup_due", day=fu.due.isoformat()))
     for r, frm, to in d.referrals:
-        st.text(t("case.referral", frm=frm, to=to, status=t(f"referral.{r.status}")) + (f"：{r.reason}" if r.reason
-                                                                                      else ""))
+        st.text(
+            t("case.referral", frm=frm, to=to, status=t(f"referral.{r.status}")) + (f"：{r.reason}" if r.reason else "")
+        )
 
 
 def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
@@ -124,17 +144,29 @@ def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
                 row = sessions.get_attachment(s, actor=actor, attachment_id=a.id)
             if row.mime.startswith("image/"):
                 st.image(row.content, caption=row.filename)
-            st.download_button(t("case.download"), row.content, file_name=row.filename, mime=row.mime,
-                               key=f"case.dl.{a.id}", width="stretch", icon=":material/download:")
+            st.download_button(
+                t("case.download"),
+                row.content,
+                file_name=row.filename,
+                mime=row.mime,
+                key=f"case.dl.{a.id}",
+                width="stretch",
+                icon=":material/download:",
+            )
 
 
 def _readable(data: dict[str, object], labels: dict[str, dict[str, str]]) -> dict[str, str]:
     """Codes in an event's data, in words (flags, performance, diversion, grades, reasons, fields)."""
     out = {k: str(v) for k, v in data.items()}
-    words = {"performance": lambda v: t(f"performance.{v}"), "diversion": lambda v: labels["diversion"].get(v, v),
-             "reason": lambda v: labels["reject_reason"].get(v, v), "field": lambda v: t(f"party.{v}"),
-             "proposed": lambda v: labels["grade"].get(v, v), "audited": lambda v: labels["grade"].get(v, v),
-             "flags": lambda v: "、".join(labels["risk_flag"].get(f, t(f"flag.{f}")) for f in v.split(",") if f)}
+    words = {
+        "performance": lambda v: t(f"performance.{v}"),
+        "diversion": lambda v: labels["diversion"].get(v, v),
+        "reason": lambda v: labels["reject_reason"].get(v, v),
+        "field": lambda v: t(f"party.{v}"),
+        "proposed": lambda v: labels["grade"].get(v, v),
+        "audited": lambda v: labels["grade"].get(v, v),
+        "flags": lambda v: "、".join(labels["risk_flag"].get(f, t(f"flag.{f}")) for f in v.split(",") if f),
+    }
     for key, word in words.items():
         if key in out:
             out[key] = word(out[key])

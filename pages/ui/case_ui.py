@@ -24,9 +24,11 @@ _MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 def write(action: Callable[[Any], Any]) -> Any | None:
     """One short write transaction around a service call; a refusal is shown and nothing is written."""
+
     def run() -> Any:
         with get_db().write() as s:
             return action(s)
+
     return attempt(run)
 
 
@@ -88,41 +90,58 @@ def case_card(row: CaseRow, labels: dict[str, str], key: str) -> None:
         due = t("card.due", day=row.due.isoformat()) if row.due else ""
         st.caption(esc(" · ".join(x for x in (row.org_name, due) if x)))
         action = row.next_action
-        if st.button(t(f"next.{action}"), key=f"{key}.{row.id}", width="stretch",
-                     type="primary" if action != "view" else "secondary",
-                     icon=":material/arrow_forward:" if action != "view" else ":material/visibility:"):
+        if st.button(
+            t(f"next.{action}"),
+            key=f"{key}.{row.id}",
+            width="stretch",
+            type="primary" if action != "view" else "secondary",
+            icon=":material/arrow_forward:" if action != "view" else ":material/visibility:",
+        ):
             open_case(row.id, action)
 
 
-def party_rows(prefix: str, *, sides: tuple[str, ...] = ("applicant", "respondent", "third"),
-               minimum: int = 2, ids: bool = True) -> list[PartyInput]:
+def party_rows(
+    prefix: str, *, sides: tuple[str, ...] = ("applicant", "respondent", "third"), minimum: int = 2, ids: bool = True
+) -> list[PartyInput]:
     """Party inputs, several per side; the count lives in session state (add/remove buttons outside forms)."""
     count = int(st.session_state.get(f"{prefix}.count", minimum))
     parties = []
     for i in range(count):
         with st.container(border=True):
             row = st.container(horizontal=True, gap="small")  # side by side on a phone too
-            side = row.selectbox(t("party.side"), sides, index=min(i, 1), key=f"{prefix}.side.{i}",
-                                 format_func=lambda s: t(f"side.{s}"))
-            kind = row.selectbox(t("party.kind"), ("person", "organisation"), key=f"{prefix}.kind.{i}",
-                                 format_func=lambda k: t(f"party_kind.{k}"))
+            side = row.selectbox(
+                t("party.side"), sides, index=min(i, 1), key=f"{prefix}.side.{i}", format_func=lambda s: t(f"side.{s}")
+            )
+            kind = row.selectbox(
+                t("party.kind"),
+                ("person", "organisation"),
+                key=f"{prefix}.kind.{i}",
+                format_func=lambda k: t(f"party_kind.{k}"),
+            )
             name = st.text_input(t("party.name"), key=f"{prefix}.name.{i}", max_chars=80)
             phone = st.text_input(t("party.phone"), key=f"{prefix}.phone.{i}", max_chars=20)
             idn = st.text_input(t("party.id_number"), key=f"{prefix}.id.{i}", max_chars=18) if ids else ""
             if name.strip():
-                parties.append(PartyInput(side=side, kind=kind, name=name, phone=phone.strip(),
-                                          id_number=(idn or "").strip()))
+                parties.append(
+                    PartyInput(side=side, kind=kind, name=name, phone=phone.strip(), id_number=(idn or "").strip())
+                )
     return parties
 
 
 def party_count_buttons(prefix: str, *, minimum: int = 2, maximum: int = 12) -> None:
     count = int(st.session_state.get(f"{prefix}.count", minimum))
     row = st.container(horizontal=True, gap="small")
-    if row.button(t("party.add"), key=f"{prefix}.add", icon=":material/person_add:", width="stretch",
-                 disabled=count >= maximum):
+    if row.button(
+        t("party.add"), key=f"{prefix}.add", icon=":material/person_add:", width="stretch", disabled=count >= maximum
+    ):
         st.session_state[f"{prefix}.count"] = count + 1
         st.rerun()
-    if row.button(t("party.remove"), key=f"{prefix}.remove", icon=":material/person_remove:", width="stretch",
-                 disabled=count <= minimum):
+    if row.button(
+        t("party.remove"),
+        key=f"{prefix}.remove",
+        icon=":material/person_remove:",
+        width="stretch",
+        disabled=count <= minimum,
+    ):
         st.session_state[f"{prefix}.count"] = count - 1
         st.rerun()

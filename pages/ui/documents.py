@@ -41,16 +41,21 @@ def _format(docs: CaseDocuments) -> str:
     if not docs.pdf_available:
         st.info(t("documents.docx_only"), icon=":material/info:")
         return "docx"
-    picked = st.segmented_control(t("documents.format"), options=list(FORMATS), default="docx",
-                                  format_func=lambda f: t(f"documents.format_{f}"),
-                                  key=f"documents.format.{docs.case_id}")
+    picked = st.segmented_control(
+        t("documents.format"),
+        options=list(FORMATS),
+        default="docx",
+        format_func=lambda f: t(f"documents.format_{f}"),
+        key=f"documents.format.{docs.case_id}",
+    )
     return picked or "docx"
 
 
 def _prepare(actor: Actor, case_id: int, choice: DocumentChoice, fmt: str) -> None:
     with st.spinner(t("documents.preparing")):
-        result = attempt(lambda: documents.generate_document(get_db(), actor=actor, case_id=case_id,
-                                                             key=choice.key, fmt=fmt))
+        result = attempt(
+            lambda: documents.generate_document(get_db(), actor=actor, case_id=case_id, key=choice.key, fmt=fmt)
+        )
     if result is not None:
         st.session_state[PREPARED] = Prepared(case_id, choice.key, fmt, result)
 
@@ -64,16 +69,24 @@ def _row(actor: Actor, case_id: int, choice: DocumentChoice, fmt: str) -> None:
             st.caption(t(choice.reason or ""))
             return
         key = f"{case_id}.{choice.key}"
-        if st.button(t(f"documents.prepare_{kind}"), key=f"documents.prepare.{key}", width="stretch",
-                     icon=":material/note_add:"):
+        if st.button(
+            t(f"documents.prepare_{kind}"), key=f"documents.prepare.{key}", width="stretch", icon=":material/note_add:"
+        ):
             _prepare(actor, case_id, choice, kind if kind != "zip" else "docx")
         ready = st.session_state.get(PREPARED)
         if isinstance(ready, Prepared) and (ready.case_id, ready.key, ready.fmt) == (case_id, choice.key, fmt):
             st.text(t("documents.ready", name=ready.file.filename))
-            st.download_button(t(f"documents.download_{kind}"), data=ready.file.content,
-                               file_name=ready.file.filename, mime=ready.file.mime, on_click="ignore",
-                               key=f"documents.download.{key}", type="primary", width="stretch",
-                               icon=":material/download:")
+            st.download_button(
+                t(f"documents.download_{kind}"),
+                data=ready.file.content,
+                file_name=ready.file.filename,
+                mime=ready.file.mime,
+                on_click="ignore",
+                key=f"documents.download.{key}",
+                type="primary",
+                width="stretch",
+                icon=":material/download:",
+            )
 
 
 def render_documents(case_id: int, actor: Actor, *, show_case: bool = False) -> None:

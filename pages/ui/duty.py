@@ -28,8 +28,14 @@ def render_on_call(org_id: int, at: datetime | None = None) -> None:
         for p in people:
             st.text(f"{p.name} · {t('duty.kind_' + p.kind)}")
             if p.phone:
-                st.link_button(t("duty.call", name=p.name), f"tel:{p.phone}", type="primary", icon=":material/call:",
-                               width="stretch", key=f"duty.call.{org_id}.{p.mediator_id}")
+                st.link_button(
+                    t("duty.call", name=p.name),
+                    f"tel:{p.phone}",
+                    type="primary",
+                    icon=":material/call:",
+                    width="stretch",
+                    key=f"duty.call.{org_id}.{p.mediator_id}",
+                )
 
 
 def render_liaison_on_call(actor: Actor, at: datetime | None = None) -> None:

@@ -50,9 +50,12 @@ def field_picker(code: str, fields: list[dict[str, Any]]) -> int | None:
     choices = [NEW, *range(len(fields))]
     if f"forms.pick_next.{code}" in st.session_state:
         st.session_state[f"forms.pick.{code}"] = st.session_state.pop(f"forms.pick_next.{code}")
-    pick = st.selectbox(t("forms.field_pick"), choices, key=f"forms.pick.{code}",
-                        format_func=lambda i: t("forms.field_new") if i == NEW
-                        else field_title(fields[int(i)], int(i) + 1))
+    pick = st.selectbox(
+        t("forms.field_pick"),
+        choices,
+        key=f"forms.pick.{code}",
+        format_func=lambda i: t("forms.field_new") if i == NEW else field_title(fields[int(i)], int(i) + 1),
+    )
     if pick == NEW or pick is None or not isinstance(pick, int) or pick >= len(fields):
         return None
     i = int(pick)
@@ -60,12 +63,17 @@ def field_picker(code: str, fields: list[dict[str, Any]]) -> int | None:
     if up.button(t("forms.up"), key="forms.up", icon=":material/arrow_upward:", width="stretch", disabled=i == 0):
         set_working(code, move_field(fields, i, -1), pick=i - 1)
         st.rerun()
-    if down.button(t("forms.down"), key="forms.down", icon=":material/arrow_downward:", width="stretch",
-                   disabled=i == len(fields) - 1):
+    if down.button(
+        t("forms.down"),
+        key="forms.down",
+        icon=":material/arrow_downward:",
+        width="stretch",
+        disabled=i == len(fields) - 1,
+    ):
         set_working(code, move_field(fields, i, 1), pick=i + 1)
         st.rerun()
     if remove.button(t("forms.remove"), key="forms.remove", icon=":material/delete:", width="stretch"):
-        set_working(code, fields[:i] + fields[i + 1:], pick=NEW)
+        set_working(code, fields[:i] + fields[i + 1 :], pick=NEW)
         st.rerun()
     return i
 
@@ -78,8 +86,13 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
     rev = st.session_state.get(f"forms.rev.{code}", 0)
     k = f"forms.f.{code}.{rev}.{index if index is not None else 'new'}"
     with st.form(k, border=True, enter_to_submit=False):
-        kind = st.selectbox(t("forms.f_type"), FIELD_TYPES, key=f"{k}.type", format_func=lambda x: t(f"form.type.{x}"),
-                            index=FIELD_TYPES.index(f["type"]) if f.get("type") in FIELD_TYPES else 0)
+        kind = st.selectbox(
+            t("forms.f_type"),
+            FIELD_TYPES,
+            key=f"{k}.type",
+            format_func=lambda x: t(f"form.type.{x}"),
+            index=FIELD_TYPES.index(f["type"]) if f.get("type") in FIELD_TYPES else 0,
+        )
         key = st.text_input(t("forms.f_key"), value=str(f.get("key", "")), key=f"{k}.key", help=t("forms.f_key_help"))
         label_zh = st.text_input(t("forms.f_label_zh"), value=str(f.get("label_zh", "")), key=f"{k}.label_zh")
         label_en = st.text_input(t("forms.f_label_en"), value=str(f.get("label_en", "")), key=f"{k}.label_en")
@@ -88,23 +101,44 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
         help_en = st.text_input(t("forms.f_help_en"), value=str(f.get("help_en", "")), key=f"{k}.help_en")
         st.caption(t("forms.choice_only"))
         names = ["", *dictionaries]
-        dictionary = st.selectbox(t("forms.f_dictionary"), names, key=f"{k}.dictionary",
-                                  index=names.index(f["dictionary"]) if f.get("dictionary") in names else 0,
-                                  format_func=lambda d: d or t("forms.f_own_options"))
-        options = st.text_area(t("forms.f_options"), value=options_to_text(f.get("options")), key=f"{k}.options",
-                               help=t("forms.f_options_help"))
+        dictionary = st.selectbox(
+            t("forms.f_dictionary"),
+            names,
+            key=f"{k}.dictionary",
+            index=names.index(f["dictionary"]) if f.get("dictionary") in names else 0,
+            format_func=lambda d: d or t("forms.f_own_options"),
+        )
+        options = st.text_area(
+            t("forms.f_options"),
+            value=options_to_text(f.get("options")),
+            key=f"{k}.options",
+            help=t("forms.f_options_help"),
+        )
         cond_on = ["", *earlier]
-        cond_field = st.selectbox(t("forms.f_condition"), cond_on, key=f"{k}.cond",
-                                  index=cond_on.index(cond.get("field")) if cond.get("field") in cond_on else 0,
-                                  format_func=lambda c: c or t("forms.f_always"))
-        cond_value = st.text_input(t("forms.f_condition_value"), value=str(cond.get("equals", "")), key=f"{k}.condv",
-                                   help=t("forms.f_condition_help"))
-        done = st.form_submit_button(t("forms.apply_field"), icon=":material/check:", width="stretch",
-                                     key=f"{k}.apply")
+        cond_field = st.selectbox(
+            t("forms.f_condition"),
+            cond_on,
+            key=f"{k}.cond",
+            index=cond_on.index(cond.get("field")) if cond.get("field") in cond_on else 0,
+            format_func=lambda c: c or t("forms.f_always"),
+        )
+        cond_value = st.text_input(
+            t("forms.f_condition_value"),
+            value=str(cond.get("equals", "")),
+            key=f"{k}.condv",
+            help=t("forms.f_condition_help"),
+        )
+        done = st.form_submit_button(t("forms.apply_field"), icon=":material/check:", width="stretch", key=f"{k}.apply")
     if done:
-        new: dict[str, Any] = {"key": key.strip(), "type": kind, "label_zh": label_zh.strip(),
-                               "label_en": label_en.strip(), "required": required, "help_zh": help_zh.strip(),
-                               "help_en": help_en.strip()}
+        new: dict[str, Any] = {
+            "key": key.strip(),
+            "type": kind,
+            "label_zh": label_zh.strip(),
+            "label_en": label_en.strip(),
+            "required": required,
+            "help_zh": help_zh.strip(),
+            "help_en": help_en.strip(),
+        }
         if kind in CHOICE_TYPES:
             new.update({"dictionary": dictionary} if dictionary else {"options": options_from_text(options)})
         if cond_field:

@@ -38,23 +38,50 @@ def field_widget(f: FieldSpec, key: str, lang: str) -> Any:
     if f.type in ("choice", "multi_choice"):
         names = {c: (en if lang == "en" and en else zh) for c, zh, en in f.options}
         if f.type == "choice":
-            return st.selectbox(label, list(names), index=None, format_func=lambda c: names.get(c, c), key=key,
-                                placeholder=t("form.choose"), help=help_text)
-        return st.multiselect(label, list(names), format_func=lambda c: names.get(c, c), key=key,
-                              placeholder=t("form.choose"), help=help_text)
+            return st.selectbox(
+                label,
+                list(names),
+                index=None,
+                format_func=lambda c: names.get(c, c),
+                key=key,
+                placeholder=t("form.choose"),
+                help=help_text,
+            )
+        return st.multiselect(
+            label,
+            list(names),
+            format_func=lambda c: names.get(c, c),
+            key=key,
+            placeholder=t("form.choose"),
+            help=help_text,
+        )
     if f.type == "yes_no":
-        return st.radio(label, ["yes", "no"], index=None, horizontal=True, key=key, help=help_text,
-                        format_func=lambda v: t(f"form.{v}"))
+        return st.radio(
+            label,
+            ["yes", "no"],
+            index=None,
+            horizontal=True,
+            key=key,
+            help=help_text,
+            format_func=lambda v: t(f"form.{v}"),
+        )
     if f.type == "photo":
-        files = st.file_uploader(label, type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key=key,
-                                 max_upload_size=10, help=help_text)
+        files = st.file_uploader(
+            label,
+            type=["jpg", "jpeg", "png", "webp"],
+            accept_multiple_files=True,
+            key=key,
+            max_upload_size=10,
+            help=help_text,
+        )
         return [u.getvalue() for u in files or []]
     autocomplete = "tel" if f.type == "phone" else "off"
     return st.text_input(label, key=key, max_chars=f.max_length, autocomplete=autocomplete, help=help_text)
 
 
-def render_fields(fields: list[FieldSpec], *, prefix: str, lang: str,
-                  problems: Problems | None = None) -> dict[str, Any]:
+def render_fields(
+    fields: list[FieldSpec], *, prefix: str, lang: str, problems: Problems | None = None
+) -> dict[str, Any]:
     """Widgets for the fields that are shown given the answers so far; returns {key: raw value}."""
     values: dict[str, Any] = {}
     for f in fields:

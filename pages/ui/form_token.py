@@ -33,5 +33,5 @@ def renew_token(key: str) -> None:
 
 
 def forget_token() -> None:
-    """"Send another": the next form gets a new token, and the address no longer names the one just used."""
+    """ "Send another": the next form gets a new token, and the address no longer names the one just used."""
     st.query_params.pop(PARAM, None)

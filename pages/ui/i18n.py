@@ -28,8 +28,12 @@ def dl(zh: str, en: str) -> str:
 def language_switch() -> None:
     """A compact zh/EN switch; changing it reruns the page in the other language."""
     choice = st.segmented_control(
-        t("ui.language"), options=list(LANGUAGES), format_func=lambda c: "中文" if c == "zh-CN" else "EN",
-        default=current_language(), key="ui.lang_switch", label_visibility="collapsed",
+        t("ui.language"),
+        options=list(LANGUAGES),
+        format_func=lambda c: "中文" if c == "zh-CN" else "EN",
+        default=current_language(),
+        key="ui.lang_switch",
+        label_visibility="collapsed",
     )
     if choice and choice != current_language():
         st.session_state[LANG_KEY] = choice

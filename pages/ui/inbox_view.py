@@ -18,12 +18,17 @@ def notice_card(actor: Actor, n: NoticeRow) -> None:
         st.text(t(n.key, **n.params))
         row = st.container(horizontal=True, gap="small")
         case_no = str(n.params.get("case_no") or "")
-        if n.case_id and row.button(t("inbox.open_case", case_no=case_no) if case_no else t("inbox.open"),
-                                    key=f"inbox.open.{n.id}", icon=":material/folder_open:", width="stretch"):
+        if n.case_id and row.button(
+            t("inbox.open_case", case_no=case_no) if case_no else t("inbox.open"),
+            key=f"inbox.open.{n.id}",
+            icon=":material/folder_open:",
+            width="stretch",
+        ):
             if not n.read:
                 write(lambda s: notifications.mark_read(s, actor=actor, notification_id=n.id))
             open_case(n.case_id)
-        if not n.read and row.button(t("inbox.mark_read"), key=f"inbox.read.{n.id}", icon=":material/done:",
-                                     width="stretch"):
+        if not n.read and row.button(
+            t("inbox.mark_read"), key=f"inbox.read.{n.id}", icon=":material/done:", width="stretch"
+        ):
             write(lambda s: notifications.mark_read(s, actor=actor, notification_id=n.id))
             st.rerun()

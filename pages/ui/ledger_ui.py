@@ -13,12 +13,23 @@ from pages.ui.i18n import t
 from services.ledger.policy import format_yuan, parse_hold_reason
 from services.ledger.views import ClaimRow
 
-STATUS_ICON = {"claimed": ":material/schedule:", "held": ":material/pause_circle:",
-               "audited": ":material/fact_check:", "approved": ":material/task_alt:",
-               "paid": ":material/paid:", "rejected": ":material/block:", "reversed": ":material/undo:"}
+STATUS_ICON = {
+    "claimed": ":material/schedule:",
+    "held": ":material/pause_circle:",
+    "audited": ":material/fact_check:",
+    "approved": ":material/task_alt:",
+    "paid": ":material/paid:",
+    "rejected": ":material/block:",
+    "reversed": ":material/undo:",
+}
 Color = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
-STATUS_COLOR: dict[str, Color] = {"held": "orange", "paid": "green", "rejected": "red", "reversed": "gray",
-                                  "approved": "blue"}
+STATUS_COLOR: dict[str, Color] = {
+    "held": "orange",
+    "paid": "green",
+    "rejected": "red",
+    "reversed": "gray",
+    "approved": "blue",
+}
 CHART_HEIGHT = 220
 
 
@@ -63,8 +74,10 @@ def claim_card(row: ClaimRow, grades: dict[str, str]) -> None:
         with top:
             st.markdown(f"**{esc(row.case_no)}**")
             status_badge(row.status)
-        st.text(f"{kind_text(row.kind)} · {grades.get(row.grade, row.grade)} · {format_yuan(row.amount_fen)} "
-                f"{t('ledger.yuan')}")
+        st.text(
+            f"{kind_text(row.kind)} · {grades.get(row.grade, row.grade)} · {format_yuan(row.amount_fen)} "
+            f"{t('ledger.yuan')}"
+        )
         st.caption(f"{esc(row.mediator_name)} · {esc(row.org_name)} · {local(row.claimed_at, '%Y-%m-%d')}")
         for text in hold_reasons(row.hold_reason) if row.status == "held" else []:
             st.text(t("ledger.held_because", reason=text))
@@ -72,26 +85,46 @@ def claim_card(row: ClaimRow, grades: dict[str, str]) -> None:
 
 def _bars(data: list[dict[str, object]], x: str, x_title: str, *, horizontal: bool) -> alt.Chart:
     height: alt.Step | int = alt.Step(36) if horizontal else CHART_HEIGHT
-    amount = alt.Y("yuan:Q", title=t("ledger.chart_yuan")) if not horizontal else alt.X(
-        "yuan:Q", title=t("ledger.chart_yuan"))
-    label = (alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0)) if not horizontal
-             else alt.Y(f"{x}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=110)))
-    chart: alt.Chart = alt.Chart(alt.Data(values=data)).mark_bar(  # type: ignore[no-untyped-call]
-        color="#1f6feb", cornerRadiusEnd=3).encode(
-        x=label if not horizontal else amount, y=amount if not horizontal else label,
-        tooltip=[alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip("yuan:Q", title=t("ledger.chart_yuan"),
-                                                                  format=",")],
-    ).properties(height=height)
+    amount = (
+        alt.Y("yuan:Q", title=t("ledger.chart_yuan"))
+        if not horizontal
+        else alt.X("yuan:Q", title=t("ledger.chart_yuan"))
+    )
+    label = (
+        alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0))
+        if not horizontal
+        else alt.Y(f"{x}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=110))
+    )
+    chart: alt.Chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar(  # type: ignore[no-untyped-call]
+            color="#1f6feb", cornerRadiusEnd=3
+        )
+        .encode(
+            x=label if not horizontal else amount,
+            y=amount if not horizontal else label,
+            tooltip=[
+                alt.Tooltip(f"{x}:N", title=x_title),
+                alt.Tooltip("yuan:Q", title=t("ledger.chart_yuan"), format=","),
+            ],
+        )
+        .properties(height=height)
+    )
     return chart
 
 
 def month_chart(rows: Sequence[tuple[int, int]]) -> alt.Chart:
     """Net paid per month (whole yuan: a chart needs no cents)."""
-    return _bars([{"month": m, "yuan": fen // 100} for m, fen in rows], "month", t("ledger.chart_month"),
-                 horizontal=False)
+    return _bars(
+        [{"month": m, "yuan": fen // 100} for m, fen in rows], "month", t("ledger.chart_month"), horizontal=False
+    )
 
 
 def county_chart(rows: Sequence[tuple[str, int]]) -> alt.Chart:
     """Net paid per county, largest first."""
-    return _bars([{"county": name, "yuan": fen // 100} for name, fen in rows], "county", t("ledger.chart_county"),
-                 horizontal=True)
+    return _bars(
+        [{"county": name, "yuan": fen // 100} for name, fen in rows],
+        "county",
+        t("ledger.chart_county"),
+        horizontal=True,
+    )

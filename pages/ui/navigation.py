@@ -13,18 +13,33 @@ from pages.ui.inbox_nav import inbox_title, start_dispatcher
 from services.access.authz import Actor
 
 SIGNIN = PAGES_DIR / "public" / "signin.py"
-SECTION_KEYS = {"public": "nav.section_public", "work": "nav.section_work", "office": "nav.section_office",
-                "admin": "nav.section_admin"}
+SECTION_KEYS = {
+    "public": "nav.section_public",
+    "work": "nav.section_work",
+    "office": "nav.section_office",
+    "admin": "nav.section_admin",
+}
 
 
 def _page(spec: PageSpec, *, hidden: bool = False, title: str | None = None) -> st.Page:
-    return st.Page(spec.path, title=title or t(spec.title_key), icon=spec.icon, url_path=spec.url_path,
-                   default=spec is HOME, visibility="hidden" if hidden or not spec.visible else "visible")
+    return st.Page(
+        spec.path,
+        title=title or t(spec.title_key),
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=spec is HOME,
+        visibility="hidden" if hidden or not spec.visible else "visible",
+    )
 
 
 def _sign_in_page(url_path: str, *, hidden: bool) -> st.Page:
-    return st.Page(SIGNIN, title=t("nav.signin"), icon=":material/login:", url_path=url_path,
-                   visibility="hidden" if hidden else "visible")
+    return st.Page(
+        SIGNIN,
+        title=t("nav.signin"),
+        icon=":material/login:",
+        url_path=url_path,
+        visibility="hidden" if hidden else "visible",
+    )
 
 
 def _sidebar(actor: Actor | None, authenticator: Authenticator) -> None:

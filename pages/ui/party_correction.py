@@ -19,9 +19,12 @@ def form(d: CaseDetail, actor: Actor) -> None:
     with st.expander(t("privacy.correct"), icon=":material/edit:"):
         st.caption(t("privacy.note"))
         with st.form("case.correct_party", border=False, clear_on_submit=True):  # the typed numbers do not stay
-            choice = st.selectbox(t("privacy.correct_party"), [p.id for p in d.parties], key="case.correct.party",
-                                  format_func=lambda pid: next(f"{t(f'side.{p.side}')} · {p.name}"
-                                                               for p in d.parties if p.id == pid))
+            choice = st.selectbox(
+                t("privacy.correct_party"),
+                [p.id for p in d.parties],
+                key="case.correct.party",
+                format_func=lambda pid: next(f"{t(f'side.{p.side}')} · {p.name}" for p in d.parties if p.id == pid),
+            )
             name = st.text_input(t("privacy.name"), key="case.correct.name", max_chars=80)
             phone = st.text_input(t("privacy.phone"), key="case.correct.phone", max_chars=20)
             address = st.text_input(t("privacy.address"), key="case.correct.address", max_chars=200)
@@ -29,12 +32,18 @@ def form(d: CaseDetail, actor: Actor) -> None:
             sent = st.form_submit_button(t("privacy.save"), icon=":material/save:", width="stretch")
     if not sent:
         return
-    change = PartyCorrection(name=name.strip() or None, phone=phone.strip() or None,
-                             address=address.strip() or None, id_number=id_number.strip() or None)
+    change = PartyCorrection(
+        name=name.strip() or None,
+        phone=phone.strip() or None,
+        address=address.strip() or None,
+        id_number=id_number.strip() or None,
+    )
     if change == PartyCorrection():
         st.info(t("privacy.nothing"))
         return
-    if write(lambda s: correct_party(s, actor=actor, party_id=int(choice), correction=change,
-                                     client=client_id())) is not None:
+    if (
+        write(lambda s: correct_party(s, actor=actor, party_id=int(choice), correction=change, client=client_id()))
+        is not None
+    ):
         flash("privacy.saved")
         st.rerun()

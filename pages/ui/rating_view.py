@@ -14,8 +14,16 @@ from services.intake.form import escape_markdown as esc
 from services.rating.card import Card, CardLine, EvidencePage
 from services.rating.schemes import Period, parse_period
 
-UNIT = {"cases": "count", "success_rate": "pct", "performance_rate": "pct", "confirmation_rate": "pct",
-        "satisfaction": "score", "training": "hours", "complaints": "count", "checklist": "pct"}
+UNIT = {
+    "cases": "count",
+    "success_rate": "pct",
+    "performance_rate": "pct",
+    "confirmation_rate": "pct",
+    "satisfaction": "score",
+    "training": "hours",
+    "complaints": "count",
+    "checklist": "pct",
+}
 CASE_PARTS = ("mediated", "succeeded", "failed", "due", "fulfilled", "confirmed", "followup", "public")
 EvidenceLoader = Callable[[str, int], EvidencePage | None]
 
@@ -62,8 +70,10 @@ def header(card: Card) -> None:
     col1, col2 = st.columns(2)
     col1.metric(t("rating.score"), "—" if card.score is None else f"{card.score:.2f}")
     shown = card.approved if card.status in ("approved", "overridden", "revised") else card.proposed
-    col2.metric(t("rating.stars_decided") if card.status in ("approved", "overridden") else t("rating.stars_proposed"),
-                stars_text(shown))
+    col2.metric(
+        t("rating.stars_decided") if card.status in ("approved", "overridden") else t("rating.stars_proposed"),
+        stars_text(shown),
+    )
     if card.status == "overridden":
         st.info(t("rating.overridden_from", proposed=stars_text(card.proposed)), icon=":material/edit_note:")
         st.text(card.override_reason)
@@ -88,8 +98,14 @@ def changes(card: Card) -> None:
     if "stars" in ch:
         lines.append(t("rating.change_stars", old=stars_text(ch["stars"][0]), new=stars_text(ch["stars"][1])))
     for metric, (old, new) in (ch.get("lines") or {}).items():
-        lines.append(t("rating.change_line", metric=t(f"rating.metric.{metric}"), old=fmt_value(metric, old),
-                       new=fmt_value(metric, new)))
+        lines.append(
+            t(
+                "rating.change_line",
+                metric=t(f"rating.metric.{metric}"),
+                old=fmt_value(metric, old),
+                new=fmt_value(metric, new),
+            )
+        )
     for part, (old, new) in (ch.get("parts") or {}).items():
         lines.append(t("rating.change_part", part=t(f"rating.part.{part}"), old=old, new=new))
     if lines:
@@ -106,11 +122,18 @@ def line_box(line: CardLine) -> None:
         if line.value is None:
             st.caption(t("rating.not_applicable", weight=f"{line.weight:g}"))
         else:
-            st.progress(min(line.points / line.weight, 1.0) if line.weight else 0.0,
-                        text=t("rating.points", points=f"{line.points:.2f}", weight=f"{line.weight:g}"))
+            st.progress(
+                min(line.points / line.weight, 1.0) if line.weight else 0.0,
+                text=t("rating.points", points=f"{line.points:.2f}", weight=f"{line.weight:g}"),
+            )
         st.caption(t(f"rating.formula.{line.metric}", target=fmt_target(line.metric, line.target)))
-        st.caption(" · ".join(t("rating.part_count", part=t(f"rating.part.{p}"), n=n) for p, n, _ in line.parts
-                              if p != "checklist_all"))
+        st.caption(
+            " · ".join(
+                t("rating.part_count", part=t(f"rating.part.{p}"), n=n)
+                for p, n, _ in line.parts
+                if p != "checklist_all"
+            )
+        )
 
 
 def lines(card: Card) -> None:
@@ -130,8 +153,9 @@ def evidence_section(card: Card, load: EvidenceLoader, key: str) -> None:
     parts = [p for line in card.lines for p, _, _ in line.parts if p != "checklist_all"]
     parts = list(dict.fromkeys(parts))
     st.subheader(t("rating.evidence_title"))
-    part = st.selectbox(t("rating.evidence_pick"), parts, format_func=lambda p: t(f"rating.part.{p}"),
-                        key=f"{key}.part")
+    part = st.selectbox(
+        t("rating.evidence_pick"), parts, format_func=lambda p: t(f"rating.part.{p}"), key=f"{key}.part"
+    )
     cursor_key = f"{key}.after.{card.id}.{part}"
     page = attempt(lambda: load(part, st.session_state.get(cursor_key, 0)))
     if page is None:
@@ -143,8 +167,12 @@ def evidence_section(card: Card, load: EvidenceLoader, key: str) -> None:
     for item in page.items:
         if item.case_id is not None and part in CASE_PARTS:
             extra = f" · {item.value:g}" if item.value is not None else ""
-            st.page_link(case_page, label=f"{item.label} · {status_label(item.detail)} · {item.on}{extra}",
-                         query_params={"case": str(item.case_id)}, icon=":material/folder_open:")
+            st.page_link(
+                case_page,
+                label=f"{item.label} · {status_label(item.detail)} · {item.on}{extra}",
+                query_params={"case": str(item.case_id)},
+                icon=":material/folder_open:",
+            )
         else:
             label = dl(item.label, item.label_en) if item.label_en else item.label
             value = f" · {item.value:g}" if item.value is not None else ""
@@ -152,12 +180,14 @@ def evidence_section(card: Card, load: EvidenceLoader, key: str) -> None:
             if item.detail:
                 st.caption(esc(item.detail))
     nav1, nav2 = st.columns(2)
-    if st.session_state.get(cursor_key) and nav1.button(t("rating.first_page"), key=f"{key}.ev_first",
-                                                         icon=":material/first_page:", width="stretch"):
+    if st.session_state.get(cursor_key) and nav1.button(
+        t("rating.first_page"), key=f"{key}.ev_first", icon=":material/first_page:", width="stretch"
+    ):
         st.session_state.pop(cursor_key, None)
         st.rerun()
-    if page.after is not None and nav2.button(t("rating.next_page"), key=f"{key}.ev_next",
-                                              icon=":material/navigate_next:", width="stretch"):
+    if page.after is not None and nav2.button(
+        t("rating.next_page"), key=f"{key}.ev_next", icon=":material/navigate_next:", width="stretch"
+    ):
         st.session_state[cursor_key] = page.after
         st.rerun()
 
@@ -165,8 +195,13 @@ def evidence_section(card: Card, load: EvidenceLoader, key: str) -> None:
 def objections(card: Card) -> None:
     for o in card.objections:
         with st.container(border=True):
-            st.caption(t("rating.objection_at", at=o.lodged_at.date().isoformat(),
-                         status=t(f"rating.objection_status.{o.status}")))
+            st.caption(
+                t(
+                    "rating.objection_at",
+                    at=o.lodged_at.date().isoformat(),
+                    status=t(f"rating.objection_status.{o.status}"),
+                )
+            )
             st.text(o.body)
             if o.status == "answered":
                 st.markdown(f"**{t('rating.objection_upheld') if o.upheld else t('rating.objection_dismissed')}**")
@@ -178,7 +213,9 @@ def history(card: Card) -> None:
         for h in card.history:
             score = "—" if h.score is None else f"{h.score:.2f}"
             shown = h.approved if h.status in ("approved", "overridden", "revised") else h.proposed
-            st.text(f"{h.period} · {t(f'rating.status.{h.status}')} · {score} · {stars_text(shown)} · "
-                    f"{h.at.date().isoformat()}")
+            st.text(
+                f"{h.period} · {t(f'rating.status.{h.status}')} · {score} · {stars_text(shown)} · "
+                f"{h.at.date().isoformat()}"
+            )
             if h.reason:
                 st.caption(esc(h.reason))

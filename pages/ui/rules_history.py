@@ -18,8 +18,9 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 def _confirm(name: str, version: int, on_rollback: Callable[[int], None]) -> None:
     st.warning(t("rules.rollback_confirm", version=version), icon=":material/history:")
     with st.container(horizontal=True, gap="small"):
-        if st.button(t("rules.rollback_yes"), type="primary", icon=":material/undo:",
-                     key=f"rules.rollback_yes.{name}.{version}"):
+        if st.button(
+            t("rules.rollback_yes"), type="primary", icon=":material/undo:", key=f"rules.rollback_yes.{name}.{version}"
+        ):
             st.session_state.pop(PENDING, None)
             on_rollback(version)
         if st.button(t("rules.cancel"), key=f"rules.rollback_no.{name}.{version}"):

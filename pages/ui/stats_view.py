@@ -42,8 +42,13 @@ def preset_period(preset: str, today: date) -> Period:
 def to_params(filters: Filters, compare: str | None = None, **extra: Any) -> dict[str, str]:
     """Filters (and a drill-down's KPI and slice) as query parameters."""
     out = {"from": filters.period.start.isoformat(), "to": filters.period.end.isoformat()}
-    for key, value in (("org", filters.org_id), ("cat", filters.category), ("src", filters.source),
-                       ("cmp", compare), *extra.items()):
+    for key, value in (
+        ("org", filters.org_id),
+        ("cat", filters.category),
+        ("src", filters.source),
+        ("cmp", compare),
+        *extra.items(),
+    ):
         if value not in (None, ""):
             out[key] = str(value)
     return out
@@ -57,22 +62,37 @@ def from_params(params: Mapping[str, str], default: Period) -> tuple[Filters, st
         period = default
     org = params.get("org", "")
     compare = params.get("cmp")
-    return (Filters(period, org_id=int(org) if org.isdigit() else None, category=params.get("cat") or None,
-                    source=params.get("src") or None),
-            compare if compare in COMPARE_MODES else None)
+    return (
+        Filters(
+            period,
+            org_id=int(org) if org.isdigit() else None,
+            category=params.get("cat") or None,
+            source=params.get("src") or None,
+        ),
+        compare if compare in COMPARE_MODES else None,
+    )
 
 
 def slice_from_params(params: Mapping[str, str]) -> Slice | None:
     month, org = params.get("m", ""), params.get("so", "")
-    piece = Slice(month=int(month) if month.isdigit() else None, category=params.get("sc") or None,
-                  source=params.get("ss") or None, org_id=int(org) if org.isdigit() else None)
+    piece = Slice(
+        month=int(month) if month.isdigit() else None,
+        category=params.get("sc") or None,
+        source=params.get("ss") or None,
+        org_id=int(org) if org.isdigit() else None,
+    )
     return None if piece == Slice() else piece
 
 
 def drill_link(label: str, filters: Filters, **extra: Any) -> None:
     """A link to the list of exactly the cases behind a number."""
-    st.page_link(spec_for("stats_cases").path, label=label, icon=":material/list:",
-                 query_params=to_params(filters, **extra), help=t("stats.drill_help"))
+    st.page_link(
+        spec_for("stats_cases").path,
+        label=label,
+        icon=":material/list:",
+        query_params=to_params(filters, **extra),
+        help=t("stats.drill_help"),
+    )
 
 
 def fmt(value: float | None, kpi: K.Kpi) -> str:
@@ -108,36 +128,68 @@ def unchanged(text: str | None) -> bool:
     return text is not None and text[:1] not in "+-"
 
 
-def filter_form(choices: Sequence[tuple[int, str, int]], labels: Mapping[str, Mapping[str, str]], today: date,
-                key: str) -> tuple[Filters, str | None]:
+def filter_form(
+    choices: Sequence[tuple[int, str, int]], labels: Mapping[str, Mapping[str, str]], today: date, key: str
+) -> tuple[Filters, str | None]:
     """The filter widgets (region/organisation, period, category, source, comparison) in an expander."""
     with st.expander(t("stats.filters"), icon=":material/filter_list:"):
         org_ids = [c[0] for c in choices]
         names = {c[0]: "\u3000" * c[2] + c[1] for c in choices}
         org = st.selectbox(t("stats.org"), org_ids, format_func=lambda i: names.get(i, str(i)), key=f"{key}.org")
-        preset = st.segmented_control(t("stats.period"), PRESETS, default="this_year", key=f"{key}.preset",
-                                      format_func=lambda p: t(f"stats.preset_{p}")) or "this_year"
+        preset = (
+            st.segmented_control(
+                t("stats.period"),
+                PRESETS,
+                default="this_year",
+                key=f"{key}.preset",
+                format_func=lambda p: t(f"stats.preset_{p}"),
+            )
+            or "this_year"
+        )
         period = preset_period(preset, today)
         if preset == "custom":
-            picked = st.date_input(t("stats.custom_range"), value=(period.start, period.end), max_value=today,
-                                   key=f"{key}.range")
+            picked = st.date_input(
+                t("stats.custom_range"), value=(period.start, period.end), max_value=today, key=f"{key}.range"
+            )
             if isinstance(picked, tuple) and len(picked) == 2:
                 period = Period(picked[0], picked[1])
-        category = st.selectbox(t("stats.category"), ["", *labels["category"]], key=f"{key}.category",
-                                format_func=lambda c: labels["category"].get(c, t("stats.all")))
-        source = st.selectbox(t("stats.source"), ["", *labels["source"]], key=f"{key}.source",
-                              format_func=lambda c: labels["source"].get(c, t("stats.all")))
-        compare = st.segmented_control(t("stats.compare"), [*COMPARE_MODES, "none"], default="previous-year",
-                                       key=f"{key}.compare", format_func=lambda m: t(f"stats.compare_{m}"))
+        category = st.selectbox(
+            t("stats.category"),
+            ["", *labels["category"]],
+            key=f"{key}.category",
+            format_func=lambda c: labels["category"].get(c, t("stats.all")),
+        )
+        source = st.selectbox(
+            t("stats.source"),
+            ["", *labels["source"]],
+            key=f"{key}.source",
+            format_func=lambda c: labels["source"].get(c, t("stats.all")),
+        )
+        compare = st.segmented_control(
+            t("stats.compare"),
+            [*COMPARE_MODES, "none"],
+            default="previous-year",
+            key=f"{key}.compare",
+            format_func=lambda m: t(f"stats.compare_{m}"),
+        )
     root = org_ids[0] if org_ids else None
-    return (Filters(period, org_id=None if org == root else org, category=category or None, source=source or None),
-            None if compare in (None, "none") else compare)
+    return (
+        Filters(period, org_id=None if org == root else org, category=category or None, source=source or None),
+        None if compare in (None, "none") else compare,
+    )
 
 
 def _frame(rows: Sequence[Row], label: Mapping[Any, str]) -> list[dict[str, Any]]:
-    return [{"key": str(r.key), "name": label.get(r.key) or r.name or str(r.key), "received": r["received"],
-             "succeeded": r["succeeded"],
-             "rate": r.success_rate if r.success_rate is not None else None} for r in rows]
+    return [
+        {
+            "key": str(r.key),
+            "name": label.get(r.key) or r.name or str(r.key),
+            "received": r["received"],
+            "succeeded": r["succeeded"],
+            "rate": r.success_rate if r.success_rate is not None else None,
+        }
+        for r in rows
+    ]
 
 
 @functools.lru_cache(maxsize=8)
@@ -150,25 +202,40 @@ def _template(kind: str, lang: str) -> str:
     pick = alt.selection_point(name="pick", fields=["key"])
     empty = alt.Data(values=[])
     if kind == "bar":
-        chart: Any = alt.Chart(empty).mark_bar(cornerRadiusEnd=3).encode(
-            x=alt.X("received:Q", title=t("stats.kpi_received")),
-            y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
-            color=alt.condition(pick, alt.value("#1f6feb"), alt.value("#9db8e8")),
-            tooltip=[alt.Tooltip("name:N", title=t("stats.item")),
-                     alt.Tooltip("received:Q", title=t("stats.kpi_received")),
-                     alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded")),
-                     alt.Tooltip("rate:Q", title=t("stats.kpi_success_rate"), format=".1%")],
-        ).add_params(pick)
+        chart: Any = (
+            alt.Chart(empty)
+            .mark_bar(cornerRadiusEnd=3)
+            .encode(
+                x=alt.X("received:Q", title=t("stats.kpi_received")),
+                y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
+                color=alt.condition(pick, alt.value("#1f6feb"), alt.value("#9db8e8")),
+                tooltip=[
+                    alt.Tooltip("name:N", title=t("stats.item")),
+                    alt.Tooltip("received:Q", title=t("stats.kpi_received")),
+                    alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded")),
+                    alt.Tooltip("rate:Q", title=t("stats.kpi_success_rate"), format=".1%"),
+                ],
+            )
+            .add_params(pick)
+        )
     else:
         base = alt.Chart(empty).encode(x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)))
-        bars = base.mark_bar(color="#9db8e8").encode(
-            y=alt.Y("received:Q", title=t("stats.kpi_received")),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
-            tooltip=[alt.Tooltip("month:O", title=t("stats.month")),
-                     alt.Tooltip("received:Q", title=t("stats.kpi_received")),
-                     alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded"))]).add_params(pick)
+        bars = (
+            base.mark_bar(color="#9db8e8")
+            .encode(
+                y=alt.Y("received:Q", title=t("stats.kpi_received")),
+                opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
+                tooltip=[
+                    alt.Tooltip("month:O", title=t("stats.month")),
+                    alt.Tooltip("received:Q", title=t("stats.kpi_received")),
+                    alt.Tooltip("succeeded:Q", title=t("stats.kpi_succeeded")),
+                ],
+            )
+            .add_params(pick)
+        )
         chart = (bars + base.mark_line(point=True, color="#1a7f37").encode(y="succeeded:Q")).properties(
-            height=CHART_HEIGHT)
+            height=CHART_HEIGHT
+        )
     return json.dumps(chart.to_dict())
 
 
@@ -186,8 +253,18 @@ def bar_chart(rows: Sequence[Row], label: Mapping[Any, str]) -> dict[str, Any]:
 
 def trend_chart(rows: Sequence[Row]) -> dict[str, Any]:
     """Received (bars) and succeeded (line) per month; a click selects a month."""
-    return _with_data("trend", [{"key": str(r.key), "month": f"{r.key // 100}-{r.key % 100:02d}",
-                                 "received": r["received"], "succeeded": r["succeeded"]} for r in rows])
+    return _with_data(
+        "trend",
+        [
+            {
+                "key": str(r.key),
+                "month": f"{r.key // 100}-{r.key % 100:02d}",
+                "received": r["received"],
+                "succeeded": r["succeeded"],
+            }
+            for r in rows
+        ],
+    )
 
 
 def selected_key(state: Any) -> str | None:

@@ -20,9 +20,32 @@ MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "assets" / "common_passwords.txt"
 COMMON_PASSWORDS = frozenset(
-    {"password", "12345678", "123456789", "1234567890", "qwerty123", "password1", "11111111", "88888888",
-     "00000000", "abc12345", "iloveyou", "admin123", "admin1234", "a12345678", "qwertyuiop", "1qaz2wsx",
-     "woaini1314", "12341234", "87654321", "66666666", "aa123456", "123123123", "zxcvbnm123", "passw0rd"}
+    {
+        "password",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwerty123",
+        "password1",
+        "11111111",
+        "88888888",
+        "00000000",
+        "abc12345",
+        "iloveyou",
+        "admin123",
+        "admin1234",
+        "a12345678",
+        "qwertyuiop",
+        "1qaz2wsx",
+        "woaini1314",
+        "12341234",
+        "87654321",
+        "66666666",
+        "aa123456",
+        "123123123",
+        "zxcvbnm123",
+        "passw0rd",
+    }
 )
 
 
@@ -51,8 +74,17 @@ def role_ids(session: Session, codes: list[str]) -> list[int]:
     return [r.id for r in rows if r.id is not None]
 
 
-def create_user(session: Session, *, username: str, display_name: str, password: str, org_code: str,
-                roles: list[str], actor_id: int | None = None, password_hash: str | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    org_code: str,
+    roles: list[str],
+    actor_id: int | None = None,
+    password_hash: str | None = None,
+) -> User:
     """Create a staff account in an organisation with the given role codes."""
     username = username.strip()
     if not username or len(username) > 60:
@@ -70,16 +102,16 @@ def create_user(session: Session, *, username: str, display_name: str, password:
     session.flush()
     for rid in role_ids(session, roles):
         session.add(UserRole(user_id=user.id or 0, role_id=rid))
-    audit.record(session, action="user.create", actor_id=actor_id, entity="user", entity_id=user.id,
-                 roles=roles)
+    audit.record(session, action="user.create", actor_id=actor_id, entity="user", entity_id=user.id, roles=roles)
     return user
 
 
 def revoke_sessions(session: Session, user_id: int) -> None:
     """End every open session of a user now (disable, role or password change)."""
     now = utc_now()
-    for s in session.exec(select(AuthSession).where(AuthSession.user_id == user_id,
-                                                    col(AuthSession.revoked_at).is_(None))).all():
+    for s in session.exec(
+        select(AuthSession).where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
+    ).all():
         s.revoked_at = now
         session.add(s)
     user = session.get(User, user_id)
@@ -107,8 +139,7 @@ def set_active(session: Session, *, user_id: int, active: bool, actor_id: int | 
     session.add(user)
     if not active:
         revoke_sessions(session, user_id)
-    audit.record(session, action="user.active", actor_id=actor_id, entity="user", entity_id=user_id,
-                 active=active)
+    audit.record(session, action="user.active", actor_id=actor_id, entity="user", entity_id=user_id, active=active)
 
 
 def set_password(session: Session, *, user_id: int, password: str, actor_id: int | None) -> None:
@@ -135,10 +166,15 @@ class Profile:
 def profile(session: Session, *, actor: Actor) -> Profile:
     """The signed-in user's own profile."""
     org = session.get(Organisation, actor.org_id)
-    roles = session.exec(select(Role.name_zh, Role.name_en).join(UserRole, col(UserRole.role_id) == col(Role.id))
-                         .where(UserRole.user_id == actor.user_id).order_by(col(Role.id))).all()
-    return Profile(display_name=actor.display_name, org_name=org.name if org else "",
-                   roles=tuple((zh, en) for zh, en in roles))
+    roles = session.exec(
+        select(Role.name_zh, Role.name_en)
+        .join(UserRole, col(UserRole.role_id) == col(Role.id))
+        .where(UserRole.user_id == actor.user_id)
+        .order_by(col(Role.id))
+    ).all()
+    return Profile(
+        display_name=actor.display_name, org_name=org.name if org else "", roles=tuple((zh, en) for zh, en in roles)
+    )
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:
@@ -155,6 +191,12 @@ def load_actor(session: Session, user_id: int) -> Actor | None:
         .join(RolePermission, col(RolePermission.role_id) == col(Role.id), isouter=True)
         .where(UserRole.user_id == user_id)
     ).all()
-    return Actor(user_id=user_id, username=user.username, display_name=user.display_name, org_id=org.id or 0,
-                 org_path=org.path, roles=frozenset(r for r, _ in rows),
-                 permissions=frozenset(p for _, p in rows if p))
+    return Actor(
+        user_id=user_id,
+        username=user.username,
+        display_name=user.display_name,
+        org_id=org.id or 0,
+        org_path=org.path,
+        roles=frozenset(r for r, _ in rows),
+        permissions=frozenset(p for _, p in rows if p),
+    )

@@ -124,8 +124,9 @@ def org_in_scope(session: Session, actor: Actor, org_id: int) -> Organisation:
     return org
 
 
-def get_case_in_scope(session: Session, actor: Actor, case_id: int, *, for_update: bool = False,
-                      scope: str = VISIBLE) -> Case:
+def get_case_in_scope(
+    session: Session, actor: Actor, case_id: int, *, for_update: bool = False, scope: str = VISIBLE
+) -> Case:
     """Load a case the actor may see (or act on, with a narrower `scope`); missing and foreign ids are refused alike."""
     require(actor, P.CASE_VIEW)
     if not isinstance(case_id, int) or isinstance(case_id, bool):

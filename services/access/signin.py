@@ -69,8 +69,9 @@ def _reserve_attempt(session: Session, key: str, threshold: int, lock_for: timed
     return row.failures <= threshold
 
 
-def authenticate(db: Database, settings: Settings, *, username: str, password: str, client: str,
-                 now: datetime | None = None) -> SignIn:
+def authenticate(
+    db: Database, settings: Settings, *, username: str, password: str, client: str, now: datetime | None = None
+) -> SignIn:
     """Check a sign-in; raises SignInFailed or SignInLocked. The slow hash runs outside any transaction."""
     now = now or utc_now()
     # control characters (NUL cannot even be stored on PostgreSQL) become visible \xNN text (LOG-5)
@@ -78,8 +79,9 @@ def authenticate(db: Database, settings: Settings, *, username: str, password: s
     lock_for = timedelta(minutes=settings.lockout_minutes)
     with db.write() as s:
         ok_account = _reserve_attempt(s, f"user:{username.lower()}", settings.lockout_threshold, lock_for, now)
-        ok_client = _reserve_attempt(s, f"client:{client}", settings.lockout_threshold * CLIENT_THRESHOLD_FACTOR,
-                                     lock_for, now)
+        ok_client = _reserve_attempt(
+            s, f"client:{client}", settings.lockout_threshold * CLIENT_THRESHOLD_FACTOR, lock_for, now
+        )
         user = s.exec(select(User).where(User.username == username)).first()
         user_info = (user.id, user.password_hash, user.active, user.display_name) if user else None
         if not (ok_account and ok_client):
@@ -105,8 +107,9 @@ def start_session(session: Session, *, user_id: int, key: str, client: str) -> N
     session.add(AuthSession(token_hash=key, user_id=user_id, client=client[:64]))
 
 
-def check_session(session: Session, settings: Settings, *, key: str,
-                  now: datetime | None = None) -> tuple[Actor | None, bool]:
+def check_session(
+    session: Session, settings: Settings, *, key: str, now: datetime | None = None
+) -> tuple[Actor | None, bool]:
     """The actor of a live session (None when unknown, revoked, idle, too old or the user changed),
     and whether its last-seen time is stale enough to be touched."""
     now = now or utc_now()
@@ -144,8 +147,13 @@ def end_session(session: Session, *, key: str) -> None:
 
 def list_locks(session: Session, *, now: datetime | None = None) -> list[LoginThrottle]:
     now = now or utc_now()
-    return list(session.exec(select(LoginThrottle).where(col(LoginThrottle.locked_until) > now)
-                             .order_by(col(LoginThrottle.locked_until).desc())).all())
+    return list(
+        session.exec(
+            select(LoginThrottle)
+            .where(col(LoginThrottle.locked_until) > now)
+            .order_by(col(LoginThrottle.locked_until).desc())
+        ).all()
+    )
 
 
 def unlock(session: Session, *, key: str, actor: Actor) -> None:

@@ -136,17 +136,32 @@ def _columns(spec: AdminSpec, table: sa.Table, names: Sequence[str]) -> list[sa.
     return [table.c.id, *(table.c[n] for n in dict.fromkeys(names) if n in table.c and n != "id")]
 
 
-def _fetch(session: Session, actor: Actor, spec: AdminSpec, table: sa.Table, query: ListQuery, lang: str, *,
-           offset: int, limit: int) -> list[Row]:
-    stmt = (sa.select(*_columns(spec, table, spec.list_display)).where(*_where(session, actor, spec, table, query))
-            .order_by(*_order(spec, table, query.order)).offset(offset).limit(limit))
+def _fetch(
+    session: Session,
+    actor: Actor,
+    spec: AdminSpec,
+    table: sa.Table,
+    query: ListQuery,
+    lang: str,
+    *,
+    offset: int,
+    limit: int,
+) -> list[Row]:
+    stmt = (
+        sa.select(*_columns(spec, table, spec.list_display))
+        .where(*_where(session, actor, spec, table, query))
+        .order_by(*_order(spec, table, query.order))
+        .offset(offset)
+        .limit(limit)
+    )
     raw = [dict(r._mapping) for r in session.execute(stmt).all()]
     cells = present(session, spec, raw, spec.list_display, lang)
     return [Row(r["id"], c) for r, c in zip(raw, cells, strict=True)]
 
 
-def list_rows(session: Session, *, actor: Actor, entity: str, query: ListQuery | None = None,
-              lang: str = "zh-CN") -> ListPage:
+def list_rows(
+    session: Session, *, actor: Actor, entity: str, query: ListQuery | None = None, lang: str = "zh-CN"
+) -> ListPage:
     """One page of an entity's list in the actor's scope, searched, filtered and ordered as asked."""
     query = query or ListQuery()
     spec, _, table = _open(actor, entity)
@@ -158,29 +173,44 @@ def list_rows(session: Session, *, actor: Actor, entity: str, query: ListQuery |
     return ListPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, page, spec.page_size)
 
 
-def iter_export(session: Session, *, actor: Actor, entity: str, query: ListQuery | None = None,
-                lang: str = "zh-CN", limit: int = EXPORT_LIMIT) -> Iterator[Row]:
+def iter_export(
+    session: Session,
+    *,
+    actor: Actor,
+    entity: str,
+    query: ListQuery | None = None,
+    lang: str = "zh-CN",
+    limit: int = EXPORT_LIMIT,
+) -> Iterator[Row]:
     """Every row of the list with the same search, filters and order (masked as in the list), up to `limit`."""
     query = query or ListQuery()
     spec, _, table = _open(actor, entity)
     for offset in range(0, limit, EXPORT_CHUNK):
-        rows = _fetch(session, actor, spec, table, query, lang, offset=offset,
-                      limit=min(EXPORT_CHUNK, limit - offset))
+        rows = _fetch(session, actor, spec, table, query, lang, offset=offset, limit=min(EXPORT_CHUNK, limit - offset))
         yield from rows
         if len(rows) < EXPORT_CHUNK:
             return
 
 
-def _load(session: Session, actor: Actor, spec: AdminSpec, model: type[SQLModel], table: sa.Table,
-          record_id: int, *, for_update: bool = False) -> Any:
+def _load(
+    session: Session,
+    actor: Actor,
+    spec: AdminSpec,
+    model: type[SQLModel],
+    table: sa.Table,
+    record_id: int,
+    *,
+    for_update: bool = False,
+) -> Any:
     if not isinstance(record_id, int) or isinstance(record_id, bool):
         raise NotFound("error.admin_not_found")
     stmt = select(model).where(table.c.id == record_id)
     obj = session.exec(stmt.with_for_update() if for_update else stmt).first()
     if obj is None:
         raise NotFound("error.admin_not_found")
-    allowed = session.execute(sa.select(table.c.id).where(table.c.id == record_id,
-                                                          SCOPE_CLAUSES[spec.scope](actor, table, spec))).first()
+    allowed = session.execute(
+        sa.select(table.c.id).where(table.c.id == record_id, SCOPE_CLAUSES[spec.scope](actor, table, spec))
+    ).first()
     if allowed is None:
         raise OutOfScope("error.admin_not_found")  # same words as a missing id: nothing to learn by probing
     return obj
@@ -194,22 +224,30 @@ def get_record(session: Session, *, actor: Actor, entity: str, record_id: int, l
     """One record in the actor's scope: its shown fields, form defaults and related rows."""
     spec, model, table = _open(actor, entity)
     obj = _load(session, actor, spec, model, table, record_id)
-    names = [n for n in dict.fromkeys((*spec.list_display, *spec.editable(creating=True), *spec.readonly_fields))
-             if n not in spec.virtual_fields or (spec.model, n) in DISPLAYS]
+    names = [
+        n
+        for n in dict.fromkeys((*spec.list_display, *spec.editable(creating=True), *spec.readonly_fields))
+        if n not in spec.virtual_fields or (spec.model, n) in DISPLAYS
+    ]
     raw = {c.name: getattr(obj, c.name) for c in table.c}
     cells = present(session, spec, [raw], names, lang)[0]
     values = {n: raw[n] for n in spec.editable(creating=False) if n in raw and n not in spec.masked_fields}
     values |= _hook(spec).initial(session, obj)
-    inlines = [Inline(i.title_key, i.model, i.columns, present_inline(session, i, record_id, lang))
-               for i in spec.inlines]
-    return Record(record_id, str(cells.get(spec.title_field, "")), cells, values, inlines,
-                  actor.can(spec.edit_permission))
+    inlines = [
+        Inline(i.title_key, i.model, i.columns, present_inline(session, i, record_id, lang)) for i in spec.inlines
+    ]
+    return Record(
+        record_id, str(cells.get(spec.title_field, "")), cells, values, inlines, actor.can(spec.edit_permission)
+    )
 
 
 def _check_scope(session: Session, actor: Actor, spec: AdminSpec, values: Mapping[str, Any]) -> None:
     """The organisation (or mediator) a written row will belong to lies in the actor's area."""
-    key, ids = {"org": (spec.scope_field, area_org_ids(actor)), "org_self": ("parent_id", area_org_ids(actor)),
-                "via_mediator": ("mediator_id", _mediators_in(actor))}.get(spec.scope, ("", None))
+    key, ids = {
+        "org": (spec.scope_field, area_org_ids(actor)),
+        "org_self": ("parent_id", area_org_ids(actor)),
+        "via_mediator": ("mediator_id", _mediators_in(actor)),
+    }.get(spec.scope, ("", None))
     if ids is None or key not in values:
         return
     model = Mediator if spec.scope == "via_mediator" else Organisation
@@ -272,13 +310,18 @@ def create_record(session: Session, *, actor: Actor, entity: str, data: Mapping[
     _flush(session)
     hook.after_write(session, actor, obj, values)
     _flush(session)
-    audit.record(session, action="admin.create", actor_id=actor.user_id, entity=spec.model,
-                 entity_id=getattr(obj, "id", None), values=_audit_view(spec, values))
+    audit.record(
+        session,
+        action="admin.create",
+        actor_id=actor.user_id,
+        entity=spec.model,
+        entity_id=getattr(obj, "id", None),
+        values=_audit_view(spec, values),
+    )
     return int(getattr(obj, "id", 0) or 0)
 
 
-def update_record(session: Session, *, actor: Actor, entity: str, record_id: int,
-                  data: Mapping[str, Any]) -> list[str]:
+def update_record(session: Session, *, actor: Actor, entity: str, record_id: int, data: Mapping[str, Any]) -> list[str]:
     """Change the given fields of a record in scope; returns the names of the fields that changed."""
     spec, model, table = _open(actor, entity, edit=True)
     obj = _load(session, actor, spec, model, table, record_id, for_update=True)
@@ -300,7 +343,13 @@ def update_record(session: Session, *, actor: Actor, entity: str, record_id: int
     _flush(session)
     hook.after_write(session, actor, obj, changed)
     _flush(session)
-    audit.record(session, action="admin.update", actor_id=actor.user_id, entity=spec.model, entity_id=record_id,
-                 old=_audit_view(spec, {k: before.get(k) for k in changed if k != "password"}),
-                 new=_audit_view(spec, changed))
+    audit.record(
+        session,
+        action="admin.update",
+        actor_id=actor.user_id,
+        entity=spec.model,
+        entity_id=record_id,
+        old=_audit_view(spec, {k: before.get(k) for k in changed if k != "password"}),
+        new=_audit_view(spec, changed),
+    )
     return sorted(changed)

@@ -91,8 +91,7 @@ def _any_phone(value: str) -> tuple[str, str | None]:
 
 
 # name → normalise and check a non-empty text value: (value to store, None or the error key shown under the field)
-VALIDATORS: dict[str, Callable[[str], tuple[str, str | None]]] = {"code": _code, "mobile": _mobile,
-                                                                   "phone": _any_phone}
+VALIDATORS: dict[str, Callable[[str], tuple[str, str | None]]] = {"code": _code, "mobile": _mobile, "phone": _any_phone}
 
 # name → how a personal value is shown in lists, cards and exports
 MASKERS: dict[str, Callable[[str | None], str]] = {"phone": mask_phone, "name": mask_name, "id_number": mask_id}

@@ -69,8 +69,16 @@ def _ref_stmt(actor: Actor, ref: Ref) -> Any:
     return stmt
 
 
-def ref_choices(session: Session, actor: Actor, source: str, lang: str, *, search: str = "",
-                include: Iterable[int] = (), limit: int = CHOICE_LIMIT) -> Choices:
+def ref_choices(
+    session: Session,
+    actor: Actor,
+    source: str,
+    lang: str,
+    *,
+    search: str = "",
+    include: Iterable[int] = (),
+    limit: int = CHOICE_LIMIT,
+) -> Choices:
     """Rows of a ref source the actor may pick, labelled, narrowed by `search`; `include` ids are always kept."""
     ref = REFS[source]
     table = ref.model.__table__  # type: ignore[attr-defined]
@@ -94,7 +102,8 @@ def ref_labels(session: Session, source: str, ids: Iterable[int], lang: str) -> 
     out: dict[int, str] = {}
     for start in range(0, len(wanted), 500):
         stmt = sa.select(table.c.id, table.c[ref.label_zh], table.c[ref.label_en]).where(
-            table.c.id.in_(wanted[start:start + 500]))
+            table.c.id.in_(wanted[start : start + 500])
+        )
         out.update({r[0]: label(r[1], r[2], lang) for r in session.execute(stmt).all()})
     return out
 
@@ -111,8 +120,17 @@ def enum_label(enum: str, value: str, lang: str) -> str:
     return translate(f"admin.enum.{enum}.{value}", lang) if value in ENUMS.get(enum, ()) else value
 
 
-def choices(session: Session, actor: Actor, spec: AdminSpec, name: str, lang: str, *, search: str = "",
-            include: Iterable[Any] = (), limit: int = CHOICE_LIMIT) -> Choices:
+def choices(
+    session: Session,
+    actor: Actor,
+    spec: AdminSpec,
+    name: str,
+    lang: str,
+    *,
+    search: str = "",
+    include: Iterable[Any] = (),
+    limit: int = CHOICE_LIMIT,
+) -> Choices:
     """The options of a choice field or filter (ref rows: only those the actor may pick, at most `limit`)."""
     kind, _, arg = spec.choices.get(name, "").partition(":")
     if kind == "enum":
@@ -163,8 +181,9 @@ def _coerce(kind: str, value: Any) -> Any:
     return value
 
 
-def _check_one(session: Session, actor: Actor, spec: AdminSpec, name: str,
-               value: Any) -> tuple[str, dict[str, Any]] | None:
+def _check_one(
+    session: Session, actor: Actor, spec: AdminSpec, name: str, value: Any
+) -> tuple[str, dict[str, Any]] | None:
     kind = field_kind(spec, name)
     model = model_class(spec.model)
     col_ = column(model, name) if model is not None else None
@@ -178,8 +197,9 @@ def _check_one(session: Session, actor: Actor, spec: AdminSpec, name: str,
     return None
 
 
-def clean(session: Session, actor: Actor, spec: AdminSpec, data: Mapping[str, Any], *,
-          creating: bool) -> dict[str, Any]:
+def clean(
+    session: Session, actor: Actor, spec: AdminSpec, data: Mapping[str, Any], *, creating: bool
+) -> dict[str, Any]:
     """Coerce and check a submission; only editable fields are taken. Raises FormInvalid with field errors."""
     editable = spec.editable(creating=creating)
     unknown = set(data) - set(editable)

@@ -45,8 +45,9 @@ class OrganisationHook(Hook):
     def create(self, session: Session, actor: Actor, values: dict[str, Any]) -> SQLModel | None:
         parent = session.get(Organisation, values["parent_id"])
         fields = {k: v for k, v in values.items() if k not in ("code", "name", "kind", "parent_id")}
-        return orgs.create_org(session, code=values["code"], name=values["name"], kind=values["kind"],
-                               parent=parent, **fields)
+        return orgs.create_org(
+            session, code=values["code"], name=values["name"], kind=values["kind"], parent=parent, **fields
+        )
 
     def update(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> dict[str, Any]:
         rest = dict(values)
@@ -62,14 +63,18 @@ class OrganisationHook(Hook):
 
 class MediatorHook(Hook):
     def initial(self, session: Session, obj: Any) -> dict[str, Any]:
-        pools = session.exec(select(ExpertPoolMember.pool_id).where(ExpertPoolMember.mediator_id == obj.id)
-                             .order_by(col(ExpertPoolMember.pool_id))).all()
+        pools = session.exec(
+            select(ExpertPoolMember.pool_id)
+            .where(ExpertPoolMember.mediator_id == obj.id)
+            .order_by(col(ExpertPoolMember.pool_id))
+        ).all()
         return {"pools": list(pools)}
 
     def update(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> dict[str, Any]:
         if "org_id" in values and values["org_id"] != obj.org_id:  # rotation: close the posting, open the next
-            for posting in session.exec(select(MediatorPosting).where(
-                    MediatorPosting.mediator_id == obj.id, col(MediatorPosting.end).is_(None))).all():
+            for posting in session.exec(
+                select(MediatorPosting).where(MediatorPosting.mediator_id == obj.id, col(MediatorPosting.end).is_(None))
+            ).all():
                 posting.end = _today()
                 session.add(posting)
             session.add(MediatorPosting(mediator_id=obj.id, org_id=values["org_id"], start=_today()))
@@ -102,9 +107,15 @@ class UserHook(Hook):
         if not values.get("password"):
             raise FormInvalid({"password": ("error.admin_required", {})})
         org = session.get(Organisation, values["org_id"])
-        user = accounts.create_user(session, username=values["username"], display_name=values["display_name"],
-                                    password=values["password"], org_code=org.code if org else "",
-                                    roles=_role_codes(session, values["roles"]), actor_id=actor.user_id)
+        user = accounts.create_user(
+            session,
+            username=values["username"],
+            display_name=values["display_name"],
+            password=values["password"],
+            org_code=org.code if org else "",
+            roles=_role_codes(session, values["roles"]),
+            actor_id=actor.user_id,
+        )
         if values.get("active") is False:
             accounts.set_active(session, user_id=user.id or 0, active=False, actor_id=actor.user_id)
         return user
@@ -112,12 +123,14 @@ class UserHook(Hook):
     def update(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> dict[str, Any]:
         rest = dict(values)
         uid = obj.id
-        if uid == actor.user_id and (rest.get("active") is False or ("roles" in rest and not _keeps_admin(
-                session, rest["roles"]))):
+        if uid == actor.user_id and (
+            rest.get("active") is False or ("roles" in rest and not _keeps_admin(session, rest["roles"]))
+        ):
             raise ValidationFailed("error.admin_self_lockout")
         if "roles" in rest:
-            accounts.set_roles(session, user_id=uid, roles=_role_codes(session, rest.pop("roles")),
-                               actor_id=actor.user_id)
+            accounts.set_roles(
+                session, user_id=uid, roles=_role_codes(session, rest.pop("roles")), actor_id=actor.user_id
+            )
         if "active" in rest:
             accounts.set_active(session, user_id=uid, active=rest.pop("active"), actor_id=actor.user_id)
         if "password" in rest:
@@ -128,15 +141,21 @@ class UserHook(Hook):
 
 
 def _keeps_admin(session: Session, role_ids: list[int]) -> bool:
-    found = session.exec(select(RolePermission.id).where(col(RolePermission.role_id).in_(role_ids),
-                                                         RolePermission.permission == P.USER_ADMIN)).first()
+    found = session.exec(
+        select(RolePermission.id).where(
+            col(RolePermission.role_id).in_(role_ids), RolePermission.permission == P.USER_ADMIN
+        )
+    ).first()
     return found is not None
 
 
 class TrainingSessionHook(Hook):
     def initial(self, session: Session, obj: Any) -> dict[str, Any]:
-        ids = session.exec(select(TrainingRecord.mediator_id).where(TrainingRecord.session_id == obj.id)
-                           .order_by(col(TrainingRecord.mediator_id))).all()
+        ids = session.exec(
+            select(TrainingRecord.mediator_id)
+            .where(TrainingRecord.session_id == obj.id)
+            .order_by(col(TrainingRecord.mediator_id))
+        ).all()
         return {"attendance": list(ids)}
 
     def after_write(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> None:

@@ -31,11 +31,15 @@ def _labeller(session: Session, source: str, values: Sequence[Any], lang: str) -
     """A function from a stored value (or list of values) to its label, for one choices source."""
     kind, _, arg = source.partition(":")
     if kind == "enum":
+
         def one(v: Any) -> Any:
             return enum_label(arg, v, lang) if isinstance(v, str) else v
     else:
-        found: Mapping[Any, str] = (dict_labels(session, arg, lang) if kind == "dict"
-                                    else ref_labels(session, arg, [v for v in _flat(values) if v is not None], lang))
+        found: Mapping[Any, str] = (
+            dict_labels(session, arg, lang)
+            if kind == "dict"
+            else ref_labels(session, arg, [v for v in _flat(values) if v is not None], lang)
+        )
 
         def one(v: Any) -> Any:
             return found.get(v, v)
@@ -59,16 +63,20 @@ def plain_value(value: Any, lang: str) -> Any:
     return str(value)
 
 
-def present(session: Session, spec: AdminSpec, rows: Sequence[Mapping[str, Any]], names: Sequence[str],
-            lang: str) -> list[dict[str, Any]]:
+def present(
+    session: Session, spec: AdminSpec, rows: Sequence[Mapping[str, Any]], names: Sequence[str], lang: str
+) -> list[dict[str, Any]]:
     """For each raw row (column → value, with "id"), the shown value of each name (column or computed)."""
     ids = [r["id"] for r in rows]
     computed: dict[int, dict[str, Any]] = {}
     for fn in {DISPLAYS[(spec.model, n)].fn for n in names if (spec.model, n) in DISPLAYS}:
         for rid, vals in fn(session, ids, lang).items():
             computed.setdefault(rid, {}).update(vals)
-    labellers = {n: _labeller(session, spec.choices[n], [r.get(n) for r in rows], lang)
-                 for n in names if n in spec.choices and n not in spec.virtual_fields}
+    labellers = {
+        n: _labeller(session, spec.choices[n], [r.get(n) for r in rows], lang)
+        for n in names
+        if n in spec.choices and n not in spec.virtual_fields
+    }
     out = []
     for r in rows:
         cells: dict[str, Any] = {}
@@ -104,10 +112,19 @@ def present_inline(session: Session, inline: InlineSpec, parent_id: int, lang: s
     assert model is not None  # check_specs guarantees it
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
     order = [table.c[o.lstrip("-")].desc() if o.startswith("-") else table.c[o] for o in inline.ordering]
-    stmt = (sa.select(*(table.c[c] for c in inline.columns)).where(table.c[inline.fk] == parent_id)
-            .order_by(*order, table.c.id.desc()).limit(inline.limit))
+    stmt = (
+        sa.select(*(table.c[c] for c in inline.columns))
+        .where(table.c[inline.fk] == parent_id)
+        .order_by(*order, table.c.id.desc())
+        .limit(inline.limit)
+    )
     raw = [dict(r._mapping) for r in session.execute(stmt).all()]
     sources = {c: s for c in inline.columns if (s := _inline_source(inline, table, c))}
     labellers = {c: _labeller(session, s, [r[c] for r in raw], lang) for c, s in sources.items()}
-    return [{c: labellers[c](r[c]) if c in labellers and r[c] is not None else plain_value(r[c], lang)
-             for c in inline.columns} for r in raw]
+    return [
+        {
+            c: labellers[c](r[c]) if c in labellers and r[c] is not None else plain_value(r[c], lang)
+            for c in inline.columns
+        }
+        for r in raw
+    ]

@@ -116,7 +116,10 @@ def _notes() -> list[str]:
         "组织类型可选：" + "、".join(_labels("org_kind")),
         "专业领域（专业性调委会填写）：" + "、".join(_labels("sector")),
         "“调解员”表：所属组织编码可以是系统中已有的组织，也可以是“调解组织”表中的一行；手机号码为11位，同一号码只能登记一次。",
-        "用工类型可选：" + "、".join(_labels("employment")) + "；状态可选：" + "、".join(_labels("mediator_status"))
+        "用工类型可选："
+        + "、".join(_labels("employment"))
+        + "；状态可选："
+        + "、".join(_labels("mediator_status"))
         + "（不填为在岗）",
         "擅长领域填写纠纷类型名称，多个用顿号“、”分隔，例如：婚姻家庭纠纷、邻里纠纷。入职日期如 2024-03-01。",
         "导入前系统会先逐行检查并列出所有问题；只有全部无误时才会一次性导入，任何一行有误都不会写入。",
@@ -195,25 +198,27 @@ def read_import(session: Session, *, actor: Actor, data: bytes, progress: Progre
     return parsed
 
 
-def _checked(session: Session, actor: Actor, source: bytes | Parsed,
-             progress: Progress | None) -> tuple[Parsed, dict[str, OrgRef]]:
-    parsed = source if isinstance(source, Parsed) else read_import(session, actor=actor, data=source,
-                                                                       progress=progress)
+def _checked(
+    session: Session, actor: Actor, source: bytes | Parsed, progress: Progress | None
+) -> tuple[Parsed, dict[str, OrgRef]]:
+    parsed = source if isinstance(source, Parsed) else read_import(session, actor=actor, data=source, progress=progress)
     _require_for(actor, parsed)
     work = replace(parsed, errors=list(parsed.errors))  # the database checks add to a copy
     return work, check_rows(session, actor, work)
 
 
-def preview_import(session: Session, *, actor: Actor, data: bytes | Parsed,
-                   progress: Progress | None = None) -> ImportPreview:
+def preview_import(
+    session: Session, *, actor: Actor, data: bytes | Parsed, progress: Progress | None = None
+) -> ImportPreview:
     """Every problem of every row, checked against the database; nothing is written."""
     require(actor, P.ORG_EDIT)
     work, _ = _checked(session, actor, data, progress)
     return ImportPreview(len(work.orgs), len(work.mediators), work.errors)
 
 
-def commit_import(session: Session, *, actor: Actor, data: bytes | Parsed,
-                  progress: Progress | None = None) -> tuple[int, int]:
+def commit_import(
+    session: Session, *, actor: Actor, data: bytes | Parsed, progress: Progress | None = None
+) -> tuple[int, int]:
     """Check again and write every row in the caller's transaction; any error writes nothing (ImportInvalid)."""
     require(actor, P.ORG_EDIT)
     work, known = _checked(session, actor, data, progress)
@@ -225,8 +230,9 @@ def commit_import(session: Session, *, actor: Actor, data: bytes | Parsed,
 # --- export --------------------------------------------------------------------------------------------
 
 
-def export_xlsx(session: Session, *, actor: Actor, entity: str, query: admin.ListQuery | None = None,
-                lang: str = "zh-CN") -> bytes:
+def export_xlsx(
+    session: Session, *, actor: Actor, entity: str, query: admin.ListQuery | None = None, lang: str = "zh-CN"
+) -> bytes:
     """The admin list as searched and filtered, as an xlsx workbook (personal fields masked as on screen)."""
     spec = get_spec(entity)
     wb = Workbook(write_only=True)

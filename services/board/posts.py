@@ -42,8 +42,11 @@ def seed_board_texts(session: Session) -> int:
     for position, (slug, kind, title, body) in enumerate(DEFAULT_TEXTS):
         if slug in have:
             continue
-        session.add(BoardPost(kind=kind, slug=slug, title=title, body=body, position=position,
-                              status="published", published_at=_now()))
+        session.add(
+            BoardPost(
+                kind=kind, slug=slug, title=title, body=body, position=position, status="published", published_at=_now()
+            )
+        )
         added += 1
     if added:
         session.flush()
@@ -61,8 +64,9 @@ def update_text(session: Session, *, actor: Actor, slug: str, title: str, body: 
     post.title, post.body = title.strip()[:120], body.strip()
     post.reviewed_by, post.reviewed_at = actor.user_id, _now()
     session.add(post)
-    audit.record(session, action="board.text_edit", actor_id=actor.user_id, entity="boardpost",
-                 entity_id=post.id, slug=slug)
+    audit.record(
+        session, action="board.text_edit", actor_id=actor.user_id, entity="boardpost", entity_id=post.id, slug=slug
+    )
     session.flush()
     return post
 
@@ -70,13 +74,21 @@ def update_text(session: Session, *, actor: Actor, slug: str, title: str, body: 
 def pickable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[Pickable]:
     """Closed cases in the actor's area whose parties consented to publication and did not ask for privacy."""
     require(actor, P.BOARD_EDIT)
-    taken = select(BoardPost.case_id).where(BoardPost.kind == TYPICAL, col(BoardPost.case_id).is_not(None),
-                                            BoardPost.status != "withdrawn")
-    rows = session.exec(select(Case.id, Case.case_no, Case.category, Case.received_month)
-                        .where(col(Case.status).in_(CLOSED), Case.publication_consent == True,  # noqa: E712
-                               Case.non_public == False, case_in_scope_clause(actor),  # noqa: E712
-                               col(Case.id).not_in(taken))
-                        .order_by(col(Case.id).desc()).limit(limit)).all()
+    taken = select(BoardPost.case_id).where(
+        BoardPost.kind == TYPICAL, col(BoardPost.case_id).is_not(None), BoardPost.status != "withdrawn"
+    )
+    rows = session.exec(
+        select(Case.id, Case.case_no, Case.category, Case.received_month)
+        .where(
+            col(Case.status).in_(CLOSED),
+            Case.publication_consent == True,  # noqa: E712
+            Case.non_public == False,
+            case_in_scope_clause(actor),  # noqa: E712
+            col(Case.id).not_in(taken),
+        )
+        .order_by(col(Case.id).desc())
+        .limit(limit)
+    ).all()
     return [Pickable(i or 0, n, c, m) for i, n, c, m in rows]
 
 
@@ -103,15 +115,26 @@ def draft_typical_case(session: Session, *, actor: Actor, case_id: int) -> Board
     case = _pickable_case(session, actor, case_id)
     people = people_of(session, case_id)
     category = labels(session, "category", "zh-CN").get(case.category, case.category)
-    parts = [case.description, case.request and f"诉求：{case.request}", case.outcome_note and
-             f"调解结果：{case.outcome_note}"]
+    parts = [
+        case.description,
+        case.request and f"诉求：{case.request}",
+        case.outcome_note and f"调解结果：{case.outcome_note}",
+    ]
     body = redact_text("\n".join(p for p in parts if p), people)
-    post = BoardPost(kind=TYPICAL, org_id=case.org_id, case_id=case.id, title=f"{category}典型案例",
-                     body=body, status="draft", created_by=actor.user_id)
+    post = BoardPost(
+        kind=TYPICAL,
+        org_id=case.org_id,
+        case_id=case.id,
+        title=f"{category}典型案例",
+        body=body,
+        status="draft",
+        created_by=actor.user_id,
+    )
     session.add(post)
     session.flush()
-    audit.record(session, action="board.draft", actor_id=actor.user_id, entity="boardpost", entity_id=post.id,
-                 case_id=case.id)
+    audit.record(
+        session, action="board.draft", actor_id=actor.user_id, entity="boardpost", entity_id=post.id, case_id=case.id
+    )
     return post
 
 
@@ -176,13 +199,21 @@ def unpublish(session: Session, *, actor: Actor, post_id: int, reason: str = "")
     post = session.get(BoardPost, post_id)
     if post is None or post.kind != TYPICAL:
         raise NotFound("error.not_found")
-    if post.case_id is not None and session.exec(select(Case.id).where(
-            Case.id == post.case_id, case_in_scope_clause(actor))).first() is None:
+    if (
+        post.case_id is not None
+        and session.exec(select(Case.id).where(Case.id == post.case_id, case_in_scope_clause(actor))).first() is None
+    ):
         raise NotFound("error.not_found")  # another area's post (withdrawn consent does not block this)
     post.status, post.withdrawn_at = "withdrawn", _now()
     session.add(post)
-    audit.record(session, action="board.unpublish", actor_id=actor.user_id, entity="boardpost", entity_id=post.id,
-                 reason=reason[:200])
+    audit.record(
+        session,
+        action="board.unpublish",
+        actor_id=actor.user_id,
+        entity="boardpost",
+        entity_id=post.id,
+        reason=reason[:200],
+    )
     session.flush()
     return post
 
@@ -191,11 +222,18 @@ def list_typical(session: Session, *, actor: Actor) -> list[BoardPost]:
     """Typical cases of the actor's area, newest first (editor's list)."""
     require_any(actor, P.BOARD_EDIT, P.BOARD_PUBLISH)
     in_area = select(Case.id).where(case_in_scope_clause(actor))
-    return list(session.exec(select(BoardPost).where(BoardPost.kind == TYPICAL, col(BoardPost.case_id).in_(in_area))
-                             .order_by(col(BoardPost.id).desc()).limit(100)).all())
+    return list(
+        session.exec(
+            select(BoardPost)
+            .where(BoardPost.kind == TYPICAL, col(BoardPost.case_id).in_(in_area))
+            .order_by(col(BoardPost.id).desc())
+            .limit(100)
+        ).all()
+    )
 
 
 def list_texts(session: Session) -> list[BoardPost]:
     """The board's own texts (rules … supervision) in their order."""
-    return list(session.exec(select(BoardPost).where(col(BoardPost.slug).is_not(None))
-                             .order_by(col(BoardPost.position))).all())
+    return list(
+        session.exec(select(BoardPost).where(col(BoardPost.slug).is_not(None)).order_by(col(BoardPost.position))).all()
+    )

@@ -114,19 +114,29 @@ def shown_count(n: int, *, below_county: bool) -> str:
 
 
 def _area_count(name: str, received: int, succeeded: int, below_county: bool) -> CountPublic:
-    return CountPublic(name, shown_count(received, below_county=below_county),
-                       shown_count(succeeded, below_county=below_county))
+    return CountPublic(
+        name, shown_count(received, below_county=below_county), shown_count(succeeded, below_county=below_county)
+    )
 
 
-def _towns(session: Session, actor: Actor, counties: list[int], today: date,
-           kinds: dict[int | None, str]) -> list[CountPublic]:
+def _towns(
+    session: Session, actor: Actor, counties: list[int], today: date, kinds: dict[int | None, str]
+) -> list[CountPublic]:
     """Each county's towns (below county level, so counts under 5 become "<5")."""
     out: list[CountPublic] = []
     for county_id in counties:
-        board = stats.dashboard(session, actor=actor, filters=Filters(period=Period.year(today.year), org_id=county_id),
-                                compare=None, today=today)
-        out += [_area_count(r.name, r["received"], r["succeeded"], kinds.get(r.key) not in AT_OR_ABOVE_COUNTY)
-                for r in board.by_org if r["received"] and r.key != county_id]
+        board = stats.dashboard(
+            session,
+            actor=actor,
+            filters=Filters(period=Period.year(today.year), org_id=county_id),
+            compare=None,
+            today=today,
+        )
+        out += [
+            _area_count(r.name, r["received"], r["succeeded"], kinds.get(r.key) not in AT_OR_ABOVE_COUNTY)
+            for r in board.by_org
+            if r["received"] and r.key != county_id
+        ]
     return out
 
 
@@ -148,16 +158,24 @@ def texts(session: Session) -> list[TextPublic]:
 
 def org_directory(session: Session, base_url: str | None = None) -> list[AreaPublic]:
     """Organisations taking public intake by county and town, each with its office contact and intake link."""
-    return [AreaPublic(g.county, g.area, tuple(OrgPublic(o.code, o.name, o.address, o.phone, o.hours,
-                                                         intake_url(o.code, base_url)) for o in g.orgs))
-            for g in directory(session)]
+    return [
+        AreaPublic(
+            g.county,
+            g.area,
+            tuple(OrgPublic(o.code, o.name, o.address, o.phone, o.hours, intake_url(o.code, base_url)) for o in g.orgs),
+        )
+        for g in directory(session)
+    ]
 
 
 def honour_roll(session: Session, *, limit: int = 30) -> list[HonourPublic]:
     """Star mediators and title holders (调解能手, 优秀调解室): public names, their organisation, stars, titles."""
     orgs = dict(session.exec(select(Organisation.id, Organisation.name)).all())
-    awards = session.exec(select(TitleAward.title, TitleAward.period, TitleAward.mediator_id, TitleAward.org_id)
-                          .order_by(col(TitleAward.id).desc())).all()
+    awards = session.exec(
+        select(TitleAward.title, TitleAward.period, TitleAward.mediator_id, TitleAward.org_id).order_by(
+            col(TitleAward.id).desc()
+        )
+    ).all()
     by_mediator: dict[int, list[str]] = {}
     rooms: list[HonourPublic] = []
     for title, period, mediator_id, org_id in awards:
@@ -165,11 +183,18 @@ def honour_roll(session: Session, *, limit: int = 30) -> list[HonourPublic]:
             by_mediator.setdefault(mediator_id, []).append(f"{period} {title}".strip())
         elif org_id is not None:
             rooms.append(HonourPublic(orgs.get(org_id, ""), "", None, (f"{period} {title}".strip(),), None))
-    mediators = session.exec(select(Mediator).where(Mediator.status == "active", or_(
-        col(Mediator.stars) >= 3, col(Mediator.id).in_(list(by_mediator) or [-1])))
-        .order_by(col(Mediator.stars).desc(), col(Mediator.id)).limit(limit)).all()
-    people = [HonourPublic(m.name, orgs.get(m.org_id, ""), m.stars, tuple(by_mediator.get(m.id or 0, ())), m.photo)
-              for m in mediators]
+    mediators = session.exec(
+        select(Mediator)
+        .where(
+            Mediator.status == "active", or_(col(Mediator.stars) >= 3, col(Mediator.id).in_(list(by_mediator) or [-1]))
+        )
+        .order_by(col(Mediator.stars).desc(), col(Mediator.id))
+        .limit(limit)
+    ).all()
+    people = [
+        HonourPublic(m.name, orgs.get(m.org_id, ""), m.stars, tuple(by_mediator.get(m.id or 0, ())), m.photo)
+        for m in mediators
+    ]
     return people + rooms
 
 
@@ -179,31 +204,55 @@ def statistics(session: Session, *, today: date, lang: str = "zh-CN") -> StatsPu
         actor = stats.system_actor(session)
     except Exception:  # no organisation yet: an empty board
         return StatsPublic(today.year, 0, 0, 0, None, K.get("success_rate").formula(lang), (), (), ())
-    board = stats.dashboard(session, actor=actor, filters=Filters(period=Period.year(today.year)), compare=None,
-                            today=today)
+    board = stats.dashboard(
+        session, actor=actor, filters=Filters(period=Period.year(today.year)), compare=None, today=today
+    )
     names = labels(session, "category", lang)
     current = board.current
     kinds = dict(session.exec(select(Organisation.id, Organisation.kind)).all())
-    cats = tuple(CountPublic(names.get(r.key, r.key) or "—", str(r["received"]), str(r["succeeded"]))
-                 for r in board.by_category if r["received"])
-    counties = tuple(_area_count(r.name, r["received"], r["succeeded"], kinds.get(r.key) not in AT_OR_ABOVE_COUNTY)
-                     for r in board.by_org if r["received"])
+    cats = tuple(
+        CountPublic(names.get(r.key, r.key) or "—", str(r["received"]), str(r["succeeded"]))
+        for r in board.by_category
+        if r["received"]
+    )
+    counties = tuple(
+        _area_count(r.name, r["received"], r["succeeded"], kinds.get(r.key) not in AT_OR_ABOVE_COUNTY)
+        for r in board.by_org
+        if r["received"]
+    )
     months = tuple((int(r.key), r["received"], r["succeeded"]) for r in board.by_month)
-    towns = tuple(_towns(session, actor, [r.key for r in board.by_org if kinds.get(r.key) == OrgKind.COUNTY],
-                         today, kinds))
+    towns = tuple(
+        _towns(session, actor, [r.key for r in board.by_org if kinds.get(r.key) == OrgKind.COUNTY], today, kinds)
+    )
     rate = current.get("success_rate")
-    return StatsPublic(today.year, int(current.get("received") or 0), int(current.get("succeeded") or 0),
-                       int(current.get("mediated") or 0), rate, K.get("success_rate").formula(lang), cats, months,
-                       counties, towns)
+    return StatsPublic(
+        today.year,
+        int(current.get("received") or 0),
+        int(current.get("succeeded") or 0),
+        int(current.get("mediated") or 0),
+        rate,
+        K.get("success_rate").formula(lang),
+        cats,
+        months,
+        counties,
+        towns,
+    )
 
 
 def typical_cases(session: Session, *, today: date, limit: int = 20) -> list[TypicalCasePublic]:
     """Approved typical cases now on the board (published, inside their publication window)."""
-    rows = session.exec(select(BoardPost).where(
-        BoardPost.kind == "typical_case", BoardPost.status == "published", col(BoardPost.approved_by).is_not(None),
-        or_(col(BoardPost.publish_from).is_(None), col(BoardPost.publish_from) <= today),
-        or_(col(BoardPost.publish_until).is_(None), col(BoardPost.publish_until) >= today))
-        .order_by(col(BoardPost.published_at).desc()).limit(limit)).all()
+    rows = session.exec(
+        select(BoardPost)
+        .where(
+            BoardPost.kind == "typical_case",
+            BoardPost.status == "published",
+            col(BoardPost.approved_by).is_not(None),
+            or_(col(BoardPost.publish_from).is_(None), col(BoardPost.publish_from) <= today),
+            or_(col(BoardPost.publish_until).is_(None), col(BoardPost.publish_until) >= today),
+        )
+        .order_by(col(BoardPost.published_at).desc())
+        .limit(limit)
+    ).all()
     return [preview(p) for p in rows]
 
 
@@ -219,7 +268,14 @@ def _yuan(fen: int) -> str:
 
 def notices(session: Session, *, today: date) -> list[NoticePublic]:
     """Subsidy notices inside their notice period: mediators, case counts and amounts (ledger service)."""
-    return [NoticePublic(n.code, n.region_name, n.paid_on, n.notice_until,
-                         tuple(NoticeLinePublic(ln.mediator_name, ln.org_name, ln.cases, _yuan(ln.amount_fen))
-                               for ln in n.lines), _yuan(n.total_fen))
-            for n in published_notices(session, today)]
+    return [
+        NoticePublic(
+            n.code,
+            n.region_name,
+            n.paid_on,
+            n.notice_until,
+            tuple(NoticeLinePublic(ln.mediator_name, ln.org_name, ln.cases, _yuan(ln.amount_fen)) for ln in n.lines),
+            _yuan(n.total_fen),
+        )
+        for n in published_notices(session, today)
+    ]

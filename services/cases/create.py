@@ -73,9 +73,16 @@ def validate_party(p: PartyInput) -> None:
 
 def build_party(case_id: int, p: PartyInput, data_key: str) -> Party:
     phone = normalise_phone(p.phone) if p.phone else ""
-    party = Party(case_id=case_id, side=p.side, kind=p.kind, name=p.name.strip()[:80], gender=p.gender,
-                  phone=phone, address=p.address.strip()[:200],
-                  phone_index=blind_index(phone, data_key, "phone") if phone else None)
+    party = Party(
+        case_id=case_id,
+        side=p.side,
+        kind=p.kind,
+        name=p.name.strip()[:80],
+        gender=p.gender,
+        phone=phone,
+        address=p.address.strip()[:200],
+        phone_index=blind_index(phone, data_key, "phone") if phone else None,
+    )
     if p.id_number:
         idn = normalise_id(p.id_number)
         party.id_number_enc = encrypt_id(idn, data_key)
@@ -86,8 +93,9 @@ def build_party(case_id: int, p: PartyInput, data_key: str) -> Party:
 
 def deadlines(session: Session) -> dict[str, int]:
     """The deadline rule in force (newest version), falling back to the defaults."""
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == "deadlines")
-                       .order_by(ConfigVersion.version.desc())).first()  # type: ignore[attr-defined]
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == "deadlines").order_by(ConfigVersion.version.desc())
+    ).first()  # type: ignore[attr-defined]
     return {**DEADLINES, **(row.value if row else {})}
 
 
@@ -96,15 +104,17 @@ def next_case_no(session: Session, org: Organisation, year: int) -> str:
     # one upsert: two first cases of an (org, year) at once must not both insert the counter (PostgreSQL has no
     # writer queue; the loser got a raw UniqueViolation)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(CaseCounter).values(org_id=org.id, year=year, last=1)
-            .on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseCounter.last + 1})
-            .returning(col(CaseCounter.last)))
+    stmt = (
+        insert(CaseCounter)
+        .values(org_id=org.id, year=year, last=1)
+        .on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseCounter.last + 1})
+        .returning(col(CaseCounter.last))
+    )
     last = session.exec(stmt).scalar()
     return f"{year}-{org.code}-{last:05d}"
 
 
-def create_case(session: Session, *, data: CaseInput, actor_id: int | None,
-                status: str = CaseStatus.SUBMITTED) -> Case:
+def create_case(session: Session, *, data: CaseInput, actor_id: int | None, status: str = CaseStatus.SUBMITTED) -> Case:
     """Register a case with its parties; call inside one short write transaction."""
     for p in data.parties:
         validate_party(p)
@@ -117,13 +127,26 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None,
     local = now.astimezone(LOCAL_TZ)  # a 110 hand-over at 01:00 on 1 January is the new year's case
     rules = deadlines(session)
     case = Case(
-        case_no=next_case_no(session, org, local.year), tracking_code=data.tracking_code,
-        form_token=data.form_token, org_id=data.org_id, county_id=org.county_id, source=data.source,
-        category=data.category, status=status, title=data.title[:120], description=data.description,
-        place=data.place[:200], request=data.request, amount_fen=max(0, data.amount_fen),
-        group_size=max(0, data.group_size), risk_flags=list(data.risk_flags),
-        risk_level="high" if data.risk_flags else "none", on_the_spot=data.on_the_spot,
-        pre_litigation=data.pre_litigation, custom=dict(data.custom), received_at=now,
+        case_no=next_case_no(session, org, local.year),
+        tracking_code=data.tracking_code,
+        form_token=data.form_token,
+        org_id=data.org_id,
+        county_id=org.county_id,
+        source=data.source,
+        category=data.category,
+        status=status,
+        title=data.title[:120],
+        description=data.description,
+        place=data.place[:200],
+        request=data.request,
+        amount_fen=max(0, data.amount_fen),
+        group_size=max(0, data.group_size),
+        risk_flags=list(data.risk_flags),
+        risk_level="high" if data.risk_flags else "none",
+        on_the_spot=data.on_the_spot,
+        pre_litigation=data.pre_litigation,
+        custom=dict(data.custom),
+        received_at=now,
         received_month=local_month(now),
         accept_due=(local + timedelta(days=rules["accept_days"])).date(),
         conclude_due=(local + timedelta(days=rules["accept_days"] + rules["conclude_days"])).date(),
@@ -136,7 +159,10 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None,
     key = get_settings().data_key
     for p in data.parties:
         session.add(build_party(case.id or 0, p, key))
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor_id, kind="created", to_status=status,
-                          data={"source": data.source}))
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0, actor_id=actor_id, kind="created", to_status=status, data={"source": data.source}
+        )
+    )
     audit.record(session, action="case.create", actor_id=actor_id, entity="case", entity_id=case.id)
     return case

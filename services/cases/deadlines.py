@@ -35,8 +35,9 @@ def local_date(moment: datetime) -> date:
 
 
 def _rule_value(session: Session) -> dict[str, Any]:
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == "deadlines")
-                       .order_by(col(ConfigVersion.version).desc())).first()
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == "deadlines").order_by(col(ConfigVersion.version).desc())
+    ).first()
     return dict(row.value) if row else {}
 
 
@@ -62,8 +63,12 @@ def is_overdue(due: date | None, today: date) -> bool:
 
 def followup_due_subquery() -> Any:
     """The due day of the case's outstanding follow-up."""
-    return (select(func.min(FollowUp.due)).where(FollowUp.case_id == Case.id, col(FollowUp.done_at).is_(None))
-            .correlate(Case).scalar_subquery())
+    return (
+        select(func.min(FollowUp.due))
+        .where(FollowUp.case_id == Case.id, col(FollowUp.done_at).is_(None))
+        .correlate(Case)
+        .scalar_subquery()
+    )
 
 
 def next_due_expr() -> ColumnElement[Any]:
@@ -103,9 +108,12 @@ def find_overdue(session: Session, *, actor: Actor, today: date | None = None, l
     require(actor, P.CASE_VIEW)
     today = today or local_today()
     due = next_due_expr().label("due")
-    rows = session.exec(select(Case.id, Case.case_no, Case.status, due)
-                        .where(case_work_clause(actor), overdue_clause(today))
-                        .order_by(due, col(Case.id)).limit(max(1, min(limit, 500)))).all()
+    rows = session.exec(
+        select(Case.id, Case.case_no, Case.status, due)
+        .where(case_work_clause(actor), overdue_clause(today))
+        .order_by(due, col(Case.id))
+        .limit(max(1, min(limit, 500)))
+    ).all()
     return [Overdue(case_id=r[0] or 0, case_no=r[1], kind=_kind(r[2]), due=r[3]) for r in rows]
 
 
@@ -113,9 +121,17 @@ def escalate_overdue(session: Session, *, actor: Actor, today: date | None = Non
     """Escalate overdue cases in the actor's work to the coordination office, once per case and deadline."""
     items = find_overdue(session, actor=actor, today=today, limit=limit)
     keys = {f"overdue:{i.case_id}:{i.kind}:{i.due.isoformat()}": i for i in items}
-    done = set(session.exec(select(Notification.dedupe_key).where(
-        col(Notification.case_id).in_([i.case_id for i in items]), Notification.key == "notify.overdue")).all()) \
-        if items else set()
+    done = (
+        set(
+            session.exec(
+                select(Notification.dedupe_key).where(
+                    col(Notification.case_id).in_([i.case_id for i in items]), Notification.key == "notify.overdue"
+                )
+            ).all()
+        )
+        if items
+        else set()
+    )
     sent = 0
     for key, item in keys.items():
         if any(d and d.startswith(key + ":") for d in done):
@@ -123,12 +139,29 @@ def escalate_overdue(session: Session, *, actor: Actor, today: date | None = Non
         case_row = session.get(Case, item.case_id)
         if case_row is None:  # pragma: no cover - just listed
             continue
-        new = notify_coordinators(session, case_row, key="notify.overdue", dedupe=key,
-                                  params={"case_no": item.case_no, "kind": item.kind, "due": item.due.isoformat()})
-        notify_case_owner(session, case_row, key=f"notify.overdue_{item.kind}", dedupe=key,
-                          params={"case_no": item.case_no, "due": item.due.isoformat()})
+        new = notify_coordinators(
+            session,
+            case_row,
+            key="notify.overdue",
+            dedupe=key,
+            params={"case_no": item.case_no, "kind": item.kind, "due": item.due.isoformat()},
+        )
+        notify_case_owner(
+            session,
+            case_row,
+            key=f"notify.overdue_{item.kind}",
+            dedupe=key,
+            params={"case_no": item.case_no, "due": item.due.isoformat()},
+        )
         if new:
-            session.add(CaseEvent(case_id=item.case_id, actor_id=None, kind="deadline.escalated",
-                                  data={"kind": item.kind, "due": item.due.isoformat()}, at=utc_now()))
+            session.add(
+                CaseEvent(
+                    case_id=item.case_id,
+                    actor_id=None,
+                    kind="deadline.escalated",
+                    data={"kind": item.kind, "due": item.due.isoformat()},
+                    at=utc_now(),
+                )
+            )
             sent += new
     return sent

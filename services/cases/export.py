@@ -31,13 +31,23 @@ MAX_ROWS = 20_000
 FIXED = ("case_no", "received", "org", "category", "source", "status", "high_risk")
 
 
-def _items(session: Session, actor: Actor, filters: Filters, kpi_id: str, part: str, piece: Slice | None,
-           today: date | None) -> list[drilldown.CaseItem]:
+def _items(
+    session: Session, actor: Actor, filters: Filters, kpi_id: str, part: str, piece: Slice | None, today: date | None
+) -> list[drilldown.CaseItem]:
     items: list[drilldown.CaseItem] = []
     after = None
     while len(items) < MAX_ROWS:
-        page = drilldown.list_cases(session, actor=actor, filters=filters, kpi_id=kpi_id, part=part, piece=piece,
-                                    after=after, limit=100, today=today)
+        page = drilldown.list_cases(
+            session,
+            actor=actor,
+            filters=filters,
+            kpi_id=kpi_id,
+            part=part,
+            piece=piece,
+            after=after,
+            limit=100,
+            today=today,
+        )
         items += page.items
         if (after := page.after) is None:
             break
@@ -48,7 +58,7 @@ def _customs(session: Session, ids: list[int]) -> dict[int, tuple[str, dict[str,
     """case id → (form code, custom values) for the given cases."""
     out: dict[int, tuple[str, dict[str, Any]]] = {}
     for i in range(0, len(ids), 500):
-        rows = session.exec(select(Case.id, Case.source, Case.custom).where(col(Case.id).in_(ids[i:i + 500])))
+        rows = session.exec(select(Case.id, Case.source, Case.custom).where(col(Case.id).in_(ids[i : i + 500])))
         for case_id, source, custom in rows:
             mark = (custom or {}).get(FORM_MARK)
             code = mark.get("code") if isinstance(mark, dict) else ("intake" if source == "qr" else "staff_intake")
@@ -64,9 +74,17 @@ def _headers(columns: list[tuple[str, FieldSpec]], lang: str) -> list[str]:
     return out
 
 
-def export_cases_xlsx(session: Session, *, actor: Actor, filters: Filters, kpi_id: str = "received",
-                      part: str = "numerator", piece: Slice | None = None, lang: str = "zh-CN",
-                      today: date | None = None) -> bytes:
+def export_cases_xlsx(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    kpi_id: str = "received",
+    part: str = "numerator",
+    piece: Slice | None = None,
+    lang: str = "zh-CN",
+    today: date | None = None,
+) -> bytes:
     """The cases a number counts, one row each, with a column per custom field (labels in `lang`)."""
     require(actor, P.REPORT_EXPORT)
     items = _items(session, actor, filters, kpi_id, part, piece, today)
@@ -87,12 +105,19 @@ def export_cases_xlsx(session: Session, *, actor: Actor, filters: Filters, kpi_i
     ws.append(head)
     for item in items:
         code, custom = customs.get(item.id, ("", {}))
-        row: list[Any] = [item.case_no, item.received_on.isoformat(), item.org_name,
-                          words["category"].get(item.category, item.category),
-                          words["source"].get(item.source, item.source), translate(f"status.{item.status}", lang),
-                          translate("yes" if item.high_risk else "no", lang)]
-        row += [display(f.type, custom[f.key], f.options, lang, mask_phones=True)
-                if c == code and f.key in custom else "" for c, f in columns]
+        row: list[Any] = [
+            item.case_no,
+            item.received_on.isoformat(),
+            item.org_name,
+            words["category"].get(item.category, item.category),
+            words["source"].get(item.source, item.source),
+            translate(f"status.{item.status}", lang),
+            translate("yes" if item.high_risk else "no", lang),
+        ]
+        row += [
+            display(f.type, custom[f.key], f.options, lang, mask_phones=True) if c == code and f.key in custom else ""
+            for c, f in columns
+        ]
         ws.append([neutralise(v) for v in row])
     out = io.BytesIO()
     wb.save(out)

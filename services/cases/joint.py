@@ -24,8 +24,14 @@ from services.core.errors import Conflict, ValidationFailed
 from services.notify.inbox import notify_org
 
 ROLES = ("lead", "coordinating")
-JOINABLE = (*MEDIATION_KINDS, OrgKind.POLICE_STATION, OrgKind.COURT, OrgKind.JUSTICE_OFFICE, OrgKind.COORDINATION,
-            OrgKind.TOWN)
+JOINABLE = (
+    *MEDIATION_KINDS,
+    OrgKind.POLICE_STATION,
+    OrgKind.COURT,
+    OrgKind.JUSTICE_OFFICE,
+    OrgKind.COORDINATION,
+    OrgKind.TOWN,
+)
 OPEN = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION)
 
 
@@ -43,8 +49,11 @@ class Meeting:
 
 
 def _rows(session: Session, case_id: int) -> list[JointParticipant]:
-    return list(session.exec(select(JointParticipant).where(JointParticipant.case_id == case_id)
-                             .order_by(col(JointParticipant.id))).all())
+    return list(
+        session.exec(
+            select(JointParticipant).where(JointParticipant.case_id == case_id).order_by(col(JointParticipant.id))
+        ).all()
+    )
 
 
 def _open_case(session: Session, actor: Actor, case_id: int) -> Case:
@@ -70,12 +79,18 @@ def add_participant(session: Session, *, actor: Actor, case_id: int, org_id: int
         raise Conflict("error.joint_already")
     row = JointParticipant(case_id=case.id or 0, org_id=org.id or 0, role="coordinating", added_by=actor.user_id)
     session.add(row)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="joint.added",
-                          data={"org": org.name, "role": "coordinating"}))
-    notify_org(session, org_id=org.id or 0, key="notify.joint_added", case_id=case.id,
-               params={"case_no": case.case_no})
-    audit.record(session, action="case.joint_add", actor_id=actor.user_id, entity="case", entity_id=case.id,
-                 org_id=org.id)
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="joint.added",
+            data={"org": org.name, "role": "coordinating"},
+        )
+    )
+    notify_org(session, org_id=org.id or 0, key="notify.joint_added", case_id=case.id, params={"case_no": case.case_no})
+    audit.record(
+        session, action="case.joint_add", actor_id=actor.user_id, entity="case", entity_id=case.id, org_id=org.id
+    )
     return row
 
 
@@ -91,7 +106,8 @@ def set_lead(session: Session, *, actor: Actor, case_id: int, org_id: int) -> Ca
             session.add(p)
     session.flush()  # the one-lead index must see the old lead demoted first
     new = next((p for p in rows if p.org_id == org.id), None) or JointParticipant(
-        case_id=case.id or 0, org_id=org.id or 0, added_by=actor.user_id, role="lead")
+        case_id=case.id or 0, org_id=org.id or 0, added_by=actor.user_id, role="lead"
+    )
     new.role = "lead"
     session.add(new)
     case.org_id, case.county_id, case.mediator_id = org.id or 0, org.county_id, None
@@ -99,8 +115,9 @@ def set_lead(session: Session, *, actor: Actor, case_id: int, org_id: int) -> Ca
     session.add(case)
     session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="joint.lead", data={"org": org.name}))
     notify_org(session, org_id=org.id or 0, key="notify.joint_lead", case_id=case.id, params={"case_no": case.case_no})
-    audit.record(session, action="case.joint_lead", actor_id=actor.user_id, entity="case", entity_id=case.id,
-                 org_id=org.id)
+    audit.record(
+        session, action="case.joint_lead", actor_id=actor.user_id, entity="case", entity_id=case.id, org_id=org.id
+    )
     return case
 
 
@@ -115,12 +132,26 @@ def schedule_meeting(session: Session, *, actor: Actor, case_id: int, at: dateti
     when = at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ)
     if when < utc_now():
         raise ValidationFailed("error.meeting_in_past")
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="joint.scheduled",
-                          data={"at": when.isoformat(), "place": place.strip()}))
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="joint.scheduled",
+            data={"at": when.isoformat(), "place": place.strip()},
+        )
+    )
     for p in rows:
-        notify_org(session, org_id=p.org_id, key="notify.joint_meeting", case_id=case.id,
-                   params={"case_no": case.case_no, "at": when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
-                           "place": place.strip()})
+        notify_org(
+            session,
+            org_id=p.org_id,
+            key="notify.joint_meeting",
+            case_id=case.id,
+            params={
+                "case_no": case.case_no,
+                "at": when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                "place": place.strip(),
+            },
+        )
     audit.record(session, action="case.joint_schedule", actor_id=actor.user_id, entity="case", entity_id=case.id)
     return Meeting(at=when, place=place.strip())
 
@@ -128,9 +159,11 @@ def schedule_meeting(session: Session, *, actor: Actor, case_id: int, at: dateti
 def list_participants(session: Session, *, actor: Actor, case_id: int) -> list[Participant]:
     """The organisations on a joint case, lead first."""
     get_case_in_scope(session, actor, case_id)
-    rows = session.exec(select(JointParticipant, Organisation.name)
-                        .join(Organisation, col(Organisation.id) == col(JointParticipant.org_id))
-                        .where(JointParticipant.case_id == case_id)).all()
+    rows = session.exec(
+        select(JointParticipant, Organisation.name)
+        .join(Organisation, col(Organisation.id) == col(JointParticipant.org_id))
+        .where(JointParticipant.case_id == case_id)
+    ).all()
     out = [Participant(org_id=p.org_id, name=name, role=p.role) for p, name in rows]
     return sorted(out, key=lambda p: (p.role != "lead", p.name))
 
@@ -138,8 +171,11 @@ def list_participants(session: Session, *, actor: Actor, case_id: int) -> list[P
 def next_meeting(session: Session, *, actor: Actor, case_id: int) -> Meeting | None:
     """The latest scheduled joint sitting, if it is still ahead."""
     get_case_in_scope(session, actor, case_id)
-    ev = session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "joint.scheduled")
-                      .order_by(col(CaseEvent.id).desc())).first()
+    ev = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind == "joint.scheduled")
+        .order_by(col(CaseEvent.id).desc())
+    ).first()
     if ev is None:
         return None
     when = datetime.fromisoformat(str(ev.data.get("at")))
@@ -151,8 +187,14 @@ def org_choices(session: Session, *, actor: Actor, case_id: int) -> list[Partici
     require(actor, P.CASE_JOINT)
     case = get_case_in_scope(session, actor, case_id, scope=OWNED)
     taken = {p.org_id for p in _rows(session, case.id or 0)} | {case.org_id}
-    rows = session.exec(select(Organisation).where(col(Organisation.id).in_(area_org_ids(actor)),
-                                                   col(Organisation.kind).in_(JOINABLE),
-                                                   Organisation.active == True)  # noqa: E712
-                        .order_by(col(Organisation.path)).limit(300)).all()
+    rows = session.exec(
+        select(Organisation)
+        .where(
+            col(Organisation.id).in_(area_org_ids(actor)),
+            col(Organisation.kind).in_(JOINABLE),
+            Organisation.active == True,
+        )  # noqa: E712
+        .order_by(col(Organisation.path))
+        .limit(300)
+    ).all()
     return [Participant(org_id=o.id or 0, name=o.name, role="") for o in rows if o.id not in taken]

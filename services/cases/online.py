@@ -29,8 +29,16 @@ def _check_url(url: str) -> str:
     return url
 
 
-def schedule_online(session: Session, *, actor: Actor, case_id: int, held_at: datetime, meeting_url: str,
-                    note: str = "", now: datetime | None = None) -> MediationSession:
+def schedule_online(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    held_at: datetime,
+    meeting_url: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> MediationSession:
     require(actor, P.CASE_MEDIATE)
     now = now or utc_now()
     url = _check_url(meeting_url)
@@ -40,18 +48,36 @@ def schedule_online(session: Session, *, actor: Actor, case_id: int, held_at: da
     case = get_case_in_scope(session, actor, case_id, scope=WORK)
     if case.status not in OPEN:
         raise Conflict("error.transition_not_allowed", action="online_session", status=case.status)
-    row = MediationSession(case_id=case_id, held_at=held, place="", participants="", notes=note.strip()[:2000],
-                           online=True, meeting_url=url, recorded_by=actor.user_id)
+    row = MediationSession(
+        case_id=case_id,
+        held_at=held,
+        place="",
+        participants="",
+        notes=note.strip()[:2000],
+        online=True,
+        meeting_url=url,
+        recorded_by=actor.user_id,
+    )
     session.add(row)
     session.flush()
-    session.add(CaseEvent(case_id=case_id, actor_id=actor.user_id, kind="session.online_scheduled",
-                          data={"session_id": row.id or 0}))
+    session.add(
+        CaseEvent(
+            case_id=case_id, actor_id=actor.user_id, kind="session.online_scheduled", data={"session_id": row.id or 0}
+        )
+    )
     audit.record(session, action="case.online_session", actor_id=actor.user_id, entity="case", entity_id=case_id)
     return row
 
 
-def record_attendance(session: Session, *, actor: Actor, session_id: int, attended: list[int],
-                      duration_minutes: int, now: datetime | None = None) -> MediationSession:
+def record_attendance(
+    session: Session,
+    *,
+    actor: Actor,
+    session_id: int,
+    attended: list[int],
+    duration_minutes: int,
+    now: datetime | None = None,
+) -> MediationSession:
     """After the session: which parties took part and how long it lasted."""
     require(actor, P.CASE_MEDIATE)
     row = session.get(MediationSession, session_id)
@@ -69,10 +95,15 @@ def record_attendance(session: Session, *, actor: Actor, session_id: int, attend
     row.attended = sorted(set(attended))
     row.duration_minutes = duration_minutes
     session.add(row)
-    session.add(CaseEvent(case_id=row.case_id, actor_id=actor.user_id, kind="session.online_attended",
-                          data={"session_id": row.id or 0, "minutes": duration_minutes, "parties": len(row.attended)}))
-    audit.record(session, action="case.online_attendance", actor_id=actor.user_id, entity="case",
-                 entity_id=row.case_id)
+    session.add(
+        CaseEvent(
+            case_id=row.case_id,
+            actor_id=actor.user_id,
+            kind="session.online_attended",
+            data={"session_id": row.id or 0, "minutes": duration_minutes, "parties": len(row.attended)},
+        )
+    )
+    audit.record(session, action="case.online_attendance", actor_id=actor.user_id, entity="case", entity_id=row.case_id)
     return row
 
 
@@ -88,8 +119,18 @@ class OnlineRow:
 def list_online(session: Session, *, actor: Actor, case_id: int) -> list[OnlineRow]:
     require(actor, P.CASE_MEDIATE)
     get_case_in_scope(session, actor, case_id, scope=WORK)
-    rows = session.exec(select(MediationSession).where(MediationSession.case_id == case_id,
-                                                       MediationSession.online == True)  # noqa: E712
-                        .order_by(col(MediationSession.held_at).desc())).all()
-    return [OnlineRow(session_id=r.id or 0, held_at=r.held_at, meeting_url=r.meeting_url,
-                      duration_minutes=r.duration_minutes, attended=len(r.attended or [])) for r in rows]
+    rows = session.exec(
+        select(MediationSession)
+        .where(MediationSession.case_id == case_id, MediationSession.online == True)  # noqa: E712
+        .order_by(col(MediationSession.held_at).desc())
+    ).all()
+    return [
+        OnlineRow(
+            session_id=r.id or 0,
+            held_at=r.held_at,
+            meeting_url=r.meeting_url,
+            duration_minutes=r.duration_minutes,
+            attended=len(r.attended or []),
+        )
+        for r in rows
+    ]

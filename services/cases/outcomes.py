@@ -71,16 +71,35 @@ def _check_agreement(session: Session, data: AgreementInput) -> None:
 def conclude_with_agreement(session: Session, *, actor: Actor, case: Case, data: AgreementInput) -> Agreement:
     """Write the next agreement version, mark the case succeeded and open the follow-up visit."""
     _check_agreement(session, data)
-    version = int(session.exec(select(func.coalesce(func.max(Agreement.version), 0))
-                               .where(Agreement.case_id == case.id)).one()) + 1
-    agreement = Agreement(case_id=case.id or 0, version=version, kind=data.kind, terms=data.terms.strip(),
-                          amount_fen=data.amount_fen, obligations=data.obligations.strip(),
-                          performance_due=data.performance_due, recorded_by=actor.user_id)
+    version = (
+        int(
+            session.exec(
+                select(func.coalesce(func.max(Agreement.version), 0)).where(Agreement.case_id == case.id)
+            ).one()
+        )
+        + 1
+    )
+    agreement = Agreement(
+        case_id=case.id or 0,
+        version=version,
+        kind=data.kind,
+        terms=data.terms.strip(),
+        amount_fen=data.amount_fen,
+        obligations=data.obligations.strip(),
+        performance_due=data.performance_due,
+        recorded_by=actor.user_id,
+    )
     session.add(agreement)
     session.flush()
     grade = resolve_code(session, "grade", data.grade) or data.grade
-    workflow.transition(session, actor=actor, case_id=case.id or 0, action="succeed", note=data.note,
-                        data={"agreement_id": agreement.id, "grade": grade, "kind": data.kind})
+    workflow.transition(
+        session,
+        actor=actor,
+        case_id=case.id or 0,
+        action="succeed",
+        note=data.note,
+        data={"agreement_id": agreement.id, "grade": grade, "kind": data.kind},
+    )
     due = due_after(utc_now(), rules_for(session, case.category)["followup_days"])
     fu = session.exec(select(FollowUp).where(FollowUp.case_id == case.id, col(FollowUp.done_at).is_(None))).first()
     session.add(FollowUp(case_id=case.id or 0, due=due) if fu is None else _due_again(fu, due))
@@ -93,8 +112,9 @@ def _due_again(fu: FollowUp, due: date) -> FollowUp:
     return fu
 
 
-def record_agreement(session: Session, *, actor: Actor, case_id: int, data: AgreementInput,
-                     expected_version: int | None = None) -> Agreement:
+def record_agreement(
+    session: Session, *, actor: Actor, case_id: int, data: AgreementInput, expected_version: int | None = None
+) -> Agreement:
     """Mediation succeeded: record the agreement and close the case as succeeded (the lead organisation only)."""
     require(actor, P.CASE_MEDIATE)
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
@@ -102,8 +122,15 @@ def record_agreement(session: Session, *, actor: Actor, case_id: int, data: Agre
     return conclude_with_agreement(session, actor=actor, case=case, data=data)
 
 
-def revise_agreement(session: Session, *, actor: Actor, case_id: int, data: AgreementInput, reason: str,
-                     expected_version: int | None = None) -> Agreement:
+def revise_agreement(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    data: AgreementInput,
+    reason: str,
+    expected_version: int | None = None,
+) -> Agreement:
     """Change a succeeded case's agreement: a new version, so every party must confirm it again.
 
     Not once a court has it (a pending or confirmed judicial confirmation binds that version)."""
@@ -114,33 +141,57 @@ def revise_agreement(session: Session, *, actor: Actor, case_id: int, data: Agre
         raise Conflict("error.transition_not_allowed", action="revise", status=case.status)
     if not reason.strip():
         raise ValidationFailed("error.revise_reason_required")
-    court = session.exec(select(JudicialConfirmation.id).where(
-        JudicialConfirmation.case_id == case_id,
-        col(JudicialConfirmation.result).in_(("pending", "confirmed")))).first()
+    court = session.exec(
+        select(JudicialConfirmation.id).where(
+            JudicialConfirmation.case_id == case_id, col(JudicialConfirmation.result).in_(("pending", "confirmed"))
+        )
+    ).first()
     if court is not None:
         raise Conflict("error.agreement_with_court")
     _check_agreement(session, data)
-    version = int(session.exec(select(func.coalesce(func.max(Agreement.version), 0))
-                               .where(Agreement.case_id == case_id)).one()) + 1
-    agreement = Agreement(case_id=case_id, version=version, kind=data.kind, terms=data.terms.strip(),
-                          amount_fen=data.amount_fen, obligations=data.obligations.strip(),
-                          performance_due=data.performance_due, recorded_by=actor.user_id)
+    version = (
+        int(
+            session.exec(
+                select(func.coalesce(func.max(Agreement.version), 0)).where(Agreement.case_id == case_id)
+            ).one()
+        )
+        + 1
+    )
+    agreement = Agreement(
+        case_id=case_id,
+        version=version,
+        kind=data.kind,
+        terms=data.terms.strip(),
+        amount_fen=data.amount_fen,
+        obligations=data.obligations.strip(),
+        performance_due=data.performance_due,
+        recorded_by=actor.user_id,
+    )
     session.add(agreement)
     session.flush()
     case.version += 1
     session.add(case)
-    session.add(CaseEvent(case_id=case_id, actor_id=actor.user_id, kind="agreement.revised", note=reason.strip()[:2000],
-                          data={"version": version}))
-    audit.record(session, action="agreement.revise", actor_id=actor.user_id, entity="case", entity_id=case_id,
-                 version=version)
+    session.add(
+        CaseEvent(
+            case_id=case_id,
+            actor_id=actor.user_id,
+            kind="agreement.revised",
+            note=reason.strip()[:2000],
+            data={"version": version},
+        )
+    )
+    audit.record(
+        session, action="agreement.revise", actor_id=actor.user_id, entity="case", entity_id=case_id, version=version
+    )
     return agreement
 
 
 def record_failure(session: Session, *, actor: Actor, case_id: int, diversion: str, note: str = "") -> Case:
     """Mediation failed: say where the parties were sent (litigation, arbitration, administrative, petition)."""
     code = resolve_code(session, "diversion", diversion or "")
-    return workflow.transition(session, actor=actor, case_id=case_id, action="fail", note=note,
-                               data={"diversion": code or ""})
+    return workflow.transition(
+        session, actor=actor, case_id=case_id, action="fail", note=note, data={"diversion": code or ""}
+    )
 
 
 def record_withdrawal(session: Session, *, actor: Actor, case_id: int, note: str = "") -> Case:
@@ -151,12 +202,21 @@ def record_withdrawal(session: Session, *, actor: Actor, case_id: int, note: str
 def latest_agreement(session: Session, *, actor: Actor, case_id: int) -> Agreement | None:
     """The newest agreement version of a case the actor may see."""
     get_case_in_scope(session, actor, case_id)
-    return session.exec(select(Agreement).where(Agreement.case_id == case_id)
-                        .order_by(col(Agreement.version).desc())).first()
+    return session.exec(
+        select(Agreement).where(Agreement.case_id == case_id).order_by(col(Agreement.version).desc())
+    ).first()
 
 
-def record_performance(session: Session, *, actor: Actor, case_id: int, status: str, on: date | None = None,
-                       note: str = "", expected_version: int | None = None) -> Agreement:
+def record_performance(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    status: str,
+    on: date | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Agreement:
     """履行: pending / fulfilled / partly / breached, with the day it happened."""
     require(actor, P.CASE_MEDIATE)
     if status not in PERFORMANCE:
@@ -173,10 +233,18 @@ def record_performance(session: Session, *, actor: Actor, case_id: int, status: 
     session.add(agreement)
     case.version += 1
     session.add(case)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="performance.recorded",
-                          note=note.strip()[:2000], data={"performance": status, "on": on.isoformat() if on else ""}))
-    audit.record(session, action="case.performance", actor_id=actor.user_id, entity="case", entity_id=case.id,
-                 performance=status)
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="performance.recorded",
+            note=note.strip()[:2000],
+            data={"performance": status, "on": on.isoformat() if on else ""},
+        )
+    )
+    audit.record(
+        session, action="case.performance", actor_id=actor.user_id, entity="case", entity_id=case.id, performance=status
+    )
     return agreement
 
 
@@ -191,8 +259,17 @@ def auto_performance_eligible(agreement: Agreement | None) -> bool:
     return agreement.performance_due is None or local_date(agreement.performance_at) <= agreement.performance_due
 
 
-def record_follow_up(session: Session, *, actor: Actor, case_id: int, method: str, satisfaction: int,
-                     holds: bool, note: str = "", expected_version: int | None = None) -> FollowUp:
+def record_follow_up(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    method: str,
+    satisfaction: int,
+    holds: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> FollowUp:
     """回访: by phone or visit, satisfaction 1–5; if the agreement is not holding, reopen and tell the lead."""
     require(actor, P.CASE_MEDIATE)
     if method not in METHODS:
@@ -211,13 +288,25 @@ def record_follow_up(session: Session, *, actor: Actor, case_id: int, method: st
     session.add(fu)
     session.flush()
     if holds:
-        workflow.transition(session, actor=actor, case_id=case.id or 0, action="follow_up",
-                            data={"followup_id": fu.id, "satisfaction": satisfaction})
+        workflow.transition(
+            session,
+            actor=actor,
+            case_id=case.id or 0,
+            action="follow_up",
+            data={"followup_id": fu.id, "satisfaction": satisfaction},
+        )
     else:
-        workflow.transition(session, actor=actor, case_id=case.id or 0, action="reopen",
-                            note=note, data={"reason": "followup_not_holding", "followup_id": fu.id or 0})
-        notify_org(session, org_id=case.org_id, key="notify.reopened", case_id=case.id,
-                   params={"case_no": case.case_no})
+        workflow.transition(
+            session,
+            actor=actor,
+            case_id=case.id or 0,
+            action="reopen",
+            note=note,
+            data={"reason": "followup_not_holding", "followup_id": fu.id or 0},
+        )
+        notify_org(
+            session, org_id=case.org_id, key="notify.reopened", case_id=case.id, params={"case_no": case.case_no}
+        )
     return fu
 
 
@@ -247,8 +336,14 @@ def audit_grade(session: Session, *, actor: Actor, case_id: int, grade: str, not
         raise ValidationFailed("error.transition_needs_grade")
     if case.grade_proposed is None or case.status not in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED):
         raise Conflict("error.grade_not_proposed")
-    row = GradeAudit(case_id=case.id or 0, proposed=case.grade_proposed, audited=code, auditor_id=actor.user_id,
-                     auditor_org_id=actor.org_id, note=note.strip()[:500])
+    row = GradeAudit(
+        case_id=case.id or 0,
+        proposed=case.grade_proposed,
+        audited=code,
+        auditor_id=actor.user_id,
+        auditor_org_id=actor.org_id,
+        note=note.strip()[:500],
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -257,9 +352,22 @@ def audit_grade(session: Session, *, actor: Actor, case_id: int, grade: str, not
         raise Conflict("error.grade_already_audited") from exc
     case.grade_audited = code
     session.add(case)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="grade.audited", note=row.note,
-                          data={"proposed": row.proposed, "audited": code}))
-    audit.record(session, action="case.grade_audit", actor_id=actor.user_id, entity="case", entity_id=case.id,
-                 proposed=row.proposed, audited=code)
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="grade.audited",
+            note=row.note,
+            data={"proposed": row.proposed, "audited": code},
+        )
+    )
+    audit.record(
+        session,
+        action="case.grade_audit",
+        actor_id=actor.user_id,
+        entity="case",
+        entity_id=case.id,
+        proposed=row.proposed,
+        audited=code,
+    )
     return row
-

@@ -103,8 +103,16 @@ def _case_party(session: Session, case_id: int, party_id: int) -> Party:
     return party
 
 
-def issue_link(session: Session, *, actor: Actor, case_id: int, party_id: int, days: int | None = None,
-               base_url: str | None = None, now: datetime | None = None) -> IssuedLink:
+def issue_link(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    party_id: int,
+    days: int | None = None,
+    base_url: str | None = None,
+    now: datetime | None = None,
+) -> IssuedLink:
     """A new personal link for one party of a case the actor works on; earlier active links of that party end."""
     require(actor, P.CASE_MEDIATE)
     get_case_in_scope(session, actor, case_id, scope=WORK)
@@ -115,19 +123,41 @@ def issue_link(session: Session, *, actor: Actor, case_id: int, party_id: int, d
     if not 1 <= days <= 90:
         raise ValidationFailed("error.party_link_days")
     now = now or utc_now()
-    session.execute(update(PartyLink).where(col(PartyLink.party_id) == party_id,
-                                            col(PartyLink.revoked_at).is_(None)).values(revoked_at=now))
+    session.execute(
+        update(PartyLink)
+        .where(col(PartyLink.party_id) == party_id, col(PartyLink.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
     token = new_token(TOKEN_BYTES)
-    link = PartyLink(token_hash=token_digest(token), case_id=case_id, party_id=party_id,
-                     expires_at=now + timedelta(days=days), issued_by=actor.user_id)
+    link = PartyLink(
+        token_hash=token_digest(token),
+        case_id=case_id,
+        party_id=party_id,
+        expires_at=now + timedelta(days=days),
+        issued_by=actor.user_id,
+    )
     session.add(link)
     session.flush()
-    session.add(CaseEvent(case_id=case_id, actor_id=actor.user_id, kind="party.link_issued",
-                          data={"party_id": party_id, "link_id": link.id or 0, "days": days}))
-    audit.record(session, action="party.link_issue", actor_id=actor.user_id, entity="partylink",
-                 entity_id=link.id, case_id=case_id, party_id=party_id)
-    return IssuedLink(link_id=link.id or 0, party_id=party_id, url=party_url(token, base_url),
-                      expires_at=link.expires_at)
+    session.add(
+        CaseEvent(
+            case_id=case_id,
+            actor_id=actor.user_id,
+            kind="party.link_issued",
+            data={"party_id": party_id, "link_id": link.id or 0, "days": days},
+        )
+    )
+    audit.record(
+        session,
+        action="party.link_issue",
+        actor_id=actor.user_id,
+        entity="partylink",
+        entity_id=link.id,
+        case_id=case_id,
+        party_id=party_id,
+    )
+    return IssuedLink(
+        link_id=link.id or 0, party_id=party_id, url=party_url(token, base_url), expires_at=link.expires_at
+    )
 
 
 def revoke_link(session: Session, *, actor: Actor, link_id: int, now: datetime | None = None) -> bool:
@@ -140,10 +170,22 @@ def revoke_link(session: Session, *, actor: Actor, link_id: int, now: datetime |
     if link.revoked_at is None:
         link.revoked_at = now or utc_now()
         session.add(link)
-        session.add(CaseEvent(case_id=link.case_id, actor_id=actor.user_id, kind="party.link_revoked",
-                              data={"party_id": link.party_id, "link_id": link.id or 0}))
-        audit.record(session, action="party.link_revoke", actor_id=actor.user_id, entity="partylink",
-                     entity_id=link.id, case_id=link.case_id)
+        session.add(
+            CaseEvent(
+                case_id=link.case_id,
+                actor_id=actor.user_id,
+                kind="party.link_revoked",
+                data={"party_id": link.party_id, "link_id": link.id or 0},
+            )
+        )
+        audit.record(
+            session,
+            action="party.link_revoke",
+            actor_id=actor.user_id,
+            entity="partylink",
+            entity_id=link.id,
+            case_id=link.case_id,
+        )
     return True
 
 
@@ -163,11 +205,23 @@ def list_links(session: Session, *, actor: Actor, case_id: int, now: datetime | 
     require(actor, P.CASE_MEDIATE)
     get_case_in_scope(session, actor, case_id, scope=WORK)
     now = now or utc_now()
-    rows = session.exec(select(PartyLink, Party).join(Party, col(Party.id) == col(PartyLink.party_id))
-                        .where(PartyLink.case_id == case_id).order_by(col(PartyLink.id).desc())).all()
-    return [LinkRow(link_id=link.id or 0, party_id=party.id or 0, party_label=f"{party.side}:{mask_name(party.name)}",
-                    status=_status(link, now), expires_at=link.expires_at, created_at=link.created_at)
-            for link, party in rows]
+    rows = session.exec(
+        select(PartyLink, Party)
+        .join(Party, col(Party.id) == col(PartyLink.party_id))
+        .where(PartyLink.case_id == case_id)
+        .order_by(col(PartyLink.id).desc())
+    ).all()
+    return [
+        LinkRow(
+            link_id=link.id or 0,
+            party_id=party.id or 0,
+            party_label=f"{party.side}:{mask_name(party.name)}",
+            status=_status(link, now),
+            expires_at=link.expires_at,
+            created_at=link.created_at,
+        )
+        for link, party in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -183,9 +237,16 @@ def case_parties(session: Session, *, actor: Actor, case_id: int) -> list[PartyC
     require(actor, P.CASE_MEDIATE)
     get_case_in_scope(session, actor, case_id, scope=WORK)
     parties = session.exec(select(Party).where(Party.case_id == case_id).order_by(col(Party.id))).all()
-    return [PartyChoice(party_id=p.id or 0, side=p.side, masked_name=mask_name(p.name),
-                        masked_phone=mask_phone(p.phone), has_phone=len(normalise_phone(p.phone or "")) >= 4)
-            for p in parties]
+    return [
+        PartyChoice(
+            party_id=p.id or 0,
+            side=p.side,
+            masked_name=mask_name(p.name),
+            masked_phone=mask_phone(p.phone),
+            has_phone=len(normalise_phone(p.phone or "")) >= 4,
+        )
+        for p in parties
+    ]
 
 
 def case_for_links(session: Session, *, actor: Actor, case_id: int) -> Case:
@@ -194,6 +255,7 @@ def case_for_links(session: Session, *, actor: Actor, case_id: int) -> Case:
 
 
 # ---- the public side: a token and the last 4 digits, never a case id from the client ----
+
 
 def _clean_token(token: str) -> str:
     token = (token or "").strip()
@@ -244,14 +306,21 @@ def verify(db: Database, *, token: str, last4: str, client: str, now: datetime |
                 s.execute(update(PartyLink).where(col(PartyLink.id) == link.id).values(failed_checks=0))
         return OpenLink(link_id=link.id or 0, case_id=link.case_id, party_id=link.party_id)
     with db.write() as s:
-        fails = int(s.execute(update(PartyLink).where(col(PartyLink.id) == link.id)
-                              .values(failed_checks=PartyLink.failed_checks + 1)
-                              .returning(col(PartyLink.failed_checks))).scalar_one())
+        fails = int(
+            s.execute(
+                update(PartyLink)
+                .where(col(PartyLink.id) == link.id)
+                .values(failed_checks=PartyLink.failed_checks + 1)
+                .returning(col(PartyLink.failed_checks))
+            ).scalar_one()
+        )
         if fails >= max_fails():
-            s.execute(update(PartyLink).where(col(PartyLink.id) == link.id)
-                      .values(failed_checks=0, locked_until=now + timedelta(minutes=lock_minutes())))
-            audit.record(s, action="party.link_locked", entity="partylink", entity_id=link.id,
-                         case_id=link.case_id)
+            s.execute(
+                update(PartyLink)
+                .where(col(PartyLink.id) == link.id)
+                .values(failed_checks=0, locked_until=now + timedelta(minutes=lock_minutes()))
+            )
+            audit.record(s, action="party.link_locked", entity="partylink", entity_id=link.id, case_id=link.case_id)
     if fails >= max_fails():
         raise LinkUnusable("error.party_link_locked", minutes=lock_minutes())
     raise ValidationFailed("error.party_digits_wrong", left=max_fails() - fails)

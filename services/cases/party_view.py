@@ -77,8 +77,9 @@ def _mask_text(text: str, others: list[Party]) -> str:
 
 
 def current_agreement(session: Session, case_id: int) -> Agreement | None:
-    return session.exec(select(Agreement).where(Agreement.case_id == case_id)
-                        .order_by(col(Agreement.version).desc())).first()
+    return session.exec(
+        select(Agreement).where(Agreement.case_id == case_id).order_by(col(Agreement.version).desc())
+    ).first()
 
 
 def all_confirmed(session: Session, case_id: int, agreement: Agreement | None = None) -> bool:
@@ -87,8 +88,13 @@ def all_confirmed(session: Session, case_id: int, agreement: Agreement | None = 
     if agreement is None:
         return False
     party_ids = set(session.exec(select(Party.id).where(Party.case_id == case_id)).all())
-    confirmed = set(session.exec(select(PartyConfirmation.party_id).where(
-        PartyConfirmation.agreement_id == agreement.id, PartyConfirmation.decision == "confirmed")).all())
+    confirmed = set(
+        session.exec(
+            select(PartyConfirmation.party_id).where(
+                PartyConfirmation.agreement_id == agreement.id, PartyConfirmation.decision == "confirmed"
+            )
+        ).all()
+    )
     return bool(party_ids) and party_ids <= confirmed
 
 
@@ -98,30 +104,57 @@ def _view(session: Session, opened: OpenLink, now: datetime) -> PartyView:
     org = session.get(Organisation, case.org_id)
     parties = list(session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.id))).all())
     others = [p for p in parties if p.id != opened.party_id]
-    lines = [PartyLine(side=p.side, name=p.name, phone=normalise_phone(p.phone or ""), address=p.address, own=True)
-             if p.id == opened.party_id else
-             PartyLine(side=p.side, name=mask_name(p.name), phone=mask_phone(p.phone), address="", own=False)
-             for p in parties]
-    online = session.exec(select(MediationSession).where(
-        MediationSession.case_id == case.id, MediationSession.online == True,  # noqa: E712
-        col(MediationSession.held_at) >= now - SESSION_WINDOW)
-        .order_by(col(MediationSession.held_at))).all()
-    sessions = [OnlineSession(held_at=m.held_at, meeting_url=m.meeting_url if m.meeting_url.startswith("https://")
-                              else "", duration_minutes=m.duration_minutes,
-                              upcoming=(_aware(m.held_at) or now) >= now)
-                for m in online]
-    base = PartyView(case_no=case.case_no, org_name=org.name if org else "", org_phone=org.phone if org else "",
-                     parties=lines, sessions=sessions)
+    lines = [
+        PartyLine(side=p.side, name=p.name, phone=normalise_phone(p.phone or ""), address=p.address, own=True)
+        if p.id == opened.party_id
+        else PartyLine(side=p.side, name=mask_name(p.name), phone=mask_phone(p.phone), address="", own=False)
+        for p in parties
+    ]
+    online = session.exec(
+        select(MediationSession)
+        .where(
+            MediationSession.case_id == case.id,
+            MediationSession.online == True,  # noqa: E712
+            col(MediationSession.held_at) >= now - SESSION_WINDOW,
+        )
+        .order_by(col(MediationSession.held_at))
+    ).all()
+    sessions = [
+        OnlineSession(
+            held_at=m.held_at,
+            meeting_url=m.meeting_url if m.meeting_url.startswith("https://") else "",
+            duration_minutes=m.duration_minutes,
+            upcoming=(_aware(m.held_at) or now) >= now,
+        )
+        for m in online
+    ]
+    base = PartyView(
+        case_no=case.case_no,
+        org_name=org.name if org else "",
+        org_phone=org.phone if org else "",
+        parties=lines,
+        sessions=sessions,
+    )
     agreement = current_agreement(session, case.id or 0)
     if agreement is None:
         return base
-    mine = session.exec(select(PartyConfirmation).where(PartyConfirmation.agreement_id == agreement.id,
-                                                        PartyConfirmation.party_id == opened.party_id)).first()
-    return replace(base, agreement_version=agreement.version, agreement_kind=agreement.kind,
-                     terms=_mask_text(agreement.terms, others), amount_fen=agreement.amount_fen,
-                     obligations=_mask_text(agreement.obligations, others), performance_due=agreement.performance_due,
-                     my_decision=mine.decision if mine else None, my_decision_at=mine.at if mine else None,
-                     all_confirmed=all_confirmed(session, case.id or 0, agreement))
+    mine = session.exec(
+        select(PartyConfirmation).where(
+            PartyConfirmation.agreement_id == agreement.id, PartyConfirmation.party_id == opened.party_id
+        )
+    ).first()
+    return replace(
+        base,
+        agreement_version=agreement.version,
+        agreement_kind=agreement.kind,
+        terms=_mask_text(agreement.terms, others),
+        amount_fen=agreement.amount_fen,
+        obligations=_mask_text(agreement.obligations, others),
+        performance_due=agreement.performance_due,
+        my_decision=mine.decision if mine else None,
+        my_decision_at=mine.at if mine else None,
+        all_confirmed=all_confirmed(session, case.id or 0, agreement),
+    )
 
 
 def open_page(db: Database, *, token: str, last4: str, client: str, now: datetime | None = None) -> PartyView:
@@ -132,8 +165,17 @@ def open_page(db: Database, *, token: str, last4: str, client: str, now: datetim
         return _view(s, opened, now)
 
 
-def decide(db: Database, *, token: str, last4: str, version: int, decision: str, reason: str = "",
-           client: str = "", now: datetime | None = None) -> PartyView:
+def decide(
+    db: Database,
+    *,
+    token: str,
+    last4: str,
+    version: int,
+    decision: str,
+    reason: str = "",
+    client: str = "",
+    now: datetime | None = None,
+) -> PartyView:
     """Confirm or decline the agreement version the party read (`version`); once per version."""
     now = now or utc_now()
     if decision not in DECISIONS:
@@ -151,22 +193,59 @@ def decide(db: Database, *, token: str, last4: str, version: int, decision: str,
                 raise Conflict("error.party_no_agreement")
             if agreement.version != version:
                 raise Conflict("error.party_agreement_changed")
-            s.add(PartyConfirmation(agreement_id=agreement.id or 0, party_id=opened.party_id,
-                                    link_id=opened.link_id, decision=decision, reason=reason, at=now))
+            s.add(
+                PartyConfirmation(
+                    agreement_id=agreement.id or 0,
+                    party_id=opened.party_id,
+                    link_id=opened.link_id,
+                    decision=decision,
+                    reason=reason,
+                    at=now,
+                )
+            )
             s.flush()
-            s.add(CaseEvent(case_id=opened.case_id, at=now, kind=f"party.{decision}", note=reason,
-                            data={"agreement_id": agreement.id or 0, "version": agreement.version,
-                                  "party_id": opened.party_id, "link_id": opened.link_id}))
-            audit.record(s, action=f"party.{decision}", entity="agreement", entity_id=agreement.id,
-                         case_id=opened.case_id, party_id=opened.party_id, link_id=opened.link_id)
+            s.add(
+                CaseEvent(
+                    case_id=opened.case_id,
+                    at=now,
+                    kind=f"party.{decision}",
+                    note=reason,
+                    data={
+                        "agreement_id": agreement.id or 0,
+                        "version": agreement.version,
+                        "party_id": opened.party_id,
+                        "link_id": opened.link_id,
+                    },
+                )
+            )
+            audit.record(
+                s,
+                action=f"party.{decision}",
+                entity="agreement",
+                entity_id=agreement.id,
+                case_id=opened.case_id,
+                party_id=opened.party_id,
+                link_id=opened.link_id,
+            )
             if decision == "confirmed" and all_confirmed(s, opened.case_id, agreement):
-                s.add(CaseEvent(case_id=opened.case_id, at=now, kind="party.all_confirmed",
-                                data={"agreement_id": agreement.id or 0, "version": agreement.version}))
+                s.add(
+                    CaseEvent(
+                        case_id=opened.case_id,
+                        at=now,
+                        kind="party.all_confirmed",
+                        data={"agreement_id": agreement.id or 0, "version": agreement.version},
+                    )
+                )
                 case = s.get(Case, opened.case_id)
                 if case is not None:
-                    notify_org(s, org_id=case.org_id, key="notice.party_all_confirmed", case_id=case.id,
-                               params={"case_no": case.case_no, "version": agreement.version},
-                               dedupe_key=f"party-all-confirmed:{agreement.id}")
+                    notify_org(
+                        s,
+                        org_id=case.org_id,
+                        key="notice.party_all_confirmed",
+                        case_id=case.id,
+                        params={"case_no": case.case_no, "version": agreement.version},
+                        dedupe_key=f"party-all-confirmed:{agreement.id}",
+                    )
     except IntegrityError as exc:
         raise Conflict("error.party_already_decided") from exc
     with db.read() as s:
@@ -195,11 +274,27 @@ def confirmation_status(session: Session, *, actor: Actor, case_id: int) -> Conf
     get_case_in_scope(session, actor, case_id)
     agreement = current_agreement(session, case_id)
     parties = session.exec(select(Party).where(Party.case_id == case_id).order_by(col(Party.id))).all()
-    decided = {} if agreement is None else {c.party_id: c for c in session.exec(
-        select(PartyConfirmation).where(PartyConfirmation.agreement_id == agreement.id)).all()}
-    rows = [ConfirmationRow(party_id=p.id or 0, side=p.side, masked_name=mask_name(p.name),
-                            decision=decided[p.id].decision if p.id in decided else None,
-                            reason=decided[p.id].reason if p.id in decided else "",
-                            at=decided[p.id].at if p.id in decided else None) for p in parties]
-    return ConfirmationStatus(version=agreement.version if agreement else None, rows=rows,
-                              all_confirmed=all_confirmed(session, case_id, agreement))
+    decided = (
+        {}
+        if agreement is None
+        else {
+            c.party_id: c
+            for c in session.exec(select(PartyConfirmation).where(PartyConfirmation.agreement_id == agreement.id)).all()
+        }
+    )
+    rows = [
+        ConfirmationRow(
+            party_id=p.id or 0,
+            side=p.side,
+            masked_name=mask_name(p.name),
+            decision=decided[p.id].decision if p.id in decided else None,
+            reason=decided[p.id].reason if p.id in decided else "",
+            at=decided[p.id].at if p.id in decided else None,
+        )
+        for p in parties
+    ]
+    return ConfirmationStatus(
+        version=agreement.version if agreement else None,
+        rows=rows,
+        all_confirmed=all_confirmed(session, case_id, agreement),
+    )

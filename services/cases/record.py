@@ -21,19 +21,38 @@ from services.lowcode.custom_fields import staff_custom
 from services.lowcode.dictionaries import labels, resolve_code
 from services.lowcode.text_checks import Problem, check_text
 
-HANDOVER_KINDS = {"dispatch_110": "police_handover", "police_referral": "police_handover",
-                  "court_entrust": "court_entrust", "petition": "petition"}
-SENDER_KINDS = {"dispatch_110": (OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM),
-                "police_referral": (OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM),
-                "court_entrust": (OrgKind.COURT, OrgKind.COURT_ROOM),
-                "petition": (OrgKind.PETITION_ROOM, OrgKind.COORDINATION)}
+HANDOVER_KINDS = {
+    "dispatch_110": "police_handover",
+    "police_referral": "police_handover",
+    "court_entrust": "court_entrust",
+    "petition": "petition",
+}
+SENDER_KINDS = {
+    "dispatch_110": (OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM),
+    "police_referral": (OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM),
+    "court_entrust": (OrgKind.COURT, OrgKind.COURT_ROOM),
+    "petition": (OrgKind.PETITION_ROOM, OrgKind.COORDINATION),
+}
 STAFF_SOURCES = ("walk_in", "phone", "screening", *HANDOVER_KINDS)
 SIDES = ("applicant", "respondent", "third")
 PARTY_KINDS = ("person", "organisation")
 MAX_PARTIES = 20
 MAX_AMOUNT_FEN = 10**12
-ORG_SUFFIXES = ("公司", "厂", "店", "局", "委员会", "村委会", "居委会", "合作社", "医院", "学校", "中心", "集团",
-                "工地")
+ORG_SUFFIXES = (
+    "公司",
+    "厂",
+    "店",
+    "局",
+    "委员会",
+    "村委会",
+    "居委会",
+    "合作社",
+    "医院",
+    "学校",
+    "中心",
+    "集团",
+    "工地",
+)
 _SPLIT = re.compile(r"[、,，;；/\s]+|与|诉")
 
 
@@ -72,8 +91,17 @@ class QuickCaseInput:
     custom: dict[str, Any] = field(default_factory=dict)
 
 
-TEXT_LIMITS = {"title": 120, "description": 5000, "request": 2000, "place": 200, "referral_ref": 200,
-               "terms": 5000, "parties_text": 200, "name": 80, "address": 200}
+TEXT_LIMITS = {
+    "title": 120,
+    "description": 5000,
+    "request": 2000,
+    "place": 200,
+    "referral_ref": 200,
+    "terms": 5000,
+    "parties_text": 200,
+    "name": 80,
+    "address": 200,
+}
 
 
 def check_lengths(**texts: str) -> None:
@@ -144,8 +172,13 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
     require(actor, P.CASE_CREATE)
     if (done := _existing(session, actor, data.form_token)) is not None:
         return done
-    check_lengths(title=data.title.strip(), description=data.description.strip(), request=data.request.strip(),
-                  place=data.place.strip(), referral_ref=data.referral_ref.strip())
+    check_lengths(
+        title=data.title.strip(),
+        description=data.description.strip(),
+        request=data.request.strip(),
+        place=data.place.strip(),
+        referral_ref=data.referral_ref.strip(),
+    )
     org = org_in_scope(session, actor, data.org_id or actor.org_id)
     source = code_of(session, "source", data.source, STAFF_SOURCES)
     category = code_of(session, "category", data.category)
@@ -154,15 +187,40 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
     flags = [f for f in data.risk_flags if f in warnings.MANUAL_FLAGS]
     referring = _referring_org(session, source, data.referring_org_id)
     custom = staff_custom(session, data.custom)
-    case = _create(session, CaseInput(
-        org_id=org.id or 0, source=source, category=category, description=data.description.strip(),
-        parties=data.parties, title=data.title.strip()[:120], place=data.place.strip(), request=data.request.strip(),
-        amount_fen=data.amount_fen, group_size=data.group_size, risk_flags=flags,
-        pre_litigation=source == "court_entrust", custom=custom, form_token=data.form_token), actor)
+    case = _create(
+        session,
+        CaseInput(
+            org_id=org.id or 0,
+            source=source,
+            category=category,
+            description=data.description.strip(),
+            parties=data.parties,
+            title=data.title.strip()[:120],
+            place=data.place.strip(),
+            request=data.request.strip(),
+            amount_fen=data.amount_fen,
+            group_size=data.group_size,
+            risk_flags=flags,
+            pre_litigation=source == "court_entrust",
+            custom=custom,
+            form_token=data.form_token,
+        ),
+        actor,
+    )
     if referring is not None:
-        session.add(Referral(case_id=case.id or 0, from_org_id=referring.id or 0, to_org_id=org.id or 0,
-                             kind=HANDOVER_KINDS[source], note=data.referral_ref.strip()[:200], status="accepted",
-                             sent_by=None, decided_by=actor.user_id, decided_at=utc_now()))
+        session.add(
+            Referral(
+                case_id=case.id or 0,
+                from_org_id=referring.id or 0,
+                to_org_id=org.id or 0,
+                kind=HANDOVER_KINDS[source],
+                note=data.referral_ref.strip()[:200],
+                status="accepted",
+                sent_by=None,
+                decided_by=actor.user_id,
+                decided_at=utc_now(),
+            )
+        )
     if data.accept_now and actor.can(P.CASE_ACCEPT):
         workflow.transition(session, actor=actor, case_id=case.id or 0, action="accept")
     warnings.check_case(session, case, actor_id=actor.user_id)
@@ -188,9 +246,14 @@ def parse_parties(text: str) -> list[PartyInput]:
         raise ValidationFailed("error.quick_two_parties")
     if len(names) > 10:
         raise ValidationFailed("error.too_many_parties", max=10)
-    return [PartyInput(side="applicant" if i == 0 else "respondent", name=n,
-                       kind="organisation" if n.endswith(ORG_SUFFIXES) else "person")
-            for i, n in enumerate(names)]
+    return [
+        PartyInput(
+            side="applicant" if i == 0 else "respondent",
+            name=n,
+            kind="organisation" if n.endswith(ORG_SUFFIXES) else "person",
+        )
+        for i, n in enumerate(names)
+    ]
 
 
 def quick_case(session: Session, *, actor: Actor, data: QuickCaseInput) -> Case:
@@ -210,16 +273,40 @@ def quick_case(session: Session, *, actor: Actor, data: QuickCaseInput) -> Case:
     org = org_in_scope(session, actor, actor.org_id)
     label = labels(session, "category", "zh-CN").get(category, category)
     place = data.place.strip() or org.name
-    case = _create(session, CaseInput(
-        org_id=org.id or 0, source="on_the_spot", category=category, description=terms[:5000], parties=parties,
-        title=f"{parties[0].name[0]}某与{parties[1].name[0]}某{label}"[:120], place=place[:200],
-        amount_fen=data.amount_fen, on_the_spot=True, custom=custom, form_token=data.form_token), actor)
+    case = _create(
+        session,
+        CaseInput(
+            org_id=org.id or 0,
+            source="on_the_spot",
+            category=category,
+            description=terms[:5000],
+            parties=parties,
+            title=f"{parties[0].name[0]}某与{parties[1].name[0]}某{label}"[:120],
+            place=place[:200],
+            amount_fen=data.amount_fen,
+            on_the_spot=True,
+            custom=custom,
+            form_token=data.form_token,
+        ),
+        actor,
+    )
     case_id = case.id or 0
     workflow.transition(session, actor=actor, case_id=case_id, action="accept")
-    session.add(MediationSession(case_id=case_id, held_at=utc_now(), place=place[:200],
-                                 participants="、".join(p.name for p in parties), notes=terms[:5000],
-                                 recorded_by=actor.user_id))
-    outcomes.conclude_with_agreement(session, actor=actor, case=case, data=outcomes.AgreementInput(
-        kind="oral", terms=terms, amount_fen=data.amount_fen, grade="simple"))
+    session.add(
+        MediationSession(
+            case_id=case_id,
+            held_at=utc_now(),
+            place=place[:200],
+            participants="、".join(p.name for p in parties),
+            notes=terms[:5000],
+            recorded_by=actor.user_id,
+        )
+    )
+    outcomes.conclude_with_agreement(
+        session,
+        actor=actor,
+        case=case,
+        data=outcomes.AgreementInput(kind="oral", terms=terms, amount_fen=data.amount_fen, grade="simple"),
+    )
     warnings.check_case(session, case, actor_id=actor.user_id)
     return case

@@ -112,20 +112,33 @@ def _target(session: Session, to_org_id: int, case: Case | None, actor: Actor) -
 
 
 def _send(session: Session, actor: Actor, case: Case, to: Organisation, kind: str, note: str) -> Referral:
-    row = Referral(case_id=case.id or 0, from_org_id=case.org_id, to_org_id=to.id or 0, kind=kind,
-                   note=note.strip()[:2000], sent_by=actor.user_id)
+    row = Referral(
+        case_id=case.id or 0,
+        from_org_id=case.org_id,
+        to_org_id=to.id or 0,
+        kind=kind,
+        note=note.strip()[:2000],
+        sent_by=actor.user_id,
+    )
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError as exc:
         raise Conflict("error.referral_pending") from exc
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="referral.sent", note=row.note,
-                          data={"to": to.name, "kind": kind}))
-    notify_org(session, org_id=to.id or 0, key="notify.handover_in", case_id=case.id,
-               params={"case_no": case.case_no})
-    audit.record(session, action="case.referral_send", actor_id=actor.user_id, entity="case", entity_id=case.id,
-                 to_org_id=to.id)
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="referral.sent",
+            note=row.note,
+            data={"to": to.name, "kind": kind},
+        )
+    )
+    notify_org(session, org_id=to.id or 0, key="notify.handover_in", case_id=case.id, params={"case_no": case.case_no})
+    audit.record(
+        session, action="case.referral_send", actor_id=actor.user_id, entity="case", entity_id=case.id, to_org_id=to.id
+    )
     return row
 
 
@@ -143,11 +156,23 @@ def handover_case(session: Session, *, actor: Actor, data: HandoverInput) -> Cas
         return done
     try:
         with session.begin_nested():
-            case = create_case(session, actor_id=actor.user_id, data=CaseInput(
-                org_id=actor.org_id, source=source, category=category, description=data.description.strip(),
-                parties=data.parties, place=data.place.strip(), amount_fen=data.amount_fen,
-                group_size=data.group_size, risk_flags=[f for f in data.risk_flags if f in warnings.MANUAL_FLAGS],
-                pre_litigation=source == "court_entrust", form_token=data.form_token))
+            case = create_case(
+                session,
+                actor_id=actor.user_id,
+                data=CaseInput(
+                    org_id=actor.org_id,
+                    source=source,
+                    category=category,
+                    description=data.description.strip(),
+                    parties=data.parties,
+                    place=data.place.strip(),
+                    amount_fen=data.amount_fen,
+                    group_size=data.group_size,
+                    risk_flags=[f for f in data.risk_flags if f in warnings.MANUAL_FLAGS],
+                    pre_litigation=source == "court_entrust",
+                    form_token=data.form_token,
+                ),
+            )
     except IntegrityError as exc:
         raise Conflict("error.already_saved") from exc
     set_deadlines(session, case)
@@ -192,10 +217,18 @@ def accept_referral(session: Session, *, actor: Actor, referral_id: int) -> Case
     case.version += 1
     session.add(case)
     _move_lead(session, case.id or 0, previous, row.to_org_id)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="referral.accepted",
-                          data={"to": to.name if to else ""}))
-    notify_org(session, org_id=row.from_org_id, key="notify.handover_accepted", case_id=case.id,
-               params={"case_no": case.case_no})
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0, actor_id=actor.user_id, kind="referral.accepted", data={"to": to.name if to else ""}
+        )
+    )
+    notify_org(
+        session,
+        org_id=row.from_org_id,
+        key="notify.handover_accepted",
+        case_id=case.id,
+        params={"case_no": case.case_no},
+    )
     audit.record(session, action="case.referral_accept", actor_id=actor.user_id, entity="case", entity_id=case.id)
     session.flush()
     if case.status == S.SUBMITTED:
@@ -229,10 +262,14 @@ def return_referral(session: Session, *, actor: Actor, referral_id: int, reason:
     session.add(row)
     session.add(CaseEvent(case_id=row.case_id, actor_id=actor.user_id, kind="referral.returned", note=row.reason))
     case = session.get(Case, row.case_id)
-    notify_org(session, org_id=row.from_org_id, key="notify.handover_returned", case_id=row.case_id,
-               params={"case_no": case.case_no if case else ""})
-    audit.record(session, action="case.referral_return", actor_id=actor.user_id, entity="case",
-                 entity_id=row.case_id)
+    notify_org(
+        session,
+        org_id=row.from_org_id,
+        key="notify.handover_returned",
+        case_id=row.case_id,
+        params={"case_no": case.case_no if case else ""},
+    )
+    audit.record(session, action="case.referral_return", actor_id=actor.user_id, entity="case", entity_id=row.case_id)
     return row
 
 
@@ -241,25 +278,50 @@ def _rows(session: Session, stmt, limit: int) -> list[ReferralRow]:  # type: ign
     case_ids = {r.case_id for r in refs}
     org_ids = {o for r in refs for o in (r.from_org_id, r.to_org_id)}
     cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(case_ids)))} if refs else {}
-    orgs = {o.id: o.name for o in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids)))} \
-        if refs else {}
+    orgs = (
+        {o.id: o.name for o in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids)))}
+        if refs
+        else {}
+    )
     names: dict[int, list[str]] = {}
-    for cid, name in (session.exec(select(Party.case_id, Party.name).where(col(Party.case_id).in_(case_ids))
-                                   .order_by(col(Party.id))).all() if refs else []):
+    for cid, name in (
+        session.exec(
+            select(Party.case_id, Party.name).where(col(Party.case_id).in_(case_ids)).order_by(col(Party.id))
+        ).all()
+        if refs
+        else []
+    ):
         names.setdefault(cid, []).append(mask_name(name))
-    return [ReferralRow(id=r.id or 0, case_id=r.case_id, case_no=cases[r.case_id].case_no, kind=r.kind,
-                        status=r.status, from_org=orgs.get(r.from_org_id, ""), to_org=orgs.get(r.to_org_id, ""),
-                        note=r.note, reason=r.reason, sent_at=r.sent_at, decided_at=r.decided_at,
-                        case_status=cases[r.case_id].status, category=cases[r.case_id].category,
-                        parties=" / ".join(names.get(r.case_id, [])), diversion=cases[r.case_id].diversion)
-            for r in refs]
+    return [
+        ReferralRow(
+            id=r.id or 0,
+            case_id=r.case_id,
+            case_no=cases[r.case_id].case_no,
+            kind=r.kind,
+            status=r.status,
+            from_org=orgs.get(r.from_org_id, ""),
+            to_org=orgs.get(r.to_org_id, ""),
+            note=r.note,
+            reason=r.reason,
+            sent_at=r.sent_at,
+            decided_at=r.decided_at,
+            case_status=cases[r.case_id].status,
+            category=cases[r.case_id].category,
+            parties=" / ".join(names.get(r.case_id, [])),
+            diversion=cases[r.case_id].diversion,
+        )
+        for r in refs
+    ]
 
 
 def list_incoming(session: Session, *, actor: Actor, limit: int = 50) -> list[ReferralRow]:
     """Hand-overs waiting for the actor's organisation to accept or return."""
     require(actor, P.CASE_VIEW)
-    return _rows(session, select(Referral).where(Referral.status == "pending",
-                                                 col(Referral.to_org_id).in_(scope_org_ids(actor))), limit)
+    return _rows(
+        session,
+        select(Referral).where(Referral.status == "pending", col(Referral.to_org_id).in_(scope_org_ids(actor))),
+        limit,
+    )
 
 
 def list_sent(session: Session, *, actor: Actor, limit: int = 50) -> list[ReferralRow]:

@@ -116,13 +116,30 @@ def check_files(files: list[FileInput]) -> list[CheckedFile]:
 
 def _store(session: Session, case_id: int, session_id: int | None, files: list[CheckedFile], actor: Actor) -> None:
     for f in files:
-        session.add(Attachment(case_id=case_id, session_id=session_id, kind=f.kind, filename=f.filename, mime=f.mime,
-                               size=len(f.content), sha256=hashlib.sha256(f.content).hexdigest(), content=f.content,
-                               uploaded_by=actor.user_id))
+        session.add(
+            Attachment(
+                case_id=case_id,
+                session_id=session_id,
+                kind=f.kind,
+                filename=f.filename,
+                mime=f.mime,
+                size=len(f.content),
+                sha256=hashlib.sha256(f.content).hexdigest(),
+                content=f.content,
+                uploaded_by=actor.user_id,
+            )
+        )
 
 
-def record_session(session: Session, *, actor: Actor, case_id: int, data: SessionInput,
-                   checked: list[CheckedFile] | None = None, expected_version: int | None = None) -> MediationSession:
+def record_session(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    data: SessionInput,
+    checked: list[CheckedFile] | None = None,
+    expected_version: int | None = None,
+) -> MediationSession:
     """Record a sitting; the first one starts the mediation. Pass files already checked with check_files."""
     require(actor, P.CASE_MEDIATE)
     files = checked if checked is not None else check_files(data.files)
@@ -141,14 +158,27 @@ def record_session(session: Session, *, actor: Actor, case_id: int, data: Sessio
         raise Conflict("error.transition_not_allowed", action="session", status=case.status)
     case.version += 1
     session.add(case)
-    row = MediationSession(case_id=case.id or 0, held_at=held, place=data.place.strip()[:200],
-                           participants=data.participants.strip()[:2000], notes=data.notes.strip(),
-                           online=data.online, duration_minutes=data.duration_minutes, recorded_by=actor.user_id)
+    row = MediationSession(
+        case_id=case.id or 0,
+        held_at=held,
+        place=data.place.strip()[:200],
+        participants=data.participants.strip()[:2000],
+        notes=data.notes.strip(),
+        online=data.online,
+        duration_minutes=data.duration_minutes,
+        recorded_by=actor.user_id,
+    )
     session.add(row)
     session.flush()
     _store(session, case.id or 0, row.id, files, actor)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="session.recorded",
-                          data={"session_id": row.id or 0, "files": len(files)}))
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="session.recorded",
+            data={"session_id": row.id or 0, "files": len(files)},
+        )
+    )
     audit.record(session, action="case.session", actor_id=actor.user_id, entity="case", entity_id=case.id)
     if case.status == CaseStatus.ACCEPTED:
         workflow.transition(session, actor=actor, case_id=case.id or 0, action="start")
@@ -163,16 +193,22 @@ def add_attachments(session: Session, *, actor: Actor, case_id: int, files: list
     if case.status == CaseStatus.ARCHIVED:
         raise Conflict("error.case_archived")
     _store(session, case.id or 0, None, checked, actor)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="attachment.added",
-                          data={"files": len(checked)}))
+    session.add(
+        CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="attachment.added", data={"files": len(checked)})
+    )
     return len(checked)
 
 
 def list_sessions(session: Session, *, actor: Actor, case_id: int) -> list[MediationSession]:
     """A case's sittings, oldest first."""
     get_case_in_scope(session, actor, case_id)
-    return list(session.exec(select(MediationSession).where(MediationSession.case_id == case_id)
-                             .order_by(col(MediationSession.held_at), col(MediationSession.id))).all())
+    return list(
+        session.exec(
+            select(MediationSession)
+            .where(MediationSession.case_id == case_id)
+            .order_by(col(MediationSession.held_at), col(MediationSession.id))
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -188,9 +224,18 @@ class AttachmentMeta:
 def list_attachments(session: Session, *, actor: Actor, case_id: int) -> list[AttachmentMeta]:
     """Attachment names and sizes (no bytes) for a case the actor may see."""
     get_case_in_scope(session, actor, case_id)
-    rows = session.execute(sa_select(col(Attachment.id), col(Attachment.session_id), col(Attachment.filename),
-                                     col(Attachment.mime), col(Attachment.size), col(Attachment.kind))
-                           .where(col(Attachment.case_id) == case_id).order_by(col(Attachment.id))).all()
+    rows = session.execute(
+        sa_select(
+            col(Attachment.id),
+            col(Attachment.session_id),
+            col(Attachment.filename),
+            col(Attachment.mime),
+            col(Attachment.size),
+            col(Attachment.kind),
+        )
+        .where(col(Attachment.case_id) == case_id)
+        .order_by(col(Attachment.id))
+    ).all()
     return [AttachmentMeta(r[0] or 0, r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 

@@ -91,21 +91,38 @@ def _due(case: Case, followups: list[FollowUp]) -> date | None:
 
 
 def _events(session: Session, case_id: int) -> list[EventView]:
-    rows = session.exec(select(CaseEvent, User.display_name).outerjoin(User, col(User.id) == col(CaseEvent.actor_id))
-                        .where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.at), col(CaseEvent.id))).all()
+    rows = session.exec(
+        select(CaseEvent, User.display_name)
+        .outerjoin(User, col(User.id) == col(CaseEvent.actor_id))
+        .where(CaseEvent.case_id == case_id)
+        .order_by(col(CaseEvent.at), col(CaseEvent.id))
+    ).all()
     return [EventView(at=e.at, kind=e.kind, actor=name or "", note=e.note, data=dict(e.data)) for e, name in rows]
 
 
 def _parties(session: Session, case_id: int, full_names: bool) -> list[PartyView]:
     rows = session.exec(select(Party).where(Party.case_id == case_id).order_by(col(Party.id))).all()
-    return [PartyView(id=p.id or 0, side=p.side, kind=p.kind, name=p.name if full_names else mask_name(p.name),
-                      phone_masked=mask_phone(p.phone), id_masked=p.id_number_masked or mask_id(None),
-                      has_phone=bool(p.phone), has_id=bool(p.id_number_enc)) for p in rows]
+    return [
+        PartyView(
+            id=p.id or 0,
+            side=p.side,
+            kind=p.kind,
+            name=p.name if full_names else mask_name(p.name),
+            phone_masked=mask_phone(p.phone),
+            id_masked=p.id_number_masked or mask_id(None),
+            has_phone=bool(p.phone),
+            has_id=bool(p.id_number_enc),
+        )
+        for p in rows
+    ]
 
 
 def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: CaseDetail) -> list[str]:
-    acts = [a for a in workflow.allowed_actions(case, actor, relation=relation)
-            if a not in ("succeed", "follow_up", "start", "reopen")]
+    acts = [
+        a
+        for a in workflow.allowed_actions(case, actor, relation=relation)
+        if a not in ("succeed", "follow_up", "start", "reopen")
+    ]
     can_mediate = actor.can(P.CASE_MEDIATE)
     if can_mediate and relation in (OWNED, WORK) and case.status in sessions.RECORDABLE:
         acts.insert(0, "session")
@@ -120,9 +137,12 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
             acts.append("revise")
     if can_mediate and relation == OWNED and case.status == S.SUCCEEDED:
         acts.append("follow_up")
-    if (actor.can(P.CASE_REFER) or actor.can(P.CASE_HANDOVER)) and relation == OWNED \
-            and case.status in (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION) \
-            and not any(r.status == "pending" for r, _, _ in detail.referrals):
+    if (
+        (actor.can(P.CASE_REFER) or actor.can(P.CASE_HANDOVER))
+        and relation == OWNED
+        and case.status in (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION)
+        and not any(r.status == "pending" for r, _, _ in detail.referrals)
+    ):
         acts.append("refer")
     if actor.can(P.CASE_JOINT) and relation == OWNED and case.status in (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION):
         acts.append("joint")
@@ -130,11 +150,18 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
         acts.insert(0, "handover")
     if detail.pending_confirmation_id and actor.can(P.JUDICIAL_RULE):
         acts.insert(0, "rule")
-    if case.grade_proposed and not case.grade_audited and case.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED) \
-            and grade_auditor_ok(session, actor, case):
+    if (
+        case.grade_proposed
+        and not case.grade_audited
+        and case.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)
+        and grade_auditor_ok(session, actor, case)
+    ):
         acts.insert(0, "grade")
-    if relation in (OWNED, WORK) and case.status not in (S.ARCHIVED, S.REJECTED) and \
-            (can_mediate or actor.can(P.CASE_ACCEPT)):
+    if (
+        relation in (OWNED, WORK)
+        and case.status not in (S.ARCHIVED, S.REJECTED)
+        and (can_mediate or actor.can(P.CASE_ACCEPT))
+    ):
         acts.append("flag")
     return list(dict.fromkeys(acts))
 
@@ -146,33 +173,63 @@ def get_case_detail(session: Session, *, actor: Actor, case_id: int) -> CaseDeta
     org = session.get(Organisation, case.org_id)
     mine = scope_org_ids(actor)
     followups = list(session.exec(select(FollowUp).where(FollowUp.case_id == case_id).order_by(col(FollowUp.id))))
-    agreement = session.exec(select(Agreement).where(Agreement.case_id == case_id)
-                             .order_by(col(Agreement.version).desc())).first()
-    confirmations = list(session.exec(
-        select(JudicialConfirmation, Organisation.name)
-        .join(Organisation, col(Organisation.id) == col(JudicialConfirmation.court_org_id))
-        .where(JudicialConfirmation.case_id == case_id).order_by(col(JudicialConfirmation.id))).all())
+    agreement = session.exec(
+        select(Agreement).where(Agreement.case_id == case_id).order_by(col(Agreement.version).desc())
+    ).first()
+    confirmations = list(
+        session.exec(
+            select(JudicialConfirmation, Organisation.name)
+            .join(Organisation, col(Organisation.id) == col(JudicialConfirmation.court_org_id))
+            .where(JudicialConfirmation.case_id == case_id)
+            .order_by(col(JudicialConfirmation.id))
+        ).all()
+    )
     frm, to = Organisation.__table__.alias("frm"), Organisation.__table__.alias("to_org")  # type: ignore[attr-defined]
-    referrals = [(r, a, b) for r, a, b in session.exec(
-        select(Referral, frm.c.name, to.c.name).join(frm, frm.c.id == Referral.from_org_id)
-        .join(to, to.c.id == Referral.to_org_id).where(Referral.case_id == case_id).order_by(col(Referral.id))).all()]
-    incoming = session.exec(select(Referral.id).where(Referral.case_id == case_id, Referral.status == "pending",
-                                                      col(Referral.to_org_id).in_(mine))).first()
-    pending_conf = session.exec(select(JudicialConfirmation.id).where(
-        JudicialConfirmation.case_id == case_id, JudicialConfirmation.result == "pending",
-        col(JudicialConfirmation.court_org_id).in_(mine))).first()
+    referrals = [
+        (r, a, b)
+        for r, a, b in session.exec(
+            select(Referral, frm.c.name, to.c.name)
+            .join(frm, frm.c.id == Referral.from_org_id)
+            .join(to, to.c.id == Referral.to_org_id)
+            .where(Referral.case_id == case_id)
+            .order_by(col(Referral.id))
+        ).all()
+    ]
+    incoming = session.exec(
+        select(Referral.id).where(
+            Referral.case_id == case_id, Referral.status == "pending", col(Referral.to_org_id).in_(mine)
+        )
+    ).first()
+    pending_conf = session.exec(
+        select(JudicialConfirmation.id).where(
+            JudicialConfirmation.case_id == case_id,
+            JudicialConfirmation.result == "pending",
+            col(JudicialConfirmation.court_org_id).in_(mine),
+        )
+    ).first()
     can_reveal = may_reveal(session, actor, case)
     due = _due(case, followups)
     detail = CaseDetail(
-        case=case, org_name=org.name if org else "", relation=relation,
-        parties=_parties(session, case_id, full_names=can_reveal), events=_events(session, case_id),
+        case=case,
+        org_name=org.name if org else "",
+        relation=relation,
+        parties=_parties(session, case_id, full_names=can_reveal),
+        events=_events(session, case_id),
         sessions=sessions.list_sessions(session, actor=actor, case_id=case_id),
         attachments=sessions.list_attachments(session, actor=actor, case_id=case_id),
-        agreement=agreement, certificate_eligible=auto_performance_eligible(agreement),
-        confirmations=confirmations, followups=followups, referrals=referrals,
+        agreement=agreement,
+        certificate_eligible=auto_performance_eligible(agreement),
+        confirmations=confirmations,
+        followups=followups,
+        referrals=referrals,
         participants=joint.list_participants(session, actor=actor, case_id=case_id),
         meeting=joint.next_meeting(session, actor=actor, case_id=case_id),
-        due=due, overdue=due is not None and local_today() > due, can_reveal=can_reveal,
-        incoming_referral_id=incoming, pending_confirmation_id=pending_conf, custom=case_values(session, case))
+        due=due,
+        overdue=due is not None and local_today() > due,
+        can_reveal=can_reveal,
+        incoming_referral_id=incoming,
+        pending_confirmation_id=pending_conf,
+        custom=case_values(session, case),
+    )
     detail.actions = _actions(session, actor, case, relation, detail)
     return detail

@@ -34,8 +34,9 @@ DEFAULTS: dict[str, Any] = {
 
 
 def _latest(session: Session, key: str) -> dict[str, Any]:
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == key)
-                       .order_by(col(ConfigVersion.version).desc())).first()
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == key).order_by(col(ConfigVersion.version).desc())
+    ).first()
     return dict(row.value) if row else {}
 
 
@@ -53,10 +54,13 @@ def _repeat_count(session: Session, case: Case, column: Any, values: list[str], 
     if not values:
         return 0
     since = case.received_at - timedelta(days=days)
-    return int(session.exec(
-        select(func.count(distinct(col(Party.case_id)))).join(Case, col(Case.id) == col(Party.case_id))
-        .where(column.in_(values), col(Case.received_at) >= since, col(Case.received_at) <= case.received_at)
-    ).one())
+    return int(
+        session.exec(
+            select(func.count(distinct(col(Party.case_id))))
+            .join(Case, col(Case.id) == col(Party.case_id))
+            .where(column.in_(values), col(Case.received_at) >= since, col(Case.received_at) <= case.received_at)
+        ).one()
+    )
 
 
 def evaluate(session: Session, case: Case) -> set[str]:
@@ -90,15 +94,27 @@ def apply_flags(session: Session, case: Case, flags: set[str], *, actor_id: int 
     case.risk_flags = sorted(set(case.risk_flags) | new)
     case.risk_level = "high"
     session.add(case)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor_id, kind="warning.flagged",
-                          data={"flags": ",".join(sorted(new))}))
-    notify_coordinators(session, case, key="notify.warning",
-                        params={"case_no": case.case_no, "flags": ",".join(sorted(new))},
-                        dedupe=f"warning:{case.id}:{','.join(sorted(new))}")
-    notify_case_owner(session, case, key="notify.warning_owner", params={"case_no": case.case_no},
-                      dedupe=f"warning:{case.id}:{','.join(sorted(new))}", actor_id=actor_id)
-    audit.record(session, action="case.flag", actor_id=actor_id, entity="case", entity_id=case.id,
-                 flags=sorted(new))
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0, actor_id=actor_id, kind="warning.flagged", data={"flags": ",".join(sorted(new))}
+        )
+    )
+    notify_coordinators(
+        session,
+        case,
+        key="notify.warning",
+        params={"case_no": case.case_no, "flags": ",".join(sorted(new))},
+        dedupe=f"warning:{case.id}:{','.join(sorted(new))}",
+    )
+    notify_case_owner(
+        session,
+        case,
+        key="notify.warning_owner",
+        params={"case_no": case.case_no},
+        dedupe=f"warning:{case.id}:{','.join(sorted(new))}",
+        actor_id=actor_id,
+    )
+    audit.record(session, action="case.flag", actor_id=actor_id, entity="case", entity_id=case.id, flags=sorted(new))
     return new
 
 

@@ -32,8 +32,14 @@ S = CaseStatus
 OPEN_STATES = (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION)
 ACTIVE_STATES = (*OPEN_STATES, S.SUCCEEDED, S.FOLLOWED_UP, S.FAILED, S.WITHDRAWN)
 FILTERS = ("todo", "flagged", "overdue", "all")
-NEXT_BY_STATUS: dict[str, str] = {S.ACCEPTED: "session", S.IN_MEDIATION: "agreement", S.SUCCEEDED: "follow_up",
-                                  S.FOLLOWED_UP: "archive", S.FAILED: "archive", S.WITHDRAWN: "archive"}
+NEXT_BY_STATUS: dict[str, str] = {
+    S.ACCEPTED: "session",
+    S.IN_MEDIATION: "agreement",
+    S.SUCCEEDED: "follow_up",
+    S.FOLLOWED_UP: "archive",
+    S.FAILED: "archive",
+    S.WITHDRAWN: "archive",
+}
 AUDITOR_KINDS = (OrgKind.JUSTICE_OFFICE, OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM)
 PAGE = 20
 
@@ -78,19 +84,32 @@ def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
     if actor.can(P.CASE_MEDIATE) or actor.can(P.CASE_ACCEPT):
         reasons.append(and_(case_work_clause(actor), _status_in(ACTIVE_STATES)))
     if actor.can(P.JUDICIAL_RULE):
-        reasons.append(col(Case.id).in_(select(JudicialConfirmation.case_id).where(
-            col(JudicialConfirmation.result) == "pending", col(JudicialConfirmation.court_org_id).in_(mine))))
+        reasons.append(
+            col(Case.id).in_(
+                select(JudicialConfirmation.case_id).where(
+                    col(JudicialConfirmation.result) == "pending", col(JudicialConfirmation.court_org_id).in_(mine)
+                )
+            )
+        )
     kind = session.exec(select(Organisation.kind).where(Organisation.id == actor.org_id)).first()
     if actor.can(P.GRADE_AUDIT) and kind in AUDITOR_KINDS:
         room = select(Organisation.id).where(Organisation.kind == OrgKind.POLICE_ROOM)
-        reasons.append(and_(case_in_scope_clause(actor), col(Case.grade_proposed).is_not(None),
-                            col(Case.grade_audited).is_(None),
-                            _status_in((S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)),
-                            col(Case.org_id).not_in(room) if kind == OrgKind.JUSTICE_OFFICE
-                            else col(Case.org_id).in_(room)))
+        reasons.append(
+            and_(
+                case_in_scope_clause(actor),
+                col(Case.grade_proposed).is_not(None),
+                col(Case.grade_audited).is_(None),
+                _status_in((S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)),
+                col(Case.org_id).not_in(room) if kind == OrgKind.JUSTICE_OFFICE else col(Case.org_id).in_(room),
+            )
+        )
     if actor.can(P.CASE_HANDOVER):
-        reasons.append(and_(col(Case.id).in_(select(Referral.case_id).where(col(Referral.from_org_id).in_(mine))),
-                            _status_in(ACTIVE_STATES)))
+        reasons.append(
+            and_(
+                col(Case.id).in_(select(Referral.case_id).where(col(Referral.from_org_id).in_(mine))),
+                _status_in(ACTIVE_STATES),
+            )
+        )
     return or_(*reasons) if reasons else false()
 
 
@@ -99,8 +118,11 @@ def count_cases(session: Session, *, actor: Actor, today: date | None = None) ->
     require(actor, P.CASE_VIEW)
     today = today or local_today()
     is_open = col(Case.status).in_(OPEN_STATES)
-    incoming = exists().where(col(Referral.case_id) == col(Case.id), col(Referral.status) == "pending",
-                              col(Referral.to_org_id).in_(scope_org_ids(actor)))
+    incoming = exists().where(
+        col(Referral.case_id) == col(Case.id),
+        col(Referral.status) == "pending",
+        col(Referral.to_org_id).in_(scope_org_ids(actor)),
+    )
     row = session.execute(
         sa_select(
             func.count().filter(col(Case.status) == S.SUBMITTED),
@@ -120,22 +142,32 @@ def _order(today: date):  # type: ignore[no-untyped-def]
     return [(flagged + overdue).desc(), flagged.desc(), case((due.is_(None), 1), else_=0), due, col(Case.id).desc()]
 
 
-def list_cards(session: Session, *, actor: Actor, view: str = "todo", offset: int = 0, limit: int = PAGE,
-               today: date | None = None) -> list[CaseRow]:
+def list_cards(
+    session: Session, *, actor: Actor, view: str = "todo", offset: int = 0, limit: int = PAGE, today: date | None = None
+) -> list[CaseRow]:
     """The actor's cases as cards, most urgent first (flagged and overdue on top)."""
     require(actor, P.CASE_VIEW)
     today = today or local_today()
     todo = todo_clause(session, actor)
-    where = {"flagged": and_(todo, col(Case.risk_level) == "high"), "overdue": and_(todo, overdue_clause(today)),
-             "all": case_visible_clause(actor)}.get(view, todo)
+    where = {
+        "flagged": and_(todo, col(Case.risk_level) == "high"),
+        "overdue": and_(todo, overdue_clause(today)),
+        "all": case_visible_clause(actor),
+    }.get(view, todo)
     stmt = select(Case, Organisation.name, next_due_expr()).join(Organisation, col(Organisation.id) == col(Case.org_id))
     order = [col(Case.id).desc()] if view == "all" else _order(today)  # "all" is a register: newest first
     stmt = stmt.where(where).order_by(*order).offset(max(0, offset)).limit(max(1, min(limit, 100)))
     return _cards(session, actor, session.exec(stmt).all(), today)
 
 
-def list_cases(session: Session, *, actor: Actor, statuses: tuple[str, ...] | None = None,
-               before_id: int | None = None, limit: int = PAGE) -> list[CaseRow]:
+def list_cases(
+    session: Session,
+    *,
+    actor: Actor,
+    statuses: tuple[str, ...] | None = None,
+    before_id: int | None = None,
+    limit: int = PAGE,
+) -> list[CaseRow]:
     """Visible cases newest first, keyset-paged by id (for plain registers)."""
     require(actor, P.CASE_VIEW)
     stmt = select(Case, Organisation.name, next_due_expr()).join(Organisation, col(Organisation.id) == col(Case.org_id))
@@ -180,10 +212,13 @@ def search_cases(session: Session, *, actor: Actor, query: str, limit: int = PAG
                 conditions.append(col(Case.case_no).endswith("-" + q.zfill(5)))
         else:
             conditions.append(col(Case.id).in_(select(Party.case_id).where(_prefix(col(Party.name), q, dialect))))
-    stmt = (select(Case, Organisation.name, next_due_expr())
-            .join(Organisation, col(Organisation.id) == col(Case.org_id))
-            .where(case_visible_clause(actor), or_(*conditions)).order_by(col(Case.id).desc())
-            .limit(max(1, min(limit, 100))))
+    stmt = (
+        select(Case, Organisation.name, next_due_expr())
+        .join(Organisation, col(Organisation.id) == col(Case.org_id))
+        .where(case_visible_clause(actor), or_(*conditions))
+        .order_by(col(Case.id).desc())
+        .limit(max(1, min(limit, 100)))
+    )
     return _cards(session, actor, session.exec(stmt).all(), local_today())
 
 
@@ -193,24 +228,47 @@ def _cards(session: Session, actor: Actor, rows, today: date) -> list[CaseRow]: 
     incoming: set[int] = set()
     ruling: set[int] = set()
     if ids:
-        for case_id, name in session.exec(select(Party.case_id, Party.name).where(col(Party.case_id).in_(ids))
-                                          .order_by(col(Party.id))).all():
+        for case_id, name in session.exec(
+            select(Party.case_id, Party.name).where(col(Party.case_id).in_(ids)).order_by(col(Party.id))
+        ).all():
             names.setdefault(case_id, []).append(mask_name(name))
         mine = scope_org_ids(actor)
-        incoming = set(session.exec(select(Referral.case_id).where(
-            col(Referral.case_id).in_(ids), col(Referral.status) == "pending",
-            col(Referral.to_org_id).in_(mine))).all())
-        ruling = set(session.exec(select(JudicialConfirmation.case_id).where(
-            col(JudicialConfirmation.case_id).in_(ids), col(JudicialConfirmation.result) == "pending",
-            col(JudicialConfirmation.court_org_id).in_(mine))).all())
+        incoming = set(
+            session.exec(
+                select(Referral.case_id).where(
+                    col(Referral.case_id).in_(ids), col(Referral.status) == "pending", col(Referral.to_org_id).in_(mine)
+                )
+            ).all()
+        )
+        ruling = set(
+            session.exec(
+                select(JudicialConfirmation.case_id).where(
+                    col(JudicialConfirmation.case_id).in_(ids),
+                    col(JudicialConfirmation.result) == "pending",
+                    col(JudicialConfirmation.court_org_id).in_(mine),
+                )
+            ).all()
+        )
     out = []
     for c, org_name, due in rows:
         overdue = due is not None and today > due
-        out.append(CaseRow(
-            id=c.id or 0, case_no=c.case_no, status=c.status, category=c.category, source=c.source,
-            org_name=org_name, received_on=c.received_at.date(), parties=" / ".join(names.get(c.id or 0, [])),
-            high_risk=c.risk_level == "high", overdue=overdue, flags=tuple(c.risk_flags or ()), due=due,
-            next_action=next_action(actor, c, incoming=c.id in incoming, ruling=c.id in ruling)))
+        out.append(
+            CaseRow(
+                id=c.id or 0,
+                case_no=c.case_no,
+                status=c.status,
+                category=c.category,
+                source=c.source,
+                org_name=org_name,
+                received_on=c.received_at.date(),
+                parties=" / ".join(names.get(c.id or 0, [])),
+                high_risk=c.risk_level == "high",
+                overdue=overdue,
+                flags=tuple(c.risk_flags or ()),
+                due=due,
+                next_action=next_action(actor, c, incoming=c.id in incoming, ruling=c.id in ruling),
+            )
+        )
     return out
 
 
@@ -220,8 +278,12 @@ def next_action(actor: Actor, c: Case, *, incoming: bool = False, ruling: bool =
         return "handover"
     if ruling and actor.can(P.JUDICIAL_RULE):
         return "rule"
-    if actor.can(P.GRADE_AUDIT) and c.grade_proposed and not c.grade_audited and \
-            c.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED):
+    if (
+        actor.can(P.GRADE_AUDIT)
+        and c.grade_proposed
+        and not c.grade_audited
+        and c.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)
+    ):
         return "grade"
     if c.status == S.SUBMITTED and actor.can(P.CASE_ACCEPT):
         return "accept"

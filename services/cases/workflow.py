@@ -46,8 +46,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("withdraw", OPEN, S.WITHDRAWN, P.CASE_MEDIATE),
     Transition("follow_up", frozenset({S.SUCCEEDED}), S.FOLLOWED_UP, P.CASE_MEDIATE, ("followup_id",)),
     Transition("reopen", frozenset({S.SUCCEEDED, S.FOLLOWED_UP}), S.IN_MEDIATION, P.CASE_MEDIATE, ("reason",)),
-    Transition("archive", frozenset({S.FOLLOWED_UP, S.FAILED, S.WITHDRAWN, S.REJECTED}), S.ARCHIVED,
-               P.CASE_MEDIATE),
+    Transition("archive", frozenset({S.FOLLOWED_UP, S.FAILED, S.WITHDRAWN, S.REJECTED}), S.ARCHIVED, P.CASE_MEDIATE),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 CONCLUDED = frozenset({S.SUCCEEDED, S.FAILED, S.WITHDRAWN})
@@ -61,8 +60,11 @@ def allowed_actions(case: Case, actor: Actor, *, relation: str | None = OWNED) -
     permissions allow, 'work' only those open to participants, anything else none."""
     if relation not in (OWNED, WORK):
         return []
-    return [t.action for t in TRANSITIONS
-            if case.status in t.sources and actor.can(t.permission) and (relation == OWNED or t.scope == WORK)]
+    return [
+        t.action
+        for t in TRANSITIONS
+        if case.status in t.sources and actor.can(t.permission) and (relation == OWNED or t.scope == WORK)
+    ]
 
 
 def check_version(case: Case, expected: int | None) -> None:
@@ -86,8 +88,11 @@ def _check_data(session: Session, case: Case, t: Transition, data: dict[str, Any
         if fu is None or fu.case_id != case.id or fu.done_at is None:
             raise ValidationFailed("error.followup_required")
     if t.action == "archive":
-        pending = session.exec(select(JudicialConfirmation.id).where(
-            JudicialConfirmation.case_id == case.id, JudicialConfirmation.result == "pending")).first()
+        pending = session.exec(
+            select(JudicialConfirmation.id).where(
+                JudicialConfirmation.case_id == case.id, JudicialConfirmation.result == "pending"
+            )
+        ).first()
         if pending is not None:
             raise Conflict("error.archive_confirmation_pending")
 
@@ -100,8 +105,9 @@ def _apply(session: Session, case: Case, t: Transition, data: dict[str, Any], ac
         case.accepted_at = now
         case.conclude_due = due_after(now, rules_for(session, case.category)["conclude_days"])
         if case.mediator_id is None:
-            case.mediator_id = session.exec(select(Mediator.id).where(Mediator.user_id == actor.user_id,
-                                                                      Mediator.org_id == case.org_id)).first()
+            case.mediator_id = session.exec(
+                select(Mediator.id).where(Mediator.user_id == actor.user_id, Mediator.org_id == case.org_id)
+            ).first()
     elif t.target == S.REJECTED:
         case.reject_reason = str(data["reason"])[:40]
     elif t.target in CONCLUDED:
@@ -119,8 +125,16 @@ def _apply(session: Session, case: Case, t: Transition, data: dict[str, Any], ac
         case.mediator_id = int(data["mediator_id"]) if data["mediator_id"] else None
 
 
-def transition(session: Session, *, actor: Actor, case_id: int, action: str, note: str = "",
-               data: dict[str, Any] | None = None, expected_version: int | None = None) -> Case:
+def transition(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    action: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Case:
     """Move a case by `action` if the table allows it for this actor; write the timeline and audit rows."""
     data = dict(data or {})
     t = BY_ACTION.get(action)
@@ -140,11 +154,27 @@ def transition(session: Session, *, actor: Actor, case_id: int, action: str, not
     case.status = t.target
     case.version += 1
     session.add(case)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind=f"transition.{action}",
-                          from_status=before, to_status=t.target, note=note[:2000],
-                          data={k: v for k, v in data.items() if isinstance(v, str | int | float | bool)}))
-    audit.record(session, action="case.transition", actor_id=actor.user_id, entity="case", entity_id=case.id,
-                 transition=action, from_status=before, to_status=t.target)
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind=f"transition.{action}",
+            from_status=before,
+            to_status=t.target,
+            note=note[:2000],
+            data={k: v for k, v in data.items() if isinstance(v, str | int | float | bool)},
+        )
+    )
+    audit.record(
+        session,
+        action="case.transition",
+        actor_id=actor.user_id,
+        entity="case",
+        entity_id=case.id,
+        transition=action,
+        from_status=before,
+        to_status=t.target,
+    )
     session.flush()
     notifications.notify_assigned(session, case, before_mediator_id=before_mediator, actor_user_id=actor.user_id)
     if t.target == S.ACCEPTED:  # whatever the way in (QR, queue, hand-over), the early-warning rules run now

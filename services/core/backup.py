@@ -151,8 +151,10 @@ def _restore_sqlite(source: Path, url: URL) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(target, timeout=30)) as dst:
             if (tables := _sqlite_tables(dst)) > 0:
-                raise BackupFailed(f"the target database is not empty ({tables} tables): restore only into an "
-                                   "empty database (a new file), never over live data")
+                raise BackupFailed(
+                    f"the target database is not empty ({tables} tables): restore only into an "
+                    "empty database (a new file), never over live data"
+                )
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = WAL")
             check = [row[0] for row in dst.execute("PRAGMA integrity_check").fetchall()]
@@ -174,20 +176,27 @@ def _restore_postgres(source: Path, url: URL) -> str:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            tables = conn.execute(text("SELECT count(*) FROM information_schema.tables "
-                                       "WHERE table_schema = 'public'")).scalar_one()
+            tables = conn.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            ).scalar_one()
     finally:
         engine.dispose()
     if tables:
-        raise BackupFailed(f"the target database is not empty ({tables} tables): restore only into an empty "
-                           "database (createdb a new one), never over live data")
+        raise BackupFailed(
+            f"the target database is not empty ({tables} tables): restore only into an empty "
+            "database (createdb a new one), never over live data"
+        )
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     done = subprocess.run(  # noqa: S603 - fixed argv, no shell; the URL comes from the operator
         [pg_restore, "--no-owner", "--exit-on-error", "--single-transaction", "--dbname", libpq, str(source)],
-        env=env, capture_output=True, text=True, timeout=PG_DUMP_TIMEOUT_S, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PG_DUMP_TIMEOUT_S,
+        check=False,
     )
     if done.returncode != 0:
         raise BackupFailed(f"pg_restore failed ({done.returncode}): {done.stderr.strip()[:500]}")

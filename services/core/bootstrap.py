@@ -39,24 +39,35 @@ def ensure_dictionaries(session: Session) -> None:
         for pos, (code, zh, en) in enumerate(values):
             if (name, code) not in existing:
                 meta = {"sector": ref.SECTOR_OF[code]} if name == "category" and code in ref.SECTOR_OF else {}
-                session.add(DictionaryEntry(dictionary=name, code=code, label_zh=zh, label_en=en,
-                                            position=pos, meta=meta))
+                session.add(
+                    DictionaryEntry(dictionary=name, code=code, label_zh=zh, label_en=en, position=pos, meta=meta)
+                )
 
 
 def ensure_rules(session: Session) -> None:
     if session.exec(select(SubsidyRate.id)).first() is None:
         for grade, kind, fen in ref.SUBSIDY_RATES:
             session.add(SubsidyRate(grade=grade, org_kind=kind, amount_fen=fen, valid_from=ref.RATES_FROM))
-    defaults = {"deadlines": ref.DEADLINES, "award_cap": {"fen": ref.AWARD_CAP_FEN},
-                "group_dispute": {"min_people": ref.GROUP_DISPUTE_MIN_PEOPLE},
-                "retention": {"years_after_close": 3}}
+    defaults = {
+        "deadlines": ref.DEADLINES,
+        "award_cap": {"fen": ref.AWARD_CAP_FEN},
+        "group_dispute": {"min_people": ref.GROUP_DISPUTE_MIN_PEOPLE},
+        "retention": {"years_after_close": 3},
+    }
     have = set(session.exec(select(ConfigVersion.key)).all())
     for key, value in defaults.items():
         if key not in have:
             session.add(ConfigVersion(key=key, version=1, value=dict(value), note="default"))
     if session.exec(select(RatingScheme.id)).first() is None:
-        session.add(RatingScheme(code="mediator-default", period="default", weights=dict(ref.RATING_WEIGHTS),
-                                 thresholds=dict(ref.RATING_THRESHOLDS), min_cases=ref.RATING_MIN_CASES))
+        session.add(
+            RatingScheme(
+                code="mediator-default",
+                period="default",
+                weights=dict(ref.RATING_WEIGHTS),
+                thresholds=dict(ref.RATING_THRESHOLDS),
+                min_cases=ref.RATING_MIN_CASES,
+            )
+        )
     if session.exec(select(ChecklistItem.id)).first() is None:
         for pos, (code, zh, en) in enumerate(ref.CHECKLIST):
             session.add(ChecklistItem(code=code, label_zh=zh, label_en=en, position=pos))

@@ -88,8 +88,7 @@ def check_admin_specs() -> list[str]:
     return check_specs()
 
 
-CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_workflow, check_repository,
-                             check_admin_specs)
+CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_workflow, check_repository, check_admin_specs)
 
 
 def run_checks() -> list[str]:

@@ -13,8 +13,17 @@ SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_DB_PATH = ROOT / "data" / "mediation.db"
 
 WEAK_KEYS = frozenset(
-    {"", "some_key", "some_signature_key", "streamlit_auth_signature_key", "secretkey", "abcdef",
-     "changeme", "secret", "password"}
+    {
+        "",
+        "some_key",
+        "some_signature_key",
+        "streamlit_auth_signature_key",
+        "secretkey",
+        "abcdef",
+        "changeme",
+        "secret",
+        "password",
+    }
 )
 MIN_KEY_BYTES = 32
 
@@ -49,8 +58,11 @@ class Settings:
     lockout_threshold: int = field(default=5, metadata={"help": "Failed sign-ins before a time-limited lock"})
     lockout_minutes: int = field(default=15, metadata={"help": "Length of a sign-in lock"})
     bcrypt_rounds: int = field(default=12, metadata={"help": "bcrypt cost factor"})
-    data_key_previous: tuple[str, ...] = field(default=(), repr=False, metadata={
-        "help": "Earlier DATA_KEYs (comma-separated), still read while `manage.py rotate-data-key` runs"})
+    data_key_previous: tuple[str, ...] = field(
+        default=(),
+        repr=False,
+        metadata={"help": "Earlier DATA_KEYs (comma-separated), still read while `manage.py rotate-data-key` runs"},
+    )
 
     @property
     def data_keys(self) -> list[str]:

@@ -27,8 +27,14 @@ SQLITE_PRAGMAS = (
 )
 # Driver errors that mean "the storage cannot take writes now" (shown as error.storage, never a traceback):
 # SQLite's messages, and PostgreSQL's SQLSTATEs disk_full, out_of_memory, io_error, read_only_sql_transaction.
-SQLITE_STORAGE = ("database or disk is full", "readonly database", "disk i/o error", "database is locked",
-                  "unable to open database file", "attempt to write a read")
+SQLITE_STORAGE = (
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+    "database is locked",
+    "unable to open database file",
+    "attempt to write a read",
+)
 PG_STORAGE = {"53100", "53200", "58030", "25006"}
 
 
@@ -165,7 +171,8 @@ def make_database(url: str) -> Database:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return Database(url, _sqlite_engine(url, begin="BEGIN"), _sqlite_engine(url, begin="BEGIN IMMEDIATE"),
-                        FifoWriterLock())
+        return Database(
+            url, _sqlite_engine(url, begin="BEGIN"), _sqlite_engine(url, begin="BEGIN IMMEDIATE"), FifoWriterLock()
+        )
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
     return Database(url, engine, engine)

@@ -63,12 +63,14 @@ def hit(session: Session, *, key: str, limit: Limit, now: datetime | None = None
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(RateLimit).values(key=key, window_start=start, hits=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"],
-                                      set_={"hits": RateLimit.__table__.c.hits + 1})  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"hits": RateLimit.__table__.c.hits + 1}
+    )  # type: ignore[attr-defined]
     hits = int(session.exec(stmt.returning(RateLimit.__table__.c.hits)).scalar_one())  # type: ignore[attr-defined]
     if hits == 1:  # a new window for this key: drop its old windows (bounded, indexed by the unique key)
-        session.exec(delete(RateLimit).where(col(RateLimit.key) == key,
-                                             col(RateLimit.window_start) < start - KEEP_WINDOWS_FOR))
+        session.exec(
+            delete(RateLimit).where(col(RateLimit.key) == key, col(RateLimit.window_start) < start - KEEP_WINDOWS_FOR)
+        )
     return hits
 
 

@@ -13,6 +13,7 @@ def local_month(moment: datetime) -> int:
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
     return local.year * 100 + local.month
 
+
 CATEGORIES: list[tuple[str, str, str]] = [
     ("marriage_family", "婚姻家庭纠纷", "Marriage and family"),
     ("neighbour", "邻里纠纷", "Neighbours"),
@@ -33,8 +34,15 @@ CATEGORIES: list[tuple[str, str, str]] = [
     ("criminal_reconciliation", "刑事和解", "Criminal reconciliation"),
     ("other", "其他纠纷", "Other"),
 ]
-SECTOR_OF = {"medical": "medical", "labour": "labour", "traffic": "traffic", "marriage_family": "family",
-             "property_mgmt": "property", "environment": "environment", "consumer": "consumer"}
+SECTOR_OF = {
+    "medical": "medical",
+    "labour": "labour",
+    "traffic": "traffic",
+    "marriage_family": "family",
+    "property_mgmt": "property",
+    "environment": "environment",
+    "consumer": "consumer",
+}
 
 SOURCES: list[tuple[str, str, str]] = [
     ("qr", "扫码申请", "QR code (online)"),
@@ -49,8 +57,10 @@ SOURCES: list[tuple[str, str, str]] = [
 ]
 
 GRADES: list[tuple[str, str, str]] = [
-    ("simple", "简易", "Simple"), ("standard", "一般", "Standard"),
-    ("complex", "复杂", "Complex"), ("major", "重大", "Major"),
+    ("simple", "简易", "Simple"),
+    ("standard", "一般", "Standard"),
+    ("complex", "复杂", "Complex"),
+    ("major", "重大", "Major"),
 ]
 
 REJECT_REASONS: list[tuple[str, str, str]] = [
@@ -61,8 +71,10 @@ REJECT_REASONS: list[tuple[str, str, str]] = [
 ]
 
 DIVERSIONS: list[tuple[str, str, str]] = [
-    ("litigation", "引导诉讼", "Litigation"), ("arbitration", "引导仲裁", "Arbitration"),
-    ("administrative", "行政处理", "Administrative handling"), ("petition", "信访渠道", "Petition"),
+    ("litigation", "引导诉讼", "Litigation"),
+    ("arbitration", "引导仲裁", "Arbitration"),
+    ("administrative", "行政处理", "Administrative handling"),
+    ("petition", "信访渠道", "Petition"),
 ]
 
 RISK_FLAGS: list[tuple[str, str, str]] = [
@@ -74,15 +86,22 @@ RISK_FLAGS: list[tuple[str, str, str]] = [
 ]
 
 DICTIONARIES: dict[str, list[tuple[str, str, str]]] = {
-    "category": CATEGORIES, "source": SOURCES, "grade": GRADES, "reject_reason": REJECT_REASONS,
-    "diversion": DIVERSIONS, "risk_flag": RISK_FLAGS,
+    "category": CATEGORIES,
+    "source": SOURCES,
+    "grade": GRADES,
+    "reject_reason": REJECT_REASONS,
+    "diversion": DIVERSIONS,
+    "risk_flag": RISK_FLAGS,
 }
 
 RATES_FROM = date(2020, 1, 1)
 # (grade, org_kind or None, amount in fen)
 SUBSIDY_RATES: list[tuple[str, str | None, int]] = [
-    ("simple", None, 6_000), ("standard", None, 10_000), ("complex", None, 15_000),
-    ("simple", "petition_room", 150_000), ("standard", "petition_room", 150_000),
+    ("simple", None, 6_000),
+    ("standard", None, 10_000),
+    ("complex", None, 15_000),
+    ("simple", "petition_room", 150_000),
+    ("standard", "petition_room", 150_000),
     ("complex", "petition_room", 150_000),
 ]
 AWARD_CAP_FEN = 200_000
@@ -90,16 +109,28 @@ AWARD_CAP_FEN = 200_000
 DEADLINES = {"accept_days": 3, "conclude_days": 30, "followup_days": 15}
 GROUP_DISPUTE_MIN_PEOPLE = 5
 
-RATING_WEIGHTS = {"cases": 20, "success_rate": 25, "performance_rate": 15, "confirmation_rate": 10,
-                  "satisfaction": 15, "training": 10, "complaints": 5}
+RATING_WEIGHTS = {
+    "cases": 20,
+    "success_rate": 25,
+    "performance_rate": 15,
+    "confirmation_rate": 10,
+    "satisfaction": 15,
+    "training": 10,
+    "complaints": 5,
+}
 RATING_THRESHOLDS = {"5": 90, "4": 80, "3": 70, "2": 60}
 RATING_MIN_CASES = 5
 
 CHECKLIST: list[tuple[str, str, str]] = [
-    ("unified_name", "名称统一", "Unified name"), ("sign", "标牌统一", "Sign"), ("seal", "印章统一", "Seal"),
-    ("documents", "文书统一", "Standard documents"), ("ledgers", "台账规范", "Ledgers kept"),
-    ("premises", "场所固定", "Fixed premises"), ("pub_org", "公开调解组织", "Organisation published"),
-    ("pub_rules", "公开调解制度", "Rules published"), ("pub_mediators", "公开调解员名单", "Mediator list published"),
+    ("unified_name", "名称统一", "Unified name"),
+    ("sign", "标牌统一", "Sign"),
+    ("seal", "印章统一", "Seal"),
+    ("documents", "文书统一", "Standard documents"),
+    ("ledgers", "台账规范", "Ledgers kept"),
+    ("premises", "场所固定", "Fixed premises"),
+    ("pub_org", "公开调解组织", "Organisation published"),
+    ("pub_rules", "公开调解制度", "Rules published"),
+    ("pub_mediators", "公开调解员名单", "Mediator list published"),
     ("pub_process", "公开调解流程", "Process published"),
     ("pub_rights", "公开当事人权利义务", "Parties' rights published"),
     ("pub_phone", "公开监督电话", "Supervision phone published"),

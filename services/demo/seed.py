@@ -887,8 +887,16 @@ class _CaseGenerator:
         if source in HANDOVER:
             self._referral(cid, org, source, lf, actor, out)
         agreement = self._agreement(cid, lf, org, on_spot, grade, amount, actor, mediator, out) if succeeded else None
-        self._events(cid, lf, actor, source, grade, agreement, out,
-                     codes={"fail": row["diversion"], "reject": row["reject_reason"]})
+        self._events(
+            cid,
+            lf,
+            actor,
+            source,
+            grade,
+            agreement,
+            out,
+            codes={"fail": row["diversion"], "reject": row["reject_reason"]},
+        )
         if lf.sessions:
             self._sessions(cid, lf, org, a, b, mediator, actor, out)
         if audited is not None and audit_at is not None:

@@ -29,9 +29,15 @@ class Rendered:
     content: bytes
 
 
-def render_kind(cf: CaseFile, kind: str, template: bytes, *, item_id: int | None = None,
-                extra: dict[str, str] | None = None,
-                loops: Mapping[str, Sequence[Mapping[str, str]]] | None = None) -> Rendered:
+def render_kind(
+    cf: CaseFile,
+    kind: str,
+    template: bytes,
+    *,
+    item_id: int | None = None,
+    extra: dict[str, str] | None = None,
+    loops: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+) -> Rendered:
     """Fill one document of the case from its template."""
     ctx = build_context(BY_KEY[kind], cf, item_id=item_id, extra=extra, loops=loops)
     meta = DocMeta(title=ctx.title, subject=cf.case.case_no, author=cf.org.name, when=ctx.when)
@@ -64,14 +70,25 @@ def _attachment_note(a: AttachmentView) -> str:
 
 def attachment_paths(cf: CaseFile, folder: str, start: int, total: int) -> list[tuple[AttachmentView, str]]:
     """Each attachment with its numbered path in the ZIP (numbers continue from `start`)."""
-    return [(a, f"{folder}/{numbered(n, total, safe_name(a.filename, f'attachment_{a.id}'))}")
-            for n, a in enumerate(cf.attachments, start=start)]
+    return [
+        (a, f"{folder}/{numbered(n, total, safe_name(a.filename, f'attachment_{a.id}'))}")
+        for n, a in enumerate(cf.attachments, start=start)
+    ]
 
 
 def evidence_items(paths: list[tuple[AttachmentView, str]]) -> list[dict[str, str]]:
-    return [{"no": str(i), "name": a.filename, "kind": _word(f"doc.attachment_kind.{a.kind}", a.kind),
-             "size": human_size(a.size), "sha256": a.sha256[:16], "file": path, "note": _attachment_note(a)}
-            for i, (a, path) in enumerate(paths, start=1)]
+    return [
+        {
+            "no": str(i),
+            "name": a.filename,
+            "kind": _word(f"doc.attachment_kind.{a.kind}", a.kind),
+            "size": human_size(a.size),
+            "sha256": a.sha256[:16],
+            "file": path,
+            "note": _attachment_note(a),
+        }
+        for i, (a, path) in enumerate(paths, start=1)
+    ]
 
 
 def wall_clock(moment: datetime) -> datetime:
@@ -122,16 +139,33 @@ def dossier(cf: CaseFile, templates: dict[str, bytes]) -> tuple[str, bytes]:
     total = 2 + len(plan) + len(cf.attachments)
     paths = attachment_paths(cf, v("doc.folder.attachments"), 3 + len(plan), total)
     extra = {"evidence_count": str(len(paths)), "file_count": str(total)}
-    docs = [(n, kind, render_kind(cf, kind, templates[kind], item_id=item, extra=extra,
-                                  loops={"item": evidence_items(paths)}))
-            for n, (kind, item) in enumerate(plan, start=3)]
+    docs = [
+        (
+            n,
+            kind,
+            render_kind(cf, kind, templates[kind], item_id=item, extra=extra, loops={"item": evidence_items(paths)}),
+        )
+        for n, (kind, item) in enumerate(plan, start=3)
+    ]
     archived = cf.case.archived_at or cf.case.received_at
-    toc = [_toc_entry(n, v(f"doc.title.{k}"), archived, f"{numbered(n, total, v(f'doc.title.{k}'))}.docx")
-           for n, k in ((1, "dossier_cover"), (2, "dossier_toc"))]
-    toc += [_toc_entry(n, d.title, d.when, f"{numbered(n, total, d.title)}.docx",
-                       confirmation_text(cf) if kind == "confirmation_application" else "") for n, kind, d in docs]
-    toc += [_toc_entry(n, a.filename, a.created_at, path, _attachment_note(a))
-            for n, (a, path) in enumerate(paths, start=3 + len(plan))]
+    toc = [
+        _toc_entry(n, v(f"doc.title.{k}"), archived, f"{numbered(n, total, v(f'doc.title.{k}'))}.docx")
+        for n, k in ((1, "dossier_cover"), (2, "dossier_toc"))
+    ]
+    toc += [
+        _toc_entry(
+            n,
+            d.title,
+            d.when,
+            f"{numbered(n, total, d.title)}.docx",
+            confirmation_text(cf) if kind == "confirmation_application" else "",
+        )
+        for n, kind, d in docs
+    ]
+    toc += [
+        _toc_entry(n, a.filename, a.created_at, path, _attachment_note(a))
+        for n, (a, path) in enumerate(paths, start=3 + len(plan))
+    ]
     cover = render_kind(cf, "dossier_cover", templates["dossier_cover"], extra=extra)
     contents = render_kind(cf, "dossier_toc", templates["dossier_toc"], extra=extra, loops={"entry": toc})
     bodies = [cover.content, contents.content, *(d.content for _, _, d in docs), *(a.content or b"" for a, _ in paths)]

@@ -85,10 +85,15 @@ def _refusals_audited(db: Database, actor: Actor, case_id: int | None, what: str
     except (PermissionDenied, NotFound) as err:
         try:
             with db.write() as s:
-                audit.record(s, action="document.refused", actor_id=actor.user_id, entity="case",
-                             entity_id=case_id if isinstance(case_id, int) and case_id > 0 else None,
-                             document=what[:40],
-                             reason=err.key)
+                audit.record(
+                    s,
+                    action="document.refused",
+                    actor_id=actor.user_id,
+                    entity="case",
+                    entity_id=case_id if isinstance(case_id, int) and case_id > 0 else None,
+                    document=what[:40],
+                    reason=err.key,
+                )
         except Exception:  # the refusal stands even when it cannot be written down
             log.exception("could not audit a document refusal")
         raise
@@ -105,37 +110,57 @@ def _court_of(session: Session, actor: Actor, case_id: int) -> bool:
     """The actor's court was asked to confirm this case's agreement."""
     if not actor.can(P.JUDICIAL_RULE):
         return False
-    return session.exec(select(JudicialConfirmation.id).where(
-        JudicialConfirmation.case_id == case_id,
-        col(JudicialConfirmation.court_org_id).in_(scope_org_ids(actor)))).first() is not None
+    return (
+        session.exec(
+            select(JudicialConfirmation.id).where(
+                JudicialConfirmation.case_id == case_id,
+                col(JudicialConfirmation.court_org_id).in_(scope_org_ids(actor)),
+            )
+        ).first()
+        is not None
+    )
 
 
 def _agreement_choices(cf: CaseFile, full: bool, packet_ok: bool) -> list[DocumentChoice]:
     a = cf.agreement
     handler = None if full else "documents.reason.needs_handler"
     if a is None:
-        return [DocumentChoice("agreement", "agreement", reason="documents.reason.no_agreement"),
-                DocumentChoice(PACKET, PACKET, reason="documents.reason.no_agreement")]
+        return [
+            DocumentChoice("agreement", "agreement", reason="documents.reason.no_agreement"),
+            DocumentChoice(PACKET, PACKET, reason="documents.reason.no_agreement"),
+        ]
     day = local(a.signed_at).date()
     kind = "agreement" if a.kind == "written" else "oral_agreement"
     on_time = None if a.on_time else "documents.reason.not_on_time"
     packet = (None if packet_ok else handler) if a.kind == "written" else "documents.reason.needs_written"
-    return [DocumentChoice(kind, kind, day=day, reason=handler),
-            DocumentChoice("performance_certificate", "performance_certificate", reason=handler or on_time),
-            DocumentChoice(PACKET, PACKET, day=day, reason=packet)]
+    return [
+        DocumentChoice(kind, kind, day=day, reason=handler),
+        DocumentChoice("performance_certificate", "performance_certificate", reason=handler or on_time),
+        DocumentChoice(PACKET, PACKET, day=day, reason=packet),
+    ]
 
 
 def _choices(cf: CaseFile, full: bool, packet_ok: bool) -> list[DocumentChoice]:
     handler = None if full else "documents.reason.needs_handler"
     out = [DocumentChoice("intake", "intake", day=local(cf.case.received_at).date(), reason=handler)]
-    out += [DocumentChoice(f"session:{s.id}", "session", number=s.no, day=local(s.held_at).date(), full_pii=False)
-            for s in cf.sessions]
+    out += [
+        DocumentChoice(f"session:{s.id}", "session", number=s.no, day=local(s.held_at).date(), full_pii=False)
+        for s in cf.sessions
+    ]
     out += _agreement_choices(cf, full, packet_ok)
-    out += [DocumentChoice(f"followup:{f.id}", "followup", number=f.no, day=local(f.done_at).date(), full_pii=False)
-            for f in cf.followups]
+    out += [
+        DocumentChoice(f"followup:{f.id}", "followup", number=f.no, day=local(f.done_at).date(), full_pii=False)
+        for f in cf.followups
+    ]
     archived = cf.case.status == CaseStatus.ARCHIVED
-    out.append(DocumentChoice(DOSSIER, DOSSIER, day=local(cf.case.archived_at).date() if cf.case.archived_at else None,
-                              reason=handler or (None if archived else "documents.reason.not_archived")))
+    out.append(
+        DocumentChoice(
+            DOSSIER,
+            DOSSIER,
+            day=local(cf.case.archived_at).date() if cf.case.archived_at else None,
+            reason=handler or (None if archived else "documents.reason.not_archived"),
+        )
+    )
     return out
 
 
@@ -146,8 +171,14 @@ def list_documents(db: Database, *, actor: Actor, case_id: int) -> CaseDocuments
         full = _full_access(s, actor, case)
         cf = load_case_file(s, case, full=False)
         packet_ok = full or _court_of(s, actor, case.id or 0)
-    return CaseDocuments(case_id=case.id or 0, case_no=case.case_no, status=case.status, full_access=full,
-                         pdf_available=pdf_available(), choices=_choices(cf, full, packet_ok))
+    return CaseDocuments(
+        case_id=case.id or 0,
+        case_no=case.case_no,
+        status=case.status,
+        full_access=full,
+        pdf_available=pdf_available(),
+        choices=_choices(cf, full, packet_ok),
+    )
 
 
 def find_case(db: Database, *, actor: Actor, case_no: str) -> int:
@@ -220,7 +251,15 @@ def generate_document(db: Database, *, actor: Actor, case_id: int, key: str, fmt
         cf, templates = _load(db, actor, case_id, kind, item)
     result = _render(cf, templates, kind, item, fmt)
     with db.write() as s:
-        audit.record(s, action="pii.reveal" if cf.full else "document.generate", actor_id=actor.user_id,
-                     entity="case", entity_id=cf.case.id, via="document", document=key,
-                     format="zip" if result.mime == MIME["zip"] else fmt, bytes=len(result.content))
+        audit.record(
+            s,
+            action="pii.reveal" if cf.full else "document.generate",
+            actor_id=actor.user_id,
+            entity="case",
+            entity_id=cf.case.id,
+            via="document",
+            document=key,
+            format="zip" if result.mime == MIME["zip"] else fmt,
+            bytes=len(result.content),
+        )
     return result

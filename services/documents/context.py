@@ -117,10 +117,17 @@ def _names(cf: CaseFile, side: str | None = None) -> str:
 
 def _party(p: PartyView) -> dict[str, str]:
     side = v(f"doc.side.{p.side}")
-    row = {"side": side, "name": p.name, "gender": p.gender, "id_number": p.id_number, "phone": p.phone,
-           "address": p.address}
-    parts = [f"{side}：{p.name}", p.gender] + [v(f"doc.summary.{k}", value=row[k])
-                                              for k in ("id_number", "phone", "address") if row[k]]
+    row = {
+        "side": side,
+        "name": p.name,
+        "gender": p.gender,
+        "id_number": p.id_number,
+        "phone": p.phone,
+        "address": p.address,
+    }
+    parts = [f"{side}：{p.name}", p.gender] + [
+        v(f"doc.summary.{k}", value=row[k]) for k in ("id_number", "phone", "address") if row[k]
+    ]
     return {**row, "summary": "，".join(x for x in parts if x)}
 
 
@@ -128,20 +135,41 @@ def common(cf: CaseFile) -> dict[str, str]:
     c = cf.case
     first = {s: next((p.name for p in cf.parties if p.side == s), "") for s in ("applicant", "respondent")}
     category = cf.label("category", c.category)
-    name = c.title or (v("doc.case_name", a=first["applicant"], b=first["respondent"], category=category)
-                       if first["applicant"] and first["respondent"] else category)
-    return {"org_name": cf.org.name, "org_address": cf.org.address, "org_phone": cf.org.phone,
-            "case_no": c.case_no, "case_name": name, "category": category, "source": cf.label("source", c.source),
-            "received_date": cn_date(c.received_at), "mediator_name": cf.people.get("mediator", ""),
-            "applicants": _names(cf, "applicant"), "respondents": _names(cf, "respondent"), "parties": _names(cf)}
+    name = c.title or (
+        v("doc.case_name", a=first["applicant"], b=first["respondent"], category=category)
+        if first["applicant"] and first["respondent"]
+        else category
+    )
+    return {
+        "org_name": cf.org.name,
+        "org_address": cf.org.address,
+        "org_phone": cf.org.phone,
+        "case_no": c.case_no,
+        "case_name": name,
+        "category": category,
+        "source": cf.label("source", c.source),
+        "received_date": cn_date(c.received_at),
+        "mediator_name": cf.people.get("mediator", ""),
+        "applicants": _names(cf, "applicant"),
+        "respondents": _names(cf, "respondent"),
+        "parties": _names(cf),
+    }
 
 
 def _agreement(cf: CaseFile, a: AgreementView) -> dict[str, str]:
-    return {"description": cf.case.description, "terms": a.terms, "obligations": a.obligations or v("doc.none"),
-            "amount": yuan(a.amount_fen), "amount_upper": yuan_upper(a.amount_fen) if a.amount_fen else v("doc.none"),
-            "performance_due": cn_date(a.performance_due) or v("doc.unset"), "signed_date": cn_date(a.signed_at),
-            "agreement_version": str(a.version), "recorder": a.recorder,
-            "copies": cn_count(len(cf.parties) + 1), "performed_date": cn_date(a.performance_at)}
+    return {
+        "description": cf.case.description,
+        "terms": a.terms,
+        "obligations": a.obligations or v("doc.none"),
+        "amount": yuan(a.amount_fen),
+        "amount_upper": yuan_upper(a.amount_fen) if a.amount_fen else v("doc.none"),
+        "performance_due": cn_date(a.performance_due) or v("doc.unset"),
+        "signed_date": cn_date(a.signed_at),
+        "agreement_version": str(a.version),
+        "recorder": a.recorder,
+        "copies": cn_count(len(cf.parties) + 1),
+        "performed_date": cn_date(a.performance_at),
+    }
 
 
 def _decision(cf: CaseFile) -> str:
@@ -156,30 +184,49 @@ def _decision(cf: CaseFile) -> str:
 def _intake(cf: CaseFile) -> dict[str, str]:
     c = cf.case
     flags = "、".join(cf.label("risk_flag", f) for f in c.risk_flags) or v("doc.none")
-    return {"description": c.description, "request": c.request, "place": c.place, "amount": yuan(c.amount_fen),
-            "group_size": str(c.group_size) if c.group_size else v("doc.none"), "risk": flags,
-            "decision": _decision(cf), "accepted_date": cn_date(c.accepted_at),
-            "registrar": cf.people.get("registrar", "")}
+    return {
+        "description": c.description,
+        "request": c.request,
+        "place": c.place,
+        "amount": yuan(c.amount_fen),
+        "group_size": str(c.group_size) if c.group_size else v("doc.none"),
+        "risk": flags,
+        "decision": _decision(cf),
+        "accepted_date": cn_date(c.accepted_at),
+        "registrar": cf.people.get("registrar", ""),
+    }
 
 
 def _session(cf: CaseFile, s: SessionView) -> dict[str, str]:
-    return {"session_no": str(s.no), "session_count": str(len(cf.sessions)), "held_at": cn_datetime(s.held_at),
-            "session_place": s.place or (v("doc.mode.online") if s.online else ""),
-            "session_mode": v("doc.mode.online" if s.online else "doc.mode.onsite"),
-            "duration": v("doc.minutes", n=s.duration_minutes) if s.duration_minutes else "",
-            "participants": s.participants, "attended": "、".join(s.attended), "notes": s.notes,
-            "recorder": s.recorder}
+    return {
+        "session_no": str(s.no),
+        "session_count": str(len(cf.sessions)),
+        "held_at": cn_datetime(s.held_at),
+        "session_place": s.place or (v("doc.mode.online") if s.online else ""),
+        "session_mode": v("doc.mode.online" if s.online else "doc.mode.onsite"),
+        "duration": v("doc.minutes", n=s.duration_minutes) if s.duration_minutes else "",
+        "participants": s.participants,
+        "attended": "、".join(s.attended),
+        "notes": s.notes,
+        "recorder": s.recorder,
+    }
 
 
 def _followup(cf: CaseFile, f: FollowUpView) -> dict[str, str]:
     a = cf.agreement
     holds = "" if f.holds is None else v("doc.holds.yes" if f.holds else "doc.holds.no")
-    return {"followup_no": str(f.no), "followup_date": cn_date(f.done_at),
-            "followup_method": v(f"doc.method.{f.method}"),
-            "satisfaction": v(f"doc.satisfaction.{f.satisfaction}") if f.satisfaction else "",
-            "agreement_holds": holds, "performance": v(f"doc.performance.{a.performance}") if a else "",
-            "followup_note": f.note, "recorder": f.recorder, "signed_date": cn_date(a.signed_at) if a else "",
-            "terms": a.terms if a else ""}
+    return {
+        "followup_no": str(f.no),
+        "followup_date": cn_date(f.done_at),
+        "followup_method": v(f"doc.method.{f.method}"),
+        "satisfaction": v(f"doc.satisfaction.{f.satisfaction}") if f.satisfaction else "",
+        "agreement_holds": holds,
+        "performance": v(f"doc.performance.{a.performance}") if a else "",
+        "followup_note": f.note,
+        "recorder": f.recorder,
+        "signed_date": cn_date(a.signed_at) if a else "",
+        "terms": a.terms if a else "",
+    }
 
 
 def outcome(cf: CaseFile) -> str:
@@ -202,14 +249,21 @@ def confirmation_text(cf: CaseFile) -> str:
 
 def _court(cf: CaseFile) -> dict[str, str]:
     jc = cf.confirmation
-    return {"court_name": jc.court_name if jc else v("doc.court_blank"),
-            "applied_date": cn_date(jc.applied_at) if jc else v("doc.date_blank")}
+    return {
+        "court_name": jc.court_name if jc else v("doc.court_blank"),
+        "applied_date": cn_date(jc.applied_at) if jc else v("doc.date_blank"),
+    }
 
 
 def _dossier(cf: CaseFile) -> dict[str, str]:
     c = cf.case
-    return {"outcome": outcome(cf), "concluded_date": cn_date(c.concluded_at), "archived_date": cn_date(c.archived_at),
-            "archivist": cf.people.get("archivist", ""), "confirmation": confirmation_text(cf)}
+    return {
+        "outcome": outcome(cf),
+        "concluded_date": cn_date(c.concluded_at),
+        "archived_date": cn_date(c.archived_at),
+        "archivist": cf.people.get("archivist", ""),
+        "confirmation": confirmation_text(cf),
+    }
 
 
 AGREEMENT_KINDS = frozenset({"agreement", "oral_agreement", "performance_certificate", "confirmation_application"})
@@ -233,11 +287,16 @@ def _archive_when(cf: CaseFile) -> datetime:
 
 # The date a document carries (its core properties), unless it is the date of its session or visit.
 WHEN: dict[str, Callable[[CaseFile], datetime]] = {
-    "agreement": _agreement_when, "oral_agreement": _agreement_when,
-    "performance_certificate": lambda cf: (cf.agreement.performance_at or cf.agreement.signed_at)
-    if cf.agreement else cf.case.received_at,
-    "confirmation_application": _packet_when, "identity_sheet": _packet_when, "evidence_list": _packet_when,
-    "dossier_cover": _archive_when, "dossier_toc": _archive_when,
+    "agreement": _agreement_when,
+    "oral_agreement": _agreement_when,
+    "performance_certificate": lambda cf: (
+        (cf.agreement.performance_at or cf.agreement.signed_at) if cf.agreement else cf.case.received_at
+    ),
+    "confirmation_application": _packet_when,
+    "identity_sheet": _packet_when,
+    "evidence_list": _packet_when,
+    "dossier_cover": _archive_when,
+    "dossier_toc": _archive_when,
 }
 
 
@@ -253,9 +312,14 @@ def _item(kind: DocKind, cf: CaseFile, item_id: int | None) -> tuple[dict[str, s
     return None
 
 
-def build_context(kind: DocKind, cf: CaseFile, *, item_id: int | None = None,
-                  extra: dict[str, str] | None = None,
-                  loops: Mapping[str, Sequence[Mapping[str, str]]] | None = None) -> Context:
+def build_context(
+    kind: DocKind,
+    cf: CaseFile,
+    *,
+    item_id: int | None = None,
+    extra: dict[str, str] | None = None,
+    loops: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+) -> Context:
     """Title, date and values of one document; `item_id` picks the session or follow-up."""
     values = common(cf)
     title, when = v(f"doc.title.{kind.key}"), WHEN.get(kind.key, _received_when)(cf)
@@ -271,5 +335,9 @@ def build_context(kind: DocKind, cf: CaseFile, *, item_id: int | None = None,
         values |= _dossier(cf)
     values |= extra or {}
     all_loops = {"party": [_party(p) for p in cf.parties], **(loops or {})}
-    return Context(title=title, when=when, scalars={k: values.get(k, "") for k in kind.names if "." not in k},
-                   loops={k: all_loops.get(k, []) for k in kind.loops})
+    return Context(
+        title=title,
+        when=when,
+        scalars={k: values.get(k, "") for k in kind.names if "." not in k},
+        loops={k: all_loops.get(k, []) for k in kind.loops},
+    )

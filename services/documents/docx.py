@@ -108,7 +108,7 @@ def _split_at(p: etree._Element, t: etree._Element, offset: int) -> etree._Eleme
     tail = copy.deepcopy(p)
     tail_t = list(tail.iter())[index]
     text = t.text or ""
-    t.text, tail_t.text = text[:offset], text[offset + 1:]
+    t.text, tail_t.text = text[:offset], text[offset + 1 :]
     _prune(t, p, after=True)
     _prune(tail_t, tail, after=False)
     p.addnext(tail)
@@ -173,8 +173,9 @@ def _fresh_copy(unit: etree._Element) -> etree._Element:
     return clone
 
 
-def _expand(unit: etree._Element, name: str, items: Sequence[Mapping[str, str]], scalars: Mapping[str, str],
-            empty_text: str) -> set[etree._Element]:
+def _expand(
+    unit: etree._Element, name: str, items: Sequence[Mapping[str, str]], scalars: Mapping[str, str], empty_text: str
+) -> set[etree._Element]:
     """Copy the unit once per item, filling each copy; returns the paragraphs filled."""
     fields = _fields(unit, name)
     rows = items or [{f: (empty_text if i == 0 else "") for i, f in enumerate(fields)}]
@@ -184,8 +185,9 @@ def _expand(unit: etree._Element, name: str, items: Sequence[Mapping[str, str]],
         clone = _fresh_copy(unit)
         anchor.addnext(clone)
         values = {**scalars, **{f"{name}.{k}": v for k, v in item.items()}}
-        produced = [q for p in ([clone] if clone.tag == W_P else list(clone.iter(W_P)))
-                    for q in fill_paragraph(p, values)]
+        produced = [
+            q for p in ([clone] if clone.tag == W_P else list(clone.iter(W_P))) for q in fill_paragraph(p, values)
+        ]
         filled.update(produced)
         anchor = produced[-1] if clone.tag == W_P else clone
     parent = unit.getparent()
@@ -194,8 +196,9 @@ def _expand(unit: etree._Element, name: str, items: Sequence[Mapping[str, str]],
     return filled
 
 
-def fill_document(document: docx.document.Document, scalars: Mapping[str, str], loops: Loops,
-                  *, empty_text: str = "") -> None:
+def fill_document(
+    document: docx.document.Document, scalars: Mapping[str, str], loops: Loops, *, empty_text: str = ""
+) -> None:
     """Expand the lists, then fill every other placeholder; every paragraph is filled exactly once."""
     for root in _roots(document):
         done: set[etree._Element] = set()
@@ -264,8 +267,7 @@ def save_docx(document: docx.document.Document, meta: DocMeta) -> bytes:
     return write_zip(entries, when)
 
 
-def render(template: bytes, scalars: Mapping[str, str], loops: Loops, meta: DocMeta, *,
-           empty_text: str = "") -> bytes:
+def render(template: bytes, scalars: Mapping[str, str], loops: Loops, meta: DocMeta, *, empty_text: str = "") -> bytes:
     """Template bytes in, filled and reproducible DOCX bytes out."""
     document = open_docx(template)
     fill_document(document, scalars, loops, empty_text=empty_text)

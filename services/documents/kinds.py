@@ -10,13 +10,34 @@ from dataclasses import dataclass, field
 
 CASE, SESSION, FOLLOWUP = "case", "session", "followup"
 
-COMMON = ("org_name", "org_address", "org_phone", "case_no", "case_name", "category", "source",
-          "received_date", "mediator_name", "applicants", "respondents", "parties")
+COMMON = (
+    "org_name",
+    "org_address",
+    "org_phone",
+    "case_no",
+    "case_name",
+    "category",
+    "source",
+    "received_date",
+    "mediator_name",
+    "applicants",
+    "respondents",
+    "parties",
+)
 PARTY = ("side", "name", "gender", "id_number", "phone", "address", "summary")
 EVIDENCE = ("no", "name", "kind", "size", "sha256", "file", "note")
 ENTRY = ("no", "title", "date", "file", "note")
-AGREEMENT = ("description", "terms", "obligations", "amount", "amount_upper", "performance_due", "signed_date",
-             "agreement_version", "recorder")
+AGREEMENT = (
+    "description",
+    "terms",
+    "obligations",
+    "amount",
+    "amount_upper",
+    "performance_due",
+    "signed_date",
+    "agreement_version",
+    "recorder",
+)
 
 
 @dataclass(frozen=True)
@@ -38,23 +59,67 @@ class DocKind:
 
 
 KINDS: tuple[DocKind, ...] = (
-    DocKind("intake", scalars=("description", "request", "place", "amount", "group_size", "risk", "decision",
-                               "accepted_date", "registrar"), loops={"party": PARTY}),
-    DocKind("session", per=SESSION, full_pii=False,
-            scalars=("session_no", "session_count", "held_at", "session_place", "session_mode", "duration",
-                     "participants", "attended", "notes", "recorder"), loops={"party": PARTY}),
+    DocKind(
+        "intake",
+        scalars=(
+            "description",
+            "request",
+            "place",
+            "amount",
+            "group_size",
+            "risk",
+            "decision",
+            "accepted_date",
+            "registrar",
+        ),
+        loops={"party": PARTY},
+    ),
+    DocKind(
+        "session",
+        per=SESSION,
+        full_pii=False,
+        scalars=(
+            "session_no",
+            "session_count",
+            "held_at",
+            "session_place",
+            "session_mode",
+            "duration",
+            "participants",
+            "attended",
+            "notes",
+            "recorder",
+        ),
+        loops={"party": PARTY},
+    ),
     DocKind("agreement", scalars=(*AGREEMENT, "copies"), loops={"party": PARTY}),
     DocKind("oral_agreement", scalars=AGREEMENT, loops={"party": PARTY}),
     DocKind("performance_certificate", scalars=(*AGREEMENT, "performed_date"), loops={"party": PARTY}),
-    DocKind("followup", per=FOLLOWUP, full_pii=False,
-            scalars=("followup_no", "followup_date", "followup_method", "satisfaction", "agreement_holds",
-                     "performance", "followup_note", "recorder", "signed_date", "terms")),
-    DocKind("confirmation_application", scalars=(*AGREEMENT, "court_name", "applied_date"),
-            loops={"party": PARTY}),
+    DocKind(
+        "followup",
+        per=FOLLOWUP,
+        full_pii=False,
+        scalars=(
+            "followup_no",
+            "followup_date",
+            "followup_method",
+            "satisfaction",
+            "agreement_holds",
+            "performance",
+            "followup_note",
+            "recorder",
+            "signed_date",
+            "terms",
+        ),
+    ),
+    DocKind("confirmation_application", scalars=(*AGREEMENT, "court_name", "applied_date"), loops={"party": PARTY}),
     DocKind("identity_sheet", scalars=("court_name",), loops={"party": PARTY}, bundle_only=True),
     DocKind("evidence_list", scalars=("evidence_count",), loops={"item": EVIDENCE}, bundle_only=True),
-    DocKind("dossier_cover", scalars=("outcome", "concluded_date", "archived_date", "archivist", "file_count",
-                                      "confirmation"), bundle_only=True),
+    DocKind(
+        "dossier_cover",
+        scalars=("outcome", "concluded_date", "archived_date", "archivist", "file_count", "confirmation"),
+        bundle_only=True,
+    ),
     DocKind("dossier_toc", scalars=("file_count",), loops={"entry": ENTRY}, bundle_only=True),
 )
 BY_KEY = {k.key: k for k in KINDS}

@@ -59,20 +59,29 @@ def _ancestor_ids(org: Organisation) -> list[int]:
 def template_in_force(session: Session, org: Organisation, kind: str) -> TemplateSource:
     """The template a document of `kind` for a case of `org` is filled from."""
     ids = _ancestor_ids(org) or [org.id or 0]
-    rows = session.exec(select(DocumentTemplate, Organisation.name, User.display_name)
-                        .join(Organisation, col(Organisation.id) == col(DocumentTemplate.org_id))
-                        .outerjoin(User, col(User.id) == col(DocumentTemplate.created_by))
-                        .where(DocumentTemplate.kind == kind, col(DocumentTemplate.org_id).in_(ids))
-                        .order_by(col(DocumentTemplate.version).desc())).all()
+    rows = session.exec(
+        select(DocumentTemplate, Organisation.name, User.display_name)
+        .join(Organisation, col(Organisation.id) == col(DocumentTemplate.org_id))
+        .outerjoin(User, col(User.id) == col(DocumentTemplate.created_by))
+        .where(DocumentTemplate.kind == kind, col(DocumentTemplate.org_id).in_(ids))
+        .order_by(col(DocumentTemplate.version).desc())
+    ).all()
     newest: dict[int, tuple[DocumentTemplate, str, str | None]] = {}
     for row in rows:
         newest.setdefault(row[0].org_id, row)
     for org_id in ids:
         if org_id in newest and newest[org_id][0].content is not None:
             t, name, by = newest[org_id]
-            return TemplateSource(kind=kind, content=bytes(t.content or b""), org_id=org_id, org_name=name,
-                                  version=t.version,
-                                  filename=t.filename, uploaded_by=by or "", uploaded_at=t.created_at)
+            return TemplateSource(
+                kind=kind,
+                content=bytes(t.content or b""),
+                org_id=org_id,
+                org_name=name,
+                version=t.version,
+                filename=t.filename,
+                uploaded_by=by or "",
+                uploaded_at=t.created_at,
+            )
     return TemplateSource(kind=kind, content=default_template(kind))
 
 
@@ -114,8 +123,16 @@ def list_templates(session: Session, *, actor: Actor) -> list[TemplateSource]:
 
 
 def _next_version(session: Session, org_id: int, kind: str) -> int:
-    return int(session.exec(select(func.coalesce(func.max(DocumentTemplate.version), 0))
-                            .where(DocumentTemplate.org_id == org_id, DocumentTemplate.kind == kind)).one()) + 1
+    return (
+        int(
+            session.exec(
+                select(func.coalesce(func.max(DocumentTemplate.version), 0)).where(
+                    DocumentTemplate.org_id == org_id, DocumentTemplate.kind == kind
+                )
+            ).one()
+        )
+        + 1
+    )
 
 
 def _add(session: Session, row: DocumentTemplate) -> DocumentTemplate:
@@ -128,8 +145,9 @@ def _add(session: Session, row: DocumentTemplate) -> DocumentTemplate:
     return row
 
 
-def upload_template(session: Session, *, actor: Actor, kind: str, filename: str, content: bytes,
-                    note: str = "") -> DocumentTemplate:
+def upload_template(
+    session: Session, *, actor: Actor, kind: str, filename: str, content: bytes, note: str = ""
+) -> DocumentTemplate:
     """Put an office's DOCX in force for `kind` across the actor's area (a new version)."""
     require(actor, P.LOWCODE_EDIT)
     spec = kind_of(kind)
@@ -137,12 +155,31 @@ def upload_template(session: Session, *, actor: Actor, kind: str, filename: str,
         raise ValidationFailed("error.document_unknown")
     check_template(spec, content)
     root = area_root(session, actor)
-    row = _add(session, DocumentTemplate(
-        org_id=root.id or 0, kind=kind, version=_next_version(session, root.id or 0, kind),
-        filename=filename.strip()[:120], content=content, sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content), note=note.strip()[:500], created_by=actor.user_id))
-    audit.record(session, action="document.template_upload", actor_id=actor.user_id, entity="documenttemplate",
-                 entity_id=row.id, kind=kind, org_id=root.id, version=row.version, sha256=row.sha256)
+    row = _add(
+        session,
+        DocumentTemplate(
+            org_id=root.id or 0,
+            kind=kind,
+            version=_next_version(session, root.id or 0, kind),
+            filename=filename.strip()[:120],
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            note=note.strip()[:500],
+            created_by=actor.user_id,
+        ),
+    )
+    audit.record(
+        session,
+        action="document.template_upload",
+        actor_id=actor.user_id,
+        entity="documenttemplate",
+        entity_id=row.id,
+        kind=kind,
+        org_id=root.id,
+        version=row.version,
+        sha256=row.sha256,
+    )
     return row
 
 
@@ -152,15 +189,33 @@ def revert_template(session: Session, *, actor: Actor, kind: str, note: str = ""
     if kind_of(kind) is None:
         raise ValidationFailed("error.document_unknown")
     root = area_root(session, actor)
-    current = session.exec(select(DocumentTemplate).where(DocumentTemplate.org_id == root.id,
-                                                          DocumentTemplate.kind == kind)
-                           .order_by(col(DocumentTemplate.version).desc())).first()
+    current = session.exec(
+        select(DocumentTemplate)
+        .where(DocumentTemplate.org_id == root.id, DocumentTemplate.kind == kind)
+        .order_by(col(DocumentTemplate.version).desc())
+    ).first()
     if current is None or current.content is None:
         raise Conflict("error.document_template_nothing_to_revert")
-    row = _add(session, DocumentTemplate(org_id=root.id or 0, kind=kind, version=current.version + 1,
-                                         note=note.strip()[:500], created_by=actor.user_id))
-    audit.record(session, action="document.template_revert", actor_id=actor.user_id, entity="documenttemplate",
-                 entity_id=row.id, kind=kind, org_id=root.id, version=row.version)
+    row = _add(
+        session,
+        DocumentTemplate(
+            org_id=root.id or 0,
+            kind=kind,
+            version=current.version + 1,
+            note=note.strip()[:500],
+            created_by=actor.user_id,
+        ),
+    )
+    audit.record(
+        session,
+        action="document.template_revert",
+        actor_id=actor.user_id,
+        entity="documenttemplate",
+        entity_id=row.id,
+        kind=kind,
+        org_id=root.id,
+        version=row.version,
+    )
     return row
 
 
@@ -169,7 +224,10 @@ def template_file(session: Session, *, actor: Actor, kind: str, shipped: bool = 
     require(actor, P.LOWCODE_EDIT)
     if kind_of(kind) is None:
         raise ValidationFailed("error.document_unknown")
-    source = (TemplateSource(kind=kind, content=default_template(kind)) if shipped
-              else template_in_force(session, area_root(session, actor), kind))
+    source = (
+        TemplateSource(kind=kind, content=default_template(kind))
+        if shipped
+        else template_in_force(session, area_root(session, actor), kind)
+    )
     suffix = "" if source.shipped else f"_v{source.version}"
     return f"template_{kind}{suffix}.docx", source.content

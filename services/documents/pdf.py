@@ -23,15 +23,25 @@ _SLOTS = threading.BoundedSemaphore(2)  # LibreOffice is heavy; two at a time on
 
 # Offices write in 宋体/黑体 (Windows fonts); a Linux server has Noto CJK. LibreOffice's own replacement
 # table, written into the throwaway profile, maps them to the Simplified-Chinese Noto faces.
-FONT_PAIRS = (("宋体", "Noto Serif CJK SC"), ("SimSun", "Noto Serif CJK SC"), ("仿宋", "Noto Serif CJK SC"),
-              ("FangSong", "Noto Serif CJK SC"), ("楷体", "Noto Serif CJK SC"), ("黑体", "Noto Sans CJK SC"),
-              ("SimHei", "Noto Sans CJK SC"), ("微软雅黑", "Noto Sans CJK SC"), ("Microsoft YaHei", "Noto Sans CJK SC"))
-_XCU_ITEM = ('<item oor:path="/org.openoffice.Office.Common/Font/Substitution/FontPairs">'
-             '<node oor:name="_{i}" oor:op="replace">'
-             '<prop oor:name="Always" oor:op="fuse"><value>true</value></prop>'
-             '<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
-             '<prop oor:name="ReplaceFont" oor:op="fuse"><value>{old}</value></prop>'
-             '<prop oor:name="SubstituteFont" oor:op="fuse"><value>{new}</value></prop></node></item>')
+FONT_PAIRS = (
+    ("宋体", "Noto Serif CJK SC"),
+    ("SimSun", "Noto Serif CJK SC"),
+    ("仿宋", "Noto Serif CJK SC"),
+    ("FangSong", "Noto Serif CJK SC"),
+    ("楷体", "Noto Serif CJK SC"),
+    ("黑体", "Noto Sans CJK SC"),
+    ("SimHei", "Noto Sans CJK SC"),
+    ("微软雅黑", "Noto Sans CJK SC"),
+    ("Microsoft YaHei", "Noto Sans CJK SC"),
+)
+_XCU_ITEM = (
+    '<item oor:path="/org.openoffice.Office.Common/Font/Substitution/FontPairs">'
+    '<node oor:name="_{i}" oor:op="replace">'
+    '<prop oor:name="Always" oor:op="fuse"><value>true</value></prop>'
+    '<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
+    '<prop oor:name="ReplaceFont" oor:op="fuse"><value>{old}</value></prop>'
+    '<prop oor:name="SubstituteFont" oor:op="fuse"><value>{new}</value></prop></node></item>'
+)
 
 
 class ConversionFailed(DomainError):
@@ -57,14 +67,21 @@ def _profile(path: Path) -> Path:
         'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         '<item oor:path="/org.openoffice.Office.Common/Font/Substitution">'
         f'<prop oor:name="Replacement" oor:op="fuse"><value>true</value></prop></item>{items}</oor:items>\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
 def _run(command: list[str], cwd: Path, timeout: float) -> None:
     env = {"HOME": str(cwd), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,  # noqa: S603 — fixed argv
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,  # noqa: S603 — fixed argv
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -87,9 +104,23 @@ def convert_to_pdf(files: dict[str, bytes], *, timeout: float = TIMEOUT_SECONDS)
             path.write_bytes(files[name])
             inputs.append(path.name)
         (work / "out").mkdir()
-        _run([exe, "--headless", "--norestore", "--nolockcheck", "--nodefault",
-              f"-env:UserInstallation={_profile(work / 'profile').as_uri()}",
-              "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(work / "out"), *inputs], work, timeout)
+        _run(
+            [
+                exe,
+                "--headless",
+                "--norestore",
+                "--nolockcheck",
+                "--nodefault",
+                f"-env:UserInstallation={_profile(work / 'profile').as_uri()}",
+                "--convert-to",
+                "pdf:writer_pdf_Export",
+                "--outdir",
+                str(work / "out"),
+                *inputs,
+            ],
+            work,
+            timeout,
+        )
         out = {}
         for i, name in enumerate(names):
             pdf = work / "out" / f"doc{i:03d}.pdf"

@@ -61,8 +61,7 @@ def _setup(document: Doc) -> None:
     spacing.set(qn("w:lineRule"), "auto")
 
 
-def _run(paragraph: Any, text: str, *, bold: bool = False, size: float | None = None,
-         east_asia: str = SERIF) -> None:
+def _run(paragraph: Any, text: str, *, bold: bool = False, size: float | None = None, east_asia: str = SERIF) -> None:
     run = paragraph.add_run(text)
     run.bold = bold or None
     if size:
@@ -131,8 +130,9 @@ def _form(document: Doc, rows: list[tuple[str, ...]], height: float = 0.9) -> No
     document.add_paragraph()
 
 
-def _table(document: Doc, headers: tuple[str, ...], cells: tuple[str, ...],
-           weights: tuple[int, ...] | None = None) -> None:
+def _table(
+    document: Doc, headers: tuple[str, ...], cells: tuple[str, ...], weights: tuple[int, ...] | None = None
+) -> None:
     """A header row repeated on every page and one body row that repeats per list item."""
     table = document.add_table(rows=2, cols=len(headers))
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER

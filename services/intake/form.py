@@ -29,8 +29,18 @@ from services.lowcode.photos import MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_PHOTO
 from services.lowcode.photos import check_photos as _check_photos
 from services.lowcode.text_checks import Problem, check_phone, check_text
 
-__all__ = ["MAX_PHOTOS", "MAX_PHOTO_BYTES", "MAX_PHOTO_PIXELS", "PHOTO_EDGE", "PHOTO_FORMATS", "FieldSpec", "Photo",
-           "Problem", "check_phone", "check_text"]
+__all__ = [
+    "MAX_PHOTOS",
+    "MAX_PHOTO_BYTES",
+    "MAX_PHOTO_PIXELS",
+    "PHOTO_EDGE",
+    "PHOTO_FORMATS",
+    "FieldSpec",
+    "Photo",
+    "Problem",
+    "check_phone",
+    "check_text",
+]
 
 MAX_NAME = 50
 MAX_LINE = 200
@@ -101,15 +111,13 @@ def validate_contact(form: IntakeForm) -> PartyInput:
         problems.append(Problem("applicant_id_number", "error.id_invalid"))
     if problems:
         raise IntakeInvalid(problems)
-    return PartyInput(side="applicant", name=name, phone=phone,
-                      id_number=normalise_id(id_number) if id_number else "")
+    return PartyInput(side="applicant", name=name, phone=phone, id_number=normalise_id(id_number) if id_number else "")
 
 
 def validate_details(form: IntakeForm, fields: list[FieldSpec], category_codes: set[str]) -> Details:
     """What happened, where, what they want, the other party as far as known, and the custom fields."""
     problems: list[Problem] = []
-    description = check_text(form.description, "description", MAX_DESCRIPTION, problems, required=True,
-                             multiline=True)
+    description = check_text(form.description, "description", MAX_DESCRIPTION, problems, required=True, multiline=True)
     place = check_text(form.place, "place", MAX_LINE, problems)
     request = check_text(form.request, "request", MAX_REQUEST, problems, multiline=True)
     r_name = check_text(form.respondent_name, "respondent_name", MAX_NAME, problems)
@@ -123,8 +131,7 @@ def validate_details(form: IntakeForm, fields: list[FieldSpec], category_codes: 
         raise IntakeInvalid(problems)
     respondent = None
     if r_name or r_phone or r_address:
-        respondent = PartyInput(side="respondent", name=r_name or UNKNOWN_NAME,
-                                phone=r_phone, address=r_address)
+        respondent = PartyInput(side="respondent", name=r_name or UNKNOWN_NAME, phone=r_phone, address=r_address)
     return Details(category or "other", description, place, request, respondent, custom)
 
 
@@ -144,8 +151,9 @@ def prepare_photos(blobs: list[bytes]) -> list[Photo]:
     return photos
 
 
-def validate_form(form: IntakeForm, fields: list[FieldSpec],
-                  category_codes: set[str]) -> tuple[PartyInput, Details, list[Photo]]:
+def validate_form(
+    form: IntakeForm, fields: list[FieldSpec], category_codes: set[str]
+) -> tuple[PartyInput, Details, list[Photo]]:
     """All field checks at once, so the person sees every problem in one go."""
     problems: list[Problem] = []
     contact = details = None

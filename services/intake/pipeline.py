@@ -67,8 +67,10 @@ OPEN_STATES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATIO
 ORG_HARD_FACTOR = 10
 CLIENT_LIMIT = Limit(5, 600)
 ORG_LIMIT = Limit(30, 3600)
-RISK_WORDS = {"self_harm": ("自杀", "轻生", "跳楼", "寻死", "不想活"),
-              "violence": ("砍人", "杀了他", "打死", "弄死", "同归于尽", "报复他")}
+RISK_WORDS = {
+    "self_harm": ("自杀", "轻生", "跳楼", "寻死", "不想活"),
+    "violence": ("砍人", "杀了他", "打死", "弄死", "同归于尽", "报复他"),
+}
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -88,9 +90,11 @@ class IntakeSettings:
             min_seconds = float(os.environ.get("MEDIATION_INTAKE_MIN_SECONDS", d.min_seconds))
         except ValueError:
             min_seconds = d.min_seconds
-        return cls(min_seconds=max(0.0, min_seconds),
-                   client=Limit.parse(os.environ.get("MEDIATION_INTAKE_CLIENT_LIMIT", ""), d.client),
-                   org=Limit.parse(os.environ.get("MEDIATION_INTAKE_ORG_LIMIT", ""), d.org))
+        return cls(
+            min_seconds=max(0.0, min_seconds),
+            client=Limit.parse(os.environ.get("MEDIATION_INTAKE_CLIENT_LIMIT", ""), d.client),
+            org=Limit.parse(os.environ.get("MEDIATION_INTAKE_ORG_LIMIT", ""), d.org),
+        )
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,11 @@ class Classification:
 
 def intake_fields(session: Session) -> tuple[int, list[FieldSpec]]:
     """The version and custom fields of the newest active 'intake' form spec (none → (0, []))."""
-    spec = session.exec(select(FormSpec).where(FormSpec.code == "intake", FormSpec.status == "active")
-                        .order_by(col(FormSpec.version).desc())).first()
+    spec = session.exec(
+        select(FormSpec)
+        .where(FormSpec.code == "intake", FormSpec.status == "active")
+        .order_by(col(FormSpec.version).desc())
+    ).first()
     return (spec.version, parse_fields(spec.fields)) if spec else (0, [])
 
 
@@ -161,12 +168,21 @@ def similarity(a: str, b: str) -> float:
     x, y = _NOT_WORD.sub("", a.lower()), _NOT_WORD.sub("", b.lower())
     if len(x) < 3 or len(y) < 3:
         return 1.0 if x == y and x else 0.0
-    bx, by = {x[i:i + 2] for i in range(len(x) - 1)}, {y[i:i + 2] for i in range(len(y) - 1)}
+    bx, by = {x[i : i + 2] for i in range(len(x) - 1)}, {y[i : i + 2] for i in range(len(y) - 1)}
     return 2 * len(bx & by) / (len(bx) + len(by))
 
 
-def classify(session: Session, *, org: Organisation, details: Details, honeypot: str, seconds: float,
-             org_flooded: bool, settings: IntakeSettings, now: datetime | None = None) -> Classification:
+def classify(
+    session: Session,
+    *,
+    org: Organisation,
+    details: Details,
+    honeypot: str,
+    seconds: float,
+    org_flooded: bool,
+    settings: IntakeSettings,
+    now: datetime | None = None,
+) -> Classification:
     """Category (unknown → 'other'), risk flags from plain words, and the spam signals that quarantine."""
     codes = {e.code for e in entries(session, "category")}
     category = details.category if details.category in codes else "other"
@@ -191,9 +207,18 @@ def identical_recent(session: Session, *, org_id: int, description: str, now: da
     since = (now or utc_now()) - BURST_WINDOW
     if len(description.strip()) < 10:
         return []
-    return [i for i in session.exec(select(Case.id).where(Case.org_id == org_id, Case.source == "qr",
-                                                          col(Case.received_at) >= since,
-                                                          Case.description == description)).all() if i]
+    return [
+        i
+        for i in session.exec(
+            select(Case.id).where(
+                Case.org_id == org_id,
+                Case.source == "qr",
+                col(Case.received_at) >= since,
+                Case.description == description,
+            )
+        ).all()
+        if i
+    ]
 
 
 def phone_index(phone: str) -> str:
@@ -203,25 +228,59 @@ def phone_index(phone: str) -> str:
 def detect_duplicates(session: Session, *, phone: str, description: str, now: datetime | None = None) -> Case | None:
     """An open case filed from the same phone in the last 7 days with similar text, or None."""
     since = (now or utc_now()) - DUPLICATE_WINDOW
-    stmt = (select(Case).join(Party, col(Party.case_id) == col(Case.id))
-            .where(Party.phone_index == phone_index(phone), Party.side == "applicant",
-                   col(Case.received_at) >= since, col(Case.status).in_(OPEN_STATES))
-            .order_by(col(Case.id).desc()).limit(20))
+    stmt = (
+        select(Case)
+        .join(Party, col(Party.case_id) == col(Case.id))
+        .where(
+            Party.phone_index == phone_index(phone),
+            Party.side == "applicant",
+            col(Case.received_at) >= since,
+            col(Case.status).in_(OPEN_STATES),
+        )
+        .order_by(col(Case.id).desc())
+        .limit(20)
+    )
     return next((c for c in session.exec(stmt).all() if similarity(description, c.description) >= SIMILAR_AT), None)
 
 
-def create_submitted_case(session: Session, *, org: Organisation, contact: PartyInput, details: Details,
-                          cls: Classification, photos: list[Photo], token: str, form_version: int,
-                          seconds: float) -> Case:
+def create_submitted_case(
+    session: Session,
+    *,
+    org: Organisation,
+    contact: PartyInput,
+    details: Details,
+    cls: Classification,
+    photos: list[Photo],
+    token: str,
+    form_version: int,
+    seconds: float,
+) -> Case:
     """The submitted case with its parties, photos and timeline; quarantined when spam signals were seen."""
     parties = [contact] + ([details.respondent] if details.respondent else [])
-    case = create_case(session, actor_id=None, data=CaseInput(
-        org_id=org.id or 0, source="qr", category=cls.category, description=details.description,
-        parties=parties, place=details.place, request=details.request, risk_flags=list(cls.risk_flags),
-        custom=dict(details.custom), form_token=token))
+    case = create_case(
+        session,
+        actor_id=None,
+        data=CaseInput(
+            org_id=org.id or 0,
+            source="qr",
+            category=cls.category,
+            description=details.description,
+            parties=parties,
+            place=details.place,
+            request=details.request,
+            risk_flags=list(cls.risk_flags),
+            custom=dict(details.custom),
+            form_token=token,
+        ),
+    )
     _add_photos(session, case.id or 0, photos)
-    session.add(CaseEvent(case_id=case.id or 0, kind="intake.received",
-                          data={"form_version": form_version, "photos": len(photos), "seconds": round(seconds, 1)}))
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            kind="intake.received",
+            data={"form_version": form_version, "photos": len(photos), "seconds": round(seconds, 1)},
+        )
+    )
     if cls.spam_signals:
         quarantine(session, case_id=case.id or 0, signals=cls.spam_signals)
         if "burst" in cls.spam_signals:  # the earlier copies of the burst go to review too
@@ -245,31 +304,61 @@ def issue_tracking_code(session: Session, case: Case) -> str:
 
 def quarantine(session: Session, *, case_id: int, signals: tuple[str, ...]) -> None:
     """Flag a submitted case for staff review (once); it stays in the queue's 'suspected spam' view."""
-    if session.exec(select(CaseEvent.id).where(CaseEvent.case_id == case_id,
-                                               CaseEvent.kind == "intake.quarantined")).first() is None:
+    if (
+        session.exec(
+            select(CaseEvent.id).where(CaseEvent.case_id == case_id, CaseEvent.kind == "intake.quarantined")
+        ).first()
+        is None
+    ):
         session.add(CaseEvent(case_id=case_id, kind="intake.quarantined", data={"signals": list(signals)}))
 
 
-def link_to_earlier(session: Session, *, earlier: Case, details: Details, photos: list[Photo], token: str,
-                    similar: float) -> None:
+def link_to_earlier(
+    session: Session, *, earlier: Case, details: Details, photos: list[Photo], token: str, similar: float
+) -> None:
     """Add a repeated application to the earlier case: an event with its text, its photos, the used token."""
     resp = details.respondent
-    session.add(CaseEvent(case_id=earlier.id or 0, kind="intake.linked", note=details.description, data={
-        "similarity": round(similar, 2), "category": details.category, "place": details.place,
-        "request": details.request, "respondent": resp.name if resp else "", "photos": len(photos),
-        "custom": dict(details.custom)}))
+    session.add(
+        CaseEvent(
+            case_id=earlier.id or 0,
+            kind="intake.linked",
+            note=details.description,
+            data={
+                "similarity": round(similar, 2),
+                "category": details.category,
+                "place": details.place,
+                "request": details.request,
+                "respondent": resp.name if resp else "",
+                "photos": len(photos),
+                "custom": dict(details.custom),
+            },
+        )
+    )
     _add_photos(session, earlier.id or 0, photos)
-    session.add(FormSubmission(form_id=_form_id(session), form_code="intake", org_id=earlier.org_id, token=token,
-                               data={"linked_case_id": earlier.id}))
+    session.add(
+        FormSubmission(
+            form_id=_form_id(session),
+            form_code="intake",
+            org_id=earlier.org_id,
+            token=token,
+            data={"linked_case_id": earlier.id},
+        )
+    )
 
 
 def notify_staff(session: Session, *, case: Case, key: str) -> int:
     """One in-app notification per active user of the case's organisation who works the intake queue."""
     users = session.exec(
-        select(User.id).join(UserRole, col(UserRole.user_id) == col(User.id))
+        select(User.id)
+        .join(UserRole, col(UserRole.user_id) == col(User.id))
         .join(RolePermission, col(RolePermission.role_id) == col(UserRole.role_id))
-        .where(User.org_id == case.org_id, User.active == True,  # noqa: E712
-               RolePermission.permission == str(P.INTAKE_QUEUE)).distinct()).all()
+        .where(
+            User.org_id == case.org_id,
+            User.active == True,  # noqa: E712
+            RolePermission.permission == str(P.INTAKE_QUEUE),
+        )
+        .distinct()
+    ).all()
     params = {"case_no": case.case_no, "high_risk": case.risk_level == "high"}
     for user_id in users:  # addressed to the person (org_id stays empty, or everyone would see every copy)
         session.add(Notification(user_id=user_id, case_id=case.id, key=key, params=params))
@@ -281,13 +370,23 @@ def notify_staff(session: Session, *, case: Case, key: str) -> int:
 
 def _add_photos(session: Session, case_id: int, photos: list[Photo]) -> None:
     for p in photos:
-        session.add(Attachment(case_id=case_id, kind="photo", filename=p.filename, mime=p.mime, size=p.size,
-                               sha256=p.sha256, content=p.content))
+        session.add(
+            Attachment(
+                case_id=case_id,
+                kind="photo",
+                filename=p.filename,
+                mime=p.mime,
+                size=p.size,
+                sha256=p.sha256,
+                content=p.content,
+            )
+        )
 
 
 def _form_id(session: Session) -> int:
-    spec_id = session.exec(select(FormSpec.id).where(FormSpec.code == "intake")
-                           .order_by(col(FormSpec.version).desc())).first()
+    spec_id = session.exec(
+        select(FormSpec.id).where(FormSpec.code == "intake").order_by(col(FormSpec.version).desc())
+    ).first()
     if spec_id is None:
         raise StorageProblem()
     return spec_id
@@ -309,14 +408,17 @@ def find_submission(session: Session, token: str) -> IntakeResult | None:
     if case is None:
         return None
     org = session.get(Organisation, case.org_id)
-    return IntakeResult(outcome=outcome, case_id=case.id or 0, org_name=org.name if org else "",
-                        org_phone=org.phone if org else "",
-                        tracking_code=format_code(case.tracking_code or "") if outcome == "created" else None,
-                        accept_due=case.accept_due if outcome == "created" else None)
+    return IntakeResult(
+        outcome=outcome,
+        case_id=case.id or 0,
+        org_name=org.name if org else "",
+        org_phone=org.phone if org else "",
+        tracking_code=format_code(case.tracking_code or "") if outcome == "created" else None,
+        accept_due=case.accept_due if outcome == "created" else None,
+    )
 
 
-def _count_hits(session: Session, *, client: str, org: Organisation, settings: IntakeSettings,
-                now: datetime) -> bool:
+def _count_hits(session: Session, *, client: str, org: Organisation, settings: IntakeSettings, now: datetime) -> bool:
     """Count the attempt; refuse a client over its limit (or a flooded organisation); True = org over soft limit.
 
     Runs inside the submission's transaction: a refusal rolls its own hit back, so the count stays at the limit."""
@@ -354,24 +456,48 @@ def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSetti
     if done is not None:  # a twin committed first; replays are not counted against the limits
         return done
     flooded = _count_hits(session, client=client, org=c.org, settings=settings, now=now)
-    cls = classify(session, org=c.org, details=c.details, honeypot=c.form.honeypot, seconds=c.seconds,
-                   org_flooded=flooded, settings=settings, now=now)
+    cls = classify(
+        session,
+        org=c.org,
+        details=c.details,
+        honeypot=c.form.honeypot,
+        seconds=c.seconds,
+        org_flooded=flooded,
+        settings=settings,
+        now=now,
+    )
     earlier = detect_duplicates(session, phone=c.contact.phone, description=c.details.description, now=now)
     if earlier is not None:
-        link_to_earlier(session, earlier=earlier, details=c.details, photos=c.photos, token=c.form.form_token,
-                        similar=similarity(c.details.description, earlier.description))
+        link_to_earlier(
+            session,
+            earlier=earlier,
+            details=c.details,
+            photos=c.photos,
+            token=c.form.form_token,
+            similar=similarity(c.details.description, earlier.description),
+        )
         notify_staff(session, case=earlier, key="notify.intake_linked")
         return IntakeResult("linked", earlier.id or 0, c.org.name, c.org.phone)
-    case = create_submitted_case(session, org=c.org, contact=c.contact, details=c.details, cls=cls, photos=c.photos,
-                                 token=c.form.form_token, form_version=c.version, seconds=c.seconds)
+    case = create_submitted_case(
+        session,
+        org=c.org,
+        contact=c.contact,
+        details=c.details,
+        cls=cls,
+        photos=c.photos,
+        token=c.form.form_token,
+        form_version=c.version,
+        seconds=c.seconds,
+    )
     code = issue_tracking_code(session, case)
     if not cls.spam_signals:
         notify_staff(session, case=case, key="notify.intake_new")
     return IntakeResult("created", case.id or 0, c.org.name, c.org.phone, format_code(code), case.accept_due)
 
 
-def submit_intake(db: Database, form: IntakeForm, *, client: str, now: datetime | None = None,
-                  settings: IntakeSettings | None = None) -> IntakeResult:
+def submit_intake(
+    db: Database, form: IntakeForm, *, client: str, now: datetime | None = None, settings: IntakeSettings | None = None
+) -> IntakeResult:
     """Run the pipeline for one public submission; a replayed token returns the first result.
 
     Reads and checks come first; everything that writes happens in one short transaction."""

@@ -35,9 +35,11 @@ A4_SCREEN = (1240, 1754)  # 150 dpi
 RED = (200, 16, 46)
 INK = (33, 33, 33)
 GREY = (97, 97, 97)
-INSTRUCTIONS = ("1. 打开微信或手机相机，扫描上方二维码",
-                "2. 填写纠纷情况并提交，记下查询码",
-                "3. 凭查询码和手机号后四位查询办理进度")
+INSTRUCTIONS = (
+    "1. 打开微信或手机相机，扫描上方二维码",
+    "2. 填写纠纷情况并提交，记下查询码",
+    "3. 凭查询码和手机号后四位查询办理进度",
+)
 
 
 class PosterFontMissing(DomainError):
@@ -70,8 +72,9 @@ def short_url(url: str) -> str:
 
 
 def qr_image(url: str, *, box_size: int = 10, border: int = 4, strong: bool = False) -> Image.Image:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_Q if strong else ERROR_CORRECT_M, box_size=box_size,
-                       border=border)
+    qr = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_Q if strong else ERROR_CORRECT_M, box_size=box_size, border=border
+    )
     qr.add_data(url)
     qr.make(fit=True)
     img: Image.Image = qr.make_image(fill_color="black", back_color="white").get_image()
@@ -86,8 +89,10 @@ def qr_png(url: str, *, box_size: int = 10, border: int = 4) -> bytes:
 
 
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    path = Path(os.environ.get("MEDIATION_POSTER_FONT" if bold else "MEDIATION_POSTER_FONT_REGULAR", "")
-                or (BOLD_FONT if bold else REGULAR_FONT))
+    path = Path(
+        os.environ.get("MEDIATION_POSTER_FONT" if bold else "MEDIATION_POSTER_FONT_REGULAR", "")
+        or (BOLD_FONT if bold else REGULAR_FONT)
+    )
     if not path.is_file():  # checked here: Pillow would quietly search other folders for the file name
         raise PosterFontMissing(path=str(path))
     try:
@@ -101,8 +106,11 @@ BREAK_BEFORE = ("人民调解", "调解委员会", "调解室", "调解中心", 
 
 def _split(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | None:
     """Two lines that fit, breaking before a word like 人民调解 when possible, else near the middle."""
-    fits = [i for i in range(1, len(text))
-            if draw.textlength(text[:i], font=font) <= width and draw.textlength(text[i:], font=font) <= width]
+    fits = [
+        i
+        for i in range(1, len(text))
+        if draw.textlength(text[:i], font=font) <= width and draw.textlength(text[i:], font=font) <= width
+    ]
     if not fits:
         return None
     nice = [i for i in fits if text[i:].startswith(BREAK_BEFORE)]
@@ -110,8 +118,9 @@ def _split(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, w
     return [text[:cut], text[cut:]]
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, bold: bool, size: int,
-         width: int) -> tuple[list[str], ImageFont.FreeTypeFont]:
+def _fit(
+    draw: ImageDraw.ImageDraw, text: str, bold: bool, size: int, width: int
+) -> tuple[list[str], ImageFont.FreeTypeFont]:
     """Lines of `text` at the largest size ≤ `size` that fits `width` in at most two lines."""
     while True:
         font = _font(bold, size)
@@ -125,8 +134,9 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, bold: bool, size: int,
         size = int(size * 0.9)
 
 
-def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, font: ImageFont.FreeTypeFont, width: int,
-              fill: tuple[int, int, int]) -> int:
+def _centered(
+    draw: ImageDraw.ImageDraw, y: int, text: str, font: ImageFont.FreeTypeFont, width: int, fill: tuple[int, int, int]
+) -> int:
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     draw.text(((width - (right - left)) // 2 - left, y - top), text, font=font, fill=fill)
     return int(y + (bottom - top))
@@ -150,8 +160,11 @@ def poster_image(org: PosterOrg, url: str, *, size: tuple[int, int] = A4_PRINT) 
             y = _centered(draw, y + int(4 * u), line, addr_font, w, GREY) + int(10 * u)
     # bottom up: footer, the three steps, the printed address; the QR code takes the space left
     footer_y = h - int(120 * u)
-    draw.line((int(90 * u), footer_y - int(36 * u), w - int(90 * u), footer_y - int(36 * u)), fill=RED,
-              width=max(2, int(3 * u)))
+    draw.line(
+        (int(90 * u), footer_y - int(36 * u), w - int(90 * u), footer_y - int(36 * u)),
+        fill=RED,
+        width=max(2, int(3 * u)),
+    )
     footer = "人民调解不收费" + (f" · 电话 {org.phone}" if org.phone else "")
     _centered(draw, footer_y, footer, _font(False, int(34 * u)), w, GREY)
     place_code_and_steps(img, url, top=y, bottom=footer_y - int(80 * u), steps=INSTRUCTIONS)
@@ -186,8 +199,13 @@ def poster_png(org: PosterOrg, url: str, *, size: tuple[int, int] = A4_PRINT) ->
     return out.getvalue()
 
 
-def posters_pdf(orgs: Iterable[PosterOrg], *, base_url: str | None = None, size: tuple[int, int] = A4_SCREEN,
-                path: Path | None = None) -> bytes:
+def posters_pdf(
+    orgs: Iterable[PosterOrg],
+    *,
+    base_url: str | None = None,
+    size: tuple[int, int] = A4_SCREEN,
+    path: Path | None = None,
+) -> bytes:
     """One PDF page per organisation, by Pillow's PDF writer, appending page by page (one page in memory)."""
     dpi = size[0] / 8.27
     with tempfile.TemporaryDirectory(prefix="posters-") as tmp:
@@ -206,11 +224,15 @@ def _poster_org(o: Organisation) -> PosterOrg:
     return PosterOrg(o.code, o.name, o.address, o.phone)
 
 
-def poster_orgs(session: Session, *, county_id: int | None = None, under_path: str = "/",
-                code: str | None = None) -> list[PosterOrg]:
+def poster_orgs(
+    session: Session, *, county_id: int | None = None, under_path: str = "/", code: str | None = None
+) -> list[PosterOrg]:
     """Active organisations that take public intake (optionally one county, a subtree, or one code)."""
-    stmt = select(Organisation).where(col(Organisation.kind).in_(INTAKE_KINDS), Organisation.active == True,  # noqa: E712
-                                      col(Organisation.path).startswith(under_path))
+    stmt = select(Organisation).where(
+        col(Organisation.kind).in_(INTAKE_KINDS),
+        Organisation.active == True,  # noqa: E712
+        col(Organisation.path).startswith(under_path),
+    )
     if county_id is not None:
         stmt = stmt.where(Organisation.county_id == county_id)
     if code:
@@ -241,13 +263,21 @@ def poster_scope(session: Session, *, actor: Actor) -> PosterScope:
     return PosterScope(None, org.name, poster_orgs(session, under_path=actor.org_path))
 
 
-def write_posters(session: Session, out_dir: Path, *, org_code: str | None = None, county_code: str | None = None,
-                  size: tuple[int, int] = A4_PRINT, base_url: str | None = None) -> list[Path]:
+def write_posters(
+    session: Session,
+    out_dir: Path,
+    *,
+    org_code: str | None = None,
+    county_code: str | None = None,
+    size: tuple[int, int] = A4_PRINT,
+    base_url: str | None = None,
+) -> list[Path]:
     """`<code>.png` for each intake organisation (or one, or one county's) and a PDF of them all; the paths."""
     county_id = None
     if county_code:
-        county = session.exec(select(Organisation).where(Organisation.code == county_code.strip().upper(),
-                                                         Organisation.kind == "county")).first()
+        county = session.exec(
+            select(Organisation).where(Organisation.code == county_code.strip().upper(), Organisation.kind == "county")
+        ).first()
         if county is None:
             raise NotFound("error.org_unknown", code=county_code)
         county_id = county.id
@@ -284,8 +314,11 @@ class DirectoryGroup:
 
 def directory(session: Session) -> list[DirectoryGroup]:
     """Active organisations that take public intake, grouped by county and town, in tree order."""
-    rows = session.exec(select(Organisation).where(Organisation.active == True)  # noqa: E712
-                        .order_by(col(Organisation.path))).all()
+    rows = session.exec(
+        select(Organisation)
+        .where(Organisation.active == True)  # noqa: E712
+        .order_by(col(Organisation.path))
+    ).all()
     names = {o.id: o for o in rows}
     groups: dict[tuple[str, str], DirectoryGroup] = {}
     for org in rows:

@@ -80,21 +80,28 @@ def _quarantined() -> Any:
 
 def _base(actor: Actor) -> Any:
     require(actor, P.INTAKE_QUEUE)
-    return (select(Case, Organisation.name).join(Organisation, col(Organisation.id) == col(Case.org_id))
-            .where(case_in_scope_clause(actor), Case.status == CaseStatus.SUBMITTED))
+    return (
+        select(Case, Organisation.name)
+        .join(Organisation, col(Organisation.id) == col(Case.org_id))
+        .where(case_in_scope_clause(actor), Case.status == CaseStatus.SUBMITTED)
+    )
 
 
 def count_queue(session: Session, *, actor: Actor) -> dict[str, int]:
     """How many submissions wait in each view."""
     require(actor, P.INTAKE_QUEUE)
     q = _quarantined()
-    row = session.exec(select(func.count().filter(~q), func.count().filter(q))
-                       .where(case_in_scope_clause(actor), Case.status == CaseStatus.SUBMITTED)).one()
+    row = session.exec(
+        select(func.count().filter(~q), func.count().filter(q)).where(
+            case_in_scope_clause(actor), Case.status == CaseStatus.SUBMITTED
+        )
+    ).one()
     return {"new": int(row[0] or 0), "quarantine": int(row[1] or 0)}
 
 
-def list_queue(session: Session, *, actor: Actor, view: str = "new", before_id: int | None = None,
-               limit: int = PAGE_SIZE) -> list[QueueRow]:
+def list_queue(
+    session: Session, *, actor: Actor, view: str = "new", before_id: int | None = None, limit: int = PAGE_SIZE
+) -> list[QueueRow]:
     """Newest first, keyset-paged by id (`before_id` = the last id of the previous page)."""
     stmt = _base(actor).where(_quarantined() if view == "quarantine" else ~_quarantined())
     if before_id is not None:
@@ -108,12 +115,16 @@ def _rows(session: Session, rows: list[tuple[Case, str]]) -> list[QueueRow]:
     if not ids:
         return []
     applicants: dict[int, Party] = {}
-    for p in session.exec(select(Party).where(col(Party.case_id).in_(ids), Party.side == "applicant")
-                          .order_by(col(Party.id).desc())).all():
+    for p in session.exec(
+        select(Party).where(col(Party.case_id).in_(ids), Party.side == "applicant").order_by(col(Party.id).desc())
+    ).all():
         applicants[p.case_id] = p
     photos = Counter(session.exec(select(Attachment.case_id).where(col(Attachment.case_id).in_(ids))).all())
-    events = session.exec(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.data).where(
-        col(CaseEvent.case_id).in_(ids), col(CaseEvent.kind).in_(("intake.quarantined", "intake.linked")))).all()
+    events = session.exec(
+        select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.data).where(
+            col(CaseEvent.case_id).in_(ids), col(CaseEvent.kind).in_(("intake.quarantined", "intake.linked"))
+        )
+    ).all()
     additions = Counter(cid for cid, kind, _ in events if kind == "intake.linked")
     signals = {cid: tuple(data.get("signals", [])) for cid, kind, data in events if kind == "intake.quarantined"}
     out = []
@@ -121,11 +132,24 @@ def _rows(session: Session, rows: list[tuple[Case, str]]) -> list[QueueRow]:
         cid = c.id or 0
         a = applicants.get(cid)
         text = c.description.replace("\r", " ").replace("\n", " ")
-        out.append(QueueRow(
-            id=cid, version=c.version, case_no=c.case_no, org_name=org_name, source=c.source, category=c.category,
-            received_at=c.received_at, applicant=mask_name(a.name) if a else "", phone=mask_phone(a.phone) if a else "",
-            excerpt=text[:EXCERPT] + ("…" if len(text) > EXCERPT else ""), photos=photos.get(cid, 0),
-            additions=additions.get(cid, 0), high_risk=c.risk_level == "high", signals=signals.get(cid, ())))
+        out.append(
+            QueueRow(
+                id=cid,
+                version=c.version,
+                case_no=c.case_no,
+                org_name=org_name,
+                source=c.source,
+                category=c.category,
+                received_at=c.received_at,
+                applicant=mask_name(a.name) if a else "",
+                phone=mask_phone(a.phone) if a else "",
+                excerpt=text[:EXCERPT] + ("…" if len(text) > EXCERPT else ""),
+                photos=photos.get(cid, 0),
+                additions=additions.get(cid, 0),
+                high_risk=c.risk_level == "high",
+                signals=signals.get(cid, ()),
+            )
+        )
     return out
 
 
@@ -147,45 +171,83 @@ def queue_detail(session: Session, *, actor: Actor, case_id: int) -> QueueDetail
     parties = session.exec(select(Party).where(Party.case_id == case_id).order_by(col(Party.id))).all()
     resp = next((p for p in parties if p.side == "respondent"), None)
     applicant = next((p for p in parties if p.side == "applicant"), None)
-    photos = list(session.exec(select(Attachment.content).where(Attachment.case_id == case_id)
-                               .order_by(col(Attachment.id))).all())
-    additions = [(e.at, e.note) for e in session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "intake.linked")
-        .order_by(col(CaseEvent.id))).all()]
+    photos = list(
+        session.exec(select(Attachment.content).where(Attachment.case_id == case_id).order_by(col(Attachment.id))).all()
+    )
+    additions = [
+        (e.at, e.note)
+        for e in session.exec(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id, CaseEvent.kind == "intake.linked")
+            .order_by(col(CaseEvent.id))
+        ).all()
+    ]
     same: list[tuple[str, str]] = []
     if applicant is not None and applicant.phone_index:
-        same = [(no, st) for no, st in session.exec(
-            select(Case.case_no, Case.status).join(Party, col(Party.case_id) == col(Case.id))
-            .where(Party.phone_index == applicant.phone_index, col(Case.id) != case_id,
-                   case_in_scope_clause(actor), Case.status != CaseStatus.REJECTED)
-            .order_by(col(Case.id).desc()).limit(10)).all()]
-    return QueueDetail(row=row, description=case.description, place=case.place, request=case.request,
-                       custom=dict(case.custom or {}), respondent=mask_name(resp.name) if resp else "",
-                       respondent_phone=mask_phone(resp.phone) if resp else "", photos=photos,
-                       additions=additions, same_phone=same)
+        same = [
+            (no, st)
+            for no, st in session.exec(
+                select(Case.case_no, Case.status)
+                .join(Party, col(Party.case_id) == col(Case.id))
+                .where(
+                    Party.phone_index == applicant.phone_index,
+                    col(Case.id) != case_id,
+                    case_in_scope_clause(actor),
+                    Case.status != CaseStatus.REJECTED,
+                )
+                .order_by(col(Case.id).desc())
+                .limit(10)
+            ).all()
+        ]
+    return QueueDetail(
+        row=row,
+        description=case.description,
+        place=case.place,
+        request=case.request,
+        custom=dict(case.custom or {}),
+        respondent=mask_name(resp.name) if resp else "",
+        respondent_phone=mask_phone(resp.phone) if resp else "",
+        photos=photos,
+        additions=additions,
+        same_phone=same,
+    )
 
 
 def assign_options(session: Session, *, actor: Actor, case_id: int) -> list[OrgOption]:
     """Organisations the case may be accepted into (its own; more with the assign permission) and their mediators."""
     case = _owned_case(session, actor, case_id)
     if actor.can(P.CASE_ASSIGN):
-        orgs = session.exec(select(Organisation).where(col(Organisation.path).startswith(actor.org_path),
-                                                       col(Organisation.kind).in_(INTAKE_KINDS),
-                                                       Organisation.active == True)  # noqa: E712
-                            .order_by(col(Organisation.path))).all()
+        orgs = session.exec(
+            select(Organisation)
+            .where(
+                col(Organisation.path).startswith(actor.org_path),
+                col(Organisation.kind).in_(INTAKE_KINDS),
+                Organisation.active == True,
+            )  # noqa: E712
+            .order_by(col(Organisation.path))
+        ).all()
     else:
         orgs = [o for o in [session.get(Organisation, case.org_id)] if o is not None]
     orgs = sorted(orgs, key=lambda o: o.id != case.org_id)  # the case's own organisation first
     ids = [o.id for o in orgs]
     mediators: dict[int, list[tuple[int, str]]] = {}
-    for m in session.exec(select(Mediator).where(col(Mediator.org_id).in_(ids), Mediator.status == "active")
-                          .order_by(col(Mediator.name))).all():
+    for m in session.exec(
+        select(Mediator).where(col(Mediator.org_id).in_(ids), Mediator.status == "active").order_by(col(Mediator.name))
+    ).all():
         mediators.setdefault(m.org_id, []).append((m.id or 0, m.name))
     return [OrgOption(o.id or 0, o.name, mediators.get(o.id or 0, [])) for o in orgs]
 
 
-def accept(session: Session, *, actor: Actor, case_id: int, org_id: int | None = None,
-           mediator_id: int | None = None, note: str = "", version: int | None = None) -> Case:
+def accept(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    org_id: int | None = None,
+    mediator_id: int | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Case:
     """Accept a submission, optionally into another organisation of the area and with a mediator."""
     case = _owned_case(session, actor, case_id)
     data: dict[str, Any] = {}
@@ -201,8 +263,9 @@ def accept(session: Session, *, actor: Actor, case_id: int, org_id: int | None =
         if mediator is None or target is None or mediator.org_id != target.id or mediator.status != "active":
             raise ValidationFailed("error.queue_mediator_invalid")
         data["mediator_id"] = mediator_id
-    case = transition(session, actor=actor, case_id=case_id, action="accept", note=note, data=data,
-                      expected_version=version)
+    case = transition(
+        session, actor=actor, case_id=case_id, action="accept", note=note, data=data, expected_version=version
+    )
     if target is not None and (case.org_id, case.county_id) != (target.id, target.county_id):
         # the assignment that comes with acceptance (the transition's event records org_id);
         # county_id is denormalised for statistics and follows the organisation
@@ -212,8 +275,17 @@ def accept(session: Session, *, actor: Actor, case_id: int, org_id: int | None =
     return case
 
 
-def reject(session: Session, *, actor: Actor, case_id: int, reason: str, advice: str = "", note: str = "",
-           version: int | None = None, extra: dict[str, Any] | None = None) -> Case:
+def reject(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    reason: str,
+    advice: str = "",
+    note: str = "",
+    version: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Case:
     """Reject with a dictionary reason and (shown to the applicant on /track) advice on where to go instead."""
     require(actor, P.INTAKE_QUEUE)
     if reason not in {e.code for e in entries(session, "reject_reason")}:
@@ -222,8 +294,15 @@ def reject(session: Session, *, actor: Actor, case_id: int, reason: str, advice:
     advice = check_text(advice, "advice", MAX_ADVICE, problems, multiline=True)
     if problems:
         raise ValidationFailed(problems[0].key, max=MAX_ADVICE)
-    return transition(session, actor=actor, case_id=case_id, action="reject", note=note,
-                      data={"reason": reason, "advice": advice, **(extra or {})}, expected_version=version)
+    return transition(
+        session,
+        actor=actor,
+        case_id=case_id,
+        action="reject",
+        note=note,
+        data={"reason": reason, "advice": advice, **(extra or {})},
+        expected_version=version,
+    )
 
 
 def mark_spam(session: Session, *, actor: Actor, case_id: int, version: int | None = None) -> Case:
@@ -240,23 +319,50 @@ def merge(session: Session, *, actor: Actor, case_id: int, into_case_no: str, ve
     target = _owned_case(session, actor, target_id)
     if target.status == CaseStatus.REJECTED:
         raise ValidationFailed("error.queue_merge_target")
-    source = reject(session, actor=actor, case_id=case_id, reason="duplicate", version=version,
-                    extra={"merged_into": target.id, "merged_into_no": target.case_no})
-    session.add(CaseEvent(case_id=target_id, actor_id=actor.user_id, kind="intake.merged",
-                          data={"from_case_id": source.id, "from_case_no": source.case_no}))
-    audit.record(session, action="case.merge", actor_id=actor.user_id, entity="case", entity_id=source.id,
-                 into=target_id)
+    source = reject(
+        session,
+        actor=actor,
+        case_id=case_id,
+        reason="duplicate",
+        version=version,
+        extra={"merged_into": target.id, "merged_into_no": target.case_no},
+    )
+    session.add(
+        CaseEvent(
+            case_id=target_id,
+            actor_id=actor.user_id,
+            kind="intake.merged",
+            data={"from_case_id": source.id, "from_case_no": source.case_no},
+        )
+    )
+    audit.record(
+        session, action="case.merge", actor_id=actor.user_id, entity="case", entity_id=source.id, into=target_id
+    )
     return source
 
 
 def unread_notifications(session: Session, *, actor: Actor) -> int:
     """Unread intake notifications for this user."""
-    return int(session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.user_id, col(Notification.read_at).is_(None),
-        col(Notification.key).startswith("notify.intake"))).one())
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == actor.user_id,
+                col(Notification.read_at).is_(None),
+                col(Notification.key).startswith("notify.intake"),
+            )
+        ).one()
+    )
 
 
 def mark_notifications_read(session: Session, *, actor: Actor) -> None:
-    session.exec(update(Notification).where(
-        col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None),
-        col(Notification.key).startswith("notify.intake")).values(read_at=utc_now()))
+    session.exec(
+        update(Notification)
+        .where(
+            col(Notification.user_id) == actor.user_id,
+            col(Notification.read_at).is_(None),
+            col(Notification.key).startswith("notify.intake"),
+        )
+        .values(read_at=utc_now())
+    )

@@ -29,8 +29,9 @@ from services.core.security import normalise_phone
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12  # 31**12 ≈ 7.9e17 (59 bits), and a look-up also needs the phone's last 4 digits
 GROUP = 4
-CLOSED_FOR_RATING = frozenset({CaseStatus.SUCCEEDED, CaseStatus.FAILED, CaseStatus.WITHDRAWN,
-                               CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED})
+CLOSED_FOR_RATING = frozenset(
+    {CaseStatus.SUCCEEDED, CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED}
+)
 TRACK_CLIENT_LIMIT = Limit(10, 600)
 TRACK_CODE_FAILURES = Limit(5, 3600)
 MAX_COMMENT = 500
@@ -45,7 +46,7 @@ def new_tracking_code() -> str:
 
 def format_code(code: str) -> str:
     """ABCD-EFGH-JKMN: groups of four, easy to read aloud and to copy."""
-    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
 def normalise_code(text: str) -> str:
@@ -76,8 +77,9 @@ class TrackView:
 
 
 def _applicant_phone(session: Session, case_id: int) -> str:
-    phone = session.exec(select(Party.phone).where(Party.case_id == case_id, Party.side == "applicant")
-                         .order_by(col(Party.id))).first()
+    phone = session.exec(
+        select(Party.phone).where(Party.case_id == case_id, Party.side == "applicant").order_by(col(Party.id))
+    ).first()
     return normalise_phone(phone or "")
 
 
@@ -99,8 +101,11 @@ def _next_step(case: Case) -> tuple[str, date | None]:
 def _reject_advice(session: Session, case: Case) -> str:
     if case.status != CaseStatus.REJECTED:
         return ""
-    event = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "transition.reject")
-                         .order_by(col(CaseEvent.id).desc())).first()
+    event = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "transition.reject")
+        .order_by(col(CaseEvent.id).desc())
+    ).first()
     advice = (event.data or {}).get("advice", "") if event else ""
     return advice if isinstance(advice, str) else ""
 
@@ -110,12 +115,23 @@ def _view(session: Session, case: Case, today: date) -> TrackView:
     step, due = _next_step(case)
     rated = session.exec(select(PublicRating.id).where(PublicRating.case_id == case.id)).first() is not None
     return TrackView(
-        code=format_code(case.tracking_code or ""), status=case.status, category=case.category,
-        received_on=case.received_at.date(), org_name=org.name if org else "", org_address=org.address if org else "",
-        org_phone=org.phone if org else "", org_hours=org.hours if org else "", next_step=step, due=due,
-        overdue=due is not None and due < today, reject_reason=case.reject_reason,
-        advice=_reject_advice(session, case), diversion=case.diversion,
-        can_rate=case.status in CLOSED_FOR_RATING and not rated, rated=rated)
+        code=format_code(case.tracking_code or ""),
+        status=case.status,
+        category=case.category,
+        received_on=case.received_at.date(),
+        org_name=org.name if org else "",
+        org_address=org.address if org else "",
+        org_phone=org.phone if org else "",
+        org_hours=org.hours if org else "",
+        next_step=step,
+        due=due,
+        overdue=due is not None and due < today,
+        reject_reason=case.reject_reason,
+        advice=_reject_advice(session, case),
+        diversion=case.diversion,
+        can_rate=case.status in CLOSED_FOR_RATING and not rated,
+        rated=rated,
+    )
 
 
 def _check_inputs(code_text: str, last4: str) -> tuple[str, str]:
@@ -156,8 +172,9 @@ def lookup(db: Database, *, code: str, last4: str, client: str, now: datetime | 
         return _view(s, case, now.date())
 
 
-def rate_case(db: Database, *, code: str, last4: str, stars: int, comment: str, client: str,
-              now: datetime | None = None) -> TrackView:
+def rate_case(
+    db: Database, *, code: str, last4: str, stars: int, comment: str, client: str, now: datetime | None = None
+) -> TrackView:
     """One 1–5 rating with an optional comment, once the case is closed; a second one is refused.
 
     Returns the refreshed view (so the page needs no second look-up)."""

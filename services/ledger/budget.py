@@ -53,8 +53,10 @@ class Overrun:
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """The first moment of `year` and of the next one, in China time."""
-    return (datetime.combine(date(year, 1, 1), time(), LOCAL_TZ),
-            datetime.combine(date(year + 1, 1, 1), time(), LOCAL_TZ))
+    return (
+        datetime.combine(date(year, 1, 1), time(), LOCAL_TZ),
+        datetime.combine(date(year + 1, 1, 1), time(), LOCAL_TZ),
+    )
 
 
 def _region_in_scope(session: Session, actor: Actor, org_id: int) -> Organisation:
@@ -74,18 +76,25 @@ def usage(session: Session, *, region: Organisation, year: int, kind: str) -> tu
     spent = session.exec(
         select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
         .join(SubsidyClaim, col(SubsidyClaim.id) == col(LedgerEntry.claim_id))
-        .where(col(LedgerEntry.action).in_(MONEY_ACTIONS), col(LedgerEntry.at) >= start, col(LedgerEntry.at) < end,
-               SubsidyClaim.kind == kind, in_region)).one()
+        .where(
+            col(LedgerEntry.action).in_(MONEY_ACTIONS),
+            col(LedgerEntry.at) >= start,
+            col(LedgerEntry.at) < end,
+            SubsidyClaim.kind == kind,
+            in_region,
+        )
+    ).one()
     committed = 0
     if year == local_now().year:
         committed = session.exec(
-            select(func.coalesce(func.sum(SubsidyClaim.amount_fen), 0))
-            .where(SubsidyClaim.status == ClaimStatus.APPROVED, SubsidyClaim.kind == kind, in_region)).one()
+            select(func.coalesce(func.sum(SubsidyClaim.amount_fen), 0)).where(
+                SubsidyClaim.status == ClaimStatus.APPROVED, SubsidyClaim.kind == kind, in_region
+            )
+        ).one()
     return int(spent), int(committed)
 
 
-def set_budget(session: Session, *, actor: Actor, region_org_id: int, year: int, line: str,
-               amount_fen: int) -> Budget:
+def set_budget(session: Session, *, actor: Actor, region_org_id: int, year: int, line: str, amount_fen: int) -> Budget:
     """Create or change the budget of a region, year and line (audited with the old amount)."""
     require(actor, P.LEDGER_BUDGET)
     if line not in LINES or not 2000 <= year <= 2100:
@@ -93,8 +102,11 @@ def set_budget(session: Session, *, actor: Actor, region_org_id: int, year: int,
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen < 0:
         raise ValidationFailed("error.ledger_amount_invalid")
     region = _region_in_scope(session, actor, region_org_id)
-    budget = session.exec(select(Budget).where(Budget.region_org_id == region.id, Budget.year == year,
-                                               Budget.line == line).with_for_update()).first()
+    budget = session.exec(
+        select(Budget)
+        .where(Budget.region_org_id == region.id, Budget.year == year, Budget.line == line)
+        .with_for_update()
+    ).first()
     old = budget.amount_fen if budget else None
     if budget is None:
         budget = Budget(region_org_id=region.id or 0, year=year, line=line, amount_fen=amount_fen)
@@ -105,8 +117,18 @@ def set_budget(session: Session, *, actor: Actor, region_org_id: int, year: int,
             session.flush()
     except IntegrityError:
         raise Conflict("error.conflict") from None
-    audit.record(session, action="ledger.budget", actor_id=actor.user_id, entity="budget", entity_id=budget.id,
-                 region=region.id, year=year, line=line, old_fen=old, new_fen=amount_fen)
+    audit.record(
+        session,
+        action="ledger.budget",
+        actor_id=actor.user_id,
+        entity="budget",
+        entity_id=budget.id,
+        region=region.id,
+        year=year,
+        line=line,
+        old_fen=old,
+        new_fen=amount_fen,
+    )
     return budget
 
 
@@ -114,16 +136,22 @@ def budget_status(session: Session, *, actor: Actor, year: int) -> list[BudgetSt
     """Every budget line of `year` in the actor's area, with spent, committed and remaining."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     scope = scope_path(session, actor)
-    rows = session.exec(select(Budget, Organisation)
-                        .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
-                        .where(Budget.year == year, col(Organisation.path).startswith(scope))
-                        .order_by(col(Organisation.path), col(Budget.line))).all()
+    rows = session.exec(
+        select(Budget, Organisation)
+        .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
+        .where(Budget.year == year, col(Organisation.path).startswith(scope))
+        .order_by(col(Organisation.path), col(Budget.line))
+    ).all()
     out = []
     for budget, org in rows:
-        spent, committed = (usage(session, region=org, year=year, kind=KIND_OF_LINE[budget.line])
-                            if budget.line in KIND_OF_LINE else (0, 0))
-        out.append(BudgetStatus(budget.id or 0, org.id or 0, org.name, year, budget.line, budget.amount_fen,
-                                spent, committed))
+        spent, committed = (
+            usage(session, region=org, year=year, kind=KIND_OF_LINE[budget.line])
+            if budget.line in KIND_OF_LINE
+            else (0, 0)
+        )
+        out.append(
+            BudgetStatus(budget.id or 0, org.id or 0, org.name, year, budget.line, budget.amount_fen, spent, committed)
+        )
     return out
 
 
@@ -136,9 +164,11 @@ def overrun_for(session: Session, claim: SubsidyClaim) -> Overrun | None:
         return Overrun(None, 0, claim.amount_fen)
     year, line = local_now().year, LINE_OF_KIND.get(claim.kind, "case_subsidy")
     ancestors = [int(p) for p in org.path.strip("/").split("/") if p]
-    candidates = session.exec(select(Budget, Organisation)
-                              .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
-                              .where(Budget.year == year, Budget.line == line)).all()
+    candidates = session.exec(
+        select(Budget, Organisation)
+        .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
+        .where(Budget.year == year, Budget.line == line)
+    ).all()
     fits = [(area_root(session, o), b, o) for b, o in candidates]
     fits = [(root, b, o) for root, b, o in fits if root.id in ancestors]
     if not fits:
@@ -153,12 +183,25 @@ def overrun_for(session: Session, claim: SubsidyClaim) -> Overrun | None:
 def list_rates(session: Session, *, actor: Actor) -> list[SubsidyRate]:
     """The subsidy schedule: every rate row, newest first within each grade."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
-    return list(session.exec(select(SubsidyRate).order_by(col(SubsidyRate.grade), col(SubsidyRate.org_kind),
-                                                          col(SubsidyRate.valid_from).desc())).all())
+    return list(
+        session.exec(
+            select(SubsidyRate).order_by(
+                col(SubsidyRate.grade), col(SubsidyRate.org_kind), col(SubsidyRate.valid_from).desc()
+            )
+        ).all()
+    )
 
 
-def add_rate(session: Session, *, actor: Actor, grade: str, amount_fen: int, valid_from: date,
-             org_kind: str | None = None, region_org_id: int | None = None) -> SubsidyRate:
+def add_rate(
+    session: Session,
+    *,
+    actor: Actor,
+    grade: str,
+    amount_fen: int,
+    valid_from: date,
+    org_kind: str | None = None,
+    region_org_id: int | None = None,
+) -> SubsidyRate:
     """Add a rate in force from `valid_from` (a new row; older rows stay for older cases)."""
     require(actor, P.LEDGER_BUDGET)
     if grade not in RATE_GRADES:
@@ -173,11 +216,26 @@ def add_rate(session: Session, *, actor: Actor, grade: str, amount_fen: int, val
         region_org_id = None if area.parent_id is None else area.id
     else:
         _region_in_scope(session, actor, region_org_id)
-    rate = SubsidyRate(grade=grade, org_kind=org_kind or None, region_org_id=region_org_id,
-                       amount_fen=amount_fen, valid_from=valid_from, created_by=actor.user_id)
+    rate = SubsidyRate(
+        grade=grade,
+        org_kind=org_kind or None,
+        region_org_id=region_org_id,
+        amount_fen=amount_fen,
+        valid_from=valid_from,
+        created_by=actor.user_id,
+    )
     session.add(rate)
     session.flush()
-    audit.record(session, action="ledger.rate", actor_id=actor.user_id, entity="subsidyrate", entity_id=rate.id,
-                 grade=grade, fen=amount_fen, valid_from=valid_from.isoformat(), org_kind=org_kind,
-                 region=region_org_id)
+    audit.record(
+        session,
+        action="ledger.rate",
+        actor_id=actor.user_id,
+        entity="subsidyrate",
+        entity_id=rate.id,
+        grade=grade,
+        fen=amount_fen,
+        valid_from=valid_from.isoformat(),
+        org_kind=org_kind,
+        region=region_org_id,
+    )
     return rate

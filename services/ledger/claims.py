@@ -50,22 +50,46 @@ def _flush_once(session: Session, conflict_key: str, **params: object) -> None:
         raise Conflict(conflict_key, **params) from None
 
 
-def record_step(session: Session, claim: SubsidyClaim, actor: Actor, action: LedgerAction, to_status: ClaimStatus,
-                *, amount_fen: int = 0, note: str = "", **extra: object) -> LedgerEntry:
+def record_step(
+    session: Session,
+    claim: SubsidyClaim,
+    actor: Actor,
+    action: LedgerAction,
+    to_status: ClaimStatus,
+    *,
+    amount_fen: int = 0,
+    note: str = "",
+    **extra: object,
+) -> LedgerEntry:
     """Record one step of a claim as a ledger row and move the claim to `to_status`."""
     problems: list[Problem] = []
     check_text(note, "note", NOTE_MAX, problems, multiline=True)  # refused, never cut (INP-1)
     if problems:
         raise ValidationFailed(problems[0].key, field="note", **problems[0].params)
-    entry = LedgerEntry(claim_id=claim.id or 0, action=action, amount_fen=amount_fen, actor_id=actor.user_id,
-                        actor_org_id=actor.org_id, from_status="" if action == A.CLAIM else claim.status,
-                        to_status=to_status, note=note.strip(), **extra)  # type: ignore[arg-type]
+    entry = LedgerEntry(
+        claim_id=claim.id or 0,
+        action=action,
+        amount_fen=amount_fen,
+        actor_id=actor.user_id,
+        actor_org_id=actor.org_id,
+        from_status="" if action == A.CLAIM else claim.status,
+        to_status=to_status,
+        note=note.strip(),
+        **extra,
+    )  # type: ignore[arg-type]
     claim.status = to_status
     session.add(claim)
     session.add(entry)
     _flush_once(session, "error.ledger_state_changed")
-    audit.record(session, action=f"ledger.{action}", actor_id=actor.user_id, entity="subsidyclaim",
-                 entity_id=claim.id, to_status=str(to_status), fen=amount_fen)
+    audit.record(
+        session,
+        action=f"ledger.{action}",
+        actor_id=actor.user_id,
+        entity="subsidyclaim",
+        entity_id=claim.id,
+        to_status=str(to_status),
+        fen=amount_fen,
+    )
     return entry
 
 
@@ -80,8 +104,9 @@ def own_mediator_id(session: Session, actor: Actor) -> int | None:
 
 def _not_interested(session: Session, claim: SubsidyClaim, actor: Actor) -> None:
     """The one who claimed, and the mediator who would be paid, may not review the claim."""
-    if claim.claimed_by == actor.user_id or (claim.mediator_id is not None
-                                             and claim.mediator_id == own_mediator_id(session, actor)):
+    if claim.claimed_by == actor.user_id or (
+        claim.mediator_id is not None and claim.mediator_id == own_mediator_id(session, actor)
+    ):
         raise PermissionDenied("error.ledger_own_claim")
 
 
@@ -96,12 +121,14 @@ def _case_still_fits(session: Session, claim: SubsidyClaim) -> None:
 
 
 def live_claim(session: Session, case_id: int) -> SubsidyClaim | None:
-    return session.exec(select(SubsidyClaim).where(SubsidyClaim.case_id == case_id,
-                                                   col(SubsidyClaim.status).in_(LIVE_STATUSES))).first()
+    return session.exec(
+        select(SubsidyClaim).where(SubsidyClaim.case_id == case_id, col(SubsidyClaim.status).in_(LIVE_STATUSES))
+    ).first()
 
 
-def _create(session: Session, actor: Actor, case: Case, *, kind: str, award_fen: int | None = None,
-            note: str = "") -> SubsidyClaim:
+def _create(
+    session: Session, actor: Actor, case: Case, *, kind: str, award_fen: int | None = None, note: str = ""
+) -> SubsidyClaim:
     if live_claim(session, case.id or 0) is not None:
         raise Conflict("error.ledger_already_claimed", case_no=case.case_no)
     elig = eligibility(session, case, kind=kind, award_fen=award_fen)
@@ -109,10 +136,19 @@ def _create(session: Session, actor: Actor, case: Case, *, kind: str, award_fen:
     if mediator_id is None:
         raise ValidationFailed("error.ledger_no_mediator")
     org = session.get(Organisation, case.org_id)
-    claim = SubsidyClaim(case_id=case.id or 0, kind=elig.kind, mediator_id=mediator_id, org_id=case.org_id,
-                         county_id=case.county_id or (org.county_id if org else None), grade=elig.grade,
-                         amount_fen=elig.amount_fen, status=S.CLAIMED, hold_reason=elig.hold_reason,
-                         rate_id=elig.rate_id, claimed_by=actor.user_id)
+    claim = SubsidyClaim(
+        case_id=case.id or 0,
+        kind=elig.kind,
+        mediator_id=mediator_id,
+        org_id=case.org_id,
+        county_id=case.county_id or (org.county_id if org else None),
+        grade=elig.grade,
+        amount_fen=elig.amount_fen,
+        status=S.CLAIMED,
+        hold_reason=elig.hold_reason,
+        rate_id=elig.rate_id,
+        claimed_by=actor.user_id,
+    )
     session.add(claim)
     _flush_once(session, "error.ledger_already_claimed", case_no=case.case_no)
     record_step(session, claim, actor, A.CLAIM, S.CLAIMED, amount_fen=claim.amount_fen, note=note)
@@ -150,11 +186,20 @@ def bulk_claim(session: Session, *, actor: Actor, start: date, end: date) -> tup
     live = select(SubsidyClaim.case_id).where(col(SubsidyClaim.status).in_(LIVE_STATUSES))
     since = datetime.combine(start, time(), LOCAL_TZ)
     until = datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ)
-    cases = session.exec(select(Case).where(
-        col(Case.org_id).in_(orgs_under(scope_path(session, actor))), col(Case.status).in_(SUCCEEDED_STATES),
-        col(Case.grade_audited).is_not(None), Case.grade_audited != "major",
-        col(Case.concluded_at) >= since, col(Case.concluded_at) < until,
-        col(Case.id).not_in(live)).order_by(col(Case.concluded_at)).limit(BULK_LIMIT)).all()
+    cases = session.exec(
+        select(Case)
+        .where(
+            col(Case.org_id).in_(orgs_under(scope_path(session, actor))),
+            col(Case.status).in_(SUCCEEDED_STATES),
+            col(Case.grade_audited).is_not(None),
+            Case.grade_audited != "major",
+            col(Case.concluded_at) >= since,
+            col(Case.concluded_at) < until,
+            col(Case.id).not_in(live),
+        )
+        .order_by(col(Case.concluded_at))
+        .limit(BULK_LIMIT)
+    ).all()
     claimed = held = skipped = 0
     for case in cases:
         try:
@@ -165,8 +210,17 @@ def bulk_claim(session: Session, *, actor: Actor, start: date, end: date) -> tup
             continue
         claimed += 1
         held += claim.status == S.HELD
-    audit.record(session, action="ledger.bulk_claim", actor_id=actor.user_id, entity="subsidyclaim",
-                 start=start.isoformat(), end=end.isoformat(), claimed=claimed, held=held, skipped=skipped)
+    audit.record(
+        session,
+        action="ledger.bulk_claim",
+        actor_id=actor.user_id,
+        entity="subsidyclaim",
+        start=start.isoformat(),
+        end=end.isoformat(),
+        claimed=claimed,
+        held=held,
+        skipped=skipped,
+    )
     return claimed, held, skipped
 
 
@@ -193,8 +247,9 @@ def audit_claim(session: Session, *, actor: Actor, claim_id: int, note: str = ""
     return claim
 
 
-def approve_claim(session: Session, *, actor: Actor, claim_id: int, note: str = "",
-                  override_reason: str = "") -> SubsidyClaim:
+def approve_claim(
+    session: Session, *, actor: Actor, claim_id: int, note: str = "", override_reason: str = ""
+) -> SubsidyClaim:
     """Approve an audited claim for payment; awards only by the bureau; over budget only with a reason."""
     require(actor, P.LEDGER_APPROVE)
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
@@ -207,11 +262,20 @@ def approve_claim(session: Session, *, actor: Actor, claim_id: int, note: str = 
     if over is not None and len(override_reason.strip()) < 4:
         if over.budget_id is None:
             raise ValidationFailed("error.ledger_no_budget")
-        raise ValidationFailed("error.ledger_over_budget", remaining=format_yuan(over.remaining_fen),
-                               amount=format_yuan(over.amount_fen))
+        raise ValidationFailed(
+            "error.ledger_over_budget", remaining=format_yuan(over.remaining_fen), amount=format_yuan(over.amount_fen)
+        )
     text = note if over is None else f"{note.strip()} [override] {override_reason.strip()}".strip()
-    record_step(session, claim, actor, A.APPROVE, S.APPROVED, amount_fen=claim.amount_fen, note=text,
-          budget_override=over is not None)
+    record_step(
+        session,
+        claim,
+        actor,
+        A.APPROVE,
+        S.APPROVED,
+        amount_fen=claim.amount_fen,
+        note=text,
+        budget_override=over is not None,
+    )
     return claim
 
 
@@ -235,9 +299,17 @@ def reverse_payment(session: Session, *, actor: Actor, claim_id: int, reason: st
         raise ValidationFailed("error.ledger_reason_required")
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
     _expect(claim, S.PAID)
-    pay = session.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim.id,
-                                                 LedgerEntry.action == A.PAY)).first()
+    pay = session.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim.id, LedgerEntry.action == A.PAY)).first()
     if pay is None:
         raise Conflict("error.ledger_state_changed")
-    return record_step(session, claim, actor, A.REVERSE, S.REVERSED, amount_fen=-pay.amount_fen, note=reason,
-                 reverses_id=pay.id, batch_id=pay.batch_id)
+    return record_step(
+        session,
+        claim,
+        actor,
+        A.REVERSE,
+        S.REVERSED,
+        amount_fen=-pay.amount_fen,
+        note=reason,
+        reverses_id=pay.id,
+        batch_id=pay.batch_id,
+    )

@@ -71,8 +71,12 @@ class BatchSummary:
             row = acc.setdefault((ln.org_name, ln.mediator_name, ln.mediator_id), [0, 0, 0])
             row[0] += 1
             row[1 if ln.kind == "subsidy" else 2] += ln.amount_fen
-        return [PayeeTotal(name, org, n, sub, award) for (org, name, _), (n, sub, award) in sorted(acc.items(),
-                key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0))]
+        return [
+            PayeeTotal(name, org, n, sub, award)
+            for (org, name, _), (n, sub, award) in sorted(
+                acc.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)
+            )
+        ]
 
     def orgs(self) -> list[tuple[str, int, int]]:
         """(organisation, cases, total fen) per organisation."""
@@ -123,8 +127,9 @@ def _batch_in_scope(session: Session, actor: Actor, batch_id: int, *, for_update
     return batch
 
 
-def create_batch(session: Session, *, actor: Actor, region_org_id: int,
-                 claim_ids: list[int] | None = None) -> PayoutBatch:
+def create_batch(
+    session: Session, *, actor: Actor, region_org_id: int, claim_ids: list[int] | None = None
+) -> PayoutBatch:
     """Put the approved, unbatched claims of a region (or the chosen ones) into a new numbered batch."""
     require(actor, P.LEDGER_PAY)
     org = session.get(Organisation, region_org_id)
@@ -133,18 +138,26 @@ def create_batch(session: Session, *, actor: Actor, region_org_id: int,
     region = area_root(session, org)
     if not region.path.startswith(scope_path(session, actor)):
         raise OutOfScope("error.out_of_scope")
-    stmt = select(SubsidyClaim).where(SubsidyClaim.status == S.APPROVED, col(SubsidyClaim.batch_id).is_(None),
-                                      col(SubsidyClaim.org_id).in_(orgs_under(region.path)))
+    stmt = select(SubsidyClaim).where(
+        SubsidyClaim.status == S.APPROVED,
+        col(SubsidyClaim.batch_id).is_(None),
+        col(SubsidyClaim.org_id).in_(orgs_under(region.path)),
+    )
     if claim_ids is not None:
         stmt = stmt.where(col(SubsidyClaim.id).in_(claim_ids))
     claims = session.exec(stmt.order_by(col(SubsidyClaim.id)).with_for_update()).all()
     if not claims:
         raise ValidationFailed("error.ledger_batch_empty")
     prefix = f"PB-{region.code}-{local_now():%Y%m%d}-"
-    n = session.exec(select(func.count()).select_from(PayoutBatch)
-                     .where(col(PayoutBatch.code).startswith(prefix))).one()
-    batch = PayoutBatch(code=f"{prefix}{n + 1:02d}", region_org_id=region.id or 0,
-                        total_fen=sum(c.amount_fen for c in claims), created_by=actor.user_id)
+    n = session.exec(
+        select(func.count()).select_from(PayoutBatch).where(col(PayoutBatch.code).startswith(prefix))
+    ).one()
+    batch = PayoutBatch(
+        code=f"{prefix}{n + 1:02d}",
+        region_org_id=region.id or 0,
+        total_fen=sum(c.amount_fen for c in claims),
+        created_by=actor.user_id,
+    )
     session.add(batch)
     try:
         with session.begin_nested():
@@ -155,8 +168,16 @@ def create_batch(session: Session, *, actor: Actor, region_org_id: int,
             session.flush()
     except IntegrityError:
         raise Conflict("error.conflict") from None
-    audit.record(session, action="ledger.batch", actor_id=actor.user_id, entity="payoutbatch", entity_id=batch.id,
-                 code=batch.code, claims=len(claims), fen=batch.total_fen)
+    audit.record(
+        session,
+        action="ledger.batch",
+        actor_id=actor.user_id,
+        entity="payoutbatch",
+        entity_id=batch.id,
+        code=batch.code,
+        claims=len(claims),
+        fen=batch.total_fen,
+    )
     return batch
 
 
@@ -171,8 +192,9 @@ def cancel_batch(session: Session, *, actor: Actor, batch_id: int) -> PayoutBatc
         session.add(claim)
     batch.status = "cancelled"
     session.add(batch)
-    audit.record(session, action="ledger.batch_cancel", actor_id=actor.user_id, entity="payoutbatch",
-                 entity_id=batch.id)
+    audit.record(
+        session, action="ledger.batch_cancel", actor_id=actor.user_id, entity="payoutbatch", entity_id=batch.id
+    )
     return batch
 
 
@@ -184,17 +206,33 @@ def mark_batch_paid(session: Session, *, actor: Actor, batch_id: int) -> PayResu
         return PayResult(batch.code, 0, 0, replayed=True)
     if batch.status != "open":
         raise Conflict("error.ledger_batch_not_open")
-    claims = session.exec(select(SubsidyClaim).where(SubsidyClaim.batch_id == batch.id)
-                          .order_by(col(SubsidyClaim.id)).with_for_update()).all()
+    claims = session.exec(
+        select(SubsidyClaim).where(SubsidyClaim.batch_id == batch.id).order_by(col(SubsidyClaim.id)).with_for_update()
+    ).all()
     if any(c.status != S.APPROVED for c in claims) or sum(c.amount_fen for c in claims) != batch.total_fen:
         raise Conflict("error.ledger_batch_mismatch")
     for claim in claims:
-        record_step(session, claim, actor, LedgerAction.PAY, S.PAID, amount_fen=claim.amount_fen, batch_id=batch.id,
-              note=batch.code)
+        record_step(
+            session,
+            claim,
+            actor,
+            LedgerAction.PAY,
+            S.PAID,
+            amount_fen=claim.amount_fen,
+            batch_id=batch.id,
+            note=batch.code,
+        )
     batch.status, batch.paid_at, batch.paid_by = "paid", utc_now(), actor.user_id
     session.add(batch)
-    audit.record(session, action="ledger.batch_paid", actor_id=actor.user_id, entity="payoutbatch",
-                 entity_id=batch.id, claims=len(claims), fen=batch.total_fen)
+    audit.record(
+        session,
+        action="ledger.batch_paid",
+        actor_id=actor.user_id,
+        entity="payoutbatch",
+        entity_id=batch.id,
+        claims=len(claims),
+        fen=batch.total_fen,
+    )
     return PayResult(batch.code, len(claims), batch.total_fen, replayed=False)
 
 
@@ -209,8 +247,14 @@ def publish_notice(session: Session, *, actor: Actor, batch_id: int, days: int =
     today = local_now().date()
     batch.notice_from, batch.notice_until, batch.published_by = today, today + timedelta(days=days - 1), actor.user_id
     session.add(batch)
-    audit.record(session, action="ledger.notice", actor_id=actor.user_id, entity="payoutbatch", entity_id=batch.id,
-                 until=batch.notice_until.isoformat())
+    audit.record(
+        session,
+        action="ledger.notice",
+        actor_id=actor.user_id,
+        entity="payoutbatch",
+        entity_id=batch.id,
+        until=batch.notice_until.isoformat(),
+    )
     return batch
 
 
@@ -220,10 +264,13 @@ def _lines(session: Session, batch_id: int) -> list[PayoutLine]:
         .join(Case, col(Case.id) == col(SubsidyClaim.case_id))
         .join(Organisation, col(Organisation.id) == col(SubsidyClaim.org_id))
         .join(Mediator, col(Mediator.id) == col(SubsidyClaim.mediator_id), isouter=True)
-        .where(SubsidyClaim.batch_id == batch_id).order_by(col(Organisation.name), col(Mediator.name),
-                                                           col(Case.case_no))).all()
-    return [PayoutLine(c.id or 0, no, c.mediator_id, name or "", org, c.kind, c.grade, c.amount_fen, c.status)
-            for c, no, name, org in rows]
+        .where(SubsidyClaim.batch_id == batch_id)
+        .order_by(col(Organisation.name), col(Mediator.name), col(Case.case_no))
+    ).all()
+    return [
+        PayoutLine(c.id or 0, no, c.mediator_id, name or "", org, c.kind, c.grade, c.amount_fen, c.status)
+        for c, no, name, org in rows
+    ]
 
 
 def batch_summary(session: Session, *, actor: Actor, batch_id: int) -> BatchSummary:
@@ -232,19 +279,33 @@ def batch_summary(session: Session, *, actor: Actor, batch_id: int) -> BatchSumm
     batch = _batch_in_scope(session, actor, batch_id)
     region = session.get(Organisation, batch.region_org_id)
     region_name = area_root(session, region).name if region else ""
-    return BatchSummary(batch.id or 0, batch.code, region_name, batch.status, batch.total_fen,
-                        batch.created_at, batch.paid_at, batch.notice_from, batch.notice_until,
-                        _lines(session, batch.id or 0))
+    return BatchSummary(
+        batch.id or 0,
+        batch.code,
+        region_name,
+        batch.status,
+        batch.total_fen,
+        batch.created_at,
+        batch.paid_at,
+        batch.notice_from,
+        batch.notice_until,
+        _lines(session, batch.id or 0),
+    )
 
 
 def published_notices(session: Session, today: date) -> list[Notice]:
     """Paid batches inside their notice period today, for the public board: names, counts, amounts only.
 
     Claims reversed after payment drop out of the notice."""
-    batches = session.exec(select(PayoutBatch).where(PayoutBatch.status == "paid",
-                                                     col(PayoutBatch.notice_until).is_not(None),
-                                                     col(PayoutBatch.notice_until) >= today)
-                           .order_by(col(PayoutBatch.paid_at).desc())).all()
+    batches = session.exec(
+        select(PayoutBatch)
+        .where(
+            PayoutBatch.status == "paid",
+            col(PayoutBatch.notice_until).is_not(None),
+            col(PayoutBatch.notice_until) >= today,
+        )
+        .order_by(col(PayoutBatch.paid_at).desc())
+    ).all()
     out = []
     for batch in batches:
         paid_on = local_date(batch.paid_at) if batch.paid_at else None
@@ -258,12 +319,23 @@ def published_notices(session: Session, today: date) -> list[Notice]:
                 row[1] += ln.amount_fen
         lines = [NoticeLine(name, org, n, fen) for (org, name), (n, fen) in sorted(acc.items())]
         region = session.get(Organisation, batch.region_org_id)
-        out.append(Notice(batch.code, area_root(session, region).name if region else "", paid_on,
-                          batch.notice_until, lines, sum(ln.amount_fen for ln in lines)))
+        out.append(
+            Notice(
+                batch.code,
+                area_root(session, region).name if region else "",
+                paid_on,
+                batch.notice_until,
+                lines,
+                sum(ln.amount_fen for ln in lines),
+            )
+        )
     return out
 
 
 def paid_entries(session: Session, batch_id: int) -> list[LedgerEntry]:
     """The pay rows of a batch (for checks and tests)."""
-    return list(session.exec(select(LedgerEntry).where(LedgerEntry.batch_id == batch_id,
-                                                       LedgerEntry.action == LedgerAction.PAY)).all())
+    return list(
+        session.exec(
+            select(LedgerEntry).where(LedgerEntry.batch_id == batch_id, LedgerEntry.action == LedgerAction.PAY)
+        ).all()
+    )

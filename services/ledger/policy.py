@@ -101,7 +101,8 @@ def rate_in_force(session: Session, *, grade: str, org: Organisation, on: date) 
     ancestors = [int(p) for p in org.path.strip("/").split("/") if p]
     depth = {oid: i for i, oid in enumerate(ancestors)}
     stmt = select(SubsidyRate).where(
-        SubsidyRate.grade == grade, col(SubsidyRate.valid_from) <= on,
+        SubsidyRate.grade == grade,
+        col(SubsidyRate.valid_from) <= on,
         or_(col(SubsidyRate.valid_to).is_(None), col(SubsidyRate.valid_to) >= on),
         or_(col(SubsidyRate.org_kind).is_(None), col(SubsidyRate.org_kind) == org.kind),
         or_(col(SubsidyRate.region_org_id).is_(None), col(SubsidyRate.region_org_id).in_(ancestors)),
@@ -109,14 +110,16 @@ def rate_in_force(session: Session, *, grade: str, org: Organisation, on: date) 
     rates = session.exec(stmt).all()
     if not rates:
         return None
-    return max(rates, key=lambda r: (r.org_kind is not None, depth.get(r.region_org_id or -1, -1),
-                                     r.valid_from, r.id or 0))
+    return max(
+        rates, key=lambda r: (r.org_kind is not None, depth.get(r.region_org_id or -1, -1), r.valid_from, r.id or 0)
+    )
 
 
 def award_cap_fen(session: Session) -> int:
     """The cap of a one-off award (一事一奖) from the newest `award_cap` rule."""
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == "award_cap")
-                       .order_by(col(ConfigVersion.version).desc())).first()
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == "award_cap").order_by(col(ConfigVersion.version).desc())
+    ).first()
     value = row.value.get("fen") if row else None
     return int(value) if isinstance(value, int) and value >= 0 else AWARD_CAP_FEN
 
@@ -143,19 +146,24 @@ def succeeded(session: Session, case: Case) -> bool:
         return False
     if case.status != CaseStatus.ARCHIVED:
         return True
-    last = session.exec(select(CaseEvent.to_status).where(CaseEvent.case_id == case.id,
-                                                          col(CaseEvent.to_status).in_(CONCLUSIONS))
-                        .order_by(col(CaseEvent.at).desc(), col(CaseEvent.id).desc())).first()
+    last = session.exec(
+        select(CaseEvent.to_status)
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.to_status).in_(CONCLUSIONS))
+        .order_by(col(CaseEvent.at).desc(), col(CaseEvent.id).desc())
+    ).first()
     return last == CaseStatus.SUCCEEDED
 
 
 def agreement_broken(session: Session, case: Case) -> bool:
     """The latest follow-up says the agreement does not hold, or the agreement is marked breached."""
-    follow = session.exec(select(FollowUp.agreement_holds).where(FollowUp.case_id == case.id,
-                                                                 col(FollowUp.agreement_holds).is_not(None))
-                          .order_by(col(FollowUp.done_at).desc(), col(FollowUp.id).desc())).first()
-    agreement = session.exec(select(Agreement.performance).where(Agreement.case_id == case.id)
-                             .order_by(col(Agreement.version).desc())).first()
+    follow = session.exec(
+        select(FollowUp.agreement_holds)
+        .where(FollowUp.case_id == case.id, col(FollowUp.agreement_holds).is_not(None))
+        .order_by(col(FollowUp.done_at).desc(), col(FollowUp.id).desc())
+    ).first()
+    agreement = session.exec(
+        select(Agreement.performance).where(Agreement.case_id == case.id).order_by(col(Agreement.version).desc())
+    ).first()
     return follow is False or agreement == "breached"
 
 
@@ -168,13 +176,18 @@ def splitting_suspects(session: Session, case: Case) -> list[str]:
     if not people:
         return []
     claimed = select(SubsidyClaim.case_id).where(col(SubsidyClaim.status).in_(LIVE_STATUSES))
-    stmt = (select(Case.id, Case.case_no, Party.id_number_index, Party.phone_index)
-            .join(Party, col(Party.case_id) == col(Case.id))
-            .where(Case.category == case.category, Case.id != case.id,
-                   col(Case.received_at) >= case.received_at - SPLIT_WINDOW,
-                   col(Case.received_at) <= case.received_at + SPLIT_WINDOW,
-                   or_(col(Case.status).in_(SUCCEEDED_STATES), col(Case.id).in_(claimed)),
-                   or_(col(Party.id_number_index).in_(ids), col(Party.phone_index).in_(phones))))
+    stmt = (
+        select(Case.id, Case.case_no, Party.id_number_index, Party.phone_index)
+        .join(Party, col(Party.case_id) == col(Case.id))
+        .where(
+            Case.category == case.category,
+            Case.id != case.id,
+            col(Case.received_at) >= case.received_at - SPLIT_WINDOW,
+            col(Case.received_at) <= case.received_at + SPLIT_WINDOW,
+            or_(col(Case.status).in_(SUCCEEDED_STATES), col(Case.id).in_(claimed)),
+            or_(col(Party.id_number_index).in_(ids), col(Party.phone_index).in_(phones)),
+        )
+    )
     matched: dict[tuple[int | None, str], set[int]] = {}
     for cid, case_no, idx, phone in session.exec(stmt).all():
         hits = {n for n, (i, p) in enumerate(people) if (i and i == idx) or (p and p == phone)}

@@ -20,8 +20,16 @@ KIND_ZH = {"subsidy": "个案补贴", "award": "一事一奖"}
 GRADE_ZH = {code: zh for code, zh, _ in GRADES}
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-SUMMARY_HEADERS = ("序号", "调解员", "所属调解组织", "案件数", "个案补贴（元）", "一事一奖（元）", "合计（元）",
-                   "领款人签字")
+SUMMARY_HEADERS = (
+    "序号",
+    "调解员",
+    "所属调解组织",
+    "案件数",
+    "个案补贴（元）",
+    "一事一奖（元）",
+    "合计（元）",
+    "领款人签字",
+)
 DETAIL_HEADERS = ("序号", "案件编号", "调解员", "所属调解组织", "补贴类别", "难度等级", "金额（元）")
 ORG_HEADERS = ("序号", "调解组织", "案件数", "金额（元）")
 
@@ -36,8 +44,15 @@ def safe_text(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _table(ws: Worksheet, title: str, subtitle: str, headers: tuple[str, ...], rows: list[list[object]],
-           money_cols: set[int], total: list[object]) -> None:
+def _table(
+    ws: Worksheet,
+    title: str,
+    subtitle: str,
+    headers: tuple[str, ...],
+    rows: list[list[object]],
+    money_cols: set[int],
+    total: list[object],
+) -> None:
     ws.append([title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=14)
@@ -67,24 +82,58 @@ def build_workbook(summary: BatchSummary) -> Workbook:
     payees = summary.payees()
     ws = wb.active
     ws.title = "发放汇总"
-    rows: list[list[object]] = [[i, p.mediator_name, p.org_name, p.cases, yuan(p.subsidy_fen), yuan(p.award_fen),
-                                 yuan(p.total_fen), ""] for i, p in enumerate(payees, start=1)]
-    total = ["合计", "", "", sum(p.cases for p in payees), yuan(sum(p.subsidy_fen for p in payees)),
-             yuan(sum(p.award_fen for p in payees)), yuan(summary.total_fen), ""]
+    rows: list[list[object]] = [
+        [i, p.mediator_name, p.org_name, p.cases, yuan(p.subsidy_fen), yuan(p.award_fen), yuan(p.total_fen), ""]
+        for i, p in enumerate(payees, start=1)
+    ]
+    total = [
+        "合计",
+        "",
+        "",
+        sum(p.cases for p in payees),
+        yuan(sum(p.subsidy_fen for p in payees)),
+        yuan(sum(p.award_fen for p in payees)),
+        yuan(summary.total_fen),
+        "",
+    ]
     _table(ws, f"{summary.region_name}人民调解补贴发放表", subtitle, SUMMARY_HEADERS, rows, {5, 6, 7}, total)
     ws.append([])
     ws.append(["制表人：", "", "审核人：", "", "负责人：", "", "日期："])
 
     detail = wb.create_sheet("发放明细")
-    lines = [[i, ln.case_no, ln.mediator_name, ln.org_name, KIND_ZH.get(ln.kind, ln.kind),
-              GRADE_ZH.get(ln.grade, ln.grade), yuan(ln.amount_fen)] for i, ln in enumerate(summary.lines, start=1)]
-    _table(detail, "补贴发放明细", subtitle, DETAIL_HEADERS, lines, {7},
-           ["合计", "", "", "", f"{len(lines)} 件", "", yuan(summary.total_fen)])
+    lines = [
+        [
+            i,
+            ln.case_no,
+            ln.mediator_name,
+            ln.org_name,
+            KIND_ZH.get(ln.kind, ln.kind),
+            GRADE_ZH.get(ln.grade, ln.grade),
+            yuan(ln.amount_fen),
+        ]
+        for i, ln in enumerate(summary.lines, start=1)
+    ]
+    _table(
+        detail,
+        "补贴发放明细",
+        subtitle,
+        DETAIL_HEADERS,
+        lines,
+        {7},
+        ["合计", "", "", "", f"{len(lines)} 件", "", yuan(summary.total_fen)],
+    )
 
     orgs = wb.create_sheet("按组织汇总")
     org_rows: list[list[object]] = [[i, name, n, yuan(fen)] for i, (name, n, fen) in enumerate(summary.orgs(), 1)]
-    _table(orgs, "按调解组织汇总", subtitle, ORG_HEADERS, org_rows, {4},
-           ["合计", "", sum(n for _, n, _ in summary.orgs()), yuan(summary.total_fen)])
+    _table(
+        orgs,
+        "按调解组织汇总",
+        subtitle,
+        ORG_HEADERS,
+        org_rows,
+        {4},
+        ["合计", "", sum(n for _, n, _ in summary.orgs()), yuan(summary.total_fen)],
+    )
     return wb
 
 

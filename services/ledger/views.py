@@ -98,26 +98,51 @@ class Growth:
 
 
 def _claim_query(session: Session, actor: Actor):  # type: ignore[no-untyped-def]
-    return (select(SubsidyClaim, Case.case_no, Mediator.name, Organisation.name,  # type: ignore[call-overload]
-                   PayoutBatch.code)
-            .join(Case, col(Case.id) == col(SubsidyClaim.case_id))
-            .join(Organisation, col(Organisation.id) == col(SubsidyClaim.org_id))
-            .join(Mediator, col(Mediator.id) == col(SubsidyClaim.mediator_id), isouter=True)
-            .join(PayoutBatch, col(PayoutBatch.id) == col(SubsidyClaim.batch_id), isouter=True)
-            .where(claim_scope_clause(session, actor)))
+    return (
+        select(
+            SubsidyClaim,
+            Case.case_no,
+            Mediator.name,
+            Organisation.name,  # type: ignore[call-overload]
+            PayoutBatch.code,
+        )
+        .join(Case, col(Case.id) == col(SubsidyClaim.case_id))
+        .join(Organisation, col(Organisation.id) == col(SubsidyClaim.org_id))
+        .join(Mediator, col(Mediator.id) == col(SubsidyClaim.mediator_id), isouter=True)
+        .join(PayoutBatch, col(PayoutBatch.id) == col(SubsidyClaim.batch_id), isouter=True)
+        .where(claim_scope_clause(session, actor))
+    )
 
 
 def _rows(session: Session, stmt) -> list[ClaimRow]:  # type: ignore[no-untyped-def]
-    return [ClaimRow(c.id or 0, c.case_id, no, c.kind, c.grade, c.amount_fen, c.status, c.hold_reason, name or "",
-                     org, c.claimed_at, code) for c, no, name, org, code in session.exec(stmt).all()]
+    return [
+        ClaimRow(
+            c.id or 0,
+            c.case_id,
+            no,
+            c.kind,
+            c.grade,
+            c.amount_fen,
+            c.status,
+            c.hold_reason,
+            name or "",
+            org,
+            c.claimed_at,
+            code,
+        )
+        for c, no, name, org, code in session.exec(stmt).all()
+    ]
 
 
 def my_claims(session: Session, *, actor: Actor, limit: int = 100) -> list[ClaimRow]:
     """Claims I made or that pay me, newest first."""
     require(actor, P.LEDGER_CLAIM)
     me = own_mediator_id(session, actor)
-    mine = (or_(col(SubsidyClaim.claimed_by) == actor.user_id, col(SubsidyClaim.mediator_id) == me) if me
-            else col(SubsidyClaim.claimed_by) == actor.user_id)
+    mine = (
+        or_(col(SubsidyClaim.claimed_by) == actor.user_id, col(SubsidyClaim.mediator_id) == me)
+        if me
+        else col(SubsidyClaim.claimed_by) == actor.user_id
+    )
     stmt = _claim_query(session, actor).where(mine).order_by(col(SubsidyClaim.id).desc()).limit(limit)
     return _rows(session, stmt)
 
@@ -126,12 +151,30 @@ def claimable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[
     """Succeeded cases with an audited grade and no live claim, in my area, newest conclusion first."""
     require(actor, P.LEDGER_CLAIM)
     live = select(SubsidyClaim.case_id).where(col(SubsidyClaim.status).in_(LIVE_STATUSES))
-    rows = session.exec(select(Case).where(
-        col(Case.org_id).in_(orgs_under(scope_path(session, actor))), col(Case.status).in_(SUCCEEDED_STATES),
-        col(Case.grade_audited).is_not(None), col(Case.concluded_at).is_not(None), col(Case.id).not_in(live))
-        .order_by(col(Case.concluded_at).desc()).limit(limit)).all()
-    return [Claimable(c.id or 0, c.case_no, c.category, c.grade_audited or "", local_date(c.concluded_at),
-                      "award" if c.grade_audited == "major" else "subsidy") for c in rows if c.concluded_at]
+    rows = session.exec(
+        select(Case)
+        .where(
+            col(Case.org_id).in_(orgs_under(scope_path(session, actor))),
+            col(Case.status).in_(SUCCEEDED_STATES),
+            col(Case.grade_audited).is_not(None),
+            col(Case.concluded_at).is_not(None),
+            col(Case.id).not_in(live),
+        )
+        .order_by(col(Case.concluded_at).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Claimable(
+            c.id or 0,
+            c.case_no,
+            c.category,
+            c.grade_audited or "",
+            local_date(c.concluded_at),
+            "award" if c.grade_audited == "major" else "subsidy",
+        )
+        for c in rows
+        if c.concluded_at
+    ]
 
 
 def preview_claim(session: Session, *, actor: Actor, case_id: int) -> Eligibility:
@@ -143,8 +186,16 @@ def preview_claim(session: Session, *, actor: Actor, case_id: int) -> Eligibilit
     return eligibility(session, case, kind="subsidy")
 
 
-def list_claims(session: Session, *, actor: Actor, status: str | None = None, kind: str | None = None,
-                county_id: int | None = None, month: tuple[int, int] | None = None, offset: int = 0) -> ClaimPage:
+def list_claims(
+    session: Session,
+    *,
+    actor: Actor,
+    status: str | None = None,
+    kind: str | None = None,
+    county_id: int | None = None,
+    month: tuple[int, int] | None = None,
+    offset: int = 0,
+) -> ClaimPage:
     """The office ledger: one page of claims matching the filters, and totals over all that match."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
     conds = [claim_scope_clause(session, actor)]
@@ -160,11 +211,14 @@ def list_claims(session: Session, *, actor: Actor, status: str | None = None, ki
         conds += [col(SubsidyClaim.claimed_at) >= start, col(SubsidyClaim.claimed_at) < end]
     stmt = _claim_query(session, actor).where(*conds).order_by(col(SubsidyClaim.id).desc())
     rows = _rows(session, stmt.offset(max(0, offset)).limit(PAGE_SIZE))
-    count, amount = session.exec(select(func.count(), func.coalesce(func.sum(SubsidyClaim.amount_fen), 0))
-                                 .where(*conds)).one()
-    paid = session.exec(select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
-                        .join(SubsidyClaim, col(SubsidyClaim.id) == col(LedgerEntry.claim_id))
-                        .where(col(LedgerEntry.action).in_(MONEY_ACTIONS), *conds)).one()
+    count, amount = session.exec(
+        select(func.count(), func.coalesce(func.sum(SubsidyClaim.amount_fen), 0)).where(*conds)
+    ).one()
+    paid = session.exec(
+        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+        .join(SubsidyClaim, col(SubsidyClaim.id) == col(LedgerEntry.claim_id))
+        .where(col(LedgerEntry.action).in_(MONEY_ACTIONS), *conds)
+    ).one()
     return ClaimPage(rows, int(count), int(amount), int(paid))
 
 
@@ -174,21 +228,47 @@ def claim_history(session: Session, *, actor: Actor, claim_id: int) -> list[Entr
         require(actor, P.LEDGER_AUDIT)
     claim = claim_for_ledger(session, actor, claim_id)
     org = aliased(Organisation)
-    rows = session.exec(select(LedgerEntry, User.display_name, org.name)
-                        .join(User, col(User.id) == col(LedgerEntry.actor_id), isouter=True)
-                        .join(org, col(org.id) == col(LedgerEntry.actor_org_id), isouter=True)
-                        .where(LedgerEntry.claim_id == claim.id).order_by(col(LedgerEntry.id))).all()
-    return [EntryRow(e.id or 0, e.at, e.action, name or "", org_name or "", e.amount_fen, e.from_status,
-                     e.to_status, e.note, e.budget_override, e.reverses_id) for e, name, org_name in rows]
+    rows = session.exec(
+        select(LedgerEntry, User.display_name, org.name)
+        .join(User, col(User.id) == col(LedgerEntry.actor_id), isouter=True)
+        .join(org, col(org.id) == col(LedgerEntry.actor_org_id), isouter=True)
+        .where(LedgerEntry.claim_id == claim.id)
+        .order_by(col(LedgerEntry.id))
+    ).all()
+    return [
+        EntryRow(
+            e.id or 0,
+            e.at,
+            e.action,
+            name or "",
+            org_name or "",
+            e.amount_fen,
+            e.from_status,
+            e.to_status,
+            e.note,
+            e.budget_override,
+            e.reverses_id,
+        )
+        for e, name, org_name in rows
+    ]
 
 
-def _money_rows(session: Session, actor: Actor, start: datetime,
-                end: datetime) -> list[tuple[datetime, int, int | None]]:
-    return [(at, fen, county) for at, fen, county in session.exec(
-        select(LedgerEntry.at, LedgerEntry.amount_fen, SubsidyClaim.county_id)
-        .join(SubsidyClaim, col(SubsidyClaim.id) == col(LedgerEntry.claim_id))
-        .where(col(LedgerEntry.action).in_(MONEY_ACTIONS), col(LedgerEntry.at) >= start, col(LedgerEntry.at) < end,
-               claim_scope_clause(session, actor))).all()]
+def _money_rows(
+    session: Session, actor: Actor, start: datetime, end: datetime
+) -> list[tuple[datetime, int, int | None]]:
+    return [
+        (at, fen, county)
+        for at, fen, county in session.exec(
+            select(LedgerEntry.at, LedgerEntry.amount_fen, SubsidyClaim.county_id)
+            .join(SubsidyClaim, col(SubsidyClaim.id) == col(LedgerEntry.claim_id))
+            .where(
+                col(LedgerEntry.action).in_(MONEY_ACTIONS),
+                col(LedgerEntry.at) >= start,
+                col(LedgerEntry.at) < end,
+                claim_scope_clause(session, actor),
+            )
+        ).all()
+    ]
 
 
 def spending_by_month(session: Session, *, actor: Actor, year: int) -> list[tuple[int, int]]:
@@ -206,8 +286,11 @@ def spending_by_county(session: Session, *, actor: Actor, year: int) -> list[tup
     totals: dict[int | None, int] = {}
     for _, fen, county in _money_rows(session, actor, *year_bounds(year)):
         totals[county] = totals.get(county, 0) + fen
-    names = dict(session.exec(select(Organisation.id, Organisation.name)
-                              .where(col(Organisation.id).in_([c for c in totals if c]))).all())
+    names = dict(
+        session.exec(
+            select(Organisation.id, Organisation.name).where(col(Organisation.id).in_([c for c in totals if c]))
+        ).all()
+    )
     return sorted(((names.get(c, "—") if c else "—", fen) for c, fen in totals.items()), key=lambda r: -r[1])
 
 
@@ -226,9 +309,14 @@ def growth(session: Session, *, actor: Actor, today: date) -> Growth:
 
 def counties(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """(id, name) of the counties in my area, for filters."""
-    return [(o.id or 0, o.name) for o in session.exec(
-        select(Organisation).where(col(Organisation.path).startswith(scope_path(session, actor)),
-                                   Organisation.kind == OrgKind.COUNTY).order_by(col(Organisation.name))).all()]
+    return [
+        (o.id or 0, o.name)
+        for o in session.exec(
+            select(Organisation)
+            .where(col(Organisation.path).startswith(scope_path(session, actor)), Organisation.kind == OrgKind.COUNTY)
+            .order_by(col(Organisation.name))
+        ).all()
+    ]
 
 
 def regions(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
@@ -256,11 +344,25 @@ def list_batches(session: Session, *, actor: Actor, limit: int = 50) -> list[Bat
     """Payout batches of my area, newest first."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
     scope = scope_path(session, actor)
-    n = (select(func.count()).where(SubsidyClaim.batch_id == PayoutBatch.id).correlate(PayoutBatch)
-         .scalar_subquery())
-    rows = session.exec(select(PayoutBatch, Organisation, n)
-                        .join(Organisation, col(Organisation.id) == col(PayoutBatch.region_org_id))
-                        .where(col(Organisation.path).startswith(scope))
-                        .order_by(col(PayoutBatch.id).desc()).limit(limit)).all()
-    return [BatchRow(b.id or 0, b.code, area_root(session, org).name, b.status, b.total_fen, int(count), b.created_at,
-                     b.paid_at, b.notice_until) for b, org, count in rows]
+    n = select(func.count()).where(SubsidyClaim.batch_id == PayoutBatch.id).correlate(PayoutBatch).scalar_subquery()
+    rows = session.exec(
+        select(PayoutBatch, Organisation, n)
+        .join(Organisation, col(Organisation.id) == col(PayoutBatch.region_org_id))
+        .where(col(Organisation.path).startswith(scope))
+        .order_by(col(PayoutBatch.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        BatchRow(
+            b.id or 0,
+            b.code,
+            area_root(session, org).name,
+            b.status,
+            b.total_fen,
+            int(count),
+            b.created_at,
+            b.paid_at,
+            b.notice_until,
+        )
+        for b, org, count in rows
+    ]

@@ -49,6 +49,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 BY_ALIAS = {c.alias: c for c in COLUMNS}
 
+
 @dataclass
 class Parsed:
     line: int
@@ -70,18 +71,26 @@ class Parsed:
 
 
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
-    "submitted": ("待受理", "已提交", "已登记"), "accepted": ("已受理", "受理"), "in_mediation": ("调解中", "正在调解"),
-    "succeeded": ("调解成功", "成功"), "failed": ("调解不成功", "调解失败", "不成功", "失败"),
-    "withdrawn": ("撤回", "已撤回", "撤诉"), "rejected": ("不予受理", "已拒绝"),
-    "followed_up": ("已回访", "回访"), "archived": ("已归档", "归档", "结案归档"),
+    "submitted": ("待受理", "已提交", "已登记"),
+    "accepted": ("已受理", "受理"),
+    "in_mediation": ("调解中", "正在调解"),
+    "succeeded": ("调解成功", "成功"),
+    "failed": ("调解不成功", "调解失败", "不成功", "失败"),
+    "withdrawn": ("撤回", "已撤回", "撤诉"),
+    "rejected": ("不予受理", "已拒绝"),
+    "followed_up": ("已回访", "回访"),
+    "archived": ("已归档", "归档", "结案归档"),
 }
 AGREEMENT_WORDS: dict[str, tuple[str, ...]] = {"written": ("书面", "书面协议"), "oral": ("口头", "口头协议")}
 PERFORMANCE_WORDS: dict[str, tuple[str, ...]] = {
-    "pending": ("待履行", "未到期", "履行中"), "fulfilled": ("已履行", "履行完毕", "全部履行"),
-    "partly": ("部分履行",), "breached": ("未履行", "违约", "不履行"),
+    "pending": ("待履行", "未到期", "履行中"),
+    "fulfilled": ("已履行", "履行完毕", "全部履行"),
+    "partly": ("部分履行",),
+    "breached": ("未履行", "违约", "不履行"),
 }
 YES_NO: dict[str, tuple[str, ...]] = {
-    "yes": ("是", "已确认", "确认", "y", "true", "1"), "no": ("否", "未确认", "无", "n", "false", "0"),
+    "yes": ("是", "已确认", "确认", "y", "true", "1"),
+    "no": ("否", "未确认", "无", "n", "false", "0"),
 }
 SUCCESS_STATUSES = ("succeeded", "followed_up", "archived")
 OPEN_STATUSES = ("submitted", "accepted", "in_mediation")
@@ -194,8 +203,14 @@ def template_xlsx(lang: str = "zh-CN") -> bytes:
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for c in COLUMNS:
-        notes.append([c.zh, c.alias, translate("import.yes" if c.required else "import.no", lang),
-                      translate(f"import.values_{c.alias}", lang)])
+        notes.append(
+            [
+                c.zh,
+                c.alias,
+                translate("import.yes" if c.required else "import.no", lang),
+                translate(f"import.values_{c.alias}", lang),
+            ]
+        )
     for col, width in zip("ABCD", (16, 16, 8, 90), strict=True):
         notes.column_dimensions[col].width = width
     out = io.BytesIO()

@@ -83,12 +83,18 @@ class _Lookups:
 
     def __init__(self, session: Session, actor: Actor) -> None:
         root = area_root(session, actor)
-        orgs = session.exec(select(Organisation.id, Organisation.code, Organisation.county_id)
-                            .where(col(Organisation.path).startswith(root.path))).all()
+        orgs = session.exec(
+            select(Organisation.id, Organisation.code, Organisation.county_id).where(
+                col(Organisation.path).startswith(root.path)
+            )
+        ).all()
         self.orgs = {code.upper(): (int(i or 0), code, county) for i, code, county in orgs}
         self.dicts = {d: self._vocabulary(session, d) for d in ("source", "category", "grade")}
-        names = session.exec(select(Mediator.id, Mediator.name, Mediator.org_id)
-                             .where(col(Mediator.org_id).in_([o[0] for o in self.orgs.values()]))).all()
+        names = session.exec(
+            select(Mediator.id, Mediator.name, Mediator.org_id).where(
+                col(Mediator.org_id).in_([o[0] for o in self.orgs.values()])
+            )
+        ).all()
         self.mediators = {(name, org_id): int(i or 0) for i, name, org_id in names}
 
     @staticmethod
@@ -116,8 +122,9 @@ def validate(session: Session, *, actor: Actor, filename: str, data: bytes, toda
     index, preview.unknown_columns = F.map_header(header)
     missing = [c.zh for c in F.COLUMNS if c.required and c.alias not in index]
     if missing:
-        preview.errors.append(RowError(header_row, "", "import.err_columns_missing",
-                                       params={"columns": "、".join(missing)}))
+        preview.errors.append(
+            RowError(header_row, "", "import.err_columns_missing", params={"columns": "、".join(missing)})
+        )
         return preview
     look = _Lookups(session, actor)
     today = today or datetime.now(UTC).date()
@@ -135,8 +142,11 @@ def validate(session: Session, *, actor: Actor, filename: str, data: bytes, toda
             continue
         if parsed.case_no:
             if parsed.case_no in seen:
-                preview.errors.append(RowError(line, "case_no", "import.err_duplicate_in_file", parsed.case_no,
-                                               {"row": seen[parsed.case_no]}))
+                preview.errors.append(
+                    RowError(
+                        line, "case_no", "import.err_duplicate_in_file", parsed.case_no, {"row": seen[parsed.case_no]}
+                    )
+                )
                 continue
             seen[parsed.case_no] = line
         preview.rows.append(parsed)
@@ -193,8 +203,11 @@ def _parse(line: int, cell: dict[str, Any], look: _Lookups, today: date, preview
         if satisfaction is None or not 1 <= satisfaction <= 5:
             bad("satisfaction", "import.err_satisfaction")
     if status and status not in F.SUCCESS_STATUSES:
-        for column, value in (("agreement", agreement), ("performance", performance),
-                              ("confirmed", confirmed == "yes" or None)):
+        for column, value in (
+            ("agreement", agreement),
+            ("performance", performance),
+            ("confirmed", confirmed == "yes" or None),
+        ):
             if value:
                 bad(column, "import.err_needs_success")
     case_no = F.text(cell.get("case_no"))[:40]
@@ -205,11 +218,24 @@ def _parse(line: int, cell: dict[str, Any], look: _Lookups, today: date, preview
     mediator_id = look.mediators.get((mediator_name, org[0])) if mediator_name else None
     if mediator_name and mediator_id is None:
         preview.warnings.append(RowError(line, "mediator", "import.warn_mediator_unknown", mediator_name))
-    return Parsed(line=line, case_no=case_no, received_on=received, source=source or "", category=category or "",
-                  org=org, status=status or "", mediator_id=mediator_id, mediator_name=mediator_name,
-                  agreement=agreement or ("written" if performance else None), grade=grade, closed_on=closed,
-                  performance=performance, confirmed=confirmed == "yes", satisfaction=satisfaction,
-                  summary=F.text(cell.get("summary"))[:2000])
+    return Parsed(
+        line=line,
+        case_no=case_no,
+        received_on=received,
+        source=source or "",
+        category=category or "",
+        org=org,
+        status=status or "",
+        mediator_id=mediator_id,
+        mediator_name=mediator_name,
+        agreement=agreement or ("written" if performance else None),
+        grade=grade,
+        closed_on=closed,
+        performance=performance,
+        confirmed=confirmed == "yes",
+        satisfaction=satisfaction,
+        summary=F.text(cell.get("summary"))[:2000],
+    )
 
 
 def _check_existing(session: Session, preview: Preview) -> None:
@@ -218,15 +244,22 @@ def _check_existing(session: Session, preview: Preview) -> None:
     nos = list(numbered)
     taken: set[str] = set()
     for i in range(0, len(nos), 500):
-        taken |= set(session.exec(select(Case.case_no).where(col(Case.case_no).in_(nos[i:i + 500]))).all())
+        taken |= set(session.exec(select(Case.case_no).where(col(Case.case_no).in_(nos[i : i + 500]))).all())
     if taken:
         preview.errors += [RowError(numbered[n].line, "case_no", "import.err_case_no_taken", n) for n in sorted(taken)]
         preview.rows = [p for p in preview.rows if p.case_no not in taken]
     preview.errors.sort(key=lambda e: (e.row, e.column))
 
 
-def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes, today: date | None = None,
-                 checked: Preview | None = None) -> ImportResult:
+def import_cases(
+    session: Session,
+    *,
+    actor: Actor,
+    filename: str,
+    data: bytes,
+    today: date | None = None,
+    checked: Preview | None = None,
+) -> ImportResult:
     """Validate, then write every row in the caller's transaction; any error imports nothing.
 
     `checked` is this file's preview from `validate` for this actor (the page shows it first): its rows
@@ -235,8 +268,9 @@ def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes, 
     digest = hashlib.sha256(data).hexdigest()
     if checked is not None and checked.ok and checked.digest == digest and checked.actor_id == actor.user_id:
         require(actor, P.CASE_CREATE)
-        preview = Preview(filename=filename, total=checked.total, rows=list(checked.rows), digest=digest,
-                          actor_id=actor.user_id)
+        preview = Preview(
+            filename=filename, total=checked.total, rows=list(checked.rows), digest=digest, actor_id=actor.user_id
+        )
         _check_existing(session, preview)
     else:
         preview = validate(session, actor=actor, filename=filename, data=data, today=today)
@@ -248,7 +282,7 @@ def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes, 
     conn = session.connection()  # Core executemany: the ORM's bulk path batches far smaller
     try:
         for i in range(0, len(preview.rows), CHUNK):
-            chunk = preview.rows[i:i + CHUNK]
+            chunk = preview.rows[i : i + CHUNK]
             conn.execute(insert(table(Case)), [case_row(p, numbers, actor, batch) for p in chunk])
             nos = [p.case_no or numbers[p.line] for p in chunk]
             found = session.exec(select(Case.case_no, Case.id).where(col(Case.case_no).in_(nos))).all()
@@ -256,7 +290,16 @@ def import_cases(session: Session, *, actor: Actor, filename: str, data: bytes, 
     except IntegrityError as err:  # a number taken meanwhile: the caller's transaction rolls everything back
         raise ImportRejected([RowError(0, "case_no", "import.err_case_no_conflict")]) from err
     insert_children(session, preview.rows, {p.line: ids[p.case_no or numbers[p.line]] for p in preview.rows}, actor)
-    audit.record(session, action="case.import", actor_id=actor.user_id, entity="case", file=filename[:120],
-                 sha256=batch, rows=len(preview.rows), generated_numbers=len(numbers))
-    return ImportResult(imported=len(preview.rows), seconds=time.perf_counter() - started,
-                        generated_numbers=len(numbers))
+    audit.record(
+        session,
+        action="case.import",
+        actor_id=actor.user_id,
+        entity="case",
+        file=filename[:120],
+        sha256=batch,
+        rows=len(preview.rows),
+        generated_numbers=len(numbers),
+    )
+    return ImportResult(
+        imported=len(preview.rows), seconds=time.perf_counter() - started, generated_numbers=len(numbers)
+    )

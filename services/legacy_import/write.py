@@ -37,17 +37,31 @@ def case_row(p: Parsed, numbers: dict[int, str], actor: Actor, batch: str) -> di
     if p.mediator_name and p.mediator_id is None:
         custom["mediator_name"] = p.mediator_name
     return {
-        "case_no": p.case_no or numbers[p.line], "org_id": p.org[0], "county_id": p.org[2],
+        "case_no": p.case_no or numbers[p.line],
+        "org_id": p.org[0],
+        "county_id": p.org[2],
         "mediator_id": p.mediator_id,
-        "source": p.source, "category": p.category, "status": p.status, "title": p.summary[:120],
-        "description": p.summary, "received_at": received,
+        "source": p.source,
+        "category": p.category,
+        "status": p.status,
+        "title": p.summary[:120],
+        "description": p.summary,
+        "received_at": received,
         "received_month": p.received_on.year * 100 + p.received_on.month,
-        "accepted_at": received if p.status not in ("submitted", "rejected") else None, "concluded_at": concluded,
-        "archived_at": concluded if p.status == "archived" else None, "grade_proposed": p.grade,
-        "on_the_spot": p.source == "on_the_spot", "pre_litigation": p.source == "court_entrust",
-        "risk_flags": [], "custom": custom, "created_by": actor.user_id, "outcome": outcome,
-        "agreement_kind": p.agreement if success else None, "performance": p.performance if success else None,
-        "confirmed": p.confirmed and success, "satisfaction": p.satisfaction if success else None,
+        "accepted_at": received if p.status not in ("submitted", "rejected") else None,
+        "concluded_at": concluded,
+        "archived_at": concluded if p.status == "archived" else None,
+        "grade_proposed": p.grade,
+        "on_the_spot": p.source == "on_the_spot",
+        "pre_litigation": p.source == "court_entrust",
+        "risk_flags": [],
+        "custom": custom,
+        "created_by": actor.user_id,
+        "outcome": outcome,
+        "agreement_kind": p.agreement if success else None,
+        "performance": p.performance if success else None,
+        "confirmed": p.confirmed and success,
+        "satisfaction": p.satisfaction if success else None,
     }
 
 
@@ -65,27 +79,60 @@ def insert_children(session: Session, rows: Iterable[Parsed], ids: dict[int, int
         cid = ids[p.line]
         signed = at(p.closed_on or p.received_on)
         if p.agreement and p.status in F.SUCCESS_STATUSES:
-            agreements.append({"case_id": cid, "version": 1, "kind": p.agreement, "terms": "（历史台账导入）",
-                               "performance": p.performance or "pending", "signed_at": signed,
-                               "recorded_by": actor.user_id})
+            agreements.append(
+                {
+                    "case_id": cid,
+                    "version": 1,
+                    "kind": p.agreement,
+                    "terms": "（历史台账导入）",
+                    "performance": p.performance or "pending",
+                    "signed_at": signed,
+                    "recorded_by": actor.user_id,
+                }
+            )
         court = look_courts.get(p.org[2])
         if p.confirmed and court is not None and p.status in F.SUCCESS_STATUSES:
-            rulings.append({"case_id": cid, "court_org_id": court, "result": "confirmed", "applied_at": signed,
-                            "decided_at": signed, "applied_by": actor.user_id})
+            rulings.append(
+                {
+                    "case_id": cid,
+                    "court_org_id": court,
+                    "result": "confirmed",
+                    "applied_at": signed,
+                    "decided_at": signed,
+                    "applied_by": actor.user_id,
+                }
+            )
         if p.satisfaction is not None and p.status in F.SUCCESS_STATUSES:
-            follow_ups.append({"case_id": cid, "done_at": signed, "satisfaction": p.satisfaction,
-                               "recorded_by": actor.user_id})
-        events.append({"case_id": cid, "actor_id": actor.user_id, "kind": "imported", "to_status": p.status,
-                       "at": datetime.now(UTC), "note": "", "data": {"row": p.line}})
-    for model, batch in ((Agreement, agreements), (JudicialConfirmation, rulings), (FollowUp, follow_ups),
-                         (CaseEvent, events)):
+            follow_ups.append(
+                {"case_id": cid, "done_at": signed, "satisfaction": p.satisfaction, "recorded_by": actor.user_id}
+            )
+        events.append(
+            {
+                "case_id": cid,
+                "actor_id": actor.user_id,
+                "kind": "imported",
+                "to_status": p.status,
+                "at": datetime.now(UTC),
+                "note": "",
+                "data": {"row": p.line},
+            }
+        )
+    for model, batch in (
+        (Agreement, agreements),
+        (JudicialConfirmation, rulings),
+        (FollowUp, follow_ups),
+        (CaseEvent, events),
+    ):
         for i in range(0, len(batch), CHUNK):
-            conn.execute(insert(table(model)), batch[i:i + CHUNK])
+            conn.execute(insert(table(model)), batch[i : i + CHUNK])
 
 
 def _courts(session: Session) -> dict[int | None, int]:
-    rows = session.exec(select(Organisation.county_id, Organisation.id)
-                        .where(col(Organisation.kind).in_(COURT_KINDS)).order_by(col(Organisation.id))).all()
+    rows = session.exec(
+        select(Organisation.county_id, Organisation.id)
+        .where(col(Organisation.kind).in_(COURT_KINDS))
+        .order_by(col(Organisation.id))
+    ).all()
     out: dict[int | None, int] = {}
     for county, oid in rows:
         out.setdefault(county, int(oid or 0))
@@ -113,8 +160,7 @@ def number_blanks(session: Session, rows: list[Parsed]) -> dict[int, str]:
         numbers[p.line] = f"{key[1]}-{p.org[1]}-{last[key]:05d}"
     for key, value in last.items():
         if key in counters:
-            session.execute(update(CaseCounter).where(col(CaseCounter.id) == counters[key].id)
-                            .values(last=value))
+            session.execute(update(CaseCounter).where(col(CaseCounter.id) == counters[key].id).values(last=value))
         else:
             session.add(CaseCounter(org_id=key[0], year=key[1], last=value))
     session.flush()

@@ -46,8 +46,9 @@ class CustomValue:
         return display(self.type, self.value, self.options, lang, mask_phones=mask_phones)
 
 
-def display(kind: str, value: Any, options: tuple[tuple[str, str, str], ...], lang: str, *,
-            mask_phones: bool = False) -> str:
+def display(
+    kind: str, value: Any, options: tuple[tuple[str, str, str], ...], lang: str, *, mask_phones: bool = False
+) -> str:
     """A stored custom value in words for a page or a sheet (never the full ID number)."""
     if isinstance(value, dict):  # an encrypted value keeps only its masked form readable
         return str(value.get("masked") or mask_id(None))
@@ -67,8 +68,11 @@ def display(kind: str, value: Any, options: tuple[tuple[str, str, str], ...], la
 
 def spec_in_force(session: Session, code: str) -> FormSpec | None:
     """The newest active version of a built-in form's spec, or None."""
-    return session.exec(select(FormSpec).where(FormSpec.code == code, FormSpec.status == "active")
-                        .order_by(col(FormSpec.version).desc())).first()
+    return session.exec(
+        select(FormSpec)
+        .where(FormSpec.code == code, FormSpec.status == "active")
+        .order_by(col(FormSpec.version).desc())
+    ).first()
 
 
 def staff_fields(session: Session) -> tuple[int, list[FieldSpec]]:
@@ -103,8 +107,9 @@ def _form_of(session: Session, case: Case) -> tuple[str, int | None]:
         return str(mark["code"]), version if isinstance(version, int) else None
     version = None
     if case.id is not None:
-        data = session.exec(select(CaseEvent.data).where(CaseEvent.case_id == case.id,
-                                                         CaseEvent.kind == "intake.received")).first()
+        data = session.exec(
+            select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.kind == "intake.received")
+        ).first()
         version = (data or {}).get("form_version")
     return ("intake" if case.source == "qr" else "staff_intake"), version if isinstance(version, int) else None
 
@@ -128,9 +133,15 @@ def _parse(raw: list[dict[str, Any]]) -> list[FieldSpec]:
         if not isinstance(f, dict) or not isinstance(f.get("key"), str):
             continue
         key = f["key"]
-        out.append(known.get(key) or FieldSpec(key=key, type=str(f.get("type") or "text"),
-                                               label_zh=str(f.get("label_zh") or key),
-                                               label_en=str(f.get("label_en") or f.get("label_zh") or key)))
+        out.append(
+            known.get(key)
+            or FieldSpec(
+                key=key,
+                type=str(f.get("type") or "text"),
+                label_zh=str(f.get("label_zh") or key),
+                label_en=str(f.get("label_en") or f.get("label_zh") or key),
+            )
+        )
     return out
 
 
@@ -141,8 +152,11 @@ def case_values(session: Session, case: Case) -> list[CustomValue]:
         return []
     code, version = _form_of(session, case)
     fields = {f.key: f for f in fields_of(session, code, version)}
-    out = [CustomValue(f.key, f.type, f.label_zh, f.label_en, stored[f.key], f.options)
-           for f in fields.values() if f.key in stored]
+    out = [
+        CustomValue(f.key, f.type, f.label_zh, f.label_en, stored[f.key], f.options)
+        for f in fields.values()
+        if f.key in stored
+    ]
     out += [CustomValue(k, "text", k, k, v) for k, v in stored.items() if k not in fields]
     return out
 

@@ -29,8 +29,9 @@ def entries(session: Session, dictionary: str, *, active_only: bool = True) -> l
 
 def labels(session: Session, dictionary: str, lang: str) -> dict[str, str]:
     """code → label in the language (retired values included, so old cases still read well)."""
-    return {e.code: (e.label_en if lang == "en" else e.label_zh)
-            for e in entries(session, dictionary, active_only=False)}
+    return {
+        e.code: (e.label_en if lang == "en" else e.label_zh) for e in entries(session, dictionary, active_only=False)
+    }
 
 
 def active_codes(session: Session, dictionary: str) -> list[str]:
@@ -60,8 +61,10 @@ def _category_meta(session: Session, ids: Any, lang: str) -> dict[int, dict[str,
     for e in session.exec(select(DictionaryEntry).where(col(DictionaryEntry.id).in_(list(ids)))).all():
         if e.dictionary == "category":
             sector = (e.meta or {}).get("sector")
-            out[e.id or 0] = {"sector": translate(f"admin.enum.sector.{sector}", lang) if sector else "",
-                              "committee": translate("yes" if committee_of(e) else "no", lang)}
+            out[e.id or 0] = {
+                "sector": translate(f"admin.enum.sector.{sector}", lang) if sector else "",
+                "committee": translate("yes" if committee_of(e) else "no", lang),
+            }
     return out
 
 
@@ -77,8 +80,9 @@ class DictionaryHook(Hook):
             return
         if obj.dictionary != "category":
             if any(given.values()):
-                raise FormInvalid({"sector" if given.get("sector") else "committee":
-                                   ("error.dictionary_category_only", {})})
+                raise FormInvalid(
+                    {"sector" if given.get("sector") else "committee": ("error.dictionary_category_only", {})}
+                )
             return
         meta = dict(obj.meta or {})
         if "sector" in given:

@@ -79,12 +79,19 @@ def parse_field(f: Any, types: tuple[str, ...] = FIELD_TYPES) -> FieldSpec | Non
     if not isinstance(f, dict) or not isinstance(f.get("key"), str) or f.get("type") not in types:
         return None
     max_length = f.get("max_length")
-    return FieldSpec(key=f["key"], type=f["type"], label_zh=str(f.get("label_zh") or f["key"]),
-                     label_en=str(f.get("label_en") or f.get("label_zh") or f["key"]),
-                     required=bool(f.get("required")), options=_options(f.get("options")),
-                     max_length=max_length if isinstance(max_length, int) and max_length > 0 else None,
-                     help_zh=str(f.get("help_zh") or ""), help_en=str(f.get("help_en") or ""),
-                     dictionary=str(f.get("dictionary") or ""), condition=_condition(f.get("condition")))
+    return FieldSpec(
+        key=f["key"],
+        type=f["type"],
+        label_zh=str(f.get("label_zh") or f["key"]),
+        label_en=str(f.get("label_en") or f.get("label_zh") or f["key"]),
+        required=bool(f.get("required")),
+        options=_options(f.get("options")),
+        max_length=max_length if isinstance(max_length, int) and max_length > 0 else None,
+        help_zh=str(f.get("help_zh") or ""),
+        help_en=str(f.get("help_en") or ""),
+        dictionary=str(f.get("dictionary") or ""),
+        condition=_condition(f.get("condition")),
+    )
 
 
 def parse_fields(raw: list[dict[str, Any]] | None, types: tuple[str, ...] = FIELD_TYPES) -> list[FieldSpec]:
@@ -187,12 +194,14 @@ def check_value(f: FieldSpec, value: Any, name: str, problems: list[Problem]) ->
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str | list | tuple) and not (value.strip() if isinstance(value, str)
-                                                                               else value))
+    return value is None or (
+        isinstance(value, str | list | tuple) and not (value.strip() if isinstance(value, str) else value)
+    )
 
 
-def collect_values(fields: list[FieldSpec], values: dict[str, Any], problems: list[Problem], *,
-                   prefix: str = "") -> tuple[dict[str, Any], dict[str, list[Photo]]]:
+def collect_values(
+    fields: list[FieldSpec], values: dict[str, Any], problems: list[Problem], *, prefix: str = ""
+) -> tuple[dict[str, Any], dict[str, list[Photo]]]:
     """Checked values of the visible fields (hidden ones dropped) and checked photos, recording problems."""
     out: dict[str, Any] = {}
     photos: dict[str, list[Photo]] = {}

@@ -94,19 +94,44 @@ def create_form(session: Session, *, actor: Actor, draft: FormDraft) -> FormSpec
     problems = check_spec(session, code, draft.fields)
     if problems:
         raise SpecInvalid(problems)
-    spec = FormSpec(code=code, version=1, title_zh=zh, title_en=en, fields=list(draft.fields),
-                    is_register=draft.is_register, public=draft.public, created_by=actor.user_id or None,
-                    org_id=actor.org_id)
+    spec = FormSpec(
+        code=code,
+        version=1,
+        title_zh=zh,
+        title_en=en,
+        fields=list(draft.fields),
+        is_register=draft.is_register,
+        public=draft.public,
+        created_by=actor.user_id or None,
+        org_id=actor.org_id,
+    )
     session.add(spec)
     session.flush()
-    audit.record(session, action="form.create", actor_id=actor.user_id or None, entity="formspec", entity_id=spec.id,
-                 code=code, version=1, fields=[f.get("key") for f in draft.fields])
+    audit.record(
+        session,
+        action="form.create",
+        actor_id=actor.user_id or None,
+        entity="formspec",
+        entity_id=spec.id,
+        code=code,
+        version=1,
+        fields=[f.get("key") for f in draft.fields],
+    )
     return spec
 
 
-def save_version(session: Session, *, actor: Actor, code: str, fields: list[dict[str, Any]],
-                 title_zh: str | None = None, title_en: str | None = None, public: bool | None = None,
-                 status: str | None = None, expected_version: int | None = None) -> FormSpec:
+def save_version(
+    session: Session,
+    *,
+    actor: Actor,
+    code: str,
+    fields: list[dict[str, Any]],
+    title_zh: str | None = None,
+    title_en: str | None = None,
+    public: bool | None = None,
+    status: str | None = None,
+    expected_version: int | None = None,
+) -> FormSpec:
     """Save an edit as a new version (version + 1); refuses invalid fields and edits of a stale version."""
     require(actor, P.LOWCODE_EDIT)
     old = get_form(session, code)
@@ -116,16 +141,31 @@ def save_version(session: Session, *, actor: Actor, code: str, fields: list[dict
     problems = check_spec(session, code, fields)
     if problems:
         raise SpecInvalid(problems)
-    spec = FormSpec(code=code, version=old.version + 1, title_zh=zh, title_en=en, fields=list(fields),
-                    is_register=old.is_register, public=old.public if public is None else public,
-                    status=status or old.status, created_by=actor.user_id or None, org_id=old.org_id)
+    spec = FormSpec(
+        code=code,
+        version=old.version + 1,
+        title_zh=zh,
+        title_en=en,
+        fields=list(fields),
+        is_register=old.is_register,
+        public=old.public if public is None else public,
+        status=status or old.status,
+        created_by=actor.user_id or None,
+        org_id=old.org_id,
+    )
     session.add(spec)
     session.flush()  # the unique (code, version) refuses a concurrent save of the same version
-    audit.record(session, action="form.save_version", actor_id=actor.user_id or None, entity="formspec",
-                 entity_id=spec.id,
-                 code=code, version=spec.version, before={"fields": old.fields, "public": old.public,
-                                                          "status": old.status, "title_zh": old.title_zh},
-                 after={"fields": spec.fields, "public": spec.public, "status": spec.status, "title_zh": zh})
+    audit.record(
+        session,
+        action="form.save_version",
+        actor_id=actor.user_id or None,
+        entity="formspec",
+        entity_id=spec.id,
+        code=code,
+        version=spec.version,
+        before={"fields": old.fields, "public": old.public, "status": old.status, "title_zh": old.title_zh},
+        after={"fields": spec.fields, "public": spec.public, "status": spec.status, "title_zh": zh},
+    )
     return spec
 
 
@@ -134,13 +174,14 @@ def retire_form(session: Session, *, actor: Actor, code: str, retired: bool = Tr
     if code in BUILTIN_FORMS:
         raise Conflict("error.form_builtin_retire")
     old = get_form(session, code)
-    return save_version(session, actor=actor, code=code, fields=list(old.fields),
-                        status="retired" if retired else "active")
+    return save_version(
+        session, actor=actor, code=code, fields=list(old.fields), status="retired" if retired else "active"
+    )
 
 
 def list_forms(session: Session, *, registers_only: bool = False, include_retired: bool = True) -> list[FormSpec]:
     """The newest version of every form, by code."""
-    newest = (select(FormSpec.code, func.max(FormSpec.version).label("v")).group_by(col(FormSpec.code)).subquery())
+    newest = select(FormSpec.code, func.max(FormSpec.version).label("v")).group_by(col(FormSpec.code)).subquery()
     stmt = select(FormSpec).join(newest, (col(FormSpec.code) == newest.c.code) & (col(FormSpec.version) == newest.c.v))
     if registers_only:
         stmt = stmt.where(FormSpec.is_register == True)  # noqa: E712
@@ -151,8 +192,9 @@ def list_forms(session: Session, *, registers_only: bool = False, include_retire
 
 def form_history(session: Session, code: str) -> list[FormSpec]:
     """Every version of the form, newest first."""
-    return list(session.exec(select(FormSpec).where(FormSpec.code == code)
-                             .order_by(col(FormSpec.version).desc())).all())
+    return list(
+        session.exec(select(FormSpec).where(FormSpec.code == code).order_by(col(FormSpec.version).desc())).all()
+    )
 
 
 def dictionary_options(session: Session) -> dict[str, list[tuple[str, str, str]]]:

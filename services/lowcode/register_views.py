@@ -66,8 +66,9 @@ def date_field(fields: list[FieldSpec]) -> str | None:
 def all_fields(session: Session, reg: Register) -> list[FieldSpec]:
     """The fields in force, then fields that only older versions had (old entries keep their values)."""
     out, seen = list(reg.fields), {f.key for f in reg.fields}
-    for raw in session.exec(select(FormSpec.fields).where(FormSpec.code == reg.code)
-                            .order_by(col(FormSpec.version).desc())).all():
+    for raw in session.exec(
+        select(FormSpec.fields).where(FormSpec.code == reg.code).order_by(col(FormSpec.version).desc())
+    ).all():
         for f in parse_fields(list(raw or [])):
             if f.key not in seen:
                 seen.add(f.key)
@@ -97,33 +98,43 @@ def _matches(row: EntryRow, q: EntryQuery, fields: list[FieldSpec], lang: str) -
         return False
     needle = q.search.strip().lower()
     if needle:
-        hay = [row.reference, row.org_name] + [display_value(f, row.data.get(f.key), lang) for f in fields
-                                               if f.type in TEXT_TYPES]
+        hay = [row.reference, row.org_name] + [
+            display_value(f, row.data.get(f.key), lang) for f in fields if f.type in TEXT_TYPES
+        ]
         return any(needle in h.lower() for h in hay)
     return True
 
 
-def list_entries(session: Session, *, actor: Actor, code: str, query: EntryQuery | None = None,
-                 lang: str = "zh-CN") -> list[EntryRow]:
+def list_entries(
+    session: Session, *, actor: Actor, code: str, query: EntryQuery | None = None, lang: str = "zh-CN"
+) -> list[EntryRow]:
     """Entries of the register in the actor's area that match the query, newest first."""
     require(actor, P.REGISTER_USE)
     q = query or EntryQuery()
     reg = get_register(session, code, active=False)
     fields = all_fields(session, reg)
-    stmt = (select(FormSubmission, Organisation.name).join(Organisation, col(Organisation.id) == FormSubmission.org_id)
-            .where(FormSubmission.form_code == reg.code, col(FormSubmission.org_id).in_(area_org_ids(actor))))
+    stmt = (
+        select(FormSubmission, Organisation.name)
+        .join(Organisation, col(Organisation.id) == FormSubmission.org_id)
+        .where(FormSubmission.form_code == reg.code, col(FormSubmission.org_id).in_(area_org_ids(actor)))
+    )
     if q.org_id is not None:
         stmt = stmt.where(FormSubmission.org_id == q.org_id)
     key = date_field(reg.fields)
-    rows = [EntryRow(e.id or 0, reference(e.id or 0), name, _day(e, key), e.form_version, e.data)
-            for e, name in session.exec(stmt.order_by(col(FormSubmission.id).desc()).limit(MAX_ROWS)).all()]
+    rows = [
+        EntryRow(e.id or 0, reference(e.id or 0), name, _day(e, key), e.form_version, e.data)
+        for e, name in session.exec(stmt.order_by(col(FormSubmission.id).desc()).limit(MAX_ROWS)).all()
+    ]
     return [r for r in rows if _matches(r, q, fields, lang)]
 
 
 def totals(fields: list[FieldSpec], rows: list[EntryRow]) -> Totals:
     """How many entries, and the sum of every number field."""
-    sums = {f.key: float(sum(r.data.get(f.key) or 0 for r in rows if isinstance(r.data.get(f.key), int | float)))
-            for f in fields if f.type == "number"}
+    sums = {
+        f.key: float(sum(r.data.get(f.key) or 0 for r in rows if isinstance(r.data.get(f.key), int | float)))
+        for f in fields
+        if f.type == "number"
+    }
     return Totals(len(rows), sums)
 
 
@@ -135,8 +146,9 @@ def chart_by_field(f: FieldSpec, rows: list[EntryRow], lang: str) -> list[dict[s
         for v in value if isinstance(value, list) else ([] if value is None else [value]):
             counts[display_value(f, v, lang) if f.type == "yes_no" else f.option_label(str(v), lang)] += 1
     order = [f.option_label(c, lang) for c, _, _ in f.options] or sorted(counts)
-    return [{"label": label, "count": counts[label]} for label in order if counts[label]] + \
-        [{"label": k, "count": n} for k, n in counts.items() if k not in order]
+    return [{"label": label, "count": counts[label]} for label in order if counts[label]] + [
+        {"label": k, "count": n} for k, n in counts.items() if k not in order
+    ]
 
 
 def chart_by_month(rows: list[EntryRow]) -> list[dict[str, Any]]:
@@ -150,16 +162,19 @@ def chart_fields(fields: list[FieldSpec]) -> list[FieldSpec]:
     return [f for f in fields if f.type in ("choice", "multi_choice", "yes_no")]
 
 
-def export_entries(session: Session, *, actor: Actor, code: str, query: EntryQuery | None = None,
-                   lang: str = "zh-CN") -> bytes:
+def export_entries(
+    session: Session, *, actor: Actor, code: str, query: EntryQuery | None = None, lang: str = "zh-CN"
+) -> bytes:
     """The list as filtered, as xlsx: one column per field, labels in `lang`, ID numbers masked, photos counted."""
     reg = get_register(session, code, active=False)
     rows = list_entries(session, actor=actor, code=code, query=query, lang=lang)
     fields = all_fields(session, reg)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(reg.title(lang)[:31] or "register")
-    fixed = [translate(k, lang) for k in ("register.col_reference", "register.col_org", "register.col_day",
-                                          "register.col_version")]
+    fixed = [
+        translate(k, lang)
+        for k in ("register.col_reference", "register.col_org", "register.col_day", "register.col_version")
+    ]
     for i in range(1, len(fixed) + len(fields) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 18
     header = []
@@ -170,8 +185,9 @@ def export_entries(session: Session, *, actor: Actor, code: str, query: EntryQue
     ws.append(header)
     for r in rows:
         values = [r.reference, r.org_name, r.day.isoformat(), r.version]
-        values += [r.data.get(f.key) if f.type == "number" else display_value(f, r.data.get(f.key), lang)
-                   for f in fields]
+        values += [
+            r.data.get(f.key) if f.type == "number" else display_value(f, r.data.get(f.key), lang) for f in fields
+        ]
         ws.append([neutralise(v) if isinstance(v, str) else v for v in values])
     out = io.BytesIO()
     wb.save(out)

@@ -90,8 +90,9 @@ def find_public_register(session: Session, code: str) -> Register | None:
 
 def list_registers(session: Session) -> list[Register]:
     """Every register in force, by code."""
-    return [Register(s, spec_fields(session, s)) for s in list_forms(session, registers_only=True,
-                                                                      include_retired=False)]
+    return [
+        Register(s, spec_fields(session, s)) for s in list_forms(session, registers_only=True, include_retired=False)
+    ]
 
 
 def _in_area(session: Session, actor: Actor, org_id: int | None) -> bool:
@@ -110,42 +111,77 @@ def own_org(session: Session, actor: Actor, org_id: int | None) -> Organisation:
 
 def own_orgs(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """(id, name) of the active organisations of the actor's area, in tree order."""
-    rows = session.exec(select(Organisation.id, Organisation.name)
-                        .where(col(Organisation.id).in_(area_org_ids(actor)), Organisation.active == True)  # noqa: E712
-                        .order_by(col(Organisation.path)).limit(300)).all()
+    rows = session.exec(
+        select(Organisation.id, Organisation.name)
+        .where(col(Organisation.id).in_(area_org_ids(actor)), Organisation.active == True)  # noqa: E712
+        .order_by(col(Organisation.path))
+        .limit(300)
+    ).all()
     return [(i or 0, n) for i, n in rows]
 
 
 def org_codes(session: Session, *, actor: Actor) -> dict[int, str]:
     """id → code of the organisations of the actor's area (for their QR addresses)."""
-    rows = session.exec(select(Organisation.id, Organisation.code)
-                        .where(col(Organisation.id).in_(area_org_ids(actor))).limit(300)).all()
+    rows = session.exec(
+        select(Organisation.id, Organisation.code).where(col(Organisation.id).in_(area_org_ids(actor))).limit(300)
+    ).all()
     return {i or 0: c for i, c in rows}
 
 
-def _store(session: Session, reg: Register, *, org_id: int | None, data: dict[str, Any],
-           photos: dict[str, list[Photo]], token: str | None, user_id: int | None) -> FormSubmission:
-    entry = FormSubmission(form_id=reg.spec.id or 0, form_code=reg.code, form_version=reg.spec.version,
-                           org_id=org_id, data=data, token=token, submitted_by=user_id)
+def _store(
+    session: Session,
+    reg: Register,
+    *,
+    org_id: int | None,
+    data: dict[str, Any],
+    photos: dict[str, list[Photo]],
+    token: str | None,
+    user_id: int | None,
+) -> FormSubmission:
+    entry = FormSubmission(
+        form_id=reg.spec.id or 0,
+        form_code=reg.code,
+        form_version=reg.spec.version,
+        org_id=org_id,
+        data=data,
+        token=token,
+        submitted_by=user_id,
+    )
     session.add(entry)
     session.flush()
     for key, items in photos.items():
         for p in items:
-            session.add(FormPhoto(submission_id=entry.id or 0, field_key=key, mime=p.mime, size=p.size,
-                                  sha256=p.sha256, content=p.content))
+            session.add(
+                FormPhoto(
+                    submission_id=entry.id or 0,
+                    field_key=key,
+                    mime=p.mime,
+                    size=p.size,
+                    sha256=p.sha256,
+                    content=p.content,
+                )
+            )
     return entry
 
 
-def add_entry(session: Session, *, actor: Actor, code: str, values: dict[str, Any],
-              org_id: int | None = None) -> FormSubmission:
+def add_entry(
+    session: Session, *, actor: Actor, code: str, values: dict[str, Any], org_id: int | None = None
+) -> FormSubmission:
     """File a staff entry for an organisation of the actor's area, after every field passes its check."""
     require(actor, P.REGISTER_USE)
     org = own_org(session, actor, org_id)
     reg = get_register(session, code)
     data, photos = validate_values(reg.fields, values)
     entry = _store(session, reg, org_id=org.id, data=data, photos=photos, token=None, user_id=actor.user_id)
-    audit.record(session, action="register.entry", actor_id=actor.user_id, entity="formsubmission",
-                 entity_id=entry.id, code=reg.code, version=reg.spec.version)
+    audit.record(
+        session,
+        action="register.entry",
+        actor_id=actor.user_id,
+        entity="formsubmission",
+        entity_id=entry.id,
+        code=reg.code,
+        version=reg.spec.version,
+    )
     return entry
 
 
@@ -163,15 +199,15 @@ def get_entry(session: Session, *, actor: Actor, entry_id: int) -> FormSubmissio
 def entry_photos(session: Session, *, actor: Actor, entry_id: int) -> list[FormPhoto]:
     """The photos of an entry of the actor's area."""
     entry = get_entry(session, actor=actor, entry_id=entry_id)
-    return list(session.exec(select(FormPhoto).where(FormPhoto.submission_id == entry.id)
-                             .order_by(col(FormPhoto.id))).all())
+    return list(
+        session.exec(select(FormPhoto).where(FormPhoto.submission_id == entry.id).order_by(col(FormPhoto.id))).all()
+    )
 
 
 def _public_org(session: Session, reg: Register, org_code: str) -> int | None:
     clean = (org_code or "").strip().upper()[:32]
     if clean:
-        org = session.exec(select(Organisation).where(Organisation.code == clean,
-                                                      Organisation.active == True)).first()  # noqa: E712
+        org = session.exec(select(Organisation).where(Organisation.code == clean, Organisation.active == True)).first()  # noqa: E712
         if org is not None:
             return org.id
     return reg.spec.org_id
@@ -195,8 +231,16 @@ def find_public_receipt(db: Database, token: str) -> Receipt | None:
         return _find_receipt(s, token)
 
 
-def submit_public_entry(db: Database, *, code: str, token: str, values: dict[str, Any], client: str,
-                        org_code: str = "", now: datetime | None = None) -> Receipt:
+def submit_public_entry(
+    db: Database,
+    *,
+    code: str,
+    token: str,
+    values: dict[str, Any],
+    client: str,
+    org_code: str = "",
+    now: datetime | None = None,
+) -> Receipt:
     """File a public entry through the register's QR address; a replayed token returns the first receipt."""
     now = now or utc_now()
     with db.read() as s:

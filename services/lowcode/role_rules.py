@@ -29,8 +29,12 @@ def _read_roles(session: Session) -> Value:
     perms: dict[int, list[str]] = {}
     for role_id, perm in session.exec(select(RolePermission.role_id, RolePermission.permission)).all():
         perms.setdefault(role_id, []).append(perm)
-    return {"roles": {r.code: {"name_zh": r.name_zh, "name_en": r.name_en,
-                               "permissions": sorted(perms.get(r.id or 0, []))} for r in roles}}
+    return {
+        "roles": {
+            r.code: {"name_zh": r.name_zh, "name_en": r.name_en, "permissions": sorted(perms.get(r.id or 0, []))}
+            for r in roles
+        }
+    }
 
 
 def _check_role(code: str, role: Any) -> Value:
@@ -75,8 +79,11 @@ def _apply_roles(session: Session, before: Value, after: Value, actor: Actor) ->
         old = set(before["roles"].get(code, {}).get("permissions", []))
         new = set(spec["permissions"])
         if old - new:
-            session.exec(delete(RolePermission).where(col(RolePermission.role_id) == role.id,
-                                                      col(RolePermission.permission).in_(sorted(old - new))))
+            session.exec(
+                delete(RolePermission).where(
+                    col(RolePermission.role_id) == role.id, col(RolePermission.permission).in_(sorted(old - new))
+                )
+            )
         for perm in sorted(new - old):
             session.add(RolePermission(role_id=role.id or 0, permission=perm))
     for code in set(before["roles"]) - set(after["roles"]):

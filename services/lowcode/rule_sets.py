@@ -67,8 +67,9 @@ def as_float(value: Any, field: str, low: float, high: float) -> float:
 
 def latest_config(session: Session, key: str) -> Value:
     """The newest stored value of a ConfigVersion key ({} when none)."""
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == key)
-                       .order_by(col(ConfigVersion.version).desc())).first()
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == key).order_by(col(ConfigVersion.version).desc())
+    ).first()
     return dict(row.value) if row else {}
 
 
@@ -79,6 +80,7 @@ def append_config(session: Session, key: str, value: Value, actor: Actor) -> Non
 
 
 # --- deadlines and early warning: the newest ConfigVersion of "deadlines" / "early_warning" ---
+
 
 def _read_deadlines(session: Session) -> Value:
     return dict(rules_for(session))
@@ -107,6 +109,7 @@ def _apply_warning(session: Session, before: Value, after: Value, actor: Actor) 
 
 # --- subsidy rates: general rates in force today, "grade" or "grade@org_kind" → fen; plus the award cap ---
 
+
 def rate_key(grade: str, org_kind: str | None) -> str:
     """'simple' for a general rate, 'simple@petition_room' for one organisation kind."""
     return f"{grade}@{org_kind}" if org_kind else grade
@@ -114,9 +117,13 @@ def rate_key(grade: str, org_kind: str | None) -> str:
 
 def _rates_in_force(session: Session) -> dict[str, SubsidyRate]:
     today = local_today()
-    rows = session.exec(select(SubsidyRate).where(
-        col(SubsidyRate.region_org_id).is_(None), col(SubsidyRate.valid_from) <= today,
-        or_(col(SubsidyRate.valid_to).is_(None), col(SubsidyRate.valid_to) >= today))).all()
+    rows = session.exec(
+        select(SubsidyRate).where(
+            col(SubsidyRate.region_org_id).is_(None),
+            col(SubsidyRate.valid_from) <= today,
+            or_(col(SubsidyRate.valid_to).is_(None), col(SubsidyRate.valid_to) >= today),
+        )
+    ).all()
     best: dict[str, SubsidyRate] = {}
     for r in sorted(rows, key=lambda r: (r.valid_from, r.id or 0)):
         best[rate_key(r.grade, r.org_kind)] = r
@@ -150,8 +157,11 @@ def _apply_rates(session: Session, before: Value, after: Value, actor: Actor) ->
     for key, fen in after["rates"].items():
         if before["rates"].get(key) != fen:
             grade, _, kind = key.partition("@")
-            session.add(SubsidyRate(grade=grade, org_kind=kind or None, amount_fen=fen, valid_from=today,
-                                    created_by=actor.user_id))
+            session.add(
+                SubsidyRate(
+                    grade=grade, org_kind=kind or None, amount_fen=fen, valid_from=today, created_by=actor.user_id
+                )
+            )
     for key in set(before["rates"]) - set(after["rates"]):
         row = live[key]
         row.valid_to = today - timedelta(days=1)
@@ -162,12 +172,16 @@ def _apply_rates(session: Session, before: Value, after: Value, actor: Actor) ->
 
 # --- rating schemes: the built-in default scheme of each subject (weights, thresholds, minimum cases) ---
 
+
 def _read_rating(session: Session) -> Value:
     out: Value = {}
     for subject in rs.SUBJECTS:
         sc = rs.effective(rs.ensure_default(session, subject))
-        out[subject] = {"weights": {m: float(w) for m, w in sc.weights.items()},
-                        "thresholds": {k: float(v) for k, v in sc.thresholds.items()}, "min_cases": sc.min_cases}
+        out[subject] = {
+            "weights": {m: float(w) for m, w in sc.weights.items()},
+            "thresholds": {k: float(v) for k, v in sc.thresholds.items()},
+            "min_cases": sc.min_cases,
+        }
     return out
 
 
@@ -175,8 +189,11 @@ def _check_rating(session: Session, value: Value) -> Value:
     out: Value = {}
     for subject in rs.SUBJECTS:
         part = value.get(subject)
-        if not isinstance(part, dict) or not isinstance(part.get("weights"), dict) \
-                or not isinstance(part.get("thresholds"), dict):
+        if (
+            not isinstance(part, dict)
+            or not isinstance(part.get("weights"), dict)
+            or not isinstance(part.get("thresholds"), dict)
+        ):
             raise ValidationFailed("rules.error.shape")
         weights = {m: as_float(part["weights"].get(m, 0), "weight", 0, 100) for m in rs.METRICS[subject]}
         if abs(sum(weights.values()) - 100) > 0.01:
@@ -196,19 +213,42 @@ def _apply_rating(session: Session, before: Value, after: Value, actor: Actor) -
         base = rs.ensure_default(session, subject)
         top = session.exec(select(func.max(RatingScheme.version)).where(RatingScheme.code == base.code)).first()
         sc = rs.effective(base)
-        session.add(RatingScheme(code=base.code, version=int(top or 0) + 1, subject=subject, period=rs.DEFAULT,
-                                 org_id=None, weights=part["weights"], thresholds=part["thresholds"],
-                                 min_cases=part["min_cases"], targets=dict(sc.targets), title_rule=dict(sc.title_rule),
-                                 note="rules", created_by=actor.user_id))
+        session.add(
+            RatingScheme(
+                code=base.code,
+                version=int(top or 0) + 1,
+                subject=subject,
+                period=rs.DEFAULT,
+                org_id=None,
+                weights=part["weights"],
+                thresholds=part["thresholds"],
+                min_cases=part["min_cases"],
+                targets=dict(sc.targets),
+                title_rule=dict(sc.title_rule),
+                note="rules",
+                created_by=actor.user_id,
+            )
+        )
         session.flush()
 
 
 # --- the committee checklist: code → labels, points, whether it counts, position ---
 
+
 def _read_checklist(session: Session) -> Value:
     rows = session.exec(select(ChecklistItem).order_by(col(ChecklistItem.position), col(ChecklistItem.id))).all()
-    return {"items": {i.code: {"label_zh": i.label_zh, "label_en": i.label_en, "points": float(i.points),
-                               "active": bool(i.active), "position": n} for n, i in enumerate(rows)}}
+    return {
+        "items": {
+            i.code: {
+                "label_zh": i.label_zh,
+                "label_en": i.label_en,
+                "points": float(i.points),
+                "active": bool(i.active),
+                "position": n,
+            }
+            for n, i in enumerate(rows)
+        }
+    }
 
 
 def _check_item(code: str, item: Any) -> Value:
@@ -225,7 +265,7 @@ def _check_checklist(session: Session, value: Value) -> Value:
     items = value.get("items")
     if not isinstance(items, dict) or not items:
         raise ValidationFailed("rules.error.shape")
-    ordered = sorted(items.items(), key=lambda kv: (kv[1].get("position", 1e9) if isinstance(kv[1], dict) else 1e9))
+    ordered = sorted(items.items(), key=lambda kv: kv[1].get("position", 1e9) if isinstance(kv[1], dict) else 1e9)
     out = {str(code).strip(): _check_item(str(code).strip(), item) for code, item in ordered}
     for code, old in _read_checklist(session)["items"].items():  # an item is retired, never deleted
         out.setdefault(code, {**{k: old[k] for k in ("label_zh", "label_en", "points")}, "active": False})

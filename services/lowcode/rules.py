@@ -26,8 +26,9 @@ from services.lowcode.role_rules import ROLES_SET
 from services.lowcode.rule_sets import CHECKLIST_SET, DEADLINES_SET, RATES_SET, RATING_SET, WARNING_SET, RuleSet
 
 PREFIX = "rules."
-RULE_SETS: dict[str, RuleSet] = {r.name: r for r in (RATES_SET, RATING_SET, DEADLINES_SET, WARNING_SET,
-                                                      CHECKLIST_SET, ROLES_SET)}
+RULE_SETS: dict[str, RuleSet] = {
+    r.name: r for r in (RATES_SET, RATING_SET, DEADLINES_SET, WARNING_SET, CHECKLIST_SET, ROLES_SET)
+}
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,15 @@ def diff(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[Change]:
     return [] if before == after else [Change(path, before, after)]
 
 
-def _write(session: Session, actor: Actor, name: str, value: dict[str, Any], base_version: int, note: str,
-           rollback_of: int | None = None) -> RuleState:
+def _write(
+    session: Session,
+    actor: Actor,
+    name: str,
+    value: dict[str, Any],
+    base_version: int,
+    note: str,
+    rollback_of: int | None = None,
+) -> RuleState:
     rule = _rule_set(name)
     data = validate(session, actor=actor, name=name, value=value)
     if latest_version(session, name) != base_version:
@@ -112,9 +120,13 @@ def _write(session: Session, actor: Actor, name: str, value: dict[str, Any], bas
     if data == before:
         raise ValidationFailed("rules.error.unchanged")
     action = "change" if rollback_of is None else "rollback"
-    row = ConfigVersion(key=PREFIX + name, version=base_version + 1, note=note.strip()[:500],
-                        created_by=actor.user_id,
-                        value={"data": data, "before": before, "action": action, "from_version": rollback_of})
+    row = ConfigVersion(
+        key=PREFIX + name,
+        version=base_version + 1,
+        note=note.strip()[:500],
+        created_by=actor.user_id,
+        value={"data": data, "before": before, "action": action, "from_version": rollback_of},
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -123,26 +135,39 @@ def _write(session: Session, actor: Actor, name: str, value: dict[str, Any], bas
             session.flush()
     except IntegrityError:
         raise Conflict("rules.error.stale") from None
-    audit.record(session, action=f"rules.{action}", actor_id=actor.user_id, entity="configversion",
-                 entity_id=row.id, rule=name, version=row.version, from_version=rollback_of, before=before,
-                 after=data, note=row.note[:200])
+    audit.record(
+        session,
+        action=f"rules.{action}",
+        actor_id=actor.user_id,
+        entity="configversion",
+        entity_id=row.id,
+        rule=name,
+        version=row.version,
+        from_version=rollback_of,
+        before=before,
+        after=data,
+        note=row.note[:200],
+    )
     return RuleState(name, row.version, rule.read(session))
 
 
-def change(session: Session, *, actor: Actor, name: str, value: dict[str, Any], base_version: int,
-           note: str = "") -> RuleState:
+def change(
+    session: Session, *, actor: Actor, name: str, value: dict[str, Any], base_version: int, note: str = ""
+) -> RuleState:
     """Validate, snapshot as version base_version + 1 and apply; refused if someone saved since base_version."""
     require(actor, P.LOWCODE_EDIT)
     return _write(session, actor, name, value, base_version, note)
 
 
-def rollback(session: Session, *, actor: Actor, name: str, version: int, base_version: int,
-             note: str = "") -> RuleState:
+def rollback(
+    session: Session, *, actor: Actor, name: str, version: int, base_version: int, note: str = ""
+) -> RuleState:
     """Apply an old snapshot again (0: the settings before the first change) as a new, audited version."""
     require(actor, P.LOWCODE_EDIT)
     _rule_set(name)
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == PREFIX + name,
-                                                   ConfigVersion.version == max(version, 1))).first()
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == PREFIX + name, ConfigVersion.version == max(version, 1))
+    ).first()
     field = "before" if version == 0 else "data"  # version 0: the settings before the first change
     if row is None or version < 0 or not isinstance(row.value.get(field), dict):
         raise NotFound("rules.error.version_missing", version=version)
@@ -153,10 +178,23 @@ def history(session: Session, *, actor: Actor, name: str, limit: int = 50) -> li
     """The versions of a rule set, newest first, each with its before → after differences."""
     require(actor, P.LOWCODE_EDIT)
     _rule_set(name)
-    rows = session.exec(select(ConfigVersion).where(ConfigVersion.key == PREFIX + name)
-                        .order_by(col(ConfigVersion.version).desc()).limit(max(1, min(limit, 500)))).all()
+    rows = session.exec(
+        select(ConfigVersion)
+        .where(ConfigVersion.key == PREFIX + name)
+        .order_by(col(ConfigVersion.version).desc())
+        .limit(max(1, min(limit, 500)))
+    ).all()
     ids = {r.created_by for r in rows if r.created_by is not None}
     names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(ids))).all()) if ids else {}
-    return [RuleVersion(r.version, str(r.value.get("action", "change")), r.value.get("from_version"), r.note,
-                        names.get(r.created_by, ""), r.created_at,
-                        diff(r.value.get("before") or {}, r.value.get("data") or {})) for r in rows]
+    return [
+        RuleVersion(
+            r.version,
+            str(r.value.get("action", "change")),
+            r.value.get("from_version"),
+            r.note,
+            names.get(r.created_by, ""),
+            r.created_at,
+            diff(r.value.get("before") or {}, r.value.get("data") or {}),
+        )
+        for r in rows
+    ]

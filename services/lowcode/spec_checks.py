@@ -11,8 +11,7 @@ from typing import Any
 from services.core.errors import ValidationFailed
 from services.lowcode.text_checks import Problem
 
-FIELD_TYPES = ("text", "long_text", "number", "date", "choice", "multi_choice", "yes_no", "phone", "id_number",
-               "photo")
+FIELD_TYPES = ("text", "long_text", "number", "date", "choice", "multi_choice", "yes_no", "phone", "id_number", "photo")
 CHOICE_TYPES = ("choice", "multi_choice")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FIELDS = 60
@@ -93,8 +92,6 @@ def validate_spec(fields: Any, *, dictionaries: set[str] = frozenset()) -> list[
         if isinstance(f, dict) and isinstance(f.get("key"), str):
             seen.append(f["key"])
     return problems
-
-
 
 
 def options_from_text(text: str) -> list[dict[str, str]]:

@@ -28,8 +28,9 @@ class Problem:
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def check_text(value: Any, name: str, max_len: int, problems: list[Problem], *, required: bool = False,
-               multiline: bool = False) -> str:
+def check_text(
+    value: Any, name: str, max_len: int, problems: list[Problem], *, required: bool = False, multiline: bool = False
+) -> str:
     """The value to store, or "" with a problem recorded (required, too long, or bad characters)."""
     text = value if isinstance(value, str) else ""
     if not multiline:

@@ -45,17 +45,23 @@ def enqueue(session: Session, *, org_id: int, key: str, case_id: int | None, eve
         return
     now = literal(utc_now(), type_=WebhookDelivery.__table__.c.next_at.type)  # type: ignore[attr-defined]
     values = [literal(v) for v in (event_key or uuid.uuid4().hex, key, case_id, "pending", 0)]
-    source = core_select(col(OrgWebhook.id), *values, now, literal(""), now) \
-        .where(col(OrgWebhook.org_id) == org_id, col(OrgWebhook.active).is_(True))
+    source = core_select(col(OrgWebhook.id), *values, now, literal(""), now).where(
+        col(OrgWebhook.org_id) == org_id, col(OrgWebhook.active).is_(True)
+    )
     cols = ["webhook_id", "event_key", "key", "case_id", "status", "attempts", "next_at", "last_error", "created_at"]
     ins = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(ins(WebhookDelivery).from_select(cols, source).on_conflict_do_nothing(
-        index_elements=["webhook_id", "event_key"]))
+    session.execute(
+        ins(WebhookDelivery)
+        .from_select(cols, source)
+        .on_conflict_do_nothing(index_elements=["webhook_id", "event_key"])
+    )
 
 
 def _due(now: datetime) -> Any:
-    return or_(and_(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_at) <= now),
-               and_(col(WebhookDelivery.status) == "sending", col(WebhookDelivery.lease_until) < now))
+    return or_(
+        and_(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_at) <= now),
+        and_(col(WebhookDelivery.status) == "sending", col(WebhookDelivery.lease_until) < now),
+    )
 
 
 def claim_due(session: Session, *, worker: str, limit: int = 20) -> list[int]:
@@ -64,17 +70,23 @@ def claim_due(session: Session, *, worker: str, limit: int = 20) -> list[int]:
     ids = select(WebhookDelivery.id).where(_due(now)).order_by(col(WebhookDelivery.id)).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
-    stmt = (update(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids.scalar_subquery()), _due(now))
-            .values(status="sending", claimed_by=worker, lease_until=now + LEASE,
-                    attempts=col(WebhookDelivery.attempts) + 1)
-            .returning(col(WebhookDelivery.id)))
+    stmt = (
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.id).in_(ids.scalar_subquery()), _due(now))
+        .values(
+            status="sending", claimed_by=worker, lease_until=now + LEASE, attempts=col(WebhookDelivery.attempts) + 1
+        )
+        .returning(col(WebhookDelivery.id))
+    )
     return sorted(int(r[0]) for r in session.execute(stmt).all())
 
 
 def _message(session: Session, delivery_id: int) -> tuple[str, dict[str, Any], str] | None:
-    row = session.exec(select(WebhookDelivery, OrgWebhook.url, OrgWebhook.vendor)
-                       .join(OrgWebhook, col(OrgWebhook.id) == col(WebhookDelivery.webhook_id))
-                       .where(WebhookDelivery.id == delivery_id, col(OrgWebhook.active).is_(True))).first()
+    row = session.exec(
+        select(WebhookDelivery, OrgWebhook.url, OrgWebhook.vendor)
+        .join(OrgWebhook, col(OrgWebhook.id) == col(WebhookDelivery.webhook_id))
+        .where(WebhookDelivery.id == delivery_id, col(OrgWebhook.active).is_(True))
+    ).first()
     if row is None:  # switched off since the event was queued
         return None
     delivery, url, vendor = row
@@ -97,8 +109,15 @@ def finish(session: Session, *, delivery_id: int, worker: str, result: webhooks.
         row.next_at = now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1] * backoff_scale())
     else:
         row.status = "failed"
-        log.warning("webhook delivery %s (webhook %s, event %s, case id %s) failed after %s attempts: %s",
-                    row.id, row.webhook_id, row.key, row.case_id, row.attempts, result.error)
+        log.warning(
+            "webhook delivery %s (webhook %s, event %s, case id %s) failed after %s attempts: %s",
+            row.id,
+            row.webhook_id,
+            row.key,
+            row.case_id,
+            row.attempts,
+            result.error,
+        )
     session.add(row)
     return row.status
 
@@ -112,8 +131,11 @@ def deliver_due(db: Database, *, worker: str | None = None, limit: int = 20) -> 
     for delivery_id in claimed:
         with db.read() as s:
             msg = _message(s, delivery_id)
-        result = webhooks.post_message(msg[0], msg[1], timeout=send_timeout()) if msg else \
-            webhooks.SendResult(False, "disabled", final=True)
+        result = (
+            webhooks.post_message(msg[0], msg[1], timeout=send_timeout())
+            if msg
+            else webhooks.SendResult(False, "disabled", final=True)
+        )
         with db.write() as s:
             status = finish(s, delivery_id=delivery_id, worker=worker, result=result)
         counts[status] = counts.get(status, 0) + 1
@@ -136,8 +158,14 @@ class Dispatcher:
     """A daemon thread that delivers due rows every POLL_SECONDS (or at once after `wake()`), and runs
     `periodic` (the reminder jobs) every `every` seconds."""
 
-    def __init__(self, db: Database, *, poll: float = POLL_SECONDS,
-                 periodic: Callable[[Database], object] | None = None, every: float = PERIODIC_SECONDS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        poll: float = POLL_SECONDS,
+        periodic: Callable[[Database], object] | None = None,
+        every: float = PERIODIC_SECONDS,
+    ) -> None:
         self.db, self.poll, self.periodic, self.every = db, poll, periodic, every
         self._last_periodic: float | None = None  # None: run at the first pass (monotonic time starts at boot)
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -162,8 +190,9 @@ class Dispatcher:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.periodic is not None and (self._last_periodic is None
-                                                  or time.monotonic() - self._last_periodic >= self.every):
+                if self.periodic is not None and (
+                    self._last_periodic is None or time.monotonic() - self._last_periodic >= self.every
+                ):
                     self._last_periodic = time.monotonic()
                     self.periodic(self.db)  # e.g. follow-up reminders; they enqueue robot messages themselves
                 deliver_due(self.db, worker=self.worker)

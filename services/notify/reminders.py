@@ -17,16 +17,27 @@ LIMIT = 1000
 def remind_followups_due(session: Session, *, today: date | None = None, days_ahead: int = 1) -> int:
     """Tell each open follow-up's mediator (or organisation) on the day before and the day it falls due."""
     today = today or local_today()
-    rows = session.exec(select(Case, col(FollowUp.id), col(FollowUp.due))
-                        .join(FollowUp, col(FollowUp.case_id) == col(Case.id))
-                        .where(col(FollowUp.done_at).is_(None), col(FollowUp.due) >= today,
-                               col(FollowUp.due) <= today + timedelta(days=days_ahead),
-                               Case.status == CaseStatus.SUCCEEDED)
-                        .order_by(col(FollowUp.due), col(FollowUp.id)).limit(LIMIT)).all()
+    rows = session.exec(
+        select(Case, col(FollowUp.id), col(FollowUp.due))
+        .join(FollowUp, col(FollowUp.case_id) == col(Case.id))
+        .where(
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.due) >= today,
+            col(FollowUp.due) <= today + timedelta(days=days_ahead),
+            Case.status == CaseStatus.SUCCEEDED,
+        )
+        .order_by(col(FollowUp.due), col(FollowUp.id))
+        .limit(LIMIT)
+    ).all()
     sent = 0
     for case, followup_id, due in rows:
-        sent += notify_case_owner(session, case, key="notify.followup_due", dedupe=f"followup_due:{followup_id}:{due}",
-                                  params={"case_no": case.case_no, "due": due.isoformat() if due else ""})
+        sent += notify_case_owner(
+            session,
+            case,
+            key="notify.followup_due",
+            dedupe=f"followup_due:{followup_id}:{due}",
+            params={"case_no": case.case_no, "due": due.isoformat() if due else ""},
+        )
     return sent
 
 

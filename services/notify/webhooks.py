@@ -88,12 +88,23 @@ class OrgChoice:
 def list_webhook_orgs(session: Session, *, actor: Actor, limit: int = 300) -> list[OrgChoice]:
     """The organisations of the actor's area, each with its webhook (masked) if it has one."""
     require(actor, P.LOWCODE_EDIT)
-    rows = session.exec(select(Organisation, OrgWebhook).join(OrgWebhook, col(OrgWebhook.org_id) == col(
-        Organisation.id), isouter=True).where(col(Organisation.id).in_(area_org_ids(actor)),
-                                              Organisation.active == True)  # noqa: E712
-        .order_by(col(Organisation.path)).limit(limit)).all()
-    return [OrgChoice(org_id=o.id or 0, name=o.name, webhook=None if w is None else WebhookView(
-        org_id=o.id or 0, vendor=w.vendor, masked_url=mask_url(w.url), active=w.active)) for o, w in rows]
+    rows = session.exec(
+        select(Organisation, OrgWebhook)
+        .join(OrgWebhook, col(OrgWebhook.org_id) == col(Organisation.id), isouter=True)
+        .where(col(Organisation.id).in_(area_org_ids(actor)), Organisation.active == True)  # noqa: E712
+        .order_by(col(Organisation.path))
+        .limit(limit)
+    ).all()
+    return [
+        OrgChoice(
+            org_id=o.id or 0,
+            name=o.name,
+            webhook=None
+            if w is None
+            else WebhookView(org_id=o.id or 0, vendor=w.vendor, masked_url=mask_url(w.url), active=w.active),
+        )
+        for o, w in rows
+    ]
 
 
 def get_webhook(session: Session, *, actor: Actor, org_id: int) -> WebhookView | None:
@@ -116,8 +127,9 @@ def save_webhook(session: Session, *, actor: Actor, org_id: int, vendor: str, ur
     row.vendor, row.url, row.active, row.created_by = vendor, clean, True, actor.user_id
     session.add(row)
     session.flush()
-    audit.record(session, action="webhook.save", actor_id=actor.user_id, entity="orgwebhook", entity_id=row.id,
-                 vendor=vendor)
+    audit.record(
+        session, action="webhook.save", actor_id=actor.user_id, entity="orgwebhook", entity_id=row.id, vendor=vendor
+    )
     return WebhookView(org_id=org_id, vendor=vendor, masked_url=mask_url(clean), active=True)
 
 
@@ -157,8 +169,12 @@ def payload(text: str) -> dict[str, Any]:
 def post_message(url: str, body: dict[str, Any], *, timeout: float) -> SendResult:
     """POST the JSON; success is HTTP 2xx with errcode 0 (or no errcode)."""
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method="POST",  # noqa: S310 - https/loopback checked on save
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",  # noqa: S310 - https/loopback checked on save
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
             raw = resp.read(4096)

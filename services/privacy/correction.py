@@ -40,8 +40,12 @@ class PartyCorrection:
 
 
 def _masked(p: Party) -> dict[str, str]:
-    return {"name": mask_name(p.name), "phone": mask_phone(p.phone), "address": "***" if p.address else "",
-            "id_number": p.id_number_masked or ""}
+    return {
+        "name": mask_name(p.name),
+        "phone": mask_phone(p.phone),
+        "address": "***" if p.address else "",
+        "id_number": p.id_number_masked or "",
+    }
 
 
 def _apply(p: Party, c: PartyCorrection, key: str) -> None:
@@ -59,22 +63,45 @@ def _apply(p: Party, c: PartyCorrection, key: str) -> None:
         p.id_number_masked = mask_id(idn) if idn else None
 
 
-def correct_party(session: Session, *, actor: Actor, party_id: int, correction: PartyCorrection,
-                  client: str = "") -> Party:
+def correct_party(
+    session: Session, *, actor: Actor, party_id: int, correction: PartyCorrection, client: str = ""
+) -> Party:
     """Correct a party of a case the actor handles; audited with the masked values before and after."""
     require(actor, P.CASE_VIEW)
     party, case = handled_party(session, actor, party_id)
     if case.anonymised_at is not None:
         raise ValidationFailed("error.party_anonymised")
-    validate_party(PartyInput(side=party.side, name=party.name if correction.name is None else correction.name,
-                              phone=correction.phone or "", id_number=correction.id_number or ""))
+    validate_party(
+        PartyInput(
+            side=party.side,
+            name=party.name if correction.name is None else correction.name,
+            phone=correction.phone or "",
+            id_number=correction.id_number or "",
+        )
+    )
     before = _masked(party)
     _apply(party, correction, get_settings().data_key)
     after = _masked(party)
     changed = sorted(k for k in before if before[k] != after[k] or getattr(correction, k) is not None)
     session.add(party)
-    audit.record(session, action="party.correct", actor_id=actor.user_id, entity="party", entity_id=party.id,
-                 client=client, case_id=case.id, fields=changed, before=before, after=after)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="party.corrected",
-                          data={"party": mask_name(party.name), "fields": changed}))
+    audit.record(
+        session,
+        action="party.correct",
+        actor_id=actor.user_id,
+        entity="party",
+        entity_id=party.id,
+        client=client,
+        case_id=case.id,
+        fields=changed,
+        before=before,
+        after=after,
+    )
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="party.corrected",
+            data={"party": mask_name(party.name), "fields": changed},
+        )
+    )
     return party

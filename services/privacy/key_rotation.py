@@ -81,9 +81,18 @@ def new_values(row: Row, new_key: str, keys: list[str]) -> dict[str, str | None]
 
 def _batch(db: Database, after: int, size: int) -> list[Row]:
     with db.read() as s:
-        stmt = (select(Party.id, Party.phone, Party.phone_index, Party.id_number_enc,  # type: ignore[call-overload]
-                       Party.id_number_index)
-                .where(col(Party.id) > after).order_by(col(Party.id)).limit(size))
+        stmt = (
+            select(
+                Party.id,
+                Party.phone,
+                Party.phone_index,
+                Party.id_number_enc,  # type: ignore[call-overload]
+                Party.id_number_index,
+            )
+            .where(col(Party.id) > after)
+            .order_by(col(Party.id))
+            .limit(size)
+        )
         return [(r[0] or 0, r[1], r[2], r[3], r[4]) for r in s.connection().execute(stmt).all()]
 
 
@@ -91,10 +100,17 @@ def _write(db: Database, changes: list[tuple[Row, dict[str, str | None]]], repor
     with db.write() as s:
         for row, values in changes:
             pid, phone, phone_idx, enc, id_idx = row
-            stmt = (update(Party).where(col(Party.id) == pid, col(Party.phone) == phone,
-                                        col(Party.phone_index).is_not_distinct_from(phone_idx),
-                                        col(Party.id_number_enc).is_not_distinct_from(enc),
-                                        col(Party.id_number_index).is_not_distinct_from(id_idx)).values(**values))
+            stmt = (
+                update(Party)
+                .where(
+                    col(Party.id) == pid,
+                    col(Party.phone) == phone,
+                    col(Party.phone_index).is_not_distinct_from(phone_idx),
+                    col(Party.id_number_enc).is_not_distinct_from(enc),
+                    col(Party.id_number_index).is_not_distinct_from(id_idx),
+                )
+                .values(**values)
+            )
             if s.connection().execute(stmt).rowcount != 1:
                 report.skipped += 1
                 continue
@@ -147,14 +163,16 @@ def reencrypt_json(value: Any, new_key: str, keys: list[str], report: RotationRe
     return {k: reencrypt_json(v, new_key, keys, report) for k, v in value.items()}
 
 
-def rotate_json(db: Database, model: Any, column: str, new_key: str, keys: list[str], report: RotationReport,
-                batch: int) -> None:
+def rotate_json(
+    db: Database, model: Any, column: str, new_key: str, keys: list[str], report: RotationReport, batch: int
+) -> None:
     """Re-encrypt the ID numbers held in one JSON column, batch by batch (read and write in one transaction)."""
     after = 0
     while True:
         with db.write() as s:
-            rows = s.exec(sm_select(model).where(col(model.id) > after).order_by(col(model.id)).limit(batch)
-                          .with_for_update()).all()
+            rows = s.exec(
+                sm_select(model).where(col(model.id) > after).order_by(col(model.id)).limit(batch).with_for_update()
+            ).all()
             if not rows:
                 return
             after = rows[-1].id

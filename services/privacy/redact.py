@@ -14,20 +14,46 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 PHONE, ID_NO, ADDRESS, PLATE, EMAIL = "（电话已隐去）", "（证件号已隐去）", "某地", "（车牌已隐去）", "（邮箱已隐去）"
-COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙",
-                     "夏侯", "宇文", "司徒", "申屠", "南宫", "端木", "独孤", "西门", "呼延")
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "长孙",
+    "夏侯",
+    "宇文",
+    "司徒",
+    "申屠",
+    "南宫",
+    "端木",
+    "独孤",
+    "西门",
+    "呼延",
+)
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SEP = r"[\s\-—–·.()（）]{0,2}"
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.ASCII)
-_ID = re.compile(r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){14}(?:(?:" + _SEP + r"\d){2}(?:" + _SEP + r"[\dXx])|)"
-                 r"(?![0-9])")
+_ID = re.compile(
+    r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){14}(?:(?:" + _SEP + r"\d){2}(?:" + _SEP + r"[\dXx])|)"
+    r"(?![0-9])"
+)
 _MOBILE = re.compile(r"(?:(?:\+|00)?86" + _SEP + r")?(?<!\d)1" + _SEP + r"[3-9](?:" + _SEP + r"\d){9}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)[(（]?0\d{2,3}[)）]?" + _SEP + r"\d{3,4}" + _SEP + r"\d{3,4}"
-                       r"(?:" + _SEP + r"转?\d{1,5})?(?!\d)")
+_LANDLINE = re.compile(
+    r"(?<!\d)[(（]?0\d{2,3}[)）]?" + _SEP + r"\d{3,4}" + _SEP + r"\d{3,4}"
+    r"(?:" + _SEP + r"转?\d{1,5})?(?!\d)"
+)
 _DIGITS = re.compile(r"(?<!\d)\d(?:[\s\-－—–·]{0,2}\d){6,}[Xx]?(?!\d)")  # any other long number
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}")
-_PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][\s·•.\-]{0,2}[A-Za-z]"
-                    r"[\s·•.\-]{0,2}(?:[A-Za-z0-9][\s]?){4,5}[A-Za-z0-9挂学警港澳]")
+_PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][\s·•.\-]{0,2}[A-Za-z]"
+    r"[\s·•.\-]{0,2}(?:[A-Za-z0-9][\s]?){4,5}[A-Za-z0-9挂学警港澳]"
+)
 _STOP = "在住于的和与到从是了向将把被给对就也都而及或为曾已因称说某"
 _C = rf"[^\s\d\W{_STOP}]"
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -128,11 +154,17 @@ def redact_text(text: str, people: Sequence[Person] = ()) -> str:
     names = pseudonyms(people)
     full = _name_pattern(names)
     if full:
-        out = full.sub(lambda m: names[re.sub(r"\s+", "", m.group())]
-                       if re.sub(r"\s+", "", m.group()) in names else _by_casefold(names, m.group()), out)
+        out = full.sub(
+            lambda m: (
+                names[re.sub(r"\s+", "", m.group())]
+                if re.sub(r"\s+", "", m.group()) in names
+                else _by_casefold(names, m.group())
+            ),
+            out,
+        )
     given: dict[str, str] = {}
     for name, alias in names.items():
-        rest = name[len(surname(name)):]
+        rest = name[len(surname(name)) :]
         if len(rest) >= 2 and rest not in given:  # a one-character given name alone is too common to hunt
             given[rest] = alias
     given_pattern = _name_pattern(given)

@@ -31,8 +31,7 @@ log = logging.getLogger("mediation.retention")
 CLOSED = ("rejected", "failed", "withdrawn", "succeeded", "followed_up", "archived")
 DEFAULT_YEARS = 3
 BATCH = 50
-VACUUM_TABLES = ("case", "party", "attachment", "partyconfirmation",
-                 *(str(m.__tablename__) for m, _ in TEXT_COLUMNS))
+VACUUM_TABLES = ("case", "party", "attachment", "partyconfirmation", *(str(m.__tablename__) for m, _ in TEXT_COLUMNS))
 
 
 @dataclass
@@ -50,8 +49,9 @@ class RetentionReport:
 
 def retention_years(session: Session) -> int:
     """The period in force: years after closing that a case keeps its personal data."""
-    row = session.exec(select(ConfigVersion).where(ConfigVersion.key == "retention")
-                       .order_by(col(ConfigVersion.version).desc())).first()
+    row = session.exec(
+        select(ConfigVersion).where(ConfigVersion.key == "retention").order_by(col(ConfigVersion.version).desc())
+    ).first()
     years = (row.value or {}).get("years_after_close", DEFAULT_YEARS) if row else DEFAULT_YEARS
     return max(1, int(years))
 
@@ -71,16 +71,19 @@ def _closed_at() -> object:
 
 def eligible_ids(session: Session, cutoff: datetime, limit: int | None = None) -> list[int]:
     """Ids of closed, not yet anonymised cases whose closing lies before the cut-off."""
-    stmt = (select(Case.id).where(col(Case.status).in_(CLOSED), col(Case.anonymised_at).is_(None),
-                                  _closed_at() < cutoff.astimezone(UTC))  # type: ignore[operator]
-            .order_by(col(Case.id)))
+    stmt = (
+        select(Case.id)
+        .where(col(Case.status).in_(CLOSED), col(Case.anonymised_at).is_(None), _closed_at() < cutoff.astimezone(UTC))  # type: ignore[operator]
+        .order_by(col(Case.id))
+    )
     if limit:
         stmt = stmt.limit(limit)
     return [i for i in session.exec(stmt).all() if i is not None]
 
 
-def run_retention(db: Database, *, dry_run: bool = False, now: datetime | None = None,
-                  batch: int = BATCH) -> RetentionReport:
+def run_retention(
+    db: Database, *, dry_run: bool = False, now: datetime | None = None, batch: int = BATCH
+) -> RetentionReport:
     """Anonymise every eligible case (or, dry run, only count them); log and audit a run report."""
     with db.read() as s:
         years = retention_years(s)
@@ -90,17 +93,36 @@ def run_retention(db: Database, *, dry_run: bool = False, now: datetime | None =
     if not dry_run:
         for start in range(0, len(pending), batch):
             with db.write() as s:
-                for case in s.exec(select(Case).where(col(Case.id).in_(pending[start:start + batch]),
-                                                      col(Case.anonymised_at).is_(None))).all():
+                for case in s.exec(
+                    select(Case).where(
+                        col(Case.id).in_(pending[start : start + batch]), col(Case.anonymised_at).is_(None)
+                    )
+                ).all():
                     report.rows += anonymise_case(s, case)
                     report.anonymised += 1
                     report.case_ids.append(case.id or 0)
         purge_residue(db)
     with db.write() as s:
-        audit.record(s, action="retention.run", entity="case", cutoff=report.cutoff, years=years, dry_run=dry_run,
-                     eligible=report.eligible, anonymised=report.anonymised, rows=report.rows)
-    log.info("retention run: cutoff=%s years=%d dry_run=%s eligible=%d anonymised=%d rows=%d",
-             report.cutoff, years, dry_run, report.eligible, report.anonymised, report.rows)
+        audit.record(
+            s,
+            action="retention.run",
+            entity="case",
+            cutoff=report.cutoff,
+            years=years,
+            dry_run=dry_run,
+            eligible=report.eligible,
+            anonymised=report.anonymised,
+            rows=report.rows,
+        )
+    log.info(
+        "retention run: cutoff=%s years=%d dry_run=%s eligible=%d anonymised=%d rows=%d",
+        report.cutoff,
+        years,
+        dry_run,
+        report.eligible,
+        report.anonymised,
+        report.rows,
+    )
     return report
 
 

@@ -29,12 +29,16 @@ def may_reveal(session: Session, actor: Actor, case: Case) -> bool:
         return False
     if case.org_id == actor.org_id:
         return True
-    joint = session.exec(select(JointParticipant.id).where(JointParticipant.case_id == case.id,
-                                                           JointParticipant.org_id == actor.org_id)).first()
+    joint = session.exec(
+        select(JointParticipant.id).where(JointParticipant.case_id == case.id, JointParticipant.org_id == actor.org_id)
+    ).first()
     if joint is not None:
         return True
-    mediator = session.exec(select(Mediator.user_id).where(Mediator.id == case.mediator_id)).first() \
-        if case.mediator_id else None
+    mediator = (
+        session.exec(select(Mediator.user_id).where(Mediator.id == case.mediator_id)).first()
+        if case.mediator_id
+        else None
+    )
     return mediator == actor.user_id
 
 
@@ -61,8 +65,22 @@ def reveal_party(session: Session, *, actor: Actor, party_id: int, field: str, c
         value = normalise_phone(party.phone) if party.phone else ""
     else:
         value = decrypt_id(party.id_number_enc, get_settings().data_keys) if party.id_number_enc else ""
-    audit.record(session, action="pii.reveal", actor_id=actor.user_id, entity="party", entity_id=party.id,
-                 client=client, field=field, case_id=case.id)
-    session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="pii.reveal",
-                          data={"field": field, "party": mask_name(party.name)}))
+    audit.record(
+        session,
+        action="pii.reveal",
+        actor_id=actor.user_id,
+        entity="party",
+        entity_id=party.id,
+        client=client,
+        field=field,
+        case_id=case.id,
+    )
+    session.add(
+        CaseEvent(
+            case_id=case.id or 0,
+            actor_id=actor.user_id,
+            kind="pii.reveal",
+            data={"field": field, "party": mask_name(party.name)},
+        )
+    )
     return value

@@ -40,8 +40,12 @@ from services.privacy.scrub import scrub
 
 Export = dict[str, list[dict[str, Any]]]
 CASE_ROWS: tuple[tuple[str, type[SQLModel]], ...] = (
-    ("events", CaseEvent), ("sessions", MediationSession), ("agreements", Agreement),
-    ("confirmations", JudicialConfirmation), ("follow_ups", FollowUp), ("referrals", Referral),
+    ("events", CaseEvent),
+    ("sessions", MediationSession),
+    ("agreements", Agreement),
+    ("confirmations", JudicialConfirmation),
+    ("follow_ups", FollowUp),
+    ("referrals", Referral),
     ("ratings", PublicRating),
 )
 HIDDEN = {"id_number_enc", "id_number_index", "phone_index", "token", "token_hash", "content", "form_token"}
@@ -86,15 +90,27 @@ def _case_rows(session: Session, case_ids: list[int], others: dict[int, list[Per
     for case in session.exec(select(Case).where(col(Case.id).in_(case_ids)).order_by(col(Case.id))).all():
         out["cases"].append(scrub(_row(case), others[case.id or 0]))
     for name, model in CASE_ROWS:
-        rows = session.exec(select(model).where(col(model.case_id).in_(case_ids))  # type: ignore[attr-defined]
-                            .order_by(col(model.id))).all()  # type: ignore[attr-defined]
+        rows = session.exec(
+            select(model)
+            .where(col(model.case_id).in_(case_ids))  # type: ignore[attr-defined]
+            .order_by(col(model.id))
+        ).all()  # type: ignore[attr-defined]
         out[name] = [scrub(_row(r), others[r.case_id]) for r in rows]  # type: ignore[attr-defined]
     for a in session.exec(select(Attachment).where(col(Attachment.case_id).in_(case_ids))).all():
         out["attachments"].append(_row(a))
     tokens = [t for t in session.exec(select(Case.form_token).where(col(Case.id).in_(case_ids))).all() if t]
-    subs = session.exec(select(FormSubmission).where(or_(col(FormSubmission.token).in_(tokens),
-                                                         *[FormSubmission.data["linked_case_id"].as_integer() == i
-                                                           for i in case_ids]))).all() if case_ids else []
+    subs = (
+        session.exec(
+            select(FormSubmission).where(
+                or_(
+                    col(FormSubmission.token).in_(tokens),
+                    *[FormSubmission.data["linked_case_id"].as_integer() == i for i in case_ids],
+                )
+            )
+        ).all()
+        if case_ids
+        else []
+    )
     out["intake_submissions"] = [_row(s) for s in subs]
     return out
 
@@ -111,21 +127,36 @@ def collect(session: Session, parties: list[Party]) -> Export:
     out: Export = {"parties": [_own_party(p, keys) for p in parties], **_case_rows(session, case_ids, others)}
     pids = sorted(i for i in own if i is not None)
     out["party_links"] = [_row(r) for r in session.exec(select(PartyLink).where(col(PartyLink.party_id).in_(pids)))]
-    out["party_confirmations"] = [_row(r) for r in session.exec(
-        select(PartyConfirmation).where(col(PartyConfirmation.party_id).in_(pids)))]
-    out["access_log"] = [_row(r) for r in session.exec(select(AuditLog).where(
-        AuditLog.entity == "party", col(AuditLog.entity_id).in_(pids)).order_by(col(AuditLog.id)))]
+    out["party_confirmations"] = [
+        _row(r) for r in session.exec(select(PartyConfirmation).where(col(PartyConfirmation.party_id).in_(pids)))
+    ]
+    out["access_log"] = [
+        _row(r)
+        for r in session.exec(
+            select(AuditLog)
+            .where(AuditLog.entity == "party", col(AuditLog.entity_id).in_(pids))
+            .order_by(col(AuditLog.id))
+        )
+    ]
     return out
 
 
-def subject_export(session: Session, *, id_number: str = "", phone: str = "", actor_id: int | None = None,
-                   client: str = "manage.py") -> Export:
+def subject_export(
+    session: Session, *, id_number: str = "", phone: str = "", actor_id: int | None = None, client: str = "manage.py"
+) -> Export:
     """Look the person up and return their export; audited (inside the caller's write transaction)."""
     parties = find_parties(session, id_number=id_number, phone=phone)
     out = collect(session, parties) if parties else {"parties": []}
-    audit.record(session, action="privacy.subject_export", actor_id=actor_id, entity="party", client=client,
-                 lookup="id_number" if id_number else "phone", parties=len(parties),
-                 cases=sorted({p.case_id for p in parties}))
+    audit.record(
+        session,
+        action="privacy.subject_export",
+        actor_id=actor_id,
+        entity="party",
+        client=client,
+        lookup="id_number" if id_number else "phone",
+        parties=len(parties),
+        cases=sorted({p.case_id for p in parties}),
+    )
     return out
 
 

@@ -138,19 +138,44 @@ def card_lines(rating: Rating, scheme: RatingScheme | None) -> tuple[CardLine, .
     out = []
     for line in lines:
         names = dict.fromkeys(FORMULA[line.metric][0] + FORMULA[line.metric][1])
-        out.append(CardLine(line.metric, line.value, line.weight, line.target, line.points,
-                            tuple((p, int(parts[p][0]), float(parts[p][2])) for p in names if p in parts)))
+        out.append(
+            CardLine(
+                line.metric,
+                line.value,
+                line.weight,
+                line.target,
+                line.points,
+                tuple((p, int(parts[p][0]), float(parts[p][2])) for p in names if p in parts),
+            )
+        )
     return tuple(out)
 
 
 def subject_history(session: Session, rating: Rating) -> tuple[HistoryRow, ...]:
     """Every rating of the same subject, newest first (proposals, decisions, superseded and revised ones)."""
     key = Rating.org_id if rating.subject == ORGANISATION else Rating.mediator_id
-    rows = session.exec(select(Rating).where(key == (rating.org_id if rating.subject == ORGANISATION
-                                                     else rating.mediator_id), Rating.subject == rating.subject)
-                        .order_by(col(Rating.period).desc(), col(Rating.id).desc()).limit(60)).all()
-    return tuple(HistoryRow(r.id or 0, r.period, r.status, r.score, r.proposed_stars, r.approved_stars,
-                            r.override_reason, r.decided_at or r.created_at) for r in rows)
+    rows = session.exec(
+        select(Rating)
+        .where(
+            key == (rating.org_id if rating.subject == ORGANISATION else rating.mediator_id),
+            Rating.subject == rating.subject,
+        )
+        .order_by(col(Rating.period).desc(), col(Rating.id).desc())
+        .limit(60)
+    ).all()
+    return tuple(
+        HistoryRow(
+            r.id or 0,
+            r.period,
+            r.status,
+            r.score,
+            r.proposed_stars,
+            r.approved_stars,
+            r.override_reason,
+            r.decided_at or r.created_at,
+        )
+        for r in rows
+    )
 
 
 def _scheme_outdated(session: Session, rating: Rating) -> bool:
@@ -167,20 +192,38 @@ def get_card(session: Session, *, actor: Actor, rating_id: int) -> Card:
     rating, own = readable_rating(session, actor, rating_id)
     name, org_name = _names(session, rating)
     scheme = session.get(RatingScheme, rating.scheme_id)
-    objections = session.exec(select(RatingObjection).where(RatingObjection.rating_id == rating.id)
-                              .order_by(col(RatingObjection.id))).all()
+    objections = session.exec(
+        select(RatingObjection).where(RatingObjection.rating_id == rating.id).order_by(col(RatingObjection.id))
+    ).all()
     as_of = (rating.metrics or {}).get("as_of")
     lines = card_lines(rating, scheme)
     legacy = {} if lines else {k: v for k, v in (rating.metrics or {}).items() if isinstance(v, int | float)}
     return Card(
-        rating.id or 0, rating.subject, (rating.org_id if rating.subject == ORGANISATION else rating.mediator_id) or 0,
-        name, org_name, rating.period, rating.status, rating.score, rating.proposed_stars, rating.approved_stars,
-        rating.override_reason, rating.decided_at, f"{scheme.code} v{scheme.version}" if scheme else "",
-        _scheme_outdated(session, rating), scheme.min_cases if scheme else 0,
-        date.fromisoformat(as_of) if as_of else None, lines, legacy, dict(rating.changes or {}),
-        tuple(Objection(o.id or 0, o.body, o.status, o.answer, o.upheld, o.lodged_at, o.answered_at)
-              for o in objections),
-        subject_history(session, rating), own)
+        rating.id or 0,
+        rating.subject,
+        (rating.org_id if rating.subject == ORGANISATION else rating.mediator_id) or 0,
+        name,
+        org_name,
+        rating.period,
+        rating.status,
+        rating.score,
+        rating.proposed_stars,
+        rating.approved_stars,
+        rating.override_reason,
+        rating.decided_at,
+        f"{scheme.code} v{scheme.version}" if scheme else "",
+        _scheme_outdated(session, rating),
+        scheme.min_cases if scheme else 0,
+        date.fromisoformat(as_of) if as_of else None,
+        lines,
+        legacy,
+        dict(rating.changes or {}),
+        tuple(
+            Objection(o.id or 0, o.body, o.status, o.answer, o.upheld, o.lodged_at, o.answered_at) for o in objections
+        ),
+        subject_history(session, rating),
+        own,
+    )
 
 
 def my_ratings(session: Session, *, actor: Actor) -> list[HistoryRow]:
@@ -189,10 +232,24 @@ def my_ratings(session: Session, *, actor: Actor) -> list[HistoryRow]:
     mine = own_mediator(session, actor)
     if mine is None:
         return []
-    rows = session.exec(select(Rating).where(Rating.mediator_id == mine.id, col(Rating.status).in_(LIVE))
-                        .order_by(col(Rating.period).desc(), col(Rating.id).desc())).all()
-    return [HistoryRow(r.id or 0, r.period, r.status, r.score, r.proposed_stars, r.approved_stars,
-                       r.override_reason, r.decided_at or r.created_at) for r in rows]
+    rows = session.exec(
+        select(Rating)
+        .where(Rating.mediator_id == mine.id, col(Rating.status).in_(LIVE))
+        .order_by(col(Rating.period).desc(), col(Rating.id).desc())
+    ).all()
+    return [
+        HistoryRow(
+            r.id or 0,
+            r.period,
+            r.status,
+            r.score,
+            r.proposed_stars,
+            r.approved_stars,
+            r.override_reason,
+            r.decided_at or r.created_at,
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -226,21 +283,42 @@ def _details(session: Session, part: str, ids: list[int]) -> list[EvidenceItem]:
         comp = session.exec(select(MediatorComplaint).where(col(MediatorComplaint.id).in_(ids))).all()
         return [EvidenceItem(r.id or 0, r.case_id, r.summary, r.finding, r.received_on) for r in comp]
     if part == "checklist":
-        rows2 = session.exec(select(ChecklistState, ChecklistItem).join(
-            ChecklistItem, col(ChecklistItem.id) == col(ChecklistState.item_id))
-            .where(col(ChecklistState.id).in_(ids))).all()
-        return [EvidenceItem(s.id or 0, None, i.label_zh, s.evidence_note, s.at.date(), i.points, i.label_en)
-                for s, i in rows2]
-    stars = dict(session.exec(select(PublicRating.case_id, PublicRating.stars)
-                              .where(col(PublicRating.case_id).in_(ids))).all()) if part == "public" else {}
-    cases = session.exec(select(Case.id, Case.case_no, Case.status, Case.received_at,  # type: ignore[call-overload]
-                                Case.satisfaction).where(col(Case.id).in_(ids))).all()
-    return [EvidenceItem(cid, cid, no, status, at.date(), stars.get(cid, sat if part == "followup" else None))
-            for cid, no, status, at, sat in cases]
+        rows2 = session.exec(
+            select(ChecklistState, ChecklistItem)
+            .join(ChecklistItem, col(ChecklistItem.id) == col(ChecklistState.item_id))
+            .where(col(ChecklistState.id).in_(ids))
+        ).all()
+        return [
+            EvidenceItem(s.id or 0, None, i.label_zh, s.evidence_note, s.at.date(), i.points, i.label_en)
+            for s, i in rows2
+        ]
+    stars = (
+        dict(
+            session.exec(
+                select(PublicRating.case_id, PublicRating.stars).where(col(PublicRating.case_id).in_(ids))
+            ).all()
+        )
+        if part == "public"
+        else {}
+    )
+    cases = session.exec(
+        select(
+            Case.id,
+            Case.case_no,
+            Case.status,
+            Case.received_at,  # type: ignore[call-overload]
+            Case.satisfaction,
+        ).where(col(Case.id).in_(ids))
+    ).all()
+    return [
+        EvidenceItem(cid, cid, no, status, at.date(), stars.get(cid, sat if part == "followup" else None))
+        for cid, no, status, at, sat in cases
+    ]
 
 
-def evidence(session: Session, *, actor: Actor, rating_id: int, part: str, after: int = 0,
-             limit: int = PAGE_SIZE) -> EvidencePage:
+def evidence(
+    session: Session, *, actor: Actor, rating_id: int, part: str, after: int = 0, limit: int = PAGE_SIZE
+) -> EvidencePage:
     """A page (by id) of the records behind one counted set of a card the actor may read."""
     rating, _ = readable_rating(session, actor, rating_id)
     metrics = rating.metrics or {}
@@ -248,18 +326,22 @@ def evidence(session: Session, *, actor: Actor, rating_id: int, part: str, after
     if counted is None or not metrics.get("as_of"):
         raise NotFound("error.rating_part_unknown", part=part)
     sid = (rating.org_id if rating.subject == ORGANISATION else rating.mediator_id) or 0
-    stmt = evidence_statement(rating.subject, part, sid, parse_period(rating.period),
-                              date.fromisoformat(metrics["as_of"]))
+    stmt = evidence_statement(
+        rating.subject, part, sid, parse_period(rating.period), date.fromisoformat(metrics["as_of"])
+    )
     if stmt is None:
         raise NotFound("error.rating_part_unknown", part=part)
     sub = stmt.subquery()
     id_col = sub.c[0]
     n, checksum = session.exec(select(func.count(), func.sum(id_col))).one()
-    ids = [int(i) for i in session.exec(select(id_col).where(id_col > after).order_by(id_col)
-                                        .limit(limit + 1)).all()]
+    ids = [int(i) for i in session.exec(select(id_col).where(id_col > after).order_by(id_col).limit(limit + 1)).all()]
     more = len(ids) > limit
     ids = ids[:limit]
     order = {i: k for k, i in enumerate(ids)}
     items = sorted(_details(session, part, ids), key=lambda x: order[x.id])
-    return EvidencePage(tuple(items), ids[-1] if more else None, int(n or 0),
-                        [int(n or 0), int(checksum or 0)] == [int(counted[0]), int(counted[1])])
+    return EvidencePage(
+        tuple(items),
+        ids[-1] if more else None,
+        int(n or 0),
+        [int(n or 0), int(checksum or 0)] == [int(counted[0]), int(counted[1])],
+    )

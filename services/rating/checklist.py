@@ -55,8 +55,17 @@ def list_items(session: Session, *, actor: Actor, include_inactive: bool = False
     return [_item(i) for i in session.exec(stmt).all()]
 
 
-def save_item(session: Session, *, actor: Actor, code: str, label_zh: str, label_en: str, points: float,
-              active: bool = True, item_id: int | None = None) -> ItemRow:
+def save_item(
+    session: Session,
+    *,
+    actor: Actor,
+    code: str,
+    label_zh: str,
+    label_en: str,
+    points: float,
+    active: bool = True,
+    item_id: int | None = None,
+) -> ItemRow:
     """Add an item or change one (labels, points, whether it counts); audited with the old values."""
     require(actor, P.RATING_APPROVE)
     code, label_zh, label_en = code.strip(), label_zh.strip(), label_en.strip()
@@ -66,16 +75,22 @@ def save_item(session: Session, *, actor: Actor, code: str, label_zh: str, label
         raise ValidationFailed("error.rating_item_points")
     if item_id is None:
         position = len(session.exec(select(ChecklistItem.id)).all())
-        item = ChecklistItem(code=code, label_zh=label_zh, label_en=label_en, points=points, position=position,
-                             active=active)
+        item = ChecklistItem(
+            code=code, label_zh=label_zh, label_en=label_en, points=points, position=position, active=active
+        )
         before: dict[str, object] = {}
     else:
         found = session.get(ChecklistItem, item_id)
         if found is None:
             raise NotFound("error.not_found")
         item = found
-        before = {"code": item.code, "label_zh": item.label_zh, "label_en": item.label_en, "points": item.points,
-                  "active": item.active}
+        before = {
+            "code": item.code,
+            "label_zh": item.label_zh,
+            "label_en": item.label_en,
+            "points": item.points,
+            "active": item.active,
+        }
         item.code, item.label_zh, item.label_en, item.points, item.active = code, label_zh, label_en, points, active
     session.add(item)
     try:
@@ -83,9 +98,15 @@ def save_item(session: Session, *, actor: Actor, code: str, label_zh: str, label
             session.flush()
     except IntegrityError:
         raise Conflict("error.rating_item_code", code=code) from None
-    audit.record(session, action="rating.checklist_item", actor_id=actor.user_id, entity="checklistitem",
-                 entity_id=item.id, before=before,
-                 after={"code": code, "label_zh": label_zh, "label_en": label_en, "points": points, "active": active})
+    audit.record(
+        session,
+        action="rating.checklist_item",
+        actor_id=actor.user_id,
+        entity="checklistitem",
+        entity_id=item.id,
+        before=before,
+        after={"code": code, "label_zh": label_zh, "label_en": label_en, "points": points, "active": active},
+    )
     return _item(item)
 
 
@@ -101,18 +122,38 @@ def org_checklist(session: Session, *, actor: Actor, org_id: int, period: str) -
     require_any(actor, P.RATING_PROPOSE, P.RATING_APPROVE)
     _mediation_org(session, actor, org_id)
     code = parse_period(period).code
-    states = {s.item_id: s for s in session.exec(select(ChecklistState).where(
-        ChecklistState.org_id == org_id, ChecklistState.period == code)).all()}
+    states = {
+        s.item_id: s
+        for s in session.exec(
+            select(ChecklistState).where(ChecklistState.org_id == org_id, ChecklistState.period == code)
+        ).all()
+    }
     out = []
     for item in list_items(session, actor=actor):
         st = states.get(item.id)
-        out.append(StateRow(item, st.met if st else None, st.evidence_note if st else "",
-                            bool(st and st.evidence_photo), st.id if st else None))
+        out.append(
+            StateRow(
+                item,
+                st.met if st else None,
+                st.evidence_note if st else "",
+                bool(st and st.evidence_photo),
+                st.id if st else None,
+            )
+        )
     return out
 
 
-def set_state(session: Session, *, actor: Actor, org_id: int, item_id: int, period: str, met: bool, note: str,
-              photo: bytes | None = None) -> StateRow:
+def set_state(
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: int,
+    item_id: int,
+    period: str,
+    met: bool,
+    note: str,
+    photo: bytes | None = None,
+) -> StateRow:
     """Record whether an item is met for the period, with a note or a photo as evidence (one is required)."""
     require(actor, P.RATING_PROPOSE)
     _mediation_org(session, actor, org_id)
@@ -123,9 +164,11 @@ def set_state(session: Session, *, actor: Actor, org_id: int, item_id: int, peri
     note = note.strip()[:500]
     if photo is not None and (len(photo) > MAX_PHOTO or not photo.startswith(IMAGE_MAGIC)):
         raise ValidationFailed("error.rating_photo")
-    state = session.exec(select(ChecklistState).where(ChecklistState.org_id == org_id,
-                                                      ChecklistState.item_id == item_id,
-                                                      ChecklistState.period == code)).first()
+    state = session.exec(
+        select(ChecklistState).where(
+            ChecklistState.org_id == org_id, ChecklistState.item_id == item_id, ChecklistState.period == code
+        )
+    ).first()
     if met and not note and photo is None and not (state and state.evidence_photo):
         raise ValidationFailed("error.rating_evidence_required")
     if state is None:
@@ -135,8 +178,17 @@ def set_state(session: Session, *, actor: Actor, org_id: int, item_id: int, peri
         state.evidence_photo = photo
     session.add(state)
     session.flush()
-    audit.record(session, action="rating.checklist_state", actor_id=actor.user_id, entity="organisation",
-                 entity_id=org_id, item=item.code, period=code, met=met, photo=photo is not None)
+    audit.record(
+        session,
+        action="rating.checklist_state",
+        actor_id=actor.user_id,
+        entity="organisation",
+        entity_id=org_id,
+        item=item.code,
+        period=code,
+        met=met,
+        photo=photo is not None,
+    )
     return StateRow(_item(item), met, note, bool(state.evidence_photo), state.id)
 
 

@@ -43,26 +43,32 @@ def fingerprint(scheme_id: int, period: str, as_of: date, digests: dict[int, str
 
 def load_previous(session: Session, subject: str, period: str, key: Any, ids: Any) -> dict[int, Previous]:
     """The newest earlier rating of each subject for the period (any status): what a recompute is compared with."""
-    newest = (select(func.max(Rating.id)).where(col(Rating.period) == period, col(Rating.subject) == subject,
-                                                col(key).in_(ids)).group_by(key))
-    rows = session.exec(select(key, Rating.id, Rating.score, Rating.proposed_stars, Rating.digest)  # type: ignore[call-overload]
-                        .where(col(Rating.id).in_(newest))).all()
+    newest = (
+        select(func.max(Rating.id))
+        .where(col(Rating.period) == period, col(Rating.subject) == subject, col(key).in_(ids))
+        .group_by(key)
+    )
+    rows = session.exec(
+        select(key, Rating.id, Rating.score, Rating.proposed_stars, Rating.digest).where(col(Rating.id).in_(newest))  # type: ignore[call-overload]
+    ).all()
     return {int(sid): Previous(int(rid), score, stars, dig or "") for sid, rid, score, stars, dig in rows}
 
 
 def _old_parts(session: Session, rating_ids: list[int]) -> dict[int, Parts]:
     out: dict[int, Parts] = {}
     for i in range(0, len(rating_ids), CHUNK):
-        for rid, metrics in session.exec(select(Rating.id, Rating.metrics)
-                                         .where(col(Rating.id).in_(rating_ids[i:i + CHUNK]))).all():
+        for rid, metrics in session.exec(
+            select(Rating.id, Rating.metrics).where(col(Rating.id).in_(rating_ids[i : i + CHUNK]))
+        ).all():
             parts = (metrics or {}).get("parts")
             if rid is not None and isinstance(parts, dict):
                 out[rid] = parts
     return out
 
 
-def changes(session: Session, subject: str, previous: dict[int, Previous],
-            new: dict[int, Scored]) -> dict[int, dict[str, Any]]:
+def changes(
+    session: Session, subject: str, previous: dict[int, Previous], new: dict[int, Scored]
+) -> dict[int, dict[str, Any]]:
     """Per subject: {"new": True}, or the previous rating's id with every score, stars, metric and set that differ."""
     out: dict[int, dict[str, Any]] = {}
     suspects = []
@@ -86,8 +92,11 @@ def changes(session: Session, subject: str, previous: dict[int, Previous],
             out[sid]["legacy"] = True  # rated before score cards kept their counted sets
             continue
         blank = [0, 0, 0.0]
-        sets = {p: [int(before.get(p, blank)[0]), int(v[0])] for p, v in after.items()
-                if list(before.get(p, blank))[:2] != list(v)[:2]}
+        sets = {
+            p: [int(before.get(p, blank)[0]), int(v[0])]
+            for p, v in after.items()
+            if list(before.get(p, blank))[:2] != list(v)[:2]
+        }
         values = {}
         for m in metrics:
             if all(p in before for p in FORMULA[m][0] + FORMULA[m][1]):

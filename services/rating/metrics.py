@@ -71,13 +71,14 @@ def _fold(rows: Iterable[Any], names: tuple[str, ...], out: dict[int, Parts]) ->
         sid, values = int(row[0]), row[1:]
         parts = out.setdefault(sid, {})
         for i, name in enumerate(names):
-            n, ids, total = values[3 * i: 3 * i + 3]
+            n, ids, total = values[3 * i : 3 * i + 3]
             parts[name] = [int(n or 0), int(ids or 0), float(total or 0)]
 
 
 def _triple(where: ColumnElement[bool] | None, id_col: Any, value: Any) -> list[Any]:
     def agg(f: Any) -> Any:
         return f.filter(where) if where is not None else f
+
     total = agg(func.sum(value)) if value is not None else literal_column("0")
     return [agg(func.count()), agg(func.sum(id_col)), total]
 
@@ -93,28 +94,38 @@ def case_statements(subject: str, ids: Any, period: Period, as_of: date) -> Grou
     for name, pred in preds.items():
         cols += _triple(pred, Case.id, Case.satisfaction if name == "followup" else None)
     cases = select(*cols).where(in_period(period), col(key).in_(ids)).group_by(key)
-    public = (select(key, *_triple(None, Case.id, PublicRating.stars))
-              .join(Case, col(Case.id) == col(PublicRating.case_id))
-              .where(in_period(period), col(key).in_(ids)).group_by(key))
+    public = (
+        select(key, *_triple(None, Case.id, PublicRating.stars))
+        .join(Case, col(Case.id) == col(PublicRating.case_id))
+        .where(in_period(period), col(key).in_(ids))
+        .group_by(key)
+    )
     return [(tuple(preds), cases), (("public",), public)]
 
 
 def mediator_statements(ids: Any, period: Period) -> Grouped:
     """Training hours and substantiated complaints in the period, per mediator."""
-    training = (select(TrainingRecord.mediator_id, *_triple(None, TrainingRecord.id, TrainingRecord.hours))
-                .where(training_where(period), col(TrainingRecord.mediator_id).in_(ids))
-                .group_by(TrainingRecord.mediator_id))
-    complaints = (select(MediatorComplaint.mediator_id, *_triple(None, MediatorComplaint.id, None))
-                  .where(complaint_where(period), col(MediatorComplaint.mediator_id).in_(ids))
-                  .group_by(MediatorComplaint.mediator_id))
+    training = (
+        select(TrainingRecord.mediator_id, *_triple(None, TrainingRecord.id, TrainingRecord.hours))
+        .where(training_where(period), col(TrainingRecord.mediator_id).in_(ids))
+        .group_by(TrainingRecord.mediator_id)
+    )
+    complaints = (
+        select(MediatorComplaint.mediator_id, *_triple(None, MediatorComplaint.id, None))
+        .where(complaint_where(period), col(MediatorComplaint.mediator_id).in_(ids))
+        .group_by(MediatorComplaint.mediator_id)
+    )
     return [(("training",), training), (("complaints",), complaints)]
 
 
 def org_statements(ids: Any, period: Period) -> Grouped:
     """Checklist items met (with their points) per organisation."""
-    met = (select(ChecklistState.org_id, *_triple(None, ChecklistState.id, ChecklistItem.points))
-           .join(ChecklistItem, col(ChecklistItem.id) == col(ChecklistState.item_id))
-           .where(checklist_where(period), col(ChecklistState.org_id).in_(ids)).group_by(ChecklistState.org_id))
+    met = (
+        select(ChecklistState.org_id, *_triple(None, ChecklistState.id, ChecklistItem.points))
+        .join(ChecklistItem, col(ChecklistItem.id) == col(ChecklistState.item_id))
+        .where(checklist_where(period), col(ChecklistState.org_id).in_(ids))
+        .group_by(ChecklistState.org_id)
+    )
     return [(("checklist",), met)]
 
 
@@ -124,15 +135,17 @@ def statements(subject: str, ids: Any, period: Period, as_of: date) -> Grouped:
     return case_statements(subject, ids, period, as_of) + extra
 
 
-def collect(session: Session, subject: str, ids: Any, subject_ids: list[int], period: Period, as_of: date
-            ) -> dict[int, Parts]:
+def collect(
+    session: Session, subject: str, ids: Any, subject_ids: list[int], period: Period, as_of: date
+) -> dict[int, Parts]:
     """Every subject's counted parts for the period, complete (zero where nothing was counted)."""
     out: dict[int, Parts] = {sid: {} for sid in subject_ids}
     for names, stmt in statements(subject, ids, period, as_of):
         _fold(session.exec(stmt).all(), names, out)  # type: ignore[call-overload]
     if subject == ORGANISATION:
-        n, ids_sum, points = session.exec(select(*_triple(None, ChecklistItem.id, ChecklistItem.points))
-                                          .where(col(ChecklistItem.active).is_(True))).one()
+        n, ids_sum, points = session.exec(
+            select(*_triple(None, ChecklistItem.id, ChecklistItem.points)).where(col(ChecklistItem.active).is_(True))
+        ).one()
         for parts in out.values():
             parts["checklist_all"] = [int(n or 0), int(ids_sum or 0), float(points or 0)]
     return {sid: complete(out[sid], subject) for sid in subject_ids}
@@ -143,13 +156,18 @@ def training_where(period: Period) -> ColumnElement[bool]:
 
 
 def complaint_where(period: Period) -> ColumnElement[bool]:
-    return and_(col(MediatorComplaint.substantiated).is_(True),
-                col(MediatorComplaint.received_on).between(period.start, period.end))
+    return and_(
+        col(MediatorComplaint.substantiated).is_(True),
+        col(MediatorComplaint.received_on).between(period.start, period.end),
+    )
 
 
 def checklist_where(period: Period) -> ColumnElement[bool]:
-    return and_(col(ChecklistState.period) == period.code, col(ChecklistState.met).is_(True),
-                col(ChecklistItem.active).is_(True))
+    return and_(
+        col(ChecklistState.period) == period.code,
+        col(ChecklistState.met).is_(True),
+        col(ChecklistItem.active).is_(True),
+    )
 
 
 def complete(parts: Parts, subject: str) -> Parts:
@@ -176,8 +194,9 @@ class Line:
 
 
 # metric → (numerator parts, denominator parts, which field each adds up: 0 the count, 2 the summed values)
-_SPEC = {m: (top, bottom, 2 if m in SUMMED else 0, 2 if m == "checklist" else 0)
-         for m, (top, bottom) in FORMULA.items()}
+_SPEC = {
+    m: (top, bottom, 2 if m in SUMMED else 0, 2 if m == "checklist" else 0) for m, (top, bottom) in FORMULA.items()
+}
 
 
 def metric_value(metric: str, parts: Mapping[str, Part]) -> float | None:
@@ -212,7 +231,6 @@ def score_card(parts: Mapping[str, Part], scheme: Scheme) -> tuple[list[Line], f
     return lines, score, scheme.stars_for(score, cases)
 
 
-
 def evidence_statement(subject: str, part: str, subject_id: int, period: Period, as_of: date) -> Select[Any] | None:
     """The ids of the records behind one part of one subject's card (None: the part is not a record list)."""
     if part in CASE_PARTS:
@@ -220,14 +238,19 @@ def evidence_statement(subject: str, part: str, subject_id: int, period: Period,
         return select(Case.id).where(key == subject_id, in_period(period), case_predicates(as_of)[part])
     if part == "public":
         key = case_key(subject)
-        return (select(Case.id).join(PublicRating, col(PublicRating.case_id) == col(Case.id))
-                .where(key == subject_id, in_period(period)))
+        return (
+            select(Case.id)
+            .join(PublicRating, col(PublicRating.case_id) == col(Case.id))
+            .where(key == subject_id, in_period(period))
+        )
     if part == "training":
         return select(TrainingRecord.id).where(TrainingRecord.mediator_id == subject_id, training_where(period))
     if part == "complaints":
-        return select(MediatorComplaint.id).where(MediatorComplaint.mediator_id == subject_id,
-                                                  complaint_where(period))
+        return select(MediatorComplaint.id).where(MediatorComplaint.mediator_id == subject_id, complaint_where(period))
     if part == "checklist":
-        return (select(ChecklistState.id).join(ChecklistItem, col(ChecklistItem.id) == col(ChecklistState.item_id))
-                .where(ChecklistState.org_id == subject_id, checklist_where(period)))
+        return (
+            select(ChecklistState.id)
+            .join(ChecklistItem, col(ChecklistItem.id) == col(ChecklistState.item_id))
+            .where(ChecklistState.org_id == subject_id, checklist_where(period))
+        )
     return None

@@ -86,9 +86,16 @@ def _show(show: str) -> ColumnElement[bool]:
 def current_ids(actor: Actor, subject: str, period: str) -> Any:
     """A subquery of the current (newest live) rating id of each subject of the period in the actor's area."""
     key = subject_column(subject)
-    return (select(func.max(Rating.id)).where(Rating.period == period, Rating.subject == subject,
-                                              col(Rating.status).in_(LIVE),
-                                              col(key).in_(subjects_in_area(actor, subject))).group_by(key))
+    return (
+        select(func.max(Rating.id))
+        .where(
+            Rating.period == period,
+            Rating.subject == subject,
+            col(Rating.status).in_(LIVE),
+            col(key).in_(subjects_in_area(actor, subject)),
+        )
+        .group_by(key)
+    )
 
 
 def _check(actor: Actor, subject: str, period: str, show: str = "all") -> str:
@@ -100,8 +107,16 @@ def _check(actor: Actor, subject: str, period: str, show: str = "all") -> str:
     return parse_period(period).code
 
 
-def list_ratings(session: Session, *, actor: Actor, subject: str, period: str, show: str = "all",
-                 after: Cursor | None = None, limit: int = PAGE_SIZE) -> RatingPage:
+def list_ratings(
+    session: Session,
+    *,
+    actor: Actor,
+    subject: str,
+    period: str,
+    show: str = "all",
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> RatingPage:
     """The current ratings of the period in the actor's area, highest score first, a page at a time."""
     code = _check(actor, subject, period, show)
     where = [col(Rating.id).in_(current_ids(actor, subject, code)), _show(show)]
@@ -111,19 +126,30 @@ def list_ratings(session: Session, *, actor: Actor, subject: str, period: str, s
         where.append(or_(score_key < after[0], and_(score_key == after[0], col(Rating.id) < after[1])))
     org = aliased(Organisation)
     if subject == MEDIATOR:
-        stmt = (select(Rating, Mediator.name, org.name, _open_objection())
-                .join(Mediator, col(Mediator.id) == col(Rating.mediator_id))
-                .join(org, col(org.id) == col(Mediator.org_id)))
+        stmt = (
+            select(Rating, Mediator.name, org.name, _open_objection())
+            .join(Mediator, col(Mediator.id) == col(Rating.mediator_id))
+            .join(org, col(org.id) == col(Mediator.org_id))
+        )
     else:
         stmt = select(Rating, org.name, org.name, _open_objection()).join(org, col(org.id) == col(Rating.org_id))
-    rows = session.exec(stmt.where(*where).order_by(score_key.desc(), col(Rating.id).desc())
-                        .limit(limit + 1)).all()
+    rows = session.exec(stmt.where(*where).order_by(score_key.desc(), col(Rating.id).desc()).limit(limit + 1)).all()
     items = tuple(
-        RatingRow(r.id or 0, (r.org_id if subject == ORGANISATION else r.mediator_id) or 0, name,
-                  "" if subject == ORGANISATION else org_name, r.score, r.proposed_stars, r.approved_stars,
-                  r.status, r.changed, bool(objected), int(((r.metrics or {}).get("parts") or {}).get(
-                      "mediated", [(r.metrics or {}).get("cases", 0)])[0] or 0))
-        for r, name, org_name, objected in rows[:limit])
+        RatingRow(
+            r.id or 0,
+            (r.org_id if subject == ORGANISATION else r.mediator_id) or 0,
+            name,
+            "" if subject == ORGANISATION else org_name,
+            r.score,
+            r.proposed_stars,
+            r.approved_stars,
+            r.status,
+            r.changed,
+            bool(objected),
+            int(((r.metrics or {}).get("parts") or {}).get("mediated", [(r.metrics or {}).get("cases", 0)])[0] or 0),
+        )
+        for r, name, org_name, objected in rows[:limit]
+    )
     last = rows[limit - 1][0] if len(rows) > limit else None
     return RatingPage(items, (_sort_value(last), last.id or 0) if last is not None else None, int(total))
 
@@ -133,11 +159,25 @@ def period_summary(session: Session, *, actor: Actor, subject: str, period: str)
     code = _check(actor, subject, period)
     stars = func.coalesce(Rating.approved_stars, Rating.proposed_stars)
     decided = col(Rating.status).in_(DECIDED)
-    rows = session.exec(select(  # type: ignore[call-overload]
-        stars, func.count(), func.count().filter(col(Rating.status) == "proposed"), func.count().filter(decided),
-        func.count().filter(col(Rating.changed).is_(True)), func.count().filter(_open_objection()))
-        .where(col(Rating.id).in_(current_ids(actor, subject, code))).group_by(stars)).all()
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            stars,
+            func.count(),
+            func.count().filter(col(Rating.status) == "proposed"),
+            func.count().filter(decided),
+            func.count().filter(col(Rating.changed).is_(True)),
+            func.count().filter(_open_objection()),
+        )
+        .where(col(Rating.id).in_(current_ids(actor, subject, code)))
+        .group_by(stars)
+    ).all()
     by_stars = {int(s): int(n) for s, n, *_ in rows if s is not None}
-    return PeriodSummary(sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows),
-                         sum(int(r[1]) for r in rows if r[0] is None), sum(int(r[4]) for r in rows),
-                         sum(int(r[5]) for r in rows), by_stars)
+    return PeriodSummary(
+        sum(int(r[1]) for r in rows),
+        sum(int(r[2]) for r in rows),
+        sum(int(r[3]) for r in rows),
+        sum(int(r[1]) for r in rows if r[0] is None),
+        sum(int(r[4]) for r in rows),
+        sum(int(r[5]) for r in rows),
+        by_stars,
+    )

@@ -50,9 +50,11 @@ def subject_column(subject: str) -> Any:
 def subjects_in_scope(actor: Actor, subject: str) -> Any:
     """A subquery of the ids rated in the actor's area: serving mediators, or mediation organisations."""
     if subject == ORGANISATION:
-        return select(Organisation.id).where(col(Organisation.id).in_(area_org_ids(actor)),
-                                             col(Organisation.kind).in_(sorted(MEDIATION_KINDS)),
-                                             col(Organisation.active).is_(True))
+        return select(Organisation.id).where(
+            col(Organisation.id).in_(area_org_ids(actor)),
+            col(Organisation.kind).in_(sorted(MEDIATION_KINDS)),
+            col(Organisation.active).is_(True),
+        )
     return select(Mediator.id).where(col(Mediator.org_id).in_(area_org_ids(actor)), Mediator.status != "left")
 
 
@@ -85,19 +87,43 @@ class RunSummary:
 
 
 def _summary(run: RatingRun) -> RunSummary:
-    return RunSummary(run.id or 0, run.subject, run.period, run.as_of, run.scheme_id, run.subjects, run.rated,
-                      run.changed, run.fingerprint, run.computed_at)
+    return RunSummary(
+        run.id or 0,
+        run.subject,
+        run.period,
+        run.as_of,
+        run.scheme_id,
+        run.subjects,
+        run.rated,
+        run.changed,
+        run.fingerprint,
+        run.computed_at,
+    )
 
 
 def _proposals(run: RatingRun, scored: dict[int, Scored], changed: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     """One proposed rating row per subject of the run, with what changed since the previous computation."""
     now, mediator = utc_now(), run.subject == MEDIATOR
-    return [{"scheme_id": run.scheme_id, "subject": run.subject, "mediator_id": sid if mediator else None,
-             "org_id": None if mediator else sid, "period": run.period, "score": score, "proposed_stars": stars,
-             "status": "proposed", "override_reason": "", "digest": dig, "run_id": run.id,
-             "metrics": {"as_of": run.as_of.isoformat(), "parts": sets}, "changes": changed[sid],
-             "changed": is_changed(changed[sid]), "created_at": now}
-            for sid, (score, stars, dig, sets) in scored.items()]
+    return [
+        {
+            "scheme_id": run.scheme_id,
+            "subject": run.subject,
+            "mediator_id": sid if mediator else None,
+            "org_id": None if mediator else sid,
+            "period": run.period,
+            "score": score,
+            "proposed_stars": stars,
+            "status": "proposed",
+            "override_reason": "",
+            "digest": dig,
+            "run_id": run.id,
+            "metrics": {"as_of": run.as_of.isoformat(), "parts": sets},
+            "changes": changed[sid],
+            "changed": is_changed(changed[sid]),
+            "created_at": now,
+        }
+        for sid, (score, stars, dig, sets) in scored.items()
+    ]
 
 
 def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str, today: date) -> RunSummary:
@@ -114,14 +140,28 @@ def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str
     parts = collect(session, subject, ids, subject_ids, per, as_of)
     scored = {sid: (*score_card(parts[sid], scheme)[1:], digest(parts[sid]), parts[sid]) for sid in subject_ids}
     changed = changes(session, subject, load_previous(session, subject, per.code, key, ids), scored)
-    run = RatingRun(scheme_id=scheme.id, subject=subject, period=per.code, as_of=as_of, org_id=actor.org_id,
-                    computed_by=actor.user_id,
-                    fingerprint=fingerprint(scheme.id, per.code, as_of, {k: v[2] for k, v in scored.items()}))
+    run = RatingRun(
+        scheme_id=scheme.id,
+        subject=subject,
+        period=per.code,
+        as_of=as_of,
+        org_id=actor.org_id,
+        computed_by=actor.user_id,
+        fingerprint=fingerprint(scheme.id, per.code, as_of, {k: v[2] for k, v in scored.items()}),
+    )
     session.add(run)
     session.flush()
-    session.execute(update(Rating).where(col(Rating.period) == per.code, col(Rating.subject) == subject,
-                                         col(Rating.status) == "proposed", col(key).in_(ids))
-                    .values(status="superseded"), execution_options={"synchronize_session": False})
+    session.execute(
+        update(Rating)
+        .where(
+            col(Rating.period) == per.code,
+            col(Rating.subject) == subject,
+            col(Rating.status) == "proposed",
+            col(key).in_(ids),
+        )
+        .values(status="superseded"),
+        execution_options={"synchronize_session": False},
+    )
     rows = _proposals(run, scored, changed)
     if rows:  # Core executemany: a computation writes one row per subject (10,000 for a city)
         session.execute(insert(Rating.__table__), rows)  # type: ignore[attr-defined]
@@ -130,18 +170,32 @@ def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str
     run.changed = sum(1 for r in rows if r["changed"])
     row.in_use = True
     session.add_all([run, row])
-    audit.record(session, action="rating.computed", actor_id=actor.user_id, entity="ratingrun", entity_id=run.id,
-                 subject=subject, period=per.code, scheme=f"{scheme.code} v{scheme.version}", as_of=as_of.isoformat(),
-                 subjects=run.subjects, rated=run.rated, changed=run.changed, fingerprint=run.fingerprint)
+    audit.record(
+        session,
+        action="rating.computed",
+        actor_id=actor.user_id,
+        entity="ratingrun",
+        entity_id=run.id,
+        subject=subject,
+        period=per.code,
+        scheme=f"{scheme.code} v{scheme.version}",
+        as_of=as_of.isoformat(),
+        subjects=run.subjects,
+        rated=run.rated,
+        changed=run.changed,
+        fingerprint=run.fingerprint,
+    )
     return _summary(run)
 
 
 def latest_run(session: Session, *, actor: Actor, subject: str, period: str) -> RunSummary | None:
     """The newest computation for the period made by an office in the actor's area."""
     require(actor, P.RATING_PROPOSE)
-    run = session.exec(select(RatingRun).where(RatingRun.subject == subject, RatingRun.period == period,
-                                               col(RatingRun.org_id).in_(area_org_ids(actor)))
-                       .order_by(col(RatingRun.id).desc())).first()
+    run = session.exec(
+        select(RatingRun)
+        .where(RatingRun.subject == subject, RatingRun.period == period, col(RatingRun.org_id).in_(area_org_ids(actor)))
+        .order_by(col(RatingRun.id).desc())
+    ).first()
     return _summary(run) if run else None
 
 
@@ -153,8 +207,11 @@ def rating_in_scope(session: Session, actor: Actor, rating_id: int, *, for_updat
         raise NotFound("error.rating_not_found")
     subject = rating.subject if rating.subject in SUBJECTS else MEDIATOR
     sid = rating.org_id if subject == ORGANISATION else rating.mediator_id
-    if sid is None or sid not in set(session.exec(subjects_in_area(actor, subject).where(
-            (Organisation.id if subject == ORGANISATION else Mediator.id) == sid)).all()):
+    if sid is None or sid not in set(
+        session.exec(
+            subjects_in_area(actor, subject).where((Organisation.id if subject == ORGANISATION else Mediator.id) == sid)
+        ).all()
+    ):
         raise OutOfScope("error.rating_not_found")
     return rating
 
@@ -185,14 +242,30 @@ def decide_rating(session: Session, *, actor: Actor, rating_id: int, stars: int 
     session.add(target)
     session.flush()
     key = subject_column(rating.subject)
-    session.execute(update(Rating).where(col(Rating.period) == rating.period, col(Rating.subject) == rating.subject,
-                                         col(key) == getattr(rating, key.key), col(Rating.status).in_(DECIDED),
-                                         col(Rating.id) != target.id).values(status="revised"))
+    session.execute(
+        update(Rating)
+        .where(
+            col(Rating.period) == rating.period,
+            col(Rating.subject) == rating.subject,
+            col(key) == getattr(rating, key.key),
+            col(Rating.status).in_(DECIDED),
+            col(Rating.id) != target.id,
+        )
+        .values(status="revised")
+    )
     if rating.mediator_id is not None:
         sync_stars(session, [rating.mediator_id])
-    audit.record(session, action=f"rating.{target.status}", actor_id=actor.user_id, entity="rating",
-                 entity_id=target.id, proposed=rating.proposed_stars, stars=stars, reason=reason[:200],
-                 replaces=rating.id if target is not rating else None)
+    audit.record(
+        session,
+        action=f"rating.{target.status}",
+        actor_id=actor.user_id,
+        entity="rating",
+        entity_id=target.id,
+        proposed=rating.proposed_stars,
+        stars=stars,
+        reason=reason[:200],
+        replaces=rating.id if target is not rating else None,
+    )
     return target
 
 
@@ -204,31 +277,60 @@ def approve_run(session: Session, *, actor: Actor, run_id: int) -> int:
         raise NotFound("error.rating_not_found")
     key = subject_column(run.subject)
     objected = select(RatingObjection.rating_id).where(RatingObjection.status == "open")
-    pending = (col(Rating.run_id) == run.id, col(Rating.status) == "proposed",
-               col(key).in_(subjects_in_scope(actor, run.subject)), col(Rating.id).not_in(objected))
+    pending = (
+        col(Rating.run_id) == run.id,
+        col(Rating.status) == "proposed",
+        col(key).in_(subjects_in_scope(actor, run.subject)),
+        col(Rating.id).not_in(objected),
+    )
     subject_ids = [int(i) for i in session.exec(select(key).where(*pending)).all()]
     if not subject_ids:
         return 0
-    session.execute(update(Rating).where(col(Rating.period) == run.period, col(Rating.subject) == run.subject,
-                                         col(Rating.status).in_(DECIDED), col(key).in_(select(key).where(*pending)))
-                    .values(status="revised"), execution_options={"synchronize_session": False})
-    session.execute(update(Rating).where(*pending).values(
-        status="approved", approved_stars=Rating.proposed_stars, decided_by=actor.user_id, decided_at=utc_now()),
-        execution_options={"synchronize_session": False})
+    session.execute(
+        update(Rating)
+        .where(
+            col(Rating.period) == run.period,
+            col(Rating.subject) == run.subject,
+            col(Rating.status).in_(DECIDED),
+            col(key).in_(select(key).where(*pending)),
+        )
+        .values(status="revised"),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(Rating)
+        .where(*pending)
+        .values(
+            status="approved", approved_stars=Rating.proposed_stars, decided_by=actor.user_id, decided_at=utc_now()
+        ),
+        execution_options={"synchronize_session": False},
+    )
     if run.subject == MEDIATOR:
         sync_stars(session, subject_ids)
-    audit.record(session, action="rating.approved_run", actor_id=actor.user_id, entity="ratingrun",
-                 entity_id=run.id, approved=len(subject_ids))
+    audit.record(
+        session,
+        action="rating.approved_run",
+        actor_id=actor.user_id,
+        entity="ratingrun",
+        entity_id=run.id,
+        approved=len(subject_ids),
+    )
     return len(subject_ids)
 
 
 def sync_stars(session: Session, mediator_ids: list[int]) -> None:
     """Set each mediator's current stars to their published rating of the latest period (None: not rated)."""
     for i in range(0, len(mediator_ids), CHUNK):
-        chunk = sorted(set(mediator_ids[i:i + CHUNK]))
-        rows = session.exec(select(Rating.mediator_id, Rating.period, Rating.approved_stars,  # type: ignore[call-overload]
-                                   Rating.decided_at, Rating.id).where(col(Rating.mediator_id).in_(chunk),
-                                                    col(Rating.status).in_(DECIDED))).all()
+        chunk = sorted(set(mediator_ids[i : i + CHUNK]))
+        rows = session.exec(
+            select(
+                Rating.mediator_id,
+                Rating.period,
+                Rating.approved_stars,  # type: ignore[call-overload]
+                Rating.decided_at,
+                Rating.id,
+            ).where(col(Rating.mediator_id).in_(chunk), col(Rating.status).in_(DECIDED))
+        ).all()
         best: dict[int, tuple[Any, ...]] = {}
         for mid, period, stars, at, rid in rows:
             rank = (period_end(period), (at.timestamp() if at else 0.0), rid or 0, stars)
@@ -244,14 +346,14 @@ def current_stars(session: Session, mediator_id: int) -> int | None:
     return mediator.stars if mediator else None
 
 
-def titles_for(session: Session, mediator_id: int | None = None, *, org_id: int | None = None
-               ) -> list[tuple[str, str]]:
+def titles_for(session: Session, mediator_id: int | None = None, *, org_id: int | None = None) -> list[tuple[str, str]]:
     """(title, period) awarded to a mediator or an organisation, newest period first (public information)."""
     if mediator_id is None and org_id is None:
         return []
     where = TitleAward.mediator_id == mediator_id if mediator_id is not None else TitleAward.org_id == org_id
-    rows = session.exec(select(TitleAward.title, TitleAward.period).where(where)
-                        .order_by(col(TitleAward.period).desc(), col(TitleAward.id).desc())).all()
+    rows = session.exec(
+        select(TitleAward.title, TitleAward.period)
+        .where(where)
+        .order_by(col(TitleAward.period).desc(), col(TitleAward.id).desc())
+    ).all()
     return [(str(t), str(p)) for t, p in rows]
-
-

@@ -29,21 +29,47 @@ MEDIATOR, ORGANISATION = "mediator", "organisation"
 SUBJECTS = (MEDIATOR, ORGANISATION)
 DEFAULT = "default"
 METRICS: dict[str, tuple[str, ...]] = {
-    MEDIATOR: ("cases", "success_rate", "performance_rate", "confirmation_rate", "satisfaction", "training",
-               "complaints"),
+    MEDIATOR: (
+        "cases",
+        "success_rate",
+        "performance_rate",
+        "confirmation_rate",
+        "satisfaction",
+        "training",
+        "complaints",
+    ),
     ORGANISATION: ("cases", "success_rate", "performance_rate", "confirmation_rate", "satisfaction", "checklist"),
 }
 LESS_IS_BETTER = frozenset({"complaints"})  # points fall from the full weight to 0 at the target count
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
     MEDIATOR: dict(RATING_WEIGHTS),
-    ORGANISATION: {"cases": 15, "success_rate": 20, "performance_rate": 15, "confirmation_rate": 5,
-                   "satisfaction": 15, "checklist": 30},
+    ORGANISATION: {
+        "cases": 15,
+        "success_rate": 20,
+        "performance_rate": 15,
+        "confirmation_rate": 5,
+        "satisfaction": 15,
+        "checklist": 30,
+    },
 }
 DEFAULT_TARGETS: dict[str, dict[str, float]] = {
-    MEDIATOR: {"cases": 40, "success_rate": 1, "performance_rate": 1, "confirmation_rate": 0.1, "satisfaction": 4.5,
-               "training": 16, "complaints": 3},
-    ORGANISATION: {"cases": 60, "success_rate": 1, "performance_rate": 1, "confirmation_rate": 0.1,
-                   "satisfaction": 4.5, "checklist": 1},
+    MEDIATOR: {
+        "cases": 40,
+        "success_rate": 1,
+        "performance_rate": 1,
+        "confirmation_rate": 0.1,
+        "satisfaction": 4.5,
+        "training": 16,
+        "complaints": 3,
+    },
+    ORGANISATION: {
+        "cases": 60,
+        "success_rate": 1,
+        "performance_rate": 1,
+        "confirmation_rate": 0.1,
+        "satisfaction": 4.5,
+        "checklist": 1,
+    },
 }
 DEFAULT_MIN_CASES = {MEDIATOR: RATING_MIN_CASES, ORGANISATION: 5}
 DEFAULT_TITLE_RULES: dict[str, dict[str, Any]] = {
@@ -120,17 +146,37 @@ class Scheme:
 def effective(row: RatingScheme) -> Scheme:
     """The stored version with defaults for what it leaves out (older versions carry no targets)."""
     subject = row.subject if row.subject in SUBJECTS else MEDIATOR
-    weights = {m: float(row.weights.get(m, 0)) for m in METRICS[subject]} if row.weights else dict(
-        DEFAULT_WEIGHTS[subject])
+    weights = (
+        {m: float(row.weights.get(m, 0)) for m in METRICS[subject]} if row.weights else dict(DEFAULT_WEIGHTS[subject])
+    )
     targets = {m: float((row.targets or {}).get(m, DEFAULT_TARGETS[subject][m])) for m in METRICS[subject]}
     thresholds = {k: float((row.thresholds or {}).get(k, RATING_THRESHOLDS[k])) for k in STAR_LEVELS}
     rule = {**DEFAULT_TITLE_RULES[subject], **(row.title_rule or {})}
-    return Scheme(row.id or 0, row.code, row.version, subject, row.period, row.org_id, weights,
-                  thresholds, row.min_cases, targets, rule, row.in_use, row.note)
+    return Scheme(
+        row.id or 0,
+        row.code,
+        row.version,
+        subject,
+        row.period,
+        row.org_id,
+        weights,
+        thresholds,
+        row.min_cases,
+        targets,
+        rule,
+        row.in_use,
+        row.note,
+    )
 
 
-def validate(subject: str, weights: Mapping[str, float], thresholds: Mapping[str, float], min_cases: int,
-             targets: Mapping[str, float], title_rule: Mapping[str, Any]) -> None:
+def validate(
+    subject: str,
+    weights: Mapping[str, float],
+    thresholds: Mapping[str, float],
+    min_cases: int,
+    targets: Mapping[str, float],
+    title_rule: Mapping[str, Any],
+) -> None:
     """Refuse a scheme that cannot score: unknown metrics, negative weights, unordered thresholds, …"""
     if subject not in SUBJECTS:
         raise ValidationFailed("error.rating_subject", subject=subject)
@@ -176,9 +222,13 @@ def scheme_for(session: Session, subject: str, period: str, region: Organisation
     """The newest version of the most specific scheme for the subject, period and region (created if none)."""
     ancestors = _ancestor_ids(session, region)
     depth = {oid: i for i, oid in enumerate(ancestors)}
-    rows = session.exec(select(RatingScheme).where(
-        RatingScheme.subject == subject, col(RatingScheme.period).in_((period, DEFAULT)),
-        (col(RatingScheme.org_id).is_(None)) | col(RatingScheme.org_id).in_(ancestors))).all()
+    rows = session.exec(
+        select(RatingScheme).where(
+            RatingScheme.subject == subject,
+            col(RatingScheme.period).in_((period, DEFAULT)),
+            (col(RatingScheme.org_id).is_(None)) | col(RatingScheme.org_id).in_(ancestors),
+        )
+    ).all()
     if not rows:
         return ensure_default(session, subject)
     return max(rows, key=lambda r: (r.period == period, depth.get(r.org_id or -1, -1), r.version, r.id or 0))
@@ -186,14 +236,23 @@ def scheme_for(session: Session, subject: str, period: str, region: Organisation
 
 def ensure_default(session: Session, subject: str) -> RatingScheme:
     """The built-in default scheme for the subject (the organisation default is created on first use)."""
-    row = session.exec(select(RatingScheme).where(RatingScheme.subject == subject, RatingScheme.period == DEFAULT,
-                                                  col(RatingScheme.org_id).is_(None))
-                       .order_by(col(RatingScheme.version).desc())).first()
+    row = session.exec(
+        select(RatingScheme)
+        .where(RatingScheme.subject == subject, RatingScheme.period == DEFAULT, col(RatingScheme.org_id).is_(None))
+        .order_by(col(RatingScheme.version).desc())
+    ).first()
     if row is None:
-        row = RatingScheme(code=f"{subject}-default", subject=subject, period=DEFAULT,
-                           weights=dict(DEFAULT_WEIGHTS[subject]), thresholds=dict(RATING_THRESHOLDS),
-                           min_cases=DEFAULT_MIN_CASES[subject], targets=dict(DEFAULT_TARGETS[subject]),
-                           title_rule=dict(DEFAULT_TITLE_RULES[subject]), note="default")
+        row = RatingScheme(
+            code=f"{subject}-default",
+            subject=subject,
+            period=DEFAULT,
+            weights=dict(DEFAULT_WEIGHTS[subject]),
+            thresholds=dict(RATING_THRESHOLDS),
+            min_cases=DEFAULT_MIN_CASES[subject],
+            targets=dict(DEFAULT_TARGETS[subject]),
+            title_rule=dict(DEFAULT_TITLE_RULES[subject]),
+            note="default",
+        )
         session.add(row)
         session.flush()
     return row
@@ -203,10 +262,14 @@ def list_schemes(session: Session, *, actor: Actor, subject: str) -> list[Scheme
     """Every version of the schemes that apply in the actor's region, newest first."""
     require_any(actor, P.RATING_PROPOSE, P.RATING_APPROVE)
     ancestors = _ancestor_ids(session, area_root(session, actor))
-    rows = session.exec(select(RatingScheme).where(
-        RatingScheme.subject == subject,
-        (col(RatingScheme.org_id).is_(None)) | col(RatingScheme.org_id).in_(ancestors))
-        .order_by(col(RatingScheme.id).desc())).all()
+    rows = session.exec(
+        select(RatingScheme)
+        .where(
+            RatingScheme.subject == subject,
+            (col(RatingScheme.org_id).is_(None)) | col(RatingScheme.org_id).in_(ancestors),
+        )
+        .order_by(col(RatingScheme.id).desc())
+    ).all()
     return [effective(r) for r in rows]
 
 
@@ -220,9 +283,19 @@ def current_scheme(session: Session, *, actor: Actor, subject: str, period: str)
     return effective(scheme_for(session, subject, period, area_root(session, actor)))
 
 
-def save_scheme(session: Session, *, actor: Actor, subject: str, period: str, weights: Mapping[str, float],
-                thresholds: Mapping[str, float], min_cases: int, targets: Mapping[str, float],
-                title_rule: Mapping[str, Any], note: str) -> Scheme:
+def save_scheme(
+    session: Session,
+    *,
+    actor: Actor,
+    subject: str,
+    period: str,
+    weights: Mapping[str, float],
+    thresholds: Mapping[str, float],
+    min_cases: int,
+    targets: Mapping[str, float],
+    title_rule: Mapping[str, Any],
+    note: str,
+) -> Scheme:
     """Write the next version of the region's scheme for the period ("default": every period); audited."""
     require(actor, P.RATING_APPROVE)
     if period != DEFAULT:
@@ -236,18 +309,40 @@ def save_scheme(session: Session, *, actor: Actor, subject: str, period: str, we
     if base.in_use and not note:
         raise ValidationFailed("error.rating_scheme_note")
     version = (session.exec(select(func.max(RatingScheme.version)).where(RatingScheme.code == code)).first() or 0) + 1
-    new = RatingScheme(code=code, version=version, subject=subject, period=period, org_id=region.id,
-                       weights={k: float(v) for k, v in weights.items()},
-                       thresholds={k: float(thresholds[k]) for k in STAR_LEVELS}, min_cases=min_cases,
-                       targets={k: float(v) for k, v in targets.items()}, title_rule=dict(title_rule),
-                       note=note[:500], created_by=actor.user_id)
+    new = RatingScheme(
+        code=code,
+        version=version,
+        subject=subject,
+        period=period,
+        org_id=region.id,
+        weights={k: float(v) for k, v in weights.items()},
+        thresholds={k: float(thresholds[k]) for k in STAR_LEVELS},
+        min_cases=min_cases,
+        targets={k: float(v) for k, v in targets.items()},
+        title_rule=dict(title_rule),
+        note=note[:500],
+        created_by=actor.user_id,
+    )
     session.add(new)
     session.flush()
     before, after = effective(base), effective(new)
-    changed = {f: [getattr(before, f), getattr(after, f)]
-               for f in ("weights", "thresholds", "min_cases", "targets", "title_rule")
-               if getattr(before, f) != getattr(after, f)}
-    audit.record(session, action="rating.scheme_saved", actor_id=actor.user_id, entity="ratingscheme",
-                 entity_id=new.id, code=code, version=version, based_on=base.id, based_on_in_use=base.in_use,
-                 same_code=mine, note=note[:200], changed=changed)
+    changed = {
+        f: [getattr(before, f), getattr(after, f)]
+        for f in ("weights", "thresholds", "min_cases", "targets", "title_rule")
+        if getattr(before, f) != getattr(after, f)
+    }
+    audit.record(
+        session,
+        action="rating.scheme_saved",
+        actor_id=actor.user_id,
+        entity="ratingscheme",
+        entity_id=new.id,
+        code=code,
+        version=version,
+        based_on=base.id,
+        based_on_in_use=base.in_use,
+        same_code=mine,
+        note=note[:200],
+        changed=changed,
+    )
     return after

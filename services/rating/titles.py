@@ -53,8 +53,9 @@ def _name_of(subject: str) -> Any:
     return Organisation.name if subject == ORGANISATION else Mediator.name
 
 
-def title_candidates(session: Session, *, actor: Actor, subject: str, period: str
-                     ) -> tuple[dict[str, Any], list[Candidate]]:
+def title_candidates(
+    session: Session, *, actor: Actor, subject: str, period: str
+) -> tuple[dict[str, Any], list[Candidate]]:
     """The rule and who meets it: published ratings of the period in the actor's area, best first."""
     require_any(actor, P.RATING_PROPOSE, P.RATING_APPROVE)
     if subject not in SUBJECTS:
@@ -63,12 +64,18 @@ def title_candidates(session: Session, *, actor: Actor, subject: str, period: st
     rule = title_rule(session, actor, subject, code)
     key = subject_column(subject)
     named = Organisation if subject == ORGANISATION else Mediator
-    rows = session.exec(select(Rating, _name_of(subject)).join(named, col(named.id) == col(key))
-                        .where(col(Rating.id).in_(current_ids(actor, subject, code)),
-                               col(Rating.status).in_(DECIDED),
-                               col(Rating.approved_stars) >= int(rule["min_stars"]),
-                               col(Rating.score) >= float(rule.get("min_score", 0)))
-                        .order_by(col(Rating.score).desc(), col(Rating.id)).limit(int(rule.get("max", 10)))).all()
+    rows = session.exec(
+        select(Rating, _name_of(subject))
+        .join(named, col(named.id) == col(key))
+        .where(
+            col(Rating.id).in_(current_ids(actor, subject, code)),
+            col(Rating.status).in_(DECIDED),
+            col(Rating.approved_stars) >= int(rule["min_stars"]),
+            col(Rating.score) >= float(rule.get("min_score", 0)),
+        )
+        .order_by(col(Rating.score).desc(), col(Rating.id))
+        .limit(int(rule.get("max", 10)))
+    ).all()
     awarded = _awarded(session, subject, code, str(rule["title"]))
     out = []
     for rating, name in rows:
@@ -79,8 +86,9 @@ def title_candidates(session: Session, *, actor: Actor, subject: str, period: st
 
 def _awarded(session: Session, subject: str, period: str, title: str) -> dict[int, int]:
     key = TitleAward.org_id if subject == ORGANISATION else TitleAward.mediator_id
-    rows = session.exec(select(key, TitleAward.id).where(TitleAward.period == period, TitleAward.title == title,
-                                                         col(key).is_not(None))).all()
+    rows = session.exec(
+        select(key, TitleAward.id).where(TitleAward.period == period, TitleAward.title == title, col(key).is_not(None))
+    ).all()
     return {int(s): int(i or 0) for s, i in rows if s is not None}
 
 
@@ -93,14 +101,28 @@ def award_title(session: Session, *, actor: Actor, subject: str, period: str, su
         raise ValidationFailed("error.rating_title_not_candidate")
     if found.award_id is not None:
         raise Conflict("error.rating_title_awarded")
-    award = TitleAward(title=str(rule["title"]), period=parse_period(period).code, awarded_by=actor.user_id,
-                       mediator_id=subject_id if subject == MEDIATOR else None,
-                       org_id=subject_id if subject == ORGANISATION else None)
+    award = TitleAward(
+        title=str(rule["title"]),
+        period=parse_period(period).code,
+        awarded_by=actor.user_id,
+        mediator_id=subject_id if subject == MEDIATOR else None,
+        org_id=subject_id if subject == ORGANISATION else None,
+    )
     session.add(award)
     session.flush()
-    audit.record(session, action="rating.title_awarded", actor_id=actor.user_id, entity="titleaward",
-                 entity_id=award.id, title=award.title, period=award.period, subject=subject, subject_id=subject_id,
-                 rating=found.rating_id, score=found.score)
+    audit.record(
+        session,
+        action="rating.title_awarded",
+        actor_id=actor.user_id,
+        entity="titleaward",
+        entity_id=award.id,
+        title=award.title,
+        period=award.period,
+        subject=subject,
+        subject_id=subject_id,
+        rating=found.rating_id,
+        score=found.score,
+    )
     return award
 
 
@@ -110,8 +132,12 @@ def _award_in_area(session: Session, actor: Actor, award_id: int) -> TitleAward:
         raise NotFound("error.not_found")
     subject = ORGANISATION if award.org_id is not None else MEDIATOR
     sid = award.org_id if subject == ORGANISATION else award.mediator_id
-    if session.exec(subjects_in_area(actor, subject).where(
-            (Organisation.id if subject == ORGANISATION else Mediator.id) == sid)).first() is None:
+    if (
+        session.exec(
+            subjects_in_area(actor, subject).where((Organisation.id if subject == ORGANISATION else Mediator.id) == sid)
+        ).first()
+        is None
+    ):
         raise NotFound("error.not_found")
     return award
 
@@ -122,9 +148,18 @@ def revoke_title(session: Session, *, actor: Actor, award_id: int, reason: str) 
     award = _award_in_area(session, actor, award_id)
     if not reason.strip():
         raise ValidationFailed("error.rating_revoke_reason")
-    audit.record(session, action="rating.title_revoked", actor_id=actor.user_id, entity="titleaward",
-                 entity_id=award.id, title=award.title, period=award.period, mediator=award.mediator_id,
-                 org=award.org_id, reason=reason.strip()[:200])
+    audit.record(
+        session,
+        action="rating.title_revoked",
+        actor_id=actor.user_id,
+        entity="titleaward",
+        entity_id=award.id,
+        title=award.title,
+        period=award.period,
+        mediator=award.mediator_id,
+        org=award.org_id,
+        reason=reason.strip()[:200],
+    )
     session.delete(award)
     return award_id
 
@@ -134,13 +169,28 @@ def list_awards(session: Session, *, actor: Actor, period: str) -> list[Award]:
     require_any(actor, P.RATING_PROPOSE, P.RATING_APPROVE)
     code = parse_period(period).code
     m_ids, o_ids = subjects_in_area(actor, MEDIATOR), subjects_in_area(actor, ORGANISATION)
-    rows = session.exec(select(TitleAward, Mediator.name, Organisation.name)
-                        .join(Mediator, col(Mediator.id) == col(TitleAward.mediator_id), isouter=True)
-                        .join(Organisation, col(Organisation.id) == col(TitleAward.org_id), isouter=True)
-                        .where(TitleAward.period == code,
-                               or_(and_(col(TitleAward.mediator_id).is_not(None),
-                                        col(TitleAward.mediator_id).in_(m_ids)),
-                                   and_(col(TitleAward.org_id).is_not(None), col(TitleAward.org_id).in_(o_ids))))
-                        .order_by(col(TitleAward.title), col(TitleAward.id))).all()
-    return [Award(a.id or 0, a.title, a.period, ORGANISATION if a.org_id else MEDIATOR,
-                  (a.org_id or a.mediator_id) or 0, str(mn or on or ""), a.at) for a, mn, on in rows]
+    rows = session.exec(
+        select(TitleAward, Mediator.name, Organisation.name)
+        .join(Mediator, col(Mediator.id) == col(TitleAward.mediator_id), isouter=True)
+        .join(Organisation, col(Organisation.id) == col(TitleAward.org_id), isouter=True)
+        .where(
+            TitleAward.period == code,
+            or_(
+                and_(col(TitleAward.mediator_id).is_not(None), col(TitleAward.mediator_id).in_(m_ids)),
+                and_(col(TitleAward.org_id).is_not(None), col(TitleAward.org_id).in_(o_ids)),
+            ),
+        )
+        .order_by(col(TitleAward.title), col(TitleAward.id))
+    ).all()
+    return [
+        Award(
+            a.id or 0,
+            a.title,
+            a.period,
+            ORGANISATION if a.org_id else MEDIATOR,
+            (a.org_id or a.mediator_id) or 0,
+            str(mn or on or ""),
+            a.at,
+        )
+        for a, mn, on in rows
+    ]

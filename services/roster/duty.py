@@ -68,9 +68,12 @@ class OnCall:
 def on_call(session: Session, *, org_id: int, at: datetime | None = None) -> list[OnCall]:
     """Who is on duty in the room at `at` (default now): the day desk or the night on-call; may be empty."""
     day, kind = shift_at(at or utc_now())
-    rows = session.exec(select(DutyShift, Mediator).join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))
-                        .where(DutyShift.org_id == org_id, DutyShift.day == day, DutyShift.kind == kind)
-                        .order_by(col(DutyShift.id))).all()
+    rows = session.exec(
+        select(DutyShift, Mediator)
+        .join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))
+        .where(DutyShift.org_id == org_id, DutyShift.day == day, DutyShift.kind == kind)
+        .order_by(col(DutyShift.id))
+    ).all()
     return [OnCall(mediator_id=m.id or 0, name=m.name, phone=m.phone, day=day, kind=kind) for _, m in rows]
 
 
@@ -88,10 +91,15 @@ class Room:
 def rooms(session: Session, *, actor: Actor) -> list[Room]:
     """Stationed rooms in the actor's area."""
     require(actor, P.ROSTER_VIEW)
-    orgs = session.exec(select(Organisation).where(col(Organisation.id).in_(area_org_ids(actor)),
-                                                   col(Organisation.kind).in_(STATIONED),
-                                                   Organisation.active == True)  # noqa: E712
-                        .order_by(col(Organisation.path))).all()
+    orgs = session.exec(
+        select(Organisation)
+        .where(
+            col(Organisation.id).in_(area_org_ids(actor)),
+            col(Organisation.kind).in_(STATIONED),
+            Organisation.active == True,
+        )  # noqa: E712
+        .order_by(col(Organisation.path))
+    ).all()
     return [Room(org_id=o.id or 0, name=o.name) for o in orgs]
 
 
@@ -101,11 +109,16 @@ def liaison_rooms(session: Session, *, actor: Actor, limit: int = 3) -> list[Roo
     if me is None:
         return []
     parent = "/" + "".join(f"{p}/" for p in [p for p in me.path.split("/") if p][:-1])
-    orgs = session.exec(select(Organisation).where(col(Organisation.kind).in_(STATIONED),
-                                                   Organisation.active == True,  # noqa: E712
-                                                   col(Organisation.path).startswith(parent if parent != "/" else
-                                                                                     me.path))
-                        .order_by(col(Organisation.path)).limit(50)).all()
+    orgs = session.exec(
+        select(Organisation)
+        .where(
+            col(Organisation.kind).in_(STATIONED),
+            Organisation.active == True,  # noqa: E712
+            col(Organisation.path).startswith(parent if parent != "/" else me.path),
+        )
+        .order_by(col(Organisation.path))
+        .limit(50)
+    ).all()
     mine = [o for o in orgs if o.path.startswith(me.path)] or [o for o in orgs if o.depth == me.depth]
     return [Room(org_id=o.id or 0, name=o.name) for o in mine[:limit]]
 
@@ -134,15 +147,21 @@ def week(session: Session, *, actor: Actor, org_id: int, start: date) -> list[Da
     require(actor, P.ROSTER_VIEW)
     org_in_scope(session, actor, org_id)
     end = start + timedelta(days=7)
-    rows = session.exec(select(DutyShift, Mediator).join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))
-                        .where(DutyShift.org_id == org_id, col(DutyShift.day) >= start, col(DutyShift.day) < end)
-                        .order_by(col(DutyShift.id))).all()
+    rows = session.exec(
+        select(DutyShift, Mediator)
+        .join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))
+        .where(DutyShift.org_id == org_id, col(DutyShift.day) >= start, col(DutyShift.day) < end)
+        .order_by(col(DutyShift.id))
+    ).all()
     slots: dict[tuple[date, str], list[Slot]] = {}
     for shift, m in rows:
         slots.setdefault((shift.day, shift.kind), []).append(
-            Slot(shift_id=shift.id or 0, mediator_id=m.id or 0, name=m.name, phone=m.phone))
-    return [DayDuty(day=d, day_shift=slots.get((d, "day"), []), night_shift=slots.get((d, "night"), []))
-            for d in (start + timedelta(days=i) for i in range(7))]
+            Slot(shift_id=shift.id or 0, mediator_id=m.id or 0, name=m.name, phone=m.phone)
+        )
+    return [
+        DayDuty(day=d, day_shift=slots.get((d, "day"), []), night_shift=slots.get((d, "night"), []))
+        for d in (start + timedelta(days=i) for i in range(7))
+    ]
 
 
 @dataclass(frozen=True)
@@ -155,8 +174,9 @@ def mediators_for(session: Session, *, actor: Actor, org_id: int) -> list[Mediat
     """Active mediators of the room or posted to it now."""
     require(actor, P.ROSTER_VIEW)
     org_in_scope(session, actor, org_id)
-    rows = session.exec(select(Mediator).where(Mediator.org_id == org_id, Mediator.status == "active")
-                        .order_by(col(Mediator.name))).all()
+    rows = session.exec(
+        select(Mediator).where(Mediator.org_id == org_id, Mediator.status == "active").order_by(col(Mediator.name))
+    ).all()
     return [MediatorChoice(mediator_id=m.id or 0, name=m.name) for m in rows]
 
 
@@ -175,8 +195,16 @@ def assign(session: Session, *, actor: Actor, org_id: int, mediator_id: int, day
             session.flush()
     except IntegrityError as exc:
         raise Conflict("error.duty_taken") from exc
-    audit.record(session, action="duty.assign", actor_id=actor.user_id, entity="dutyshift", entity_id=row.id,
-                 org_id=org_id, day=day.isoformat(), kind=kind)
+    audit.record(
+        session,
+        action="duty.assign",
+        actor_id=actor.user_id,
+        entity="dutyshift",
+        entity_id=row.id,
+        org_id=org_id,
+        day=day.isoformat(),
+        kind=kind,
+    )
     return row
 
 
@@ -186,8 +214,16 @@ def unassign(session: Session, *, actor: Actor, shift_id: int) -> bool:
     if row is None:
         raise NotFound("error.not_found")
     org_in_scope(session, actor, row.org_id)
-    audit.record(session, action="duty.unassign", actor_id=actor.user_id, entity="dutyshift", entity_id=row.id,
-                 org_id=row.org_id, day=row.day.isoformat(), kind=row.kind)
+    audit.record(
+        session,
+        action="duty.unassign",
+        actor_id=actor.user_id,
+        entity="dutyshift",
+        entity_id=row.id,
+        org_id=row.org_id,
+        day=row.day.isoformat(),
+        kind=row.kind,
+    )
     session.delete(row)
     return True
 
@@ -209,25 +245,41 @@ def gaps(session: Session, *, today: date, days: int = LOOKAHEAD_DAYS, org_ids: 
     if not orgs:
         return []
     end = today + timedelta(days=days)
-    covered = set(session.exec(select(col(DutyShift.org_id), col(DutyShift.day), col(DutyShift.kind)).where(
-        col(DutyShift.org_id).in_([o.id for o in orgs]), col(DutyShift.day) >= today,
-        col(DutyShift.day) <= end)).all())
-    return [Gap(org_id=o.id or 0, room=o.name, day=d, kind=k)
-            for o in orgs for d in (today + timedelta(days=i) for i in range(days + 1)) for k in KINDS
-            if (o.id, d, k) not in covered]
+    covered = set(
+        session.exec(
+            select(col(DutyShift.org_id), col(DutyShift.day), col(DutyShift.kind)).where(
+                col(DutyShift.org_id).in_([o.id for o in orgs]), col(DutyShift.day) >= today, col(DutyShift.day) <= end
+            )
+        ).all()
+    )
+    return [
+        Gap(org_id=o.id or 0, room=o.name, day=d, kind=k)
+        for o in orgs
+        for d in (today + timedelta(days=i) for i in range(days + 1))
+        for k in KINDS
+        if (o.id, d, k) not in covered
+    ]
 
 
 def _coordination_office(session: Session, org: Organisation) -> int | None:
     if org.county_id is not None:
-        found = session.exec(select(Organisation.id).where(Organisation.kind == OrgKind.COORDINATION,
-                                                           Organisation.county_id == org.county_id,
-                                                           Organisation.active == True)  # noqa: E712
-                             .order_by(col(Organisation.id))).first()
+        found = session.exec(
+            select(Organisation.id)
+            .where(
+                Organisation.kind == OrgKind.COORDINATION,
+                Organisation.county_id == org.county_id,
+                Organisation.active == True,
+            )  # noqa: E712
+            .order_by(col(Organisation.id))
+        ).first()
         if found is not None:
             return found
     ancestors = [int(p) for p in org.path.split("/") if p]
-    rows = session.exec(select(Organisation.id, Organisation.depth).where(
-        col(Organisation.id).in_(ancestors), Organisation.kind == OrgKind.COORDINATION)).all()
+    rows = session.exec(
+        select(Organisation.id, Organisation.depth).where(
+            col(Organisation.id).in_(ancestors), Organisation.kind == OrgKind.COORDINATION
+        )
+    ).all()
     return max(rows, key=lambda r: r[1])[0] if rows else None
 
 
@@ -239,8 +291,11 @@ def flag_gaps(session: Session, *, today: date | None = None, days: int = LOOKAH
     found = gaps(session, today=today, days=days)
     keys = {_gap_key(g) for g in found}
     # notify_org's rowcount is not reliable on PostgreSQL (ORM insert); count from the keys already sent instead
-    sent = set(session.exec(select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(keys))).all()) \
-        if keys else set()
+    sent = (
+        set(session.exec(select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(keys))).all())
+        if keys
+        else set()
+    )
     for gap in found:
         if _gap_key(gap) in sent:
             continue
@@ -250,8 +305,13 @@ def flag_gaps(session: Session, *, today: date | None = None, days: int = LOOKAH
         office = offices[gap.org_id]
         if office is None:
             continue
-        notify_org(session, org_id=office, key="notice.duty_gap",
-                   params={"room": gap.room, "day": gap.day.isoformat(), "shift": gap.kind}, dedupe_key=_gap_key(gap))
+        notify_org(
+            session,
+            org_id=office,
+            key="notice.duty_gap",
+            params={"room": gap.room, "day": gap.day.isoformat(), "shift": gap.kind},
+            dedupe_key=_gap_key(gap),
+        )
         new += 1
     return new
 
@@ -273,10 +333,15 @@ def my_duties(session: Session, *, actor: Actor, days: int = 7, today: date | No
     """The actor's own shifts (as a mediator) from today for `days` days."""
     require(actor, P.WORKBENCH)
     today = today or utc_now().astimezone(LOCAL_TZ).date()
-    rows = session.exec(select(DutyShift, Organisation)
-                        .join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))
-                        .join(Organisation, col(Organisation.id) == col(DutyShift.org_id))
-                        .where(Mediator.user_id == actor.user_id, col(DutyShift.day) >= today,
-                               col(DutyShift.day) < today + timedelta(days=days))
-                        .order_by(col(DutyShift.day), col(DutyShift.kind))).all()
+    rows = session.exec(
+        select(DutyShift, Organisation)
+        .join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))
+        .join(Organisation, col(Organisation.id) == col(DutyShift.org_id))
+        .where(
+            Mediator.user_id == actor.user_id,
+            col(DutyShift.day) >= today,
+            col(DutyShift.day) < today + timedelta(days=days),
+        )
+        .order_by(col(DutyShift.day), col(DutyShift.kind))
+    ).all()
     return [MyDuty(shift_id=s.id or 0, org_id=o.id or 0, room=o.name, day=s.day, kind=s.kind) for s, o in rows]

@@ -20,8 +20,12 @@ from services.core.security import normalise_phone, valid_phone
 
 Progress = Callable[[str, int, int], None]
 ORG_SHEET, MEDIATOR_SHEET = "调解组织", "调解员"
-SHEET_ALIASES = {ORG_SHEET: ORG_SHEET, "organisations": ORG_SHEET, MEDIATOR_SHEET: MEDIATOR_SHEET,
-                 "mediators": MEDIATOR_SHEET}
+SHEET_ALIASES = {
+    ORG_SHEET: ORG_SHEET,
+    "organisations": ORG_SHEET,
+    MEDIATOR_SHEET: MEDIATOR_SHEET,
+    "mediators": MEDIATOR_SHEET,
+}
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 _BRACKETS = re.compile(r"[()（）\s]")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
@@ -92,8 +96,11 @@ def enum_lookup(enum: str) -> dict[str, str]:
     """Normalised code, Chinese label or English label → code."""
     out: dict[str, str] = {}
     for value in ENUMS[enum]:
-        for text in (value, translate(f"admin.enum.{enum}.{value}", "zh-CN"),
-                     translate(f"admin.enum.{enum}.{value}", "en")):
+        for text in (
+            value,
+            translate(f"admin.enum.{enum}.{value}", "zh-CN"),
+            translate(f"admin.enum.{enum}.{value}", "en"),
+        ):
             out[norm(text)] = value
     return out
 
@@ -194,28 +201,45 @@ class RowReader:
 
 def read_org(reader: RowReader, lookups: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     c = {col.key: col for col in ORG_COLUMNS}
-    return {"row": reader.row, "code": reader.code(c["code"]), "name": reader.text(c["name"]),
-            "kind": reader.enum(c["kind"], lookups["org_kind"]), "parent_code": reader.code(c["parent_code"]),
-            "sector": reader.enum(c["sector"], lookups["sector"]), "address": reader.text(c["address"]),
-            "phone": reader.phone(c["phone"], mobile=False), "hours": reader.text(c["hours"]),
-            "population": reader.integer(c["population"]), "active": reader.flag(c["active"])}
+    return {
+        "row": reader.row,
+        "code": reader.code(c["code"]),
+        "name": reader.text(c["name"]),
+        "kind": reader.enum(c["kind"], lookups["org_kind"]),
+        "parent_code": reader.code(c["parent_code"]),
+        "sector": reader.enum(c["sector"], lookups["sector"]),
+        "address": reader.text(c["address"]),
+        "phone": reader.phone(c["phone"], mobile=False),
+        "hours": reader.text(c["hours"]),
+        "population": reader.integer(c["population"]),
+        "active": reader.flag(c["active"]),
+    }
 
 
 def read_mediator(reader: RowReader, lookups: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     c = {col.key: col for col in MEDIATOR_COLUMNS}
-    return {"row": reader.row, "name": reader.text(c["name"]), "gender": reader.enum(c["gender"], lookups["gender"]),
-            "phone": reader.phone(c["phone"], mobile=True), "org_code": reader.code(c["org_code"]),
-            "employment": reader.enum(c["employment"], lookups["employment"]),
-            "specialties": reader.codes(c["specialties"], lookups["category"]),
-            "certificate_no": reader.text(c["certificate_no"]), "start_date": reader.day(c["start_date"]),
-            "status": reader.enum(c["status"], lookups["mediator_status"]) or "active"}
+    return {
+        "row": reader.row,
+        "name": reader.text(c["name"]),
+        "gender": reader.enum(c["gender"], lookups["gender"]),
+        "phone": reader.phone(c["phone"], mobile=True),
+        "org_code": reader.code(c["org_code"]),
+        "employment": reader.enum(c["employment"], lookups["employment"]),
+        "specialties": reader.codes(c["specialties"], lookups["category"]),
+        "certificate_no": reader.text(c["certificate_no"]),
+        "start_date": reader.day(c["start_date"]),
+        "status": reader.enum(c["status"], lookups["mediator_status"]) or "active",
+    }
 
 
 def header_map(sheet: str, header: Sequence[Any], errors: list[RowError]) -> dict[int, str]:
     """Column index → field key, from the header texts (Chinese or English, a trailing * ignored)."""
     known = {norm(n): c.key for c in COLUMNS[sheet] for n in (c.zh, c.en, c.key)}
-    found = {i: known[norm(str(h).rstrip("*＊ "))] for i, h in enumerate(header)
-             if h is not None and norm(str(h).rstrip("*＊ ")) in known}
+    found = {
+        i: known[norm(str(h).rstrip("*＊ "))]
+        for i, h in enumerate(header)
+        if h is not None and norm(str(h).rstrip("*＊ ")) in known
+    }
     for col in COLUMNS[sheet]:
         if col.required and col.key not in found.values():
             errors.append(RowError(sheet, 1, col.zh, "error.roster_column_missing"))
@@ -224,4 +248,4 @@ def header_map(sheet: str, header: Sequence[Any], errors: list[RowError]) -> dic
 
 def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

@@ -34,8 +34,13 @@ def _existing(session: Session, codes: set[str], *, actor: Actor | None) -> dict
     """Organisations with these codes (only those in the actor's area when an actor is given)."""
     out: dict[str, OrgRef] = {}
     for chunk in chunks(sorted(codes)):
-        stmt = sa.select(col(Organisation.code), col(Organisation.id), col(Organisation.path), col(Organisation.depth),
-                         col(Organisation.county_id)).where(col(Organisation.code).in_(chunk))
+        stmt = sa.select(
+            col(Organisation.code),
+            col(Organisation.id),
+            col(Organisation.path),
+            col(Organisation.depth),
+            col(Organisation.county_id),
+        ).where(col(Organisation.code).in_(chunk))
         if actor is not None:
             stmt = stmt.where(col(Organisation.id).in_(area_org_ids(actor)))
         out.update({c: OrgRef(i or 0, p, d, cid) for c, i, p, d, cid in session.execute(stmt).all()})
@@ -59,8 +64,9 @@ def _check_orgs(session: Session, actor: Actor, parsed: Parsed) -> dict[str, Org
     in_file: dict[str, dict[str, Any]] = {}
     for org in parsed.orgs:
         if org["code"] in in_file:
-            parsed.errors.append(RowError(ORG_SHEET, org["row"], "组织编码", "error.roster_duplicate_in_file",
-                                          {"value": org["code"]}))
+            parsed.errors.append(
+                RowError(ORG_SHEET, org["row"], "组织编码", "error.roster_duplicate_in_file", {"value": org["code"]})
+            )
         elif org["code"]:
             in_file[org["code"]] = org
     taken = _existing(session, set(in_file), actor=None)
@@ -68,14 +74,16 @@ def _check_orgs(session: Session, actor: Actor, parsed: Parsed) -> dict[str, Org
     cycles = _cycle_rows(parsed.orgs, in_file)
     for org in parsed.orgs:
         if org["code"] in taken:
-            parsed.errors.append(RowError(ORG_SHEET, org["row"], "组织编码", "error.roster_code_exists",
-                                          {"value": org["code"]}))
+            parsed.errors.append(
+                RowError(ORG_SHEET, org["row"], "组织编码", "error.roster_code_exists", {"value": org["code"]})
+            )
         parent = org["parent_code"]
         if parent and (parent == org["code"] or org["row"] in cycles):
             parsed.errors.append(RowError(ORG_SHEET, org["row"], "上级组织编码", "error.roster_parent_cycle"))
         elif parent and parent not in in_file and parent not in parents:
-            parsed.errors.append(RowError(ORG_SHEET, org["row"], "上级组织编码", "error.roster_parent_unknown",
-                                          {"value": parent}))
+            parsed.errors.append(
+                RowError(ORG_SHEET, org["row"], "上级组织编码", "error.roster_parent_unknown", {"value": parent})
+            )
     return parents
 
 
@@ -88,8 +96,9 @@ def _check_mediators(session: Session, actor: Actor, parsed: Parsed, file_codes:
     seen: set[str] = set()
     for m in parsed.mediators:
         if m["org_code"] and m["org_code"] not in file_codes and m["org_code"] not in homes:
-            parsed.errors.append(RowError(MEDIATOR_SHEET, m["row"], "所属组织编码", "error.roster_org_unknown",
-                                          {"value": m["org_code"]}))
+            parsed.errors.append(
+                RowError(MEDIATOR_SHEET, m["row"], "所属组织编码", "error.roster_org_unknown", {"value": m["org_code"]})
+            )
         if m["phone"] and (m["phone"] in known or m["phone"] in seen):
             parsed.errors.append(RowError(MEDIATOR_SHEET, m["row"], "手机号码", "error.roster_phone_taken"))
         seen.add(m["phone"])
@@ -104,21 +113,24 @@ def check_rows(session: Session, actor: Actor, parsed: Parsed) -> dict[str, OrgR
     return parents | homes
 
 
-def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]], progress: Progress | None,
-            stage: str) -> list[int]:
+def _insert(
+    session: Session, table: sa.Table, rows: list[dict[str, Any]], progress: Progress | None, stage: str
+) -> list[int]:
     ids: list[int] = []
     conn = session.connection()
     for start in range(0, len(rows), WRITE_CHUNK):
-        result = conn.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              rows[start:start + WRITE_CHUNK])
+        result = conn.execute(
+            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows[start : start + WRITE_CHUNK]
+        )
         ids += [r[0] for r in result]
         if progress:
             progress(stage, len(ids), len(rows))
     return ids
 
 
-def _write_orgs(session: Session, orgs: list[dict[str, Any]], known: dict[str, OrgRef],
-                progress: Progress | None) -> dict[str, OrgRef]:
+def _write_orgs(
+    session: Session, orgs: list[dict[str, Any]], known: dict[str, OrgRef], progress: Progress | None
+) -> dict[str, OrgRef]:
     now = utc_now()
     table: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
     fields = ("code", "name", "kind", "sector", "address", "phone", "hours", "population", "active")
@@ -138,30 +150,71 @@ def _write_orgs(session: Session, orgs: list[dict[str, Any]], known: dict[str, O
     updates = []
     for o in orgs:
         ref = place(o["code"])
-        updates.append({"b_id": ref.id, "b_parent": placed[o["parent_code"]].id, "b_path": ref.path,
-                        "b_depth": ref.depth, "b_county": ref.county_id})
-    stmt = (sa.update(table).where(table.c.id == sa.bindparam("b_id"))
-            .values(parent_id=sa.bindparam("b_parent"), path=sa.bindparam("b_path"), depth=sa.bindparam("b_depth"),
-                    county_id=sa.bindparam("b_county")))
+        updates.append(
+            {
+                "b_id": ref.id,
+                "b_parent": placed[o["parent_code"]].id,
+                "b_path": ref.path,
+                "b_depth": ref.depth,
+                "b_county": ref.county_id,
+            }
+        )
+    stmt = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(
+            parent_id=sa.bindparam("b_parent"),
+            path=sa.bindparam("b_path"),
+            depth=sa.bindparam("b_depth"),
+            county_id=sa.bindparam("b_county"),
+        )
+    )
     for part in chunks(updates, WRITE_CHUNK):
         session.connection().execute(stmt, list(part))
     return placed
 
 
-def write_rows(session: Session, actor: Actor, parsed: Parsed, known: dict[str, OrgRef], *, digest: str,
-               progress: Progress | None = None) -> tuple[int, int]:
+def write_rows(
+    session: Session,
+    actor: Actor,
+    parsed: Parsed,
+    known: dict[str, OrgRef],
+    *,
+    digest: str,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
     """Insert every parsed row (call only when check_rows found no error); returns (organisations, mediators)."""
     placed = _write_orgs(session, parsed.orgs, known, progress) if parsed.orgs else dict(known)
     now, today = utc_now(), utc_now().date()
-    mediators = [{"name": m["name"], "gender": m["gender"], "phone": m["phone"], "org_id": placed[m["org_code"]].id,
-                  "employment": m["employment"], "specialties": m["specialties"],
-                  "certificate_no": m["certificate_no"], "start_date": m["start_date"], "status": m["status"],
-                  "created_at": now} for m in parsed.mediators]
+    mediators = [
+        {
+            "name": m["name"],
+            "gender": m["gender"],
+            "phone": m["phone"],
+            "org_id": placed[m["org_code"]].id,
+            "employment": m["employment"],
+            "specialties": m["specialties"],
+            "certificate_no": m["certificate_no"],
+            "start_date": m["start_date"],
+            "status": m["status"],
+            "created_at": now,
+        }
+        for m in parsed.mediators
+    ]
     ids = _insert(session, Mediator.__table__, mediators, progress, "mediators")  # type: ignore[attr-defined]
-    postings = [{"mediator_id": i, "org_id": m["org_id"], "start": m["start_date"] or today, "end": None}
-                for i, m in zip(ids, mediators, strict=True)]
+    postings = [
+        {"mediator_id": i, "org_id": m["org_id"], "start": m["start_date"] or today, "end": None}
+        for i, m in zip(ids, mediators, strict=True)
+    ]
     for part in chunks(postings, WRITE_CHUNK):
         session.connection().execute(sa.insert(MediatorPosting.__table__), list(part))  # type: ignore[attr-defined]
-    audit.record(session, action="import.roster", actor_id=actor.user_id, entity="organisation",
-                 organisations=len(parsed.orgs), mediators=len(ids), sha256=digest)
+    audit.record(
+        session,
+        action="import.roster",
+        actor_id=actor.user_id,
+        entity="organisation",
+        organisations=len(parsed.orgs),
+        mediators=len(ids),
+        sha256=digest,
+    )
     return len(parsed.orgs), len(ids)

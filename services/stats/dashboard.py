@@ -50,8 +50,21 @@ from services.stats.sql import (
     pinned,
 )
 
-__all__ = ["LOCAL_TZ", "Area", "Filters", "Period", "Scope", "Slice", "area_root", "clear_cache", "data_version",
-           "local_today", "org_choices", "resolve_scope", "system_actor"]
+__all__ = [
+    "LOCAL_TZ",
+    "Area",
+    "Filters",
+    "Period",
+    "Scope",
+    "Slice",
+    "area_root",
+    "clear_cache",
+    "data_version",
+    "local_today",
+    "org_choices",
+    "resolve_scope",
+    "system_actor",
+]
 T = TypeVar("T")
 BREAKDOWN = ("received", "accepted", "mediated", "succeeded", "failed", "withdrawn", "rejected", "in_progress")
 CHART = ("received", "mediated", "succeeded")  # what the dashboard's breakdown charts need
@@ -107,6 +120,7 @@ class Dashboard:
 
 # ------------------------------------------------------------------------------------------------ cache
 
+
 def _check(session: Session, filters: Filters) -> None:
     for dictionary, value in (("category", filters.category), ("source", filters.source)):
         if value is not None and value not in _codes(session, dictionary):
@@ -114,8 +128,13 @@ def _check(session: Session, filters: Filters) -> None:
 
 
 def _codes(session: Session, dictionary: str) -> list[str]:
-    return list(session.exec(select(DictionaryEntry.code).where(DictionaryEntry.dictionary == dictionary)
-                             .order_by(col(DictionaryEntry.code))).all())
+    return list(
+        session.exec(
+            select(DictionaryEntry.code)
+            .where(DictionaryEntry.dictionary == dictionary)
+            .order_by(col(DictionaryEntry.code))
+        ).all()
+    )
 
 
 # ------------------------------------------------------------------------------------------------ scans
@@ -128,8 +147,11 @@ def _aggregates(kpis: Iterable[K.Kpi], today: date) -> list[Any]:
 def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -> list[Row]:
     """The headline in one scan of the covering month index: every main KPI, per month."""
     kpis = K.counted(K.MAIN)
-    stmt = (select(col(Case.received_month), *_aggregates(kpis, today))
-            .where(*filter_clauses(scope, filters)).group_by(col(Case.received_month)))
+    stmt = (
+        select(col(Case.received_month), *_aggregates(kpis, today))
+        .where(*filter_clauses(scope, filters))
+        .group_by(col(Case.received_month))
+    )
     rows = session.exec(pinned(stmt, IX_MONTH)).all()
     return [Row(key=r[0], counts={k.id: int(v or 0) for k, v in zip(kpis, r[1:], strict=True)}) for r in rows]
 
@@ -142,23 +164,30 @@ def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> 
     return {k.id: int(v or 0) for k, v in zip(kpis, row, strict=True)}
 
 
-def _breakdown(session: Session, keys: tuple[Any, ...], index: str, where: list[Any], today: date,
-               counts: tuple[str, ...]) -> list[Row]:
+def _breakdown(
+    session: Session, keys: tuple[Any, ...], index: str, where: list[Any], today: date, counts: tuple[str, ...]
+) -> list[Row]:
     kpis = [K.BY_ID[i] for i in counts]
     stmt = select(*keys, *_aggregates(kpis, today)).where(*where).group_by(*keys)
     rows = session.exec(pinned(stmt, index)).all()
     n = len(keys)
-    return [Row(key=tuple(r[:n]) if n > 1 else r[0], counts={k.id: int(v or 0) for k, v in
-                                                             zip(kpis, r[n:], strict=True)}) for r in rows]
+    return [
+        Row(key=tuple(r[:n]) if n > 1 else r[0], counts={k.id: int(v or 0) for k, v in zip(kpis, r[n:], strict=True)})
+        for r in rows
+    ]
 
 
-def by_org(session: Session, scope: Scope, filters: Filters, today: date,
-           counts: tuple[str, ...] = BREAKDOWN) -> list[Row]:
+def by_org(
+    session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...] = BREAKDOWN
+) -> list[Row]:
     """Counts per child of the scope root (its subtree), plus the root's own cases; biggest first."""
     where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
     leaves = _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
-    orgs = session.exec(select(Organisation.id, Organisation.path, Organisation.name)
-                        .where(col(Organisation.path).startswith(scope.path))).all()
+    orgs = session.exec(
+        select(Organisation.id, Organisation.path, Organisation.name).where(
+            col(Organisation.path).startswith(scope.path)
+        )
+    ).all()
     info = {i: (p, n) for i, p, n in orgs}
     depth = scope.path.count("/") - 1
     totals: dict[int, dict[str, int]] = {}
@@ -173,14 +202,21 @@ def by_org(session: Session, scope: Scope, filters: Filters, today: date,
     return sorted(out, key=lambda r: (-r["received"], r.name))
 
 
-def by_category_source(session: Session, scope: Scope, filters: Filters, today: date,
-                       counts: tuple[str, ...] = BREAKDOWN) -> list[Row]:
+def by_category_source(
+    session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...] = BREAKDOWN
+) -> list[Row]:
     """Counts per (category, source), each pair read in index order (no sort); unlisted codes as ('', '')."""
     categories = [filters.category] if filters.category else _codes(session, "category")
     sources = [filters.source] if filters.source else _codes(session, "source")
     listed = [col(Case.category).in_(categories), col(Case.source).in_(sources)]
-    return _breakdown(session, (col(Case.category), col(Case.source)), IX_CATSRC,
-                      [*filter_clauses(scope, filters), *listed], today, counts)
+    return _breakdown(
+        session,
+        (col(Case.category), col(Case.source)),
+        IX_CATSRC,
+        [*filter_clauses(scope, filters), *listed],
+        today,
+        counts,
+    )
 
 
 def roll_up(rows: Iterable[Row], part: int, total: Row | None = None) -> list[Row]:
@@ -204,14 +240,20 @@ def alerts(session: Session, *, actor: Actor, filters: Filters, today: date | No
     where = [OPEN_TERM, *filter_clauses(scope, filters, with_period=False)]
     parts = K.overdue_parts(today)
     flags = [func.count().filter(col(Case.risk_level) == "high", K.flagged(f)) for f in FLAGS]
-    stmt = select(func.count().filter(col(Case.risk_level) == "high"), func.count().filter(parts["accept"]),
-                  func.count().filter(parts["conclude"]), *flags).where(*where)
+    stmt = select(
+        func.count().filter(col(Case.risk_level) == "high"),
+        func.count().filter(parts["accept"]),
+        func.count().filter(parts["conclude"]),
+        *flags,
+    ).where(*where)
     row: tuple[int, ...] = tuple(session.exec(pinned(stmt, IX_OPEN)).one())
     follow_where = [col(Case.status) == "succeeded", *filter_clauses(scope, filters, with_period=False)]
     late = session.exec(select(func.count()).select_from(Case).where(*follow_where, parts["follow_up"])).one()
-    return Alerts(high_risk=int(row[0]), overdue={"accept": int(row[1]), "conclude": int(row[2]),
-                                                  "follow_up": int(late)},
-                  by_flag={f: int(v) for f, v in zip(FLAGS, row[3:], strict=True)})
+    return Alerts(
+        high_risk=int(row[0]),
+        overdue={"accept": int(row[1]), "conclude": int(row[2]), "follow_up": int(late)},
+        by_flag={f: int(v) for f, v in zip(FLAGS, row[3:], strict=True)},
+    )
 
 
 # ------------------------------------------------------------------------------------------------ public
@@ -248,26 +290,40 @@ def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[
     def compute() -> dict[str, int]:
         row = session.exec(
             select(func.count(), func.count().filter(col(MediationSession.online).is_(True)))
-            .select_from(MediationSession).join(Case, col(Case.id) == col(MediationSession.case_id))
-            .where(col(MediationSession.held_at) >= start, col(MediationSession.held_at) < end,
-                   *filter_clauses(scope, filters, with_period=False))
+            .select_from(MediationSession)
+            .join(Case, col(Case.id) == col(MediationSession.case_id))
+            .where(
+                col(MediationSession.held_at) >= start,
+                col(MediationSession.held_at) < end,
+                *filter_clauses(scope, filters, with_period=False),
+            )
         ).one()
         return {"sessions": int(row[0] or 0), "online_sessions": int(row[1] or 0)}
 
     return cached(session, ("sessions", scope, filters), compute)
 
 
-def dashboard(session: Session, *, actor: Actor, filters: Filters, compare: str | None = "previous-year",
-              today: date | None = None) -> Dashboard:
+def dashboard(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    compare: str | None = "previous-year",
+    today: date | None = None,
+) -> Dashboard:
     """Everything the dashboard shows, in a handful of aggregate statements (cached per scope and data version)."""
     scope = resolve_scope(session, actor, filters.org_id)
     today = today or local_today()
-    return cached(session, ("dashboard", scope, filters, compare, today),
-                   lambda: _dashboard(session, actor, scope, filters, compare, today))
+    return cached(
+        session,
+        ("dashboard", scope, filters, compare, today),
+        lambda: _dashboard(session, actor, scope, filters, compare, today),
+    )
 
 
-def _dashboard(session: Session, actor: Actor, scope: Scope, filters: Filters, compare: str | None,
-               today: date) -> Dashboard:
+def _dashboard(
+    session: Session, actor: Actor, scope: Scope, filters: Filters, compare: str | None, today: date
+) -> Dashboard:
     _check(session, filters)
     timings: dict[str, float] = {}
 
@@ -284,14 +340,24 @@ def _dashboard(session: Session, actor: Actor, scope: Scope, filters: Filters, c
     previous = None
     if other is not None:
         prev_rows = timed("previous", lambda: scan_months(session, scope, other, today))
-        previous = K.values(_totals(prev_rows, timed("previous_risk", lambda: scan_risk(session, scope, other,
-                                                                                          today))))
+        previous = K.values(_totals(prev_rows, timed("previous_risk", lambda: scan_risk(session, scope, other, today))))
     pairs = timed("category_source", lambda: by_category_source(session, scope, filters, today, CHART))
     orgs = timed("org", lambda: by_org(session, scope, filters, today, CHART))
     total = Row(key="", counts={k: int(raw.get(k, 0)) for k in CHART})
     seen = {r.key: r for r in months}
     trend = tuple(seen.get(m, Row(key=m, counts={})) for m in filters.period.month_list())
     warn = timed("alerts", lambda: alerts(session, actor=actor, filters=filters, today=today))
-    return Dashboard(scope=scope, filters=filters, today=today, current=K.values(raw), previous=previous,
-                     compare=other, by_month=trend, by_category=tuple(roll_up(pairs, 0, total)),
-                     by_source=tuple(roll_up(pairs, 1, total)), by_org=tuple(orgs), alerts=warn, timings=timings)
+    return Dashboard(
+        scope=scope,
+        filters=filters,
+        today=today,
+        current=K.values(raw),
+        previous=previous,
+        compare=other,
+        by_month=trend,
+        by_category=tuple(roll_up(pairs, 0, total)),
+        by_source=tuple(roll_up(pairs, 1, total)),
+        by_org=tuple(orgs),
+        alerts=warn,
+        timings=timings,
+    )

@@ -80,8 +80,9 @@ def _org_path(session: Session, scope: Scope, piece: Slice | None) -> str | None
     return org.path
 
 
-def _where(session: Session, actor: Actor, filters: Filters, kpi_id: str, part: str, piece: Slice | None,
-           today: date) -> tuple[list[ColumnElement[bool]], str]:
+def _where(
+    session: Session, actor: Actor, filters: Filters, kpi_id: str, part: str, piece: Slice | None, today: date
+) -> tuple[list[ColumnElement[bool]], str]:
     require(actor, P.CASE_VIEW)
     scope = resolve_scope(session, actor, filters.org_id)
     predicate, index = _kpi_where(kpi_id, part, today)
@@ -93,23 +94,48 @@ def _where(session: Session, actor: Actor, filters: Filters, kpi_id: str, part: 
     return where, index
 
 
-def list_cases(session: Session, *, actor: Actor, filters: Filters, kpi_id: str, part: str = "numerator",
-               piece: Slice | None = None, after: Cursor | None = None, limit: int = PAGE_SIZE,
-               today: date | None = None) -> CasePage:
+def list_cases(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    kpi_id: str,
+    part: str = "numerator",
+    piece: Slice | None = None,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    today: date | None = None,
+) -> CasePage:
     """The cases a KPI counts (for a ratio: its numerator or denominator), newest first, one page."""
     where, index = _where(session, actor, filters, kpi_id, part, piece, today or local_today())
     return _page(session, where, index, after, limit)
 
 
-def count_cases(session: Session, *, actor: Actor, filters: Filters, kpi_id: str, part: str = "numerator",
-                piece: Slice | None = None, today: date | None = None) -> int:
+def count_cases(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    kpi_id: str,
+    part: str = "numerator",
+    piece: Slice | None = None,
+    today: date | None = None,
+) -> int:
     """How many cases `list_cases` pages through (the number itself, counted again)."""
     where, index = _where(session, actor, filters, kpi_id, part, piece, today or local_today())
     return int(session.exec(pinned(select(func.count()).select_from(Case).where(*where), index)).one())
 
 
-def list_alerts(session: Session, *, actor: Actor, filters: Filters, kind: str, after: Cursor | None = None,
-                limit: int = PAGE_SIZE, today: date | None = None) -> CasePage:
+def list_alerts(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    kind: str,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    today: date | None = None,
+) -> CasePage:
     """Open cases now behind one alert count: high-risk, or overdue to accept / conclude / follow up."""
     if kind not in ALERT_KINDS:
         raise ValidationFailed("error.stats_kpi_unknown", kpi=kind)
@@ -131,16 +157,40 @@ def _page(session: Session, where: list[Any], index: str | None, after: Cursor |
     if after is not None:
         ids = ids.where(tuple_(*key) < tuple_(int(after[0]), int(after[1])))
     ids = ids.order_by(key[0].desc(), key[1].desc()).limit(limit + 1)
-    stmt = (select(Case.id, Case.case_no, Case.received_at, Case.status, Case.outcome, Case.category,  # type: ignore[call-overload]
-                   Case.source, Organisation.name, Case.risk_level, Case.received_month)
-            .join(Organisation, col(Organisation.id) == col(Case.org_id))
-            .where(col(Case.id).in_(pinned(ids, index) if index else ids))
-            .order_by(key[0].desc(), key[1].desc()))
+    stmt = (
+        select(
+            Case.id,
+            Case.case_no,
+            Case.received_at,
+            Case.status,
+            Case.outcome,
+            Case.category,  # type: ignore[call-overload]
+            Case.source,
+            Organisation.name,
+            Case.risk_level,
+            Case.received_month,
+        )
+        .join(Organisation, col(Organisation.id) == col(Case.org_id))
+        .where(col(Case.id).in_(pinned(ids, index) if index else ids))
+        .order_by(key[0].desc(), key[1].desc())
+    )
     rows = session.connection().execute(stmt).all()  # Core: plain tuples, no ORM bookkeeping
     more = len(rows) > limit
     rows = rows[:limit]
-    items = tuple(CaseItem(id=r[0], case_no=r[1], received_on=_date(r[2]), status=r[3], outcome=r[4], category=r[5],
-                           source=r[6], org_name=r[7], high_risk=r[8] == "high") for r in rows)
+    items = tuple(
+        CaseItem(
+            id=r[0],
+            case_no=r[1],
+            received_on=_date(r[2]),
+            status=r[3],
+            outcome=r[4],
+            category=r[5],
+            source=r[6],
+            org_name=r[7],
+            high_risk=r[8] == "high",
+        )
+        for r in rows
+    )
     return CasePage(items=items, after=(int(rows[-1][9]), int(rows[-1][0])) if more and rows else None)
 
 

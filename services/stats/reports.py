@@ -74,38 +74,68 @@ def change(previous: float | None, current: float | None, kpi: K.Kpi) -> float |
 
 def _kpi_table(lang: str, current: dict[str, float | None], last: dict[str, float | None]) -> Table:
     kpis = [k for k in K.KPIS if k.headline]
-    rows = tuple((k.name(lang), current.get(k.id), last.get(k.id), change(last.get(k.id), current.get(k.id), k),
-                  k.formula(lang)) for k in kpis)
+    rows = tuple(
+        (k.name(lang), current.get(k.id), last.get(k.id), change(last.get(k.id), current.get(k.id), k), k.formula(lang))
+        for k in kpis
+    )
     headers = tuple(translate(f"report.col_{c}", lang) for c in ("kpi", "current", "last_year", "yoy", "formula"))
-    return Table("kpis", translate("report.table_kpis", lang), headers, rows, (None, "kpi", "kpi", "change", None),
-                 tuple(k.id for k in kpis))
+    return Table(
+        "kpis",
+        translate("report.table_kpis", lang),
+        headers,
+        rows,
+        (None, "kpi", "kpi", "change", None),
+        tuple(k.id for k in kpis),
+    )
 
 
-def _outcome_table(key: str, lang: str, rows: list[stats.Row], last: dict[Any, stats.Row],
-                   label: dict[Any, str]) -> Table:
-    headers = (translate(f"report.col_{key}", lang),
-               *(K.BY_ID[c].name(lang) for c in OUTCOME_COLUMNS),
-               K.BY_ID["success_rate"].name(lang), translate("report.col_last_year_received", lang),
-               translate("report.col_yoy", lang))
+def _outcome_table(
+    key: str, lang: str, rows: list[stats.Row], last: dict[Any, stats.Row], label: dict[Any, str]
+) -> Table:
+    headers = (
+        translate(f"report.col_{key}", lang),
+        *(K.BY_ID[c].name(lang) for c in OUTCOME_COLUMNS),
+        K.BY_ID["success_rate"].name(lang),
+        translate("report.col_last_year_received", lang),
+        translate("report.col_yoy", lang),
+    )
     body = []
     totals = dict.fromkeys(OUTCOME_COLUMNS, 0)
     last_total = 0
     for r in rows:
         prev = last[r.key]["received"] if r.key in last else 0
         last_total += prev
-        body.append((label.get(r.key) or r.name or str(r.key), *(r[c] for c in OUTCOME_COLUMNS), r.success_rate, prev,
-                     change(prev, r["received"], K.BY_ID["received"])))
+        body.append(
+            (
+                label.get(r.key) or r.name or str(r.key),
+                *(r[c] for c in OUTCOME_COLUMNS),
+                r.success_rate,
+                prev,
+                change(prev, r["received"], K.BY_ID["received"]),
+            )
+        )
         for c in OUTCOME_COLUMNS:
             totals[c] += r[c]
-    total_row = (translate("report.total", lang), *totals.values(),
-                 K.ratio(totals["succeeded"], totals["mediated"]), last_total,
-                 change(last_total, totals["received"], K.BY_ID["received"]))
+    total_row = (
+        translate("report.total", lang),
+        *totals.values(),
+        K.ratio(totals["succeeded"], totals["mediated"]),
+        last_total,
+        change(last_total, totals["received"], K.BY_ID["received"]),
+    )
     formats = (None, *([None] * len(OUTCOME_COLUMNS)), "percent", None, "change")
     return Table(key, translate(f"report.table_{key}", lang), headers, (*body, total_row), formats)
 
 
-def build_report(session: Session, *, actor: Actor, period: Period, org_id: int | None = None,
-                 lang: str = "zh-CN", today: date | None = None) -> Report:
+def build_report(
+    session: Session,
+    *,
+    actor: Actor,
+    period: Period,
+    org_id: int | None = None,
+    lang: str = "zh-CN",
+    today: date | None = None,
+) -> Report:
     """The statistical tables of one organisation or region for one period, with last year beside them."""
     scope = stats.resolve_scope(session, actor, org_id)
     today = today or stats.local_today()
@@ -126,8 +156,9 @@ def build_report(session: Session, *, actor: Actor, period: Period, org_id: int 
     last_orgs = {r.key: r for r in stats.by_org(session, scope, last_filters, today)}
     tables.append(_outcome_table("org", lang, orgs, last_orgs, {scope.org_id: translate("report.own_cases", lang)}))
     title = translate("report.title", lang, org=scope.name, period=period_label(period, lang))
-    return Report(title=title, org_name=scope.name, period=period, generated=datetime.now(stats.LOCAL_TZ),
-                  tables=tuple(tables))
+    return Report(
+        title=title, org_name=scope.name, period=period, generated=datetime.now(stats.LOCAL_TZ), tables=tuple(tables)
+    )
 
 
 def period_label(period: Period, lang: str) -> str:
@@ -140,8 +171,15 @@ def period_label(period: Period, lang: str) -> str:
     return translate("report.range_label", lang, start=period.start.isoformat(), end=period.end.isoformat())
 
 
-def summary(session: Session, *, actor: Actor, filters: Filters, compare: str | None = None,
-            decline_of: str = "received", today: date | None = None) -> dict[str, Any]:
+def summary(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    compare: str | None = None,
+    decline_of: str = "received",
+    today: date | None = None,
+) -> dict[str, Any]:
     """The machine-readable statistics: KPI id → value (rates as fractions to 4 places), and the decline."""
     today = today or stats.local_today()
     current = stats.figures(session, actor=actor, filters=filters, today=today)
@@ -159,12 +197,19 @@ def summary(session: Session, *, actor: Actor, filters: Filters, compare: str | 
     return out
 
 
-def _period_dict(filters: Filters, other: Filters | None, compare: str | None,
-                 decline_of: str | None) -> dict[str, Any]:
+def _period_dict(
+    filters: Filters, other: Filters | None, compare: str | None, decline_of: str | None
+) -> dict[str, Any]:
     d: dict[str, Any] = {"from": filters.period.start.isoformat(), "to": filters.period.end.isoformat()}
     if other is not None:
-        d.update({"compare": compare, "compare_from": other.period.start.isoformat(),
-                  "compare_to": other.period.end.isoformat(), "decline_of": decline_of})
+        d.update(
+            {
+                "compare": compare,
+                "compare_from": other.period.start.isoformat(),
+                "compare_to": other.period.end.isoformat(),
+                "decline_of": decline_of,
+            }
+        )
     return d
 
 
@@ -190,8 +235,9 @@ def report_xlsx(session: Session, *, actor: Actor, report: Report, lang: str = "
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
         ws["A1"].font = Font(bold=True, size=14)
         ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append([translate("report.subtitle", lang, table=table.title,
-                             at=report.generated.strftime("%Y-%m-%d %H:%M"))])
+        ws.append(
+            [translate("report.subtitle", lang, table=table.title, at=report.generated.strftime("%Y-%m-%d %H:%M"))]
+        )
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
         ws.append(list(table.headers))
         for cell in ws[3]:
@@ -210,8 +256,13 @@ def report_xlsx(session: Session, *, actor: Actor, report: Report, lang: str = "
 
 
 def _format_row(ws: Any, r: int, table: Table, kpi: K.Kpi | None) -> None:
-    unit = PERCENT if kpi is not None and kpi.unit == "percent" else SCORE if kpi is not None and kpi.unit == "score" \
+    unit = (
+        PERCENT
+        if kpi is not None and kpi.unit == "percent"
+        else SCORE
+        if kpi is not None and kpi.unit == "score"
         else "#,##0"
+    )
     for c, fmt in enumerate(table.formats, start=1):
         cell = ws.cell(row=r, column=c)
         cell.border = BOX

@@ -44,8 +44,9 @@ def clear_cache() -> None:
 
 def data_version(session: Session) -> tuple[int, int]:
     """Changes on every write through the services (an audit row) and on every new case (one statement)."""
-    row = session.exec(select(select(func.max(AuditLog.id)).scalar_subquery(),
-                              select(func.max(Case.id)).scalar_subquery())).one()
+    row = session.exec(
+        select(select(func.max(AuditLog.id)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())
+    ).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 
@@ -97,10 +98,12 @@ def area_root(session: Session, actor: Actor) -> Area:
     if org.kind in REGIONAL_KINDS and org.parent_id is not None:
         with contextlib.suppress(OutOfScope):  # the office's own subtree when authz does not grant the region
             org = org_in_scope(session, actor, org.parent_id)
-    roots = session.exec(select(func.count()).select_from(Organisation)
-                         .where(col(Organisation.parent_id).is_(None))).one()
-    area = Area(id=org.id or 0, path=org.path, name=org.name, depth=org.depth,
-                alone=org.parent_id is None and roots == 1)
+    roots = session.exec(
+        select(func.count()).select_from(Organisation).where(col(Organisation.parent_id).is_(None))
+    ).one()
+    area = Area(
+        id=org.id or 0, path=org.path, name=org.name, depth=org.depth, alone=org.parent_id is None and roots == 1
+    )
     with _lock:
         _areas[key] = (time.monotonic(), area)
     return area
@@ -108,12 +111,19 @@ def area_root(session: Session, actor: Actor) -> Area:
 
 def system_actor(session: Session) -> Actor:
     """The server itself reading statistics of the whole tree (the command line for upper-level systems)."""
-    root = session.exec(select(Organisation).where(col(Organisation.parent_id).is_(None))
-                        .order_by(col(Organisation.id))).first()
+    root = session.exec(
+        select(Organisation).where(col(Organisation.parent_id).is_(None)).order_by(col(Organisation.id))
+    ).first()
     if root is None:
         raise OutOfScope("error.out_of_scope")
-    return Actor(user_id=0, username="system", display_name="system", org_id=root.id or 0, org_path=root.path,
-                 permissions=frozenset({P.STATS_VIEW, P.REPORT_EXPORT, P.CASE_VIEW}))
+    return Actor(
+        user_id=0,
+        username="system",
+        display_name="system",
+        org_id=root.id or 0,
+        org_path=root.path,
+        permissions=frozenset({P.STATS_VIEW, P.REPORT_EXPORT, P.CASE_VIEW}),
+    )
 
 
 def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> Scope:
@@ -147,6 +157,9 @@ def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]
     """(id, name, depth) of the organisations the actor may narrow statistics to, in tree order."""
     root = area_root(session, actor)
     require(actor, P.STATS_VIEW)
-    rows = session.exec(select(Organisation.id, Organisation.name, Organisation.depth)
-                        .where(col(Organisation.path).startswith(root.path)).order_by(col(Organisation.path))).all()
+    rows = session.exec(
+        select(Organisation.id, Organisation.name, Organisation.depth)
+        .where(col(Organisation.path).startswith(root.path))
+        .order_by(col(Organisation.path))
+    ).all()
     return [(int(i or 0), n, d - root.depth) for i, n, d in rows]

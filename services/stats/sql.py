@@ -36,6 +36,7 @@ S = TypeVar("S")
 
 def _render_sqlite_from_hints() -> None:
     """SQLAlchemy's SQLite compiler drops FROM hints, but SQLite reads `INDEXED BY` right there."""
+
     def hint(self: SQLiteCompiler, table: Any, text: str | None) -> str | None:
         return text
 
@@ -130,14 +131,24 @@ class Period:
 
     def clauses(self) -> list[ColumnElement[bool]]:
         """received_month bounds (index range); exact days only in the edge months, where they are needed."""
-        out: list[ColumnElement[bool]] = [col(Case.received_month) >= self.first_month,
-                                          col(Case.received_month) <= self.last_month]
+        out: list[ColumnElement[bool]] = [
+            col(Case.received_month) >= self.first_month,
+            col(Case.received_month) <= self.last_month,
+        ]
         if self.start.day != 1:
-            out.append(or_(col(Case.received_month) > self.first_month,
-                           col(Case.received_at) >= datetime.combine(self.start, time.min, LOCAL_TZ)))
+            out.append(
+                or_(
+                    col(Case.received_month) > self.first_month,
+                    col(Case.received_at) >= datetime.combine(self.start, time.min, LOCAL_TZ),
+                )
+            )
         if self.end != month_end(self.last_month):
-            out.append(or_(col(Case.received_month) < self.last_month,
-                           col(Case.received_at) < datetime.combine(self.end + timedelta(days=1), time.min, LOCAL_TZ)))
+            out.append(
+                or_(
+                    col(Case.received_month) < self.last_month,
+                    col(Case.received_at) < datetime.combine(self.end + timedelta(days=1), time.min, LOCAL_TZ),
+                )
+            )
         return out
 
 
@@ -180,8 +191,9 @@ def scope_clause(scope: Scope) -> ColumnElement[bool] | None:
     return col(Case.org_id).in_(select(Organisation.id).where(col(Organisation.path).startswith(scope.path)))
 
 
-def filter_clauses(scope: Scope, filters: Filters, *, with_period: bool = True,
-                   org_seek: bool = False) -> list[ColumnElement[bool]]:
+def filter_clauses(
+    scope: Scope, filters: Filters, *, with_period: bool = True, org_seek: bool = False
+) -> list[ColumnElement[bool]]:
     """The WHERE terms of the filters; `org_seek` keeps the organisation list even for the whole tree (an
     index led by org_id then seeks one range per organisation instead of reading every entry)."""
     out: list[ColumnElement[bool]] = filters.period.clauses() if with_period else []
@@ -207,8 +219,7 @@ def slice_clauses(scope: Scope, piece: Slice, org_path: str | None) -> list[Colu
         if piece.org_id == scope.org_id or org_path is None:
             out.append(col(Case.org_id) == piece.org_id)
         else:
-            out.append(col(Case.org_id).in_(select(Organisation.id)
-                                            .where(col(Organisation.path).startswith(org_path))))
+            out.append(col(Case.org_id).in_(select(Organisation.id).where(col(Organisation.path).startswith(org_path))))
     return out
 
 

@@ -69,14 +69,35 @@ class Nginx:
 def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     """A throwaway certificate for 127.0.0.1 (the browser is told to accept it)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
-                    str(cert)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 
-def render_nginx(prefix: Path, upstream_ports: list[int], http_port: int, https_port: int,
-                 *, sticky: bool = True) -> Path:
+def render_nginx(
+    prefix: Path, upstream_ports: list[int], http_port: int, https_port: int, *, sticky: bool = True
+) -> Path:
     """deploy/nginx.conf with loopback ports filled in; sticky=False drops the hash (CFG-9's negative case)."""
     cert, key = self_signed_cert(prefix)
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -86,9 +107,16 @@ def render_nginx(prefix: Path, upstream_ports: list[int], http_port: int, https_
         assert "hash $mh_route consistent;" in text
         text = text.replace("hash $mh_route consistent;", "# round robin: no affinity")
     lines = "\n        ".join(f"server 127.0.0.1:{p} max_fails=2 fail_timeout=10s;" for p in upstream_ports)
-    values = {"PREFIX": str(prefix), "UPSTREAMS": lines, "HTTP_PORT": f"127.0.0.1:{http_port}",
-              "HTTPS_PORT": f"127.0.0.1:{https_port}", "SERVER_NAME": "127.0.0.1", "TLS_CERT": str(cert),
-              "TLS_KEY": str(key), "HTTPS_REDIRECT_PORT": f":{https_port}"}
+    values = {
+        "PREFIX": str(prefix),
+        "UPSTREAMS": lines,
+        "HTTP_PORT": f"127.0.0.1:{http_port}",
+        "HTTPS_PORT": f"127.0.0.1:{https_port}",
+        "SERVER_NAME": "127.0.0.1",
+        "TLS_CERT": str(cert),
+        "TLS_KEY": str(key),
+        "HTTPS_REDIRECT_PORT": f":{https_port}",
+    }
     out = []
     for line in text.splitlines():
         if not line.lstrip().startswith("#"):  # the header comment names the placeholders
@@ -109,15 +137,27 @@ def start_nginx(prefix: Path, upstream_ports: list[int], *, sticky: bool = True,
     http_port, https_port = free_port(), https_port or free_port()
     conf = render_nginx(prefix, upstream_ports, http_port, https_port, sticky=sticky)
     globals_ = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
-    test = subprocess.run([NGINX, "-t", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf),
-                           "-g", globals_], capture_output=True, text=True, timeout=30)
+    test = subprocess.run(
+        [NGINX, "-t", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf), "-g", globals_],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert test.returncode == 0, f"nginx -t failed:\n{test.stderr}"
     with (prefix / "nginx.out").open("ab") as out:
-        process = subprocess.Popen([NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf),
-                                    "-g", globals_], stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-    server = Nginx(f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}", prefix, process,
-                   [f"127.0.0.1:{p}" for p in upstream_ports])
+        process = subprocess.Popen(
+            [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf), "-g", globals_],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    server = Nginx(
+        f"https://127.0.0.1:{https_port}",
+        f"http://127.0.0.1:{http_port}",
+        prefix,
+        process,
+        [f"127.0.0.1:{p}" for p in upstream_ports],
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError, urllib.error.URLError):
@@ -163,9 +203,15 @@ def fetch(url: str, *, cookie: str = "", method: str = "GET", data: bytes | None
 def instance_env(base: dict[str, str], *, database_url: str, public_url: str, cookie_secret: str) -> dict[str, str]:
     """One instance's environment: what every instance shares, plus the public address at the proxy."""
     host, _, port = public_url.removeprefix("https://").partition(":")
-    return {**base, "DATABASE_URL": database_url, "PUBLIC_BASE_URL": public_url,
-            "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret, "STREAMLIT_BROWSER_SERVER_ADDRESS": host,
-            "STREAMLIT_BROWSER_SERVER_PORT": port or "443", "MEDIATION_RERUN_DELAY": "0.5"}
+    return {
+        **base,
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": public_url,
+        "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
+        "STREAMLIT_BROWSER_SERVER_ADDRESS": host,
+        "STREAMLIT_BROWSER_SERVER_PORT": port or "443",
+        "MEDIATION_RERUN_DELAY": "0.5",
+    }
 
 
 def start_instances(env: dict[str, str], count: int, tmp: Path) -> list[LiveServer]:

@@ -11,8 +11,9 @@ import os
 from typing import Any
 
 
-def race(env: dict[str, str], user_id: int, claim_id: int, region_org_id: int, barrier: Any, batch_id: Any,
-         results: Any) -> None:
+def race(
+    env: dict[str, str], user_id: int, claim_id: int, region_org_id: int, barrier: Any, batch_id: Any, results: Any
+) -> None:
     """Approve, batch and pay one claim; put [outcome per step] on `results` (a key for a refusal)."""
     os.environ.update(env)
     from services.access.accounts import load_actor
@@ -45,8 +46,9 @@ def race(env: dict[str, str], user_id: int, claim_id: int, region_org_id: int, b
 
         step("batched", batch)
         barrier.wait(timeout=60)  # the winner's batch id is committed and shared before anyone pays
-        step("paid", lambda s: "replayed" if mark_batch_paid(s, actor=actor, batch_id=batch_id.value).replayed
-             else None)
+        step(
+            "paid", lambda s: "replayed" if mark_batch_paid(s, actor=actor, batch_id=batch_id.value).replayed else None
+        )
     except Exception as exc:  # reported to the test, which fails with it
         out.append(f"crash: {type(exc).__name__}: {exc}")
     finally:

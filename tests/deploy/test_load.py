@@ -93,7 +93,8 @@ def cookie_value_sent(payload: str | bytes) -> bool:
     with contextlib.suppress(DecodeError):
         msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
     return msg.WhichOneof("type") == "rerun_script" and any(
-        w.id.endswith("-init") for w in msg.rerun_script.widget_states.widgets)
+        w.id.endswith("-init") for w in msg.rerun_script.widget_states.widgets
+    )
 
 
 async def open_intake(page: Page, url: str) -> None:
@@ -129,7 +130,8 @@ async def resident(ctx: BrowserContext, base: str, tag: str, n: int, codes: list
         await page.get_by_role("textbox", name="您的姓名", exact=True).fill(f"测试居民{n}{i}")
         await page.get_by_role("textbox", name="手机号码", exact=True).fill(phone)
         await page.get_by_role("textbox", name="发生了什么", exact=True).fill(
-            f"负载测试 {tag}-{n}-{i}：第{n}组第{i}件，邻里之间因为{TOPICS[i % 5]}问题发生争执。")
+            f"负载测试 {tag}-{n}-{i}：第{n}组第{i}件，邻里之间因为{TOPICS[i % 5]}问题发生争执。"
+        )
         await page.get_by_text("我已阅读并同意上述个人信息处理说明").click()
         await asyncio.sleep(max(0.0, FILL_WAIT_S - (time.monotonic() - shown)))
         await page.get_by_role("button", name="提交申请").click()
@@ -145,8 +147,9 @@ async def resident(ctx: BrowserContext, base: str, tag: str, n: int, codes: list
     await page.close()
 
 
-async def staff(ctx: BrowserContext, base: str, ready: asyncio.Event, stop: asyncio.Event, times: list[float],
-                problems: list[str]) -> None:
+async def staff(
+    ctx: BrowserContext, base: str, ready: asyncio.Event, stop: asyncio.Event, times: list[float], problems: list[str]
+) -> None:
     """The coordinator signs in, then opens the case pages in turn until the residents are done."""
     page = await ctx.new_page()
     await open_page(page, base + "/workbench")
@@ -189,12 +192,17 @@ async def drive(base: str, tag: str, pid: int) -> tuple[list[str], list[float], 
     expect.set_options(timeout=120_000)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        contexts = [await browser.new_context(**PHONE_CONTEXT, ignore_https_errors=True)
-                    for _ in range(SESSIONS + 1)]
+        contexts = [await browser.new_context(**PHONE_CONTEXT, ignore_https_errors=True) for _ in range(SESSIONS + 1)]
         for ctx in contexts:
             ctx.set_default_timeout(120_000)  # 2 shared cores: slow is measured, not failed
-            ctx.on("console", lambda m: "Content Security Policy" in m.text and "fonts.gstatic.com" not in m.text
-                   and problems.append(f"CSP: {m.text}"))
+            ctx.on(
+                "console",
+                lambda m: (
+                    "Content Security Policy" in m.text
+                    and "fonts.gstatic.com" not in m.text
+                    and problems.append(f"CSP: {m.text}")
+                ),
+            )
         ready, stop = asyncio.Event(), asyncio.Event()
         staff_task = asyncio.create_task(staff(contexts[-1], base, ready, stop, times, problems))
         await asyncio.wait_for(ready.wait(), 120)
@@ -222,13 +230,21 @@ def _run_in_own_thread(coro: Any) -> Any:
 @pytest.mark.timeout(600)  # 2 shared CI cores; the figures printed say how long it really took
 def test_file_50_intakes_from_5_phones_while_staff_works(tmp_path: Path) -> None:
     env = base_env(tmp_path)
-    env.update(MEDIATION_INTAKE_CLIENT_LIMIT="500/600", MEDIATION_INTAKE_ORG_LIMIT="500/3600",
-               MEDIATION_INTAKE_MIN_SECONDS="1", STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL="10")
+    env.update(
+        MEDIATION_INTAKE_CLIENT_LIMIT="500/600",
+        MEDIATION_INTAKE_ORG_LIMIT="500/3600",
+        MEDIATION_INTAKE_MIN_SECONDS="1",
+        STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL="10",
+    )
     _manage(env, "init-db")
     _manage(env, "seed-demo", "--cases", "100", "--seed", "11")
     port, https_port = free_port(), free_port()
-    env = instance_env(env, database_url=env["DATABASE_URL"], public_url=f"https://127.0.0.1:{https_port}",
-                       cookie_secret=env["STREAMLIT_SERVER_COOKIE_SECRET"])
+    env = instance_env(
+        env,
+        database_url=env["DATABASE_URL"],
+        public_url=f"https://127.0.0.1:{https_port}",
+        cookie_secret=env["STREAMLIT_SERVER_COOKIE_SECRET"],
+    )
     server = start_streamlit(env, port, tmp_path / "instance.log")
     try:
         nginx = start_nginx(tmp_path / "nginx", [port], https_port=https_port)
@@ -246,13 +262,16 @@ def test_file_50_intakes_from_5_phones_while_staff_works(tmp_path: Path) -> None
     db = make_database(env["DATABASE_URL"])
     try:
         with db.read() as s:
-            rows = s.exec(select(func.count()).select_from(Case)
-                          .where(col(Case.description).contains(f"负载测试 {tag}-"))).one()
+            rows = s.exec(
+                select(func.count()).select_from(Case).where(col(Case.description).contains(f"负载测试 {tag}-"))
+            ).one()
     finally:
         db.dispose()
-    print(f"\nLOAD: {SESSIONS}×{INTAKES} intakes in {elapsed:.1f} s; {rows} rows; {len(set(codes))} codes; "
-          f"staff pages {len(times)}, p50 {statistics.median(times):.2f} s, p95 {p95(times):.2f} s, "
-          f"max {max(times):.2f} s; RSS baseline {baseline:.0f} MB, peak {peak:.0f} MB, after close {after:.0f} MB")
+    print(
+        f"\nLOAD: {SESSIONS}×{INTAKES} intakes in {elapsed:.1f} s; {rows} rows; {len(set(codes))} codes; "
+        f"staff pages {len(times)}, p50 {statistics.median(times):.2f} s, p95 {p95(times):.2f} s, "
+        f"max {max(times):.2f} s; RSS baseline {baseline:.0f} MB, peak {peak:.0f} MB, after close {after:.0f} MB"
+    )
     assert problems == [], problems[:10]
     assert rows == SESSIONS * INTAKES and len(set(codes)) == SESSIONS * INTAKES
     assert "database is locked" not in log

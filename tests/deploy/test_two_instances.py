@@ -71,8 +71,12 @@ def _cluster(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     _manage(env, "init-db")  # migrations once, before any instance starts
     _manage(env, "seed-demo", "--cases", "20", "--seed", "7")
     ports, https_port = [free_port(), free_port()], free_port()
-    env = instance_env(env, database_url=db_url, public_url=f"https://127.0.0.1:{https_port}",
-                       cookie_secret=env["STREAMLIT_SERVER_COOKIE_SECRET"])
+    env = instance_env(
+        env,
+        database_url=db_url,
+        public_url=f"https://127.0.0.1:{https_port}",
+        cookie_secret=env["STREAMLIT_SERVER_COOKIE_SECRET"],
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:  # both start at once
         instances = list(pool.map(lambda n: start_streamlit(env, ports[n], tmp / f"instance{n + 1}.log"), range(2)))
     try:
@@ -130,8 +134,12 @@ def png(n: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_send_security_headers_on_every_path(cluster: Cluster) -> None:
@@ -145,12 +153,14 @@ def test_send_security_headers_on_every_path(cluster: Cluster) -> None:
     for path in paths:
         r = fetch(base + path)
         h = r.headers
-        checks = [all(x in h.get("content-security-policy", "") for x in CSP_MUST),
-                  h.get("x-content-type-options") == "nosniff",
-                  h.get("referrer-policy") in ("no-referrer", "strict-origin", "strict-origin-when-cross-origin"),
-                  int(re.search(r"max-age=(\d+)", h.get("strict-transport-security", "max-age=0"))[1]) >= 31536000,
-                  "no-store" in h.get("cache-control", "") if "text/html" in h.get("content-type", "") else True,
-                  "tornado" not in h.get("server", "").lower() and not re.search(r"\d", h.get("server", ""))]
+        checks = [
+            all(x in h.get("content-security-policy", "") for x in CSP_MUST),
+            h.get("x-content-type-options") == "nosniff",
+            h.get("referrer-policy") in ("no-referrer", "strict-origin", "strict-origin-when-cross-origin"),
+            int(re.search(r"max-age=(\d+)", h.get("strict-transport-security", "max-age=0"))[1]) >= 31536000,
+            "no-store" in h.get("cache-control", "") if "text/html" in h.get("content-type", "") else True,
+            "tornado" not in h.get("server", "").lower() and not re.search(r"\d", h.get("server", "")),
+        ]
         assert all(checks), (path, r.status, checks, h)
         passed += sum(checks)
     statuses = [fetch(base + p).status for p in paths]
@@ -172,8 +182,9 @@ def test_route_each_visitor_to_one_instance(cluster: Cluster) -> None:
             fetch(cluster.nginx.url + "/_stcore/health", cookie=f"mh_route={route[1]}")
             upstreams.add(cluster.nginx.access_log()[-1].split("upstream=")[1].split()[0])
         assert len(upstreams) == 1, upstreams
-    spread = {u: sum(1 for line in cluster.nginx.access_log() if f"upstream={u}" in line)
-              for u in cluster.nginx.upstreams}
+    spread = {
+        u: sum(1 for line in cluster.nginx.access_log() if f"upstream={u}" in line) for u in cluster.nginx.upstreams
+    }
     assert all(n > 0 for n in spread.values()), spread
     forged = fetch(cluster.nginx.url + "/_stcore/health", cookie="mh_route=../../x")
     assert "mh_route=" in forged.headers.get("set-cookie", "")  # a malformed route is replaced
@@ -197,8 +208,9 @@ def _file_intake(page: Page, base: str, phone: str, photo: Path) -> str:
     return page.get_by_test_id("stMetricValue").first.inner_text().strip()
 
 
-def test_file_case_on_one_instance_and_track_it_on_the_other(cluster: Cluster, phone_browser: Browser,
-                                                              tmp_path: Path) -> None:
+def test_file_case_on_one_instance_and_track_it_on_the_other(
+    cluster: Cluster, phone_browser: Browser, tmp_path: Path
+) -> None:
     """Public intake with a photo through nginx pinned to instance 1; /track through nginx pinned to instance 2."""
     base = cluster.nginx.url
     routes = [cluster.route_to(0), cluster.route_to(1)]
@@ -238,8 +250,10 @@ def test_file_case_on_one_instance_and_track_it_on_the_other(cluster: Cluster, p
     finally:
         db.dispose()
     assert case.source == "qr" and photos == 1
-    print(f"\ntwo instances: case {code} filed via {cluster.nginx.upstreams[0]}, "
-          f"tracked via {cluster.nginx.upstreams[1]}; 0 CSP violations")
+    print(
+        f"\ntwo instances: case {code} filed via {cluster.nginx.upstreams[0]}, "
+        f"tracked via {cluster.nginx.upstreams[1]}; 0 CSP violations"
+    )
 
 
 def _audited_claim(db_url: str) -> tuple[int, int, list[int]]:
@@ -268,8 +282,10 @@ def test_approve_and_pay_one_claim_from_both_instances_once(cluster: Cluster) ->
     claim_id, region, users = _audited_claim(cluster.db_url)
     mp = multiprocessing.get_context("spawn")
     barrier, batch_id, results = mp.Barrier(2), mp.Value("i", 0), mp.Queue()
-    procs = [mp.Process(target=ledger_race.race, args=(cluster.env, uid, claim_id, region, barrier, batch_id,
-                                                       results)) for uid in users]
+    procs = [
+        mp.Process(target=ledger_race.race, args=(cluster.env, uid, claim_id, region, barrier, batch_id, results))
+        for uid in users
+    ]
     for p in procs:
         p.start()
     outcomes = [results.get(timeout=90) for _ in procs]
@@ -283,10 +299,16 @@ def test_approve_and_pay_one_claim_from_both_instances_once(cluster: Cluster) ->
     db = make_database(cluster.db_url)
     try:
         with db.read() as s:
-            pays = s.exec(select(func.count()).select_from(LedgerEntry).where(
-                LedgerEntry.claim_id == claim_id, col(LedgerEntry.action) == "pay")).one()
-            approvals = s.exec(select(func.count()).select_from(LedgerEntry).where(
-                LedgerEntry.claim_id == claim_id, col(LedgerEntry.action) == "approve")).one()
+            pays = s.exec(
+                select(func.count())
+                .select_from(LedgerEntry)
+                .where(LedgerEntry.claim_id == claim_id, col(LedgerEntry.action) == "pay")
+            ).one()
+            approvals = s.exec(
+                select(func.count())
+                .select_from(LedgerEntry)
+                .where(LedgerEntry.claim_id == claim_id, col(LedgerEntry.action) == "approve")
+            ).one()
             status = s.get(SubsidyClaim, claim_id).status  # type: ignore[union-attr]
     finally:
         db.dispose()
@@ -299,8 +321,10 @@ def _upload_statuses(browser: Browser, base: str, tmp: Path, count: int) -> list
     ctx = browser.new_context(**PHONE_CONTEXT, ignore_https_errors=True)
     statuses: list[int] = []
     page = ctx.new_page()
-    page.on("response", lambda r: "/_stcore/upload_file/" in r.url and r.request.method == "PUT"
-            and statuses.append(r.status))
+    page.on(
+        "response",
+        lambda r: "/_stcore/upload_file/" in r.url and r.request.method == "PUT" and statuses.append(r.status),
+    )
     open_page(page, base + "/intake?org=V001")
     for n in range(count):
         f = tmp / f"photo{n:02d}.png"
@@ -313,12 +337,14 @@ def _upload_statuses(browser: Browser, base: str, tmp: Path, count: int) -> list
     return statuses
 
 
-def test_upload_20_photos_with_affinity_and_not_without(cluster: Cluster, phone_browser: Browser,
-                                                        tmp_path: Path) -> None:
+def test_upload_20_photos_with_affinity_and_not_without(
+    cluster: Cluster, phone_browser: Browser, tmp_path: Path
+) -> None:
     """CFG-9: 20/20 uploads accepted through the sticky front; round robin over 2 instances breaks them."""
     sticky = _upload_statuses(phone_browser, cluster.nginx.url, tmp_path, 20)
-    plain = start_nginx(tmp_path / "nginx-rr", [int(u.rsplit(":", 1)[1]) for u in cluster.nginx.upstreams],
-                        sticky=False)
+    plain = start_nginx(
+        tmp_path / "nginx-rr", [int(u.rsplit(":", 1)[1]) for u in cluster.nginx.upstreams], sticky=False
+    )
     try:
         round_robin = _upload_statuses(phone_browser, plain.url, tmp_path, 20)
     finally:

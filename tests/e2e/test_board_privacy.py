@@ -42,14 +42,21 @@ def person(n: int) -> tuple[str, str, str, str, str]:
     """(name, given name, phone, ID number, address) of canary person n, all unique."""
     given = RARE[n // 32 % 32] + RARE[n % 32]
     village = RARE[(n * 7) % 32] + RARE[(n * 11 + 3) % 32]
-    return (SURNAMES[n % 20] + given, given, f"139{n:08d}", id_number(n),
-            f"江安县红桥镇{village}村{n % 9 + 1}组{n + 100}号")
+    return (
+        SURNAMES[n % 20] + given,
+        given,
+        f"139{n:08d}",
+        id_number(n),
+        f"江安县红桥镇{village}村{n % 9 + 1}组{n + 100}号",
+    )
 
 
 def narrative(a: tuple[str, ...], b: tuple[str, ...], n: int) -> str:
-    return (f"{a[0]}（电话{a[2]}，身份证号{a[3]}）与{b[0]}（手机{b[2]}，身份证{b[3]}）因{a[4]}门前排水沟发生纠纷。"
-            f"{a[1]}称{b[1]}的车川Q·{n:05d}长期占道，{b[1]}另留电话138 {n:04d} {n % 10000:04d}、"
-            f"邮箱c{n}@example.com，住{b[4]}。")
+    return (
+        f"{a[0]}（电话{a[2]}，身份证号{a[3]}）与{b[0]}（手机{b[2]}，身份证{b[3]}）因{a[4]}门前排水沟发生纠纷。"
+        f"{a[1]}称{b[1]}的车川Q·{n:05d}长期占道，{b[1]}另留电话138 {n:04d} {n % 10000:04d}、"
+        f"邮箱c{n}@example.com，住{b[4]}。"
+    )
 
 
 def canaries(n: int) -> list[str]:
@@ -60,23 +67,43 @@ def canaries(n: int) -> list[str]:
 def seed(db: Database) -> list[int]:
     """CASES canary cases (closed, most with consent), then PUBLISHED typical cases approved by a second person."""
     with db.write() as s:
-        orgs = s.exec(select(Organisation).where(col(Organisation.kind) == "village_committee")
-                      .order_by(col(Organisation.id))).all()
+        orgs = s.exec(
+            select(Organisation).where(col(Organisation.kind) == "village_committee").order_by(col(Organisation.id))
+        ).all()
         root = s.exec(select(Organisation).where(col(Organisation.parent_id).is_(None))).one()
         for n in range(CASES):
             a, b = person(2 * n), person(2 * n + 1)
-            case = create_case(s, actor_id=None, data=CaseInput(
-                org_id=orgs[n % len(orgs)].id or 0, source="walk_in", category="neighbour",
-                description=narrative(a, b, n), request=f"要求{b[0]}赔偿，联系{a[2]}",
-                parties=[PartyInput(side="applicant", name=a[0], phone=a[2], id_number=a[3], address=a[4]),
-                         PartyInput(side="respondent", name=b[0], phone=b[2], id_number=b[3], address=b[4])]))
+            case = create_case(
+                s,
+                actor_id=None,
+                data=CaseInput(
+                    org_id=orgs[n % len(orgs)].id or 0,
+                    source="walk_in",
+                    category="neighbour",
+                    description=narrative(a, b, n),
+                    request=f"要求{b[0]}赔偿，联系{a[2]}",
+                    parties=[
+                        PartyInput(side="applicant", name=a[0], phone=a[2], id_number=a[3], address=a[4]),
+                        PartyInput(side="respondent", name=b[0], phone=b[2], id_number=b[3], address=b[4]),
+                    ],
+                ),
+            )
             case.status = "succeeded"
             case.publication_consent = n % 10 != 9
             case.non_public = n % 25 == 0
             case.outcome_note = f"{a[0]}与{b[0]}达成协议，{b[1]}赔偿2000元，于{a[4]}当面履行。"
             s.add(case)
-        users = [create_user(s, username=f"canary_editor{i}", display_name=f"编辑{i}", password="canary-edit-2026",
-                             org_code=root.code, roles=["coordinator"]) for i in (1, 2)]
+        users = [
+            create_user(
+                s,
+                username=f"canary_editor{i}",
+                display_name=f"编辑{i}",
+                password="canary-edit-2026",
+                org_code=root.code,
+                roles=["coordinator"],
+            )
+            for i in (1, 2)
+        ]
     with db.read() as s:
         editor, approver = (load_actor(s, u.id or 0) for u in users)
     assert isinstance(editor, Actor) and isinstance(approver, Actor)
@@ -148,8 +175,9 @@ def assert_clean(text: str) -> None:
     assert not PHONE_11.findall(text) and not ID_18.findall(text)
 
 
-def test_sweep_board_and_big_screen(canary_server: tuple[LiveServer, list[int], Actor], page: Page,
-                                    browser: Browser, shot: Callable[[Page, str], Path]) -> None:
+def test_sweep_board_and_big_screen(
+    canary_server: tuple[LiveServer, list[int], Actor], page: Page, browser: Browser, shot: Callable[[Page, str], Path]
+) -> None:
     server, posts, _ = canary_server
     assert len(posts) == PUBLISHED
     text = board_views(page, server.url)

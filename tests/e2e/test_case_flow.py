@@ -99,9 +99,14 @@ def walk_case(browser: Browser, server: LiveServer, shot: Shot) -> int:
     target = _db_read(server, lambda s: s.exec(select(Organisation.name).where(Organisation.code == "V001")).one())
     police, page = _phone(browser, server, "police")
     police_hands_over(page, target, shot)
-    case_id, case_no, status = _db_read(server, lambda s: s.exec(
-        select(Case.id, Case.case_no, Case.status).where(col(Case.source).in_(("dispatch_110", "police_referral")))
-        .order_by(col(Case.id).desc())).first())
+    case_id, case_no, status = _db_read(
+        server,
+        lambda s: s.exec(
+            select(Case.id, Case.case_no, Case.status)
+            .where(col(Case.source).in_(("dispatch_110", "police_referral")))
+            .order_by(col(Case.id).desc())
+        ).first(),
+    )
     assert status == "submitted"
 
     mediator, m = _phone(browser, server, "mediator")
@@ -165,11 +170,13 @@ def test_case_from_police_handover_to_archive(browser: Browser, live_server: Liv
     case_id = walk_case(browser, live_server, shot)
 
     def facts(s):  # type: ignore[no-untyped-def]
-        return (s.get(Case, case_id),
-                s.exec(select(MediationSession).where(MediationSession.case_id == case_id)).all(),
-                s.exec(select(Agreement).where(Agreement.case_id == case_id)).one(),
-                s.exec(select(JudicialConfirmation).where(JudicialConfirmation.case_id == case_id)).one(),
-                s.exec(select(FollowUp).where(FollowUp.case_id == case_id)).one())
+        return (
+            s.get(Case, case_id),
+            s.exec(select(MediationSession).where(MediationSession.case_id == case_id)).all(),
+            s.exec(select(Agreement).where(Agreement.case_id == case_id)).one(),
+            s.exec(select(JudicialConfirmation).where(JudicialConfirmation.case_id == case_id)).one(),
+            s.exec(select(FollowUp).where(FollowUp.case_id == case_id)).one(),
+        )
 
     case, sittings, agreement, ruling, follow_up = _db_read(live_server, facts)
     assert case.status == "archived" and case.org_id != case.created_by
@@ -211,7 +218,13 @@ def test_quick_case_in_six_taps(browser: Browser, live_server: LiveServer, shot:
     assert taps.count <= 6, taps.count
     box = page.get_by_role("button", name="登记并结案").bounding_box()
     assert box is not None and box["height"] >= 40 and box["width"] >= 300  # thumb-sized
-    case = _db_read(live_server, lambda s: s.exec(select(Case).where(Case.on_the_spot == True)  # noqa: E712
-                                                  .order_by(col(Case.id).desc())).first())
+    case = _db_read(
+        live_server,
+        lambda s: s.exec(
+            select(Case)
+            .where(Case.on_the_spot == True)  # noqa: E712
+            .order_by(col(Case.id).desc())
+        ).first(),
+    )
     assert case is not None and case.status == "succeeded" and case.title.startswith("孙某与周某")
     context.close()

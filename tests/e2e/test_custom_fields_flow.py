@@ -33,9 +33,21 @@ def intake_field(live_server: LiveServer) -> Iterator[int]:
     db = make_database(live_server.db_url)
     with db.write() as s:
         newest = s.exec(select(func.max(FormSpec.version)).where(FormSpec.code == "intake")).one() or 0
-        spec = FormSpec(code="intake", version=newest + 1, title_zh="扫码申请表", title_en="Public intake form",
-                        fields=[{"key": "village_group", "type": "text", "label_zh": LABEL, "label_en": "Village group",
-                                 "required": True}])
+        spec = FormSpec(
+            code="intake",
+            version=newest + 1,
+            title_zh="扫码申请表",
+            title_en="Public intake form",
+            fields=[
+                {
+                    "key": "village_group",
+                    "type": "text",
+                    "label_zh": LABEL,
+                    "label_en": "Village group",
+                    "required": True,
+                }
+            ],
+        )
         s.add(spec)
         s.flush()
         spec_id = spec.id or 0
@@ -55,8 +67,9 @@ def _submit(page: Page, shown_at: float) -> None:
     wait_for_app(page)
 
 
-def test_add_required_intake_field_and_see_it_on_case(page: Page, browser: Browser, live_server: LiveServer,
-                                                      intake_field: int, shot: Shot) -> None:
+def test_add_required_intake_field_and_see_it_on_case(
+    page: Page, browser: Browser, live_server: LiveServer, intake_field: int, shot: Shot
+) -> None:
     for _ in range(2):  # a just-started server answers its very first visit with the home page (as the sweep knows)
         page.goto(f"{live_server.url}/intake?org=V001")
         wait_for_app(page)
@@ -91,10 +104,15 @@ def test_add_required_intake_field_and_see_it_on_case(page: Page, browser: Brows
             actor = load_actor(s, office.id or 0)
             assert actor is not None
             year = case.received_at.year
-            data = case_export.export_cases_xlsx(s, actor=actor, filters=Filters(
-                period=Period.months(year * 100 + 1, year * 100 + 12)))
-            assert s.exec(select(FormSpec.id).where(FormSpec.code == "intake")
-                          .order_by(col(FormSpec.version).desc())).first() == intake_field
+            data = case_export.export_cases_xlsx(
+                s, actor=actor, filters=Filters(period=Period.months(year * 100 + 1, year * 100 + 12))
+            )
+            assert (
+                s.exec(
+                    select(FormSpec.id).where(FormSpec.code == "intake").order_by(col(FormSpec.version).desc())
+                ).first()
+                == intake_field
+            )
     finally:
         db.dispose()
     assert case.custom == {"village_group": VALUE}

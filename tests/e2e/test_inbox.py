@@ -30,10 +30,12 @@ def _seed(server: LiveServer, robot_url: str) -> tuple[str, int]:
             notifications.mark_all_read(s, actor=_actor(s, user.id))
             s.add(OrgWebhook(org_id=user.org_id, vendor="wecom", url=robot_url))
             s.flush()
-            notifications.notify_org(s, org_id=user.org_id, key="notify.handover_in", case_id=case.id,
-                                     params={"case_no": case.case_no})
-            notifications.notify_user(s, user_id=user.id, key="notify.assigned", case_id=case.id,
-                                      params={"case_no": case.case_no})
+            notifications.notify_org(
+                s, org_id=user.org_id, key="notify.handover_in", case_id=case.id, params={"case_no": case.case_no}
+            )
+            notifications.notify_user(
+                s, user_id=user.id, key="notify.assigned", case_id=case.id, params={"case_no": case.case_no}
+            )
             return case.case_no, case.id
     finally:
         db.dispose()

@@ -40,8 +40,9 @@ def _thumb_sized(page: Page, name: str) -> None:
 
 
 @pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg missing (apt-get install zbar-tools)")
-def test_file_a_dispute_from_a_poster_and_track_it(page: Page, live_server: LiveServer, tmp_path: Path,
-                                                   shot: Callable[[Page, str], Path]) -> None:
+def test_file_a_dispute_from_a_poster_and_track_it(
+    page: Page, live_server: LiveServer, tmp_path: Path, shot: Callable[[Page, str], Path]
+) -> None:
     if not live_server.seeded:
         pytest.skip("no demo data (services/demo/seed.py) to provide organisation V001")
     org_name, poster = _demo_poster(live_server, tmp_path / "V001.png")
@@ -61,7 +62,8 @@ def test_file_a_dispute_from_a_poster_and_track_it(page: Page, live_server: Live
     page.get_by_role("textbox", name="您的姓名", exact=True).fill("王秀英")
     page.get_by_role("textbox", name="手机号码", exact=True).fill(phone)
     page.get_by_role("textbox", name="发生了什么", exact=True).fill(
-        "邻居在我家承包地边上修围墙，占了大约半米宽的地，多次商量没有结果。")
+        "邻居在我家承包地边上修围墙，占了大约半米宽的地，多次商量没有结果。"
+    )
     page.get_by_role("textbox", name="发生地点（选填）", exact=True).fill("东村三组")
     page.get_by_text("我已阅读并同意上述个人信息处理说明").click()
     time.sleep(max(0.0, MIN_FILL_SECONDS - (time.monotonic() - shown_at)))
@@ -76,8 +78,9 @@ def test_file_a_dispute_from_a_poster_and_track_it(page: Page, live_server: Live
     try:
         with db.read() as s:
             case = s.exec(select(Case).where(Case.tracking_code == code.replace("-", ""))).one()
-            quarantined = s.exec(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
-                                                            CaseEvent.kind == "intake.quarantined")).first()
+            quarantined = s.exec(
+                select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.kind == "intake.quarantined")
+            ).first()
     finally:
         db.dispose()
     assert (case.status, case.source, case.place) == ("submitted", "qr", "东村三组")

@@ -28,9 +28,11 @@ def _pick_case(db) -> tuple[int, str, int, str]:  # type: ignore[no-untyped-def]
     with db.read() as s:
         user = s.exec(select(User).where(User.username == "mediator")).one()
         latest = select(Agreement.case_id, func.max(Agreement.version).label("v")).group_by(Agreement.case_id)
-        for case in s.exec(select(Case).where(Case.org_id == user.org_id,
-                                              col(Case.id).in_(select(latest.subquery().c.case_id)))
-                           .order_by(col(Case.id))).all():
+        for case in s.exec(
+            select(Case)
+            .where(Case.org_id == user.org_id, col(Case.id).in_(select(latest.subquery().c.case_id)))
+            .order_by(col(Case.id))
+        ).all():
             parties = s.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.id))).all()
             if len(parties) >= 2 and all(len(normalise_phone(p.phone)) == 11 for p in parties):
                 return case.id or 0, case.case_no, parties[0].id or 0, normalise_phone(parties[0].phone)
@@ -88,8 +90,11 @@ def test_party_confirms_on_phone(browser: Browser, live_server: LiveServer, shot
         expect(party.get_by_text("链接已暂时锁定", exact=False)).to_be_visible()
         assert party.get_by_text(case_no).count() == 0
         with db.write() as s:  # the lock's half hour passes
-            s.execute(update(PartyLink).where(col(PartyLink.id) == link.id)
-                      .values(locked_until=utc_now() - timedelta(minutes=1)))
+            s.execute(
+                update(PartyLink)
+                .where(col(PartyLink.id) == link.id)
+                .values(locked_until=utc_now() - timedelta(minutes=1))
+            )
         party.reload()
         wait_for_app(party)
         _digits(party, phone[-4:])
@@ -108,10 +113,19 @@ def test_party_confirms_on_phone(browser: Browser, live_server: LiveServer, shot
 
         # a new agreement version (as services/cases/outcomes.py writes one) asks again
         with db.write() as s:
-            old = s.exec(select(Agreement).where(Agreement.case_id == case_id)
-                         .order_by(col(Agreement.version).desc())).first()
-            s.add(Agreement(case_id=case_id, version=old.version + 1, kind=old.kind, terms=old.terms + "（修改）",
-                            amount_fen=old.amount_fen, obligations=old.obligations))
+            old = s.exec(
+                select(Agreement).where(Agreement.case_id == case_id).order_by(col(Agreement.version).desc())
+            ).first()
+            s.add(
+                Agreement(
+                    case_id=case_id,
+                    version=old.version + 1,
+                    kind=old.kind,
+                    terms=old.terms + "（修改）",
+                    amount_fen=old.amount_fen,
+                    obligations=old.obligations,
+                )
+            )
         party.get_by_role("button", name="刷新").click()
         wait_for_app(party)
         expect(party.get_by_role("button", name="我已阅读并确认协议")).to_be_visible()

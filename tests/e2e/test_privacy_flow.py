@@ -22,9 +22,14 @@ def test_mediator_corrects_a_party_on_phone(browser: Browser, live_server: LiveS
     try:
         with db.read() as s:
             user = s.exec(select(User).where(User.username == "mediator")).one()
-            case = s.exec(select(Case).where(Case.org_id == user.org_id, col(Case.status) == "in_mediation")
-                          .order_by(col(Case.id))).first() or s.exec(
-                select(Case).where(Case.org_id == user.org_id).order_by(col(Case.id))).first()
+            case = (
+                s.exec(
+                    select(Case)
+                    .where(Case.org_id == user.org_id, col(Case.status) == "in_mediation")
+                    .order_by(col(Case.id))
+                ).first()
+                or s.exec(select(Case).where(Case.org_id == user.org_id).order_by(col(Case.id))).first()
+            )
             assert case is not None
             party = s.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.id))).first()
         ctx = browser.new_context(**PHONE_CONTEXT)

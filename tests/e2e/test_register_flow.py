@@ -30,15 +30,34 @@ CODE = "village_survey"
 FIELDS = [
     {"key": "day", "type": "date", "label_zh": "走访日期", "label_en": "Date", "required": True},
     {"key": "village", "type": "text", "label_zh": "村组名称", "label_en": "Village group", "required": True},
-    {"key": "kind", "type": "choice", "label_zh": "走访方式", "label_en": "Kind", "required": True,
-     "options": [{"code": "door", "label_zh": "入户走访", "label_en": "Door to door"},
-                 {"code": "meeting", "label_zh": "院坝会", "label_en": "Village meeting"}]},
+    {
+        "key": "kind",
+        "type": "choice",
+        "label_zh": "走访方式",
+        "label_en": "Kind",
+        "required": True,
+        "options": [
+            {"code": "door", "label_zh": "入户走访", "label_en": "Door to door"},
+            {"code": "meeting", "label_zh": "院坝会", "label_en": "Village meeting"},
+        ],
+    },
     {"key": "households", "type": "number", "label_zh": "走访户数", "label_en": "Households", "required": True},
     {"key": "problem", "type": "yes_no", "label_zh": "是否发现矛盾", "label_en": "Any dispute?", "required": True},
-    {"key": "problem_note", "type": "long_text", "label_zh": "矛盾情况", "label_en": "The dispute", "required": True,
-     "condition": {"field": "problem", "equals": "yes"}},
-    {"key": "topics", "type": "multi_choice", "label_zh": "涉及事项", "label_en": "Topics",
-     "options": ["土地", "邻里", "婚姻"]},
+    {
+        "key": "problem_note",
+        "type": "long_text",
+        "label_zh": "矛盾情况",
+        "label_en": "The dispute",
+        "required": True,
+        "condition": {"field": "problem", "equals": "yes"},
+    },
+    {
+        "key": "topics",
+        "type": "multi_choice",
+        "label_zh": "涉及事项",
+        "label_en": "Topics",
+        "options": ["土地", "邻里", "婚姻"],
+    },
     {"key": "contact", "type": "phone", "label_zh": "联系电话", "label_en": "Phone"},
     {"key": "photos", "type": "photo", "label_zh": "现场照片", "label_en": "Photos"},
 ]
@@ -47,7 +66,7 @@ FIELDS = [
 def _with_db(server: LiveServer, fn, write: bool = False):  # type: ignore[no-untyped-def]
     db = make_database(server.db_url)
     try:
-        with (db.write() if write else db.read()) as s:
+        with db.write() if write else db.read() as s:
             return fn(s)
     finally:
         db.dispose()
@@ -56,8 +75,13 @@ def _with_db(server: LiveServer, fn, write: bool = False):  # type: ignore[no-un
 def _build_register(s):  # type: ignore[no-untyped-def]
     root = s.exec(select(Organisation).where(Organisation.code == "ROOT")).one()
     if forms.current_form(s, CODE) is None:
-        forms.create_form(s, actor=system_actor(root), draft=forms.FormDraft(
-            code=CODE, title_zh="村组走访登记", title_en="Village visits", fields=FIELDS, public=True))
+        forms.create_form(
+            s,
+            actor=system_actor(root),
+            draft=forms.FormDraft(
+                code=CODE, title_zh="村组走访登记", title_en="Village visits", fields=FIELDS, public=True
+            ),
+        )
     return root
 
 
@@ -95,8 +119,9 @@ def _fill_entry(page: Page, *, village: str, households: str, problem: bool) -> 
 
 
 @pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg missing (apt-get install zbar-tools)")
-def test_file_register_entries_from_qr_and_export(page: Page, live_server: LiveServer, tmp_path: Path,
-                                                  shot: Shot) -> None:
+def test_file_register_entries_from_qr_and_export(
+    page: Page, live_server: LiveServer, tmp_path: Path, shot: Shot
+) -> None:
     if not live_server.seeded:
         pytest.skip("no demo data (services/demo/seed.py) to provide organisation V001")
     _with_db(live_server, _build_register, write=True)
@@ -122,8 +147,14 @@ def test_file_register_entries_from_qr_and_export(page: Page, live_server: LiveS
     def check(s):  # type: ignore[no-untyped-def]
         rows = s.exec(select(FormSubmission).where(FormSubmission.form_code == CODE)).all()
         v001 = s.exec(select(Organisation).where(Organisation.code == "V001")).one()
-        county = Actor(user_id=0, username="t", display_name="t", org_id=1, org_path="/",
-                       permissions=frozenset({str(P.REGISTER_USE)}))
+        county = Actor(
+            user_id=0,
+            username="t",
+            display_name="t",
+            org_id=1,
+            org_path="/",
+            permissions=frozenset({str(P.REGISTER_USE)}),
+        )
         return rows, v001.id, register_views.export_entries(s, actor=county, code=CODE, lang="zh-CN")
 
     rows, v001_id, xlsx = _with_db(live_server, check)
@@ -132,11 +163,26 @@ def test_file_register_entries_from_qr_and_export(page: Page, live_server: LiveS
     assert by_village["东坝一组"].data["problem_note"] == "两户因宅基地边界发生争执"
     assert "problem_note" not in by_village["西坝二组"].data and by_village["西坝二组"].data["households"] == 7
     sheet = list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
-    assert sheet[0] == ("登记编号", "单位", "日期", "表单版本", "走访日期", "村组名称", "走访方式", "走访户数",
-                        "是否发现矛盾", "矛盾情况", "涉及事项", "联系电话", "现场照片")
+    assert sheet[0] == (
+        "登记编号",
+        "单位",
+        "日期",
+        "表单版本",
+        "走访日期",
+        "村组名称",
+        "走访方式",
+        "走访户数",
+        "是否发现矛盾",
+        "矛盾情况",
+        "涉及事项",
+        "联系电话",
+        "现场照片",
+    )
     assert sorted(r[0] for r in sheet[1:]) == sorted([first, second])
-    assert {r[5]: (r[6], r[7], r[8]) for r in sheet[1:]} == {"东坝一组": ("院坝会", 12, "是"),
-                                                               "西坝二组": ("院坝会", 7, "否")}
+    assert {r[5]: (r[6], r[7], r[8]) for r in sheet[1:]} == {
+        "东坝一组": ("院坝会", 12, "是"),
+        "西坝二组": ("院坝会", 7, "否"),
+    }
 
 
 def test_show_builder_and_registers_on_a_phone(browser: Browser, live_server: LiveServer, shot: Shot) -> None:

@@ -44,8 +44,7 @@ def make_app(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFacto
 def page_text(at: AppTest) -> str:
     """Everything a person would read on the page (markdown, text, captions, alerts, metrics)."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "info", "warning", "error",
-                 "success"):
+    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "info", "warning", "error", "success"):
         parts += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     return "\n".join(parts)

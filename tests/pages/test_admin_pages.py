@@ -19,12 +19,18 @@ IMPORT = "pages/staff/roster_import.py"
 def people(db):
     with db.write() as s:
         tree = make_tree(s)
-        s.add_all([Mediator(name="王调解", org_id=tree["v1"].id, phone="13812345678", employment="full_time"),
-                   Mediator(name="赵调解", org_id=tree["v2"].id, phone="13987654321")])
-        users = {"coordinator": make_user(s, tree["county"], ["coordinator"], username="coord"),
-                 "village": make_user(s, tree["v1"], ["mediator"], username="villager"),
-                 "admin": make_user(s, tree["root"], ["admin"], username="root_admin"),
-                 "target": make_user(s, tree["v2"], ["mediator"], username="target")}
+        s.add_all(
+            [
+                Mediator(name="王调解", org_id=tree["v1"].id, phone="13812345678", employment="full_time"),
+                Mediator(name="赵调解", org_id=tree["v2"].id, phone="13987654321"),
+            ]
+        )
+        users = {
+            "coordinator": make_user(s, tree["county"], ["coordinator"], username="coord"),
+            "village": make_user(s, tree["v1"], ["mediator"], username="villager"),
+            "admin": make_user(s, tree["root"], ["admin"], username="root_admin"),
+            "target": make_user(s, tree["v2"], ["mediator"], username="target"),
+        }
     return users
 
 
@@ -102,10 +108,18 @@ def test_user_admin_disables_user(db, make_app, people):
 
 
 def test_new_entity_renders_from_a_spec_alone(db, make_app, people, monkeypatch):
-    tiny = AdminSpec(entity="checklist_item", model="checklistitem", title_key="admin.entity.checklist_state",
-                     icon=":material/rule:", view_permission=P.ROSTER_VIEW, edit_permission=P.ORG_EDIT,
-                     scope="global", list_display=("label_zh", "code", "position"), search_fields=("label_zh",),
-                     ordering=("position",))
+    tiny = AdminSpec(
+        entity="checklist_item",
+        model="checklistitem",
+        title_key="admin.entity.checklist_state",
+        icon=":material/rule:",
+        view_permission=P.ROSTER_VIEW,
+        edit_permission=P.ORG_EDIT,
+        scope="global",
+        list_display=("label_zh", "code", "position"),
+        search_fields=("label_zh",),
+        ordering=("position",),
+    )
     monkeypatch.setitem(REGISTRY, tiny.entity, tiny)
     at = _open(make_app, people["coordinator"], "checklist_item")
     text = page_text(at)

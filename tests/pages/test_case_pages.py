@@ -56,9 +56,14 @@ def test_case_page_refuses_foreign_and_missing_alike(db, make_app):
 
 def test_case_page_masks_and_reveal_is_audited(db, make_app):
     w = make_world(db)
-    case = accepted_case(db, w.mediator, parties=[
-        PartyInput(side="applicant", name="王五", phone="13812345678", id_number="11010519491231002X"),
-        PartyInput(side="respondent", name="李四")])
+    case = accepted_case(
+        db,
+        w.mediator,
+        parties=[
+            PartyInput(side="applicant", name="王五", phone="13812345678", id_number="11010519491231002X"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+    )
     with db.read() as s:
         party = s.exec(select(Party).where(Party.case_id == case.id).order_by(Party.id)).first()
     at = _case_page(make_app, _user(db, w.mediator), case.id)
@@ -166,8 +171,9 @@ def test_case_page_speaks_both_languages_without_raw_keys(db, make_app):
     for page in ("pages/staff/workbench.py", "pages/staff/quick_case.py"):
         at.switch_page(page).run()
         assert not at.exception, page
-        assert not re.search(r"\b(case|event|next|card|flag|form|action|quick|handovers|new_case|workbench)\.[a-z_]+\b",
-                             page_text(at)), page
+        assert not re.search(
+            r"\b(case|event|next|card|flag|form|action|quick|handovers|new_case|workbench)\.[a-z_]+\b", page_text(at)
+        ), page
     at = _case_page(make_app, None, case.id, at)
     text = page_text(at) + " ".join(e.label for e in at.expander)
     assert "Record a session" in text and "Group dispute" in text

@@ -16,8 +16,12 @@ from tests.case_factories import make_world
 from tests.pages.conftest import page_text
 from tests.services.lowcode.test_custom_fields import STAFF_FIELDS, add_version, this_year
 
-INTAKE, NEW_CASE, CASE, QUICK = ("pages/public/intake.py", "pages/staff/new_case.py", "pages/staff/case.py",
-                                 "pages/staff/quick_case.py")
+INTAKE, NEW_CASE, CASE, QUICK = (
+    "pages/public/intake.py",
+    "pages/staff/new_case.py",
+    "pages/staff/case.py",
+    "pages/staff/quick_case.py",
+)
 VILLAGE = {"key": "village", "type": "text", "label_zh": "所在村民小组", "label_en": "Village group", "required": True}
 
 

@@ -25,8 +25,9 @@ def _user(db: Database, user_id: int) -> User:
 
 def _actions(db: Database) -> list[tuple[str, str]]:
     with db.read() as s:
-        rows = s.exec(select(AuditLog).where(col(AuditLog.action).in_(("pii.reveal", "document.refused",
-                                                                         "document.generate")))).all()
+        rows = s.exec(
+            select(AuditLog).where(col(AuditLog.action).in_(("pii.reveal", "document.refused", "document.generate")))
+        ).all()
     return [(r.action, str(r.detail.get("document"))) for r in rows]
 
 

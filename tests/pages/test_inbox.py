@@ -14,12 +14,15 @@ def _setup(db):
     w = make_world(db)
     case = accepted_case(db, w.mediator)
     with db.write() as s:
-        notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id,
-                                 params={"case_no": case.case_no})
-        notifications.notify_user(s, user_id=w.mediator.user_id, key="notify.assigned", case_id=case.id,
-                                  params={"case_no": case.case_no})
-        notifications.notify_org(s, org_id=w.orgs["v2"].id, key="notify.reopened", case_id=case.id,
-                                 params={"case_no": "FOREIGN-1"})
+        notifications.notify_org(
+            s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id, params={"case_no": case.case_no}
+        )
+        notifications.notify_user(
+            s, user_id=w.mediator.user_id, key="notify.assigned", case_id=case.id, params={"case_no": case.case_no}
+        )
+        notifications.notify_org(
+            s, org_id=w.orgs["v2"].id, key="notify.reopened", case_id=case.id, params={"case_no": "FOREIGN-1"}
+        )
         user = s.exec(select(User).where(User.id == w.mediator.user_id)).one()
     return w, case, user
 

@@ -28,26 +28,64 @@ MARKUP_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "
 
 # INP-1: script tags, SQL, bidi and zero-width characters, formulas, paths, markdown, overlong text.
 HOSTILE: list[str] = [
-    "<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
-    "javascript:alert(document.cookie)", "[点我](javascript:alert(1))", "![](http://evil.example/p.png)",
+    "<script>alert('x')</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "javascript:alert(document.cookie)",
+    "[点我](javascript:alert(1))",
+    "![](http://evil.example/p.png)",
     '<iframe src="http://evil.example"></iframe>',
-    "**粗体** _斜体_ `代码` ~~删除~~", ":red[红色] :material/home: $x^2$",
-    "<b onmouseover=alert(1)>悬停</b>", '"><script>alert(1)</script>', "{{7*7}} ${7*7} <%= 7*7 %>",
-    "' OR 1=1--", "'); DROP TABLE \"case\";--", "1; SELECT pg_sleep(5)", "张三' AND '1'='1",
-    "\\'; exec xp_cmdshell('dir')--", "\u202e正常文本反转",
-    "零\u200b宽\u200c字\u200d符\ufeff", "组合 e\u0301\u0301\u0301",
-    "ｆｕｌｌ－ｗｉｄｔｈ １２３", "👨\u200d👩\u200d👧 家庭", "𠀀𠀁𠀂 扩展B",
-    "\x00NUL字符", "\u2066隔离\u2069 \u202a嵌入\u202c",
-    "ＡＢＣ\u3000全角空格", "Ω≈ç√∫ µ≤≥÷", "长" * 10_000, "x" * 100_000, "a" * 5000, "=1+1", "+SUM(A1:A2)",
-    "-2+3", "@SUM(1,1)", "\t=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","点击")', "../../etc/passwd",
-    "..\\..\\windows\\win.ini", "file:///etc/passwd", "\r\n换行\r\n注入", "第一行\n第二行", "# 标题\n- 列表\n> 引用",
-    "<!-- 注释 -->", "&lt;script&gt; &amp; &#x3C;", "%00%0d%0a", "None", "A" * 51, "\u0000\u001b[31m红\u001b[0m",
-    "<style>body{display:none}</style>", "data:text/html;base64,PHNjcmlwdD4=",
+    "**粗体** _斜体_ `代码` ~~删除~~",
+    ":red[红色] :material/home: $x^2$",
+    "<b onmouseover=alert(1)>悬停</b>",
+    '"><script>alert(1)</script>',
+    "{{7*7}} ${7*7} <%= 7*7 %>",
+    "' OR 1=1--",
+    '\'); DROP TABLE "case";--',
+    "1; SELECT pg_sleep(5)",
+    "张三' AND '1'='1",
+    "\\'; exec xp_cmdshell('dir')--",
+    "\u202e正常文本反转",
+    "零\u200b宽\u200c字\u200d符\ufeff",
+    "组合 e\u0301\u0301\u0301",
+    "ｆｕｌｌ－ｗｉｄｔｈ １２３",
+    "👨\u200d👩\u200d👧 家庭",
+    "𠀀𠀁𠀂 扩展B",
+    "\x00NUL字符",
+    "\u2066隔离\u2069 \u202a嵌入\u202c",
+    "ＡＢＣ\u3000全角空格",
+    "Ω≈ç√∫ µ≤≥÷",
+    "长" * 10_000,
+    "x" * 100_000,
+    "a" * 5000,
+    "=1+1",
+    "+SUM(A1:A2)",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example","点击")',
+    "../../etc/passwd",
+    "..\\..\\windows\\win.ini",
+    "file:///etc/passwd",
+    "\r\n换行\r\n注入",
+    "第一行\n第二行",
+    "# 标题\n- 列表\n> 引用",
+    "<!-- 注释 -->",
+    "&lt;script&gt; &amp; &#x3C;",
+    "%00%0d%0a",
+    "None",
+    "A" * 51,
+    "\u0000\u001b[31m红\u001b[0m",
+    "<style>body{display:none}</style>",
+    "data:text/html;base64,PHNjcmlwdD4=",
 ]
 TEXT_FIELDS = {  # widget key → form field, and whether the field keeps line breaks
-    "intake.applicant_name": ("applicant_name", False), "intake.description": ("description", True),
-    "intake.place": ("place", False), "intake.request": ("request", True),
-    "intake.respondent_name": ("respondent_name", False), "intake.respondent_address": ("respondent_address", False),
+    "intake.applicant_name": ("applicant_name", False),
+    "intake.description": ("description", True),
+    "intake.place": ("place", False),
+    "intake.request": ("request", True),
+    "intake.respondent_name": ("respondent_name", False),
+    "intake.respondent_address": ("respondent_address", False),
 }
 
 
@@ -68,8 +106,11 @@ def open_intake(make_app, code="V1", token=None, **kw):
 
 
 def fill(at, **values):
-    defaults = {"intake.applicant_name": "张三", "intake.applicant_phone": "13812345678",
-                "intake.description": "邻居家排水沟堵塞，雨水流进我家院子。"}
+    defaults = {
+        "intake.applicant_name": "张三",
+        "intake.applicant_phone": "13812345678",
+        "intake.description": "邻居家排水沟堵塞，雨水流进我家院子。",
+    }
     for key, value in {**defaults, **values}.items():
         widget = at.text_area(key=key) if key in ("intake.description", "intake.request") else at.text_input(key=key)
         widget.input(value)
@@ -84,8 +125,12 @@ def markup(at) -> list[str]:
 def test_intake_unknown_or_missing_code_shows_the_directory(db, tree, make_app):
     with db.write() as s:
         s.get(Organisation, tree["v2"].id).active = False
-    for code, expected in (("NOPE", "找不到编号为“NOPE”的调解组织"), ("V2", "找不到编号为“V2”"),
-                           ("CT1", "找不到编号为“CT1”"), (None, "请扫描调解组织张贴的二维码")):
+    for code, expected in (
+        ("NOPE", "找不到编号为“NOPE”的调解组织"),
+        ("V2", "找不到编号为“V2”"),
+        ("CT1", "找不到编号为“CT1”"),
+        (None, "请扫描调解组织张贴的二维码"),
+    ):
         at = open_intake(make_app, code)
         text = page_text(at)
         assert expected in text and "选择调解组织" in text and "Traceback" not in text
@@ -101,8 +146,12 @@ def test_intake_shows_a_message_under_each_wrong_field(db, tree, make_app):
     at.button(key="intake.submit").click().run()
     errors = [e.value for e in at.error]
     assert errors.count("请填写此项。") == 2  # name, what happened
-    for message in ("手机号码格式不正确（11位，以1开头）。", "身份证号码不正确，请核对（18位，含校验位）。",
-                    "请阅读并勾选同意个人信息处理说明。", "有 5 处需要修改，请查看上面的红色提示。"):
+    for message in (
+        "手机号码格式不正确（11位，以1开头）。",
+        "身份证号码不正确，请核对（18位，含校验位）。",
+        "请阅读并勾选同意个人信息处理说明。",
+        "有 5 处需要修改，请查看上面的红色提示。",
+    ):
         assert message in errors
     assert at.text_input(key="intake.applicant_phone").value == "12345"  # nothing typed is lost
     with db.read() as s:
@@ -188,11 +237,31 @@ def test_intake_english(db, tree, make_app):
 
 def test_intake_renders_and_stores_custom_fields(db, tree, make_app):
     with db.write() as s:
-        s.add(FormSpec(code="intake", version=2, title_zh="扫码申请表", title_en="Intake", fields=[
-            {"key": "households", "type": "number", "label_zh": "涉及户数", "label_en": "Households", "required": True},
-            {"key": "village", "type": "choice", "label_zh": "所在村组", "label_en": "Group",
-             "options": [{"code": "g1", "label_zh": "一组", "label_en": "Group 1"}]},
-            {"key": "urgent", "type": "yes_no", "label_zh": "是否紧急", "label_en": "Urgent"}]))
+        s.add(
+            FormSpec(
+                code="intake",
+                version=2,
+                title_zh="扫码申请表",
+                title_en="Intake",
+                fields=[
+                    {
+                        "key": "households",
+                        "type": "number",
+                        "label_zh": "涉及户数",
+                        "label_en": "Households",
+                        "required": True,
+                    },
+                    {
+                        "key": "village",
+                        "type": "choice",
+                        "label_zh": "所在村组",
+                        "label_en": "Group",
+                        "options": [{"code": "g1", "label_zh": "一组", "label_en": "Group 1"}],
+                    },
+                    {"key": "urgent", "type": "yes_no", "label_zh": "是否紧急", "label_en": "Urgent"},
+                ],
+            )
+        )
     at = fill(open_intake(make_app))
     at.button(key="intake.submit").click().run()
     assert "请填写此项。" in [e.value for e in at.error]
@@ -207,8 +276,14 @@ def test_intake_renders_and_stores_custom_fields(db, tree, make_app):
 
 @pytest.mark.slow
 def test_hostile_strings_are_stored_exactly_or_refused_and_shown_as_text(db, tree, make_app):
-    limits = {"applicant_name": 50, "respondent_name": 50, "description": 5000, "request": 2000, "place": 200,
-              "respondent_address": 200}
+    limits = {
+        "applicant_name": 50,
+        "respondent_name": 50,
+        "description": 5000,
+        "request": 2000,
+        "place": 200,
+        "respondent_address": 200,
+    }
     at = open_intake(make_app)
     stored: list[tuple[int, str]] = []
     for i, payload in enumerate(HOSTILE):
@@ -219,7 +294,8 @@ def test_hostile_strings_are_stored_exactly_or_refused_and_shown_as_text(db, tre
         for field, multiline in TEXT_FIELDS.values():
             value = payload if multiline else payload.strip()
             bad = any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value) or (
-                not multiline and any(ch in value for ch in "\t\n\r"))
+                not multiline and any(ch in value for ch in "\t\n\r")
+            )
             expect[field] = None if bad or len(value) > limits[field] else value
         refused = {f for f, v in expect.items() if v is None}
         if refused:
@@ -231,9 +307,14 @@ def test_hostile_strings_are_stored_exactly_or_refused_and_shown_as_text(db, tre
         with db.read() as s:
             case = s.exec(select(Case).order_by(col(Case.id).desc())).first()
             parties = {p.side: p for p in s.exec(select(Party).where(Party.case_id == case.id)).all()}
-        got = {"applicant_name": parties["applicant"].name, "description": case.description, "place": case.place,
-               "request": case.request, "respondent_name": parties["respondent"].name,
-               "respondent_address": parties["respondent"].address}
+        got = {
+            "applicant_name": parties["applicant"].name,
+            "description": case.description,
+            "place": case.place,
+            "request": case.request,
+            "respondent_name": parties["respondent"].name,
+            "respondent_address": parties["respondent"].address,
+        }
         assert got == {f: ("" if not v.strip() else v) for f, v in expect.items()}, i
         stored.append((case.id, payload))
         at.button(key="intake.another").click().run()
@@ -258,8 +339,10 @@ def test_hostile_strings_are_stored_exactly_or_refused_and_shown_as_text(db, tre
 def test_hostile_strings_in_phone_and_id_fields_are_refused(db, tree, make_app):
     at = open_intake(make_app)
     for payload in HOSTILE[:20]:
-        fill(at, **{"intake.applicant_phone": payload, "intake.applicant_id": payload,
-                    "intake.respondent_phone": payload})
+        fill(
+            at,
+            **{"intake.applicant_phone": payload, "intake.applicant_id": payload, "intake.respondent_phone": payload},
+        )
         at.button(key="intake.submit").click().run()
         errors = [e.value for e in at.error]
         assert errors.count("手机号码格式不正确（11位，以1开头）。") == 2 and not at.metric, payload
@@ -268,8 +351,14 @@ def test_hostile_strings_in_phone_and_id_fields_are_refused(db, tree, make_app):
 
 
 def _submitted_case(db, *, phone="13812345678", text="邻居家排水沟堵塞，雨水流进我家院子"):
-    form = IntakeForm(org_code="V1", form_token=issue_form_token(utc_now() - timedelta(seconds=30)),
-                      applicant_name="张三", applicant_phone=phone, description=text, consent=True)
+    form = IntakeForm(
+        org_code="V1",
+        form_token=issue_form_token(utc_now() - timedelta(seconds=30)),
+        applicant_name="张三",
+        applicant_phone=phone,
+        description=text,
+        consent=True,
+    )
     return submit_intake(db, form, client="c", settings=IntakeSettings(0, Limit(1000, 600), Limit(1000, 3600)))
 
 
@@ -288,8 +377,13 @@ def test_track_page_status_errors_and_advice_as_text(db, tree, make_app):
     assert "待受理" in text and "东村调委会" in [t.value for t in at.text] and "张三" not in text
     with db.write() as s:
         actor = make_actor(s, tree["v1"], ["mediator"])
-        intake_queue.reject(s, actor=actor, case_id=result.case_id, reason="not_suitable",
-                            advice="![x](http://evil.example/p.png) <script>alert(1)</script>")
+        intake_queue.reject(
+            s,
+            actor=actor,
+            case_id=result.case_id,
+            reason="not_suitable",
+            advice="![x](http://evil.example/p.png) <script>alert(1)</script>",
+        )
     at.button(key="track.submit").click().run()
     assert "![x](http://evil.example/p.png) <script>alert(1)</script>" in [t.value for t in at.text]
     assert all("evil.example" not in m for m in markup(at))

@@ -65,8 +65,9 @@ def test_mediator_claims_a_case_from_the_phone(db, make_app, world):
 def test_mediator_sees_why_a_claim_is_held(db, make_app, world):
     parties = unique_parties()
     with db.write() as s:
-        first = succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor,
-                               parties=parties)
+        first = succeeded_case(
+            s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor, parties=parties
+        )
         ledger.claim_case(s, actor=world.mediator, case_id=first.id)
         succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor, parties=parties)
     at = _open(make_app, db, world.mediator, "subsidies")
@@ -90,8 +91,10 @@ def test_office_audits_then_another_approves(db, make_app, world):
     with db.read() as s:
         entries = s.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id).order_by(LedgerEntry.id)).all()
     assert [(e.action, e.actor_id, e.note) for e in entries] == [
-        ("claim", world.mediator.user_id, ""), ("audit", world.auditor.user_id, "卷宗齐全"),
-        ("approve", world.approver.user_id, "")]
+        ("claim", world.mediator.user_id, ""),
+        ("audit", world.auditor.user_id, "卷宗齐全"),
+        ("approve", world.approver.user_id, ""),
+    ]
 
 
 def test_office_cannot_approve_own_bulk_claim_and_sees_why(db, make_app, world):

@@ -20,8 +20,11 @@ PUBLIC = "pages/public/register.py"
 def people(db) -> dict[str, User]:
     with db.write() as s:
         tree = make_tree(s)
-        return {"coordinator": make_user(s, tree["town"], ["coordinator"]),
-                "mediator": make_user(s, tree["v1"], ["mediator"]), "police": make_user(s, tree["police"], ["police"])}
+        return {
+            "coordinator": make_user(s, tree["town"], ["coordinator"]),
+            "mediator": make_user(s, tree["v1"], ["mediator"]),
+            "police": make_user(s, tree["police"], ["police"]),
+        }
 
 
 def _staff(make_app, user, page, lang="zh-CN", query=None):
@@ -131,8 +134,11 @@ def test_save_new_field_version_in_builder(db, make_app, people):
     assert "已保存为第 2 版" in page_text(at)
     with db.read() as s:
         spec = forms.get_form(s, "joint_meeting")
-    assert spec.version == 2 and spec.fields[-1]["options"][1] == {"code": "court", "label_zh": "法庭",
-                                                                   "label_en": "Court"}
+    assert spec.version == 2 and spec.fields[-1]["options"][1] == {
+        "code": "court",
+        "label_zh": "法庭",
+        "label_en": "Court",
+    }
 
 
 def test_save_builder_lists_problems_and_saves_nothing(db, make_app, people):
@@ -147,8 +153,12 @@ def test_save_builder_lists_problems_and_saves_nothing(db, make_app, people):
     text = page_text(at)
     assert "与前面的字段重复" in text and "没有选项" in text
     with db.read() as s:
-        assert s.exec(select(FormSpec.version).where(FormSpec.code == "joint_meeting")
-                      .order_by(col(FormSpec.version).desc())).first() == 1
+        assert (
+            s.exec(
+                select(FormSpec.version).where(FormSpec.code == "joint_meeting").order_by(col(FormSpec.version).desc())
+            ).first()
+            == 1
+        )
 
 
 def test_create_form_in_builder(db, make_app, people):

@@ -9,8 +9,14 @@ from services.access.permissions import BUILTIN_ROLES
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 
-ROLE_ORG = {"mediator": "v1", "police": "police", "court": "court", "justice": "justice",
-            "coordinator": "county", "admin": "root"}
+ROLE_ORG = {
+    "mediator": "v1",
+    "police": "police",
+    "court": "court",
+    "justice": "justice",
+    "coordinator": "county",
+    "admin": "root",
+}
 
 
 def _user(db, role):

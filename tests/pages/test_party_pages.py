@@ -113,6 +113,7 @@ def test_staff_schedules_online_session_party_sees_join(db, make_app):
     at.run()
     at.switch_page("pages/staff/party_links.py").run()
     from datetime import time as _time
+
     at.date_input(key="online.day").set_value(local_today() + timedelta(days=1))
     at.time_input(key="online.time").set_value(_time(10, 0))
     at.text_input(key="online.url").input("https://meeting.tencent.com/dm/abc")

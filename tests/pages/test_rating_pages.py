@@ -20,8 +20,10 @@ from tests.services.rating.data import TODAY, make_world
 def world(db):
     w = make_world(db)
     with db.read() as s:
-        w.users = {name: s.get(User, a.user_id) for name, a in  # type: ignore[attr-defined]
-                   (("justice", w.justice), ("mediator", w.mediator_actor), ("coordinator", w.coordinator))}
+        w.users = {
+            name: s.get(User, a.user_id)
+            for name, a in (("justice", w.justice), ("mediator", w.mediator_actor), ("coordinator", w.coordinator))  # type: ignore[attr-defined]
+        }
     return w
 
 
@@ -43,8 +45,11 @@ def _open(make_app, user, page, query=None, at=None):
 
 
 def _case_links(at) -> set[int]:
-    return {int(parse_qs(p.proto.query_string)["case"][0]) for p in at.get("page_link") if "case" in p.proto.page
-            and "case=" in p.proto.query_string}
+    return {
+        int(parse_qs(p.proto.query_string)["case"][0])
+        for p in at.get("page_link")
+        if "case" in p.proto.page and "case=" in p.proto.query_string
+    }
 
 
 def _button(at, label):
@@ -61,8 +66,9 @@ def test_compute_and_review_list(db, make_app, world):
     assert "已计算 3 个对象" in text
     assert all(name in text for name in ("甲调解员", "乙调解员", "丙调解员")) and "外县调解员" not in text
     assert "未参评" in text  # B: 4 cases
-    cards = [parse_qs(p.proto.query_string)["rating"][0] for p in at.get("page_link")
-             if "rating=" in p.proto.query_string]
+    cards = [
+        parse_qs(p.proto.query_string)["rating"][0] for p in at.get("page_link") if "rating=" in p.proto.query_string
+    ]
     assert len(cards) == 3
 
 

@@ -20,8 +20,10 @@ NEW_CASE = "pages/staff/new_case.py"
 def users(db):
     with db.write() as s:
         tree = make_tree(s)
-        return (make_user(s, tree["county"], ["coordinator"], username="coord"),
-                make_user(s, tree["v1"], ["mediator"], username="med"))
+        return (
+            make_user(s, tree["county"], ["coordinator"], username="coord"),
+            make_user(s, tree["v1"], ["mediator"], username="med"),
+        )
 
 
 def _open(make_app, user, name, lang="zh-CN"):

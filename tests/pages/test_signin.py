@@ -58,4 +58,3 @@ def test_signin_form_locks_after_five(db, make_app):
     _signin(at, "li", PASSWORD)
     assert "登录失败次数过多" in at.error[0].value
     assert "工作台" not in page_text(at)
-

@@ -23,8 +23,10 @@ PHONE_11 = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ID_18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 ID_FIELD = FieldSpec(key="idn", type="id_number", label_zh="证件号", label_en="ID")
 OLD = datetime(2019, 3, 1, 2, 0, tzinfo=UTC)  # closed long before any retention period
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
-       b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
+    b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def id_number(n: int) -> str:
@@ -59,20 +61,22 @@ class Canary:
         return [self.name, self.phone, self.id_number, self.address.removeprefix("江安县")]
 
     def party(self, side: str) -> PartyInput:
-        return PartyInput(side=side, name=self.name, phone=self.phone, id_number=self.id_number,
-                          address=self.address)
+        return PartyInput(side=side, name=self.name, phone=self.phone, id_number=self.id_number, address=self.address)
 
 
 def narrative(a: Canary, b: Canary) -> str:
-    return (f"{a.name}（电话{a.phone}，身份证号{a.id_number}）与{b.name}（手机{b.phone}）因{a.address}"
-            f"门前排水沟发生纠纷，{b.name}住{b.address}。")
+    return (
+        f"{a.name}（电话{a.phone}，身份证号{a.id_number}）与{b.name}（手机{b.phone}）因{a.address}"
+        f"门前排水沟发生纠纷，{b.name}住{b.address}。"
+    )
 
 
 def village(db: Database) -> Organisation:
     """The first village committee (the test region of tests/factories.py is made when there is none)."""
     with db.write() as s:
-        org = s.exec(select(Organisation).where(col(Organisation.kind) == "village_committee")
-                     .order_by(col(Organisation.id))).first()
+        org = s.exec(
+            select(Organisation).where(col(Organisation.kind) == "village_committee").order_by(col(Organisation.id))
+        ).first()
         return org if org is not None else make_tree(s)["v1"]
 
 
@@ -80,20 +84,55 @@ def add_case(s: Session, org_id: int, n: int, *, closed_at: datetime | None, sta
     """A case between canaries 2n and 2n+1 with PII in every free-text place; closed at `closed_at`."""
     a, b = Canary(2 * n), Canary(2 * n + 1)
     text = narrative(a, b)
-    case = create_case(s, actor_id=None, data=CaseInput(
-        org_id=org_id, source="walk_in", category="neighbour", description=text, title=f"{a.name}与{b.name}纠纷",
-        request=f"要求{b.name}赔偿，联系{a.phone}", place=a.address, received_at=closed_at or None,
-        custom={"contact": a.phone, "idn": check_value(ID_FIELD, b.id_number, "idn", [])},
-        parties=[a.party("applicant"), b.party("respondent")]), status="accepted")
+    case = create_case(
+        s,
+        actor_id=None,
+        data=CaseInput(
+            org_id=org_id,
+            source="walk_in",
+            category="neighbour",
+            description=text,
+            title=f"{a.name}与{b.name}纠纷",
+            request=f"要求{b.name}赔偿，联系{a.phone}",
+            place=a.address,
+            received_at=closed_at or None,
+            custom={"contact": a.phone, "idn": check_value(ID_FIELD, b.id_number, "idn", [])},
+            parties=[a.party("applicant"), b.party("respondent")],
+        ),
+        status="accepted",
+    )
     cid = case.id or 0
-    s.add(MediationSession(case_id=cid, held_at=closed_at or case.received_at, place=b.address,
-                           participants=f"{a.name}、{b.name}", notes=text))
-    s.add(Agreement(case_id=cid, kind="written", terms=f"{b.name}赔偿{a.name}500元", amount_fen=50_000,
-                    obligations=f"汇至{a.phone}"))
+    s.add(
+        MediationSession(
+            case_id=cid,
+            held_at=closed_at or case.received_at,
+            place=b.address,
+            participants=f"{a.name}、{b.name}",
+            notes=text,
+        )
+    )
+    s.add(
+        Agreement(
+            case_id=cid,
+            kind="written",
+            terms=f"{b.name}赔偿{a.name}500元",
+            amount_fen=50_000,
+            obligations=f"汇至{a.phone}",
+        )
+    )
     s.add(FollowUp(case_id=cid, note=f"电话{a.phone}回访，{a.name}满意", satisfaction=5))
     s.add(CaseEvent(case_id=cid, kind="note", note=text, data={"respondent": b.name}))
-    s.add(Attachment(case_id=cid, kind="photo", filename=f"{a.name}.png", mime="image/png", size=len(PNG),
-                     sha256="0" * 64, content=PNG + a.id_number.encode()))
+    s.add(
+        Attachment(
+            case_id=cid,
+            kind="photo",
+            filename=f"{a.name}.png",
+            mime="image/png",
+            size=len(PNG),
+            sha256="0" * 64,
+            content=PNG + a.id_number.encode(),
+        )
+    )
     if closed_at is not None:
         case.status, case.concluded_at = status, closed_at
         case.outcome_note = f"{a.name}与{b.name}达成协议"
@@ -107,8 +146,9 @@ def seed(db: Database, eligible: int, recent: int, *, start: int = 0) -> tuple[l
     last_month = datetime.now(UTC) - timedelta(days=30)
     with db.write() as s:
         old = [add_case(s, org_id, start + i, closed_at=OLD) for i in range(eligible)]
-        new = [add_case(s, org_id, start + eligible + i, closed_at=last_month if i % 2 else None)
-               for i in range(recent)]
+        new = [
+            add_case(s, org_id, start + eligible + i, closed_at=last_month if i % 2 else None) for i in range(recent)
+        ]
     return old, new
 
 

@@ -35,8 +35,12 @@ from tests.ledger_factories import make_world, succeeded_case
 from tests.privacy.canary import ID_18, PHONE_11, Canary, forms, narrative
 
 OPEN = IntakeSettings(min_seconds=3, client=Limit(1000, 600), org=Limit(1000, 3600))
-PAYLOADS = [f"x{i}{c}y" for i, c in enumerate(["\n", "\r", "\r\n", "\x1b[31m", "\x00", "\x7f", "\u2028", "\t",
-                                                "\n[INFO] fake line", "\x1b]0;t\x07"] * 2)]
+PAYLOADS = [
+    f"x{i}{c}y"
+    for i, c in enumerate(
+        ["\n", "\r", "\r\n", "\x1b[31m", "\x00", "\x7f", "\u2028", "\t", "\n[INFO] fake line", "\x1b]0;t\x07"] * 2
+    )
+]
 
 
 class Capture(logging.Handler):
@@ -53,8 +57,9 @@ class Capture(logging.Handler):
 def logs() -> Iterator[Capture]:
     """Every logger (root at DEBUG, and loggers that do not propagate, such as Streamlit's) into one list."""
     cap = Capture()
-    loggers = [logging.getLogger()] + [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
-                                       if not logging.getLogger(n).propagate]
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(n) for n in list(logging.root.manager.loggerDict) if not logging.getLogger(n).propagate
+    ]
     old = [(lg, lg.level) for lg in loggers]
     for lg in loggers:
         lg.addHandler(cap)
@@ -76,17 +81,43 @@ def test_logs_hold_no_personal_data(db, logs):
     a, b, c, d = people[:4]
     with db.write() as s:
         w = make_world(s)
-    submit_intake(db, IntakeForm(org_code="V1", form_token=issue_form_token(utc_now() - timedelta(seconds=30)),
-                                 applicant_name=a.name, applicant_phone=a.phone, applicant_id_number=a.id_number,
-                                 description=narrative(a, b), respondent_name=b.name, respondent_phone=b.phone,
-                                 respondent_address=b.address, category="neighbour", consent=True),
-                  client="10.0.0.9", settings=OPEN)
+    submit_intake(
+        db,
+        IntakeForm(
+            org_code="V1",
+            form_token=issue_form_token(utc_now() - timedelta(seconds=30)),
+            applicant_name=a.name,
+            applicant_phone=a.phone,
+            applicant_id_number=a.id_number,
+            description=narrative(a, b),
+            respondent_name=b.name,
+            respondent_phone=b.phone,
+            respondent_address=b.address,
+            category="neighbour",
+            consent=True,
+        ),
+        client="10.0.0.9",
+        settings=OPEN,
+    )
     with db.write() as s:
-        case = case_record.register_case(s, actor=w.mediator, data=case_record.StaffCaseInput(
-            source="walk_in", category="neighbour", description=narrative(c, d),
-            parties=[c.party("applicant"), d.party("respondent")]))
-        won = succeeded_case(s, w.tree["v1"], parties=[people[4].party("applicant"), people[5].party("respondent")],
-                             mediator_id=w.mediator_id, auditor=w.auditor, description=narrative(people[4], people[5]))
+        case = case_record.register_case(
+            s,
+            actor=w.mediator,
+            data=case_record.StaffCaseInput(
+                source="walk_in",
+                category="neighbour",
+                description=narrative(c, d),
+                parties=[c.party("applicant"), d.party("respondent")],
+            ),
+        )
+        won = succeeded_case(
+            s,
+            w.tree["v1"],
+            parties=[people[4].party("applicant"), people[5].party("respondent")],
+            mediator_id=w.mediator_id,
+            auditor=w.auditor,
+            description=narrative(people[4], people[5]),
+        )
     with db.write() as s:
         ledger.claim_case(s, actor=w.mediator, case_id=won.id)
     with db.read() as s:
@@ -98,8 +129,14 @@ def test_logs_hold_no_personal_data(db, logs):
         with db.write() as s:
             _quiet(lambda s=s, bad=bad: correct_party(s, actor=w.mediator, party_id=pid, correction=bad))
     with db.write() as s:
-        correct_party(s, actor=w.mediator, party_id=pid, correction=PartyCorrection(
-            name=people[6].name, phone=people[6].phone, id_number=people[6].id_number, address=people[6].address))
+        correct_party(
+            s,
+            actor=w.mediator,
+            party_id=pid,
+            correction=PartyCorrection(
+                name=people[6].name, phone=people[6].phone, id_number=people[6].id_number, address=people[6].address
+            ),
+        )
     with db.write() as s:  # refused: another village
         _quiet(lambda: reveal.reveal_party(s, actor=w.mediator2, party_id=pid, field="id_number"))
         _quiet(lambda: authz.get_case_in_scope(s, w.mediator2, case.id or 0))
@@ -123,9 +160,16 @@ def test_reveals_are_audited(db):
     """LOG-1: 100 reveals → 100 audit rows with actor, case, field and time."""
     with db.write() as s:
         w = make_world(s)
-        case = case_record.register_case(s, actor=w.mediator, data=case_record.StaffCaseInput(
-            source="walk_in", category="neighbour", description="排水沟纠纷",
-            parties=[Canary(800).party("applicant"), Canary(801).party("respondent")]))
+        case = case_record.register_case(
+            s,
+            actor=w.mediator,
+            data=case_record.StaffCaseInput(
+                source="walk_in",
+                category="neighbour",
+                description="排水沟纠纷",
+                parties=[Canary(800).party("applicant"), Canary(801).party("respondent")],
+            ),
+        )
     with db.read() as s:
         pids = s.exec(select(Party.id).where(Party.case_id == case.id)).all()
     for i in range(100):
@@ -134,8 +178,14 @@ def test_reveals_are_audited(db):
     with db.read() as s:
         rows = s.exec(select(AuditLog).where(AuditLog.action == "pii.reveal")).all()
     assert len(rows) == 100
-    assert all(r.actor_id == w.mediator.user_id and r.entity_id in pids and r.detail["case_id"] == case.id
-               and r.detail["field"] in ("phone", "id_number") and r.at is not None for r in rows)
+    assert all(
+        r.actor_id == w.mediator.user_id
+        and r.entity_id in pids
+        and r.detail["case_id"] == case.id
+        and r.detail["field"] in ("phone", "id_number")
+        and r.at is not None
+        for r in rows
+    )
 
 
 def test_sign_in_events_are_logged(db):
@@ -153,8 +203,11 @@ def test_sign_in_events_are_logged(db):
     with db.write() as s:
         end_session(s, key="k" * 40)
     with db.read() as s:
-        rows = s.exec(select(AuditLog).where(col(AuditLog.action).in_(
-            ["login.ok", "login.fail", "login.locked", "logout"])).order_by(col(AuditLog.id))).all()
+        rows = s.exec(
+            select(AuditLog)
+            .where(col(AuditLog.action).in_(["login.ok", "login.fail", "login.locked", "logout"]))
+            .order_by(col(AuditLog.id))
+        ).all()
     kinds = [r.action for r in rows]
     assert kinds.count("login.ok") == 1 and kinds.count("login.fail") >= 1 and "login.locked" in kinds
     assert kinds[-1] == "logout"
@@ -172,9 +225,19 @@ def test_refusals_are_logged(db):
     logger.addHandler(logs)
     with db.write() as s:
         w = make_world(s)
-        ids = [case_record.register_case(s, actor=w.mediator, data=case_record.StaffCaseInput(
-            source="walk_in", category="neighbour", description="纠纷",
-            parties=[PartyInput(side="applicant", name="张三")])).id for _ in range(5)]
+        ids = [
+            case_record.register_case(
+                s,
+                actor=w.mediator,
+                data=case_record.StaffCaseInput(
+                    source="walk_in",
+                    category="neighbour",
+                    description="纠纷",
+                    parties=[PartyInput(side="applicant", name="张三")],
+                ),
+            ).id
+            for _ in range(5)
+        ]
     with db.read() as s:
         for i in range(500):
             with pytest.raises(DomainError):
@@ -191,16 +254,32 @@ def test_log_injection_is_escaped(db, logs):
     with db.write() as s:
         w = make_world(s)
     with db.write() as s:
-        case = case_record.register_case(s, actor=w.mediator, data=case_record.StaffCaseInput(
-            source="walk_in", category="neighbour", description="纠纷", parties=[PartyInput(side="applicant",
-                                                                                           name="张三")]))
+        case = case_record.register_case(
+            s,
+            actor=w.mediator,
+            data=case_record.StaffCaseInput(
+                source="walk_in",
+                category="neighbour",
+                description="纠纷",
+                parties=[PartyInput(side="applicant", name="张三")],
+            ),
+        )
     for p in PAYLOADS:
         with pytest.raises((SignInFailed, SignInLocked)):
             authenticate(db, settings, username=p, password="x", client=p)
         with db.write() as s:  # a narrative with control characters is refused, or stored as typed
-            _quiet(lambda s=s, p=p: case_record.register_case(s, actor=w.mediator, data=case_record.StaffCaseInput(
-                source="walk_in", category="neighbour", description=p * 3,
-                parties=[PartyInput(side="applicant", name="张三")])))
+            _quiet(
+                lambda s=s, p=p: case_record.register_case(
+                    s,
+                    actor=w.mediator,
+                    data=case_record.StaffCaseInput(
+                        source="walk_in",
+                        category="neighbour",
+                        description=p * 3,
+                        parties=[PartyInput(side="applicant", name="张三")],
+                    ),
+                )
+            )
         with db.read() as s:
             _quiet(lambda s=s: authz.get_case_in_scope(s, w.mediator2, case.id or 0))
         assert "\n" not in audit.clean_for_log(p) and "\x1b" not in audit.clean_for_log(p)
@@ -216,11 +295,18 @@ def test_audit_log_is_append_only(db):
     """LOG-6: 10 UPDATE/DELETE attempts on the audit table → 0 succeed."""
     with db.write() as s:
         audit.record(s, action="test.row", detail="x")
-    attempts = ["UPDATE auditlog SET action = 'forged'", "DELETE FROM auditlog",
-                "UPDATE auditlog SET detail = '{}'", "UPDATE auditlog SET actor_id = NULL",
-                "DELETE FROM auditlog WHERE action = 'test.row'", "UPDATE auditlog SET client = 'x'",
-                "UPDATE auditlog SET at = at", "DELETE FROM auditlog WHERE id > 0",
-                "UPDATE auditlog SET entity = 'case' WHERE id = 1", "DELETE FROM auditlog WHERE 1 = 1"]
+    attempts = [
+        "UPDATE auditlog SET action = 'forged'",
+        "DELETE FROM auditlog",
+        "UPDATE auditlog SET detail = '{}'",
+        "UPDATE auditlog SET actor_id = NULL",
+        "DELETE FROM auditlog WHERE action = 'test.row'",
+        "UPDATE auditlog SET client = 'x'",
+        "UPDATE auditlog SET at = at",
+        "DELETE FROM auditlog WHERE id > 0",
+        "UPDATE auditlog SET entity = 'case' WHERE id = 1",
+        "DELETE FROM auditlog WHERE 1 = 1",
+    ]
     succeeded = 0
     for sql in attempts:
         try:

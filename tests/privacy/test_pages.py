@@ -24,9 +24,16 @@ def test_staff_lists_show_no_full_numbers(db, make_app):  # noqa: F811
     w = make_world(db)
     with db.write() as s:
         for n in range(RECORDS // 2):
-            last = case_record.register_case(s, actor=w.mediator, data=case_record.StaffCaseInput(
-                source="walk_in", category="neighbour", description="排水沟纠纷",
-                parties=[Canary(2000 + 2 * n).party("applicant"), Canary(2001 + 2 * n).party("respondent")]))
+            last = case_record.register_case(
+                s,
+                actor=w.mediator,
+                data=case_record.StaffCaseInput(
+                    source="walk_in",
+                    category="neighbour",
+                    description="排水沟纠纷",
+                    parties=[Canary(2000 + 2 * n).party("applicant"), Canary(2001 + 2 * n).party("respondent")],
+                ),
+            )
     at = make_app(user=_user(db, w.mediator))
     at.run()
     seen = []

@@ -70,9 +70,17 @@ def test_id_numbers_are_not_stored_in_plaintext(db, tmp_path: Path):
     people = [Canary(500 + i) for i in range(20)]
     with db.write() as s:
         for a, b in zip(people[::2], people[1::2], strict=True):
-            create_case(s, actor_id=None, data=CaseInput(
-                org_id=org.id or 0, source="walk_in", category="neighbour", description="排水沟纠纷",
-                parties=[a.party("applicant"), b.party("respondent")]))
+            create_case(
+                s,
+                actor_id=None,
+                data=CaseInput(
+                    org_id=org.id or 0,
+                    source="walk_in",
+                    category="neighbour",
+                    description="排水沟纠纷",
+                    parties=[a.party("applicant"), b.party("respondent")],
+                ),
+            )
     ids = [p.id_number for p in people]
     assert _query_hits(db, ids) == []
     if db.dialect == "sqlite":

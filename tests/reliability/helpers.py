@@ -16,15 +16,22 @@ from services.core.db import Database
 HALF_WRITTEN = text(
     'SELECT count(*) FROM "case" c WHERE '
     "(SELECT count(*) FROM party p WHERE p.case_id = c.id) <> 2 OR "
-    "NOT EXISTS (SELECT 1 FROM caseevent e WHERE e.case_id = c.id AND e.kind = 'created')")
+    "NOT EXISTS (SELECT 1 FROM caseevent e WHERE e.case_id = c.id AND e.kind = 'created')"
+)
 
 
 def case_input(org_id: int, n: int = 0, description: str = "") -> CaseInput:
     """A walk-in dispute with two parties (the n-th one of a run)."""
-    return CaseInput(org_id=org_id, source="walk_in", category="neighbour",
-                     description=description or f"第{n}件：排水沟堵塞，两家发生争执",
-                     parties=[PartyInput(side="applicant", name=f"张{n}", phone="13800000000"),
-                              PartyInput(side="respondent", name=f"李{n}", address="东村3组")])
+    return CaseInput(
+        org_id=org_id,
+        source="walk_in",
+        category="neighbour",
+        description=description or f"第{n}件：排水沟堵塞，两家发生争执",
+        parties=[
+            PartyInput(side="applicant", name=f"张{n}", phone="13800000000"),
+            PartyInput(side="respondent", name=f"李{n}", address="东村3组"),
+        ],
+    )
 
 
 def file_case(db: Database, org_id: int, n: int = 0, description: str = "") -> int:

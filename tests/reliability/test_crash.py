@@ -90,8 +90,10 @@ def _run(db, kills: int) -> tuple[int, list[float]]:
 @pytest.mark.slow
 def test_survive_kill_9_of_writer_50_times(sqlite_db):
     cases, restart = _run(sqlite_db, KILLS_SQLITE)
-    print(f"DB-3 sqlite: {KILLS_SQLITE} kills, integrity ok {KILLS_SQLITE}/{KILLS_SQLITE}, {cases} cases committed, "
-          f"0 half-written, max recovery {max(restart) * 1000:.0f} ms")
+    print(
+        f"DB-3 sqlite: {KILLS_SQLITE} kills, integrity ok {KILLS_SQLITE}/{KILLS_SQLITE}, {cases} cases committed, "
+        f"0 half-written, max recovery {max(restart) * 1000:.0f} ms"
+    )
     assert cases >= KILLS_SQLITE and max(restart) < 10  # every writer committed before its kill
 
 
@@ -100,6 +102,8 @@ def test_survive_kill_9_of_writer_on_postgres(db):
     if db.dialect != "postgresql":
         pytest.skip("PostgreSQL variant")
     cases, restart = _run(db, KILLS_PG)
-    print(f"DB-3 postgresql: {KILLS_PG} kills, {cases} cases committed, 0 half-written, "
-          f"max recovery {max(restart) * 1000:.0f} ms")
+    print(
+        f"DB-3 postgresql: {KILLS_PG} kills, {cases} cases committed, 0 half-written, "
+        f"max recovery {max(restart) * 1000:.0f} ms"
+    )
     assert cases >= KILLS_PG and max(restart) < 10

@@ -37,8 +37,10 @@ def test_set_safe_pragmas_on_every_pooled_connection(sqlite_db):
     def probe(i: int) -> None:
         engine = sqlite_db.write_engine if i % 2 else sqlite_db.read_engine
         with engine.connect() as c:
-            row = tuple(c.exec_driver_sql(f"PRAGMA {p}").scalar() for p in
-                        ("journal_mode", "synchronous", "busy_timeout", "foreign_keys", "secure_delete"))
+            row = tuple(
+                c.exec_driver_sql(f"PRAGMA {p}").scalar()
+                for p in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys", "secure_delete")
+            )
         with lock:
             seen.append(row)
 
@@ -108,13 +110,17 @@ def test_mixed_writers_commit_every_write_without_locked(db):
     with db.read() as s:
         events = len(s.exec(select(CaseEvent.id)).all()) - events_before
         _, _, half = counts(s)
-    print(f"DB-2 {db.dialect}: {len(times)}/{THREADS * PER_THREAD} writes, {len(errors)} errors, "
-          f"{events} new event rows, p50 {times[len(times) // 2] * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-          f"max {times[-1] * 1000:.0f} ms, {wall:.1f} s (bound {limit:.1f} s at load {os.getloadavg()[0]:.1f})")
+    print(
+        f"DB-2 {db.dialect}: {len(times)}/{THREADS * PER_THREAD} writes, {len(errors)} errors, "
+        f"{events} new event rows, p50 {times[len(times) // 2] * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+        f"max {times[-1] * 1000:.0f} ms, {wall:.1f} s (bound {limit:.1f} s at load {os.getloadavg()[0]:.1f})"
+    )
     for kind, v in sorted(by_kind.items()):
         v.sort()
-        print(f"  {('create', 'edit', 'note')[kind]}: p50 {v[len(v) // 2] * 1000:.0f} ms, "
-              f"p99 {v[int(len(v) * 0.99) - 1] * 1000:.0f} ms")
+        print(
+            f"  {('create', 'edit', 'note')[kind]}: p50 {v[len(v) // 2] * 1000:.0f} ms, "
+            f"p99 {v[int(len(v) * 0.99) - 1] * 1000:.0f} ms"
+        )
     assert errors == [] and events == THREADS * PER_THREAD and half == 0
     assert p99 < limit
 
@@ -204,8 +210,10 @@ def test_backup_while_20_writers_run_is_consistent_and_restores(sqlite_db, tmp_p
         stop.set()
         for t in threads:
             t.join()
-    print(f"DB-6: 10 backups under {THREADS} writers ({written[0]} cases written meanwhile): "
-          f"cases per snapshot {[r[2] for r in results]}, writer errors {len(errors)}")
+    print(
+        f"DB-6: 10 backups under {THREADS} writers ({written[0]} cases written meanwhile): "
+        f"cases per snapshot {[r[2] for r in results]}, writer errors {len(errors)}"
+    )
     assert errors == []
     assert all(ok == "ok" and same and parties == 2 * cases for ok, same, cases, parties in results)
     assert [r[2] for r in results] == sorted(r[2] for r in results)  # snapshots move forward in time
@@ -217,33 +225,46 @@ CODE_DIRS = ("services", "pages", "scripts", "bench")
 CODE_FILES = ("app.py", "manage.py", "serve.py", "Makefile", ".ci/run")
 FORBIDDEN = {
     "copy of a live database file": re.compile(
-        r"shutil\.copy\w*\([^)]*(\.db|\.sqlite|database)|\bcp\s+\S*\.(db|sqlite)\b"),
+        r"shutil\.copy\w*\([^)]*(\.db|\.sqlite|database)|\bcp\s+\S*\.(db|sqlite)\b"
+    ),
     "deleting -wal/-shm": re.compile(
-        r"(-wal|-shm)['\"]?\s*\)?\.?\s*(unlink|remove)|(unlink|remove|rm\s+-f?)\W[^\n]*-(wal|shm)\b"),
+        r"(-wal|-shm)['\"]?\s*\)?\.?\s*(unlink|remove)|(unlink|remove|rm\s+-f?)\W[^\n]*-(wal|shm)\b"
+    ),
     "open() of the database file": re.compile(r"\bopen\([^)]*(database_url|\.db['\"]|\.sqlite['\"])"),
 }
 
 
 def _code_files() -> list[Path]:
-    files = [p for d in CODE_DIRS for p in (ROOT / d).rglob("*") if p.suffix in (".py", ".sh", "")
-             and p.is_file() and "__pycache__" not in p.parts]
+    files = [
+        p
+        for d in CODE_DIRS
+        for p in (ROOT / d).rglob("*")
+        if p.suffix in (".py", ".sh", "") and p.is_file() and "__pycache__" not in p.parts
+    ]
     return files + [ROOT / f for f in CODE_FILES if (ROOT / f).is_file()]
 
 
 def test_forbid_unsafe_database_file_operations():
-    hits = [f"{p.relative_to(ROOT)}:{i}: {what}" for p in _code_files()
-            for i, line in enumerate(p.read_text(errors="replace").splitlines(), 1)
-            for what, pattern in FORBIDDEN.items() if pattern.search(line)]
+    hits = [
+        f"{p.relative_to(ROOT)}:{i}: {what}"
+        for p in _code_files()
+        for i, line in enumerate(p.read_text(errors="replace").splitlines(), 1)
+        for what, pattern in FORBIDDEN.items()
+        if pattern.search(line)
+    ]
     assert hits == []
 
 
-@pytest.mark.parametrize(("line", "what"), [
-    ('shutil.copy(db_path + ".db", dest)', "copy of a live database file"),
-    ("cp data/mediation.db /mnt/backup/", "copy of a live database file"),
-    ('Path(path + "-wal").unlink()', "deleting -wal/-shm"),
-    ("rm -f data/mediation.db-wal", "deleting -wal/-shm"),
-    ('open("data/mediation.db", "rb")', "open() of the database file"),
-])
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ('shutil.copy(db_path + ".db", dest)', "copy of a live database file"),
+        ("cp data/mediation.db /mnt/backup/", "copy of a live database file"),
+        ('Path(path + "-wal").unlink()', "deleting -wal/-shm"),
+        ("rm -f data/mediation.db-wal", "deleting -wal/-shm"),
+        ('open("data/mediation.db", "rb")', "open() of the database file"),
+    ],
+)
 def test_detect_unsafe_database_file_operations_in_samples(line, what):
     assert FORBIDDEN[what].search(line)
 

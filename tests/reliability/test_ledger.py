@@ -92,12 +92,10 @@ def test_refuse_claims_for_100_unverified_cases(db, world):
 
 def test_keep_money_in_integer_fen_columns():
     tables = SQLModel.metadata.tables
-    floats = [f"{t}.{c.name}" for t in MONEY_TABLES for c in tables[t].columns
-              if isinstance(c.type, Float | Numeric)]
+    floats = [f"{t}.{c.name}" for t in MONEY_TABLES for c in tables[t].columns if isinstance(c.type, Float | Numeric)]
     money = [f"{t}.{c.name}" for t in MONEY_TABLES for c in tables[t].columns if c.name.endswith("_fen")]
     assert floats == [] and money
-    assert all(str(tables[t].columns[c].type) in ("INTEGER", "BIGINT")
-               for t, c in (m.split(".") for m in money)), money
+    assert all(str(tables[t].columns[c].type) in ("INTEGER", "BIGINT") for t, c in (m.split(".") for m in money)), money
 
 
 # --- LED-5 ------------------------------------------------------------------------------------------------------
@@ -132,6 +130,7 @@ def test_pay_batch_once_across_threads_replays_and_restart(db, world):
 
 def _tamper(db, claim_id: int) -> list:
     """Ten attempts to change or remove history through the ORM, SQL and the bare driver."""
+
     def orm_edit(s: Session) -> None:
         row = s.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id)).first()
         row.amount_fen = 999_999
@@ -141,7 +140,8 @@ def _tamper(db, claim_id: int) -> list:
         s.delete(s.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id)).first())
 
     return [
-        orm_edit, orm_delete,
+        orm_edit,
+        orm_delete,
         lambda s: s.exec(update(LedgerEntry).values(note="改")),  # type: ignore[call-overload]
         lambda s: s.exec(delete(LedgerEntry)),  # type: ignore[call-overload]
         lambda s: s.execute(text("UPDATE ledgerentry SET to_status = 'paid'")),
@@ -182,8 +182,19 @@ def test_refuse_every_change_to_ledger_and_audit_rows(db, world):
 
 # --- LED-8 ------------------------------------------------------------------------------------------------------
 
-DECISIONS = {"claim_case", "request_award", "bulk_claim", "audit_claim", "approve_claim", "reject_claim",
-             "release_hold", "reverse_payment", "create_batch", "cancel_batch", "mark_batch_paid"}
+DECISIONS = {
+    "claim_case",
+    "request_award",
+    "bulk_claim",
+    "audit_claim",
+    "approve_claim",
+    "reject_claim",
+    "release_hold",
+    "reverse_payment",
+    "create_batch",
+    "cancel_batch",
+    "mark_batch_paid",
+}
 
 
 def test_forbid_cached_reads_around_ledger_decisions():
@@ -194,8 +205,9 @@ def test_forbid_cached_reads_around_ledger_decisions():
     for path in sorted((ROOT / "pages").rglob("*.py")) + sorted((ROOT / "services").glob("ledger*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef) and any("cache" in ast.unparse(d) for d in node.decorator_list):
-                called = {n.func.attr for n in ast.walk(node) if isinstance(n, ast.Call)
-                          and isinstance(n.func, ast.Attribute)}
+                called = {
+                    n.func.attr for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                }
                 if called & DECISIONS:
                     hits.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert hits == []
@@ -214,6 +226,7 @@ def _interrupt_at(monkeypatch, k: int) -> None:
             if next(steps) == k:
                 raise RerunException(RerunData()) if k % 2 else StopException()
             return _real(self, *a, **kw)
+
         monkeypatch.setattr(Session, name, wrapped)
 
 
@@ -231,6 +244,7 @@ def test_leave_nothing_when_interrupted_at_any_step(db, world, monkeypatch):
     def create() -> None:
         with db.write() as s:
             from services.cases.create import create_case
+
             create_case(s, data=case_input(world.tree["v1"].id), actor_id=None)
 
     def claim() -> None:
@@ -239,22 +253,27 @@ def test_leave_nothing_when_interrupted_at_any_step(db, world, monkeypatch):
             ledger.claim_case(s, actor=world.mediator, case_id=case.id)
 
     with db.write() as s:
-        succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor,
-                       description="待申领")
+        succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor, description="待申领")
     create()  # the counter row exists; steps are counted for a typical (not the first) case
     interrupted = 0
     for unit in (create, claim):
         n = _steps(monkeypatch, unit)  # counts the steps (and really writes once; the baseline is read after)
         with db.read() as s:
-            base = (counts(s), s.exec(select(func.count()).select_from(LedgerEntry)).one(),
-                    s.exec(select(func.count()).select_from(AuditLog)).one())
+            base = (
+                counts(s),
+                s.exec(select(func.count()).select_from(LedgerEntry)).one(),
+                s.exec(select(func.count()).select_from(AuditLog)).one(),
+            )
         if unit is claim:  # free the case again for the interrupted runs: reject the live claim
             with db.write() as s:
                 live = ledger.live_claim(s, s.exec(select(Case.id).where(Case.description == "待申领")).one())
                 ledger.reject_claim(s, actor=world.auditor, claim_id=live.id, reason="测试：重新申领")
             with db.read() as s:
-                base = (counts(s), s.exec(select(func.count()).select_from(LedgerEntry)).one(),
-                        s.exec(select(func.count()).select_from(AuditLog)).one())
+                base = (
+                    counts(s),
+                    s.exec(select(func.count()).select_from(LedgerEntry)).one(),
+                    s.exec(select(func.count()).select_from(AuditLog)).one(),
+                )
         for k in range(1, n + 1):
             with monkeypatch.context() as m:
                 _interrupt_at(m, k)
@@ -262,8 +281,11 @@ def test_leave_nothing_when_interrupted_at_any_step(db, world, monkeypatch):
                     unit()
             interrupted += 1
             with db.read() as s:
-                now = (counts(s), s.exec(select(func.count()).select_from(LedgerEntry)).one(),
-                       s.exec(select(func.count()).select_from(AuditLog)).one())
+                now = (
+                    counts(s),
+                    s.exec(select(func.count()).select_from(LedgerEntry)).one(),
+                    s.exec(select(func.count()).select_from(AuditLog)).one(),
+                )
             assert now == base, (unit.__name__, k)
     print(f"LED-9 {db.dialect}: {interrupted} interruptions, 0 partial writes")
     assert interrupted >= 10
@@ -281,11 +303,17 @@ def test_record_who_where_when_and_transition_for_every_ledger_step(db, world):
         ledger.reverse_payment(s, actor=world.approver, claim_id=claim_id, reason="重复支付，冲正")
     with db.read() as s:
         rows = s.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id).order_by(LedgerEntry.id)).all()
-        audits = s.exec(select(AuditLog.action).where(AuditLog.entity == "subsidyclaim",
-                                                      AuditLog.entity_id == claim_id)).all()
+        audits = s.exec(
+            select(AuditLog.action).where(AuditLog.entity == "subsidyclaim", AuditLog.entity_id == claim_id)
+        ).all()
     assert [r.action for r in rows] == ["claim", "audit", "approve", "pay", "reverse"]
-    chain = [("", "claimed"), ("claimed", "audited"), ("audited", "approved"), ("approved", "paid"),
-             ("paid", "reversed")]
+    chain = [
+        ("", "claimed"),
+        ("claimed", "audited"),
+        ("audited", "approved"),
+        ("approved", "paid"),
+        ("paid", "reversed"),
+    ]
     assert [(r.from_status, r.to_status) for r in rows] == chain
     for r in rows:
         assert r.actor_id and r.actor_org_id, r
@@ -313,11 +341,19 @@ def test_hold_20_split_patterns_and_few_normal_cases(db, world):
     normal: list[int] = []
     shared = None
     with db.write() as s:
+
         def case(parties, category, days_ago):
             when = now - timedelta(days=days_ago)
-            return succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor,
-                                  parties=parties, category=category, received_at=when,
-                                  concluded=when + timedelta(hours=6)).id
+            return succeeded_case(
+                s,
+                world.tree["v1"],
+                mediator_id=world.mediator_id,
+                auditor=world.auditor,
+                parties=parties,
+                category=category,
+                received_at=when,
+                concluded=when + timedelta(hours=6),
+            ).id
 
         categories = ("loan", "neighbour", "damages", "housing_land")
         for n in range(20):
@@ -348,5 +384,8 @@ def test_hold_20_split_patterns_and_few_normal_cases(db, world):
     assert held_split == len(split)
     assert held_normal <= 0.05 * len(normal)
     with db.write() as s, pytest.raises(DomainError):  # a held claim cannot be audited (hence never approved)
-        ledger.audit_claim(s, actor=world.auditor, claim_id=s.exec(
-            select(SubsidyClaim.id).where(SubsidyClaim.case_id == split[0])).one())
+        ledger.audit_claim(
+            s,
+            actor=world.auditor,
+            claim_id=s.exec(select(SubsidyClaim.id).where(SubsidyClaim.case_id == split[0])).one(),
+        )

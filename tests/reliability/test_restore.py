@@ -118,8 +118,10 @@ def test_detect_sqlite_database_on_network_filesystem(tmp_path):
     from services.core.backup import network_filesystem
 
     mounts = tmp_path / "mounts"
-    mounts.write_text("/dev/sda1 / ext4 rw 0 0\nnas:/export /srv/share nfs4 rw 0 0\n"
-                      "//nas/office /mnt/office\\040files cifs rw 0 0\ntmpfs /srv/share/local tmpfs rw 0 0\n")
+    mounts.write_text(
+        "/dev/sda1 / ext4 rw 0 0\nnas:/export /srv/share nfs4 rw 0 0\n"
+        "//nas/office /mnt/office\\040files cifs rw 0 0\ntmpfs /srv/share/local tmpfs rw 0 0\n"
+    )
     assert network_filesystem("sqlite:////srv/share/data/mediation.db", str(mounts)) == "nfs4"
     assert network_filesystem("sqlite:////mnt/office files/m.db", str(mounts)) == "cifs"
     assert network_filesystem("sqlite:////srv/share/local/m.db", str(mounts)) is None  # the deeper mount wins

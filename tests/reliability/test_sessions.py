@@ -31,33 +31,48 @@ def orm_into_state(tree: ast.AST) -> list[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(_is_state(t) for t in node.targets):
             value = node.value
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" \
-                and "session_state" in ast.unparse(node.func.value) and len(node.args) == 2:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault"
+            and "session_state" in ast.unparse(node.func.value)
+            and len(node.args) == 2
+        ):
             value = node.args[1]
         else:
             continue
         calls = [n for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
-        if any(c.func.attr in QUERY_CALLS and "session_state" not in ast.unparse(c.func.value)  # type: ignore[attr-defined]
-               and not ast.unparse(c.func.value).startswith(("st.", "dict", "{", "params", "query")) for c in calls):  # type: ignore[attr-defined]
+        if any(
+            c.func.attr in QUERY_CALLS
+            and "session_state" not in ast.unparse(c.func.value)  # type: ignore[attr-defined]
+            and not ast.unparse(c.func.value).startswith(("st.", "dict", "{", "params", "query"))
+            for c in calls
+        ):  # type: ignore[attr-defined]
             hits.append(node.lineno)
     return hits
 
 
-@pytest.mark.parametrize(("source", "hits"), [
-    ("st.session_state['case'] = s.get(Case, 1)", 1),
-    ("st.session_state.rows = session.exec(select(Case)).all()", 1),
-    ("st.session_state.setdefault('c', s.exec(q).first())", 1),
-    ("st.session_state['case_id'] = case.id", 0),
-    ("st.session_state['lang'] = st.query_params.get('lang')", 0),
-    ("st.session_state['x'] = st.session_state.get('y')", 0),
-])
+@pytest.mark.parametrize(
+    ("source", "hits"),
+    [
+        ("st.session_state['case'] = s.get(Case, 1)", 1),
+        ("st.session_state.rows = session.exec(select(Case)).all()", 1),
+        ("st.session_state.setdefault('c', s.exec(q).first())", 1),
+        ("st.session_state['case_id'] = case.id", 0),
+        ("st.session_state['lang'] = st.query_params.get('lang')", 0),
+        ("st.session_state['x'] = st.session_state.get('y')", 0),
+    ],
+)
 def test_detect_orm_into_session_state_in_samples(source, hits):
     assert len(orm_into_state(ast.parse(source))) == hits
 
 
 def test_forbid_orm_objects_in_session_state_statically():
-    found = [f"{p.relative_to(ROOT)}:{line}" for p in sorted((ROOT / "pages").rglob("*.py"))
-             for line in orm_into_state(ast.parse(p.read_text()))]
+    found = [
+        f"{p.relative_to(ROOT)}:{line}"
+        for p in sorted((ROOT / "pages").rglob("*.py"))
+        for line in orm_into_state(ast.parse(p.read_text()))
+    ]
     assert found == []
 
 
@@ -107,8 +122,10 @@ def test_return_every_connection_after_200_reruns(db, make_app):
     pools = [app_db.read_engine.pool, app_db.write_engine.pool]
     out = [p.checkedout() for p in pools]  # type: ignore[attr-defined]
     idle = [p.checkedin() for p in pools]  # type: ignore[attr-defined]
-    print(f"DB-9: {runs} reruns, ORM objects in session state {len(kept)}, connections checked out {out}, "
-          f"idle in pool {idle}")
+    print(
+        f"DB-9: {runs} reruns, ORM objects in session state {len(kept)}, connections checked out {out}, "
+        f"idle in pool {idle}"
+    )
     assert runs == RERUNS and kept == []
     assert out == [0, 0]
     assert all(n <= p.size() + 10 for n, p in zip(idle, pools, strict=True))  # type: ignore[attr-defined]

@@ -18,8 +18,11 @@ from tests.reliability.helpers import sqlite_path
 
 INTAKE = "pages/public/intake.py"
 MESSAGE = "存储出现问题，本次内容未保存。请稍后再试或联系管理员。"
-TYPED = {"intake.applicant_name": "王小明", "intake.applicant_phone": "13912345678",
-         "intake.description": "邻居家排水沟堵塞，雨水流进我家院子。" * 250}
+TYPED = {
+    "intake.applicant_name": "王小明",
+    "intake.applicant_phone": "13912345678",
+    "intake.description": "邻居家排水沟堵塞，雨水流进我家院子。" * 250,
+}
 
 
 @pytest.fixture

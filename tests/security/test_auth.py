@@ -99,8 +99,9 @@ def _live_cookie(db, user, exp: float | None = None) -> str:
 
 def _forgeries(db, user) -> dict[str, list[str]]:
     good_exp = time.time() + 3600
-    kinds: dict[str, list[str]] = {k: [] for k in ("wrong_key", "alg_none", "expired", "no_user", "tampered",
-                                                    "no_session")}
+    kinds: dict[str, list[str]] = {
+        k: [] for k in ("wrong_key", "alg_none", "expired", "no_user", "tampered", "no_session")
+    }
     for i in range(10):
         exp = good_exp + i
         kinds["wrong_key"].append(_token(user.username, exp, key="x" * 40 + str(i)))
@@ -292,8 +293,7 @@ def test_recover_from_malicious_lockout_of_ten_users(db):
             auth_service.unlock(s, key=f"user:{n}", actor=admin)
     later = utc_now() + timedelta(minutes=settings.lockout_minutes, seconds=5)
     for i, n in enumerate(names):
-        ok = authenticate(db, settings, username=n, password=PASSWORD, client="office-pc",
-                          now=None if i < 5 else later)
+        ok = authenticate(db, settings, username=n, password=PASSWORD, client="office-pc", now=None if i < 5 else later)
         assert ok.username == n
     with db.read() as s:
         n_locked = s.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "login.locked")).one()
@@ -309,8 +309,7 @@ def test_same_time_and_message_for_unknown_and_known_users(db, monkeypatch):
     settings = dataclasses.replace(get_settings(), lockout_threshold=10**6)
     v1 = _tree(db)["v1"].code
     with db.write() as s:
-        accounts.create_user(s, username="known", display_name="k", password=PASSWORD, org_code=v1,
-                             roles=["mediator"])
+        accounts.create_user(s, username="known", display_name="k", password=PASSWORD, org_code=v1, roles=["mediator"])
     times: dict[str, list[float]] = {"known": [], "unknown": []}
     messages: set[tuple[str, str]] = set()
     for i in range(200):
@@ -333,8 +332,9 @@ def _scan_module_mutables(path: Path) -> list[str]:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             value = node.value
             if isinstance(value, ast.List | ast.Dict | ast.Set | ast.ListComp | ast.DictComp | ast.SetComp) or (
-                isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("list", "dict", "set",
-                                                                                   "defaultdict", "Counter")):
+                isinstance(value, ast.Call)
+                and getattr(value.func, "id", "") in ("list", "dict", "set", "defaultdict", "Counter")
+            ):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 found += [f"{path.relative_to(ROOT)}:{getattr(t, 'id', '?')}" for t in targets]
     return found
@@ -353,8 +353,13 @@ def test_keep_no_per_user_state_in_modules_or_caches():
     found = []
     for folder in IMPORTED:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            found += [f for f in _scan_module_mutables(path) if f not in MUTABLE_ALLOW and not f.endswith(":__all__")
-                      and not f.rsplit(":", 1)[1].lstrip("_").isupper()]
+            found += [
+                f
+                for f in _scan_module_mutables(path)
+                if f not in MUTABLE_ALLOW
+                and not f.endswith(":__all__")
+                and not f.rsplit(":", 1)[1].lstrip("_").isupper()
+            ]
     assert found == [], f"module-level mutable state: {found}"
     unsafe = []
     for path in sorted((ROOT / "pages").rglob("*.py")):
@@ -363,7 +368,12 @@ def test_keep_no_per_user_state_in_modules_or_caches():
                 args = {a.arg for a in node.args.args + node.args.kwonlyargs}
                 body = ast.unparse(node)
                 if any(w in body for w in ("Party", "party", "list_cases", "case_view")) and not args & {
-                        "actor", "user_id", "org_id", "_actor", "actor_id"}:
+                    "actor",
+                    "user_id",
+                    "org_id",
+                    "_actor",
+                    "actor_id",
+                }:
                     unsafe.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert unsafe == []
 
@@ -397,8 +407,15 @@ def test_isolate_two_users_over_100_interleaved_reruns(db, make_app):
 
 def _passwords_50() -> list[str]:
     cjk = "人民调解为人民矛盾不上交平安不出事服务不缺位"
-    out = [("A" * 32 + secrets.token_hex(16))[:64], (cjk * 3)[:64], "😀😃😄😁😆😅🤣😂 emoji only pass",
-           "    spaces    ", "no composition at all", "ÄÖÜ ß ñ ç — ünïcödé", "Z" * 256]
+    out = [
+        ("A" * 32 + secrets.token_hex(16))[:64],
+        (cjk * 3)[:64],
+        "😀😃😄😁😆😅🤣😂 emoji only pass",
+        "    spaces    ",
+        "no composition at all",
+        "ÄÖÜ ß ñ ç — ünïcödé",
+        "Z" * 256,
+    ]
     out += [f"密码短语{i}号：{'调解' * (i % 5 + 2)}" for i in range(20)]
     out += [f"{secrets.token_urlsafe(12)} {'🙂' * (i % 3)}" for i in range(23)]
     return out
@@ -413,13 +430,17 @@ def test_accept_any_characters_and_refuse_common_passwords(db):
     v1 = _tree(db)["v1"].code
     with db.write() as s:
         for i, pw in enumerate(pws):
-            accounts.create_user(s, username=f"pw{i}", display_name="p", password=pw, org_code=v1,
-                                 roles=["mediator"])
-    signed = sum(authenticate(db, settings, username=f"pw{i}", password=pw, client=f"c{i}").user_id > 0
-                 for i, pw in enumerate(pws))
+            accounts.create_user(s, username=f"pw{i}", display_name="p", password=pw, org_code=v1, roles=["mediator"])
+    signed = sum(
+        authenticate(db, settings, username=f"pw{i}", password=pw, client=f"c{i}").user_id > 0
+        for i, pw in enumerate(pws)
+    )
     assert signed == 50
-    common = [ln.strip() for ln in (ROOT / "assets" / "common_passwords.txt").read_text().splitlines()
-              if ln.strip() and not ln.startswith("#")]
+    common = [
+        ln.strip()
+        for ln in (ROOT / "assets" / "common_passwords.txt").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     assert len(common) >= 1000
     refused = 0
     for pw in common:
@@ -431,14 +452,24 @@ def test_accept_any_characters_and_refuse_common_passwords(db):
     assert refused == 2 * len(common)
     password_forms = ["pages/ui/auth.py", "pages/public/signin.py", "pages/staff/account.py"]
     hint = [f for f in password_forms if "hint" in (ROOT / f).read_text().lower()]
-    hint += [p.name for p in (ROOT / "assets" / "i18n").glob("*.toml")
-             if re.search(r'^"[^"]*password[^"]*hint', p.read_text(), re.M)]
+    hint += [
+        p.name
+        for p in (ROOT / "assets" / "i18n").glob("*.toml")
+        if re.search(r'^"[^"]*password[^"]*hint', p.read_text(), re.M)
+    ]
     assert hint == []
 
 
-AUTH_CODE = ["services/access/signin.py", "services/access/accounts.py", "services/core/security.py",
-             "pages/ui/auth.py", "services/intake/tracking.py", "services/cases/party_links.py",
-             "services/intake/pipeline.py", "services/privacy/reveal.py"]
+AUTH_CODE = [
+    "services/access/signin.py",
+    "services/access/accounts.py",
+    "services/core/security.py",
+    "pages/ui/auth.py",
+    "services/intake/tracking.py",
+    "services/cases/party_links.py",
+    "services/intake/pipeline.py",
+    "services/privacy/reveal.py",
+]
 
 
 def test_draw_secrets_only_from_csprng():
@@ -495,8 +526,10 @@ def test_keep_store_exact_under_concurrent_signins(db):
         t.join()
     assert errors == []
     with db.read() as s:
+
         def count(action: str) -> int:
             return s.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == action)).one()
+
         assert (count("login.ok"), count("logout"), count("login.fail")) == (400, 400, 100)
         assert s.exec(select(func.count()).select_from(AuthSession)).one() == 400
         row = s.exec(select(LoginThrottle).where(LoginThrottle.key == "user:shared_target")).one()

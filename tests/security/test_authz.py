@@ -29,8 +29,14 @@ from tests.pages.conftest import page_text
 
 ROOT = Path(__file__).resolve().parents[2]
 MATRIX_FILE = Path(__file__).with_name("access_matrix.toml")
-ROLE_ORG = {"mediator": "v1", "police": "police", "court": "court", "justice": "justice",
-            "coordinator": "county", "admin": "root"}
+ROLE_ORG = {
+    "mediator": "v1",
+    "police": "police",
+    "court": "court",
+    "justice": "justice",
+    "coordinator": "county",
+    "admin": "root",
+}
 ANON = "anonymous"
 # (page, action) -> "module:function" whose permission check decides the action; None = public (no sign-in)
 ACTIONS = {
@@ -145,12 +151,14 @@ def test_match_truth_table_for_every_cell():
                     unexpected_allows += got and not want
                     problems.append(f"{key}.{action} × {role}: table says {want}, code allows {got}")
     assert cells >= 7 * 40
-    assert problems == [], f"{mismatched}/{cells} cells differ, {unexpected_allows} unexpected allows:\n" + \
-        "\n".join(problems)
+    assert problems == [], f"{mismatched}/{cells} cells differ, {unexpected_allows} unexpected allows:\n" + "\n".join(
+        problems
+    )
 
 
 SEPARATION = [  # duties that must never meet in one built-in role, whatever the table says
-    ("subsidies", "create", "payouts", "pay"), ("subsidies", "create", "ledger", "approve"),
+    ("subsidies", "create", "payouts", "pay"),
+    ("subsidies", "create", "ledger", "approve"),
     ("board_editor", "edit", "case", "edit"),
 ]
 
@@ -178,6 +186,7 @@ def _signed_in_app(db, make_app, role: str, tree: dict):
 
 def _refusals() -> tuple[str, str]:
     from services.core.i18n import catalogue
+
     return catalogue()["error.permission_denied"]["zh"], catalogue()["auth.required"]["zh"]
 
 
@@ -228,8 +237,10 @@ def _two_orgs(db, n: int):
     with db.write() as s:
         tree = make_tree(s)
         users = {k: make_user(s, tree[k], ["mediator"], username=f"az2_{k}") for k in ("v1", "v2")}
-        cases = {k: [make_case(s, tree[k], description=f"AZ2-CANARY-{k}-{i} 邻里纠纷").id for i in range(n)]
-                 for k in ("v1", "v2")}
+        cases = {
+            k: [make_case(s, tree[k], description=f"AZ2-CANARY-{k}-{i} 邻里纠纷").id for i in range(n)]
+            for k in ("v1", "v2")
+        }
     return users, cases
 
 
@@ -255,9 +266,11 @@ def test_refuse_foreign_cases_through_every_channel(db, make_app, caplog):
         at = make_app(user=users[me])
         at.run()
         for i, case_id in enumerate(cases[other][:10]):
-            for page, query in (("pages/staff/case.py", [str(case_id)]),
-                                ("pages/staff/case.py", [str(cases[me][i]), str(case_id)]),
-                                ("pages/staff/documents.py", [str(case_id)])):
+            for page, query in (
+                ("pages/staff/case.py", [str(case_id)]),
+                ("pages/staff/case.py", [str(cases[me][i]), str(case_id)]),
+                ("pages/staff/documents.py", [str(case_id)]),
+            ):
                 at.query_params["case"] = query
                 at.switch_page(page).run()
                 text = page_text(at)
@@ -267,8 +280,15 @@ def test_refuse_foreign_cases_through_every_channel(db, make_app, caplog):
         at.switch_page("pages/staff/case.py").run()
         assert f"AZ2-CANARY-{me}-0" in page_text(at)
         # forged session state: a client-side actor with every permission is replaced by the database's
-        forged = Actor(user_id=users[me].id, username="x", display_name="x", org_id=1, org_path="/",
-                       roles=frozenset({"admin"}), permissions=frozenset(str(p) for p in P))
+        forged = Actor(
+            user_id=users[me].id,
+            username="x",
+            display_name="x",
+            org_id=1,
+            org_path="/",
+            roles=frozenset({"admin"}),
+            permissions=frozenset(str(p) for p in P),
+        )
         at.session_state["auth.actor"] = forged
         at.run()
         assert at.session_state["auth.actor"] != forged and not at.session_state["auth.actor"].can(P.USER_ADMIN)
@@ -279,11 +299,18 @@ def test_show_liaisons_only_cases_they_handed_over_and_no_full_ids(db):
     """AZ-3: a police liaison sees none of a village's own cases; no role's case detail carries a full ID."""
     from services.cases import view as case_view
     from services.cases.create import PartyInput
+
     full_id = "110101199003071233"
     with db.write() as s:
         tree = make_tree(s)
-        cases = [make_case(s, tree["v1"], parties=[PartyInput(side="applicant", name="金丝雀", phone="13912345678",
-                                                               id_number=full_id)]).id for _ in range(5)]
+        cases = [
+            make_case(
+                s,
+                tree["v1"],
+                parties=[PartyInput(side="applicant", name="金丝雀", phone="13912345678", id_number=full_id)],
+            ).id
+            for _ in range(5)
+        ]
         actors = {r: load_actor(s, make_user(s, tree[ROLE_ORG[r]], [r]).id) for r in sorted(BUILTIN_ROLES)}
     seen: dict[str, int] = {}
     with db.read() as s:
@@ -303,8 +330,10 @@ def test_show_liaisons_only_cases_they_handed_over_and_no_full_ids(db):
 def test_cache_no_access_controlled_reads():
     """AZ-6: no conn.query(); every st.cache_data function in the UI is reviewed (public data or keyed by
     the asking actor/org)."""
-    reviewed = {"pages/ui/board_view.py": "public board statistics and directory (no party data)",
-                "pages/staff/posters.py": "QR poster image of an organisation's public intake link"}
+    reviewed = {
+        "pages/ui/board_view.py": "public board statistics and directory (no party data)",
+        "pages/staff/posters.py": "QR poster image of an organisation's public intake link",
+    }
     found = []
     for path in [*sorted((ROOT / "pages").rglob("*.py")), ROOT / "app.py"]:
         source = path.read_text()
@@ -314,8 +343,12 @@ def test_cache_no_access_controlled_reads():
         if "cache_data" in source and rel not in reviewed:
             found.append(f"{rel}: st.cache_data not reviewed")
     assert found == []
-    svc = [p.name for p in (ROOT / "services").glob("*.py") if "lru_cache" in p.read_text() and re.search(
-        r"@lru_cache[^\n]*\n\s*def \w+\([^)]*(actor|user|case)", p.read_text())]
+    svc = [
+        p.name
+        for p in (ROOT / "services").glob("*.py")
+        if "lru_cache" in p.read_text()
+        and re.search(r"@lru_cache[^\n]*\n\s*def \w+\([^)]*(actor|user|case)", p.read_text())
+    ]
     assert svc == [], "an lru_cache keyed by who asks is process-wide"
 
 
@@ -330,15 +363,24 @@ def test_refuse_values_a_widget_cannot_send(db):
     from services.cases.create import PartyInput
     from services.ledger import budget as ledger_budget
     from tests.case_factories import accepted_case, session_input, staff_input
+
     with db.write() as s:
         tree = make_tree(s)
         mediator = load_actor(s, make_user(s, tree["v1"], ["mediator"]).id)
         justice = load_actor(s, make_user(s, tree["justice"], ["justice"]).id)
     case = accepted_case(db, mediator)
     bad_staff = [
-        {"amount_fen": -1}, {"amount_fen": 10**12 + 1}, {"group_size": -5}, {"category": "not-a-category"},
-        {"source": "hacker"}, {"description": "述" * 5001}, {"request": "求" * 2001}, {"place": "地" * 201},
-        {"title": "题" * 121}, {"org_id": tree["v2"].id}, {"referring_org_id": 999_999, "source": "police_handover"},
+        {"amount_fen": -1},
+        {"amount_fen": 10**12 + 1},
+        {"group_size": -5},
+        {"category": "not-a-category"},
+        {"source": "hacker"},
+        {"description": "述" * 5001},
+        {"request": "求" * 2001},
+        {"place": "地" * 201},
+        {"title": "题" * 121},
+        {"org_id": tree["v2"].id},
+        {"referring_org_id": 999_999, "source": "police_handover"},
         {"parties": [PartyInput(side="judge", name="甲")]},
         {"parties": [PartyInput(side="applicant", name="甲", kind="robot")]},
         {"parties": [PartyInput(side="applicant", name="名" * 81)]},
@@ -355,13 +397,14 @@ def test_refuse_values_a_widget_cannot_send(db):
         except DomainError as err:
             refused += err.key.startswith("error.")
     others = [
-        lambda s: sessions.record_session(s, actor=mediator, case_id=case.id,
-                                          data=session_input(duration_minutes=0)),
-        lambda s: sessions.record_session(s, actor=mediator, case_id=case.id,
-                                          data=session_input(held_at=utc_now() + timedelta(days=2))),
+        lambda s: sessions.record_session(s, actor=mediator, case_id=case.id, data=session_input(duration_minutes=0)),
+        lambda s: sessions.record_session(
+            s, actor=mediator, case_id=case.id, data=session_input(held_at=utc_now() + timedelta(days=2))
+        ),
         lambda s: sessions.record_session(s, actor=mediator, case_id=case.id, data=session_input(notes="记" * 10_001)),
-        lambda s: ledger_budget.set_budget(s, actor=justice, region_org_id=tree["county"].id, year=2026,
-                                           line="case_subsidy", amount_fen=-100),
+        lambda s: ledger_budget.set_budget(
+            s, actor=justice, region_org_id=tree["county"].id, year=2026, line="case_subsidy", amount_fen=-100
+        ),
     ]
     for call in others:
         try:

@@ -41,16 +41,31 @@ def _canary(i: int) -> dict[str, str]:
     phone, phone2 = f"139{i:08d}", f"137{i * 3:08d}"
     address = f"红桥镇东村{i % 9 + 1}组{i + 10}号"
     sentence = f"金丝雀句{i:04d}只在档案里"
-    narrative = (f"{name}（电话{phone}，身份证{_id(i)}）与{other}因{address}的排水沟争执；{name}另留{phone2}，"
-                 f"{other}身份证{_id(i + 5000)}。{sentence}。")
-    return {"name": name, "other": other, "phone": phone, "phone2": phone2, "address": address,
-            "sentence": sentence, "narrative": narrative}
+    narrative = (
+        f"{name}（电话{phone}，身份证{_id(i)}）与{other}因{address}的排水沟争执；{name}另留{phone2}，"
+        f"{other}身份证{_id(i + 5000)}。{sentence}。"
+    )
+    return {
+        "name": name,
+        "other": other,
+        "phone": phone,
+        "phone2": phone2,
+        "address": address,
+        "sentence": sentence,
+        "narrative": narrative,
+    }
 
 
 def _closed(s, org, c: dict[str, str], *, consent: bool, private: bool) -> Case:
-    case = make_case(s, org, description=c["narrative"], parties=[
-        PartyInput(side="applicant", name=c["name"], phone=c["phone"], address=c["address"]),
-        PartyInput(side="respondent", name=c["other"], phone=c["phone2"])])
+    case = make_case(
+        s,
+        org,
+        description=c["narrative"],
+        parties=[
+            PartyInput(side="applicant", name=c["name"], phone=c["phone"], address=c["address"]),
+            PartyInput(side="respondent", name=c["other"], phone=c["phone2"]),
+        ],
+    )
     case.status, case.outcome = "succeeded", "succeeded"
     case.publication_consent, case.non_public = consent, private
     s.add(case)
@@ -78,9 +93,14 @@ def _publish(db, editor, approver, case_id: int) -> int:
 def _board_text(db, make_app) -> str:
     today = datetime.now(UTC).date()
     with db.read() as s:
-        parts = [repr(publicity.typical_cases(s, today=today, limit=1000)), repr(publicity.texts(s)),
-                 repr(publicity.honour_roll(s)), repr(publicity.org_directory(s)),
-                 repr(publicity.statistics(s, today=today)), repr(publicity.notices(s, today=today))]
+        parts = [
+            repr(publicity.typical_cases(s, today=today, limit=1000)),
+            repr(publicity.texts(s)),
+            repr(publicity.honour_roll(s)),
+            repr(publicity.org_directory(s)),
+            repr(publicity.statistics(s, today=today)),
+            repr(publicity.notices(s, today=today)),
+        ]
     at = make_app()
     at.run()
     for page in ("pages/public/board.py", "pages/public/big_screen.py", "pages/public/home.py"):
@@ -98,8 +118,10 @@ def test_sweep_board_for_canaries(db, make_app, board_world):
     tree, editor, approver = board_world
     canaries = [_canary(i) for i in range(200)]
     with db.write() as s:
-        ids = [_closed(s, tree["v1" if i % 2 else "v2"], c, consent=i % 4 != 3, private=i % 8 == 5).id
-               for i, c in enumerate(canaries)]
+        ids = [
+            _closed(s, tree["v1" if i % 2 else "v2"], c, consent=i % 4 != 3, private=i % 8 == 5).id
+            for i, c in enumerate(canaries)
+        ]
     published = [i for i in range(200) if i % 4 != 3 and i % 8 != 5][:40]
     for i in published:
         _publish(db, editor, approver, ids[i])
@@ -132,8 +154,13 @@ def test_refuse_cases_without_consent_or_with_objection(db, board_world):
 
 def test_keep_board_code_away_from_case_models():
     """PUB-4 (code scan): the board's service and pages import no Case/Party model and no case service."""
-    files = ["services/board/publicity.py", "pages/public/board.py", "pages/public/big_screen.py",
-             "pages/ui/board_view.py", "pages/ui/big_screen_view.py"]
+    files = [
+        "services/board/publicity.py",
+        "pages/public/board.py",
+        "pages/public/big_screen.py",
+        "pages/ui/board_view.py",
+        "pages/ui/big_screen_view.py",
+    ]
     bad = []
     for rel in files:
         for node in ast.walk(ast.parse((ROOT / rel).read_text())):
@@ -180,6 +207,7 @@ def test_unpublish_from_every_view_at_once(db, make_app, board_world):
     with db.write() as s:
         ids = [_closed(s, tree["v1"], _canary(400 + i), consent=True, private=False).id for i in range(20)]
         from services.roster.orgs import create_org
+
         far_county = create_org(s, code="C9", name="远方县", kind="county", parent=tree["root"])
         outsider = make_actor(s, far_county, ["coordinator"])
     posts = [_publish(db, editor, approver, cid) for cid in ids]

@@ -54,8 +54,11 @@ def _pins() -> dict[str, str]:
 
 
 def test_pin_every_runtime_dependency_exactly() -> None:
-    lines = [ln.strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()
-             if ln.strip() and not ln.strip().startswith("#")]
+    lines = [
+        ln.strip()
+        for ln in (ROOT / "requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.strip().startswith("#")
+    ]
     assert len(_pins()) == len(lines), [ln for ln in lines if "==" not in ln]
 
 
@@ -72,8 +75,18 @@ def test_pin_above_floor_and_known_vulnerable_ranges() -> None:
     assert version("streamlit") == pins["streamlit"], "the venv runs what requirements.txt pins"
 
 
-@pytest.mark.parametrize("weak", ["", "some_key", "some_signature_key", "streamlit_auth_signature_key",
-                                  "secretkey", "abcdef", "short-but-random-Zq81"])
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "",
+        "some_key",
+        "some_signature_key",
+        "streamlit_auth_signature_key",
+        "secretkey",
+        "abcdef",
+        "short-but-random-Zq81",
+    ],
+)
 def test_refuse_app_start_with_weak_cookie_key(weak: str, db, make_app, monkeypatch) -> None:
     """CFG-3: app.py stops with a clear message (no navigation, no sign-in form) on a weak key."""
     monkeypatch.setenv("AUTH_COOKIE_KEY", weak)
@@ -100,18 +113,22 @@ def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     tmp = tmp_path_factory.mktemp("cfg6")
     port = free_port()
     env = server_env(tmp, port)
-    subprocess.run([sys.executable, "manage.py", "init-db"], cwd=ROOT, env=env, check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "manage.py", "init-db"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
     server = start_streamlit(env, port, tmp / "streamlit.log")
     yield server
     server.stop()
 
 
 def _put(url: str, headers: dict[str, str]) -> int:
-    body = (b"--BOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n"
-            b"Content-Type: application/pdf\r\n\r\n%PDF-1.4 evil %%EOF\r\n--BOUNDARY--\r\n")
-    req = urllib.request.Request(url, data=body, method="PUT",
-                                 headers={"Content-Type": "multipart/form-data; boundary=BOUNDARY", **headers})
+    body = (
+        b'--BOUNDARY\r\nContent-Disposition: form-data; name="file"; filename="x.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4 evil %%EOF\r\n--BOUNDARY--\r\n"
+    )
+    req = urllib.request.Request(
+        url, data=body, method="PUT", headers={"Content-Type": "multipart/form-data; boundary=BOUNDARY", **headers}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status
@@ -139,8 +156,10 @@ def test_refuse_upload_without_valid_xsrf(bare_server: LiveServer) -> None:
         codes.append(_put(url, {"Origin": "https://evil.example", "Referer": "https://evil.example/x"}))
     assert codes == [403] * 30
     # control: with the matching cookie and header the request passes XSRF and is refused later (no session)
-    assert _put(f"{base}/_stcore/upload_file/{uuid.uuid4()}/f", {"Cookie": f"_streamlit_xsrf={good}",
-                                                                 "X-Xsrftoken": good}) != 403
+    assert (
+        _put(f"{base}/_stcore/upload_file/{uuid.uuid4()}/f", {"Cookie": f"_streamlit_xsrf={good}", "X-Xsrftoken": good})
+        != 403
+    )
 
 
 # --- CFG-8: forced exceptions never show a traceback, path, SQL or canary -------------------------
@@ -161,6 +180,7 @@ FORCED: list[tuple[str, BaseException]] = [
 
 def _db_down() -> BaseException:
     from sqlalchemy.exc import OperationalError
+
     return OperationalError(f"SELECT * FROM party WHERE phone='{CANARY}'", {}, Exception("connection refused"))
 
 
@@ -181,8 +201,13 @@ def test_hide_forced_exception_details(kind: str, db, make_app, monkeypatch, cap
     def boom(*_a, **_k):
         raise exc
 
-    for name in [n for n in dir(wb) if not n.startswith("_") and callable(getattr(wb, n))
-                 and getattr(getattr(wb, n), "__module__", "") == wb.__name__]:
+    for name in [
+        n
+        for n in dir(wb)
+        if not n.startswith("_")
+        and callable(getattr(wb, n))
+        and getattr(getattr(wb, n), "__module__", "") == wb.__name__
+    ]:
         monkeypatch.setattr(wb, name, boom)
     with db.write() as s:
         user = make_user(s, make_tree(s)["v1"], ["mediator"], username=f"cfg8_{kind}")

@@ -85,8 +85,7 @@ def test_store_exactly_or_refuse_ledger_notes(db):
     """INP-1 (ledger): 50 payloads as a rejection reason → stored equal or refused; never cut."""
     with db.write() as s:
         w = make_world(s)
-        case_ids = [succeeded_case(s, w.tree["v1"], mediator_id=w.mediator_id, auditor=w.auditor).id
-                    for _ in PAYLOADS]
+        case_ids = [succeeded_case(s, w.tree["v1"], mediator_id=w.mediator_id, auditor=w.auditor).id for _ in PAYLOADS]
     wrong, outcome = [], Counter()
     for i, (payload, case_id) in enumerate(zip(PAYLOADS, case_ids, strict=True)):
         with db.write() as s:
@@ -98,8 +97,9 @@ def test_store_exactly_or_refuse_ledger_notes(db):
             outcome["refused"] += 1
             continue
         with db.read() as s:
-            note = s.exec(select(LedgerEntry.note).where(LedgerEntry.claim_id == claim_id,
-                                                         LedgerEntry.action == "reject")).one()
+            note = s.exec(
+                select(LedgerEntry.note).where(LedgerEntry.claim_id == claim_id, LedgerEntry.action == "reject")
+            ).one()
         outcome["stored"] += 1
         if note != payload.strip():
             wrong.append(f"{i}: stored {note[:30]!r}")
@@ -115,8 +115,14 @@ def test_keep_exactly_or_refuse_intake_fields():
     wrong, outcome = [], Counter()
     for i, payload in enumerate(PAYLOADS):
         for field in INTAKE_FIELDS:
-            base = {"org_code": "V1", "form_token": "t", "applicant_name": "王五", "applicant_phone": "13800001111",
-                    "description": "邻里纠纷", "consent": True}
+            base = {
+                "org_code": "V1",
+                "form_token": "t",
+                "applicant_name": "王五",
+                "applicant_phone": "13800001111",
+                "description": "邻里纠纷",
+                "consent": True,
+            }
             form = IntakeForm(**{**base, field: payload})
             try:
                 contact, details, _ = validate_form(form, [], {"neighbour", "other"})
@@ -126,10 +132,14 @@ def test_keep_exactly_or_refuse_intake_fields():
                     wrong.append(f"{i}/{field}: problem on {[p.field for p in err.problems]}")
                 continue
             outcome["kept"] += 1
-            got = {"applicant_name": contact.name, "description": details.description, "place": details.place,
-                   "request": details.request,
-                   "respondent_name": details.respondent.name if details.respondent else "",
-                   "respondent_address": details.respondent.address if details.respondent else ""}[field]
+            got = {
+                "applicant_name": contact.name,
+                "description": details.description,
+                "place": details.place,
+                "request": details.request,
+                "respondent_name": details.respondent.name if details.respondent else "",
+                "respondent_address": details.respondent.address if details.respondent else "",
+            }[field]
             want = payload if field in ("description", "request") else payload.strip()
             if got != want:
                 wrong.append(f"{i}/{field}: {got[:30]!r} != {want[:30]!r}")
@@ -140,6 +150,7 @@ def test_show_stored_markup_as_text_on_the_case_page(db, make_app):
     """INP-2: a case whose narrative and party names carry every XSS/markdown payload renders them as
     plain text: verbatim in st.text, never inside a markdown element."""
     from tests.factories import make_user
+
     with db.write() as s:
         tree = make_tree(s)
         user = make_user(s, tree["v1"], ["mediator"], username="inp2")
@@ -156,8 +167,9 @@ def test_show_stored_markup_as_text_on_the_case_page(db, make_app):
     assert not at.exception
     texts = "\n".join(str(e.value) for e in at.text)
     assert narrative in texts and "<img src=x onerror=alert(1)>" in texts
-    rendered_md = "\n".join(str(e.value) for kind in ("markdown", "caption", "title", "header", "subheader")
-                            for e in getattr(at, kind))
+    rendered_md = "\n".join(
+        str(e.value) for kind in ("markdown", "caption", "title", "header", "subheader") for e in getattr(at, kind)
+    )
     for needle in ("<script", "onerror=", "](http://evil", "javascript:", "<iframe", "<svg"):
         assert needle not in rendered_md, needle
     assert "CANARY" not in page_text(at)
@@ -165,16 +177,52 @@ def test_show_stored_markup_as_text_on_the_case_page(db, make_app):
 
 # --- INP-3: static output-encoding audit ------------------------------------------------------------
 
-MD_CALLS = {"markdown", "write", "caption", "info", "success", "warning", "error", "subheader", "header", "title",
-            "toast"}
-USER_ATTRS = {"name", "org_name", "note", "detail", "reason", "finding", "summary", "description", "applicant",
-              "address", "place", "terms", "request", "notes", "participants", "respondent", "comment", "text",
-              "mediator_name", "display_name", "title", "answer"}
+MD_CALLS = {
+    "markdown",
+    "write",
+    "caption",
+    "info",
+    "success",
+    "warning",
+    "error",
+    "subheader",
+    "header",
+    "title",
+    "toast",
+}
+USER_ATTRS = {
+    "name",
+    "org_name",
+    "note",
+    "detail",
+    "reason",
+    "finding",
+    "summary",
+    "description",
+    "applicant",
+    "address",
+    "place",
+    "terms",
+    "request",
+    "notes",
+    "participants",
+    "respondent",
+    "comment",
+    "text",
+    "mediator_name",
+    "display_name",
+    "title",
+    "answer",
+}
 ESCAPERS = {"esc", "md", "escape_markdown", "t"}
 # reviewed: the value is escaped inside a generator or guarded by a condition, or is system text
-REVIEWED = {"pages/public/intake.py:org.address", "pages/ui/board_view.py:person.org_name",
-            "pages/staff/reports.py:report.title", "pages/staff/reports.py:table.title",
-            "pages/staff/stats_cases.py:counted.name"}
+REVIEWED = {
+    "pages/public/intake.py:org.address",
+    "pages/ui/board_view.py:person.org_name",
+    "pages/staff/reports.py:report.title",
+    "pages/staff/reports.py:table.title",
+    "pages/staff/stats_cases.py:counted.name",
+}
 
 
 def _unescaped(node: ast.AST) -> list[str]:
@@ -200,10 +248,16 @@ def test_render_user_text_only_escaped_or_as_text():
             if banned in source:
                 findings.append(f"{rel}: {banned}")
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MD_CALLS \
-                    and node.args and isinstance(node.func.value, ast.Name):
-                findings += [f"{rel}:{node.lineno}: {h}" for h in _unescaped(node.args[0])
-                             if f"{rel}:{h}" not in REVIEWED]
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MD_CALLS
+                and node.args
+                and isinstance(node.func.value, ast.Name)
+            ):
+                findings += [
+                    f"{rel}:{node.lineno}: {h}" for h in _unescaped(node.args[0]) if f"{rel}:{h}" not in REVIEWED
+                ]
     assert findings == []
 
 
@@ -263,7 +317,8 @@ def test_build_sql_only_with_bound_parameters():
                 continue  # x.text(...) is a widget; sqlalchemy's text is called by its bare name
             arg = node.args[0]
             built = isinstance(arg, ast.JoinedStr | ast.BinOp) or (
-                isinstance(arg, ast.Call) and getattr(arg.func, "attr", "") == "format")
+                isinstance(arg, ast.Call) and getattr(arg.func, "attr", "") == "format"
+            )
             if built and rel not in SQL_REVIEWED:
                 findings.append(f"{rel}:{node.lineno}: {ast.unparse(arg)[:80]}")
     assert findings == []

@@ -25,15 +25,30 @@ from services.intake.pipeline import IntakeSettings, submit_intake
 from tests.factories import make_actor, make_tree
 
 OPEN = IntakeSettings(min_seconds=3, client=Limit(10_000, 600), org=Limit(10_000, 3600))
-NORMAL_TOPICS = ["排水沟堵塞", "宅基地界线", "噪音扰民", "借款未还", "工资拖欠", "停车位占用", "漏水损坏", "婚姻家庭",
-                 "邻里琐事", "土地承包"]
+NORMAL_TOPICS = [
+    "排水沟堵塞",
+    "宅基地界线",
+    "噪音扰民",
+    "借款未还",
+    "工资拖欠",
+    "停车位占用",
+    "漏水损坏",
+    "婚姻家庭",
+    "邻里琐事",
+    "土地承包",
+]
 
 
 def _form(i: int, **over) -> IntakeForm:
-    values = {"org_code": "V1", "form_token": issue_form_token(utc_now() - timedelta(seconds=40 + i)),
-              "applicant_name": f"张{i}", "applicant_phone": f"135{i:08d}",
-              "description": f"第{i}户反映{NORMAL_TOPICS[i % 10]}的问题，已经协商{i % 4 + 1}次没有结果，请求调解。{i}",
-              "category": "neighbour", "consent": True}
+    values = {
+        "org_code": "V1",
+        "form_token": issue_form_token(utc_now() - timedelta(seconds=40 + i)),
+        "applicant_name": f"张{i}",
+        "applicant_phone": f"135{i:08d}",
+        "description": f"第{i}户反映{NORMAL_TOPICS[i % 10]}的问题，已经协商{i % 4 + 1}次没有结果，请求调解。{i}",
+        "category": "neighbour",
+        "consent": True,
+    }
     values.update(over)
     return IntakeForm(**values)
 
@@ -78,11 +93,11 @@ def test_quarantine_bots_and_pass_people(db, tree):
 def test_keep_unverified_submissions_off_boards_and_ledger(db, tree):
     """INT-5: 100 public submissions land unverified: 0 on the publicity board, 0 claimable for a subsidy."""
     from services.ledger import views as ledger_views
+
     today = utc_now().date()
     with db.read() as s:
         before = publicity.typical_cases(s, today=today, limit=500)
-    ids = [submit_intake(db, _form(i), client=f"10.9.{i // 200}.{i % 200}", settings=OPEN).case_id
-           for i in range(100)]
+    ids = [submit_intake(db, _form(i), client=f"10.9.{i // 200}.{i % 200}", settings=OPEN).case_id for i in range(100)]
     with db.read() as s:
         statuses = {c.status for c in s.exec(select(Case).where(Case.id.in_(ids))).all()}  # type: ignore[union-attr]
         after = publicity.typical_cases(s, today=today, limit=500)
@@ -91,8 +106,10 @@ def test_keep_unverified_submissions_off_boards_and_ledger(db, tree):
     with db.write() as s:
         mediator = make_actor(s, tree["v1"], ["mediator"])
     with db.read() as s:
-        claimable = {c.case_id if hasattr(c, "case_id") else c.id for c in
-                     ledger_views.claimable_cases(s, actor=mediator, limit=500)}
+        claimable = {
+            c.case_id if hasattr(c, "case_id") else c.id
+            for c in ledger_views.claimable_cases(s, actor=mediator, limit=500)
+        }
     assert not claimable & set(ids)
 
 
@@ -105,14 +122,21 @@ def _jpeg(w: int = 64, h: int = 64) -> bytes:
 def test_refuse_oversized_intake_with_a_message():
     """INT-6: 20 oversized submissions (narrative, lines, photos by count, bytes and pixels) → 20/20 refused
     with a field message, before anything is written."""
-    too_long = {"description": "长" * (MAX_DESCRIPTION + 1), "place": "地" * 201, "request": "求" * 5001,
-                "respondent_name": "名" * 101, "respondent_address": "址" * 201, "applicant_name": "王" * 101}
+    too_long = {
+        "description": "长" * (MAX_DESCRIPTION + 1),
+        "place": "地" * 201,
+        "request": "求" * 5001,
+        "respondent_name": "名" * 101,
+        "respondent_address": "址" * 201,
+        "applicant_name": "王" * 101,
+    }
     refused = 0
     for n, (field, value) in enumerate(too_long.items()):
         for k in range(2):
             form = _form(n * 2 + k, **{field: value + "字" * k})
             try:
                 from services.intake.form import validate_form
+
                 validate_form(form, [], {"neighbour"})
             except IntakeInvalid as err:
                 refused += field in {p.field for p in err.problems}
@@ -120,8 +144,16 @@ def test_refuse_oversized_intake_with_a_message():
     buf = io.BytesIO()
     Image.new("L", (12_000, 12_000)).save(buf, "PNG")
     bomb = buf.getvalue()
-    photo_sets = [[_jpeg()] * 4, [_jpeg()] * 5, [_jpeg()] * 10, [big], [bomb], [_jpeg(), big],
-                  [b"GIF89a" + b"\0" * 100], [b""]]
+    photo_sets = [
+        [_jpeg()] * 4,
+        [_jpeg()] * 5,
+        [_jpeg()] * 10,
+        [big],
+        [bomb],
+        [_jpeg(), big],
+        [b"GIF89a" + b"\0" * 100],
+        [b""],
+    ]
     for blobs in photo_sets:
         try:
             prepare_photos(blobs)

@@ -46,8 +46,9 @@ def test_court_sees_cases_sent_for_confirmation(db):
     with db.read() as s:
         assert case_relation(s, w.court, case.id) == "visible"
     with db.write() as s:
-        confirmation.rule_confirmation(s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no="民特1号",
-                                       ruled_on=local_today())
+        confirmation.rule_confirmation(
+            s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no="民特1号", ruled_on=local_today()
+        )
     with db.read() as s:
         assert get_case_in_scope(s, w.court, case.id).id == case.id
 

@@ -29,8 +29,9 @@ CJK_PASSPHRASE = "人民调解为人民，矛盾不上交，平安不出事，�
 def _user(db, password: str = PASSWORD, username: str = "zhang"):
     with db.write() as s:
         tree = make_tree(s)
-        user = accounts.create_user(s, username=username, display_name="张调解", password=password,
-                                    org_code=tree["v1"].code, roles=["mediator"])
+        user = accounts.create_user(
+            s, username=username, display_name="张调解", password=password, org_code=tree["v1"].code, roles=["mediator"]
+        )
         admin = make_actor(s, tree["root"], ["admin"])
     return user, admin
 
@@ -155,10 +156,17 @@ def test_password_policy(db):
         for bad in ("short", "password", "12345678"):
             with pytest.raises(ValidationFailed):
                 accounts.create_user(
-                    s, username=f"u{bad}", display_name="x", password=bad, org_code="V1", roles=["mediator"])
+                    s, username=f"u{bad}", display_name="x", password=bad, org_code="V1", roles=["mediator"]
+                )
         for good in ("correct horse battery", "人民调解为人民服务", "🙂 emoji pass 🙂", " spaces  inside "):
-            accounts.create_user(s, username=f"g{len(good)}{good[:2]}", display_name="x", password=good,
-                                 org_code=tree["v1"].code, roles=["mediator"])
+            accounts.create_user(
+                s,
+                username=f"g{len(good)}{good[:2]}",
+                display_name="x",
+                password=good,
+                org_code=tree["v1"].code,
+                roles=["mediator"],
+            )
 
 
 def test_verify_password_unknown_user_costs_as_much_as_a_real_check():

@@ -26,8 +26,9 @@ MISTAKES = {  # (sheet, row) → what is wrong there
 }
 
 
-def roster_workbook(n_orgs: int, n_mediators: int, *, county: str = "C1",
-                    mistakes: dict[tuple[str, int], tuple[str, str]] | None = None) -> bytes:
+def roster_workbook(
+    n_orgs: int, n_mediators: int, *, county: str = "C1", mistakes: dict[tuple[str, int], tuple[str, str]] | None = None
+) -> bytes:
     """A filled-in import template: towns under `county`, nine villages per town, mediators spread over them."""
     mistakes = mistakes or {}
     wb = Workbook()
@@ -39,21 +40,35 @@ def roster_workbook(n_orgs: int, n_mediators: int, *, county: str = "C1",
         town = i % 10 == 0
         code = f"X{i:05d}"
         parent = county if town else f"X{i - i % 10:05d}"
-        row = {"code": code, "name": f"{'镇' if town else '村'}{i}调委会", "kind": "乡镇（街道）调委会" if town
-               else "村（居）调委会", "parent_code": parent,
-               "sector": "", "address": f"第{i}号", "phone": "0831-1234567",
-               "hours": "9:00-17:00", "population": 1000 + i, "active": "是"}
+        row = {
+            "code": code,
+            "name": f"{'镇' if town else '村'}{i}调委会",
+            "kind": "乡镇（街道）调委会" if town else "村（居）调委会",
+            "parent_code": parent,
+            "sector": "",
+            "address": f"第{i}号",
+            "phone": "0831-1234567",
+            "hours": "9:00-17:00",
+            "population": 1000 + i,
+            "active": "是",
+        }
         row.update(dict([mistakes[(ORG_SHEET, i + 2)]]) if (ORG_SHEET, i + 2) in mistakes else {})
         orgs.append([row[c.key] for c in ORG_COLUMNS])
         codes.append(code)
     meds = wb.create_sheet(MEDIATOR_SHEET)
     meds.append([c.zh + ("*" if c.required else "") for c in MEDIATOR_COLUMNS])
     for j in range(n_mediators):
-        row = {"name": f"调解员{j}", "gender": "男" if j % 2 else "女", "phone": f"139{j:08d}",
-               "org_code": codes[j % len(codes)] if codes else county, "employment": "兼职" if j % 3 else "专职",
-               "specialties": "邻里纠纷、婚姻家庭纠纷",
-               "certificate_no": f"Z{j}", "start_date": date(2020, 1, 1 + j % 28),
-               "status": "在岗"}
+        row = {
+            "name": f"调解员{j}",
+            "gender": "男" if j % 2 else "女",
+            "phone": f"139{j:08d}",
+            "org_code": codes[j % len(codes)] if codes else county,
+            "employment": "兼职" if j % 3 else "专职",
+            "specialties": "邻里纠纷、婚姻家庭纠纷",
+            "certificate_no": f"Z{j}",
+            "start_date": date(2020, 1, 1 + j % 28),
+            "status": "在岗",
+        }
         row.update(dict([mistakes[(MEDIATOR_SHEET, j + 2)]]) if (MEDIATOR_SHEET, j + 2) in mistakes else {})
         meds.append([row[c.key] for c in MEDIATOR_COLUMNS])
     out = io.BytesIO()
@@ -65,9 +80,11 @@ def roster_workbook(n_orgs: int, n_mediators: int, *, county: str = "C1",
 def office(db):
     with db.write() as s:
         tree = make_tree(s)
-        return {"county": make_actor(s, tree["county"], ["coordinator"]),
-                "village": make_actor(s, tree["v1"], ["coordinator"]),
-                "admin": make_actor(s, tree["root"], ["admin"])}
+        return {
+            "county": make_actor(s, tree["county"], ["coordinator"]),
+            "village": make_actor(s, tree["v1"], ["coordinator"]),
+            "admin": make_actor(s, tree["root"], ["admin"]),
+        }
 
 
 def _count(db, model) -> int:
@@ -81,9 +98,13 @@ def test_preview_reports_exactly_the_seeded_rows(db, office):
     with db.read() as s:
         preview = xlsx_io.preview_import(s, actor=office["county"], data=data)
     assert {(e.sheet, e.row) for e in preview.errors} == set(MISTAKES)
-    assert {e.key for e in preview.errors} == {"error.roster_unknown_value", "error.roster_required",
-                                               "error.roster_parent_unknown", "error.phone_invalid",
-                                               "error.roster_org_unknown"}
+    assert {e.key for e in preview.errors} == {
+        "error.roster_unknown_value",
+        "error.roster_required",
+        "error.roster_parent_unknown",
+        "error.phone_invalid",
+        "error.roster_org_unknown",
+    }
     assert (preview.orgs, preview.mediators) == (30, 60)
     assert _count(db, Organisation) == before
 
@@ -100,8 +121,9 @@ def test_commit_with_errors_writes_nothing(db, office):
 def test_commit_writes_tree_mediators_and_postings(db, office):
     steps: list[tuple[str, int, int]] = []
     with db.write() as s:
-        result = xlsx_io.commit_import(s, actor=office["county"], data=roster_workbook(30, 60),
-                                       progress=lambda *a: steps.append(a))
+        result = xlsx_io.commit_import(
+            s, actor=office["county"], data=roster_workbook(30, 60), progress=lambda *a: steps.append(a)
+        )
     assert result == (30, 60)
     assert ("orgs", 30, 30) in steps and ("mediators", 60, 60) in steps
     with db.read() as s:
@@ -110,13 +132,21 @@ def test_commit_writes_tree_mediators_and_postings(db, office):
         village = s.exec(select(Organisation).where(Organisation.code == "X00003")).one()
         town0 = s.exec(select(Organisation).where(Organisation.code == "X00000")).one()
         assert (town.parent_id, town.path, town.depth, town.county_id) == (c1.id, f"{c1.path}{town.id}/", 2, c1.id)
-        assert (village.parent_id, village.path, village.kind) == (town0.id, f"{town0.path}{village.id}/",
-                                                                   "village_committee")
+        assert (village.parent_id, village.path, village.kind) == (
+            town0.id,
+            f"{town0.path}{village.id}/",
+            "village_committee",
+        )
         m = s.exec(select(Mediator).where(Mediator.phone == "13900000003")).one()
-        assert (m.org_id, m.employment, m.specialties, m.gender) == (village.id, "full_time",
-                                                                     ["neighbour", "marriage_family"], "male")
+        assert (m.org_id, m.employment, m.specialties, m.gender) == (
+            village.id,
+            "full_time",
+            ["neighbour", "marriage_family"],
+            "male",
+        )
         assert s.exec(select(MediatorPosting).where(MediatorPosting.mediator_id == m.id)).one().start == date(
-            2020, 1, 4)
+            2020, 1, 4
+        )
         assert s.exec(select(AuditLog).where(AuditLog.action == "import.roster")).one().detail["mediators"] == 60
         listed = list_rows(s, actor=office["county"], entity="mediator", query=ListQuery(filters={"org_id": town.id}))
     assert listed.total == 20  # the town's subtree: itself and its nine villages, two mediators each
@@ -156,8 +186,11 @@ def test_duplicates_and_cycles_in_file(db, office):
     with db.read() as s:
         preview = xlsx_io.preview_import(s, actor=office["county"], data=out.getvalue())
     assert {(e.sheet, e.row, e.key) for e in preview.errors} == {
-        (ORG_SHEET, 5, "error.roster_duplicate_in_file"), (ORG_SHEET, 6, "error.roster_parent_cycle"),
-        (ORG_SHEET, 7, "error.roster_parent_cycle"), (MEDIATOR_SHEET, 4, "error.roster_phone_taken")}
+        (ORG_SHEET, 5, "error.roster_duplicate_in_file"),
+        (ORG_SHEET, 6, "error.roster_parent_cycle"),
+        (ORG_SHEET, 7, "error.roster_parent_cycle"),
+        (MEDIATOR_SHEET, 4, "error.roster_phone_taken"),
+    }
 
 
 def test_admin_without_roster_edit_cannot_import_mediators(db, office):
@@ -211,8 +244,9 @@ def test_export_respects_filters_and_scope(db, office):
         s.add_all([Mediator(name="甲", org_id=v1.id), Mediator(name="乙", org_id=v2.id)])
     with db.read() as s:
         village = xlsx_io.export_xlsx(s, actor=office["village"], entity="mediator")
-        filtered = xlsx_io.export_xlsx(s, actor=office["county"], entity="mediator",
-                                       query=ListQuery(filters={"org_id": v2.id}))
+        filtered = xlsx_io.export_xlsx(
+            s, actor=office["county"], entity="mediator", query=ListQuery(filters={"org_id": v2.id})
+        )
     assert [r[0] for r in load_workbook(io.BytesIO(village)).active.iter_rows(min_row=2, values_only=True)] == ["甲"]
     assert [r[0] for r in load_workbook(io.BytesIO(filtered)).active.iter_rows(min_row=2, values_only=True)] == ["乙"]
 

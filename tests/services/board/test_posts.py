@@ -16,9 +16,15 @@ NARRATIVE = "张三丰（13812345678，511523199001011234）与李四因红桥�
 
 
 def closed_case(session, org, *, consent=True, private=False) -> Case:
-    case = make_case(session, org, description=NARRATIVE,
-                     parties=[PartyInput(side="applicant", name="张三丰", phone="13812345678",
-                                         address="红桥镇东村3组12号"), PartyInput(side="respondent", name="李四")])
+    case = make_case(
+        session,
+        org,
+        description=NARRATIVE,
+        parties=[
+            PartyInput(side="applicant", name="张三丰", phone="13812345678", address="红桥镇东村3组12号"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+    )
     case.status, case.outcome, case.publication_consent, case.non_public = "succeeded", "succeeded", consent, private
     session.add(case)
     session.flush()
@@ -29,8 +35,14 @@ def test_seed_board_texts_idempotent(db: Database):
     with db.write() as s:
         assert B.seed_board_texts(s) == 6
         assert B.seed_board_texts(s) == 0
-        assert {p.slug for p in B.list_texts(s)} >= {"rules", "legal_basis", "scope", "principles", "process",
-                                                     "supervision"}
+        assert {p.slug for p in B.list_texts(s)} >= {
+            "rules",
+            "legal_basis",
+            "scope",
+            "principles",
+            "process",
+            "supervision",
+        }
 
 
 def test_update_text_keeps_office_edit(db: Database):

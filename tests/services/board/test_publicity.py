@@ -23,8 +23,17 @@ def test_shown_count_small_numbers():
 
 
 def test_public_dataclasses_have_no_party_fields():
-    public = [PUB.TextPublic, PUB.OrgPublic, PUB.AreaPublic, PUB.HonourPublic, PUB.CountPublic, PUB.StatsPublic,
-              PUB.TypicalCasePublic, PUB.NoticePublic, PUB.NoticeLinePublic]
+    public = [
+        PUB.TextPublic,
+        PUB.OrgPublic,
+        PUB.AreaPublic,
+        PUB.HonourPublic,
+        PUB.CountPublic,
+        PUB.StatsPublic,
+        PUB.TypicalCasePublic,
+        PUB.NoticePublic,
+        PUB.NoticeLinePublic,
+    ]
     fields = {f.name for cls in public for f in dataclasses.fields(cls)}
     assert not fields & {"id_number", "party", "parties", "description", "request", "place", "tracking_code"}
 

@@ -27,8 +27,9 @@ def test_create_case_numbers_and_history(db):
 def test_create_case_encrypts_id_number(db):
     with db.write() as s:
         tree = make_tree(s)
-        case = make_case(s, tree["v1"], parties=[PartyInput(side="applicant", name="王五",
-                                                            id_number="11010519491231002X")])
+        case = make_case(
+            s, tree["v1"], parties=[PartyInput(side="applicant", name="王五", id_number="11010519491231002X")]
+        )
     with db.read() as s:
         party = s.exec(select(Party).where(Party.case_id == case.id)).one()
         assert "11010519491231002X" not in (party.id_number_enc or "")
@@ -40,8 +41,9 @@ def test_create_case_bad_id_refused(db):
     with db.write() as s:
         tree = make_tree(s)
         with pytest.raises(ValidationFailed) as err:
-            make_case(s, tree["v1"],
-                      parties=[PartyInput(side="applicant", name="王五", id_number="110105194912310021")])
+            make_case(
+                s, tree["v1"], parties=[PartyInput(side="applicant", name="王五", id_number="110105194912310021")]
+            )
         assert err.value.key == "error.id_invalid"
 
 

@@ -27,9 +27,18 @@ def test_due_after_counts_local_days():
 
 def test_rules_per_category(db):
     with db.write() as s:
-        s.add(ConfigVersion(key="deadlines", version=2, value={
-            "accept_days": 3, "conclude_days": 30, "followup_days": 15,
-            "by_category": {"labour": {"conclude_days": 15}, "medical": {"accept_days": 1}}}))
+        s.add(
+            ConfigVersion(
+                key="deadlines",
+                version=2,
+                value={
+                    "accept_days": 3,
+                    "conclude_days": 30,
+                    "followup_days": 15,
+                    "by_category": {"labour": {"conclude_days": 15}, "medical": {"accept_days": 1}},
+                },
+            )
+        )
     with db.read() as s:
         assert rules_for(s, "labour") == {"accept_days": 3, "conclude_days": 15, "followup_days": 15}
         assert rules_for(s, "medical")["accept_days"] == 1

@@ -46,8 +46,9 @@ def test_set_lead_moves_the_case_and_one_lead_only(db):
     with db.write() as s:
         moved = joint.set_lead(s, actor=w.coordinator, case_id=case.id, org_id=w.orgs["v2"].id)
     with db.read() as s:
-        leads = s.exec(select(JointParticipant).where(JointParticipant.case_id == case.id,
-                                                      JointParticipant.role == "lead")).all()
+        leads = s.exec(
+            select(JointParticipant).where(JointParticipant.case_id == case.id, JointParticipant.role == "lead")
+        ).all()
         assert get_case_in_scope(s, w.mediator, case.id)  # the old lead still takes part
     assert moved.org_id == w.orgs["v2"].id and [p.org_id for p in leads] == [w.orgs["v2"].id]
     with pytest.raises(OutOfScope), db.write() as s:
@@ -63,8 +64,9 @@ def test_coordinator_schedules_and_participants_are_told(db):
     w = make_world(db)
     case = accepted_case(db, w.mediator)
     with pytest.raises(Conflict), db.write() as s:
-        joint.schedule_meeting(s, actor=w.coordinator, case_id=case.id,
-                               at=datetime.now(LOCAL_TZ) + timedelta(days=1), place="镇矛调中心")
+        joint.schedule_meeting(
+            s, actor=w.coordinator, case_id=case.id, at=datetime.now(LOCAL_TZ) + timedelta(days=1), place="镇矛调中心"
+        )
     with db.write() as s:
         joint.add_participant(s, actor=w.coordinator, case_id=case.id, org_id=w.orgs["police"].id)
     when = (datetime.now(LOCAL_TZ) + timedelta(days=2)).replace(hour=9, minute=30, second=0, microsecond=0)

@@ -23,11 +23,16 @@ def test_written_agreement_succeeds_case_and_opens_follow_up(db):
     assert fu.due == local_today() + timedelta(days=15) and fu.done_at is None
 
 
-@pytest.mark.parametrize(("overrides", "key"), [
-    ({"kind": "spoken"}, "error.agreement_kind_invalid"), ({"terms": ""}, "error.terms_required"),
-    ({"amount_fen": -5}, "error.amount_invalid"), ({"grade": "legendary"}, "error.transition_needs_grade"),
-    ({"performance_due": local_today() - timedelta(days=1)}, "error.performance_due_past"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"kind": "spoken"}, "error.agreement_kind_invalid"),
+        ({"terms": ""}, "error.terms_required"),
+        ({"amount_fen": -5}, "error.amount_invalid"),
+        ({"grade": "legendary"}, "error.transition_needs_grade"),
+        ({"performance_due": local_today() - timedelta(days=1)}, "error.performance_due_past"),
+    ],
+)
 def test_agreement_refusals(db, overrides, key):
     w = make_world(db)
     case = accepted_case(db, w.mediator)
@@ -53,11 +58,13 @@ def test_performance_fulfilled_on_time_is_certificate_eligible(db):
     w = make_world(db)
     case = accepted_case(db, w.mediator)
     with db.write() as s:
-        outcomes.record_agreement(s, actor=w.mediator, case_id=case.id,
-                                  data=agreement_input(performance_due=local_today()))
+        outcomes.record_agreement(
+            s, actor=w.mediator, case_id=case.id, data=agreement_input(performance_due=local_today())
+        )
     with pytest.raises(ValidationFailed), db.write() as s:
-        outcomes.record_performance(s, actor=w.mediator, case_id=case.id, status="fulfilled",
-                                    on=local_today() + timedelta(days=1))
+        outcomes.record_performance(
+            s, actor=w.mediator, case_id=case.id, status="fulfilled", on=local_today() + timedelta(days=1)
+        )
     with db.write() as s:
         a = outcomes.record_performance(s, actor=w.mediator, case_id=case.id, status="fulfilled", on=local_today())
     assert outcomes.auto_performance_eligible(a)
@@ -74,9 +81,11 @@ def test_follow_up_holding_then_archive(db):
     with pytest.raises(ValidationFailed), db.write() as s:
         outcomes.record_follow_up(s, actor=w.mediator, case_id=case.id, method="phone", satisfaction=6, holds=True)
     with db.write() as s:
-        fu = outcomes.record_follow_up(s, actor=w.mediator, case_id=case.id, method="visit", satisfaction=5,
-                                       holds=True, note="已履行")
+        fu = outcomes.record_follow_up(
+            s, actor=w.mediator, case_id=case.id, method="visit", satisfaction=5, holds=True, note="已履行"
+        )
     from services.cases.workflow import transition
+
     with db.write() as s:
         done = transition(s, actor=w.mediator, case_id=case.id, action="archive")
     assert fu.satisfaction == 5 and fu.agreement_holds and done.status == CaseStatus.ARCHIVED
@@ -86,12 +95,14 @@ def test_follow_up_not_holding_reopens_and_notifies_lead(db):
     w = make_world(db)
     case = succeeded_case(db, w.mediator)
     with db.write() as s:
-        outcomes.record_follow_up(s, actor=w.mediator, case_id=case.id, method="phone", satisfaction=2, holds=False,
-                                  note="对方未按期赔偿")
+        outcomes.record_follow_up(
+            s, actor=w.mediator, case_id=case.id, method="phone", satisfaction=2, holds=False, note="对方未按期赔偿"
+        )
     with db.read() as s:
         c = s.get(Case, case.id)
-        notes = s.exec(select(Notification).where(Notification.case_id == case.id,
-                                                  Notification.key == "notify.reopened")).all()
+        notes = s.exec(
+            select(Notification).where(Notification.case_id == case.id, Notification.key == "notify.reopened")
+        ).all()
     assert c.status == CaseStatus.IN_MEDIATION and c.concluded_at is None
     assert [n.org_id for n in notes] == [w.orgs["v1"].id]
     with db.write() as s:  # mediation resumes and a second agreement version follows
@@ -111,18 +122,27 @@ def test_judicial_confirmation_by_court(db):
     with pytest.raises(Conflict), db.write() as s:
         confirmation.apply_confirmation(s, actor=w.mediator, case_id=case.id, court_org_id=courts[0].id)
     with pytest.raises(PermissionDenied), db.write() as s:
-        confirmation.rule_confirmation(s, actor=w.mediator, confirmation_id=app.id, confirmed=True,
-                                       ruling_no="x", ruled_on=local_today())
+        confirmation.rule_confirmation(
+            s, actor=w.mediator, confirmation_id=app.id, confirmed=True, ruling_no="x", ruled_on=local_today()
+        )
     with pytest.raises(ValidationFailed), db.write() as s:
-        confirmation.rule_confirmation(s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no=" ",
-                                       ruled_on=local_today())
+        confirmation.rule_confirmation(
+            s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no=" ", ruled_on=local_today()
+        )
     with db.write() as s:
-        ruled = confirmation.rule_confirmation(s, actor=w.court, confirmation_id=app.id, confirmed=True,
-                                               ruling_no="(2026)川1523民特12号", ruled_on=local_today())
+        ruled = confirmation.rule_confirmation(
+            s,
+            actor=w.court,
+            confirmation_id=app.id,
+            confirmed=True,
+            ruling_no="(2026)川1523民特12号",
+            ruled_on=local_today(),
+        )
     assert ruled.result == "confirmed" and ruled.decided_by == w.court.user_id
     with pytest.raises(Conflict), db.write() as s:
-        confirmation.rule_confirmation(s, actor=w.court, confirmation_id=app.id, confirmed=False,
-                                       ruling_no="x", ruled_on=local_today())
+        confirmation.rule_confirmation(
+            s, actor=w.court, confirmation_id=app.id, confirmed=False, ruling_no="x", ruled_on=local_today()
+        )
 
 
 def test_judicial_confirmation_needs_written_agreement(db):

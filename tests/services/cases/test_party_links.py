@@ -34,8 +34,9 @@ def _parties(db, case_id):
 
 def _issue(db, actor, case_id, party_id, **kw):
     with db.write() as s:
-        issued = party_links.issue_link(s, actor=actor, case_id=case_id, party_id=party_id,
-                                        base_url="https://x.test", **kw)
+        issued = party_links.issue_link(
+            s, actor=actor, case_id=case_id, party_id=party_id, base_url="https://x.test", **kw
+        )
     return issued, parse_qs(urlparse(issued.url).query)["t"][0]
 
 
@@ -114,8 +115,14 @@ def test_unusable_links_say_so_and_show_nothing(db, setup, case_):
         now = now + timedelta(days=2)
     with pytest.raises(LinkUnusable) as err:
         party_page.open_page(db, token=token, last4=a.phone[-4:], client="c", now=now)
-    assert err.value.key == {"unknown": "error.party_link_invalid", "revoked": "error.party_link_revoked",
-                             "expired": "error.party_link_expired"}[case_]
+    assert (
+        err.value.key
+        == {
+            "unknown": "error.party_link_invalid",
+            "revoked": "error.party_link_revoked",
+            "expired": "error.party_link_expired",
+        }[case_]
+    )
     assert "case_no" not in err.value.params and a.name not in str(err.value.params)
 
 
@@ -153,8 +160,9 @@ def test_confirm_by_all_and_new_version_asks_again(db, setup):
     # the mediator revises the agreement: a new version → earlier confirmations no longer count
     with db.read() as s:
         old = s.exec(select(Agreement).where(Agreement.case_id == case.id)).one()
-    revised = outcomes.AgreementInput(kind=old.kind, terms="李四于下月底前赔偿800元", grade="standard",
-                                      amount_fen=80_000)
+    revised = outcomes.AgreementInput(
+        kind=old.kind, terms="李四于下月底前赔偿800元", grade="standard", amount_fen=80_000
+    )
     with pytest.raises(ValidationFailed), db.write() as s:
         outcomes.revise_agreement(s, actor=w.mediator, case_id=case.id, data=revised, reason=" ")
     with db.write() as s:
@@ -167,8 +175,12 @@ def test_confirm_by_all_and_new_version_asks_again(db, setup):
     v = party_page.decide(db, token=ta, last4=a.phone[-4:], version=2, decision="declined", reason="金额不对")
     assert v.my_decision == "declined"
     with db.read() as s:
-        assert s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id,
-                                              CaseEvent.kind == "agreement.revised")).one().note == "双方同意调整金额"
+        assert (
+            s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "agreement.revised"))
+            .one()
+            .note
+            == "双方同意调整金额"
+        )
 
 
 def test_revise_agreement_refused_before_a_court_and_for_other_villages(db, setup):
@@ -190,10 +202,24 @@ def test_revise_agreement_refused_before_a_court_and_for_other_villages(db, setu
 def test_online_sessions_show_with_https_join_link(db, setup):
     w, case, a, _ = setup
     with db.write() as s:
-        s.add(MediationSession(case_id=case.id, held_at=utc_now() + timedelta(days=1),
-                               online=True, meeting_url="https://meeting.tencent.com/dm/abc", notes="线上调解"))
-        s.add(MediationSession(case_id=case.id, held_at=utc_now() + timedelta(days=2),
-                               online=True, meeting_url="javascript:alert(1)", notes="x"))
+        s.add(
+            MediationSession(
+                case_id=case.id,
+                held_at=utc_now() + timedelta(days=1),
+                online=True,
+                meeting_url="https://meeting.tencent.com/dm/abc",
+                notes="线上调解",
+            )
+        )
+        s.add(
+            MediationSession(
+                case_id=case.id,
+                held_at=utc_now() + timedelta(days=2),
+                online=True,
+                meeting_url="javascript:alert(1)",
+                notes="x",
+            )
+        )
     _, token = _issue(db, w.mediator, case.id, a.id)
     v = party_page.open_page(db, token=token, last4=a.phone[-4:], client="c")
     assert [x.meeting_url for x in v.sessions] == ["https://meeting.tencent.com/dm/abc", ""]
@@ -202,16 +228,19 @@ def test_online_sessions_show_with_https_join_link(db, setup):
 
 def test_schedule_online_then_party_sees_join_and_attendance(db, setup):
     from services.cases import online as online_sessions
+
     w, case, a, b = setup
     when = utc_now() + timedelta(hours=2)
     with pytest.raises(ValidationFailed), db.write() as s:
         online_sessions.schedule_online(s, actor=w.mediator, case_id=case.id, held_at=when, meeting_url="http://x")
     with pytest.raises(OutOfScope), db.write() as s:
-        online_sessions.schedule_online(s, actor=w.mediator2, case_id=case.id, held_at=when,
-                                        meeting_url="https://meeting.tencent.com/dm/x")
+        online_sessions.schedule_online(
+            s, actor=w.mediator2, case_id=case.id, held_at=when, meeting_url="https://meeting.tencent.com/dm/x"
+        )
     with db.write() as s:
-        row = online_sessions.schedule_online(s, actor=w.mediator, case_id=case.id, held_at=when,
-                                              meeting_url="https://meeting.tencent.com/dm/x")
+        row = online_sessions.schedule_online(
+            s, actor=w.mediator, case_id=case.id, held_at=when, meeting_url="https://meeting.tencent.com/dm/x"
+        )
         sid = row.id
     _, token = _issue(db, w.mediator, case.id, a.id)
     v = party_page.open_page(db, token=token, last4=a.phone[-4:], client="c")
@@ -219,8 +248,14 @@ def test_schedule_online_then_party_sees_join_and_attendance(db, setup):
     with pytest.raises(Conflict), db.write() as s:
         online_sessions.record_attendance(s, actor=w.mediator, session_id=sid, attended=[a.id], duration_minutes=30)
     with db.write() as s:
-        online_sessions.record_attendance(s, actor=w.mediator, session_id=sid, attended=[a.id, b.id],
-                                          duration_minutes=45, now=when + timedelta(hours=1))
+        online_sessions.record_attendance(
+            s,
+            actor=w.mediator,
+            session_id=sid,
+            attended=[a.id, b.id],
+            duration_minutes=45,
+            now=when + timedelta(hours=1),
+        )
     with db.read() as s:
         rows = online_sessions.list_online(s, actor=w.mediator, case_id=case.id)
     assert rows[0].attended == 2 and rows[0].duration_minutes == 45

@@ -91,8 +91,13 @@ def test_referral_refusals(db):
     with pytest.raises(OutOfScope), db.write() as s:
         referrals.send_referral(s, actor=w.mediator2, case_id=case.id, to_org_id=w.orgs["v2"].id, note="x")
     with pytest.raises(PermissionDenied), db.write() as s:
-        referrals.handover_case(s, actor=w.mediator, data=referrals.HandoverInput(
-            to_org_id=w.orgs["v1"].id, source="dispatch_110", category="neighbour", description="x", parties=[]))
+        referrals.handover_case(
+            s,
+            actor=w.mediator,
+            data=referrals.HandoverInput(
+                to_org_id=w.orgs["v1"].id, source="dispatch_110", category="neighbour", description="x", parties=[]
+            ),
+        )
 
 
 def test_handover_targets_are_mediation_orgs_of_the_county(db):

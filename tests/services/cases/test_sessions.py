@@ -34,14 +34,17 @@ def test_check_file_accepts_pdf_and_cleans_name():
     assert checked.mime == "application/pdf" and checked.filename == "协议书.pdf"
 
 
-@pytest.mark.parametrize(("content", "key"), [
-    (b"", "error.file_empty"),
-    (b"MZ\x90\x00 windows exe", "error.file_type"),
-    (b"<svg onload=alert(1)>", "error.file_type"),
-    (b"\xff\xd8\xff\xe0 truncated jpeg", "error.file_damaged"),
-    (b"%PDF-1.4 no end marker", "error.file_damaged"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "error.file_damaged"),
-])
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        (b"", "error.file_empty"),
+        (b"MZ\x90\x00 windows exe", "error.file_type"),
+        (b"<svg onload=alert(1)>", "error.file_type"),
+        (b"\xff\xd8\xff\xe0 truncated jpeg", "error.file_damaged"),
+        (b"%PDF-1.4 no end marker", "error.file_damaged"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "error.file_damaged"),
+    ],
+)
 def test_check_file_refuses_by_content(content, key):
     with pytest.raises(ValidationFailed) as err:
         sessions.check_file("photo.jpg", content)
@@ -78,6 +81,7 @@ def test_record_two_sessions_first_starts_mediation(db):
         with pytest.raises(OutOfScope):
             sessions.get_attachment(s, actor=w.mediator2, attachment_id=metas[0].id)
         from models import Case
+
         assert s.get(Case, case.id).status == CaseStatus.IN_MEDIATION
     assert [x.notes for x in listed] == ["双方陈述事实，初步达成共识", "第二次调解"]
     assert [m.mime for m in metas] == ["image/jpeg", "application/pdf"]
@@ -88,8 +92,11 @@ def test_record_two_sessions_first_starts_mediation(db):
 def test_record_session_refusals(db):
     w = make_world(db)
     case = accepted_case(db, w.mediator)
-    for overrides, key in (({"notes": " "}, "error.notes_required"), ({"place": ""}, "error.place_required"),
-                           ({"held_at": utc_now() + timedelta(hours=2)}, "error.session_in_future")):
+    for overrides, key in (
+        ({"notes": " "}, "error.notes_required"),
+        ({"place": ""}, "error.place_required"),
+        ({"held_at": utc_now() + timedelta(hours=2)}, "error.session_in_future"),
+    ):
         with pytest.raises(ValidationFailed) as err, db.write() as s:
             sessions.record_session(s, actor=w.mediator, case_id=case.id, data=session_input(**overrides))
         assert err.value.key == key
@@ -97,6 +104,7 @@ def test_record_session_refusals(db):
         sessions.record_session(s, actor=w.mediator2, case_id=case.id, data=session_input())
     with db.write() as s:
         from services.cases.workflow import transition
+
         transition(s, actor=w.mediator, case_id=case.id, action="withdraw")
     with pytest.raises(Conflict), db.write() as s:
         sessions.record_session(s, actor=w.mediator, case_id=case.id, data=session_input())

@@ -31,8 +31,14 @@ def test_group_threshold_is_a_setting(db):
     assert "group" in accepted_case(db, w.mediator, group_size=10).risk_flags
 
 
-@pytest.mark.parametrize(("text", "flag"), [("对方扬言要报复，持刀上门", "violence"), ("当事人说不想活了", "self_harm"),
-                                            ("双方各自纠集亲友准备械斗", "escalation")])
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("对方扬言要报复，持刀上门", "violence"),
+        ("当事人说不想活了", "self_harm"),
+        ("双方各自纠集亲友准备械斗", "escalation"),
+    ],
+)
 def test_keywords_raise_flags(db, text, flag):
     w = make_world(db)
     assert flag in accepted_case(db, w.mediator, description=text).risk_flags
@@ -41,8 +47,14 @@ def test_keywords_raise_flags(db, text, flag):
 def _party_case(db, actor, phone="13812345678", address="", days_ago=0):
     from models.base import utc_now
 
-    case = accepted_case(db, actor, parties=[PartyInput(side="applicant", name="张三", phone=phone, address=address),
-                                             PartyInput(side="respondent", name="李四")])
+    case = accepted_case(
+        db,
+        actor,
+        parties=[
+            PartyInput(side="applicant", name="张三", phone=phone, address=address),
+            PartyInput(side="respondent", name="李四"),
+        ],
+    )
     if days_ago:
         with db.write() as s:
             c = s.get(Case, case.id)

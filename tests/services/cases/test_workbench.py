@@ -64,11 +64,22 @@ def test_other_village_sees_nothing(db):
 
 def test_search_by_case_no_phone_id_and_name(db):
     w = make_world(db)
-    a = accepted_case(db, w.mediator, parties=[
-        PartyInput(side="applicant", name="欧阳明", phone="13812345678", id_number="11010519491231002X"),
-        PartyInput(side="respondent", name="李四")])
-    b = accepted_case(db, w.mediator, parties=[PartyInput(side="applicant", name="欧阳红"),
-                                               PartyInput(side="respondent", name="王五", phone="13900001111")])
+    a = accepted_case(
+        db,
+        w.mediator,
+        parties=[
+            PartyInput(side="applicant", name="欧阳明", phone="13812345678", id_number="11010519491231002X"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+    )
+    b = accepted_case(
+        db,
+        w.mediator,
+        parties=[
+            PartyInput(side="applicant", name="欧阳红"),
+            PartyInput(side="respondent", name="王五", phone="13900001111"),
+        ],
+    )
     hidden = accepted_case(db, w.mediator2, parties=[PartyInput(side="applicant", name="欧阳明", phone="13812345678")])
 
     def ids(q, actor=w.mediator):

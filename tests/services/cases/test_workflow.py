@@ -12,8 +12,12 @@ from services.cases.workflow import BY_ACTION, TRANSITIONS, WORK, allowed_action
 from services.core.errors import Conflict, OutOfScope, PermissionDenied, ValidationFailed
 from tests.factories import make_actor, make_case, make_tree
 
-EXTRA = {"reject": {"reason": "not_suitable"}, "fail": {"diversion": "litigation"}, "reopen": {"reason": "x"},
-         "succeed": {"grade": "simple"}}
+EXTRA = {
+    "reject": {"reason": "not_suitable"},
+    "fail": {"diversion": "litigation"},
+    "reopen": {"reason": "x"},
+    "succeed": {"grade": "simple"},
+}
 
 
 def _case_in(db, org_id, state):
@@ -48,11 +52,18 @@ def test_transition_happy_path_writes_timeline(db):
             transition(s, actor=actor, case_id=case.id, action=action, data={**ids, **EXTRA.get(action, {})})
     with db.read() as s:
         c = s.get(Case, case.id)
-        kinds = [e.kind for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                        .order_by(CaseEvent.id)).all()]
+        kinds = [
+            e.kind for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+        ]
     assert c.status == CaseStatus.ARCHIVED and c.version == 6 and c.grade_proposed == "simple"
-    assert kinds == ["created", "transition.accept", "transition.start", "transition.succeed",
-                     "transition.follow_up", "transition.archive"]
+    assert kinds == [
+        "created",
+        "transition.accept",
+        "transition.start",
+        "transition.succeed",
+        "transition.follow_up",
+        "transition.archive",
+    ]
 
 
 @pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))

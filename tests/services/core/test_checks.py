@@ -15,8 +15,14 @@ def test_run_checks_clean_tree():
 
 
 def test_check_pages_reports_broken_spec(monkeypatch: pytest.MonkeyPatch):
-    broken = replace(nav.PAGES[1], key="broken", file="staff/nope.py", url_path=nav.PAGES[0].url_path,
-                     permission="no.such", title_key="nav.nope")
+    broken = replace(
+        nav.PAGES[1],
+        key="broken",
+        file="staff/nope.py",
+        url_path=nav.PAGES[0].url_path,
+        permission="no.such",
+        title_key="nav.nope",
+    )
     monkeypatch.setattr(nav, "PAGES", (*nav.PAGES, broken))
     ids = {p.split(":")[0] for p in nav.check_registry()}
     assert ids == {"nav.E001", "nav.E003", "nav.E004", "nav.E005"}

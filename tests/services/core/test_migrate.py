@@ -22,8 +22,12 @@ from tests.factories import make_case, make_tree
 def _granted(url: str) -> set[str]:
     engine = create_engine(url)
     with engine.connect() as c:
-        rows = c.execute(text("SELECT r.code FROM role r JOIN rolepermission p ON p.role_id = r.id "
-                              "WHERE p.permission = 'register.use'")).all()
+        rows = c.execute(
+            text(
+                "SELECT r.code FROM role r JOIN rolepermission p ON p.role_id = r.id "
+                "WHERE p.permission = 'register.use'"
+            )
+        ).all()
     engine.dispose()
     return {r[0] for r in rows}
 
@@ -33,10 +37,13 @@ def _seed_roles_at_0011(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as c:
         for code in ("mediator", "police", "coordinator"):
-            c.execute(text("INSERT INTO role (code, name_zh, name_en, builtin) VALUES (:c, :c, :c, :b)"),
-                      {"c": code, "b": True})
-        c.execute(text("INSERT INTO role (code, name_zh, name_en, builtin) VALUES ('mediator2', 'x', 'x', :b)"),
-                  {"b": False})
+            c.execute(
+                text("INSERT INTO role (code, name_zh, name_en, builtin) VALUES (:c, :c, :c, :b)"),
+                {"c": code, "b": True},
+            )
+        c.execute(
+            text("INSERT INTO role (code, name_zh, name_en, builtin) VALUES ('mediator2', 'x', 'x', :b)"), {"b": False}
+        )
     engine.dispose()
 
 

@@ -45,6 +45,7 @@ def test_fill_headers_footers_and_tables():
         d.sections[0].header.paragraphs[0].text = "页眉 {{case_no}}"
         d.sections[0].footer.paragraphs[0].text = "页脚 {{ case_no }}"
         d.add_table(rows=1, cols=1).cell(0, 0).text = "表 {{case_no}}"
+
     out = open_docx(render(_template(build), {"case_no": "C-1"}, {}, META))
     assert out.sections[0].header.paragraphs[0].text == "页眉 C-1"
     assert out.sections[0].footer.paragraphs[0].text == "页脚 C-1"
@@ -57,10 +58,15 @@ def test_repeat_table_row_per_item_and_leave_other_rows():
         t.cell(0, 0).text, t.cell(0, 1).text = "姓名", "电话"
         t.cell(1, 0).text, t.cell(1, 1).text = "{{party.name}}", "{{party.phone}}（{{case_no}}）"
         t.cell(2, 0).text = "合计"
+
     loops = {"party": [{"name": "张三", "phone": "138"}, {"name": "李四", "phone": ""}]}
     out = open_docx(render(_template(build), {"case_no": "C-1"}, loops, META))
     assert [[c.text for c in r.cells] for r in out.tables[0].rows] == [
-        ["姓名", "电话"], ["张三", "138（C-1）"], ["李四", "（C-1）"], ["合计", ""]]
+        ["姓名", "电话"],
+        ["张三", "138（C-1）"],
+        ["李四", "（C-1）"],
+        ["合计", ""],
+    ]
 
 
 def test_repeat_paragraph_outside_tables_and_show_empty_list():
@@ -74,6 +80,7 @@ def test_repeat_paragraph_outside_tables_and_show_empty_list():
 def test_split_lines_into_paragraphs_keeping_indent():
     def build(d):  # type: ignore[no-untyped-def]
         d.add_paragraph("协议：{{terms}}。").paragraph_format.first_line_indent = 304800
+
     out = open_docx(render(_template(build), {"terms": "一、甲\r\n二、乙"}, {}, META))
     assert [p.text for p in out.paragraphs] == ["协议：一、甲", "二、乙。"]
     assert {p.paragraph_format.first_line_indent for p in out.paragraphs} == {304800}
@@ -98,16 +105,26 @@ def test_render_same_bytes_each_time_with_given_dates():
 
 
 def test_find_placeholders_and_broken_braces():
-    document = open_docx(_template(lambda d: (_split_runs(d, ["{{ok", "}} {{party.name}}"]),
-                                              d.add_paragraph("{{bad name}} {{x"))))
+    document = open_docx(
+        _template(lambda d: (_split_runs(d, ["{{ok", "}} {{party.name}}"]), d.add_paragraph("{{bad name}} {{x")))
+    )
     assert placeholders(document) == {"ok", "party.name"}
     assert len(stray_braces(document)) == 1
 
 
-@pytest.mark.parametrize(("fen", "text"), [
-    (500_000, "人民币伍仟元整"), (123_456, "人民币壹仟贰佰叁拾肆元伍角陆分"), (100_105, "人民币壹仟零壹元零伍分"),
-    (1_050_000, "人民币壹万零伍佰元整"), (10_001_000, "人民币壹拾万零壹拾元整"),
-    (10_000_100_000, "人民币壹亿零壹仟元整"), (50, "人民币伍角整"), (0, "人民币零元整")])
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (500_000, "人民币伍仟元整"),
+        (123_456, "人民币壹仟贰佰叁拾肆元伍角陆分"),
+        (100_105, "人民币壹仟零壹元零伍分"),
+        (1_050_000, "人民币壹万零伍佰元整"),
+        (10_001_000, "人民币壹拾万零壹拾元整"),
+        (10_000_100_000, "人民币壹亿零壹仟元整"),
+        (50, "人民币伍角整"),
+        (0, "人民币零元整"),
+    ],
+)
 def test_write_amounts_in_chinese_capitals(fen: int, text: str):
     assert yuan_upper(fen) == text
 

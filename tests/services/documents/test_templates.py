@@ -54,8 +54,9 @@ def test_office_template_applies_below_it_until_reverted(db):
     with db.write() as s:
         row = upload_template(s, actor=demo.coordinator, kind="agreement", filename="协议.docx", content=custom)
     assert row.version == 1
-    text = docx_text(documents.generate_document(db, actor=demo.mediator, case_id=demo.case_id,
-                                                 key="agreement").content)
+    text = docx_text(
+        documents.generate_document(db, actor=demo.mediator, case_id=demo.case_id, key="agreement").content
+    )
     assert f"东村专用协议 {demo.case_no} 张三" in text and "东村专用协议" in text and "人民币伍仟元整" in text
     with db.read() as s:
         in_force = {t.kind: t for t in list_templates(s, actor=demo.coordinator)}
@@ -64,8 +65,9 @@ def test_office_template_applies_below_it_until_reverted(db):
     assert in_force["intake"].shipped and name == "template_agreement_v1.docx" and content == custom
     with db.write() as s:
         revert_template(s, actor=demo.coordinator, kind="agreement")
-    text = docx_text(documents.generate_document(db, actor=demo.mediator, case_id=demo.case_id,
-                                                 key="agreement").content)
+    text = docx_text(
+        documents.generate_document(db, actor=demo.mediator, case_id=demo.case_id, key="agreement").content
+    )
     assert "东村专用协议" not in text and "经调解，当事人自愿达成如下协议" in text
     with db.read() as s:
         versions = s.exec(select(DocumentTemplate.version, DocumentTemplate.content.is_(None))).all()  # type: ignore[union-attr]
@@ -74,11 +76,14 @@ def test_office_template_applies_below_it_until_reverted(db):
     assert actions == ["document.template_upload", "document.template_revert"]
 
 
-@pytest.mark.parametrize(("content", "key"), [
-    (b"not a docx", "error.document_template_not_docx"),
-    (_docx("{{case_no}} {{case_n0}}"), "error.document_template_unknown"),
-    (_docx("{{case_no} }"), "error.document_template_braces"),
-])
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        (b"not a docx", "error.document_template_not_docx"),
+        (_docx("{{case_no}} {{case_n0}}"), "error.document_template_unknown"),
+        (_docx("{{case_no} }"), "error.document_template_braces"),
+    ],
+)
 def test_refuse_broken_templates(db, content: bytes, key: str):
     demo = build_demo_case(db, archived=False)
     with pytest.raises(ValidationFailed) as err, db.write() as s:

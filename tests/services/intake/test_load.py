@@ -23,16 +23,31 @@ from tests.factories import make_tree
 CLIENTS, PER_CLIENT = 20, 10
 # Within limits: each client sends exactly its allowance; the organisation's limit is not the subject here.
 SETTINGS = IntakeSettings(min_seconds=3, client=Limit(PER_CLIENT, 600), org=Limit(10_000, 3600))
-TOPICS = ["排水沟堵塞", "宅基地边界", "借款不还", "拖欠工资", "噪音扰民", "宠物伤人", "婚姻财产", "交通事故赔偿",
-          "物业收费", "山林界址"]
+TOPICS = [
+    "排水沟堵塞",
+    "宅基地边界",
+    "借款不还",
+    "拖欠工资",
+    "噪音扰民",
+    "宠物伤人",
+    "婚姻财产",
+    "交通事故赔偿",
+    "物业收费",
+    "山林界址",
+]
 
 
 def form(n: int, **overrides) -> IntakeForm:
-    values = {"org_code": ("V1", "V2", "P1")[n % 3],
-              "form_token": issue_form_token(utc_now() - timedelta(seconds=30)),
-              "applicant_name": f"申请人{n}", "applicant_phone": f"139{n:08d}", "consent": True,
-              "description": f"第{n}号申请：{TOPICS[n % 10]}，{n * 7919 % 100003}元，{TOPICS[(n // 10) % 10]}。",
-              "category": "neighbour", "place": f"东村{n % 9}组"}
+    values = {
+        "org_code": ("V1", "V2", "P1")[n % 3],
+        "form_token": issue_form_token(utc_now() - timedelta(seconds=30)),
+        "applicant_name": f"申请人{n}",
+        "applicant_phone": f"139{n:08d}",
+        "consent": True,
+        "description": f"第{n}号申请：{TOPICS[n % 10]}，{n * 7919 % 100003}元，{TOPICS[(n // 10) % 10]}。",
+        "category": "neighbour",
+        "place": f"东村{n % 9}组",
+    }
     values.update(overrides)
     return IntakeForm(**values)
 
@@ -71,8 +86,10 @@ def test_200_submissions_from_20_concurrent_clients(db, capsys):
     wall = time.perf_counter() - wall
     p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) > 1 else float("nan")
     with capsys.disabled():
-        print(f"\nINT-1 [{db.dialect}] {len(results)} ok, {len(errors)} errors in {wall:.1f} s; latency p50 "
-              f"{statistics.median(latencies) * 1000:.0f} ms, p95 {p95:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+        print(
+            f"\nINT-1 [{db.dialect}] {len(results)} ok, {len(errors)} errors in {wall:.1f} s; latency p50 "
+            f"{statistics.median(latencies) * 1000:.0f} ms, p95 {p95:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+        )
     assert errors == []
     assert cases(db) == CLIENTS * PER_CLIENT
     assert len({r.case_id for r in results}) == len({r.tracking_code for r in results}) == CLIENTS * PER_CLIENT

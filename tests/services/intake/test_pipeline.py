@@ -36,9 +36,15 @@ STORY = "邻居家排水沟堵塞，雨水流进我家院子，多次协商无�
 
 
 def make_form(**overrides) -> IntakeForm:
-    values = {"org_code": "V1", "form_token": issue_form_token(utc_now() - timedelta(seconds=30)),
-              "applicant_name": "张三", "applicant_phone": "13812345678", "description": STORY,
-              "category": "neighbour", "consent": True}
+    values = {
+        "org_code": "V1",
+        "form_token": issue_form_token(utc_now() - timedelta(seconds=30)),
+        "applicant_name": "张三",
+        "applicant_phone": "13812345678",
+        "description": STORY,
+        "category": "neighbour",
+        "consent": True,
+    }
     values.update(overrides)
     return IntakeForm(**values)
 
@@ -62,15 +68,19 @@ def fields_of(err: IntakeInvalid) -> set[str]:
 
 
 def test_validate_contact_normalises_phone_and_id():
-    contact = validate_contact(make_form(applicant_name=" 王五 ", applicant_phone="+86 138-1234-5678",
-                                         applicant_id_number="11010519491231002x"))
+    contact = validate_contact(
+        make_form(
+            applicant_name=" 王五 ", applicant_phone="+86 138-1234-5678", applicant_id_number="11010519491231002x"
+        )
+    )
     assert (contact.name, contact.phone, contact.id_number) == ("王五", "13812345678", "11010519491231002X")
 
 
 def test_validate_contact_reports_every_problem():
     with pytest.raises(IntakeInvalid) as err:
-        validate_contact(make_form(applicant_name="  ", applicant_phone="12345",
-                                   applicant_id_number="110105194912310021"))
+        validate_contact(
+            make_form(applicant_name="  ", applicant_phone="12345", applicant_id_number="110105194912310021")
+        )
     assert fields_of(err.value) == {"applicant_name", "applicant_phone", "applicant_id_number"}
     assert {p.key for p in err.value.problems} == {"error.intake_required", "error.phone_invalid", "error.id_invalid"}
 
@@ -85,16 +95,19 @@ def test_validate_details_keeps_free_text_exactly():
     assert details.respondent is None and details.category == "neighbour"
 
 
-@pytest.mark.parametrize(("field", "value", "key"), [
-    ("description", "x" * 5001, "error.intake_too_long"),
-    ("description", "有\x00空字符", "error.intake_bad_chars"),
-    ("description", "孤立代理\ud800", "error.intake_bad_chars"),
-    ("place", "地\n点", "error.intake_bad_chars"),
-    ("place", "地" * 201, "error.intake_too_long"),
-    ("respondent_name", "李\t四", "error.intake_bad_chars"),
-    ("respondent_phone", "110", "error.phone_invalid"),
-    ("category", "no_such_category", "error.intake_choice_invalid"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("description", "x" * 5001, "error.intake_too_long"),
+        ("description", "有\x00空字符", "error.intake_bad_chars"),
+        ("description", "孤立代理\ud800", "error.intake_bad_chars"),
+        ("place", "地\n点", "error.intake_bad_chars"),
+        ("place", "地" * 201, "error.intake_too_long"),
+        ("respondent_name", "李\t四", "error.intake_bad_chars"),
+        ("respondent_phone", "110", "error.phone_invalid"),
+        ("category", "no_such_category", "error.intake_choice_invalid"),
+    ],
+)
 def test_validate_details_refuses_with_field_message(field, value, key):
     with pytest.raises(IntakeInvalid) as err:
         validate_details(make_form(**{field: value}), [], CATEGORIES)
@@ -107,17 +120,24 @@ def test_validate_details_builds_respondent_as_far_as_known():
     assert (details.respondent.name, details.respondent.phone) == ("不详", "13900001111")
 
 
-FIELDS = parse_fields([
-    {"key": "households", "type": "number", "label_zh": "户数", "label_en": "Households", "required": True},
-    {"key": "when", "type": "date", "label_zh": "日期", "label_en": "Date"},
-    {"key": "village", "type": "choice", "label_zh": "村", "label_en": "Village",
-     "options": [{"code": "east", "label_zh": "东村", "label_en": "East"}, "west"]},
-    {"key": "urgent", "type": "yes_no", "label_zh": "紧急", "label_en": "Urgent"},
-    {"key": "contact", "type": "phone", "label_zh": "联系人电话", "label_en": "Contact"},
-    {"key": "note", "type": "long_text", "label_zh": "备注", "label_en": "Note", "max_length": 10},
-    {"key": "broken"},  # skipped: no type
-    "not a dict",
-])
+FIELDS = parse_fields(
+    [
+        {"key": "households", "type": "number", "label_zh": "户数", "label_en": "Households", "required": True},
+        {"key": "when", "type": "date", "label_zh": "日期", "label_en": "Date"},
+        {
+            "key": "village",
+            "type": "choice",
+            "label_zh": "村",
+            "label_en": "Village",
+            "options": [{"code": "east", "label_zh": "东村", "label_en": "East"}, "west"],
+        },
+        {"key": "urgent", "type": "yes_no", "label_zh": "紧急", "label_en": "Urgent"},
+        {"key": "contact", "type": "phone", "label_zh": "联系人电话", "label_en": "Contact"},
+        {"key": "note", "type": "long_text", "label_zh": "备注", "label_en": "Note", "max_length": 10},
+        {"key": "broken"},  # skipped: no type
+        "not a dict",
+    ]
+)
 
 
 def test_parse_fields_skips_malformed_entries():
@@ -127,21 +147,47 @@ def test_parse_fields_skips_malformed_entries():
 
 
 def test_validate_custom_fields_typed_and_stored():
-    details = validate_details(make_form(custom={"households": "12", "when": "2026-03-01", "village": "east",
-                                                 "urgent": True, "contact": "139 0000 1111", "note": "两户\n争水"}),
-                               FIELDS, CATEGORIES)
-    assert details.custom == {"households": 12, "when": "2026-03-01", "village": "east", "urgent": True,
-                              "contact": "13900001111", "note": "两户\n争水"}
+    details = validate_details(
+        make_form(
+            custom={
+                "households": "12",
+                "when": "2026-03-01",
+                "village": "east",
+                "urgent": True,
+                "contact": "139 0000 1111",
+                "note": "两户\n争水",
+            }
+        ),
+        FIELDS,
+        CATEGORIES,
+    )
+    assert details.custom == {
+        "households": 12,
+        "when": "2026-03-01",
+        "village": "east",
+        "urgent": True,
+        "contact": "13900001111",
+        "note": "两户\n争水",
+    }
 
 
 def test_validate_custom_fields_report_each_problem():
     with pytest.raises(IntakeInvalid) as err:
-        validate_details(make_form(custom={"when": "yesterday", "village": "north", "urgent": "maybe",
-                                           "contact": "12", "note": "x" * 11}), FIELDS, CATEGORIES)
+        validate_details(
+            make_form(
+                custom={"when": "yesterday", "village": "north", "urgent": "maybe", "contact": "12", "note": "x" * 11}
+            ),
+            FIELDS,
+            CATEGORIES,
+        )
     assert {(p.field, p.key) for p in err.value.problems} == {
-        ("custom.households", "error.intake_required"), ("custom.when", "error.intake_date_invalid"),
-        ("custom.village", "error.intake_choice_invalid"), ("custom.urgent", "error.intake_choice_invalid"),
-        ("custom.contact", "error.phone_invalid"), ("custom.note", "error.intake_too_long")}
+        ("custom.households", "error.intake_required"),
+        ("custom.when", "error.intake_date_invalid"),
+        ("custom.village", "error.intake_choice_invalid"),
+        ("custom.urgent", "error.intake_choice_invalid"),
+        ("custom.contact", "error.phone_invalid"),
+        ("custom.note", "error.intake_too_long"),
+    }
 
 
 # --- photos --------------------------------------------------------------------------------------------
@@ -162,8 +208,9 @@ def image_bytes(fmt: str, size=(2400, 1200), mode="RGB", exif: bool = False) -> 
 
 
 def test_prepare_photos_resizes_turns_upright_and_strips_exif():
-    photos = prepare_photos([image_bytes("JPEG", exif=True), image_bytes("PNG", mode="RGBA"),
-                             image_bytes("WEBP", size=(800, 600))])
+    photos = prepare_photos(
+        [image_bytes("JPEG", exif=True), image_bytes("PNG", mode="RGBA"), image_bytes("WEBP", size=(800, 600))]
+    )
     assert [p.mime for p in photos] == ["image/jpeg"] * 3
     sizes = []
     for p in photos:
@@ -174,13 +221,16 @@ def test_prepare_photos_resizes_turns_upright_and_strips_exif():
     assert b"SecretCam" not in photos[0].content
 
 
-@pytest.mark.parametrize(("blob", "key"), [
-    (b"MZ\x90\x00 this is an exe renamed photo.jpg", "error.intake_photo_unreadable"),
-    (b"<svg onload=alert(1)></svg>", "error.intake_photo_unreadable"),
-    (image_bytes("GIF", size=(10, 10)), "error.intake_photo_type"),
-    (image_bytes("PNG", size=(10, 10))[:60], "error.intake_photo_unreadable"),
-    (b"\xff" * (10 * 1024 * 1024 + 1), "error.intake_photo_too_big"),
-])
+@pytest.mark.parametrize(
+    ("blob", "key"),
+    [
+        (b"MZ\x90\x00 this is an exe renamed photo.jpg", "error.intake_photo_unreadable"),
+        (b"<svg onload=alert(1)></svg>", "error.intake_photo_unreadable"),
+        (image_bytes("GIF", size=(10, 10)), "error.intake_photo_type"),
+        (image_bytes("PNG", size=(10, 10))[:60], "error.intake_photo_unreadable"),
+        (b"\xff" * (10 * 1024 * 1024 + 1), "error.intake_photo_too_big"),
+    ],
+)
 def test_prepare_photos_refuses_by_content(blob, key):
     with pytest.raises(IntakeInvalid) as err:
         prepare_photos([image_bytes("PNG", size=(10, 10)), blob])
@@ -221,8 +271,9 @@ def _classify(db, org, *, category="neighbour", description=STORY, honeypot="", 
     details = validate_details(make_form(description=description), [], {"neighbour", "loan", "other"})
     details.category = category
     with db.read() as s:
-        return intake.classify(s, org=org, details=details, honeypot=honeypot, seconds=seconds,
-                               org_flooded=flooded, settings=OPEN)
+        return intake.classify(
+            s, org=org, details=details, honeypot=honeypot, seconds=seconds, org_flooded=flooded, settings=OPEN
+        )
 
 
 def test_classify_category_risk_and_spam_signals(db, tree):
@@ -248,10 +299,15 @@ def test_similarity_of_rewordings_and_strangers():
 def test_detect_duplicates_same_phone_similar_text_within_7_days(db, tree):
     with db.write() as s:
         earlier = make_case(s, tree["v1"], description=STORY)
-        make_case(s, tree["v2"], description=STORY, received_at=utc_now() - timedelta(days=8),
-                  parties=[intake.PartyInput(side="applicant", name="赵六", phone="13700000000")])
+        make_case(
+            s,
+            tree["v2"],
+            description=STORY,
+            received_at=utc_now() - timedelta(days=8),
+            parties=[intake.PartyInput(side="applicant", name="赵六", phone="13700000000")],
+        )
     with db.read() as s:
-        assert intake.detect_duplicates(s, phone="13812345678", description=STORY + "。") .id == earlier.id
+        assert intake.detect_duplicates(s, phone="13812345678", description=STORY + "。").id == earlier.id
         assert intake.detect_duplicates(s, phone="13812345678", description="工地老板拖欠我三个月工资") is None
         assert intake.detect_duplicates(s, phone="13999999999", description=STORY) is None
         assert intake.detect_duplicates(s, phone="13700000000", description=STORY) is None  # 8 days old
@@ -266,9 +322,16 @@ def test_create_submitted_case_with_parties_photos_and_quarantine(db, tree):
     photos = prepare_photos([image_bytes("PNG", size=(40, 40))])
     with db.write() as s:
         case = intake.create_submitted_case(
-            s, org=s.get(Organisation, tree["v1"].id), contact=contact, details=details,
-            cls=intake.Classification("neighbour", (), ("honeypot",)), photos=photos, token=form.form_token,
-            form_version=3, seconds=12.5)
+            s,
+            org=s.get(Organisation, tree["v1"].id),
+            contact=contact,
+            details=details,
+            cls=intake.Classification("neighbour", (), ("honeypot",)),
+            photos=photos,
+            token=form.form_token,
+            form_version=3,
+            seconds=12.5,
+        )
         code = intake.issue_tracking_code(s, case)
     assert len(code) == 12 and set(code) <= set(ALPHABET)
     with db.read() as s:
@@ -277,8 +340,10 @@ def test_create_submitted_case_with_parties_photos_and_quarantine(db, tree):
         kinds = [e.kind for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == c.id).order_by(col(CaseEvent.id)))]
         received = s.exec(select(CaseEvent).where(CaseEvent.case_id == c.id, CaseEvent.kind == "intake.received")).one()
     assert (c.status, c.source, c.form_token, c.tracking_code) == ("submitted", "qr", form.form_token, code)
-    assert [(p.side, p.name, p.address) for p in parties] == [("applicant", "张三", ""),
-                                                              ("respondent", "李四", "东村3组")]
+    assert [(p.side, p.name, p.address) for p in parties] == [
+        ("applicant", "张三", ""),
+        ("respondent", "李四", "东村3组"),
+    ]
     assert parties[0].phone_index == intake.phone_index("13812345678")
     assert kinds == ["created", "intake.received", "intake.quarantined"]
     assert received.data == {"form_version": 3, "photos": 1, "seconds": 12.5}
@@ -306,8 +371,10 @@ def test_notify_staff_of_the_organisation_only(db, tree):
         assert intake.notify_staff(s, case=lonely, key="notify.intake_new") == 0
     with db.read() as s:
         rows = s.exec(select(Notification).order_by(col(Notification.id))).all()
-    assert [(n.user_id, n.org_id, n.case_id) for n in rows] == [(mediator.id, None, case.id),
-                                                                 (None, tree["police"].id, lonely.id)]
+    assert [(n.user_id, n.org_id, n.case_id) for n in rows] == [
+        (mediator.id, None, case.id),
+        (None, tree["police"].id, lonely.id),
+    ]
     assert rows[0].params == {"case_no": case.case_no, "high_risk": False}
 
 
@@ -331,8 +398,9 @@ def test_submit_replayed_token_returns_the_first_result(db, tree):
     form = make_form()
     first = submit_intake(db, form, client="10.0.0.1", settings=OPEN)
     again = submit_intake(db, form, client="10.0.0.1", settings=OPEN)
-    changed = submit_intake(db, make_form(form_token=form.form_token, description="完全不同的内容" * 5),
-                            client="10.0.0.2", settings=OPEN)
+    changed = submit_intake(
+        db, make_form(form_token=form.form_token, description="完全不同的内容" * 5), client="10.0.0.2", settings=OPEN
+    )
     assert first == again == changed
     assert count(db, Case) == 1
 
@@ -351,8 +419,12 @@ def test_submit_same_phone_similar_text_links_to_earlier(db, tree):
     assert event.case_id == first.case_id and event.note == second_form.description
     assert event.data["place"] == "东村3组"
     assert sorted(notes) == ["notify.intake_linked", "notify.intake_new"]
-    other = submit_intake(db, make_form(description="工地老板拖欠我三个月工资共计一万二千元，希望帮忙讨回"),
-                          client="10.0.0.1", settings=OPEN)
+    other = submit_intake(
+        db,
+        make_form(description="工地老板拖欠我三个月工资共计一万二千元，希望帮忙讨回"),
+        client="10.0.0.1",
+        settings=OPEN,
+    )
     assert other.outcome == "created" and count(db, Case) == 2
 
 
@@ -360,20 +432,31 @@ def test_submit_honeypot_and_too_fast_are_quarantined_not_dropped(db, tree):
     with db.write() as s:
         make_user(s, tree["v1"], ["mediator"])
     bot = submit_intake(db, make_form(honeypot="buy now"), client="10.0.0.9", settings=OPEN)
-    fast = submit_intake(db, make_form(applicant_phone="13900000001", form_token=issue_form_token()),
-                         client="10.0.0.9", settings=OPEN)
+    fast = submit_intake(
+        db, make_form(applicant_phone="13900000001", form_token=issue_form_token()), client="10.0.0.9", settings=OPEN
+    )
     with db.read() as s:
-        events = {e.case_id: e.data["signals"] for e in s.exec(
-            select(CaseEvent).where(CaseEvent.kind == "intake.quarantined")).all()}
+        events = {
+            e.case_id: e.data["signals"]
+            for e in s.exec(select(CaseEvent).where(CaseEvent.kind == "intake.quarantined")).all()
+        }
     assert events == {bot.case_id: ["honeypot"], fast.case_id: ["too_fast"]}
     assert bot.tracking_code and fast.tracking_code  # the sender cannot tell
     assert count(db, Notification) == 0  # staff are not pinged for suspected spam
 
 
 def test_submit_identical_text_from_many_phones_is_a_burst(db, tree):
-    results = [submit_intake(db, make_form(applicant_phone=f"1390000{i:04d}", description="免费领取补贴，请加微信群"
-                                           "了解详情，名额有限先到先得"), client=f"10.0.1.{i}", settings=OPEN)
-               for i in range(10)]
+    results = [
+        submit_intake(
+            db,
+            make_form(
+                applicant_phone=f"1390000{i:04d}", description="免费领取补贴，请加微信群了解详情，名额有限先到先得"
+            ),
+            client=f"10.0.1.{i}",
+            settings=OPEN,
+        )
+        for i in range(10)
+    ]
     with db.read() as s:
         flagged = set(s.exec(select(CaseEvent.case_id).where(CaseEvent.kind == "intake.quarantined")).all())
     assert flagged == {r.case_id for r in results}  # the first copies are pulled into review as well
@@ -427,9 +510,23 @@ def test_submit_refuses_forged_stale_and_unknown(db, tree):
 def test_submit_stores_custom_fields_of_active_spec(db, tree):
     with db.write() as s:
         spec = s.exec(select(FormSpec).where(FormSpec.code == "intake")).one()
-        s.add(FormSpec(code="intake", version=spec.version + 1, title_zh="扫码申请表", title_en="Intake",
-                       fields=[{"key": "households", "type": "number", "label_zh": "户数", "label_en": "Households",
-                                "required": True}]))
+        s.add(
+            FormSpec(
+                code="intake",
+                version=spec.version + 1,
+                title_zh="扫码申请表",
+                title_en="Intake",
+                fields=[
+                    {
+                        "key": "households",
+                        "type": "number",
+                        "label_zh": "户数",
+                        "label_en": "Households",
+                        "required": True,
+                    }
+                ],
+            )
+        )
     with pytest.raises(IntakeInvalid) as err:
         submit_intake(db, make_form(), client="c", settings=OPEN)
     assert fields_of(err.value) == {"custom.households"}
@@ -449,9 +546,12 @@ def test_directory_groups_by_county_and_town(db, tree):
     with db.read() as s:
         groups = qr.directory(s)
     assert [(g.county, g.area, [o.code for o in g.orgs]) for g in groups] == [
-        ("", "", ["ROOT"]), ("江安县", "红桥镇", ["V1", "V2", "P1"])]
+        ("", "", ["ROOT"]),
+        ("江安县", "红桥镇", ["V1", "V2", "P1"]),
+    ]
 
 
 def test_escape_markdown_neutralises_markup():
     assert escape_markdown("![x](http://e/p.png) **b** :red[c] $x$") == (
-        r"\!\[x\]\(http\:\/\/e\/p\.png\) \*\*b\*\* \:red\[c\] \$x\$".replace(r"\/", "/"))
+        r"\!\[x\]\(http\:\/\/e\/p\.png\) \*\*b\*\* \:red\[c\] \$x\$".replace(r"\/", "/")
+    )

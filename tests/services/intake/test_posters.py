@@ -69,8 +69,11 @@ def test_poster_draws_the_chinese_name():
 
 @needs_font
 def test_poster_fits_long_names_in_two_lines():
-    img = qr.poster_image(PosterOrg("X", "某某省某某市某某县某某镇某某村第一村民小组人民调解委员会驻派出所调解工作室"),
-                          qr.intake_url("X", BASE), size=A4_SCREEN)
+    img = qr.poster_image(
+        PosterOrg("X", "某某省某某市某某县某某镇某某村第一村民小组人民调解委员会驻派出所调解工作室"),
+        qr.intake_url("X", BASE),
+        size=A4_SCREEN,
+    )
     assert img.size == A4_SCREEN
 
 
@@ -114,15 +117,30 @@ def test_cli_writes_png_per_org_and_pdf(db, tmp_path, monkeypatch):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     out = tmp_path / "posters"
-    done = subprocess.run([sys.executable, "manage.py", "qr-posters", "--out", str(out), "--dpi", "150"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "qr-posters", "--out", str(out), "--dpi", "150"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["P1.png", "ROOT.png", "V1.png", "V2.png", "posters.pdf"]
     assert decode((out / "V1.png").read_bytes(), tmp_path) == f"{BASE}/intake?org=V1"
-    one = subprocess.run([sys.executable, "manage.py", "qr-posters", "--out", str(tmp_path / "one"), "--org", "v2",
-                          "--dpi", "150"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    one = subprocess.run(
+        [sys.executable, "manage.py", "qr-posters", "--out", str(tmp_path / "one"), "--org", "v2", "--dpi", "150"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert one.returncode == 0, one.stderr
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["V2.pdf", "V2.png"]
-    bad = subprocess.run([sys.executable, "manage.py", "qr-posters", "--out", str(tmp_path / "x"), "--org", "CT1"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=240)
+    bad = subprocess.run(
+        [sys.executable, "manage.py", "qr-posters", "--out", str(tmp_path / "x"), "--org", "CT1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert bad.returncode == 2 and "CT1" in bad.stderr

@@ -20,8 +20,15 @@ OPEN = IntakeSettings(min_seconds=3, client=Limit(1000, 600), org=Limit(1000, 36
 
 
 def submit(db, org="V1", phone="13812345678", text="邻居家排水沟堵塞，雨水流进我家院子", **kw):
-    form = IntakeForm(org_code=org, form_token=issue_form_token(utc_now() - timedelta(seconds=20)),
-                      applicant_name="张三丰", applicant_phone=phone, description=text, consent=True, **kw)
+    form = IntakeForm(
+        org_code=org,
+        form_token=issue_form_token(utc_now() - timedelta(seconds=20)),
+        applicant_name="张三丰",
+        applicant_phone=phone,
+        description=text,
+        consent=True,
+        **kw,
+    )
     return submit_intake(db, form, client="c", settings=OPEN)
 
 
@@ -29,10 +36,12 @@ def submit(db, org="V1", phone="13812345678", text="邻居家排水沟堵塞，�
 def world(db):
     with db.write() as s:
         tree = make_tree(s)
-        actors = {"mediator": make_actor(s, tree["v1"], ["mediator"]),
-                  "coordinator": make_actor(s, tree["county"], ["coordinator"]),
-                  "other": make_actor(s, tree["v2"], ["mediator"]),
-                  "police": make_actor(s, tree["police"], ["police"])}
+        actors = {
+            "mediator": make_actor(s, tree["v1"], ["mediator"]),
+            "coordinator": make_actor(s, tree["county"], ["coordinator"]),
+            "other": make_actor(s, tree["v2"], ["mediator"]),
+            "police": make_actor(s, tree["police"], ["police"]),
+        }
         s.add(Mediator(org_id=tree["v1"].id, name="王调解"))
         s.add(Mediator(org_id=tree["v2"].id, name="赵调解"))
     return tree, actors
@@ -128,8 +137,9 @@ def test_reject_needs_a_dictionary_reason_and_keeps_advice(db, world):
     with db.write() as s, pytest.raises(ValidationFailed, match=r"error\.intake_too_long"):
         intake_queue.reject(s, actor=a["mediator"], case_id=first.case_id, reason="not_suitable", advice="x" * 501)
     with db.write() as s:
-        intake_queue.reject(s, actor=a["mediator"], case_id=first.case_id, reason="in_litigation",
-                            advice="请向县法院了解进展")
+        intake_queue.reject(
+            s, actor=a["mediator"], case_id=first.case_id, reason="in_litigation", advice="请向县法院了解进展"
+        )
     with db.read() as s:
         event = s.exec(select(CaseEvent).where(CaseEvent.kind == "transition.reject")).one()
         assert s.get(Case, first.case_id).reject_reason == "in_litigation"
@@ -161,11 +171,16 @@ def test_merge_duplicate_links_both_timelines(db, world):
         intake_queue.merge(s, actor=a["mediator"], case_id=dup.case_id, into_case_no=f" {target_no} ")
     with db.read() as s:
         merged = s.get(Case, dup.case_id)
-        events = s.exec(select(CaseEvent).where(col(CaseEvent.kind).in_(("transition.reject", "intake.merged")))
-                        .order_by(col(CaseEvent.id))).all()
+        events = s.exec(
+            select(CaseEvent)
+            .where(col(CaseEvent.kind).in_(("transition.reject", "intake.merged")))
+            .order_by(col(CaseEvent.id))
+        ).all()
     assert (merged.status, merged.reject_reason) == ("rejected", "duplicate")
-    assert [(e.case_id, e.kind) for e in events] == [(dup.case_id, "transition.reject"),
-                                                      (first.case_id, "intake.merged")]
+    assert [(e.case_id, e.kind) for e in events] == [
+        (dup.case_id, "transition.reject"),
+        (first.case_id, "intake.merged"),
+    ]
     assert events[0].data["merged_into"] == first.case_id and events[1].data["from_case_no"] == dup_no
 
 

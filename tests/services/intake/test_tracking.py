@@ -41,10 +41,16 @@ def world(db):
     with db.write() as s:
         tree = make_tree(s)
         actor = make_actor(s, tree["v1"], ["mediator"])
-        case = make_case(s, tree["v1"], source="qr", tracking_code=CODE,
-                         parties=[PartyInput(side="applicant", name="张三", phone="13812345678"),
-                                  PartyInput(side="respondent", name="李四秘密", phone="13999998888",
-                                             address="东村5组")])
+        case = make_case(
+            s,
+            tree["v1"],
+            source="qr",
+            tracking_code=CODE,
+            parties=[
+                PartyInput(side="applicant", name="张三", phone="13812345678"),
+                PartyInput(side="respondent", name="李四秘密", phone="13999998888", address="东村5组"),
+            ],
+        )
     return tree, actor, case
 
 
@@ -54,8 +60,12 @@ def look(db, last4="5678", code="abcd-efgh-jkmn", client="c1"):
 
 def test_lookup_shows_status_org_and_next_step(db, world):
     view = look(db)
-    assert (view.code, view.status, view.next_step, view.org_name) == ("ABCD-EFGH-JKMN", "submitted", "submitted",
-                                                                       "东村调委会")
+    assert (view.code, view.status, view.next_step, view.org_name) == (
+        "ABCD-EFGH-JKMN",
+        "submitted",
+        "submitted",
+        "东村调委会",
+    )
     assert view.org_phone == "0831-1234567" and view.due is not None and not view.overdue
     assert not view.can_rate and not view.rated
 
@@ -100,7 +110,11 @@ def test_lookup_rejected_shows_reason_and_advice(db, world):
         reject(s, actor=actor, case_id=case.id, reason="not_suitable", advice="请到江安县人民法院立案庭咨询。")
     view = look(db)
     assert (view.status, view.reject_reason, view.advice, view.next_step) == (
-        "rejected", "not_suitable", "请到江安县人民法院立案庭咨询。", "rejected")
+        "rejected",
+        "not_suitable",
+        "请到江安县人民法院立案庭咨询。",
+        "rejected",
+    )
 
 
 def test_lookup_overdue_when_accept_date_passed(db, world):

@@ -54,10 +54,20 @@ def test_claim_case_at_rate_in_force_on_closing_date(db, world):
 def test_rate_in_force_prefers_kind_then_region_then_latest(db, world):
     tree = world.tree
     with db.write() as s:
-        for fen, start, region, end in ((7_000, 2024, "county", None), (8_000, 2024, "town", None),
-                                        (9_000, 2025, "town", date(2025, 12, 31))):
-            s.add(SubsidyRate(grade="simple", amount_fen=fen, valid_from=date(start, 1, 1),
-                              region_org_id=tree[region].id, valid_to=end))
+        for fen, start, region, end in (
+            (7_000, 2024, "county", None),
+            (8_000, 2024, "town", None),
+            (9_000, 2025, "town", date(2025, 12, 31)),
+        ):
+            s.add(
+                SubsidyRate(
+                    grade="simple",
+                    amount_fen=fen,
+                    valid_from=date(start, 1, 1),
+                    region_org_id=tree[region].id,
+                    valid_to=end,
+                )
+            )
     with db.read() as s:
         v1, county2, police = (s.get(type(tree["v1"]), tree[k].id) for k in ("v1", "county2", "police"))
         assert rate_in_force(s, grade="simple", org=v1, on=date(2024, 6, 1)).amount_fen == 8_000
@@ -82,8 +92,9 @@ def test_claim_petition_room_and_on_the_spot_rates(db, world):
         assert ledger.bulk_claim(s, actor=world.auditor, start=date(2000, 1, 1), end=date(2000, 1, 2)) == (0, 0, 0)
     today = datetime.now(UTC).date()
     with db.write() as s:  # the office claims the rest of the period in bulk
-        counts = ledger.bulk_claim(s, actor=world.auditor, start=today - timedelta(days=30),
-                                   end=today + timedelta(days=1))
+        counts = ledger.bulk_claim(
+            s, actor=world.auditor, start=today - timedelta(days=30), end=today + timedelta(days=1)
+        )
     assert counts == (1, 0, 0)
     with db.read() as s:
         row = s.exec(select(SubsidyClaim).where(SubsidyClaim.case_id == pet.id)).one()
@@ -91,12 +102,15 @@ def test_claim_petition_room_and_on_the_spot_rates(db, world):
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize(("change", "key"), [
-    ({"status": "in_mediation"}, "error.ledger_not_succeeded"),
-    ({"status": "failed"}, "error.ledger_not_succeeded"),
-    ({"grade_audited": None}, "error.ledger_grade_not_audited"),
-    ({"grade_audited": "major"}, "error.ledger_major_needs_award"),
-])
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"status": "in_mediation"}, "error.ledger_not_succeeded"),
+        ({"status": "failed"}, "error.ledger_not_succeeded"),
+        ({"grade_audited": None}, "error.ledger_grade_not_audited"),
+        ({"grade_audited": "major"}, "error.ledger_major_needs_award"),
+    ],
+)
 def test_refuse_claim_of_ineligible_case(db, world, change, key):
     case = _case(db, world)
     with db.write() as s:
@@ -191,15 +205,21 @@ def test_review_chain_records_who_when_why(db, world):
         ledger.approve_claim(s, actor=world.approver, claim_id=claim.id, note="同意")
     rows = _entries(db, claim.id)
     assert [(e.action, e.from_status, e.to_status) for e in rows] == [
-        ("claim", "", "claimed"), ("audit", "claimed", "audited"), ("approve", "audited", "approved")]
+        ("claim", "", "claimed"),
+        ("audit", "claimed", "audited"),
+        ("approve", "audited", "approved"),
+    ]
     assert [e.actor_id for e in rows] == [world.mediator.user_id, world.auditor.user_id, world.approver.user_id]
     assert rows[0].actor_org_id == world.tree["v1"].id and rows[1].actor_org_id == world.tree["justice"].id
     assert rows[1].note == "卷宗齐全" and all(e.at.tzinfo is not None for e in rows)
     with db.read() as s:
         hist = claim_history(s, actor=world.auditor, claim_id=claim.id)
         actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.entity == "subsidyclaim")).all()]
-    assert [h.actor_name for h in hist] == [world.mediator.display_name, world.auditor.display_name,
-                                            world.approver.display_name]
+    assert [h.actor_name for h in hist] == [
+        world.mediator.display_name,
+        world.auditor.display_name,
+        world.approver.display_name,
+    ]
     assert actions == ["ledger.claim", "ledger.audit", "ledger.approve"]
 
 
@@ -256,8 +276,9 @@ def test_award_for_major_case_within_cap_approved_by_bureau(db, world):
     with pytest.raises(ValidationFailed), db.write() as s:
         ledger.request_award(s, actor=world.mediator, case_id=case.id, amount_fen=100_000, reason="")
     with db.write() as s:
-        claim = ledger.request_award(s, actor=world.mediator, case_id=case.id, amount_fen=180_000,
-                                     reason="化解涉及60户的征地纠纷")
+        claim = ledger.request_award(
+            s, actor=world.mediator, case_id=case.id, amount_fen=180_000, reason="化解涉及60户的征地纠纷"
+        )
         ledger.audit_claim(s, actor=world.auditor, claim_id=claim.id)
     assert claim.kind == "award" and _entries(db, claim.id)[0].note == "化解涉及60户的征地纠纷"
     with pytest.raises(PermissionDenied) as err, db.write() as s:  # a town 司法所 is not the bureau
@@ -283,8 +304,9 @@ def test_refuse_bad_award_amounts(db, world, bad):
         ledger.request_award(s, actor=world.mediator, case_id=case.id, amount_fen=bad, reason="化解重大纠纷")
 
 
-@pytest.mark.parametrize(("typed", "fen"), [("1500", 150_000), ("1,500.5", 150_050), ("１５００", 150_000),
-                                            ("0.01", 1), (" 60元 ", 6_000)])
+@pytest.mark.parametrize(
+    ("typed", "fen"), [("1500", 150_000), ("1,500.5", 150_050), ("１５００", 150_000), ("0.01", 1), (" 60元 ", 6_000)]
+)
 def test_parse_yuan_to_fen(typed, fen):
     assert parse_yuan(typed) == fen
 

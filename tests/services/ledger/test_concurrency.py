@@ -21,8 +21,10 @@ CASES, PER_CASE = 50, 20
 def _storm(db, world, mediators, n_cases=CASES):
     """Claim every case PER_CASE times from 20 threads at once; tally what each attempt ended in."""
     with db.write() as s:
-        cases = [succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor).id
-                 for _ in range(n_cases)]
+        cases = [
+            succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor).id
+            for _ in range(n_cases)
+        ]
     tally: Counter[str] = Counter()
     lock = threading.Lock()
     gate = threading.Barrier(PER_CASE)
@@ -82,7 +84,8 @@ def test_claim_concurrently_once_per_case_by_index_alone(db, world_with_mediator
     world, mediators = world_with_mediators
     real = ledger.case_for_ledger
     monkeypatch.setattr(ledger, "live_claim", lambda session, case_id: None)
-    monkeypatch.setattr(ledger, "case_for_ledger",
-                        lambda session, actor, case_id, for_update=False: real(session, actor, case_id))
+    monkeypatch.setattr(
+        ledger, "case_for_ledger", lambda session, actor, case_id, for_update=False: real(session, actor, case_id)
+    )
     cases, tally = _storm(db, world, mediators, n_cases=CASES // 5)
     _assert_exactly_one_per_case(db, cases, tally)

@@ -31,8 +31,9 @@ def demo_db(sqlite_template, tmp_path_factory):
     db = make_database(f"sqlite:///{folder / 'demo.db'}")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(demo, "LOGINS_FILE", folder / "logins.txt")
-        demo.seed_demo(db, cases=300, seed=7, password="demo-passphrase-2026", today=TODAY,
-                       progress=lambda _d, _t: None)
+        demo.seed_demo(
+            db, cases=300, seed=7, password="demo-passphrase-2026", today=TODAY, progress=lambda _d, _t: None
+        )
     yield db
     db.dispose()
 
@@ -64,8 +65,9 @@ def test_demo_office_sees_its_county_totals_and_budgets(demo_db):
     justice = _actor(demo_db, "justice")
     with demo_db.read() as s:
         page = list_claims(s, actor=justice)
-        paid = s.exec(select(func.sum(LedgerEntry.amount_fen))
-                      .where(col(LedgerEntry.action).in_(("pay", "reverse")))).one()  # the whole city
+        paid = s.exec(
+            select(func.sum(LedgerEntry.amount_fen)).where(col(LedgerEntry.action).in_(("pay", "reverse")))
+        ).one()  # the whole city
         budgets = budget_status(s, actor=justice, year=TODAY.year - 1)
         batches = list_batches(s, actor=justice)
     assert page.count > 0 and 0 < page.paid_net_fen <= paid
@@ -77,8 +79,9 @@ def test_demo_open_batch_pays_once_and_sheet_adds_up(demo_db):
     justice = _actor(demo_db, "justice")
     with demo_db.read() as s:
         visible = {b.id for b in list_batches(s, actor=justice)}
-        open_batch = s.exec(select(PayoutBatch).where(PayoutBatch.status == "open",
-                                                      col(PayoutBatch.id).in_(visible))).first()
+        open_batch = s.exec(
+            select(PayoutBatch).where(PayoutBatch.status == "open", col(PayoutBatch.id).in_(visible))
+        ).first()
     if open_batch is None:
         pytest.skip("the demo has no open batch in this county")
     for _ in range(2):

@@ -37,12 +37,14 @@ def _approved(db, world, n=1, org="v1", grade="standard", award_fen=None):
     ids = []
     for _ in range(n):
         with db.write() as s:
-            mediator, mid = (world.mediator, world.mediator_id) if org == "v1" else (world.mediator2,
-                                                                                       world.mediator2_id)
+            mediator, mid = (
+                (world.mediator, world.mediator_id) if org == "v1" else (world.mediator2, world.mediator2_id)
+            )
             case = succeeded_case(s, world.tree[org], grade=grade, mediator_id=mid, auditor=world.auditor)
             if award_fen:
-                claim = ledger.request_award(s, actor=mediator, case_id=case.id, amount_fen=award_fen,
-                                             reason="化解重大纠纷")
+                claim = ledger.request_award(
+                    s, actor=mediator, case_id=case.id, amount_fen=award_fen, reason="化解重大纠纷"
+                )
             else:
                 claim = ledger.claim_case(s, actor=mediator, case_id=case.id)
             ledger.audit_claim(s, actor=world.auditor, claim_id=claim.id)
@@ -53,8 +55,9 @@ def _approved(db, world, n=1, org="v1", grade="standard", award_fen=None):
 
 def _batch(db, world, claim_ids=None):
     with db.write() as s:
-        return ledger_payout.create_batch(s, actor=world.approver, region_org_id=world.tree["justice"].id,
-                                          claim_ids=claim_ids)
+        return ledger_payout.create_batch(
+            s, actor=world.approver, region_org_id=world.tree["justice"].id, claim_ids=claim_ids
+        )
 
 
 @SQLITE_ONLY
@@ -95,8 +98,16 @@ def test_payout_sheet_sums_to_batch_total_to_the_fen(db, world):
         return int(Decimal(str(v)) * 100)
 
     summary, detail, orgs = wb["发放汇总"], wb["发放明细"], wb["按组织汇总"]
-    assert [c.value for c in summary[3]] == ["序号", "调解员", "所属调解组织", "案件数", "个案补贴（元）",
-                                             "一事一奖（元）", "合计（元）", "领款人签字"]
+    assert [c.value for c in summary[3]] == [
+        "序号",
+        "调解员",
+        "所属调解组织",
+        "案件数",
+        "个案补贴（元）",
+        "一事一奖（元）",
+        "合计（元）",
+        "领款人签字",
+    ]
     body = [r for r in summary.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     total_row = next(r for r in summary.iter_rows(min_row=4, values_only=True) if r[0] == "合计")
     assert sum(fen(r[6]) for r in body) == fen(total_row[6]) == batch.total_fen == 3 * 10_000 + 123_457 + 2 * 6_000
@@ -105,8 +116,9 @@ def test_payout_sheet_sums_to_batch_total_to_the_fen(db, world):
     lines = [r for r in detail.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     assert len(lines) == 6 and sum(fen(r[6]) for r in lines) == batch.total_fen
     assert {r[4] for r in lines} == {"个案补贴", "一事一奖"}
-    assert sum(fen(r[3]) for r in orgs.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)) \
-        == batch.total_fen
+    assert (
+        sum(fen(r[3]) for r in orgs.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)) == batch.total_fen
+    )
 
 
 def test_mark_paid_is_idempotent(db, world):
@@ -165,8 +177,14 @@ def test_reverse_payment_points_at_original_and_frees_case(db, world):
 def test_budget_status_and_override_on_overrun(db):
     with db.write() as s:
         world = make_world(s, budget_fen=None)
-        set_budget(s, actor=world.approver, region_org_id=world.tree["justice"].id, year=local_now().year,
-                   line="case_subsidy", amount_fen=25_000)
+        set_budget(
+            s,
+            actor=world.approver,
+            region_org_id=world.tree["justice"].id,
+            year=local_now().year,
+            line="case_subsidy",
+            amount_fen=25_000,
+        )
     _approved(db, world, 1)
     with db.write() as s:
         batch = ledger_payout.create_batch(s, actor=world.approver, region_org_id=world.tree["county"].id)
@@ -185,8 +203,9 @@ def test_budget_status_and_override_on_overrun(db):
     with db.write() as s:
         ledger.approve_claim(s, actor=world.approver, claim_id=claim.id, override_reason="年底追加预算已获批")
     with db.read() as s:
-        entry = s.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim.id,
-                                                 LedgerEntry.action == "approve")).one()
+        entry = s.exec(
+            select(LedgerEntry).where(LedgerEntry.claim_id == claim.id, LedgerEntry.action == "approve")
+        ).one()
     assert entry.budget_override and "年底追加预算已获批" in entry.note
 
 
@@ -206,13 +225,16 @@ def test_approve_without_budget_needs_override(db):
 def test_set_budget_updates_in_place_and_refuses_other_county(db, world):
     year = local_now().year + 1
     with db.write() as s:
-        set_budget(s, actor=world.approver, region_org_id=world.tree["county"].id, year=year, line="award",
-                   amount_fen=1_000)
-        set_budget(s, actor=world.approver, region_org_id=world.tree["county"].id, year=year, line="award",
-                   amount_fen=2_000)
+        set_budget(
+            s, actor=world.approver, region_org_id=world.tree["county"].id, year=year, line="award", amount_fen=1_000
+        )
+        set_budget(
+            s, actor=world.approver, region_org_id=world.tree["county"].id, year=year, line="award", amount_fen=2_000
+        )
     with pytest.raises(OutOfScope), db.write() as s:
-        set_budget(s, actor=world.approver, region_org_id=world.tree["county2"].id, year=year, line="award",
-                   amount_fen=1)
+        set_budget(
+            s, actor=world.approver, region_org_id=world.tree["county2"].id, year=year, line="award", amount_fen=1
+        )
     with db.read() as s:
         rows = s.exec(select(Budget).where(Budget.year == year)).all()
     assert [(b.line, b.amount_fen) for b in rows] == [("award", 2_000)]
@@ -236,7 +258,8 @@ def test_published_notices_only_in_period_without_party_data(db, world):
         assert ledger_payout.published_notices(s, today - timedelta(days=1)) == []
     assert notice.code == batch.code and notice.total_fen == 20_000 and notice.region_name == "江安县"
     assert [(ln.mediator_name, ln.org_name, ln.cases, ln.amount_fen) for ln in notice.lines] == [
-        ("王调解", "东村调委会", 2, 20_000)]
+        ("王调解", "东村调委会", 2, 20_000)
+    ]
     text = repr(notice)
     assert "当事人" not in text and "139" not in text and "张三" not in text
 
@@ -260,15 +283,28 @@ def test_spending_by_month_county_and_growth_from_demo_shaped_rows(db, world):
         case = succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor)
         county = world.tree["county"].id
         for year, fen in ((last_year, 6_000), (this_year, 9_000)):
-            claim = SubsidyClaim(case_id=case.id, org_id=case.org_id, county_id=county, grade="simple",
-                                 amount_fen=fen, status="paid" if year == this_year else "reversed",
-                                 mediator_id=world.mediator_id)
+            claim = SubsidyClaim(
+                case_id=case.id,
+                org_id=case.org_id,
+                county_id=county,
+                grade="simple",
+                amount_fen=fen,
+                status="paid" if year == this_year else "reversed",
+                mediator_id=world.mediator_id,
+            )
             s.add(claim)
             s.flush()
             at = datetime(year, 1, 1, 2, tzinfo=UTC)  # 10:00 on 1 January in China
             for action in ("claim", "audit", "approve", "pay"):
-                s.add(LedgerEntry(claim_id=claim.id, action=action, amount_fen=0 if action == "audit" else fen,
-                                  actor_id=world.approver.user_id, at=at))
+                s.add(
+                    LedgerEntry(
+                        claim_id=claim.id,
+                        action=action,
+                        amount_fen=0 if action == "audit" else fen,
+                        actor_id=world.approver.user_id,
+                        at=at,
+                    )
+                )
     with db.read() as s:
         months = spending_by_month(s, actor=world.auditor, year=this_year)
         counties = spending_by_county(s, actor=world.auditor, year=this_year)
@@ -299,9 +335,15 @@ def test_list_claims_filters_and_totals(db, world):
 @SQLITE_ONLY
 def test_demo_batch_with_justice_office_region_is_in_county_area(db, world):
     with db.write() as s:
-        s.add(PayoutBatch(code="PB-DEMO", region_org_id=world.tree["justice"].id, status="paid",
-                          paid_at=datetime.now(UTC) - timedelta(days=1),
-                          notice_until=local_now().date() + timedelta(days=3)))
+        s.add(
+            PayoutBatch(
+                code="PB-DEMO",
+                region_org_id=world.tree["justice"].id,
+                status="paid",
+                paid_at=datetime.now(UTC) - timedelta(days=1),
+                notice_until=local_now().date() + timedelta(days=3),
+            )
+        )
     with db.read() as s:
         assert [b.region_name for b in list_batches(s, actor=world.auditor)] == ["江安县"]
         (notice,) = ledger_payout.published_notices(s, local_now().date())

@@ -31,14 +31,27 @@ from services.ledger.views import list_claims
 from tests.ledger_factories import World, make_world, succeeded_case, unique_parties
 
 PEOPLE = ("mediator", "mediator2", "auditor", "approver")
-NEXT = {"claimed": ("audit", "auditor"), "held": ("release", "auditor"), "audited": ("approve", "approver"),
-        "approved": ("batch", "approver")}
-SOURCES = {"audit": {"claimed"}, "release": {"held"}, "approve": {"audited"}, "reverse": {"paid"},
-           "reject": {"claimed", "held", "audited", "approved"}}
+NEXT = {
+    "claimed": ("audit", "auditor"),
+    "held": ("release", "auditor"),
+    "audited": ("approve", "approver"),
+    "approved": ("batch", "approver"),
+}
+SOURCES = {
+    "audit": {"claimed"},
+    "release": {"held"},
+    "approve": {"audited"},
+    "reverse": {"paid"},
+    "reject": {"claimed", "held", "audited", "approved"},
+}
 GRADES = ("simple", "standard", "complex", "major", "standard")
 FAST_DIR = "/dev/shm" if Path("/dev/shm").is_dir() else None  # memory-backed scratch space
-SETTINGS = settings(max_examples=40, stateful_step_count=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=40,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def _world_file(template: Path) -> tuple[Path, World, list[int], int]:
@@ -49,10 +62,18 @@ def _world_file(template: Path) -> tuple[Path, World, list[int], int]:
     shared = unique_parties()  # two of the cases look like one dispute split in two
     with db.write() as s:
         world = make_world(s)
-        cases = [succeeded_case(s, world.tree["v1" if i % 2 == 0 else "v2"], grade=g,
-                                mediator_id=world.mediator_id if i % 2 == 0 else world.mediator2_id,
-                                auditor=world.auditor, category="loan", parties=shared if i in (1, 3) else None).id
-                 for i, g in enumerate(GRADES)]
+        cases = [
+            succeeded_case(
+                s,
+                world.tree["v1" if i % 2 == 0 else "v2"],
+                grade=g,
+                mediator_id=world.mediator_id if i % 2 == 0 else world.mediator2_id,
+                auditor=world.auditor,
+                category="loan",
+                parties=shared if i in (1, 3) else None,
+            ).id
+            for i, g in enumerate(GRADES)
+        ]
         cap = award_cap_fen(s)
     db.dispose()
     return path, world, cases, cap
@@ -104,8 +125,9 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
 
         def _do_claim(self, s, who, case_id, award_fen):  # type: ignore[no-untyped-def]
             if award_fen:
-                return ledger.request_award(s, actor=self.people[who], case_id=case_id, amount_fen=award_fen,
-                                            reason="化解重大纠纷，涉及多户")
+                return ledger.request_award(
+                    s, actor=self.people[who], case_id=case_id, amount_fen=award_fen, reason="化解重大纠纷，涉及多户"
+                )
             return ledger.claim_case(s, actor=self.people[who], case_id=case_id)
 
         def _do_audit(self, s, who, claim_id):  # type: ignore[no-untyped-def]
@@ -135,8 +157,12 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
 
         # ---- rules: `advance` walks a claim along the chain with the right people; `attempt` lets anyone
         # try any step on any claim (most are refused, which is the point)
-        @rule(who=st.sampled_from(PEOPLE), case=st.integers(0, len(GRADES) - 1), aim=st.booleans(),
-              award=st.integers(-10, 250_000))
+        @rule(
+            who=st.sampled_from(PEOPLE),
+            case=st.integers(0, len(GRADES) - 1),
+            aim=st.booleans(),
+            award=st.integers(-10, 250_000),
+        )
         def claim(self, who: str, case: int, aim: bool, award: int) -> None:
             if aim:
                 who = "mediator" if case % 2 == 0 else "mediator2"
@@ -161,9 +187,12 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
             else:
                 self._run(action, who, claim.id)
 
-        @rule(action=st.sampled_from(("audit", "release", "approve", "reject", "reverse")),
-              who=st.sampled_from((*PEOPLE, "auditor", "approver")), n=st.integers(0, 20),
-              status=st.sampled_from((None, *ClaimStatus)))
+        @rule(
+            action=st.sampled_from(("audit", "release", "approve", "reject", "reverse")),
+            who=st.sampled_from((*PEOPLE, "auditor", "approver")),
+            n=st.integers(0, 20),
+            status=st.sampled_from((None, *ClaimStatus)),
+        )
         def attempt(self, action: str, who: str, n: int, status: str | None) -> None:
             if (claim_id := self._pick(n, status)) is not None:
                 self._run(action, who, claim_id)
@@ -173,8 +202,9 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
             """The right person tries a step on a claim that is not ready for it (or long past it)."""
             claims = [c for c in self._claims() if c.status not in SOURCES[action]]
             if claims:
-                self._run(action, "approver" if action in ("approve", "reverse") else "auditor",
-                          claims[n % len(claims)].id)
+                self._run(
+                    action, "approver" if action in ("approve", "reverse") else "auditor", claims[n % len(claims)].id
+                )
 
         @rule(who=st.sampled_from(PEOPLE))
         def batch_and_pay(self, who: str) -> None:
@@ -215,8 +245,10 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
             steps: dict[int, dict[str, LedgerEntry]] = {}
             for e in entries:
                 steps.setdefault(e.claim_id, {})[e.action] = e
-            payee_user = {self.world.mediator_id: self.world.mediator.user_id,
-                          self.world.mediator2_id: self.world.mediator2.user_id}
+            payee_user = {
+                self.world.mediator_id: self.world.mediator.user_id,
+                self.world.mediator2_id: self.world.mediator2.user_id,
+            }
             for cid, claim in claims.items():
                 got = steps[cid or 0]
                 if claim.status in ("paid", "reversed"):
@@ -228,8 +260,9 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
                         assert got[act].actor_id not in (claim.claimed_by, payee_user.get(claim.mediator_id))
                 assert max(got.values(), key=lambda e: e.id or 0).to_status == claim.status
 
-        def _check_money(self, entries: list[LedgerEntry], claims: dict[int | None, SubsidyClaim],
-                         reported: int) -> None:
+        def _check_money(
+            self, entries: list[LedgerEntry], claims: dict[int | None, SubsidyClaim], reported: int
+        ) -> None:
             """Net paid per case within its rate or the cap; one live claim per case; balance = Σ rows = model."""
             money = [e for e in entries if e.action in ("pay", "reverse")]
             net: dict[int, int] = {}

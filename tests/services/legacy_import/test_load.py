@@ -22,8 +22,22 @@ from services.stats.sql import Filters, Period
 from tests.factories import make_actor, make_case, make_tree
 
 HEADER_ZH = [c.zh for c in import_format.COLUMNS]
-GOOD = ["2024-V1-00007", "2024-03-05", "来访", "邻里纠纷", "V1", "张调解", "调解成功", "口头", "简易", "2024-03-06",
-        "已履行", "是", "5", "排水沟纠纷"]
+GOOD = [
+    "2024-V1-00007",
+    "2024-03-05",
+    "来访",
+    "邻里纠纷",
+    "V1",
+    "张调解",
+    "调解成功",
+    "口头",
+    "简易",
+    "2024-03-06",
+    "已履行",
+    "是",
+    "5",
+    "排水沟纠纷",
+]
 
 
 def _xlsx(rows: list[list[object]], header: list[str] = HEADER_ZH) -> bytes:
@@ -61,8 +75,11 @@ def _count(db, model=Case) -> int:
 
 def test_import_good_rows_with_their_facts(db, office):
     tree, actor, _ = office
-    rows = [GOOD, ["", "2024/04/01", "phone", "loan", "v2", "", "failed", "", "", "2024-04-20", "", "", "", ""],
-            ["", "2024-04-02", "Walk-in", "Neighbours", "V2", "", "待受理", "", "", "", "", "", "", ""]]
+    rows = [
+        GOOD,
+        ["", "2024/04/01", "phone", "loan", "v2", "", "failed", "", "", "2024-04-20", "", "", "", ""],
+        ["", "2024-04-02", "Walk-in", "Neighbours", "V2", "", "待受理", "", "", "", "", "", "", ""],
+    ]
     with db.write() as s:
         result = importer.import_cases(s, actor=actor, filename="ledger.xlsx", data=_xlsx(rows))
     assert (result.imported, result.generated_numbers) == (3, 2)
@@ -71,13 +88,24 @@ def test_import_good_rows_with_their_facts(db, office):
         generated = s.exec(select(Case.case_no).where(Case.org_id == tree["v2"].id).order_by(Case.id)).all()
         agreement = s.exec(select(Agreement).where(Agreement.case_id == kept.id)).one()
         assert s.exec(select(FollowUp.satisfaction).where(FollowUp.case_id == kept.id)).one() == 5
-        assert s.exec(select(JudicialConfirmation.result).where(JudicialConfirmation.case_id == kept.id)).one() \
+        assert (
+            s.exec(select(JudicialConfirmation.result).where(JudicialConfirmation.case_id == kept.id)).one()
             == "confirmed"
+        )
         assert s.exec(select(AuditLog.action).where(AuditLog.action == "case.import")).one()
     assert (kept.outcome, kept.agreement_kind, kept.performance, kept.confirmed, kept.satisfaction) == (
-        "succeeded", "oral", "fulfilled", True, 5)
+        "succeeded",
+        "oral",
+        "fulfilled",
+        True,
+        5,
+    )
     assert (kept.received_month, kept.source, kept.category, kept.custom["mediator_name"]) == (
-        202403, "walk_in", "neighbour", "张调解")
+        202403,
+        "walk_in",
+        "neighbour",
+        "张调解",
+    )
     assert agreement.kind == "oral"
     assert list(generated) == ["2024-V2-00001", "2024-V2-00002"]
 
@@ -127,7 +155,12 @@ def test_report_exactly_the_bad_rows_and_import_nothing(db, office):
     with db.read() as s:
         preview = importer.validate(s, actor=actor, filename="ledger.xlsx", data=data)
     assert [(e.row, e.column) for e in preview.errors] == [
-        (5, "received_on"), (9, "org_code"), (13, "category"), (17, "status"), (20, "satisfaction")]
+        (5, "received_on"),
+        (9, "org_code"),
+        (13, "category"),
+        (17, "status"),
+        (20, "satisfaction"),
+    ]
     assert preview.total == 20 and not preview.ok
     before = _count(db)
     with pytest.raises(importer.ImportRejected) as err, db.write() as s:
@@ -145,8 +178,10 @@ def test_reject_duplicates_and_taken_numbers(db, office):
     taken[0] = existing.case_no
     with db.read() as s:
         preview = importer.validate(s, actor=actor, filename="l.xlsx", data=_xlsx([GOOD, dup, taken]))
-    assert [(e.row, e.key) for e in preview.errors] == [(3, "import.err_duplicate_in_file"),
-                                                        (4, "import.err_case_no_taken")]
+    assert [(e.row, e.key) for e in preview.errors] == [
+        (3, "import.err_duplicate_in_file"),
+        (4, "import.err_case_no_taken"),
+    ]
 
 
 def test_check_cross_field_rules_and_scope(db, office):
@@ -158,8 +193,9 @@ def test_check_cross_field_rules_and_scope(db, office):
     future = list(GOOD)
     future[1] = "2999-01-01"
     with db.read() as s:
-        preview = importer.validate(s, actor=actor, filename="l.xlsx",
-                                    data=_xlsx([failed_with_agreement, closed_early, future]))
+        preview = importer.validate(
+            s, actor=actor, filename="l.xlsx", data=_xlsx([failed_with_agreement, closed_early, future])
+        )
         outsider = importer.validate(s, actor=mediator, filename="l.xlsx", data=_xlsx([GOOD]))
     keys = [(e.row, e.column, e.key) for e in preview.errors]
     assert (2, "agreement", "import.err_needs_success") in keys and (2, "confirmed", "import.err_needs_success") in keys
@@ -202,8 +238,25 @@ def test_import_thousands_of_rows_fast_and_count_them(db, office):
     _, actor, _ = office
     n = 3000
     statuses = ["调解成功", "调解不成功", "已归档"]
-    rows = [["", f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", "来访", "邻里纠纷", "V1", "", statuses[i % 3], "", "", "",
-             "", "", "", ""] for i in range(n)]
+    rows = [
+        [
+            "",
+            f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "来访",
+            "邻里纠纷",
+            "V1",
+            "",
+            statuses[i % 3],
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+        for i in range(n)
+    ]
     data = _csv(rows, HEADER_ZH)
     started = time.perf_counter()
     with db.write() as s:

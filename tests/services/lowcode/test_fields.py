@@ -26,29 +26,44 @@ def png() -> bytes:
     return out.getvalue()
 
 
-SPEC = [f("day", "date", required=True), f("risk", "yes_no", required=True),
-        f("level", "choice", required=True, options=[{"code": "low", "label_zh": "一般", "label_en": "Low"}, "高"],
-          condition={"field": "risk", "equals": "yes"}),
-        f("kinds", "multi_choice", options=["甲", "乙"]), f("n", "number"), f("who", "id_number"),
-        f("tel", "phone"), f("pics", "photo"), f("note", "long_text")]
+SPEC = [
+    f("day", "date", required=True),
+    f("risk", "yes_no", required=True),
+    f(
+        "level",
+        "choice",
+        required=True,
+        options=[{"code": "low", "label_zh": "一般", "label_en": "Low"}, "高"],
+        condition={"field": "risk", "equals": "yes"},
+    ),
+    f("kinds", "multi_choice", options=["甲", "乙"]),
+    f("n", "number"),
+    f("who", "id_number"),
+    f("tel", "phone"),
+    f("pics", "photo"),
+    f("note", "long_text"),
+]
 
 
 def test_validate_spec_accepts_a_good_spec():
     assert validate_spec(SPEC) == []
 
 
-@pytest.mark.parametrize(("fields", "key"), [
-    ([f("a", "text"), f("a", "number")], "error.form_key_duplicate"),
-    ([f("A b", "text")], "error.form_key_syntax"),
-    ([f("a", "colour")], "error.form_type_unknown"),
-    ([f("a", "choice")], "error.form_options_missing"),
-    ([f("a", "choice", options=["x", "x"])], "error.form_options_duplicate"),
-    ([f("a", "choice", dictionary="planets")], "error.form_dictionary_unknown"),
-    ([f("a", "text", condition={"field": "b", "equals": "yes"}), f("b", "yes_no")], "error.form_condition_field"),
-    ([{"key": "a", "type": "text"}], "error.form_label_missing"),
-    ([], "error.form_no_fields"),
-    ("nope", "error.form_fields_not_list"),
-])
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ([f("a", "text"), f("a", "number")], "error.form_key_duplicate"),
+        ([f("A b", "text")], "error.form_key_syntax"),
+        ([f("a", "colour")], "error.form_type_unknown"),
+        ([f("a", "choice")], "error.form_options_missing"),
+        ([f("a", "choice", options=["x", "x"])], "error.form_options_duplicate"),
+        ([f("a", "choice", dictionary="planets")], "error.form_dictionary_unknown"),
+        ([f("a", "text", condition={"field": "b", "equals": "yes"}), f("b", "yes_no")], "error.form_condition_field"),
+        ([{"key": "a", "type": "text"}], "error.form_label_missing"),
+        ([], "error.form_no_fields"),
+        ("nope", "error.form_fields_not_list"),
+    ],
+)
 def test_validate_spec_names_the_problem(fields, key):
     problems = validate_spec(fields, dictionaries={"category"})
     assert key in [p.key for p in problems]
@@ -61,8 +76,18 @@ def test_validate_spec_accepts_known_dictionary():
 
 def test_validate_values_cleans_and_hides_conditional_fields():
     fields = parse_fields(SPEC)
-    data, photos = validate_values(fields, {"day": "2026-11-02", "risk": "no", "level": "low", "n": "3",
-                                            "kinds": ["乙", "甲", "乙"], "pics": [png()], "note": "  行\n二  "})
+    data, photos = validate_values(
+        fields,
+        {
+            "day": "2026-11-02",
+            "risk": "no",
+            "level": "low",
+            "n": "3",
+            "kinds": ["乙", "甲", "乙"],
+            "pics": [png()],
+            "note": "  行\n二  ",
+        },
+    )
     assert data["day"] == "2026-11-02" and data["risk"] is False and data["n"] == 3
     assert "level" not in data  # hidden: neither required nor stored
     assert data["kinds"] == ["乙", "甲"] and data["note"] == "  行\n二  "
@@ -77,12 +102,28 @@ def test_validate_values_requires_shown_conditional_field():
 
 def test_validate_values_lists_every_problem():
     with pytest.raises(FormInvalid) as err:
-        validate_values(parse_fields(SPEC), {"day": "x", "risk": "maybe", "n": "many", "kinds": ["丙"],
-                                             "who": "110105194912310021", "tel": "12345", "pics": [b"not a photo"]})
+        validate_values(
+            parse_fields(SPEC),
+            {
+                "day": "x",
+                "risk": "maybe",
+                "n": "many",
+                "kinds": ["丙"],
+                "who": "110105194912310021",
+                "tel": "12345",
+                "pics": [b"not a photo"],
+            },
+        )
     got = {p.field: p.key for p in err.value.problems}
-    assert got == {"day": "error.intake_date_invalid", "risk": "error.intake_choice_invalid",
-                   "n": "error.intake_number_invalid", "kinds": "error.intake_choice_invalid",
-                   "who": "error.id_invalid", "tel": "error.phone_invalid", "pics": "error.intake_photo_unreadable"}
+    assert got == {
+        "day": "error.intake_date_invalid",
+        "risk": "error.intake_choice_invalid",
+        "n": "error.intake_number_invalid",
+        "kinds": "error.intake_choice_invalid",
+        "who": "error.id_invalid",
+        "tel": "error.phone_invalid",
+        "pics": "error.intake_photo_unreadable",
+    }
 
 
 def test_id_number_is_stored_encrypted_and_shown_masked():
@@ -109,6 +150,8 @@ def test_visible_compares_yes_no_and_lists():
 
 def test_options_text_round_trips():
     opts = options_from_text("low | 一般 | Low\n高\n\n")
-    assert opts == [{"code": "low", "label_zh": "一般", "label_en": "Low"},
-                    {"code": "高", "label_zh": "高", "label_en": "高"}]
+    assert opts == [
+        {"code": "low", "label_zh": "一般", "label_en": "Low"},
+        {"code": "高", "label_zh": "高", "label_en": "高"},
+    ]
     assert options_from_text(options_to_text(opts)) == opts

@@ -11,8 +11,10 @@ from services.lowcode import forms
 from services.lowcode.spec_checks import SpecInvalid
 from tests.factories import make_actor, make_tree
 
-FIELDS = [{"key": "day", "type": "date", "label_zh": "日期", "label_en": "Date", "required": True},
-          {"key": "kind", "type": "choice", "label_zh": "类型", "dictionary": "category"}]
+FIELDS = [
+    {"key": "day", "type": "date", "label_zh": "日期", "label_en": "Date", "required": True},
+    {"key": "kind", "type": "choice", "label_zh": "类型", "dictionary": "category"},
+]
 
 
 @pytest.fixture
@@ -57,8 +59,13 @@ def test_save_version_adds_a_row_and_keeps_the_old(db, office):
     with db.write() as s:
         forms.create_form(s, actor=coordinator, draft=draft())
     with db.write() as s:
-        v2 = forms.save_version(s, actor=coordinator, code="village_visit", expected_version=1,
-                                fields=[*FIELDS, {"key": "note", "type": "long_text", "label_zh": "备注"}])
+        v2 = forms.save_version(
+            s,
+            actor=coordinator,
+            code="village_visit",
+            expected_version=1,
+            fields=[*FIELDS, {"key": "note", "type": "long_text", "label_zh": "备注"}],
+        )
     with db.read() as s:
         history = forms.form_history(s, "village_visit")
         assert [h.version for h in history] == [2, 1] and len(history[1].fields) == 2 and v2.version == 2
@@ -70,8 +77,11 @@ def test_save_version_refuses_invalid_fields_and_writes_nothing(db, office):
     coordinator, _ = office
     with db.write() as s:
         forms.create_form(s, actor=coordinator, draft=draft())
-    bad = [*FIELDS, {"key": "day", "type": "number", "label_zh": "重复"},
-           {"key": "x", "type": "text", "label_zh": "条件", "condition": {"field": "later", "equals": "1"}}]
+    bad = [
+        *FIELDS,
+        {"key": "day", "type": "number", "label_zh": "重复"},
+        {"key": "x", "type": "text", "label_zh": "条件", "condition": {"field": "later", "equals": "1"}},
+    ]
     with pytest.raises(SpecInvalid) as err, db.write() as s:
         forms.save_version(s, actor=coordinator, code="village_visit", fields=bad)
     assert {p.key for p in err.value.problems} == {"error.form_key_duplicate", "error.form_condition_field"}
@@ -91,8 +101,9 @@ def test_save_version_refuses_stale_edit(db, office):
 def test_save_version_refuses_register_types_on_intake(db, office):
     coordinator, _ = office
     with pytest.raises(SpecInvalid) as err, db.write() as s:
-        forms.save_version(s, actor=coordinator, code="intake",
-                           fields=[{"key": "pic", "type": "photo", "label_zh": "照片"}])
+        forms.save_version(
+            s, actor=coordinator, code="intake", fields=[{"key": "pic", "type": "photo", "label_zh": "照片"}]
+        )
     assert err.value.problems[0].key == "error.form_type_not_here"
     with db.write() as s:  # an empty custom-field list is fine for the built-in form
         assert forms.save_version(s, actor=coordinator, code="intake", fields=[]).version == 2
@@ -105,8 +116,9 @@ def test_retire_form_and_list_forms(db, office):
     with db.read() as s:
         active = {f.code for f in forms.list_forms(s, registers_only=True, include_retired=False)}
         every = {f.code: f for f in forms.list_forms(s)}
-        versions = s.exec(select(FormSpec.version).where(FormSpec.code == "joint_meeting")
-                          .order_by(col(FormSpec.version))).all()
+        versions = s.exec(
+            select(FormSpec.version).where(FormSpec.code == "joint_meeting").order_by(col(FormSpec.version))
+        ).all()
     assert active == {"screening_visit", "legal_education"}
     assert every["joint_meeting"].status == "retired" and {"intake", "staff_intake"} <= set(every)
     assert versions == [1, 2]

@@ -42,22 +42,28 @@ def _change(db, actor, name, value, base, note=""):
         return rules.change(s, actor=actor, name=name, value=value, base_version=base, note=note)
 
 
-@pytest.mark.parametrize(("name", "mutate", "key"), [
-    ("deadlines", lambda v: v.update(accept_days=0), "rules.error.int_range"),
-    ("deadlines", lambda v: v.update(conclude_days=2.5), "rules.error.int_range"),
-    ("early_warning", lambda v: v.update(group_min_people=1), "rules.error.int_range"),
-    ("subsidy_rates", lambda v: v["rates"].update(simple=-1), "rules.error.int_range"),
-    ("subsidy_rates", lambda v: v["rates"].update(major=100), "rules.error.rate_grade"),
-    ("subsidy_rates", lambda v: v["rates"].update({"simple@nowhere": 100}), "rules.error.rate_kind"),
-    ("rating_schemes", lambda v: v["mediator"]["weights"].update(cases=50), "rules.error.weights_sum"),
-    ("rating_schemes", lambda v: v["mediator"]["thresholds"].update({"4": 95}), "error.rating_thresholds"),
-    ("checklist", lambda v: v["items"]["seal"].update(label_zh=" "), "rules.error.item_label"),
-    ("roles", lambda v: v["roles"]["mediator"]["permissions"].append("case.fly"), "rules.error.permission_unknown"),
-    ("roles", lambda v: v["roles"]["admin"]["permissions"].remove("user.admin"), "rules.error.admin_lockout"),
-    ("roles", lambda v: v["roles"].pop("police"), "rules.error.role_builtin"),
-    ("roles", lambda v: v["roles"].update({"Bad Code": {"name_zh": "甲", "name_en": "A", "permissions": []}}),
-     "rules.error.role_code"),
-])
+@pytest.mark.parametrize(
+    ("name", "mutate", "key"),
+    [
+        ("deadlines", lambda v: v.update(accept_days=0), "rules.error.int_range"),
+        ("deadlines", lambda v: v.update(conclude_days=2.5), "rules.error.int_range"),
+        ("early_warning", lambda v: v.update(group_min_people=1), "rules.error.int_range"),
+        ("subsidy_rates", lambda v: v["rates"].update(simple=-1), "rules.error.int_range"),
+        ("subsidy_rates", lambda v: v["rates"].update(major=100), "rules.error.rate_grade"),
+        ("subsidy_rates", lambda v: v["rates"].update({"simple@nowhere": 100}), "rules.error.rate_kind"),
+        ("rating_schemes", lambda v: v["mediator"]["weights"].update(cases=50), "rules.error.weights_sum"),
+        ("rating_schemes", lambda v: v["mediator"]["thresholds"].update({"4": 95}), "error.rating_thresholds"),
+        ("checklist", lambda v: v["items"]["seal"].update(label_zh=" "), "rules.error.item_label"),
+        ("roles", lambda v: v["roles"]["mediator"]["permissions"].append("case.fly"), "rules.error.permission_unknown"),
+        ("roles", lambda v: v["roles"]["admin"]["permissions"].remove("user.admin"), "rules.error.admin_lockout"),
+        ("roles", lambda v: v["roles"].pop("police"), "rules.error.role_builtin"),
+        (
+            "roles",
+            lambda v: v["roles"].update({"Bad Code": {"name_zh": "甲", "name_en": "A", "permissions": []}}),
+            "rules.error.role_code",
+        ),
+    ],
+)
 def test_refuse_invalid_rule_values(db, world, name, mutate, key):
     _, coordinator, _, _ = world
     state = _current(db, coordinator, name)
@@ -116,8 +122,10 @@ def test_rollback_applies_old_snapshot_as_new_version(db, world):
         hist = rules.history(s, actor=coordinator, name="early_warning")
         logs = s.exec(select(AuditLog).where(AuditLog.action == "rules.rollback")).all()
     assert [h.version for h in hist] == [3, 2, 1] and hist[0].action == "rollback" and hist[0].from_version == 1
-    assert {c.path[0]: (c.before, c.after) for c in hist[0].changes} == {"group_min_people": (12, 8),
-                                                                          "repeat_window_days": (30, 90)}
+    assert {c.path[0]: (c.before, c.after) for c in hist[0].changes} == {
+        "group_min_people": (12, 8),
+        "repeat_window_days": (30, 90),
+    }
     assert len(logs) == 1 and logs[0].detail["from_version"] == 1
     with pytest.raises(NotFound), db.write() as s:
         rules.rollback(s, actor=coordinator, name="early_warning", version=99, base_version=3)
@@ -152,8 +160,10 @@ def test_change_subsidy_rates_and_award_cap(db, world):
     tree, coordinator, _, _ = world
     state = _current(db, coordinator, "subsidy_rates")
     assert state.value["rates"]["simple"] == 6_000 and state.value["award_cap_fen"] == 200_000
-    value = {"rates": {**state.value["rates"], "standard": 12_000, "simple@professional": 20_000},
-             "award_cap_fen": 300_000}
+    value = {
+        "rates": {**state.value["rates"], "standard": 12_000, "simple@professional": 20_000},
+        "award_cap_fen": 300_000,
+    }
     value["rates"].pop("complex@petition_room")
     _change(db, coordinator, "subsidy_rates", value, 0)
     today = local_today()
@@ -166,8 +176,7 @@ def test_change_subsidy_rates_and_award_cap(db, world):
         rules.rollback(s, actor=coordinator, name="subsidy_rates", version=0, base_version=1)
     with db.read() as s:
         assert rules.current(s, actor=coordinator, name="subsidy_rates").value == state.value
-        assert rate_in_force(s, grade="standard", org=s.get(Organisation, tree["v1"].id), on=today).amount_fen \
-            == 10_000
+        assert rate_in_force(s, grade="standard", org=s.get(Organisation, tree["v1"].id), on=today).amount_fen == 10_000
 
 
 def test_change_rating_scheme_makes_new_default_version(db, world):
@@ -185,8 +194,13 @@ def test_change_checklist_retires_removed_items(db, world):
     _, coordinator, _, _ = world
     value = _current(db, coordinator, "checklist").value
     value["items"].pop("seal")
-    value["items"]["village_group"] = {"label_zh": "村民小组调解员", "label_en": "Group mediator", "points": 2,
-                                       "active": True, "position": -1}
+    value["items"]["village_group"] = {
+        "label_zh": "村民小组调解员",
+        "label_en": "Group mediator",
+        "points": 2,
+        "active": True,
+        "position": -1,
+    }
     _change(db, coordinator, "checklist", value, 0)
     with db.read() as s:
         items = {i.code: i for i in s.exec(select(ChecklistItem)).all()}
@@ -199,8 +213,11 @@ def test_permission_change_takes_effect_for_signed_in_user(db, world):
     assert mediator.can(P.CASE_CREATE)
     value = _current(db, coordinator, "roles").value
     value["roles"]["mediator"]["permissions"].remove(str(P.CASE_CREATE))
-    value["roles"]["village_helper"] = {"name_zh": "村调信息员", "name_en": "Village helper",
-                                        "permissions": [str(P.WORKBENCH), str(P.CASE_VIEW)]}
+    value["roles"]["village_helper"] = {
+        "name_zh": "村调信息员",
+        "name_en": "Village helper",
+        "permissions": [str(P.WORKBENCH), str(P.CASE_VIEW)],
+    }
     _change(db, coordinator, "roles", value, 0)
     with db.read() as s:
         again = load_actor(s, mediator_user.id or 0)

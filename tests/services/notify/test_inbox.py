@@ -11,10 +11,17 @@ def test_notify_once_per_key_list_and_read(db):
     w = make_world(db)
     case = accepted_case(db, w.mediator)
     with db.write() as s:
-        first = notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id,
-                                         params={"case_no": case.case_no}, dedupe_key="k1")
-        again = notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id,
-                                         dedupe_key="k1")
+        first = notifications.notify_org(
+            s,
+            org_id=w.orgs["v1"].id,
+            key="notify.reopened",
+            case_id=case.id,
+            params={"case_no": case.case_no},
+            dedupe_key="k1",
+        )
+        again = notifications.notify_org(
+            s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id, dedupe_key="k1"
+        )
         plain = notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id)
     assert (first, again, plain) == (True, False, True)
     with db.read() as s:

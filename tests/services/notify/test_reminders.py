@@ -24,8 +24,10 @@ def _due_in(db, case_id: int, days: int) -> None:
 
 def _reminders(db) -> list[tuple[int | None, int | None]]:
     with db.read() as s:
-        return [(n.org_id, n.case_id) for n in s.exec(select(Notification).where(
-            Notification.key == "notify.followup_due")).all()]
+        return [
+            (n.org_id, n.case_id)
+            for n in s.exec(select(Notification).where(Notification.key == "notify.followup_due")).all()
+        ]
 
 
 def test_remind_followups_due_once(db):

@@ -71,8 +71,10 @@ def robot(monkeypatch: pytest.MonkeyPatch) -> Iterator[Robot]:
 
 def _world_with_robot(db, url: str, org: str = "v1"):
     w = make_world(db)
-    parties = [PartyInput(side="applicant", name=NAME, phone=PHONE, id_number=ID_NO, address=ADDRESS),
-               PartyInput(side="respondent", name="李四", phone="13700000001")]
+    parties = [
+        PartyInput(side="applicant", name=NAME, phone=PHONE, id_number=ID_NO, address=ADDRESS),
+        PartyInput(side="respondent", name="李四", phone="13700000001"),
+    ]
     case = accepted_case(db, w.mediator, parties=parties)
     with db.write() as s:
         webhooks.save_webhook(s, actor=w.coordinator, org_id=w.orgs[org].id, vendor="wecom", url=url)
@@ -88,10 +90,12 @@ def test_send_one_message_per_event_without_personal_data(db, robot):
     w, case = _world_with_robot(db, robot.url)
     canary = {"case_no": case.case_no, "name": NAME, "phone": PHONE, "id": ID_NO, "place": ADDRESS}
     with db.write() as s:  # the same once-only event twice, and one plain event
-        notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id,
-                                 params=canary, dedupe_key="reopen:1")
-        notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id,
-                                 params=canary, dedupe_key="reopen:1")
+        notifications.notify_org(
+            s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id, params=canary, dedupe_key="reopen:1"
+        )
+        notifications.notify_org(
+            s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id, params=canary, dedupe_key="reopen:1"
+        )
         notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id, params=canary)
     assert outbox.deliver_until_idle(db) == {"sent": 2}
     assert outbox.deliver_until_idle(db) == {}
@@ -118,8 +122,13 @@ def test_retry_failing_server_then_log_failed(db, robot, caplog):
     robot.mode = "fail"
     w, case = _world_with_robot(db, robot.url)
     with db.write() as s:
-        notifications.notify_org(s, org_id=w.orgs["v1"].id, key="notify.handover_in", case_id=case.id,
-                                 params={"case_no": case.case_no, "name": NAME})
+        notifications.notify_org(
+            s,
+            org_id=w.orgs["v1"].id,
+            key="notify.handover_in",
+            case_id=case.id,
+            params={"case_no": case.case_no, "name": NAME},
+        )
     with caplog.at_level(logging.WARNING, logger="mediation.webhooks"):
         assert outbox.deliver_until_idle(db) == {"pending": outbox.MAX_ATTEMPTS - 1, "failed": 1}
     assert len(robot.bodies) == outbox.MAX_ATTEMPTS
@@ -209,12 +218,14 @@ def test_validate_url_https_vendor_host_and_local_http(monkeypatch):
     ok = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
     assert webhooks.validate_url("wecom", ok) == ok
     assert webhooks.validate_url("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=x")
-    for vendor, url, key in (("wecom", "http://qyapi.weixin.qq.com/x", "error.webhook_https"),
-                             ("wecom", "https://evil.example.com/x", "error.webhook_host"),
-                             ("dingtalk", ok, "error.webhook_host"),
-                             ("wecom", "http://127.0.0.1:9/x", "error.webhook_https"),
-                             ("slack", ok, "error.webhook_vendor"),
-                             ("wecom", "not a url", "error.webhook_url")):
+    for vendor, url, key in (
+        ("wecom", "http://qyapi.weixin.qq.com/x", "error.webhook_https"),
+        ("wecom", "https://evil.example.com/x", "error.webhook_host"),
+        ("dingtalk", ok, "error.webhook_host"),
+        ("wecom", "http://127.0.0.1:9/x", "error.webhook_https"),
+        ("slack", ok, "error.webhook_vendor"),
+        ("wecom", "not a url", "error.webhook_url"),
+    ):
         with pytest.raises(ValidationFailed) as err:
             webhooks.validate_url(vendor, url)
         assert err.value.key == key, url

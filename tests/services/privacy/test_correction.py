@@ -29,8 +29,12 @@ def test_correct_party_reencrypts_and_audits_masked(db):
     case = accepted_case(db, w.mediator)
     p = _party(db, case.id)
     with db.write() as s:
-        correct_party(s, actor=w.mediator, party_id=p.id, correction=PartyCorrection(
-            name=NEW.name, phone=NEW.phone, address=NEW.address, id_number=NEW.id_number))
+        correct_party(
+            s,
+            actor=w.mediator,
+            party_id=p.id,
+            correction=PartyCorrection(name=NEW.name, phone=NEW.phone, address=NEW.address, id_number=NEW.id_number),
+        )
     key = get_settings().data_key
     after = _party(db, case.id)
     assert (after.name, after.phone, after.address) == (NEW.name, NEW.phone, NEW.address)
@@ -42,8 +46,12 @@ def test_correct_party_reencrypts_and_audits_masked(db):
         event = s.exec(select(CaseEvent).where(CaseEvent.kind == "party.corrected")).one()
     text = json.dumps(row.detail, ensure_ascii=False) + json.dumps(event.data, ensure_ascii=False)
     assert row.detail["after"]["phone"] == NEW.phone[:3] + "****" + NEW.phone[-4:]
-    assert row.detail["before"]["name"] == "张某" and set(row.detail["fields"]) == {"name", "phone", "address",
-                                                                                   "id_number"}
+    assert row.detail["before"]["name"] == "张某" and set(row.detail["fields"]) == {
+        "name",
+        "phone",
+        "address",
+        "id_number",
+    }
     assert [v for v in NEW.values() if v in text] == []
 
 

@@ -21,16 +21,17 @@ def test_redact_text_names_by_surname_everywhere():
 
 
 def test_redact_text_numbers_every_occurrence():
-    text = ("电话13812345678，又打138 1234 5678和+86-139-0000-1111，座机0831-1234567、(0831)7654321；"
-            "身份证511523199001011234、51152319900101123x、旧证511523900101123；１３８１２３４５６７８。")
+    text = (
+        "电话13812345678，又打138 1234 5678和+86-139-0000-1111，座机0831-1234567、(0831)7654321；"
+        "身份证511523199001011234、51152319900101123x、旧证511523900101123；１３８１２３４５６７８。"
+    )
     out = redact_text(text, PEOPLE)
     assert not re.search(r"\d{7,}", out.replace(" ", "").replace("-", ""))
     assert leaks(out) == []
 
 
 def test_redact_text_addresses_plates_emails():
-    text = ("张三丰住红桥镇东村3组12号，李四住人民路15号阳光小区3栋2单元501室，车牌川Q·12345和川QA1234，"
-            "邮箱zs@qq.com。")
+    text = "张三丰住红桥镇东村3组12号，李四住人民路15号阳光小区3栋2单元501室，车牌川Q·12345和川QA1234，邮箱zs@qq.com。"
     out = redact_text(text, PEOPLE)
     for bad in ("东村", "3组", "人民路", "阳光小区", "501", "12345", "A1234", "qq.com"):
         assert bad not in out
@@ -64,8 +65,12 @@ def test_redact_text_hostile_mobiles(prefix: str, suffix: str, body: str, sep: s
 
 
 @settings(max_examples=150, deadline=None)
-@given(prefix=filler, body=st.text(alphabet="0123456789", min_size=17, max_size=17),
-       last=st.sampled_from(list("0123456789Xx")), wide=st.booleans())
+@given(
+    prefix=filler,
+    body=st.text(alphabet="0123456789", min_size=17, max_size=17),
+    last=st.sampled_from(list("0123456789Xx")),
+    wide=st.booleans(),
+)
 def test_redact_text_hostile_ids(prefix: str, body: str, last: str, wide: bool):
     idn = body + last
     shown = "".join(chr(ord(c) + 0xFEE0) for c in idn) if wide else idn  # full-width look-alikes

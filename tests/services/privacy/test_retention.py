@@ -44,13 +44,23 @@ def test_run_retention_anonymises_only_eligible(db, caplog):
     with db.read() as s:
         parties = s.exec(select(Party).where(col(Party.case_id).in_(old))).all()
         assert len(parties) == 2 * ELIGIBLE
-        assert all(p.phone == "" and p.phone_index is None and p.id_number_enc is None and p.id_number_index is None
-                   and p.id_number_masked is None and p.address == "" and p.name.endswith("某") for p in parties)
+        assert all(
+            p.phone == ""
+            and p.phone_index is None
+            and p.id_number_enc is None
+            and p.id_number_index is None
+            and p.id_number_masked is None
+            and p.address == ""
+            and p.name.endswith("某")
+            for p in parties
+        )
         assert s.exec(select(Attachment.id).where(col(Attachment.case_id).in_(old))).all() == []
         text = repr(_snapshot(db, old))
         assert [v for p in people for v in p.values() if v in text] == []
-        assert all(c.anonymised_at and c.custom["idn"] == {"masked": ""}  # encrypted custom ID numbers dropped
-                   for c in s.exec(select(Case).where(col(Case.id).in_(old))))
+        assert all(
+            c.anonymised_at and c.custom["idn"] == {"masked": ""}  # encrypted custom ID numbers dropped
+            for c in s.exec(select(Case).where(col(Case.id).in_(old)))
+        )
         run = s.exec(select(AuditLog).where(AuditLog.action == "retention.run")).one()
         assert run.detail["anonymised"] == ELIGIBLE
     assert "anonymised=100" in caplog.text

@@ -12,9 +12,14 @@ from tests.case_factories import accepted_case, handed_over, make_world
 
 
 def _case(db, w):
-    case = accepted_case(db, w.mediator, parties=[
-        PartyInput(side="applicant", name="王五", phone="13812345678", id_number="11010519491231002X"),
-        PartyInput(side="respondent", name="李四")])
+    case = accepted_case(
+        db,
+        w.mediator,
+        parties=[
+            PartyInput(side="applicant", name="王五", phone="13812345678", id_number="11010519491231002X"),
+            PartyInput(side="respondent", name="李四"),
+        ],
+    )
     with db.read() as s:
         return case, s.exec(select(Party).where(Party.case_id == case.id).order_by(Party.id)).first()
 

@@ -37,10 +37,17 @@ class RatingWorld:
 
 def case_row(org: Organisation, mediator_id: int | None, received: date, status: str, **extra: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "case_no": f"R-{next(_no):07d}", "org_id": org.id, "county_id": org.county_id, "mediator_id": mediator_id,
-        "source": "walk_in", "category": "neighbour", "status": status,
+        "case_no": f"R-{next(_no):07d}",
+        "org_id": org.id,
+        "county_id": org.county_id,
+        "mediator_id": mediator_id,
+        "source": "walk_in",
+        "category": "neighbour",
+        "status": status,
         "received_at": datetime(received.year, received.month, received.day, 9, tzinfo=UTC),
-        "received_month": received.year * 100 + received.month, "risk_flags": [], "custom": {},
+        "received_month": received.year * 100 + received.month,
+        "risk_flags": [],
+        "custom": {},
     }
     if status == "failed":
         row["diversion"] = "litigation"
@@ -60,8 +67,9 @@ def insert_cases(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return [int(ids[n]) for n in nos]
 
 
-def add_mediator(session: Session, org: Organisation, name: str, user_id: int | None = None,
-                 status: str = "active") -> int:
+def add_mediator(
+    session: Session, org: Organisation, name: str, user_id: int | None = None, status: str = "active"
+) -> int:
     m = Mediator(org_id=org.id or 0, name=name, user_id=user_id, status=status)
     session.add(m)
     session.flush()
@@ -69,24 +77,47 @@ def add_mediator(session: Session, org: Organisation, name: str, user_id: int | 
 
 
 def agreement(session: Session, case_id: int, performance: str, due: date | None, version: int = 1) -> None:
-    session.execute(insert(Agreement), [{"case_id": case_id, "version": version, "kind": "written", "terms": "和解",
-                                         "performance": performance, "performance_due": due,
-                                         "signed_at": datetime(2025, 4, 1, tzinfo=UTC)}])
+    session.execute(
+        insert(Agreement),
+        [
+            {
+                "case_id": case_id,
+                "version": version,
+                "kind": "written",
+                "terms": "和解",
+                "performance": performance,
+                "performance_due": due,
+                "signed_at": datetime(2025, 4, 1, tzinfo=UTC),
+            }
+        ],
+    )
 
 
 def confirmation(session: Session, case_id: int, court: Organisation, result: str) -> None:
-    session.execute(insert(JudicialConfirmation), [{"case_id": case_id, "court_org_id": court.id, "result": result,
-                                                    "applied_at": datetime(2025, 5, 1, tzinfo=UTC)}])
+    session.execute(
+        insert(JudicialConfirmation),
+        [
+            {
+                "case_id": case_id,
+                "court_org_id": court.id,
+                "result": result,
+                "applied_at": datetime(2025, 5, 1, tzinfo=UTC),
+            }
+        ],
+    )
 
 
 def follow_up(session: Session, case_id: int, satisfaction: int | None) -> None:
-    session.execute(insert(FollowUp), [{"case_id": case_id, "satisfaction": satisfaction,
-                                        "done_at": datetime(2025, 6, 1, tzinfo=UTC)}])
+    session.execute(
+        insert(FollowUp),
+        [{"case_id": case_id, "satisfaction": satisfaction, "done_at": datetime(2025, 6, 1, tzinfo=UTC)}],
+    )
 
 
 def public_rating(session: Session, case_id: int, stars: int) -> None:
-    session.execute(insert(PublicRating), [{"case_id": case_id, "stars": stars,
-                                            "at": datetime(2025, 6, 2, tzinfo=UTC)}])
+    session.execute(
+        insert(PublicRating), [{"case_id": case_id, "stars": stars, "at": datetime(2025, 6, 2, tzinfo=UTC)}]
+    )
 
 
 def training(session: Session, mediator_id: int, held_on: date, hours: float) -> int:
@@ -97,8 +128,9 @@ def training(session: Session, mediator_id: int, held_on: date, hours: float) ->
 
 
 def complaint(session: Session, mediator_id: int, received_on: date, substantiated: bool) -> int:
-    row = MediatorComplaint(mediator_id=mediator_id, received_on=received_on, summary="态度生硬",
-                            substantiated=substantiated)
+    row = MediatorComplaint(
+        mediator_id=mediator_id, received_on=received_on, summary="态度生硬", substantiated=substantiated
+    )
     session.add(row)
     session.flush()
     return row.id or 0
@@ -135,10 +167,13 @@ def make_world(db: Database) -> RatingWorld:
         user_b = make_user(s, tree["v2"], ["mediator"])
         from services.access.accounts import load_actor
 
-        world = RatingWorld(orgs=tree, justice=make_actor(s, tree["justice"], ["justice"]),
-                            coordinator=make_actor(s, tree["coord"], ["coordinator"]),
-                            mediator_actor=load_actor(s, user_a.id or 0),  # type: ignore[arg-type]
-                            other_actor=load_actor(s, user_b.id or 0))  # type: ignore[arg-type]
+        world = RatingWorld(
+            orgs=tree,
+            justice=make_actor(s, tree["justice"], ["justice"]),
+            coordinator=make_actor(s, tree["coord"], ["coordinator"]),
+            mediator_actor=load_actor(s, user_a.id or 0),  # type: ignore[arg-type]
+            other_actor=load_actor(s, user_b.id or 0),
+        )  # type: ignore[arg-type]
         ids = world.ids
         ids["A"] = add_mediator(s, tree["v1"], "甲调解员", user_id=user_a.id)
         ids["B"] = add_mediator(s, tree["v2"], "乙调解员", user_id=user_b.id)
@@ -157,12 +192,27 @@ def make_world(db: Database) -> RatingWorld:
 def _mediator_a(s: Session, w: RatingWorld) -> None:
     v1, court, a = w.orgs["v1"], w.orgs["court"], w.ids["A"]
     d = date(2025, 3, 15)
-    ok = insert_cases(s, [case_row(v1, a, d, st) for st in ("succeeded", "followed_up", "archived", "succeeded",
-                                                             "succeeded", "succeeded", "succeeded", "succeeded")])
+    ok = insert_cases(
+        s,
+        [
+            case_row(v1, a, d, st)
+            for st in (
+                "succeeded",
+                "followed_up",
+                "archived",
+                "succeeded",
+                "succeeded",
+                "succeeded",
+                "succeeded",
+                "succeeded",
+            )
+        ],
+    )
     failed = insert_cases(s, [case_row(v1, a, date(2025, 11, 2), "failed") for _ in range(2)])
     other = insert_cases(s, [case_row(v1, a, d, st) for st in ("withdrawn", "rejected", "in_mediation", "submitted")])
-    outside = insert_cases(s, [case_row(v1, a, date(2024, 12, 30), "succeeded"),
-                               case_row(v1, a, date(2026, 1, 2), "failed")])
+    outside = insert_cases(
+        s, [case_row(v1, a, date(2024, 12, 30), "succeeded"), case_row(v1, a, date(2026, 1, 2), "failed")]
+    )
     a1, a2, a3, a4, a5, a6, a7, a8 = ok
     agreement(s, a1, "fulfilled", date(2025, 6, 1))
     agreement(s, a2, "fulfilled", None)
@@ -187,9 +237,18 @@ def _mediator_a(s: Session, w: RatingWorld) -> None:
     complaint(s, a, date(2025, 8, 2), False)
     complaint(s, a, date(2024, 8, 1), True)
     w.sets = {
-        "mediated": set(ok) | set(failed), "succeeded": set(ok), "failed": set(failed),
-        "due": {a1, a2, a3, a4, a5, a7}, "fulfilled": {a1, a2}, "confirmed": {a1}, "followup": {a1, a2, a4},
-        "public": {a1, failed[0]}, "training": {t1, t2}, "complaints": {c1}, "other": set(other), "a6": {a6},
+        "mediated": set(ok) | set(failed),
+        "succeeded": set(ok),
+        "failed": set(failed),
+        "due": {a1, a2, a3, a4, a5, a7},
+        "fulfilled": {a1, a2},
+        "confirmed": {a1},
+        "followup": {a1, a2, a4},
+        "public": {a1, failed[0]},
+        "training": {t1, t2},
+        "complaints": {c1},
+        "other": set(other),
+        "a6": {a6},
         "a8": {a8},
     }
 

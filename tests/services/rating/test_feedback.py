@@ -24,8 +24,9 @@ def _compute(db, actor):
 
 def _rating_of(db, mediator_id) -> int:
     with db.read() as s:
-        return s.exec(select(Rating.id).where(Rating.mediator_id == mediator_id)
-                      .order_by(col(Rating.id).desc())).first()
+        return s.exec(
+            select(Rating.id).where(Rating.mediator_id == mediator_id).order_by(col(Rating.id).desc())
+        ).first()
 
 
 def test_objection_lodged_answered_and_shown_to_the_mediator(db):
@@ -45,12 +46,14 @@ def test_objection_lodged_answered_and_shown_to_the_mediator(db):
     with db.write() as s, pytest.raises(PermissionDenied):
         answer_objection(s, actor=w.coordinator, objection_id=obj.id, answer="已核实", upheld=False)
     with db.write() as s:
-        answer_objection(s, actor=w.justice, objection_id=obj.id, answer="经核实，该培训未签到，维持原评定。",
-                         upheld=False)
+        answer_objection(
+            s, actor=w.justice, objection_id=obj.id, answer="经核实，该培训未签到，维持原评定。", upheld=False
+        )
     with db.read() as s:
         card = get_card(s, actor=w.mediator_actor, rating_id=rid)
     assert [(o.status, o.upheld, o.answer) for o in card.objections] == [
-        ("answered", False, "经核实，该培训未签到，维持原评定。")]
+        ("answered", False, "经核实，该培训未签到，维持原评定。")
+    ]
     with db.write() as s:  # answered: a new objection may be lodged
         lodge_objection(s, actor=w.mediator_actor, rating_id=rid, body="仍有异议")
 
@@ -59,10 +62,27 @@ def test_complaint_counts_after_recompute(db):
     w = make_world(db)
     _compute(db, w.justice)
     with db.write() as s:
-        record_complaint(s, actor=w.justice, mediator_id=w.ids["A"], received_on=date(2025, 10, 8), source="phone",
-                         summary="调解时未告知当事人权利", substantiated=True, finding="属实", today=TODAY)
-        record_complaint(s, actor=w.coordinator, mediator_id=w.ids["A"], received_on=date(2025, 10, 9),
-                         source="board", summary="态度问题", substantiated=False, today=TODAY)
+        record_complaint(
+            s,
+            actor=w.justice,
+            mediator_id=w.ids["A"],
+            received_on=date(2025, 10, 8),
+            source="phone",
+            summary="调解时未告知当事人权利",
+            substantiated=True,
+            finding="属实",
+            today=TODAY,
+        )
+        record_complaint(
+            s,
+            actor=w.coordinator,
+            mediator_id=w.ids["A"],
+            received_on=date(2025, 10, 9),
+            source="board",
+            summary="态度问题",
+            substantiated=False,
+            today=TODAY,
+        )
     run = _compute(db, w.justice)
     assert run.changed == 1
     with db.read() as s:
@@ -76,15 +96,19 @@ def test_complaint_counts_after_recompute(db):
 
 def test_complaint_refused_outside_area_in_future_or_for_others_case(db):
     w = make_world(db)
-    base = {"received_on": date(2025, 10, 8), "source": "phone", "summary": "投诉", "substantiated": True,
-            "today": TODAY}
+    base = {
+        "received_on": date(2025, 10, 8),
+        "source": "phone",
+        "summary": "投诉",
+        "substantiated": True,
+        "today": TODAY,
+    }
     with db.write() as s, pytest.raises(OutOfScope):
         record_complaint(s, actor=w.justice, mediator_id=w.ids["X"], **base)
     with db.write() as s, pytest.raises(ValidationFailed):
         record_complaint(s, actor=w.justice, mediator_id=w.ids["A"], **{**base, "received_on": date(2026, 4, 1)})
     with db.write() as s, pytest.raises(ValidationFailed):
-        record_complaint(s, actor=w.justice, mediator_id=w.ids["A"], case_id=min(w.sets["mediated"]) + 10_000,
-                         **base)
+        record_complaint(s, actor=w.justice, mediator_id=w.ids["A"], case_id=min(w.sets["mediated"]) + 10_000, **base)
     with db.write() as s, pytest.raises(PermissionDenied):
         record_complaint(s, actor=w.mediator_actor, mediator_id=w.ids["A"], **base)
 
@@ -92,9 +116,18 @@ def test_complaint_refused_outside_area_in_future_or_for_others_case(db):
 def test_titles_by_rule_and_approval(db):
     w = make_world(db)
     with db.write() as s:
-        save_scheme(s, actor=w.justice, subject="mediator", period="2025", weights={"success_rate": 100},
-                    thresholds={"5": 90, "4": 80, "3": 70, "2": 60}, min_cases=5, targets={},
-                    title_rule={"title": "调解能手", "min_stars": 5, "min_score": 91, "max": 2}, note="")
+        save_scheme(
+            s,
+            actor=w.justice,
+            subject="mediator",
+            period="2025",
+            weights={"success_rate": 100},
+            thresholds={"5": 90, "4": 80, "3": 70, "2": 60},
+            min_cases=5,
+            targets={},
+            title_rule={"title": "调解能手", "min_stars": 5, "min_score": 91, "max": 2},
+            note="",
+        )
     ids = {score: mid for mid, score in threshold_world(db, w.orgs["v1"], [95, 92, 91, 90, 85]).items()}
     run = _compute(db, w.justice)
     with db.read() as s:
@@ -116,7 +149,8 @@ def test_titles_by_rule_and_approval(db):
     with db.read() as s:
         assert rating.titles_for(s, ids[95]) == [("调解能手", "2025")]
         assert [(a.title, a.subject_id) for a in list_awards(s, actor=w.justice, period="2025")] == [
-            ("调解能手", ids[95])]
+            ("调解能手", ids[95])
+        ]
     with db.write() as s, pytest.raises(ValidationFailed):
         revoke_title(s, actor=w.justice, award_id=award.id, reason="")
     with db.write() as s:

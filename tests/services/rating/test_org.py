@@ -27,11 +27,20 @@ def test_committee_card_by_hand(db):
         for item in items[:10]:
             set_state(s, actor=w.justice, org_id=v1, item_id=item.id, period="2025", met=True, note="现场核查")
         set_state(s, actor=w.justice, org_id=v1, item_id=items[10].id, period="2025", met=False, note="未公开")
-        photo_row = set_state(s, actor=w.coordinator, org_id=v1, item_id=items[0].id, period="2025", met=True,
-                              note="", photo=PNG)
+        photo_row = set_state(
+            s, actor=w.coordinator, org_id=v1, item_id=items[0].id, period="2025", met=True, note="", photo=PNG
+        )
         it = items[9]
-        save_item(s, actor=w.justice, item_id=it.id, code=it.code, label_zh=it.label_zh, label_en=it.label_en,
-                  points=it.points, active=False)
+        save_item(
+            s,
+            actor=w.justice,
+            item_id=it.id,
+            code=it.code,
+            label_zh=it.label_zh,
+            label_en=it.label_en,
+            points=it.points,
+            active=False,
+        )
     with db.write() as s:
         run = rating.compute_ratings(s, actor=w.justice, subject="organisation", period="2025", today=TODAY)
     assert (run.subjects, run.rated) == (3, 2)  # V1, V2 and the police room (no cases: not rated)
@@ -64,17 +73,25 @@ def test_checklist_needs_evidence_and_scope(db):
         set_state(s, actor=w.justice, org_id=w.orgs["v1"].id, item_id=item.id, period="2025", met=True, note=" ")
     assert err.value.key == "error.rating_evidence_required"
     with db.write() as s, pytest.raises(ValidationFailed) as err:
-        set_state(s, actor=w.justice, org_id=w.orgs["v1"].id, item_id=item.id, period="2025", met=True, note="",
-                  photo=b"<svg/>")
+        set_state(
+            s,
+            actor=w.justice,
+            org_id=w.orgs["v1"].id,
+            item_id=item.id,
+            period="2025",
+            met=True,
+            note="",
+            photo=b"<svg/>",
+        )
     assert err.value.key == "error.rating_photo"
     with db.write() as s, pytest.raises(ValidationFailed):  # a justice office is not a mediation organisation
-        set_state(s, actor=w.justice, org_id=w.orgs["justice"].id, item_id=item.id, period="2025", met=False,
-                  note="")
+        set_state(s, actor=w.justice, org_id=w.orgs["justice"].id, item_id=item.id, period="2025", met=False, note="")
     with db.write() as s, pytest.raises(PermissionDenied):  # another county's committee
         set_state(s, actor=w.justice, org_id=w.orgs["v3"].id, item_id=item.id, period="2025", met=False, note="")
     with db.write() as s, pytest.raises(PermissionDenied):
         save_item(s, actor=w.coordinator, code="x", label_zh="新", label_en="New", points=1)
     with db.write() as s:
-        added = save_item(s, actor=w.justice, code="pub_fees", label_zh="公开不收费承诺", label_en="No-fee pledge",
-                          points=2)
+        added = save_item(
+            s, actor=w.justice, code="pub_fees", label_zh="公开不收费承诺", label_en="No-fee pledge", points=2
+        )
     assert added.position == 12

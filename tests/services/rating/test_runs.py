@@ -33,8 +33,11 @@ def _lines(db, actor, rating_id) -> dict:
 
 def _current(db, mediator_id, period="2025") -> Rating:
     with db.read() as s:
-        return s.exec(select(Rating).where(Rating.mediator_id == mediator_id, Rating.period == period)
-                      .order_by(col(Rating.id).desc())).first()
+        return s.exec(
+            select(Rating)
+            .where(Rating.mediator_id == mediator_id, Rating.period == period)
+            .order_by(col(Rating.id).desc())
+        ).first()
 
 
 def test_compute_mediator_metrics_by_hand(db, world):
@@ -82,17 +85,28 @@ def test_compute_not_rated_below_minimum_cases(db, world):
 
 @pytest.mark.parametrize("cases, expected", [(4, None), (5, 1), (6, 1)])
 def test_stars_for_minimum_cases_boundary(cases, expected):
-    scheme = effective(RatingScheme(code="m", subject="mediator", period="default", weights={}, thresholds={},
-                                    min_cases=5))
+    scheme = effective(
+        RatingScheme(code="m", subject="mediator", period="default", weights={}, thresholds={}, min_cases=5)
+    )
     assert scheme.stars_for(50.0, cases) == expected
     assert scheme.stars_for(None, cases) is None
 
 
-@pytest.mark.parametrize("score, expected", [(90.01, 5), (90, 5), (89.99, 4), (80, 4), (79.99, 3), (70, 3),
-                                             (69.99, 2), (60, 2), (59.99, 1), (0, 1), (100, 5)])
+@pytest.mark.parametrize(
+    "score, expected",
+    [(90.01, 5), (90, 5), (89.99, 4), (80, 4), (79.99, 3), (70, 3), (69.99, 2), (60, 2), (59.99, 1), (0, 1), (100, 5)],
+)
 def test_stars_for_thresholds(score, expected):
-    scheme = effective(RatingScheme(code="m", subject="mediator", period="default", weights={},
-                                    thresholds={"5": 90, "4": 80, "3": 70, "2": 60}, min_cases=5))
+    scheme = effective(
+        RatingScheme(
+            code="m",
+            subject="mediator",
+            period="default",
+            weights={},
+            thresholds={"5": 90, "4": 80, "3": 70, "2": 60},
+            min_cases=5,
+        )
+    )
     assert scheme.stars_for(score, 5) == expected
 
 
@@ -102,14 +116,27 @@ STARS = [5, 5, 4, 4, 4, 3, 3, 3, 2, 2, 2, 1]
 
 def test_compute_stars_at_each_threshold_plus_minus_one(db, world):
     with db.write() as s:  # a scheme weighing only the success rate: score = success rate × 100
-        save_scheme(s, actor=world.justice, subject="mediator", period="2025", weights={"success_rate": 100},
-                    thresholds={"5": 90, "4": 80, "3": 70, "2": 60}, min_cases=5, targets={},
-                    title_rule={"title": "调解能手", "min_stars": 5, "min_score": 90, "max": 3}, note="")
+        save_scheme(
+            s,
+            actor=world.justice,
+            subject="mediator",
+            period="2025",
+            weights={"success_rate": 100},
+            thresholds={"5": 90, "4": 80, "3": 70, "2": 60},
+            min_cases=5,
+            targets={},
+            title_rule={"title": "调解能手", "min_stars": 5, "min_score": 90, "max": 3},
+            note="",
+        )
     by_mediator = threshold_world(db, world.orgs["v1"], SCORES)
     _compute(db, world.justice)
     with db.read() as s:
-        got = {r.mediator_id: (r.score, r.proposed_stars) for r in s.exec(select(Rating).where(
-            col(Rating.mediator_id).in_(list(by_mediator)), Rating.status == "proposed")).all()}
+        got = {
+            r.mediator_id: (r.score, r.proposed_stars)
+            for r in s.exec(
+                select(Rating).where(col(Rating.mediator_id).in_(list(by_mediator)), Rating.status == "proposed")
+            ).all()
+        }
     assert [got[m] for m in by_mediator] == [(float(k), stars) for k, stars in zip(SCORES, STARS, strict=True)]
 
 
@@ -159,8 +186,10 @@ def test_recompute_reproducible_and_shows_what_changed(db, world):
     assert a.changes["score"][0] == pytest.approx(59.58)
     assert not _current(db, world.ids["C"]).changed
     with db.read() as s:
-        statuses = [r.status for r in s.exec(select(Rating).where(Rating.mediator_id == world.ids["A"])
-                                             .order_by(col(Rating.id))).all()]
+        statuses = [
+            r.status
+            for r in s.exec(select(Rating).where(Rating.mediator_id == world.ids["A"]).order_by(col(Rating.id))).all()
+        ]
     assert statuses == ["superseded", "superseded", "proposed"]  # history kept, one live proposal
 
 
@@ -176,8 +205,9 @@ def test_override_without_reason_refused(db, world):
 def test_override_not_rated_refused(db, world):
     _compute(db, world.justice)
     with db.write() as s, pytest.raises(ValidationFailed) as err:
-        rating.decide_rating(s, actor=world.justice, rating_id=_current(db, world.ids["B"]).id, stars=2,
-                             reason="表现突出")
+        rating.decide_rating(
+            s, actor=world.justice, rating_id=_current(db, world.ids["B"]).id, stars=2, reason="表现突出"
+        )
     assert err.value.key == "error.rating_not_eligible"
 
 
@@ -193,7 +223,11 @@ def test_approved_rating_shows_on_roster(db, world):
         assert mediator_profile(s, actor=world.justice, mediator_id=world.ids["A"]).stars == 2
         r = s.get(Rating, rid)
         assert (r.status, r.proposed_stars, r.approved_stars, r.override_reason) == (
-            "overridden", 1, 2, "年度考核优秀，酌情上调")
+            "overridden",
+            1,
+            2,
+            "年度考核优秀，酌情上调",
+        )
         assert s.exec(select(AuditLog).where(AuditLog.action == "rating.overridden")).first() is not None
 
 
@@ -246,8 +280,11 @@ def test_card_refuses_foreign_and_other_mediators(db, world):
         from services.roster.orgs import create_org
         from tests.factories import make_actor
 
-        other_justice = make_actor(s, create_org(s, code="J2", name="长宁县司法局", kind="justice_office",
-                                                 parent=world.orgs["county2"]), ["justice"])
+        other_justice = make_actor(
+            s,
+            create_org(s, code="J2", name="长宁县司法局", kind="justice_office", parent=world.orgs["county2"]),
+            ["justice"],
+        )
     rid = _current(db, world.ids["A"]).id
     with db.read() as s:
         assert get_card(s, actor=world.mediator_actor, rating_id=rid).own

@@ -18,10 +18,15 @@ RULE = {"title": "调解能手", "min_stars": 5, "min_score": 90, "max": 10}
 THRESHOLDS = {"5": 90, "4": 80, "3": 70, "2": 60}
 
 
-@pytest.mark.parametrize("code, start, end", [("2025", date(2025, 1, 1), date(2025, 12, 31)),
-                                              ("2025-H2", date(2025, 7, 1), date(2025, 12, 31)),
-                                              ("2024-Q1", date(2024, 1, 1), date(2024, 3, 31)),
-                                              ("2024-Q4", date(2024, 10, 1), date(2024, 12, 31))])
+@pytest.mark.parametrize(
+    "code, start, end",
+    [
+        ("2025", date(2025, 1, 1), date(2025, 12, 31)),
+        ("2025-H2", date(2025, 7, 1), date(2025, 12, 31)),
+        ("2024-Q1", date(2024, 1, 1), date(2024, 3, 31)),
+        ("2024-Q4", date(2024, 10, 1), date(2024, 12, 31)),
+    ],
+)
 def test_parse_period(code, start, end):
     p = parse_period(code)
     assert (p.start, p.end) == (start, end)
@@ -29,8 +34,16 @@ def test_parse_period(code, start, end):
 
 
 def _save(s, actor, note="", **over):
-    args = {"subject": "mediator", "period": "default", "weights": {"cases": 30, "success_rate": 70},
-            "thresholds": THRESHOLDS, "min_cases": 8, "targets": {"cases": 20}, "title_rule": RULE, "note": note}
+    args = {
+        "subject": "mediator",
+        "period": "default",
+        "weights": {"cases": 30, "success_rate": 70},
+        "thresholds": THRESHOLDS,
+        "min_cases": 8,
+        "targets": {"cases": 20},
+        "title_rule": RULE,
+        "note": note,
+    }
     args.update(over)
     return save_scheme(s, actor=actor, **args)
 
@@ -43,11 +56,13 @@ def test_save_scheme_versions_and_audits(db):
     assert (first.code, first.version, second.version) == ("mediator-default@C1", 1, 2)
     with db.read() as s:
         versions = list_schemes(s, actor=w.justice, subject="mediator")
-        assert [(v.code, v.version) for v in versions][:3] == [("mediator-default@C1", 2), ("mediator-default@C1", 1),
-                                                               ("mediator-default", 1)]
+        assert [(v.code, v.version) for v in versions][:3] == [
+            ("mediator-default@C1", 2),
+            ("mediator-default@C1", 1),
+            ("mediator-default", 1),
+        ]
         assert current_scheme(s, actor=w.justice, subject="mediator", period="2025").min_cases == 6
-        logs = s.exec(select(AuditLog).where(AuditLog.action == "rating.scheme_saved")
-                      .order_by(col(AuditLog.id))).all()
+        logs = s.exec(select(AuditLog).where(AuditLog.action == "rating.scheme_saved").order_by(col(AuditLog.id))).all()
         assert logs[-1].detail["changed"] == {"min_cases": [8, 6]}
 
 
@@ -74,8 +89,9 @@ def test_scheme_in_use_needs_a_note_and_keeps_old_version(db):
         used = s.get(RatingScheme, run.scheme_id)
         assert (used.version, used.min_cases, used.in_use) == (1, 8, True)  # the version in use is unchanged
         assert new.version == 2 and not new.in_use
-        log = s.exec(select(AuditLog).where(AuditLog.action == "rating.scheme_saved")
-                     .order_by(col(AuditLog.id).desc())).first()
+        log = s.exec(
+            select(AuditLog).where(AuditLog.action == "rating.scheme_saved").order_by(col(AuditLog.id).desc())
+        ).first()
         assert log.detail["based_on_in_use"] is True and log.detail["note"] == "按2026年考核办法调整"
         card = get_card(s, actor=w.justice, rating_id=first)
     assert card.scheme_outdated and card.scheme == "mediator-default@C1 v1"  # the card keeps the version it used

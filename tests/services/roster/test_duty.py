@@ -35,15 +35,18 @@ def room(db):
     return w, ids
 
 
-@pytest.mark.parametrize(("moment", "who", "shift"), [
-    (at(D, "08:29", 59), None, (D - timedelta(days=1), "night")),  # before the desk opens: last night's on-call
-    (at(D, "08:30"), 0, (D, "day")),
-    (at(D, "17:29", 59), 0, (D, "day")),
-    (at(D, "17:30"), 1, (D, "night")),
-    (at(D + timedelta(days=1), "03:00"), 1, (D, "night")),  # after midnight: still the night shift of D
-    (at(D + timedelta(days=1), "08:29", 59), 1, (D, "night")),
-    (at(D + timedelta(days=1), "08:30"), None, (D + timedelta(days=1), "day")),
-])
+@pytest.mark.parametrize(
+    ("moment", "who", "shift"),
+    [
+        (at(D, "08:29", 59), None, (D - timedelta(days=1), "night")),  # before the desk opens: last night's on-call
+        (at(D, "08:30"), 0, (D, "day")),
+        (at(D, "17:29", 59), 0, (D, "day")),
+        (at(D, "17:30"), 1, (D, "night")),
+        (at(D + timedelta(days=1), "03:00"), 1, (D, "night")),  # after midnight: still the night shift of D
+        (at(D + timedelta(days=1), "08:29", 59), 1, (D, "night")),
+        (at(D + timedelta(days=1), "08:30"), None, (D + timedelta(days=1), "day")),
+    ],
+)
 def test_on_call_at_the_shift_boundaries(db, room, moment, who, shift):
     w, ids = room
     assert duty.shift_at(moment) == shift
@@ -64,6 +67,7 @@ def test_boundaries_are_settings(db, room, monkeypatch):
 
 def test_utc_moment_converted_to_china_time(db, room):
     from datetime import UTC
+
     assert duty.shift_at(datetime(2026, 12, 7, 0, 30, tzinfo=UTC)) == (D, "day")  # 08:30 in Beijing
 
 
@@ -94,11 +98,11 @@ def test_gap_a_week_ahead_flagged_once(db, room):
             for kind in ("day", "night"):
                 if day == D:
                     continue
-                duty.assign(s, actor=w.coordinator, org_id=w.orgs["police"].id, mediator_id=ids[0], day=day,
-                            kind=kind)
+                duty.assign(s, actor=w.coordinator, org_id=w.orgs["police"].id, mediator_id=ids[0], day=day, kind=kind)
     with db.write() as s:
         s.exec(select(Mediator)).all()
         from services.roster.duty import DutyShift
+
         night = s.exec(select(DutyShift).where(DutyShift.day == D, DutyShift.kind == "night")).one()
         duty.unassign(s, actor=w.coordinator, shift_id=night.id)
     with db.write() as s:

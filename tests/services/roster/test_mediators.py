@@ -27,17 +27,22 @@ def roster_world(db):
         for status in STATUSES:
             make_case(s, tree["v1"], status=status).mediator_id = wang.id
         make_case(s, tree["v2"], status="failed").mediator_id = zhao.id
-        s.add_all([
-            MediatorPosting(mediator_id=wang.id, org_id=tree["v2"].id, start=date(2019, 1, 1), end=date(2022, 6, 30)),
-            MediatorPosting(mediator_id=wang.id, org_id=tree["v1"].id, start=date(2022, 7, 1)),
-            TitleAward(title="调解能手", period="2025", mediator_id=wang.id),
-            TrainingRecord(mediator_id=wang.id, held_on=date(2025, 4, 1), title="法律知识", hours=6),
-            TrainingRecord(mediator_id=wang.id, held_on=date(2026, 3, 1), title="调解技巧", hours=2.5),
-            TrainingRecord(mediator_id=wang.id, held_on=date(2026, 9, 1), title="以会代训", hours=1, kind="meeting"),
-        ])
+        s.add_all(
+            [
+                MediatorPosting(
+                    mediator_id=wang.id, org_id=tree["v2"].id, start=date(2019, 1, 1), end=date(2022, 6, 30)
+                ),
+                MediatorPosting(mediator_id=wang.id, org_id=tree["v1"].id, start=date(2022, 7, 1)),
+                TitleAward(title="调解能手", period="2025", mediator_id=wang.id),
+                TrainingRecord(mediator_id=wang.id, held_on=date(2025, 4, 1), title="法律知识", hours=6),
+                TrainingRecord(mediator_id=wang.id, held_on=date(2026, 3, 1), title="调解技巧", hours=2.5),
+                TrainingRecord(
+                    mediator_id=wang.id, held_on=date(2026, 9, 1), title="以会代训", hours=1, kind="meeting"
+                ),
+            ]
+        )
         ids = {"wang": wang.id, "zhao": zhao.id}
-        actors = {"county": make_actor(s, tree["county"], ["justice"]),
-                  "v2": make_actor(s, tree["v2"], ["mediator"])}
+        actors = {"county": make_actor(s, tree["county"], ["justice"]), "v2": make_actor(s, tree["v2"], ["mediator"])}
     return ids, actors
 
 
@@ -79,4 +84,9 @@ def test_admin_list_shows_figures(db, roster_world):
         page = admin.list_rows(s, actor=actors["county"], entity="mediator", query=ListQuery(search="王"))
     cells = page.rows[0].cells
     assert (cells["open_cases"], cells["closed_cases"], cells["success_rate"], cells["stars"], cells["titles"]) == (
-        2, 5, "75%", 4, "调解能手（2025）")
+        2,
+        5,
+        "75%",
+        4,
+        "调解能手（2025）",
+    )

@@ -33,8 +33,9 @@ def test_move_town_moves_subtree_and_county(db, region):
         c2, town, v1 = (s.get(Organisation, region[k]) for k in ("c2", "town", "v1"))
         assert town.parent_id == c2.id and town.path == f"{c2.path}{town.id}/" and town.depth == 2
         assert v1.path == f"{town.path}{v1.id}/" and v1.depth == 3
-        assert {o.county_id for o in s.exec(select(Organisation).where(
-            Organisation.path.startswith(town.path))).all()} == {c2.id}
+        assert {
+            o.county_id for o in s.exec(select(Organisation).where(Organisation.path.startswith(town.path))).all()
+        } == {c2.id}
         assert s.get(Case, region["case"]).county_id == c2.id
         assert s.get(Organisation, region["court"]).county_id == region["county"]  # siblings untouched
         history = s.exec(select(OrgHistory).where(OrgHistory.org_id == town.id)).one()
@@ -66,21 +67,29 @@ def test_move_outside_scope_or_without_permission_refused(db, region):
 
 def test_admin_update_moves_and_renames_with_history(db, region):
     with db.write() as s:
-        changed = admin.update_record(s, actor=region["admin"], entity="organisation", record_id=region["v1"],
-                                      data={"name": "东村人民调解委员会", "parent_id": region["t2"]})
+        changed = admin.update_record(
+            s,
+            actor=region["admin"],
+            entity="organisation",
+            record_id=region["v1"],
+            data={"name": "东村人民调解委员会", "parent_id": region["t2"]},
+        )
     assert changed == ["name", "parent_id"]
     with db.read() as s:
         rec = admin.get_record(s, actor=region["admin"], entity="organisation", record_id=region["v1"])
         assert s.get(Organisation, region["v1"]).county_id == region["c2"]
     (history,) = [i for i in rec.inlines if i.model == "orghistory"]
     assert {(r["field"], r["old_value"], r["new_value"]) for r in history.rows} == {
-        ("上级组织", "T1", "T2"), ("名称", "东村调委会", "东村人民调解委员会")}
+        ("上级组织", "T1", "T2"),
+        ("名称", "东村调委会", "东村人民调解委员会"),
+    }
 
 
 def test_county_kind_cannot_change(db, region):
     from services.admin.forms import FormInvalid
 
     with db.write() as s, pytest.raises(FormInvalid) as err:
-        admin.update_record(s, actor=region["admin"], entity="organisation", record_id=region["c2"],
-                            data={"kind": "town"})
+        admin.update_record(
+            s, actor=region["admin"], entity="organisation", record_id=region["c2"], data={"kind": "town"}
+        )
     assert err.value.errors == {"kind": ("error.org_kind_fixed", {})}

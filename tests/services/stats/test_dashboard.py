@@ -39,21 +39,43 @@ def world(db):
         coordinator = make_actor(s, tree["county"], ["coordinator"])
         justice = make_actor(s, tree["justice"], ["justice"])
         mediator = make_actor(s, tree["v1"], ["mediator"])
-        statuses = ["succeeded", "failed", "archived", "in_mediation", "submitted", "followed_up", "withdrawn",
-                    "rejected"]
+        statuses = [
+            "succeeded",
+            "failed",
+            "archived",
+            "in_mediation",
+            "submitted",
+            "followed_up",
+            "withdrawn",
+            "rejected",
+        ]
         orgs = [tree["v1"], tree["v2"], tree["police"], tree["county"]]
         cats, srcs = ["neighbour", "loan", "labour"], ["walk_in", "phone", "screening", "petition"]
-        rows = [case_row(orgs[i % 4], date(2026, 2 + i % 3, 1 + i % 27), status=statuses[i % 8],
-                         category=cats[i % 3], source=srcs[i % 4],
-                         diversion="litigation" if statuses[i % 8] == "failed" else None,
-                         risk_level="high" if i % 9 == 0 else "none",
-                         risk_flags=["escalation"] if i % 9 == 0 else [])
-                for i in range(40)]
+        rows = [
+            case_row(
+                orgs[i % 4],
+                date(2026, 2 + i % 3, 1 + i % 27),
+                status=statuses[i % 8],
+                category=cats[i % 3],
+                source=srcs[i % 4],
+                diversion="litigation" if statuses[i % 8] == "failed" else None,
+                risk_level="high" if i % 9 == 0 else "none",
+                risk_flags=["escalation"] if i % 9 == 0 else [],
+            )
+            for i in range(40)
+        ]
         rows.append(case_row(tree["v1"], date(2026, 3, 5), category="retired_code"))  # not in the dictionary
         rows += [case_row(v3, date(2026, 3, 2), status="succeeded") for _ in range(5)]
         ids = insert_cases(s, rows)
-    return {"tree": tree, "c2": c2, "v3": v3, "coordinator": coordinator, "justice": justice,
-            "mediator": mediator, "ids": ids}
+    return {
+        "tree": tree,
+        "c2": c2,
+        "v3": v3,
+        "coordinator": coordinator,
+        "justice": justice,
+        "mediator": mediator,
+        "ids": ids,
+    }
 
 
 def stats_org(s, code, kind, parent):
@@ -66,8 +88,17 @@ def _all_pages(db, actor, filters, kpi_id, part="numerator", piece=None, limit=7
     ids, after, pages = [], None, 0
     while True:
         with db.read() as s:
-            page = drilldown.list_cases(s, actor=actor, filters=filters, kpi_id=kpi_id, part=part, piece=piece,
-                                        after=after, limit=limit, today=TODAY)
+            page = drilldown.list_cases(
+                s,
+                actor=actor,
+                filters=filters,
+                kpi_id=kpi_id,
+                part=part,
+                piece=piece,
+                after=after,
+                limit=limit,
+                today=TODAY,
+            )
         ids += [(i.received_on.year * 100 + i.received_on.month, i.id) for i in page.items]
         pages += 1
         if page.after is None:
@@ -81,8 +112,9 @@ def test_scope_statistics_to_actor_area(db, world):
     with db.read() as s:
         county = stats.figures(s, actor=world["coordinator"], filters=spring, today=TODAY)
         justice = stats.figures(s, actor=world["justice"], filters=spring, today=TODAY)
-        v1 = stats.figures(s, actor=world["coordinator"], filters=Filters(spring.period, org_id=tree["v1"].id),
-                           today=TODAY)
+        v1 = stats.figures(
+            s, actor=world["coordinator"], filters=Filters(spring.period, org_id=tree["v1"].id), today=TODAY
+        )
         with pytest.raises(OutOfScope):
             stats.figures(s, actor=world["coordinator"], filters=Filters(spring.period, org_id=world["v3"].id))
         with pytest.raises(PermissionDenied):
@@ -95,8 +127,7 @@ def test_scope_statistics_to_actor_area(db, world):
 
 def test_add_up_breakdowns_to_headline(db, world):
     with db.read() as s:
-        d = stats.dashboard(s, actor=world["coordinator"], filters=Filters(Period.months(202602, 202604)),
-                            today=TODAY)
+        d = stats.dashboard(s, actor=world["coordinator"], filters=Filters(Period.months(202602, 202604)), today=TODAY)
     total = d.current["received"]
     assert sum(r["received"] for r in d.by_month) == total == 41
     assert [r.key for r in d.by_month] == [202602, 202603, 202604]
@@ -125,8 +156,10 @@ def test_list_exactly_the_counted_cases_for_every_kpi(db, world):
             assert len(keys) == len(set(keys)) == values[counted], (k.id, part)
             assert keys == sorted(keys, reverse=True), "newest first, keyset order"
             with db.read() as s:
-                assert drilldown.count_cases(s, actor=actor, filters=filters, kpi_id=k.id, part=part,
-                                             today=TODAY) == values[counted]
+                assert (
+                    drilldown.count_cases(s, actor=actor, filters=filters, kpi_id=k.id, part=part, today=TODAY)
+                    == values[counted]
+                )
 
 
 def test_list_cases_of_one_slice(db, world):
@@ -183,6 +216,7 @@ def test_count_days_months_and_years_where_the_mediators_work(db):
         new_year = make_case(s, tree["v1"], received_at=datetime(2026, 12, 31, 17, 0, tzinfo=UTC))
         assert new_year.case_no.startswith("2027-") and new_year.received_month == 202701
     with db.read() as s:
+
         def received(period: Period) -> int:
             return stats.figures(s, actor=actor, filters=Filters(period), today=date(2027, 2, 1))["received"]
 
@@ -198,8 +232,9 @@ def test_compare_previous_periods():
     assert q3.previous("previous-year") == Period.months(202507, 202509)
     odd = Period(date(2026, 3, 10), date(2026, 3, 19))
     assert odd.previous("previous-period") == Period(date(2026, 2, 28), date(2026, 3, 9))
-    assert Period(date(2024, 2, 29), date(2024, 2, 29)).previous("previous-year") == Period(date(2023, 2, 28),
-                                                                                             date(2023, 2, 28))
+    assert Period(date(2024, 2, 29), date(2024, 2, 29)).previous("previous-year") == Period(
+        date(2023, 2, 28), date(2023, 2, 28)
+    )
     with pytest.raises(ValidationFailed):
         Period(date(2026, 2, 1), date(2026, 1, 1))
 
@@ -209,25 +244,33 @@ def test_show_open_alerts_by_flag_and_deadline(db):
         tree = make_tree(s)
         actor = make_actor(s, tree["county"], ["coordinator"])
         long_ago = TODAY - timedelta(days=90)
-        ids = insert_cases(s, [
-            case_row(tree["v1"], long_ago, status="submitted", risk_level="high", risk_flags=["group", "violence"]),
-            case_row(tree["v1"], long_ago, status="in_mediation"),
-            case_row(tree["v2"], long_ago, status="succeeded"),
-            case_row(tree["v2"], long_ago, status="succeeded"),
-            case_row(tree["v2"], TODAY, status="accepted", risk_level="high", risk_flags=["self_harm"]),
-        ])
+        ids = insert_cases(
+            s,
+            [
+                case_row(tree["v1"], long_ago, status="submitted", risk_level="high", risk_flags=["group", "violence"]),
+                case_row(tree["v1"], long_ago, status="in_mediation"),
+                case_row(tree["v2"], long_ago, status="succeeded"),
+                case_row(tree["v2"], long_ago, status="succeeded"),
+                case_row(tree["v2"], TODAY, status="accepted", risk_level="high", risk_flags=["self_harm"]),
+            ],
+        )
         add_follow_up(s, ids[2], None, due=TODAY - timedelta(days=1), done=False)
         add_follow_up(s, ids[3], None, due=TODAY + timedelta(days=3), done=False)
     with db.read() as s:
         a = stats.alerts(s, actor=actor, filters=MARCH, today=TODAY)
-        listed = {kind: [i.id for i in drilldown.list_alerts(s, actor=actor, filters=MARCH, kind=kind,
-                                                              today=TODAY).items]
-                  for kind in drilldown.ALERT_KINDS}
-    assert a.high_risk == 2 and a.by_flag == {"group": 1, "violence": 1, "self_harm": 1, "escalation": 0,
-                                              "petition_up": 0}
+        listed = {
+            kind: [i.id for i in drilldown.list_alerts(s, actor=actor, filters=MARCH, kind=kind, today=TODAY).items]
+            for kind in drilldown.ALERT_KINDS
+        }
+    assert a.high_risk == 2 and a.by_flag == {
+        "group": 1,
+        "violence": 1,
+        "self_harm": 1,
+        "escalation": 0,
+        "petition_up": 0,
+    }
     assert a.overdue == {"accept": 1, "conclude": 1, "follow_up": 1}
-    assert listed == {"high_risk": [ids[4], ids[0]], "accept": [ids[0]], "conclude": [ids[1]],
-                      "follow_up": [ids[2]]}
+    assert listed == {"high_risk": [ids[4], ids[0]], "accept": [ids[0]], "conclude": [ids[1]], "follow_up": [ids[2]]}
 
 
 def test_invalidate_cache_on_write(db):
@@ -248,37 +291,65 @@ def test_invalidate_cache_on_write(db):
 
 # ------------------------------------------------------------------------------- property: SQL = a reference model
 
-CASES = st.fixed_dictionaries({
-    "status": st.sampled_from(["submitted", "accepted", "in_mediation", "succeeded", "failed", "withdrawn",
-                               "rejected", "followed_up", "archived"]),
-    "source": st.sampled_from(["walk_in", "screening", "court_entrust", "on_the_spot"]),
-    "group_size": st.sampled_from([0, 4, 5, 30]),
-    "agreement": st.sampled_from([None, "written", "oral"]),
-    "performance": st.sampled_from(["pending", "fulfilled", "partly", "breached"]),
-    "due": st.sampled_from([None, -3, 0, 4]),
-    "satisfaction": st.sampled_from([None, 1, 4, 5]),
-    "diversion": st.booleans(),
-})
+CASES = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(
+            [
+                "submitted",
+                "accepted",
+                "in_mediation",
+                "succeeded",
+                "failed",
+                "withdrawn",
+                "rejected",
+                "followed_up",
+                "archived",
+            ]
+        ),
+        "source": st.sampled_from(["walk_in", "screening", "court_entrust", "on_the_spot"]),
+        "group_size": st.sampled_from([0, 4, 5, 30]),
+        "agreement": st.sampled_from([None, "written", "oral"]),
+        "performance": st.sampled_from(["pending", "fulfilled", "partly", "breached"]),
+        "due": st.sampled_from([None, -3, 0, 4]),
+        "satisfaction": st.sampled_from([None, 1, 4, 5]),
+        "diversion": st.booleans(),
+    }
+)
 
 
 def _reference(c: dict) -> dict[str, bool]:
     """What each count KPI should say about one case, written independently of the SQL."""
-    outcome = {"succeeded": "succeeded", "followed_up": "succeeded", "failed": "failed", "withdrawn": "withdrawn",
-               "rejected": "rejected"}.get(c["status"])
+    outcome = {
+        "succeeded": "succeeded",
+        "followed_up": "succeeded",
+        "failed": "failed",
+        "withdrawn": "withdrawn",
+        "rejected": "rejected",
+    }.get(c["status"])
     if c["status"] == "archived":
         outcome = "failed" if c["diversion"] else "succeeded"
     ok = outcome == "succeeded"
     has_agreement = ok and c["agreement"] is not None
     due = c["due"] is None or c["due"] < 0 or c["performance"] != "pending"
-    return {"received": True, "accepted": c["status"] != "submitted" and outcome != "rejected",
-            "mediated": outcome in ("succeeded", "failed"), "succeeded": ok, "failed": outcome == "failed",
-            "withdrawn": outcome == "withdrawn", "rejected": outcome == "rejected", "in_progress": outcome is None,
-            "performance_due": has_agreement and due, "fulfilled": has_agreement and c["performance"] == "fulfilled",
-            "oral_agreements": has_agreement and c["agreement"] == "oral",
-            "on_the_spot": c["source"] == "on_the_spot",
-            "pre_litigation_succeeded": ok and c["source"] == "court_entrust",
-            "screening_prevented": ok and c["source"] == "screening", "group_disputes": c["group_size"] >= 5,
-            "rated": c["satisfaction"] is not None, "satisfied": (c["satisfaction"] or 0) >= 4}
+    return {
+        "received": True,
+        "accepted": c["status"] != "submitted" and outcome != "rejected",
+        "mediated": outcome in ("succeeded", "failed"),
+        "succeeded": ok,
+        "failed": outcome == "failed",
+        "withdrawn": outcome == "withdrawn",
+        "rejected": outcome == "rejected",
+        "in_progress": outcome is None,
+        "performance_due": has_agreement and due,
+        "fulfilled": has_agreement and c["performance"] == "fulfilled",
+        "oral_agreements": has_agreement and c["agreement"] == "oral",
+        "on_the_spot": c["source"] == "on_the_spot",
+        "pre_litigation_succeeded": ok and c["source"] == "court_entrust",
+        "screening_prevented": ok and c["source"] == "screening",
+        "group_disputes": c["group_size"] >= 5,
+        "rated": c["satisfaction"] is not None,
+        "satisfied": (c["satisfaction"] or 0) >= 4,
+    }
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -295,15 +366,29 @@ def test_match_reference_model_on_random_cases(sqlite_db, cases):
             tree = make_tree(s)["v1"]
             make_actor(s, s.exec(select(Organisation).where(Organisation.code == "C1")).one(), ["coordinator"])
         v1 = tree
-        rows = [case_row(v1, date(2026, 3, 3), status=c["status"], source=c["source"], group_size=c["group_size"],
-                         on_the_spot=c["source"] == "on_the_spot", pre_litigation=c["source"] == "court_entrust",
-                         diversion="litigation" if c["diversion"] and c["status"] in ("archived", "failed") else None)
-                for c in cases]
+        rows = [
+            case_row(
+                v1,
+                date(2026, 3, 3),
+                status=c["status"],
+                source=c["source"],
+                group_size=c["group_size"],
+                on_the_spot=c["source"] == "on_the_spot",
+                pre_litigation=c["source"] == "court_entrust",
+                diversion="litigation" if c["diversion"] and c["status"] in ("archived", "failed") else None,
+            )
+            for c in cases
+        ]
         ids = insert_cases(s, rows)
         for cid, c in zip(ids, cases, strict=True):
             if c["agreement"]:
-                add_agreement(s, cid, kind=c["agreement"], performance=c["performance"],
-                              due=None if c["due"] is None else TODAY + timedelta(days=c["due"]))
+                add_agreement(
+                    s,
+                    cid,
+                    kind=c["agreement"],
+                    performance=c["performance"],
+                    due=None if c["due"] is None else TODAY + timedelta(days=c["due"]),
+                )
             if c["satisfaction"] is not None:
                 add_follow_up(s, cid, c["satisfaction"])
         user_id = s.exec(text("SELECT min(id) FROM user")).scalar()

@@ -63,8 +63,9 @@ def test_compute_seed_figures_services_and_cli(db, monkeypatch, capsys):
     with db.read() as s:
         v1 = stats.figures(s, actor=actor, filters=Filters(YEAR_2025, org_id=tree["v1"].id), today=TODAY)
         v2 = stats.figures(s, actor=actor, filters=Filters(YEAR_2025, org_id=tree["v2"].id), today=TODAY)
-        alarms = reports.summary(s, actor=actor, filters=Filters(YEAR_2025, source="dispatch_110"),
-                                 compare="previous-year", today=TODAY)
+        alarms = reports.summary(
+            s, actor=actor, filters=Filters(YEAR_2025, source="dispatch_110"), compare="previous-year", today=TODAY
+        )
     assert (v1["received"], v1["mediated"], v1["succeeded"], v1["failed"]) == (654, 654, 601, 53)
     assert round(v1["success_rate"], 4) == 0.9190
     assert (v2["received"], v2["mediated"], v2["succeeded"]) == (503, 460, 307)
@@ -74,7 +75,11 @@ def test_compute_seed_figures_services_and_cli(db, monkeypatch, capsys):
     period = ["--from", "2025-01-01", "--to", "2025-12-31"]
     cli = _stats_cli(db, monkeypatch, capsys, "--org", "V1", *period)
     assert {k: cli[k] for k in ("received", "mediated", "succeeded", "success_rate")} == {
-        "received": 654, "mediated": 654, "succeeded": 601, "success_rate": 0.919}
+        "received": 654,
+        "mediated": 654,
+        "succeeded": 601,
+        "success_rate": 0.919,
+    }
     cli = _stats_cli(db, monkeypatch, capsys, "--source", "petition", *period)
     assert (cli["received"], cli["mediated"], cli["succeeded"], cli["success_rate"]) == (503, 460, 307, 0.6674)
     cli = _stats_cli(db, monkeypatch, capsys, "--org", "P1", *period, "--compare", "previous-year")
@@ -89,16 +94,23 @@ def test_compute_every_kpi_on_hand_built_cases(db):
     past, future = TODAY - timedelta(days=5), TODAY + timedelta(days=5)
     with db.write() as s:
         rows = [
-            case_row(tree["v1"], d, status="succeeded"),                                       # 0 written, fulfilled
-            case_row(tree["v1"], d, status="followed_up", source="screening"),                 # 1 oral, fulfilled
+            case_row(tree["v1"], d, status="succeeded"),  # 0 written, fulfilled
+            case_row(tree["v1"], d, status="followed_up", source="screening"),  # 1 oral, fulfilled
             case_row(tree["v1"], d, status="archived", on_the_spot=True, source="on_the_spot"),  # 2 oral, no due
             case_row(tree["v2"], d, status="succeeded", source="court_entrust", pre_litigation=True),  # 3 due later
-            case_row(tree["v2"], d, status="failed", diversion="litigation"),                  # 4
-            case_row(tree["v2"], d, status="archived", diversion="arbitration"),               # 5 failed, archived
-            case_row(tree["v2"], d, status="withdrawn"),                                       # 6
-            case_row(tree["v2"], d, status="rejected", reject_reason="duplicate"),             # 7
-            case_row(tree["v1"], d, status="submitted", accept_due=past, group_size=12,
-                     risk_level="high", risk_flags=["group", "escalation"]),                   # 8 overdue
+            case_row(tree["v2"], d, status="failed", diversion="litigation"),  # 4
+            case_row(tree["v2"], d, status="archived", diversion="arbitration"),  # 5 failed, archived
+            case_row(tree["v2"], d, status="withdrawn"),  # 6
+            case_row(tree["v2"], d, status="rejected", reject_reason="duplicate"),  # 7
+            case_row(
+                tree["v1"],
+                d,
+                status="submitted",
+                accept_due=past,
+                group_size=12,
+                risk_level="high",
+                risk_flags=["group", "escalation"],
+            ),  # 8 overdue
             case_row(tree["v1"], d, status="in_mediation", conclude_due=future, group_size=3),  # 9 on time
         ]
         ids = insert_cases(s, rows)
@@ -113,11 +125,29 @@ def test_compute_every_kpi_on_hand_built_cases(db):
     with db.read() as s:
         v = stats.figures(s, actor=actor, filters=Filters(Period.months(202603, 202603)), today=TODAY)
     expected = {
-        "received": 10, "accepted": 8, "mediated": 6, "succeeded": 4, "failed": 2, "withdrawn": 1, "rejected": 1,
-        "in_progress": 2, "performance_due": 3, "fulfilled": 2, "confirmed": 1, "on_the_spot": 1,
-        "oral_agreements": 2, "pre_litigation_succeeded": 1, "screening_prevented": 1, "group_disputes": 1,
-        "group_people": 12, "high_risk": 1, "civil_to_criminal": 1, "rated": 2, "satisfied": 1,
-        "satisfaction_points": 8, "overdue": 1,
+        "received": 10,
+        "accepted": 8,
+        "mediated": 6,
+        "succeeded": 4,
+        "failed": 2,
+        "withdrawn": 1,
+        "rejected": 1,
+        "in_progress": 2,
+        "performance_due": 3,
+        "fulfilled": 2,
+        "confirmed": 1,
+        "on_the_spot": 1,
+        "oral_agreements": 2,
+        "pre_litigation_succeeded": 1,
+        "screening_prevented": 1,
+        "group_disputes": 1,
+        "group_people": 12,
+        "high_risk": 1,
+        "civil_to_criminal": 1,
+        "rated": 2,
+        "satisfied": 1,
+        "satisfaction_points": 8,
+        "overdue": 1,
     }
     assert {k: v[k] for k in expected} == expected
     assert v["success_rate"] == pytest.approx(4 / 6)
@@ -130,10 +160,16 @@ def test_keep_outcome_through_followup_archive_and_reopen(db):
     """The triggers keep `outcome` right for ORM updates of status, whoever makes them."""
     tree, _ = _coordinator(db)
     with db.write() as s:
-        ok, bad = insert_cases(s, [case_row(tree["v1"], TODAY, status="accepted"),
-                                   case_row(tree["v1"], TODAY, status="accepted")])
-    steps = [(ok, "succeeded", "succeeded"), (ok, "followed_up", "succeeded"), (ok, "archived", "succeeded"),
-             (bad, "failed", "failed"), (bad, "archived", "failed")]
+        ok, bad = insert_cases(
+            s, [case_row(tree["v1"], TODAY, status="accepted"), case_row(tree["v1"], TODAY, status="accepted")]
+        )
+    steps = [
+        (ok, "succeeded", "succeeded"),
+        (ok, "followed_up", "succeeded"),
+        (ok, "archived", "succeeded"),
+        (bad, "failed", "failed"),
+        (bad, "archived", "failed"),
+    ]
     for cid, status, outcome in steps:
         with db.write() as s:
             case = s.get(Case, cid)
@@ -160,13 +196,19 @@ def test_keep_agreement_confirmation_and_satisfaction_on_case(db):
 
     def facts():
         with db.read() as s:
-            return tuple(s.exec(select(Case.agreement_kind, Case.performance, Case.performance_due, Case.confirmed,
-                                       Case.satisfaction).where(Case.id == cid)).one())
+            return tuple(
+                s.exec(
+                    select(
+                        Case.agreement_kind, Case.performance, Case.performance_due, Case.confirmed, Case.satisfaction
+                    ).where(Case.id == cid)
+                ).one()
+            )
 
     assert facts() == ("oral", "pending", None, False, 4)
     with db.write() as s:
-        s.execute(update(Agreement).where(Agreement.case_id == cid, Agreement.version == 2)
-                  .values(performance="fulfilled"))
+        s.execute(
+            update(Agreement).where(Agreement.case_id == cid, Agreement.version == 2).values(performance="fulfilled")
+        )
         s.execute(update(JudicialConfirmation).where(JudicialConfirmation.case_id == cid).values(result="confirmed"))
         add_follow_up(s, cid, 2)
     assert facts() == ("oral", "fulfilled", None, True, 2)

@@ -34,8 +34,10 @@ def county(db):
         d = date(2026, 3, 9)
         rows = [case_row(tree["v1"], d, status="succeeded") for _ in range(4)]
         rows.append(case_row(tree["v1"], d, status="failed", diversion="litigation"))
-        rows += [case_row(tree["v2"], d, status="rejected", category="loan", source="phone", reject_reason="spam")
-                 for _ in range(2)]
+        rows += [
+            case_row(tree["v2"], d, status="rejected", category="loan", source="phone", reject_reason="spam")
+            for _ in range(2)
+        ]
         rows += [case_row(tree["v1"], date(2025, 3, 3), status="succeeded") for _ in range(10)]
         insert_cases(s, rows)
     return tree, actor, justice
@@ -69,8 +71,9 @@ def test_build_monthly_report_tables(db, county):
 def test_build_quarterly_report_for_one_village(db, county):
     tree, actor, _ = county
     with db.read() as s:
-        report = reports.build_report(s, actor=actor, period=reports.quarterly(2026, 1), org_id=tree["v2"].id,
-                                      today=TODAY)
+        report = reports.build_report(
+            s, actor=actor, period=reports.quarterly(2026, 1), org_id=tree["v2"].id, today=TODAY
+        )
     assert report.title == "西村调委会 2026年第1季度 人民调解工作统计表"
     kpis = _table(report, "kpis")
     assert kpis.rows[kpis.row_kpis.index("received")][1] == 2

@@ -21,8 +21,11 @@ def _world(db):
         c1 = make_case(s, tree["v1"], category="neighbour")
         c2 = make_case(s, tree["v1"], category="loan")
         for case, online in ((c1, False), (c1, True), (c2, False), (c2, True), (c2, True)):
-            s.add(MediationSession(case_id=case.id, held_at=HELD, online=online,
-                                   meeting_url="https://meet.example/x" if online else ""))
+            s.add(
+                MediationSession(
+                    case_id=case.id, held_at=HELD, online=online, meeting_url="https://meet.example/x" if online else ""
+                )
+            )
         s.add(MediationSession(case_id=c1.id, held_at=datetime(2025, 12, 31, 12, 0, tzinfo=UTC)))  # outside
     return office, other_town
 
