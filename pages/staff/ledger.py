@@ -120,8 +120,8 @@ claim_id = st.selectbox(
     t("ledger.pick"),
     list(rows),
     key="ledger.pick",
-    format_func=lambda i: (
-        f"{rows[i].case_no} · {rows[i].mediator_name} · {format_yuan(rows[i].amount_fen)} · {status_text(rows[i].status)}"
+    format_func=lambda i: " · ".join(
+        (rows[i].case_no, rows[i].mediator_name, format_yuan(rows[i].amount_fen), status_text(rows[i].status))
     ),
 )
 row = rows[claim_id]

@@ -82,8 +82,8 @@ def pickable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[P
         .where(
             col(Case.status).in_(CLOSED),
             Case.publication_consent == True,  # noqa: E712
-            Case.non_public == False,
-            case_in_scope_clause(actor),  # noqa: E712
+            Case.non_public == False,  # noqa: E712
+            case_in_scope_clause(actor),
             col(Case.id).not_in(taken),
         )
         .order_by(col(Case.id).desc())

@@ -35,8 +35,8 @@ def court_choices(session: Session, *, actor: Actor, case_id: int) -> list[Court
         .where(
             col(Organisation.kind).in_(COURT_KINDS),
             Organisation.county_id == case.county_id,
-            Organisation.active == True,
-        )  # noqa: E712
+            Organisation.active == True,  # noqa: E712
+        )
         .order_by(col(Organisation.path))
     ).all()
     return [CourtChoice(id=o.id or 0, name=o.name) for o in rows]

@@ -192,8 +192,8 @@ def org_choices(session: Session, *, actor: Actor, case_id: int) -> list[Partici
         .where(
             col(Organisation.id).in_(area_org_ids(actor)),
             col(Organisation.kind).in_(JOINABLE),
-            Organisation.active == True,
-        )  # noqa: E712
+            Organisation.active == True,  # noqa: E712
+        )
         .order_by(col(Organisation.path))
         .limit(300)
     ).all()

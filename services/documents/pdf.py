@@ -74,11 +74,11 @@ def _profile(path: Path) -> Path:
 
 def _run(command: list[str], cwd: Path, timeout: float) -> None:
     env = {"HOME": str(cwd), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603
         command,
         cwd=cwd,
         env=env,
-        stdout=subprocess.DEVNULL,  # noqa: S603 — fixed argv
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )

@@ -222,8 +222,8 @@ def assign_options(session: Session, *, actor: Actor, case_id: int) -> list[OrgO
             .where(
                 col(Organisation.path).startswith(actor.org_path),
                 col(Organisation.kind).in_(INTAKE_KINDS),
-                Organisation.active == True,
-            )  # noqa: E712
+                Organisation.active == True,  # noqa: E712
+            )
             .order_by(col(Organisation.path))
         ).all()
     else:

@@ -134,8 +134,8 @@ def coordinator_org_ids(session: Session, case: Case) -> list[int]:
             .where(
                 Organisation.kind == OrgKind.COORDINATION,
                 Organisation.county_id == case.county_id,
-                Organisation.active == True,
-            )  # noqa: E712
+                Organisation.active == True,  # noqa: E712
+            )
             .order_by(col(Organisation.id))
         ).all()
         if ids:

@@ -96,8 +96,8 @@ def rooms(session: Session, *, actor: Actor) -> list[Room]:
         .where(
             col(Organisation.id).in_(area_org_ids(actor)),
             col(Organisation.kind).in_(STATIONED),
-            Organisation.active == True,
-        )  # noqa: E712
+            Organisation.active == True,  # noqa: E712
+        )
         .order_by(col(Organisation.path))
     ).all()
     return [Room(org_id=o.id or 0, name=o.name) for o in orgs]
@@ -268,8 +268,8 @@ def _coordination_office(session: Session, org: Organisation) -> int | None:
             .where(
                 Organisation.kind == OrgKind.COORDINATION,
                 Organisation.county_id == org.county_id,
-                Organisation.active == True,
-            )  # noqa: E712
+                Organisation.active == True,  # noqa: E712
+            )
             .order_by(col(Organisation.id))
         ).first()
         if found is not None:
