@@ -221,7 +221,7 @@ def test_backup_while_20_writers_run_is_consistent_and_restores(sqlite_db, tmp_p
 
 # --- DB-7 -------------------------------------------------------------------------------------------------------
 
-CODE_DIRS = ("services", "pages", "scripts", "bench")
+CODE_DIRS = ("services", "pages", "cli", "scripts", "bench")
 CODE_FILES = ("app.py", "manage.py", "serve.py", "Makefile", ".ci/run")
 FORBIDDEN = {
     "copy of a live database file": re.compile(
