@@ -17,14 +17,15 @@ endif
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install run test-deps test lint fmt bench screenshots
+.PHONY: help venv install run test-deps test lint fmt lock bench screenshots
 
 help:
 	@echo "make run          install, migrate, seed demo data when empty, print demo sign-ins, serve on 127.0.0.1:8501"
-	@echo "make test         dev deps + Debian chromium/fonts/zbar when missing, then the whole suite"
+	@echo "make test         dev deps + Debian chromium/fonts/zbar when missing, then lint, then the whole suite"
 	@echo "                  (PostgreSQL too when TEST_DATABASE_URL is set; extra pytest options: PYTEST_ARGS=...)"
 	@echo "make lint         ruff check, ruff format --check, mypy"
 	@echo "make fmt          ruff format and safe ruff fixes"
+	@echo "make lock         requirements*.txt -> requirements.lock, requirements-dev.lock (every package, hashed)"
 	@echo "make bench        python bench/run.py"
 	@echo "make screenshots  phone screenshots into artifacts/screenshots (ARGS='/ /board --user U --password P')"
 
@@ -33,16 +34,27 @@ $(PYTHON):
 
 venv: $(PYTHON)
 
-# The stamps make pip run again only when a requirements file changes.
-$(STAMP): requirements.txt | $(PYTHON)
-	$(PYTHON) -m pip install -q -r requirements.txt
+# Installs come from the locks, every package pinned with its hashes; the stamps make pip run again only when a
+# lock changes. requirements*.txt pin what the code imports; `make lock` resolves them into the locks.
+$(STAMP): requirements.lock | $(PYTHON)
+	$(PYTHON) -m pip install -q --require-hashes -r requirements.lock
 	@touch $@
 
 install: $(STAMP)
 
-$(STAMP_DEV): requirements.txt requirements-dev.txt | $(PYTHON)
-	$(PYTHON) -m pip install -q -r requirements-dev.txt
+$(STAMP_DEV): requirements-dev.lock | $(PYTHON)
+	$(PYTHON) -m pip install -q --require-hashes -r requirements-dev.lock
 	@touch $@ $(STAMP)
+
+# Resolved against the public index alone (this machine's pip config and extra wheel folders are ignored), so the
+# locks install on a fresh machine. Pins already in a lock stay; the runtime set is the same in both locks.
+PIP_COMPILE = env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile -q --no-config \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+
+lock: $(STAMP_DEV)
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 run: install
 	$(PYTHON) manage.py ensure-secrets
@@ -68,7 +80,7 @@ test-deps: $(STAMP_DEV)
 		echo "      install them as root (apt-get install -y$$missing); until then the browser tests are skipped"; \
 	fi
 
-test: test-deps
+test: test-deps lint
 	$(PYTHON) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
