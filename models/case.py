@@ -50,6 +50,16 @@ STATS_MONTH_COLUMNS = (
     "accept_due",
     "conclude_due",
 )
+RATING_SCAN_COLUMNS = (
+    "mediator_id",
+    "received_month",
+    "outcome",
+    "agreement_kind",
+    "performance",
+    "performance_due",
+    "confirmed",
+    "satisfaction",
+)
 
 
 class Case(SQLModel, table=True):
@@ -80,6 +90,8 @@ class Case(SQLModel, table=True):
             sqlite_where=text(OPEN_WHERE),
             postgresql_where=text(OPEN_WHERE),
         ),
+        # ratings (services/rating/metrics.py): every mediator's metrics for a period stream from this one index
+        Index("ix_case_rating_mediator", *RATING_SCAN_COLUMNS),
         CheckConstraint("amount_fen >= 0", name="ck_case_amount"),
         CheckConstraint("group_size >= 0", name="ck_case_group_size"),
     )

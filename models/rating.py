@@ -109,6 +109,7 @@ class ChecklistState(SQLModel, table=True):
 class RatingRun(SQLModel, table=True):
     """One computation of proposals for a period over an office's area: reproducible from (data, scheme, as_of)."""
 
+    __table_args__ = (Index("ix_ratingrun_period_subject", "period", "subject"),)
     id: int | None = Field(default=None, primary_key=True)
     scheme_id: int = Field(foreign_key="ratingscheme.id")
     subject: str = Field(max_length=12, description="mediator / organisation")
