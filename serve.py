@@ -16,11 +16,16 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 from services.core import logs as applog
+from services.core.config import ConfigError, get_settings
 
 APP = Path(__file__).resolve().parent / "app.py"
 
 if __name__ == "__main__":
     PagesManager.uses_pages_directory = False
     applog.configure()  # the app's own INFO lines in the server log beside Streamlit's
+    try:
+        get_settings()  # a bad value stops the start here, naming the variable
+    except ConfigError as err:
+        sys.exit(f"refusing to start: {err}")
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     sys.exit(cli.main())

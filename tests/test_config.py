@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tomllib
+from dataclasses import MISSING
+from datetime import time
 from pathlib import Path
 
 import pytest
 
-from services.core.config import ConfigError, Settings
+from services.core.config import (
+    ENV_FIELDS,
+    FIELD_TYPES,
+    PARSERS,
+    ConfigError,
+    Limit,
+    Settings,
+    child_process_env,
+    keys_from_environment,
+    load_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_TOML = ROOT / ".streamlit" / "config.toml"
@@ -90,3 +103,102 @@ def test_refuse_key_shorter_than_32_bytes() -> None:
 def test_accept_strong_keys() -> None:
     assert len(GOOD_KEY.encode()) >= 32
     _settings(GOOD_KEY, data_key=GOOD_KEY[::-1]).check_keys()  # does not raise
+
+
+# --- One settings object: every variable declared once, documented, read in one module ----------------------
+
+ENV_READERS = re.compile(r"\bos\.environ\b|\bgetenv\b|\benviron\.get\b|\bfrom os import\b[^\n]*\benviron\b")
+
+
+def _readme_settings() -> set[str]:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Settings", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, flags=re.MULTILINE))
+
+
+def test_document_every_setting_in_readme() -> None:
+    declared = [f.metadata["env"] for f in ENV_FIELDS]
+    assert len(declared) == len(set(declared)), "a variable is declared twice"
+    assert _readme_settings() == set(declared)
+
+
+def test_read_environment_only_in_config() -> None:
+    files = [ROOT / "app.py", ROOT / "serve.py", ROOT / "manage.py"]
+    for folder in ("services", "pages", "cli"):
+        files += sorted((ROOT / folder).rglob("*.py"))
+    readers = {
+        str(path.relative_to(ROOT))
+        for path in files
+        if path.is_file() and ENV_READERS.search(path.read_text(encoding="utf-8"))
+    }
+    assert readers == {"services/core/config.py"}
+
+
+def test_declare_every_setting_with_type_default_and_help() -> None:
+    for f in ENV_FIELDS:
+        assert f.metadata["help"], f.name
+        assert FIELD_TYPES[f.name] in PARSERS, f"{f.name}: no parser for {FIELD_TYPES[f.name]}"
+        assert f.default is not MISSING, f.name
+
+
+def test_load_settings_parses_each_type_once() -> None:
+    settings = load_settings(
+        {
+            "MEDIATION_SECRETS_FILE": "/nonexistent/secrets.toml",
+            "PUBLIC_BASE_URL": "https://mediation.example.cn/",
+            "DUTY_DAY_START": "09:00",
+            "MEDIATION_INTAKE_CLIENT_LIMIT": "7/60",
+            "PARTY_LINK_DAYS": "30",
+            "MEDIATION_WEBHOOK_ALLOW_LOCAL": "1",
+            "MEDIATION_WEBHOOK_TIMEOUT": "2.5",
+            "DATA_KEY_PREVIOUS": "a, b,",
+            "DEMO_PASSWORD": "",
+        }
+    )
+    assert settings.public_base_url == "https://mediation.example.cn"
+    assert settings.duty_day_start == time(9, 0) and settings.duty_day_end == time(17, 30)
+    assert settings.intake_client_limit == Limit(7, 60)
+    assert settings.party_link_days == 30 and settings.webhook_allow_local is True
+    assert settings.webhook_timeout == 2.5 and settings.data_key_previous == ("a", "b")
+    assert settings.demo_password is None and settings.create_user_password is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MEDIATION_WEBHOOK_TIMEOUT", "abc"),
+        ("DUTY_DAY_START", "25:00"),
+        ("MEDIATION_INTAKE_ORG_LIMIT", "x/y"),
+        ("MEDIATION_REGISTER_CLIENT_LIMIT", "0/600"),
+        ("PARTY_LINK_DAYS", "-1"),
+        ("MEDIATION_WEBHOOK_ALLOW_LOCAL", "yes please"),
+        ("MEDIATION_INTAKE_MIN_SECONDS", "-3"),
+    ],
+)
+def test_refuse_bad_value_at_load_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({"MEDIATION_SECRETS_FILE": "/nonexistent/secrets.toml", name: value})
+    assert err.value.code == "cfg.E005" and name in str(err.value)
+
+
+def test_read_secrets_file_after_environment(tmp_path: Path) -> None:
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text('DATA_KEY = "from-file"\nPARTY_LINK_DAYS = 20\nDUTY_DAY_END = "18:00"\n')
+    settings = load_settings({"MEDIATION_SECRETS_FILE": str(secrets_file), "DUTY_DAY_END": "19:00"})
+    assert settings.data_key == "from-file" and settings.party_link_days == 20
+    assert settings.duty_day_end == time(19, 0)
+    assert settings.secrets_file == str(secrets_file)
+
+
+def test_keys_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_COOKIE_KEY", GOOD_KEY)
+    monkeypatch.setenv("DATA_KEY", GOOD_KEY)
+    assert keys_from_environment()
+    monkeypatch.delenv("DATA_KEY")
+    assert not keys_from_environment()
+
+
+def test_child_process_env_keeps_only_what_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_KEY", GOOD_KEY)
+    assert child_process_env(PGPASSWORD="pw")["DATA_KEY"] == GOOD_KEY
+    env = child_process_env(keep=("PATH",), HOME="/tmp/x")
+    assert "DATA_KEY" not in env and env["HOME"] == "/tmp/x" and env["PATH"]

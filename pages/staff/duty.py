@@ -13,7 +13,8 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.access.permissions import P
-from services.cases.deadlines import local_today
+from services.core import clock
+from services.core.config import get_settings
 from services.roster import duty
 
 actor = require_page(P.ROSTER_VIEW)
@@ -33,7 +34,7 @@ if not rooms:
     st.stop()
 names = {r.org_id: r.name for r in rooms}
 org_id = st.selectbox(t("duty.room"), list(names), format_func=lambda i: names[i], key="duty.room")
-start = st.date_input(t("duty.week_of"), value=duty.week_start(local_today()), key="duty.week")
+start = st.date_input(t("duty.week_of"), value=duty.week_start(clock.today()), key="duty.week")
 start = duty.week_start(start)
 editor = actor.can(P.DUTY_EDIT)
 
@@ -58,7 +59,7 @@ if loaded is None:
     st.stop()
 days, mediators = loaded
 labels = {m.mediator_id: m.name for m in mediators}
-s_, e_ = duty.day_start().strftime("%H:%M"), duty.day_end().strftime("%H:%M")
+s_, e_ = get_settings().duty_day_start.strftime("%H:%M"), get_settings().duty_day_end.strftime("%H:%M")
 for d in days:
     with st.container(border=True):
         st.markdown(f"**{d.day.isoformat()}** · {t('weekday.' + str(d.day.weekday()))}")

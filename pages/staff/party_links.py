@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 from sqlmodel import Session
 
-from pages.ui.case_ui import local, write
+from pages.ui.case_ui import write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
@@ -17,7 +17,8 @@ from services.access.permissions import P
 from services.cases import online as online_sessions
 from services.cases import party_links
 from services.cases import party_view as party_page
-from services.cases.deadlines import LOCAL_TZ
+from services.core.clock import LOCAL_TZ, format_local, format_local_date
+from services.core.config import get_settings
 from services.intake.posters import qr_png
 
 actor = require_page(P.CASE_MEDIATE)
@@ -51,7 +52,7 @@ st.text(case.case_no)
 
 issued = st.session_state.get(ISSUED)
 if issued is not None and issued[0] == case_id:
-    st.success(t("party_links.issued", date=local(issued[1].expires_at, "%Y-%m-%d")), icon=":material/link:")
+    st.success(t("party_links.issued", date=format_local_date(issued[1].expires_at)), icon=":material/link:")
     st.code(issued[1].url, language=None, wrap_lines=True)
     st.image(qr_png(issued[1].url, box_size=6), width=220)
 
@@ -65,7 +66,7 @@ with st.form("party_links.form", border=True):
         t("party_links.party"), list(labels), format_func=lambda i: labels[i], key="party_links.party"
     )
     days = st.number_input(
-        t("party_links.days"), min_value=1, max_value=90, value=party_links.link_days(), key="party_links.days"
+        t("party_links.days"), min_value=1, max_value=90, value=get_settings().party_link_days, key="party_links.days"
     )
     if st.form_submit_button(
         t("party_links.issue"), type="primary", icon=":material/add_link:", width="stretch", key="party_links.issue"
@@ -85,7 +86,7 @@ if status.version is not None:
         with st.container(border=True):
             st.caption(
                 f"{t('party.side_' + row.side)} · {t('party_links.decision_' + (row.decision or 'none'))}"
-                + (f" · {local(row.at)}" if row.at else "")
+                + (f" · {format_local(row.at)}" if row.at else "")
             )
             st.text(row.masked_name + (f"：{row.reason}" if row.reason else ""))
 
@@ -98,7 +99,7 @@ if links:
     st.subheader(t("party_links.list"), anchor=False)
 for row in links:
     with st.container(border=True):
-        st.caption(f"{t('party_links.status_' + row.status)} · {local(row.expires_at)}")
+        st.caption(f"{t('party_links.status_' + row.status)} · {format_local(row.expires_at)}")
         st.text(row.party_label.split(":", 1)[1])
         revoke = row.status in ("active", "locked") and st.button(
             t("party_links.revoke"), icon=":material/link_off:", key=f"party_links.revoke.{row.link_id}"
@@ -134,7 +135,7 @@ for o in attempt(read_online) or []:
         st.caption(
             t(
                 "online.row",
-                at=local(o.held_at),
+                at=format_local(o.held_at),
                 n=o.attended,
                 minutes=t("party.minutes", n=o.duration_minutes) if o.duration_minutes else "—",
             )

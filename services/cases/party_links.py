@@ -5,13 +5,12 @@ Opening a link needs the last 4 digits of the party's own phone. Wrong digits ar
 revoked, expired or locked link says so plainly and shows nothing of the case. Tokens and phones are never
 logged and never stored in the clear (only `token_digest`).
 
-Settings (environment): PARTY_LINK_DAYS (default 14), PARTY_LINK_MAX_FAILS (5), PARTY_LINK_LOCK_MINUTES (30).
+Settings: PARTY_LINK_DAYS, PARTY_LINK_MAX_FAILS, PARTY_LINK_LOCK_MINUTES (services/core/config.py).
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,34 +24,14 @@ from models.base import utc_now
 from services.access.authz import WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
 from services.core import audit
-from services.core.config import get_settings
+from services.core.config import Limit, get_settings
 from services.core.db import Database
 from services.core.errors import DomainError, NotFound, ValidationFailed
-from services.core.ratelimit import Limit, allow, client_key
+from services.core.ratelimit import allow, client_key
 from services.core.security import mask_name, mask_phone, new_token, normalise_phone, token_digest
 
 TOKEN_BYTES = 24  # 192 bits
 CLIENT_LIMIT = Limit(40, 600)  # opens and decisions per client address per 10 minutes
-
-
-def _int_env(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-def link_days() -> int:
-    return _int_env("PARTY_LINK_DAYS", 14)
-
-
-def max_fails() -> int:
-    return _int_env("PARTY_LINK_MAX_FAILS", 5)
-
-
-def lock_minutes() -> int:
-    return _int_env("PARTY_LINK_LOCK_MINUTES", 30)
 
 
 class LinkUnusable(DomainError):
@@ -119,7 +98,7 @@ def issue_link(
     party = _case_party(session, case_id, party_id)
     if len(normalise_phone(party.phone or "")) < 4:
         raise ValidationFailed("error.party_link_no_phone")
-    days = days or link_days()
+    days = days or get_settings().party_link_days
     if not 1 <= days <= 90:
         raise ValidationFailed("error.party_link_days")
     now = now or utc_now()
@@ -287,8 +266,9 @@ def check_token(db: Database, *, token: str, now: datetime | None = None) -> Non
 def verify(db: Database, *, token: str, last4: str, client: str, now: datetime | None = None) -> OpenLink:
     """The link, if it is usable and `last4` are the last 4 digits of the party's phone.
 
-    A wrong answer is counted atomically; the `max_fails()`-th locks the link for `lock_minutes()`."""
+    A wrong answer is counted atomically; the PARTY_LINK_MAX_FAILS-th locks the link for PARTY_LINK_LOCK_MINUTES."""
     now = now or utc_now()
+    max_fails, lock_minutes = get_settings().party_link_max_fails, get_settings().party_link_lock_minutes
     digits = unicodedata.normalize("NFKC", last4 or "").strip()
     with db.write() as s:
         blocked = bool(not allow(s, key=client_key("party:c", client), limit=CLIENT_LIMIT, now=now))
@@ -314,13 +294,13 @@ def verify(db: Database, *, token: str, last4: str, client: str, now: datetime |
                 .returning(col(PartyLink.failed_checks))
             ).scalar_one()
         )
-        if fails >= max_fails():
+        if fails >= max_fails:
             s.execute(
                 update(PartyLink)
                 .where(col(PartyLink.id) == link.id)
-                .values(failed_checks=0, locked_until=now + timedelta(minutes=lock_minutes()))
+                .values(failed_checks=0, locked_until=now + timedelta(minutes=lock_minutes))
             )
             audit.record(s, action="party.link_locked", entity="partylink", entity_id=link.id, case_id=link.case_id)
-    if fails >= max_fails():
-        raise LinkUnusable("error.party_link_locked", minutes=lock_minutes())
-    raise ValidationFailed("error.party_digits_wrong", left=max_fails() - fails)
+    if fails >= max_fails:
+        raise LinkUnusable("error.party_link_locked", minutes=lock_minutes)
+    raise ValidationFailed("error.party_digits_wrong", left=max_fails - fails)

@@ -3,7 +3,6 @@ of such a backup into an empty database."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -12,11 +11,19 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from services.core.config import child_process_env
+
 PG_DUMP_TIMEOUT_S = 6 * 3600
 
 
 class BackupFailed(RuntimeError):
     """The backup could not be made or did not verify; the message says why."""
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """The libpq address without the password, and the child environment carrying it (never on the command line)."""
+    env = child_process_env(PGPASSWORD=str(url.password)) if url.password else child_process_env()
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
 def backup(database_url: str, path: str) -> str:
@@ -68,10 +75,7 @@ def _backup_postgres(url: URL, target: Path) -> str:
             "pg_dump was not found on PATH; install the PostgreSQL client (apt install "
             "postgresql-client) matching the server's major version"
         )
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    libpq, env = _libpq(url)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     done = subprocess.run(  # noqa: S603 - fixed argv, no shell; the URL comes from our own settings
@@ -186,10 +190,7 @@ def _restore_postgres(source: Path, url: URL) -> str:
             f"the target database is not empty ({tables} tables): restore only into an empty "
             "database (createdb a new one), never over live data"
         )
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    libpq, env = _libpq(url)
     done = subprocess.run(  # noqa: S603 - fixed argv, no shell; the URL comes from the operator
         [pg_restore, "--no-owner", "--exit-on-error", "--single-transaction", "--dbname", libpq, str(source)],
         env=env,

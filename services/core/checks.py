@@ -11,14 +11,21 @@ from sqlalchemy.exc import ArgumentError
 
 from models import CaseStatus
 from services.access.permissions import BUILTIN_ROLES, P
-from services.core.config import ROOT, ConfigError, Settings, get_settings
+from services.admin.checks import check_specs
+from services.cases.workflow import TRANSITIONS
+from services.core.config import ENV_FIELDS, ROOT, ConfigError, Settings, format_setting, get_settings
 from services.core.i18n import catalogue
 
 Check = Callable[[], Iterable[str]]
 
 
 def check_settings(settings: Settings | None = None) -> list[str]:
-    settings = settings or get_settings()
+    """Problems of the settings: a value that does not load, weak keys, a bad address or duty day."""
+    if settings is None:
+        try:
+            settings = get_settings()
+        except ConfigError as err:  # a value that cannot be read (cfg.E005) stops the other checks
+            return [str(err)]
     problems: list[str] = []
     try:
         settings.check_keys()
@@ -32,7 +39,31 @@ def check_settings(settings: Settings | None = None) -> list[str]:
         problems.append("cfg.E003: DATABASE_URL cannot be parsed")
     if not re.match(r"^https?://[^/\s]+", settings.public_base_url):
         problems.append(f"cfg.E004: PUBLIC_BASE_URL {settings.public_base_url!r} is not an http(s) URL")
+    if settings.duty_day_start >= settings.duty_day_end:
+        problems.append("cfg.E006: DUTY_DAY_START must be earlier than DUTY_DAY_END")
     return problems
+
+
+def _shown(settings: Settings, name: str, secret: bool) -> str:
+    value = getattr(settings, name)
+    if secret:
+        return "set" if value else "unset"
+    if name == "database_url":
+        try:
+            return make_url(value).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(cannot be parsed)"
+    return format_setting(value) or "(unset)"
+
+
+def describe_settings(settings: Settings | None = None) -> list[str]:
+    """One line per setting: its variable, its value (a secret only as set or unset) and what it means."""
+    settings = settings or get_settings()
+    return [
+        f"{f.metadata['env']} = {_shown(settings, f.name, not f.repr)}"
+        f"{' (default)' if getattr(settings, f.name) == f.default else ''} — {f.metadata['help']}"
+        for f in ENV_FIELDS
+    ]
 
 
 def _fields(text: str) -> set[str]:
@@ -59,8 +90,6 @@ def check_catalogue() -> list[str]:
 
 
 def check_workflow() -> list[str]:
-    from services.cases.workflow import TRANSITIONS
-
     states = {str(s) for s in CaseStatus}
     perms = {str(p) for p in P}
     problems = []
@@ -82,13 +111,7 @@ def check_repository() -> list[str]:
     return [f"nav.E006: {name} sits directly in pages/; move it into a subfolder" for name in stray]
 
 
-def check_admin_specs() -> list[str]:
-    from services.admin.specs import check_specs
-
-    return check_specs()
-
-
-CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_workflow, check_repository, check_admin_specs)
+CHECKS: tuple[Check, ...] = (check_settings, check_catalogue, check_workflow, check_repository, check_specs)
 
 
 def run_checks() -> list[str]:

@@ -8,7 +8,6 @@ never stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
@@ -17,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import RateLimit
 from models.base import utc_now
-from services.core.config import get_settings
+from services.core.config import Limit, get_settings
 from services.core.errors import DomainError
 from services.core.security import blind_index
 
@@ -28,23 +27,6 @@ class RateLimited(DomainError):
     """Too many attempts in the window; the message asks the person to wait or call the office."""
 
     key = "error.rate_limited"
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `max_hits` per `window_s` seconds."""
-
-    max_hits: int
-    window_s: int
-
-    @classmethod
-    def parse(cls, text: str, default: Limit) -> Limit:
-        """'5/600' → Limit(5, 600); anything unreadable gives `default`."""
-        try:
-            hits, window = (int(p) for p in text.split("/", 1))
-        except ValueError:
-            return default
-        return cls(hits, window) if hits > 0 and window > 0 else default
 
 
 def client_key(prefix: str, client: str) -> str:
@@ -63,10 +45,8 @@ def hit(session: Session, *, key: str, limit: Limit, now: datetime | None = None
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(RateLimit).values(key=key, window_start=start, hits=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"hits": RateLimit.__table__.c.hits + 1}
-    )  # type: ignore[attr-defined]
-    hits = int(session.exec(stmt.returning(RateLimit.__table__.c.hits)).scalar_one())  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": col(RateLimit.hits) + 1})
+    hits = int(session.exec(stmt.returning(col(RateLimit.hits))).scalar_one())
     if hits == 1:  # a new window for this key: drop its old windows (bounded, indexed by the unique key)
         session.exec(
             delete(RateLimit).where(col(RateLimit.key) == key, col(RateLimit.window_start) < start - KEEP_WINDOWS_FOR)

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from services.core.config import child_process_env
 from services.core.errors import DomainError
 
 TIMEOUT_SECONDS = 120.0
@@ -73,7 +74,7 @@ def _profile(path: Path) -> Path:
 
 
 def _run(command: list[str], cwd: Path, timeout: float) -> None:
-    env = {"HOME": str(cwd), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    env = child_process_env(keep=("PATH",), HOME=str(cwd), LANG="C.UTF-8")  # none of the app's secrets
     proc = subprocess.Popen(  # noqa: S603
         command,
         cwd=cwd,

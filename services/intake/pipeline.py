@@ -12,7 +12,6 @@ staff review; nothing is dropped. A client over its limit is refused politely be
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +24,6 @@ from models import (
     Attachment,
     Case,
     CaseEvent,
-    CaseStatus,
     FormSpec,
     FormSubmission,
     Notification,
@@ -38,11 +36,12 @@ from models import (
 from models.base import utc_now
 from models.org import MEDIATION_KINDS, OrgKind
 from services.access.permissions import P
+from services.cases import states
 from services.cases.create import CaseInput, PartyInput, create_case
-from services.core.config import get_settings
+from services.core.config import Limit, get_settings
 from services.core.db import Database
 from services.core.errors import NotFound, StorageProblem
-from services.core.ratelimit import Limit, RateLimited, client_key, hit
+from services.core.ratelimit import RateLimited, client_key, hit
 from services.core.security import blind_index
 from services.intake.form import (
     Details,
@@ -63,10 +62,7 @@ DUPLICATE_WINDOW = timedelta(days=7)
 SIMILAR_AT = 0.5
 BURST_WINDOW = timedelta(hours=1)
 BURST_AFTER = 2  # a third identical text within the hour is a burst
-OPEN_STATES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION)
 ORG_HARD_FACTOR = 10
-CLIENT_LIMIT = Limit(5, 600)
-ORG_LIMIT = Limit(30, 3600)
 RISK_WORDS = {
     "self_harm": ("自杀", "轻生", "跳楼", "寻死", "不想活"),
     "violence": ("砍人", "杀了他", "打死", "弄死", "同归于尽", "报复他"),
@@ -77,24 +73,17 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 @dataclass(frozen=True)
 class IntakeSettings:
-    """Tunables read from the environment here (services/core/config.py holds the app-wide settings)."""
+    """The intake tunables (tests pass their own; see `from_settings`)."""
 
-    min_seconds: float = 3.0  # MEDIATION_INTAKE_MIN_SECONDS: faster than this looks like a bot
-    client: Limit = CLIENT_LIMIT  # MEDIATION_INTAKE_CLIENT_LIMIT: over it the client is refused
-    org: Limit = ORG_LIMIT  # MEDIATION_INTAKE_ORG_LIMIT: over it quarantined, over 10× that refused
+    min_seconds: float  # faster than this looks like a bot
+    client: Limit  # over it the client is refused
+    org: Limit  # over it quarantined, over 10× that refused
 
     @classmethod
-    def from_env(cls) -> IntakeSettings:
-        d = cls()
-        try:
-            min_seconds = float(os.environ.get("MEDIATION_INTAKE_MIN_SECONDS", d.min_seconds))
-        except ValueError:
-            min_seconds = d.min_seconds
-        return cls(
-            min_seconds=max(0.0, min_seconds),
-            client=Limit.parse(os.environ.get("MEDIATION_INTAKE_CLIENT_LIMIT", ""), d.client),
-            org=Limit.parse(os.environ.get("MEDIATION_INTAKE_ORG_LIMIT", ""), d.org),
-        )
+    def from_settings(cls) -> IntakeSettings:
+        """The tunables of the app's settings (MEDIATION_INTAKE_*)."""
+        s = get_settings()
+        return cls(min_seconds=s.intake_min_seconds, client=s.intake_client_limit, org=s.intake_org_limit)
 
 
 @dataclass(frozen=True)
@@ -235,7 +224,7 @@ def detect_duplicates(session: Session, *, phone: str, description: str, now: da
             Party.phone_index == phone_index(phone),
             Party.side == "applicant",
             col(Case.received_at) >= since,
-            col(Case.status).in_(OPEN_STATES),
+            col(Case.status).in_(states.OPEN),
         )
         .order_by(col(Case.id).desc())
         .limit(20)
@@ -502,7 +491,7 @@ def submit_intake(
 
     Reads and checks come first; everything that writes happens in one short transaction."""
     now = now or utc_now()
-    settings = settings or IntakeSettings.from_env()
+    settings = settings or IntakeSettings.from_settings()
     with db.read() as s:
         done = find_submission(s, form.form_token)
         if done is not None:

@@ -8,7 +8,6 @@ it the poster is refused with a message naming the font, never printed as empty 
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from qrcode.constants import ERROR_CORRECT_M, ERROR_CORRECT_Q
 from sqlmodel import Session, col, select
 
 from models import Organisation, OrgKind
-from services.access.authz import Actor
+from services.access.authz import Actor, require
+from services.access.permissions import P
 from services.core.config import get_settings
 from services.core.errors import DomainError, NotFound
 from services.intake.pipeline import INTAKE_KINDS
@@ -89,10 +89,8 @@ def qr_png(url: str, *, box_size: int = 10, border: int = 4) -> bytes:
 
 
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    path = Path(
-        os.environ.get("MEDIATION_POSTER_FONT" if bold else "MEDIATION_POSTER_FONT_REGULAR", "")
-        or (BOLD_FONT if bold else REGULAR_FONT)
-    )
+    settings = get_settings()
+    path = Path((settings.poster_font or BOLD_FONT) if bold else (settings.poster_font_regular or REGULAR_FONT))
     if not path.is_file():  # checked here: Pillow would quietly search other folders for the file name
         raise PosterFontMissing(path=str(path))
     try:
@@ -250,9 +248,6 @@ class PosterScope:
 def poster_scope(session: Session, *, actor: Actor) -> PosterScope:
     """What a staff user may print: every intake point of their county (posters hold only public data),
     or of their subtree when they sit above county level."""
-    from services.access.authz import require
-    from services.access.permissions import P
-
     require(actor, P.INTAKE_QUEUE)
     org = session.get(Organisation, actor.org_id)
     if org is None:

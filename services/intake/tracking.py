@@ -19,19 +19,18 @@ from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, CaseStatus, Organisation, Party, PublicRating
 from models.base import utc_now
+from services.cases import states
 from services.core import audit
+from services.core.config import Limit
 from services.core.db import Database
 from services.core.errors import Conflict, NotFound, ValidationFailed
-from services.core.ratelimit import Limit, RateLimited, allow, client_key, count, hit
+from services.core.ratelimit import RateLimited, allow, client_key, count, hit
 from services.core.security import normalise_phone
 
 # No 0/O, 1/I/L: nothing a person can misread on a screen or mishear when it is read aloud.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12  # 31**12 ≈ 7.9e17 (59 bits), and a look-up also needs the phone's last 4 digits
 GROUP = 4
-CLOSED_FOR_RATING = frozenset(
-    {CaseStatus.SUCCEEDED, CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED}
-)
 TRACK_CLIENT_LIMIT = Limit(10, 600)
 TRACK_CODE_FAILURES = Limit(5, 3600)
 MAX_COMMENT = 500
@@ -93,7 +92,7 @@ def _matching_case(session: Session, code: str, last4: str) -> Case | None:
 def _next_step(case: Case) -> tuple[str, date | None]:
     if case.status == CaseStatus.SUBMITTED:
         return "submitted", case.accept_due
-    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION):
+    if case.status in states.MEDIATING:
         return case.status, case.conclude_due
     return case.status, None
 
@@ -129,7 +128,7 @@ def _view(session: Session, case: Case, today: date) -> TrackView:
         reject_reason=case.reject_reason,
         advice=_reject_advice(session, case),
         diversion=case.diversion,
-        can_rate=case.status in CLOSED_FOR_RATING and not rated,
+        can_rate=case.status in states.RATEABLE and not rated,
         rated=rated,
     )
 
@@ -186,7 +185,7 @@ def rate_case(
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]", comment):
         raise ValidationFailed("error.intake_bad_chars", field="comment")
     case = _find(db, code, last4, client, now)
-    if case.status not in CLOSED_FOR_RATING:
+    if case.status not in states.RATEABLE:
         raise Conflict("error.rating_not_closed")
     try:
         with db.write() as s:

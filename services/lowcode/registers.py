@@ -10,7 +10,6 @@ and a client over its limit is refused before anything is written.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,13 +27,11 @@ from services.core import audit
 from services.core.config import get_settings
 from services.core.db import Database
 from services.core.errors import NotFound, OutOfScope, StorageProblem
-from services.core.ratelimit import Limit, RateLimited, client_key, hit
+from services.core.ratelimit import RateLimited, client_key, hit
 from services.intake.form import form_shown_at
 from services.lowcode.fields import FieldSpec, validate_values
 from services.lowcode.forms import current_form, list_forms, spec_fields
 from services.lowcode.photos import Photo
-
-PUBLIC_LIMIT = Limit(10, 600)  # MEDIATION_REGISTER_CLIENT_LIMIT overrides, e.g. "10/600"
 
 
 @dataclass(frozen=True)
@@ -218,11 +215,6 @@ def _find_receipt(session: Session, token: str) -> Receipt | None:
     return Receipt(entry.id or 0, reference(entry.id or 0)) if entry else None
 
 
-def public_limit() -> Limit:
-    """The per-client limit of public register entries (environment MEDIATION_REGISTER_CLIENT_LIMIT)."""
-    return Limit.parse(os.environ.get("MEDIATION_REGISTER_CLIENT_LIMIT", ""), PUBLIC_LIMIT)
-
-
 def find_public_receipt(db: Database, token: str) -> Receipt | None:
     """The receipt a public entry made with this form token, if one was filed."""
     if not token:
@@ -253,7 +245,7 @@ def submit_public_entry(
         org_id = _public_org(s, reg, org_code)
     form_shown_at(token, now)
     data, photos = validate_values(reg.fields, values)
-    limit = public_limit()
+    limit = get_settings().register_client_limit
     try:
         with db.write() as s:
             done = _find_receipt(s, token)

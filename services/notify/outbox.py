@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import Case, OrgWebhook, WebhookDelivery
 from models.base import utc_now
+from services.core.config import get_settings
 from services.core.db import Database
 from services.notify import webhooks
 
@@ -27,16 +28,6 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 LEASE = timedelta(seconds=120)
 POLL_SECONDS = 2.0
 PERIODIC_SECONDS = 900.0
-
-
-def backoff_scale() -> float:
-    """MEDIATION_WEBHOOK_BACKOFF multiplies the retry delays (1 in production; ~0 in tests)."""
-    return float(os.environ.get("MEDIATION_WEBHOOK_BACKOFF", "1") or "1")
-
-
-def send_timeout() -> float:
-    """Seconds to wait for a robot's answer (MEDIATION_WEBHOOK_TIMEOUT, default 5)."""
-    return float(os.environ.get("MEDIATION_WEBHOOK_TIMEOUT", "5") or "5")
 
 
 def enqueue(session: Session, *, org_id: int, key: str, case_id: int | None, event_key: str | None = None) -> None:
@@ -106,7 +97,7 @@ def finish(session: Session, *, delivery_id: int, worker: str, result: webhooks.
         row.status, row.sent_at = "sent", now
     elif row.attempts < MAX_ATTEMPTS and not result.final:
         row.status = "pending"
-        row.next_at = now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1] * backoff_scale())
+        row.next_at = now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1] * get_settings().webhook_backoff)
     else:
         row.status = "failed"
         log.warning(
@@ -132,7 +123,7 @@ def deliver_due(db: Database, *, worker: str | None = None, limit: int = 20) -> 
         with db.read() as s:
             msg = _message(s, delivery_id)
         result = (
-            webhooks.post_message(msg[0], msg[1], timeout=send_timeout())
+            webhooks.post_message(msg[0], msg[1], timeout=get_settings().webhook_timeout)
             if msg
             else webhooks.SendResult(False, "disabled", final=True)
         )
@@ -156,7 +147,7 @@ def deliver_until_idle(db: Database, *, max_passes: int = 50) -> dict[str, int]:
 
 class Dispatcher:
     """A daemon thread that delivers due rows every POLL_SECONDS (or at once after `wake()`), and runs
-    `periodic` (the reminder jobs) every `every` seconds."""
+    `periodic` (the reminder and escalation jobs, `reminders.run_reminders`) every `every` seconds."""
 
     def __init__(
         self,
@@ -194,7 +185,7 @@ class Dispatcher:
                     self._last_periodic is None or time.monotonic() - self._last_periodic >= self.every
                 ):
                     self._last_periodic = time.monotonic()
-                    self.periodic(self.db)  # e.g. follow-up reminders; they enqueue robot messages themselves
+                    self.periodic(self.db)  # e.g. reminders and escalations; they enqueue robot messages themselves
                 deliver_due(self.db, worker=self.worker)
             except Exception:  # the thread must survive a database hiccup; the next pass retries
                 log.exception("webhook dispatcher pass failed")

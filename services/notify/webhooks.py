@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -41,11 +40,6 @@ class SendResult:
     final: bool = False  # no point in retrying (the robot was switched off or removed)
 
 
-def allow_local_http() -> bool:
-    """Tests (and only tests) may post to http://127.0.0.1; set MEDIATION_WEBHOOK_ALLOW_LOCAL=1."""
-    return os.environ.get("MEDIATION_WEBHOOK_ALLOW_LOCAL", "") == "1"
-
-
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -62,7 +56,7 @@ def validate_url(vendor: str, url: str) -> str:
     host = parts.hostname or ""
     if len(url) > 500 or not host or parts.username or parts.password:
         raise ValidationFailed("error.webhook_url")
-    if allow_local_http() and _is_loopback(host) and parts.scheme in ("http", "https"):
+    if get_settings().webhook_allow_local and _is_loopback(host) and parts.scheme in ("http", "https"):
         return url
     if parts.scheme != "https":
         raise ValidationFailed("error.webhook_https")

@@ -2,16 +2,15 @@
 
 A DutyShift row is (room, day, kind, mediator). The day shift of day D runs from DUTY_DAY_START to
 DUTY_DAY_END local China time on D; the night shift of D runs from DUTY_DAY_END on D to DUTY_DAY_START on D+1
-(so at 03:00 the night shift of the day before is on call). Boundaries are settings (environment, "HH:MM").
+(so at 03:00 the night shift of the day before is on call). Both boundaries are settings ("HH:MM").
 Shifts with nobody on them in the coming week are flagged to the room's coordination office, one notification
 per gap (a dedupe key), however often the check runs.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -20,8 +19,8 @@ from models import DutyShift, Mediator, Notification, Organisation, OrgKind
 from models.base import utc_now
 from services.access.authz import Actor, area_org_ids, org_in_scope, require
 from services.access.permissions import P
-from services.cases.deadlines import LOCAL_TZ
-from services.core import audit
+from services.core import audit, clock
+from services.core.config import get_settings
 from services.core.errors import Conflict, NotFound, ValidationFailed
 from services.notify.inbox import notify_org
 
@@ -30,28 +29,13 @@ STATIONED = (OrgKind.POLICE_ROOM, OrgKind.COURT_ROOM, OrgKind.PETITION_ROOM)
 LOOKAHEAD_DAYS = 7
 
 
-def _hhmm(name: str, default: str) -> time:
-    try:
-        return time.fromisoformat(os.environ.get(name, default))
-    except ValueError:
-        return time.fromisoformat(default)
-
-
-def day_start() -> time:
-    return _hhmm("DUTY_DAY_START", "08:30")
-
-
-def day_end() -> time:
-    return _hhmm("DUTY_DAY_END", "17:30")
-
-
 def shift_at(at: datetime) -> tuple[date, str]:
     """(day, kind) of the shift covering the moment `at` (aware; naive is taken as UTC)."""
-    local = (at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
-    now = local.time()
-    if day_start() <= now < day_end():
+    local = (at if at.tzinfo else at.replace(tzinfo=clock.LOCAL_TZ)).astimezone(clock.LOCAL_TZ)
+    now, settings = local.time(), get_settings()
+    if settings.duty_day_start <= now < settings.duty_day_end:
         return local.date(), "day"
-    if now >= day_end():
+    if now >= settings.duty_day_end:
         return local.date(), "night"
     return local.date() - timedelta(days=1), "night"
 
@@ -285,7 +269,7 @@ def _coordination_office(session: Session, org: Organisation) -> int | None:
 
 def flag_gaps(session: Session, *, today: date | None = None, days: int = LOOKAHEAD_DAYS) -> int:
     """Tell each room's coordination office about each uncovered shift a week ahead, once; returns how many new."""
-    today = today or utc_now().astimezone(LOCAL_TZ).date()
+    today = today or clock.today()
     new = 0
     offices: dict[int, int | None] = {}
     found = gaps(session, today=today, days=days)
@@ -332,7 +316,7 @@ class MyDuty:
 def my_duties(session: Session, *, actor: Actor, days: int = 7, today: date | None = None) -> list[MyDuty]:
     """The actor's own shifts (as a mediator) from today for `days` days."""
     require(actor, P.WORKBENCH)
-    today = today or utc_now().astimezone(LOCAL_TZ).date()
+    today = today or clock.today()
     rows = session.exec(
         select(DutyShift, Organisation)
         .join(Mediator, col(Mediator.id) == col(DutyShift.mediator_id))

@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from models import Case, FormSpec, Organisation, Party
 from models.base import utc_now
 from services.cases.workflow import transition
-from services.core.ratelimit import Limit
+from services.core.config import Limit
 from services.intake import pipeline as intake
 from services.intake import queue as intake_queue
 from services.intake import tracking

@@ -19,9 +19,8 @@ from services.access.signin import SignInFailed, SignInLocked, authenticate, end
 from services.cases import record as case_record
 from services.cases.create import PartyInput
 from services.core import audit
-from services.core.config import get_settings
+from services.core.config import Limit, get_settings
 from services.core.errors import DomainError
-from services.core.ratelimit import Limit
 from services.intake.form import IntakeForm, issue_form_token
 from services.intake.pipeline import IntakeSettings, submit_intake
 from services.ledger import claims as ledger

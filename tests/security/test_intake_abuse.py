@@ -17,8 +17,8 @@ from models import Case, CaseEvent
 from models.base import utc_now
 from services.board import publicity
 from services.cases.sessions import check_file, safe_filename
+from services.core.config import Limit
 from services.core.errors import DomainError
-from services.core.ratelimit import Limit
 from services.intake import queue as intake_queue
 from services.intake.form import MAX_DESCRIPTION, IntakeForm, IntakeInvalid, issue_form_token, prepare_photos
 from services.intake.pipeline import IntakeSettings, submit_intake

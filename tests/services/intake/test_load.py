@@ -14,7 +14,7 @@ from sqlmodel import func, select
 
 from models import Case, CaseEvent
 from models.base import utc_now
-from services.core.ratelimit import Limit
+from services.core.config import Limit
 from services.intake import pipeline as intake
 from services.intake.form import IntakeForm, issue_form_token
 from services.intake.pipeline import IntakeSettings, submit_intake

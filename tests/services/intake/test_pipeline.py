@@ -11,14 +11,14 @@ from sqlmodel import col, func, select
 
 from models import Attachment, Case, CaseEvent, FormSpec, FormSubmission, Notification, Organisation, Party
 from models.base import utc_now
+from services.core.config import ConfigError, Limit, get_settings
 from services.core.errors import NotFound, ValidationFailed
-from services.core.ratelimit import Limit, RateLimited
+from services.core.ratelimit import RateLimited
 from services.intake import pipeline as intake
 from services.intake import posters as qr
 from services.intake.form import (
     IntakeForm,
     IntakeInvalid,
-    escape_markdown,
     issue_form_token,
     parse_fields,
     prepare_photos,
@@ -538,8 +538,15 @@ def test_submit_stores_custom_fields_of_active_spec(db, tree):
 def test_settings_from_env(monkeypatch):
     monkeypatch.setenv("MEDIATION_INTAKE_MIN_SECONDS", "0.5")
     monkeypatch.setenv("MEDIATION_INTAKE_CLIENT_LIMIT", "7/60")
+    get_settings.cache_clear()
+    assert IntakeSettings.from_settings() == IntakeSettings(0.5, Limit(7, 60), Limit(30, 3600))
+
+
+def test_refuse_unreadable_limit_when_settings_load(monkeypatch):
     monkeypatch.setenv("MEDIATION_INTAKE_ORG_LIMIT", "nonsense")
-    assert IntakeSettings.from_env() == IntakeSettings(0.5, Limit(7, 60), IntakeSettings().org)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="MEDIATION_INTAKE_ORG_LIMIT"):
+        IntakeSettings.from_settings()
 
 
 def test_directory_groups_by_county_and_town(db, tree):
@@ -549,9 +556,3 @@ def test_directory_groups_by_county_and_town(db, tree):
         ("", "", ["ROOT"]),
         ("江安县", "红桥镇", ["V1", "V2", "P1"]),
     ]
-
-
-def test_escape_markdown_neutralises_markup():
-    assert escape_markdown("![x](http://e/p.png) **b** :red[c] $x$") == (
-        r"\!\[x\]\(http\:\/\/e\/p\.png\) \*\*b\*\* \:red\[c\] \$x\$".replace(r"\/", "/")
-    )

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from models import Case, CaseEvent, Mediator, Notification
 from models.base import utc_now
+from services.core.config import Limit
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from services.core.ratelimit import Limit
 from services.intake import queue as intake_queue
 from services.intake.form import IntakeForm, issue_form_token
 from services.intake.pipeline import IntakeSettings, submit_intake

@@ -15,9 +15,9 @@ from models.base import utc_now
 from services.cases import export as case_export
 from services.cases import record as case_record
 from services.cases import view as case_view
-from services.cases.deadlines import local_today
+from services.core import clock
+from services.core.config import Limit
 from services.core.errors import OutOfScope, PermissionDenied
-from services.core.ratelimit import Limit
 from services.intake.form import IntakeForm, IntakeInvalid, issue_form_token
 from services.intake.pipeline import IntakeSettings, submit_intake
 from services.lowcode import custom_fields
@@ -242,5 +242,5 @@ def test_export_columns_cover_every_version(db):
 
 
 def this_year() -> Period:
-    today = local_today()  # statistics periods are days in China
+    today = clock.today()  # statistics periods are days in China
     return Period(date(today.year - 1, 1, 1), date(today.year, 12, 31))

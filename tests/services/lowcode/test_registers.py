@@ -12,6 +12,7 @@ from sqlmodel import select
 from models import FormSubmission
 from models.base import utc_now
 from models.lowcode import FormPhoto
+from services.core.config import get_settings
 from services.core.errors import NotFound, OutOfScope, PermissionDenied
 from services.core.ratelimit import RateLimited
 from services.intake.form import issue_form_token
@@ -145,6 +146,7 @@ def test_submit_public_entry_refuses_non_public_and_over_limit(db, world, monkey
     with pytest.raises(NotFound):
         registers.submit_public_entry(db, code="joint_meeting", token=issue_form_token(), values={}, client="c")
     monkeypatch.setenv("MEDIATION_REGISTER_CLIENT_LIMIT", "2/600")
+    get_settings.cache_clear()
     for _ in range(2):
         registers.submit_public_entry(db, code="village_talks", token=issue_form_token(), values=entry(), client="x")
     with pytest.raises(RateLimited):

@@ -16,6 +16,7 @@ from sqlmodel import select
 from models import WebhookDelivery
 from services.cases import warnings
 from services.cases.create import PartyInput
+from services.core.config import get_settings
 from services.core.errors import PermissionDenied, ValidationFailed
 from services.notify import inbox as notifications
 from services.notify import outbox, webhooks
@@ -64,6 +65,7 @@ def robot(monkeypatch: pytest.MonkeyPatch) -> Iterator[Robot]:
     monkeypatch.setenv("MEDIATION_WEBHOOK_ALLOW_LOCAL", "1")
     monkeypatch.setenv("MEDIATION_WEBHOOK_BACKOFF", "0")
     monkeypatch.setenv("MEDIATION_WEBHOOK_TIMEOUT", "2")
+    get_settings.cache_clear()
     server = Robot()
     yield server
     server.close()
@@ -162,6 +164,7 @@ def test_retry_succeeds_after_one_failure(db, robot):
 
 def test_backoff_waits_before_the_next_attempt(db, robot, monkeypatch):
     monkeypatch.setenv("MEDIATION_WEBHOOK_BACKOFF", "1")  # production delays: 1 s before the second attempt
+    get_settings.cache_clear()
     robot.mode = "fail"
     w, case = _world_with_robot(db, robot.url)
     with db.write() as s:
@@ -230,6 +233,7 @@ def test_validate_url_https_vendor_host_and_local_http(monkeypatch):
             webhooks.validate_url(vendor, url)
         assert err.value.key == key, url
     monkeypatch.setenv("MEDIATION_WEBHOOK_ALLOW_LOCAL", "1")
+    get_settings.cache_clear()
     assert webhooks.validate_url("wecom", "http://127.0.0.1:9/x")
     with pytest.raises(ValidationFailed):
         webhooks.validate_url("wecom", "http://10.0.0.1/x")

@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import select
 
 from models import Mediator, Notification
-from services.cases.deadlines import LOCAL_TZ
+from services.core import clock
+from services.core.config import get_settings
 from services.core.errors import Conflict, OutOfScope, PermissionDenied, ValidationFailed
 from services.roster import duty
 from tests.case_factories import make_world
@@ -16,7 +17,7 @@ D = date(2026, 12, 7)  # a Monday
 
 def at(day: date, hhmm: str, second: int = 0) -> datetime:
     h, m = (int(x) for x in hhmm.split(":"))
-    return datetime(day.year, day.month, day.day, h, m, second, tzinfo=LOCAL_TZ)
+    return datetime(day.year, day.month, day.day, h, m, second, tzinfo=clock.LOCAL_TZ)
 
 
 @pytest.fixture
@@ -60,6 +61,7 @@ def test_on_call_at_the_shift_boundaries(db, room, moment, who, shift):
 def test_boundaries_are_settings(db, room, monkeypatch):
     monkeypatch.setenv("DUTY_DAY_START", "09:00")
     monkeypatch.setenv("DUTY_DAY_END", "18:00")
+    get_settings.cache_clear()
     assert duty.shift_at(at(D, "08:45")) == (D - timedelta(days=1), "night")
     assert duty.shift_at(at(D, "17:45")) == (D, "day")
     assert duty.shift_at(at(D, "18:00")) == (D, "night")
