@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import models  # noqa: F401
+from services.admin.hooks import register_admin_extensions
 from services.core.bootstrap import ensure_reference_data
 from services.core.config import get_settings
 from services.core.db import Database, make_database
@@ -28,6 +29,7 @@ from services.core.migrate import upgrade
 from services.stats.scope import clear_cache as clear_stats_cache
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+register_admin_extensions()  # as app.py and manage.py do where they start
 ENGINES = ["sqlite", "pg"] if PG_URL else ["sqlite"]
 
 

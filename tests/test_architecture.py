@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable, Collection, Iterator
+import subprocess
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ SKIP_DIRS = {".venv", ".git", "artifacts", "node_modules", "__pycache__", ".mypy
 QUERY_FUNCTIONS = {"select", "create_engine"}
 QUERY_METHODS = {"exec", "execute", "create_engine"}
 SQL_MODULES = {"sqlmodel", "sqlalchemy", "sa"}
+MAX_LOOSE_SERVICE_MODULES = 12  # beside the domain packages of services/
+MAX_FILE_LINES = 600
+GENERATED = ("migrations", "versions")  # Alembic revisions: written once, never edited
 
 
 def python_files(*roots: str) -> Iterator[Path]:
@@ -174,3 +178,108 @@ def test_ruff_check_is_clean() -> None:
         [str(ruff), "check", "--output-format", "concise", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+# --- the shape of services/: no import cycles, few loose modules, no huge files ----------------------------
+
+
+def service_modules() -> dict[str, Path]:
+    """Dotted name → file of every module under services/ (a package is its `__init__.py`)."""
+    found = {}
+    for path in python_files("services"):
+        parts = rel(path).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def service_imports(tree: ast.AST, modules: Collection[str]) -> dict[str, int]:
+    """Service module → line of its first import anywhere in the file (inside functions too);
+    `from services.x import y` is the module `services.x.y` when there is one, else `services.x`."""
+    found: dict[str, int] = {}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [
+                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module for a in node.names
+            ]
+        for name in names:
+            if name in modules:
+                found[name] = min(found.get(name, node.lineno), node.lineno)
+    return found
+
+
+def import_cycles(graph: Mapping[str, Mapping[str, int]]) -> list[list[str]]:
+    """Each group of modules that import one another in a circle (Tarjan's strongly connected components),
+    as its imports `module:line -> module`."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, {})):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = {stack.pop()}
+            while node not in group:
+                group.add(stack.pop())
+            if len(group) > 1:
+                groups.append(
+                    [f"{a}:{graph[a][b]} -> {b}" for a in sorted(group) for b in sorted(graph[a]) if b in group]
+                )
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def source_files() -> list[Path]:
+    """Every Python file git tracks or would track (the whole tree when git is not there), except migrations."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout.decode()
+        paths = [ROOT / name for name in listed.split("\0") if name]
+    except (OSError, subprocess.SubprocessError):
+        paths = list(python_files("."))
+    return [p for p in paths if p.is_file() and rel(p).parts[:2] != GENERATED]
+
+
+def test_detect_import_cycles_in_samples() -> None:
+    modules = {"services.a", "services.b", "services.b.c", "services.d"}
+    tree = ast.parse("import services.a\ndef f():\n    from services.b import c, x\n")
+    assert service_imports(tree, modules) == {"services.a": 1, "services.b.c": 3, "services.b": 3}
+    graph = {"services.a": {"services.b": 3}, "services.b": {"services.a": 7}, "services.d": {"services.a": 1}}
+    assert import_cycles(graph) == [["services.a:3 -> services.b", "services.b:7 -> services.a"]]
+    assert import_cycles({"services.a": {"services.b": 1}, "services.b": {}}) == []
+
+
+def test_forbid_import_cycles_among_services() -> None:
+    modules = service_modules()
+    graph = {name: service_imports(parse(path), modules) for name, path in modules.items()}
+    for name, imports in graph.items():
+        imports.pop(name, None)
+    assert import_cycles(graph) == []
+
+
+def test_limit_loose_modules_beside_service_packages() -> None:
+    loose = sorted(p.name for p in (ROOT / "services").glob("*.py") if p.name != "__init__.py")
+    assert len(loose) <= MAX_LOOSE_SERVICE_MODULES, f"put these in domain packages: {loose}"
+
+
+def test_limit_source_file_length() -> None:
+    long = [f"{rel(p)}: {n} lines" for p in source_files() if (n := len(p.read_bytes().splitlines())) > MAX_FILE_LINES]
+    assert long == [], f"split these (at most {MAX_FILE_LINES} lines a file)"

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import streamlit as st
 
-from pages.ui.case_ui import flash, local, show_flash, write
+from pages.ui.case_ui import flash, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.ledger_ui import hold_reasons, kind_text, status_badge, status_text
 from services.access.permissions import P
+from services.core import clock
 from services.ledger import claims as ledger
 from services.ledger import views as ledger_views
-from services.ledger.policy import format_yuan, local_now
+from services.ledger.policy import format_yuan
 from services.lowcode import dictionaries
 
 actor = require_page(P.LEDGER_AUDIT)
 db = get_db()
 STATUSES = ("claimed", "held", "audited", "approved", "paid", "rejected", "reversed")
 OFFSET = "ledger.offset"
-today = local_now().date()
+today = clock.today()
 months = [
     ((today.replace(day=1) - timedelta(days=31 * i)).year, (today.replace(day=1) - timedelta(days=31 * i)).month)
     for i in range(24)
@@ -139,34 +138,13 @@ with st.container(border=True):
             history = ledger_views.claim_history(s, actor=actor, claim_id=claim_id)
         for e in history:
             money = f" · {format_yuan(e.amount_fen)}" if e.action in ("pay", "reverse") else ""
-            st.text(f"{local(e.at)} · {t('ledger.action.' + e.action)}{money} · {e.actor_name} ({e.org_name})")
+            st.text(
+                f"{clock.format_local(e.at)} · {t('ledger.action.' + e.action)}{money} · {e.actor_name} ({e.org_name})"
+            )
             if e.note:
                 st.text(t("ledger.note", note=e.note))
 
-STEPS = {
-    "claimed": ("audit", "reject"),
-    "held": ("release", "reject"),
-    "audited": ("approve", "reject"),
-    "approved": ("reject",),
-    "paid": ("reverse",),
-}
-NEEDS = {
-    "audit": P.LEDGER_AUDIT,
-    "release": P.LEDGER_AUDIT,
-    "approve": P.LEDGER_APPROVE,
-    "reject": P.LEDGER_AUDIT,
-    "reverse": P.LEDGER_APPROVE,
-}
-CALL: dict[str, Callable[[Any, str, str], object]] = {
-    "audit": lambda s, note, _o: ledger.audit_claim(s, actor=actor, claim_id=claim_id, note=note),
-    "release": lambda s, note, _o: ledger.release_hold(s, actor=actor, claim_id=claim_id, note=note),
-    "approve": lambda s, note, over: ledger.approve_claim(
-        s, actor=actor, claim_id=claim_id, note=note, override_reason=over
-    ),
-    "reject": lambda s, note, _o: ledger.reject_claim(s, actor=actor, claim_id=claim_id, reason=note),
-    "reverse": lambda s, note, _o: ledger.reverse_payment(s, actor=actor, claim_id=claim_id, reason=note),
-}
-actions = [a for a in STEPS.get(row.status, ()) if actor.can(NEEDS[a])]
+actions = ledger.allowed_actions(actor, status=row.status)
 if actions:
     with st.form(f"ledger.act.{claim_id}", clear_on_submit=True):
         action = st.radio(
@@ -185,6 +163,14 @@ if actions:
         go = st.form_submit_button(
             t("ledger.submit"), key="ledger.go", type="primary", width="stretch", icon=":material/check:"
         )
-    if go and write(lambda s: CALL[action](s, note, over)) is not None:
+    if (
+        go
+        and write(
+            lambda s: ledger.review_claim(
+                s, actor=actor, claim_id=claim_id, action=action, note=note, override_reason=over
+            )
+        )
+        is not None
+    ):
         flash("ledger.done", action=t(f"ledger.do.{action}"), no=row.case_no)
         st.rerun()

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import time
+from functools import partial
 
 import streamlit as st
 
-from pages.ui.case_ui import case_card, esc, show_flash, write
+from pages.ui.case_ui import case_card, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from services.access.permissions import P
-from services.cases import deadlines, workbench
+from services.cases import workbench
+from services.core.clock import format_local
+from services.core.text import escape_markdown as esc
 from services.lowcode import dictionaries
 from services.notify import inbox as notifications
 
 actor = require_page(P.WORKBENCH)
 db = get_db()
-ESCALATED = "workbench.escalated_at"
 
 st.title(t("workbench.title"), anchor=False)
 show_flash()
@@ -28,16 +29,13 @@ if not actor.can(P.CASE_VIEW):
     st.stop()
 
 if actor.can(P.CASE_CREATE) and actor.can(P.CASE_MEDIATE):
-    row = st.container(horizontal=True, gap="small")  # side by side even on a phone (columns would stack)
-    if row.button(t("workbench.quick"), key="workbench.quick", type="primary", icon=":material/bolt:", width="stretch"):
+    buttons = st.container(horizontal=True, gap="small")  # side by side even on a phone (columns would stack)
+    if buttons.button(
+        t("workbench.quick"), key="workbench.quick", type="primary", icon=":material/bolt:", width="stretch"
+    ):
         st.switch_page("pages/staff/quick_case.py")
-    if row.button(t("workbench.new_case"), key="workbench.new_case", icon=":material/note_add:", width="stretch"):
+    if buttons.button(t("workbench.new_case"), key="workbench.new_case", icon=":material/note_add:", width="stretch"):
         st.switch_page("pages/staff/new_case.py")
-
-# Overdue cases escalate to the coordination office; checked at most every ten minutes per session.
-if time.time() - st.session_state.get(ESCALATED, 0.0) > 600:
-    st.session_state[ESCALATED] = time.time()
-    write(lambda s: deadlines.escalate_overdue(s, actor=actor))
 
 with db.read() as s:
     counts = workbench.count_cases(s, actor=actor)
@@ -56,14 +54,16 @@ for label, value in (
 if unread:
     with st.expander(t("workbench.notices", n=len(unread)), icon=":material/notifications:"):
         for n in unread:
-            st.caption(esc(n.created_at.strftime("%m-%d %H:%M")))
+            st.caption(esc(format_local(n.created_at, short=True)))
             st.text(t(n.key, **n.params))
-            row = st.container(horizontal=True, gap="small")
-            if n.case_id and row.button(t("workbench.notice_open"), key=f"workbench.notice.{n.id}", width="stretch"):
-                write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
+            buttons = st.container(horizontal=True, gap="small")
+            if n.case_id and buttons.button(
+                t("workbench.notice_open"), key=f"workbench.notice.{n.id}", width="stretch"
+            ):
+                write(partial(notifications.mark_read, actor=actor, notification_id=n.id))
                 st.switch_page("pages/staff/case.py", query_params={"case": str(n.case_id)})
-            if row.button(t("workbench.notice_read"), key=f"workbench.read.{n.id}", width="stretch"):
-                write(lambda s, i=n.id: notifications.mark_read(s, actor=actor, notification_id=i))
+            if buttons.button(t("workbench.notice_read"), key=f"workbench.read.{n.id}", width="stretch"):
+                write(partial(notifications.mark_read, actor=actor, notification_id=n.id))
                 st.rerun()
 
 query = st.text_input(

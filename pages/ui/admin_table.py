@@ -6,35 +6,34 @@ Widget keys are `admin.<entity>.<widget>`. Stored text is escaped before markdow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from models.base import utc_now
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt, show_error
 from services.access.authz import Actor
 from services.admin import entities as admin
 from services.admin import xlsx as xlsx_io
+from services.admin.checks import check_specs
 from services.admin.forms import Choices, FormInvalid, choices
 from services.admin.specs import (
     REGISTRY,
     AdminSpec,
-    check_specs,
     field_default,
     field_kind,
     field_length,
     label_key,
     sortable,
 )
+from services.core import clock
 from services.core.errors import DomainError, StorageProblem
+from services.core.text import escape_markdown
 
 T = TypeVar("T")
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 CARD_FIELDS = 8
 OPTION_LIMIT = 300
 DATE_MIN, DATE_MAX = date(1950, 1, 1), date(2100, 12, 31)
@@ -42,7 +41,7 @@ DATE_MIN, DATE_MAX = date(1950, 1, 1), date(2100, 12, 31)
 
 def md(value: Any) -> str:
     """Stored text made inert for st.markdown: every markdown character escaped, on one line."""
-    return MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ").replace("\r", " ")
+    return escape_markdown(str(value)).replace("\n", " ").replace("\r", " ")
 
 
 @st.cache_resource(show_spinner=False)
@@ -170,7 +169,7 @@ def _actions(actor: Actor, spec: AdminSpec, query: admin.ListQuery, lang: str) -
     row.download_button(
         t("admin.export"),
         data=export,
-        file_name=f"{spec.entity}-{utc_now():%Y%m%d}.xlsx",
+        file_name=f"{spec.entity}-{clock.today():%Y%m%d}.xlsx",
         mime=xlsx_io.XLSX_MIME,
         key=_k(spec, "export"),
         on_click="ignore",

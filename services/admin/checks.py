@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from sqlmodel import SQLModel
 
 from services.access.permissions import P
+from services.admin.extensions import DISPLAYS, HOOKS, MASKERS, VALIDATORS
 from services.admin.specs import (
     ENUMS,
     REF_SOURCES,
+    REGISTRY,
     SCOPES,
     VIRTUAL_KINDS,
     AdminSpec,
@@ -27,19 +29,19 @@ from services.admin.specs import (
     label_key,
     model_class,
 )
+from services.core.i18n import catalogue
 
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "id_number_enc", "id_number_index", "phone_index"})
 PERSONAL_COLUMNS = frozenset({("mediator", "phone"), ("party", "phone"), ("party", "name"), ("party", "address")})
 FILTER_KINDS = frozenset({"choice", "bool", "int"})
 
 
-def check_registry(registry: Mapping[str, AdminSpec]) -> list[str]:
-    """Every problem in the given specs (see the module docstring for the ids)."""
-    import services.admin.hooks
-    import services.roster.mediators  # noqa: F401  (they register the hooks and displays that specs name)
+def check_specs(registry: Mapping[str, AdminSpec] | None = None) -> list[str]:
+    """Every problem in the admin specs (default: the registry), each starting with a stable id such as `spec.E002`.
 
+    Hooks and displays are looked up as registered: call `register_admin_extensions()` first."""
     problems: list[str] = []
-    for key, spec in registry.items():
+    for key, spec in (REGISTRY if registry is None else registry).items():
         if key != spec.entity:
             problems.append(f"spec.E019: registry key {key!r} differs from the spec's entity {spec.entity!r}")
         model = model_class(spec.model)
@@ -55,8 +57,6 @@ def check_registry(registry: Mapping[str, AdminSpec]) -> list[str]:
 
 def _names(spec: AdminSpec, model: type[SQLModel]) -> tuple[set[str], set[str]]:
     """(columns of the model, computed display names of the model)."""
-    from services.admin.extensions import DISPLAYS
-
     cols = set(model.__table__.c.keys())  # type: ignore[attr-defined]
     return cols, {name for (m, name) in DISPLAYS if m == spec.model}
 
@@ -98,8 +98,6 @@ def _check_fields(spec: AdminSpec, model: type[SQLModel]) -> list[str]:
 
 
 def _check_rules(spec: AdminSpec, model: type[SQLModel]) -> list[str]:
-    from services.admin.extensions import HOOKS, MASKERS, VALIDATORS
-
     cols = set(model.__table__.c.keys())  # type: ignore[attr-defined]
     perms = {str(p) for p in P}
     problems = [
@@ -154,8 +152,6 @@ def _check_rules(spec: AdminSpec, model: type[SQLModel]) -> list[str]:
 
 
 def _check_labels(spec: AdminSpec, known_names: set[str]) -> list[str]:
-    from services.core.i18n import catalogue
-
     known = catalogue()
     keys = [("title_key", spec.title_key)]
     names = {*spec.list_display, *spec.list_filter, *spec.editable(creating=True), *spec.readonly_fields}

@@ -14,16 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-import services.admin.hooks
-import services.roster.mediators  # noqa: F401  (these two register the hooks and computed columns the specs name)
 from models import Mediator, Organisation
 from services.access.authz import Actor, area_org_ids, require
-from services.admin.extensions import DISPLAYS, HOOKS, Hook
+from services.admin.extensions import DISPLAYS, HOOKS, MASKERS, Hook
 from services.admin.forms import FormInvalid, clean
 from services.admin.present import present, present_inline
 from services.admin.specs import AdminSpec, get_spec, model_class
 from services.core import audit
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
+from services.core.text import escape_like
 
 COUNT_CAP = 10_000  # "10,000+" beyond this; counting further costs time nobody needs
 MAX_OFFSET = 10_000  # bounded paging: narrow with search or filters instead of paging deeper
@@ -113,8 +112,6 @@ def _filter_clause(session: Session, spec: AdminSpec, table: sa.Table, name: str
 
 
 def _where(session: Session, actor: Actor, spec: AdminSpec, table: sa.Table, query: ListQuery) -> list[Any]:
-    from services.admin.forms import escape_like
-
     clauses = [SCOPE_CLAUSES[spec.scope](actor, table, spec)]
     for term in query.search.split()[:5]:
         pattern = f"%{escape_like(term[:60])}%"
@@ -274,8 +271,6 @@ def _check_unique(session: Session, table: sa.Table, values: Mapping[str, Any], 
 
 
 def _audit_view(spec: AdminSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-    from services.admin.extensions import MASKERS
-
     out: dict[str, Any] = {}
     for k, v in values.items():
         if spec.virtual_fields.get(k) == "password":

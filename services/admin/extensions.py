@@ -1,7 +1,8 @@
 """Extension points of the admin: named display columns, write hooks, validators and maskers.
 
 A spec refers to these by name only (so it stays plain data); `check_specs()` verifies every name exists.
-Built-in entries are registered by services/roster/mediators.py (displays) and services/admin/hooks.py (hooks).
+The built-in displays and hooks are registered by one explicit call, `services.admin.hooks.register_admin_extensions()`,
+where the app, the command line and the tests start.
 """
 
 from __future__ import annotations
@@ -31,16 +32,11 @@ class Display:
 DISPLAYS: dict[tuple[str, str], Display] = {}
 
 
-def display(model: str, *names: str) -> Callable[[DisplayFn], DisplayFn]:
+def register_display(model: str, names: Sequence[str], fn: DisplayFn) -> None:
     """Register `fn(session, ids, lang) -> {id: {name: value}}` as the computed columns `names` of `model`."""
-
-    def register(fn: DisplayFn) -> DisplayFn:
-        entry = Display(model, names, fn)
-        for name in names:
-            DISPLAYS[(model, name)] = entry
-        return fn
-
-    return register
+    entry = Display(model, tuple(names), fn)
+    for name in names:
+        DISPLAYS[(model, name)] = entry
 
 
 class Hook:
@@ -68,6 +64,7 @@ HOOKS: dict[str, Hook] = {}
 
 
 def register_hook(name: str, hook: Hook) -> None:
+    """Register the hook that a spec names with `hook=name`."""
     HOOKS[name] = hook
 
 

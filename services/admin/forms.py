@@ -19,6 +19,7 @@ from services.admin.extensions import VALIDATORS
 from services.admin.specs import ENUMS, AdminSpec, column, field_kind, model_class
 from services.core.errors import ValidationFailed
 from services.core.i18n import label, translate
+from services.core.text import escape_like
 
 CHOICE_LIMIT = 200
 EMPTY: tuple[Any, ...] = (None, "", [], ())
@@ -140,10 +141,6 @@ def choices(
     if kind == "ref":
         return ref_choices(session, actor, arg, lang, search=search, include=include, limit=limit)
     raise ValidationFailed("error.admin_field_unknown", field=name)
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- cleaning a submission ---------------------------------------------------------------------------------

@@ -4,16 +4,21 @@ organisation — create fills path and county; a new parent moves the subtree; a
 mediator — a new organisation closes the current posting and opens the next (rotation history); pools.
 user — create, roles, disabling and passwords go through services/access/accounts.py (sessions end at once).
 training_session — the attendance list becomes one TrainingRecord per attendee.
+dictionary — a category's sector and professional-committee flag live in its `meta`.
+
+`register_admin_extensions()` registers these hooks and the computed columns the specs name; the app, the command
+line and the tests call it once where they start.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
 from models import (
+    DictionaryEntry,
     ExpertPoolMember,
     MediatorPosting,
     Organisation,
@@ -23,22 +28,20 @@ from models import (
     TrainingRecord,
     UserRole,
 )
-from models.base import utc_now
 from services.access import accounts
 from services.access.authz import Actor
 from services.access.permissions import P
-from services.admin.extensions import Hook, register_hook
+from services.admin.extensions import Hook, register_display, register_hook
 from services.admin.forms import FormInvalid
+from services.core import clock
 from services.core.errors import ValidationFailed
-from services.lowcode.dictionaries import DictionaryHook
+from services.core.i18n import translate
+from services.lowcode import dictionaries
 from services.roster import mediators as roster
 from services.roster import orgs
 
 REGION_KINDS = (OrgKind.CITY, OrgKind.COUNTY)
-
-
-def _today() -> date:
-    return utc_now().date()
+META_FIELDS = ("sector", "committee")
 
 
 class OrganisationHook(Hook):
@@ -75,15 +78,15 @@ class MediatorHook(Hook):
             for posting in session.exec(
                 select(MediatorPosting).where(MediatorPosting.mediator_id == obj.id, col(MediatorPosting.end).is_(None))
             ).all():
-                posting.end = _today()
+                posting.end = clock.today()
                 session.add(posting)
-            session.add(MediatorPosting(mediator_id=obj.id, org_id=values["org_id"], start=_today()))
+            session.add(MediatorPosting(mediator_id=obj.id, org_id=values["org_id"], start=clock.today()))
         return values
 
     def after_write(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> None:
         has_posting = session.exec(select(MediatorPosting.id).where(MediatorPosting.mediator_id == obj.id)).first()
         if has_posting is None:
-            session.add(MediatorPosting(mediator_id=obj.id, org_id=obj.org_id, start=obj.start_date or _today()))
+            session.add(MediatorPosting(mediator_id=obj.id, org_id=obj.org_id, start=obj.start_date or clock.today()))
         if "pools" in values:
             wanted = set(values["pools"])
             for member in session.exec(select(ExpertPoolMember).where(ExpertPoolMember.mediator_id == obj.id)).all():
@@ -163,8 +166,58 @@ class TrainingSessionHook(Hook):
         roster.set_attendance(session, actor=actor, training=obj, mediator_ids=attendees)
 
 
-register_hook("organisation", OrganisationHook())
-register_hook("mediator", MediatorHook())
-register_hook("user", UserHook())
-register_hook("training_session", TrainingSessionHook())
-register_hook("dictionary", DictionaryHook())  # a category's sector and professional-committee flag
+def _category_meta(session: Session, ids: Sequence[int], lang: str) -> dict[int, dict[str, Any]]:
+    """A category's sector and professional-committee flag in words, for the admin's record view."""
+    out: dict[int, dict[str, Any]] = {}
+    for e in session.exec(select(DictionaryEntry).where(col(DictionaryEntry.id).in_(list(ids)))).all():
+        if e.dictionary == "category":
+            sector = (e.meta or {}).get("sector")
+            out[e.id or 0] = {
+                "sector": translate(f"admin.enum.sector.{sector}", lang) if sector else "",
+                "committee": translate("yes" if dictionaries.committee_of(e) else "no", lang),
+            }
+    return out
+
+
+class DictionaryHook(Hook):
+    """Admin writes of dictionary values: a category's sector and professional-committee flag live in `meta`."""
+
+    def initial(self, session: Session, obj: Any) -> dict[str, Any]:
+        return {"sector": (obj.meta or {}).get("sector"), "committee": dictionaries.committee_of(obj)}
+
+    def after_write(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> None:
+        given = {k: values[k] for k in META_FIELDS if k in values}
+        if not given:
+            return
+        if obj.dictionary != "category":
+            if any(given.values()):
+                raise FormInvalid(
+                    {"sector" if given.get("sector") else "committee": ("error.dictionary_category_only", {})}
+                )
+            return
+        meta = dict(obj.meta or {})
+        if "sector" in given:
+            meta.pop("sector", None)
+            if given["sector"]:
+                meta["sector"] = given["sector"]
+        if "committee" in given:
+            meta["committee"] = bool(given["committee"])
+        obj.meta = meta
+        session.add(obj)
+
+
+BUILTIN_HOOKS: dict[str, Hook] = {
+    "organisation": OrganisationHook(),
+    "mediator": MediatorHook(),
+    "user": UserHook(),
+    "training_session": TrainingSessionHook(),
+    "dictionary": DictionaryHook(),
+}
+
+
+def register_admin_extensions() -> None:
+    """Register the built-in hooks and computed columns the admin specs name (a second call changes nothing)."""
+    for name, hook in BUILTIN_HOOKS.items():
+        register_hook(name, hook)
+    for model, names, fn in (*roster.ADMIN_DISPLAYS, ("dictionaryentry", META_FIELDS, _category_meta)):
+        register_display(model, names, fn)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from services.admin.extensions import DISPLAYS, MASKERS
 from services.admin.forms import REFS, dict_labels, enum_label, ref_labels
 from services.admin.specs import REGISTRY, AdminSpec, InlineSpec, model_class
+from services.core import clock
 from services.core.i18n import translate
 
 Labeller = Callable[[Any], Any]
@@ -51,13 +52,13 @@ def _labeller(session: Session, source: str, values: Sequence[Any], lang: str) -
 
 
 def plain_value(value: Any, lang: str) -> Any:
-    """None → "", booleans → 是/否, timestamps to the minute; numbers, dates and text stay as they are."""
+    """None → "", booleans → 是/否, timestamps to the minute in China; numbers, dates and text stay as they are."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return translate("admin.yes" if value else "admin.no", lang)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return clock.format_local(value)
     if isinstance(value, date | int | float | str):
         return value
     return str(value)

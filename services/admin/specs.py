@@ -2,7 +2,8 @@
 
 Django-admin style: list columns, filters, search fields, ordering, form fields, read-only and masked fields,
 view/edit permissions and a scope rule are declared, never coded. Dynamic behaviour is named (a hook, a display
-or a validator in services/admin/extensions.py). `check_specs()` verifies every declaration with stable error ids.
+or a validator in services/admin/extensions.py). `services.admin.checks.check_specs()` verifies every declaration
+with stable error ids.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from models import OrgKind
 from models.mediator import TrainingKind
 from services.access.permissions import P
 from services.core import reference as ref
+from services.core.errors import NotFound
+from services.core.i18n import catalogue
 
 SCOPES = ("org", "org_self", "via_mediator", "global")  # clauses in services/admin/entities.py SCOPE_CLAUSES
 REF_SOURCES = ("organisation", "mediator", "expertpool", "role", "checklistitem")
@@ -327,8 +330,7 @@ def register(spec: AdminSpec) -> AdminSpec:
 
 
 def get_spec(entity: str) -> AdminSpec:
-    from services.core.errors import NotFound
-
+    """The spec of an entity (NotFound for an unknown one)."""
     spec = REGISTRY.get(entity)
     if spec is None:
         raise NotFound("error.admin_entity_unknown", entity=entity)
@@ -419,17 +421,5 @@ def sortable(spec: AdminSpec) -> list[str]:
 
 def label_key(model: str, name: str) -> str:
     """The catalogue key of a field's label: `admin.field.<model>.<name>`, else the shared `admin.field.<name>`."""
-    from services.core.i18n import catalogue
-
     specific = f"admin.field.{model}.{name}"
     return specific if specific in catalogue() else f"admin.field.{name}"
-
-
-# --- eager checks (services/admin/checks.py) --------------------------------------------------------------
-
-
-def check_specs(registry: Mapping[str, AdminSpec] | None = None) -> list[str]:
-    """Every problem in the admin specs, each starting with a stable id such as `spec.E002`."""
-    from services.admin.checks import check_registry
-
-    return check_registry(REGISTRY if registry is None else registry)

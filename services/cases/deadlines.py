@@ -18,20 +18,14 @@ from models import Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Notific
 from models.base import utc_now
 from services.access.authz import Actor, case_work_clause, require
 from services.access.permissions import P
-from services.core.reference import DEADLINES, LOCAL_TZ
+from services.cases import states
+from services.core import clock
+from services.core.reference import DEADLINES
 from services.notify.inbox import notify_case_owner, notify_coordinators
 
 RULE_KEYS = ("accept_days", "conclude_days", "followup_days")
+ESCALATE_BATCH = 200  # cases per escalation transaction (the background job walks them all, batch by batch)
 S = CaseStatus
-
-
-def local_today() -> date:
-    """Today's date where the mediators work."""
-    return datetime.now(LOCAL_TZ).date()
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 def _rule_value(session: Session) -> dict[str, Any]:
@@ -52,7 +46,7 @@ def rules_for(session: Session, category: str | None = None) -> dict[str, int]:
 
 def due_after(start: datetime | date, days: int) -> date:
     """The last day that is still on time, counting `days` local days from `start`."""
-    day = local_date(start) if isinstance(start, datetime) else start
+    day = clock.local_date(start) if isinstance(start, datetime) else start
     return day + timedelta(days=days)
 
 
@@ -75,7 +69,7 @@ def next_due_expr() -> ColumnElement[Any]:
     """The deadline that matters now: accept while submitted, conclude while open, follow up once succeeded."""
     return case(
         (col(Case.status) == S.SUBMITTED, col(Case.accept_due)),
-        (col(Case.status).in_((S.ACCEPTED, S.IN_MEDIATION)), Case.conclude_due),
+        (col(Case.status).in_(states.MEDIATING), Case.conclude_due),
         (col(Case.status) == S.SUCCEEDED, followup_due_subquery()),
         else_=None,
     )
@@ -85,7 +79,7 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
     """SQL: the case's current deadline has passed."""
     return or_(
         and_(col(Case.status) == S.SUBMITTED, col(Case.accept_due) < today),
-        and_(col(Case.status).in_((S.ACCEPTED, S.IN_MEDIATION)), col(Case.conclude_due) < today),
+        and_(col(Case.status).in_(states.MEDIATING), col(Case.conclude_due) < today),
         and_(col(Case.status) == S.SUCCEEDED, followup_due_subquery() < today),
     )
 
@@ -103,23 +97,33 @@ def _kind(status: str) -> str:
     return kinds.get(status, "conclude")
 
 
-def find_overdue(session: Session, *, actor: Actor, today: date | None = None, limit: int = 100) -> list[Overdue]:
-    """Overdue cases in the actor's work, oldest deadline first."""
-    require(actor, P.CASE_VIEW)
-    today = today or local_today()
+def _overdue(session: Session, where: ColumnElement[bool], *, today: date, by_due: bool, limit: int) -> list[Overdue]:
     due = next_due_expr().label("due")
     rows = session.exec(
         select(Case.id, Case.case_no, Case.status, due)
-        .where(case_work_clause(actor), overdue_clause(today))
-        .order_by(due, col(Case.id))
-        .limit(max(1, min(limit, 500)))
+        .where(where, overdue_clause(today))
+        .order_by(*((due, col(Case.id)) if by_due else (col(Case.id),)))
+        .limit(limit)
     ).all()
     return [Overdue(case_id=r[0] or 0, case_no=r[1], kind=_kind(r[2]), due=r[3]) for r in rows]
 
 
-def escalate_overdue(session: Session, *, actor: Actor, today: date | None = None, limit: int = 50) -> int:
-    """Escalate overdue cases in the actor's work to the coordination office, once per case and deadline."""
-    items = find_overdue(session, actor=actor, today=today, limit=limit)
+def find_overdue(session: Session, *, actor: Actor, today: date | None = None, limit: int = 100) -> list[Overdue]:
+    """Overdue cases in the actor's work, oldest deadline first."""
+    require(actor, P.CASE_VIEW)
+    return _overdue(
+        session, case_work_clause(actor), today=today or clock.today(), by_due=True, limit=max(1, min(limit, 500))
+    )
+
+
+def escalate_overdue(
+    session: Session, *, today: date | None = None, after_id: int = 0, limit: int = ESCALATE_BATCH
+) -> tuple[int, int | None]:
+    """Escalate one batch of overdue cases, every organisation's, to the coordination office, once per deadline.
+
+    Takes the cases by id after `after_id`; returns (new notifications, the id to go on after, or None when done)."""
+    today = today or clock.today()
+    items = _overdue(session, col(Case.id) > after_id, today=today, by_due=False, limit=max(1, limit))
     keys = {f"overdue:{i.case_id}:{i.kind}:{i.due.isoformat()}": i for i in items}
     done = (
         set(
@@ -164,4 +168,4 @@ def escalate_overdue(session: Session, *, actor: Actor, today: date | None = Non
                 )
             )
             sent += new
-    return sent
+    return sent, (items[-1].case_id if len(items) >= max(1, limit) else None)

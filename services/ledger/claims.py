@@ -1,5 +1,8 @@
 """The subsidy ledger's review chain: claim → (hold → release) → audit → approve → paid; reject; reverse.
 
+The reviewers' steps are data (`REVIEW`: from which states, to which, with which permission); `allowed_actions`
+reads it for the ledger page's buttons and every step function checks against it.
+
 Every step is one append-only LedgerEntry (who, their organisation, when, from → to, why) plus an audit
 row, written in the caller's short write transaction. The database, not this code, is the last word on
 "only once": a partial unique index allows one live claim per case, and each action happens at most
@@ -9,7 +12,8 @@ Batches, payment and notices are in `ledger_payout`; budgets and rates in `ledge
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -18,20 +22,19 @@ from models import Case, LedgerEntry, Mediator, Organisation, SubsidyClaim
 from models.ledger import ClaimStatus, LedgerAction
 from services.access.authz import Actor, require
 from services.access.permissions import P
-from services.core import audit
+from services.access.scope import actor_area
+from services.cases import states
+from services.core import audit, clock
 from services.core.errors import Conflict, PermissionDenied, ValidationFailed
 from services.ledger.budget import overrun_for
 from services.ledger.policy import (
     LIVE_STATUSES,
-    LOCAL_TZ,
-    SUCCEEDED_STATES,
     case_for_ledger,
     claim_for_ledger,
     eligibility,
     format_yuan,
     is_bureau,
     orgs_under,
-    scope_path,
     succeeded,
 )
 from services.lowcode.text_checks import Problem, check_text
@@ -39,6 +42,32 @@ from services.lowcode.text_checks import Problem, check_text
 S, A = ClaimStatus, LedgerAction
 NOTE_MAX = 500
 BULK_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Step:
+    """One reviewer's action on a claim: the states it starts from, the state it leads to, the permission it needs."""
+
+    action: LedgerAction
+    sources: frozenset[ClaimStatus]
+    target: ClaimStatus
+    permission: str
+
+
+# Claim and hold happen on claiming, pay with a payout batch (services/ledger/payout.py); these are the reviews.
+REVIEW: tuple[Step, ...] = (
+    Step(A.AUDIT, frozenset({S.CLAIMED}), S.AUDITED, P.LEDGER_AUDIT),
+    Step(A.RELEASE, frozenset({S.HELD}), S.CLAIMED, P.LEDGER_AUDIT),
+    Step(A.APPROVE, frozenset({S.AUDITED}), S.APPROVED, P.LEDGER_APPROVE),
+    Step(A.REJECT, frozenset({S.CLAIMED, S.HELD, S.AUDITED, S.APPROVED}), S.REJECTED, P.LEDGER_AUDIT),
+    Step(A.REVERSE, frozenset({S.PAID}), S.REVERSED, P.LEDGER_APPROVE),
+)
+STEP = {step.action: step for step in REVIEW}
+
+
+def allowed_actions(actor: Actor, *, status: str) -> list[str]:
+    """The review actions this actor may take on a claim in `status` right now (the ledger page's buttons)."""
+    return [str(step.action) for step in REVIEW if status in step.sources and actor.can(step.permission)]
 
 
 def _flush_once(session: Session, conflict_key: str, **params: object) -> None:
@@ -75,8 +104,8 @@ def record_step(
         from_status="" if action == A.CLAIM else claim.status,
         to_status=to_status,
         note=note.strip(),
-        **extra,
-    )  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
+    )
     claim.status = to_status
     session.add(claim)
     session.add(entry)
@@ -93,9 +122,12 @@ def record_step(
     return entry
 
 
-def _expect(claim: SubsidyClaim, *statuses: ClaimStatus) -> None:
-    if claim.status not in statuses:
+def _expect(claim: SubsidyClaim, action: LedgerAction) -> Step:
+    """The step `action`, refused when the claim is no longer in a state it starts from."""
+    step = STEP[action]
+    if claim.status not in step.sources:
         raise Conflict("error.ledger_state_changed")
+    return step
 
 
 def own_mediator_id(session: Session, actor: Actor) -> int | None:
@@ -184,13 +216,12 @@ def bulk_claim(session: Session, *, actor: Actor, start: date, end: date) -> tup
     if end < start or (end - start).days > 366:
         raise ValidationFailed("error.ledger_period_invalid")
     live = select(SubsidyClaim.case_id).where(col(SubsidyClaim.status).in_(LIVE_STATUSES))
-    since = datetime.combine(start, time(), LOCAL_TZ)
-    until = datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ)
+    since, until = clock.days_bounds(start, end)
     cases = session.exec(
         select(Case)
         .where(
-            col(Case.org_id).in_(orgs_under(scope_path(session, actor))),
-            col(Case.status).in_(SUCCEEDED_STATES),
+            col(Case.org_id).in_(orgs_under(actor_area(session, actor=actor).path)),
+            col(Case.status).in_(states.SUCCEEDED),
             col(Case.grade_audited).is_not(None),
             Case.grade_audited != "major",
             col(Case.concluded_at) >= since,
@@ -226,24 +257,24 @@ def bulk_claim(session: Session, *, actor: Actor, start: date, end: date) -> tup
 
 def release_hold(session: Session, *, actor: Actor, claim_id: int, note: str) -> SubsidyClaim:
     """After review, let a held claim go on to audit (the why is required)."""
-    require(actor, P.LEDGER_AUDIT)
+    require(actor, STEP[A.RELEASE].permission)
     if len(note.strip()) < 4:
         raise ValidationFailed("error.ledger_reason_required")
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
-    _expect(claim, S.HELD)
+    step = _expect(claim, A.RELEASE)
     _not_interested(session, claim, actor)
-    record_step(session, claim, actor, A.RELEASE, S.CLAIMED, note=note)
+    record_step(session, claim, actor, A.RELEASE, step.target, note=note)
     return claim
 
 
 def audit_claim(session: Session, *, actor: Actor, claim_id: int, note: str = "") -> SubsidyClaim:
     """The justice office checks the claim against the case file."""
-    require(actor, P.LEDGER_AUDIT)
+    require(actor, STEP[A.AUDIT].permission)
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
-    _expect(claim, S.CLAIMED)
+    step = _expect(claim, A.AUDIT)
     _not_interested(session, claim, actor)
     _case_still_fits(session, claim)
-    record_step(session, claim, actor, A.AUDIT, S.AUDITED, note=note)
+    record_step(session, claim, actor, A.AUDIT, step.target, note=note)
     return claim
 
 
@@ -251,9 +282,9 @@ def approve_claim(
     session: Session, *, actor: Actor, claim_id: int, note: str = "", override_reason: str = ""
 ) -> SubsidyClaim:
     """Approve an audited claim for payment; awards only by the bureau; over budget only with a reason."""
-    require(actor, P.LEDGER_APPROVE)
+    require(actor, STEP[A.APPROVE].permission)
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
-    _expect(claim, S.AUDITED)
+    step = _expect(claim, A.APPROVE)
     _not_interested(session, claim, actor)
     if claim.kind == "award" and not is_bureau(session, actor):
         raise PermissionDenied("error.ledger_award_bureau")
@@ -271,7 +302,7 @@ def approve_claim(
         claim,
         actor,
         A.APPROVE,
-        S.APPROVED,
+        step.target,
         amount_fen=claim.amount_fen,
         note=text,
         budget_override=over is not None,
@@ -281,24 +312,24 @@ def approve_claim(
 
 def reject_claim(session: Session, *, actor: Actor, claim_id: int, reason: str) -> SubsidyClaim:
     """Refuse a claim that is not yet in a payout batch (the case may then be claimed again)."""
-    require(actor, P.LEDGER_AUDIT)
+    require(actor, STEP[A.REJECT].permission)
     if len(reason.strip()) < 4:
         raise ValidationFailed("error.ledger_reason_required")
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
-    _expect(claim, S.CLAIMED, S.HELD, S.AUDITED, S.APPROVED)
+    step = _expect(claim, A.REJECT)
     if claim.batch_id is not None:
         raise Conflict("error.ledger_in_batch")
-    record_step(session, claim, actor, A.REJECT, S.REJECTED, note=reason)
+    record_step(session, claim, actor, A.REJECT, step.target, note=reason)
     return claim
 
 
 def reverse_payment(session: Session, *, actor: Actor, claim_id: int, reason: str) -> LedgerEntry:
     """Correct a paid claim by a reversing entry pointing at its payment; the paid row stays as it was."""
-    require(actor, P.LEDGER_APPROVE)
+    require(actor, STEP[A.REVERSE].permission)
     if len(reason.strip()) < 4:
         raise ValidationFailed("error.ledger_reason_required")
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
-    _expect(claim, S.PAID)
+    step = _expect(claim, A.REVERSE)
     pay = session.exec(select(LedgerEntry).where(LedgerEntry.claim_id == claim.id, LedgerEntry.action == A.PAY)).first()
     if pay is None:
         raise Conflict("error.ledger_state_changed")
@@ -307,9 +338,26 @@ def reverse_payment(session: Session, *, actor: Actor, claim_id: int, reason: st
         claim,
         actor,
         A.REVERSE,
-        S.REVERSED,
+        step.target,
         amount_fen=-pay.amount_fen,
         note=reason,
         reverses_id=pay.id,
         batch_id=pay.batch_id,
     )
+
+
+def review_claim(
+    session: Session, *, actor: Actor, claim_id: int, action: str, note: str, override_reason: str = ""
+) -> SubsidyClaim | LedgerEntry:
+    """Take the review action chosen on the ledger page (one of `allowed_actions`); `note` is the why."""
+    if action == A.AUDIT:
+        return audit_claim(session, actor=actor, claim_id=claim_id, note=note)
+    if action == A.RELEASE:
+        return release_hold(session, actor=actor, claim_id=claim_id, note=note)
+    if action == A.APPROVE:
+        return approve_claim(session, actor=actor, claim_id=claim_id, note=note, override_reason=override_reason)
+    if action == A.REJECT:
+        return reject_claim(session, actor=actor, claim_id=claim_id, reason=note)
+    if action == A.REVERSE:
+        return reverse_payment(session, actor=actor, claim_id=claim_id, reason=note)
+    raise ValidationFailed("error.action_unknown", action=action)

@@ -1,4 +1,6 @@
-"""Reminders nobody has to ask for: follow-ups (回访) falling due, to whoever works the case, once per due day."""
+"""Reminders nobody has to ask for: follow-ups (回访) falling due, to whoever works the case, once per due day;
+overdue cases escalated to the coordination office, once per deadline. The background dispatcher runs them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from models import Case, CaseStatus, FollowUp
-from services.cases.deadlines import local_today
+from services.cases.deadlines import ESCALATE_BATCH, escalate_overdue
+from services.core import clock
 from services.core.db import Database
 from services.notify.inbox import notify_case_owner
 
@@ -16,7 +19,7 @@ LIMIT = 1000
 
 def remind_followups_due(session: Session, *, today: date | None = None, days_ahead: int = 1) -> int:
     """Tell each open follow-up's mediator (or organisation) on the day before and the day it falls due."""
-    today = today or local_today()
+    today = today or clock.today()
     rows = session.exec(
         select(Case, col(FollowUp.id), col(FollowUp.due))
         .join(FollowUp, col(FollowUp.case_id) == col(Case.id))
@@ -41,7 +44,21 @@ def remind_followups_due(session: Session, *, today: date | None = None, days_ah
     return sent
 
 
+def escalate_all_overdue(db: Database, *, today: date | None = None, batch: int = ESCALATE_BATCH) -> int:
+    """Escalate every organisation's overdue cases, one short write transaction per batch of cases."""
+    today = today or clock.today()
+    sent, after = 0, 0
+    while True:
+        with db.write() as s:
+            new, last = escalate_overdue(s, today=today, after_id=after, limit=batch)
+        sent += new
+        if last is None:
+            return sent
+        after = last
+
+
 def run_reminders(db: Database) -> int:
-    """One short write transaction of every reminder job (the dispatcher and the cron command call this)."""
+    """Every reminder job in short write transactions (the background dispatcher and the cron command call this)."""
     with db.write() as s:
-        return remind_followups_due(s)
+        sent = remind_followups_due(s)
+    return sent + escalate_all_overdue(db)

@@ -1,7 +1,7 @@
 """The mediator roster: case figures linked to the cases, rotation history, stars and titles, training hours.
 
-Figures are aggregate SQL over a page of mediators at once; the functions registered with `@display` are the
-computed columns the admin specs name (`open_cases`, `success_rate`, `training_hours`, …).
+Figures are aggregate SQL over a page of mediators at once; `ADMIN_DISPLAYS` are the computed columns the admin
+specs name (`open_cases`, `success_rate`, `training_hours`, …), registered by `register_admin_extensions()`.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from models import (
     TrainingRecord,
     UserRole,
 )
-from models.base import utc_now
 from models.mediator import TrainingSession
 from services.access.authz import Actor, area_org_ids, require
 from services.access.permissions import P
-from services.admin.extensions import display
+from services.admin.extensions import DisplayFn
+from services.cases import states
+from services.core import clock
 from services.core.errors import NotFound, OutOfScope
 from services.core.i18n import label
 
-OPEN_STATES = ("submitted", "accepted", "in_mediation")
 CHUNK = 500
 
 
@@ -60,7 +60,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
 
 def case_figures(session: Session, mediator_ids: Sequence[int]) -> dict[int, CaseFigures]:
     """Figures of each mediator in one GROUP BY per 500 ids (outcome is kept on the case by triggers)."""
-    is_open = case((col(Case.status).in_(OPEN_STATES), 1), else_=0)
+    is_open = case((col(Case.status).in_(states.OPEN), 1), else_=0)
     won = case((col(Case.outcome) == "succeeded", 1), else_=0)
     lost = case((col(Case.outcome) == "failed", 1), else_=0)
     out: dict[int, CaseFigures] = {}
@@ -96,7 +96,6 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-@display("mediator", "open_cases", "closed_cases", "success_rate")
 def _figures(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
     figures = case_figures(session, ids)
     return {
@@ -106,9 +105,8 @@ def _figures(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Ma
     }
 
 
-@display("mediator", "training_hours", "training_by_year")
 def _training(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
-    this_year = utc_now().year
+    this_year = clock.today().year
     found = hours_by_year(session, ids)
     return {
         i: {
@@ -120,7 +118,6 @@ def _training(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, M
     }
 
 
-@display("mediator", "titles")
 def _titles(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
     found: dict[int, list[str]] = {}
     for chunk in _chunks(ids):
@@ -142,25 +139,21 @@ def _count_by(session: Session, key: Any, ids: Sequence[int], *where: Any) -> di
     return out
 
 
-@display("organisation", "mediators")
 def _org_mediators(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
     counts = _count_by(session, col(Mediator.org_id), ids, Mediator.status == "active")
     return {i: {"mediators": counts.get(i, 0)} for i in ids}
 
 
-@display("expertpool", "members")
 def _pool_members(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
     counts = _count_by(session, col(ExpertPoolMember.pool_id), ids)
     return {i: {"members": counts.get(i, 0)} for i in ids}
 
 
-@display("trainingsession", "attendees")
 def _attendees(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
     counts = _count_by(session, col(TrainingRecord.session_id), ids)
     return {i: {"attendees": counts.get(i, 0)} for i in ids}
 
 
-@display("user", "roles")
 def _user_roles(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
     found: dict[int, list[str]] = {}
     for chunk in _chunks(ids):
@@ -286,3 +279,15 @@ def set_attendance(session: Session, *, actor: Actor, training: TrainingSession,
         record.held_on, record.title, record.hours = training.held_on, training.topic, training.hours
         record.kind, record.organiser = training.kind, training.organiser
         session.add(record)
+
+
+# The computed columns the admin specs name: (model, column names, fn(session, ids, lang) -> {id: {name: value}}).
+ADMIN_DISPLAYS: tuple[tuple[str, tuple[str, ...], DisplayFn], ...] = (
+    ("mediator", ("open_cases", "closed_cases", "success_rate"), _figures),
+    ("mediator", ("training_hours", "training_by_year"), _training),
+    ("mediator", ("titles",), _titles),
+    ("organisation", ("mediators",), _org_mediators),
+    ("expertpool", ("members",), _pool_members),
+    ("trainingsession", ("attendees",), _attendees),
+    ("user", ("roles",), _user_roles),
+)

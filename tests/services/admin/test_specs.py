@@ -9,8 +9,11 @@ import pytest
 from models import ChecklistItem
 from services.access.permissions import P
 from services.admin import entities as admin
+from services.admin.checks import check_specs
 from services.admin.entities import ListQuery
-from services.admin.specs import REGISTRY, AdminSpec, check_specs, field_kind
+from services.admin.extensions import DISPLAYS, HOOKS
+from services.admin.hooks import BUILTIN_HOOKS, register_admin_extensions
+from services.admin.specs import REGISTRY, AdminSpec, field_kind
 from services.core import checks
 from tests.factories import make_actor, make_tree
 
@@ -39,6 +42,18 @@ def _ids(spec: AdminSpec) -> set[str]:
 def test_check_builtin_specs_clean():
     assert check_specs() == []
     assert [p for p in checks.run_checks() if p.startswith("spec.")] == []
+
+
+def test_register_admin_extensions_twice_changes_nothing():
+    before = (dict(HOOKS), dict(DISPLAYS))  # the tests' conftest registered them once already, as app.py does
+    register_admin_extensions()
+    assert (dict(HOOKS), dict(DISPLAYS)) == before
+    assert HOOKS["dictionary"] is BUILTIN_HOOKS["dictionary"] and ("mediator", "success_rate") in DISPLAYS
+
+
+def test_check_reports_unregistered_hook(monkeypatch):
+    monkeypatch.delitem(HOOKS, "user")
+    assert {p.split(":")[0] for p in check_specs({"user": REGISTRY["user"]})} == {"spec.E012"}
 
 
 def test_check_reports_misspelt_filter_in_django_words():

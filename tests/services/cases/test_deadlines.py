@@ -6,14 +6,15 @@ from sqlmodel import select
 
 from models import Case, CaseEvent, ConfigVersion, FollowUp, Notification
 from services.cases import deadlines, workbench
-from services.cases.deadlines import LOCAL_TZ, due_after, is_overdue, rules_for
+from services.cases.deadlines import due_after, is_overdue, rules_for
+from services.core import clock
 from tests.case_factories import accepted_case, make_world, new_case, succeeded_case
 
 D = date(2026, 3, 1)
 
 
 def test_overdue_boundaries_day_30_and_31():
-    due = due_after(datetime(2026, 3, 1, 9, 0, tzinfo=LOCAL_TZ), 30)
+    due = due_after(datetime(2026, 3, 1, 9, 0, tzinfo=clock.LOCAL_TZ), 30)
     assert due == date(2026, 3, 31)
     assert not is_overdue(due, D + timedelta(days=30))
     assert is_overdue(due, D + timedelta(days=31))
@@ -45,7 +46,7 @@ def test_rules_per_category(db):
         assert rules_for(s, "neighbour") == {"accept_days": 3, "conclude_days": 30, "followup_days": 15}
     w = make_world(db)
     case = accepted_case(db, w.mediator, category="labour")
-    assert case.conclude_due == deadlines.local_today() + timedelta(days=15)
+    assert case.conclude_due == clock.today() + timedelta(days=15)
 
 
 def _set(db, case_id, **fields):
@@ -91,10 +92,24 @@ def test_escalate_overdue_once_to_coordinator(db):
     _set(db, case.id, conclude_due=D)
     for _ in range(2):
         with db.write() as s:
-            deadlines.escalate_overdue(s, actor=w.mediator, today=D + timedelta(days=1))
+            deadlines.escalate_overdue(s, today=D + timedelta(days=1))
     with db.read() as s:
         notes = s.exec(select(Notification).where(Notification.key == "notify.overdue")).all()
         events = s.exec(select(CaseEvent).where(CaseEvent.kind == "deadline.escalated")).all()
     assert [n.org_id for n in notes] == [w.orgs["coord"].id] and len(events) == 1
     with db.write() as s:
-        assert deadlines.escalate_overdue(s, actor=w.mediator, today=D) == 0
+        assert deadlines.escalate_overdue(s, today=D) == (0, None)
+
+
+def test_escalate_overdue_in_batches_by_case_id(db):
+    w = make_world(db)
+    cases = [accepted_case(db, w.mediator), accepted_case(db, w.mediator)]
+    for case in cases:
+        _set(db, case.id, conclude_due=D)
+    with db.write() as s:
+        first = deadlines.escalate_overdue(s, today=D + timedelta(days=1), limit=1)
+    with db.write() as s:
+        second = deadlines.escalate_overdue(s, today=D + timedelta(days=1), after_id=first[1], limit=1)
+    with db.write() as s:
+        last = deadlines.escalate_overdue(s, today=D + timedelta(days=1), after_id=second[1], limit=1)
+    assert (first, second, last) == ((1, cases[0].id), (1, cases[1].id), (0, None))

@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from models import Agreement, AuditLog, FollowUp, LedgerEntry, SubsidyClaim, SubsidyRate
+from models.ledger import ClaimStatus
+from services.access.authz import Actor
+from services.access.permissions import P
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.ledger import claims as ledger
 from services.ledger.policy import parse_hold_reason, parse_yuan, rate_in_force
@@ -221,6 +224,49 @@ def test_review_chain_records_who_when_why(db, world):
         world.approver.display_name,
     ]
     assert actions == ["ledger.claim", "ledger.audit", "ledger.approve"]
+
+
+def _reviewer(*permissions: str) -> Actor:
+    return Actor(1, "r", "r", 1, "/1/", permissions=frozenset(permissions))
+
+
+AUDIT, APPROVE = P.LEDGER_AUDIT, P.LEDGER_APPROVE
+OFFERED = {  # status → (audit only, approve only, both, neither)
+    "claimed": (["audit", "reject"], [], ["audit", "reject"], []),
+    "held": (["release", "reject"], [], ["release", "reject"], []),
+    "audited": (["reject"], ["approve"], ["approve", "reject"], []),
+    "approved": (["reject"], [], ["reject"], []),
+    "paid": ([], ["reverse"], ["reverse"], []),
+    "rejected": ([], [], [], []),
+    "reversed": ([], [], [], []),
+}
+
+
+@pytest.mark.parametrize("status", sorted(OFFERED))
+def test_allowed_actions_per_state_and_role(status):
+    roles = (_reviewer(AUDIT), _reviewer(APPROVE), _reviewer(AUDIT, APPROVE), _reviewer(P.LEDGER_CLAIM))
+    assert [ledger.allowed_actions(r, status=status) for r in roles] == list(OFFERED[status])
+
+
+def test_allowed_actions_cover_every_claim_state():
+    assert set(OFFERED) == {str(s) for s in ClaimStatus}
+
+
+@SQLITE_ONLY
+def test_review_claim_takes_the_offered_action(db, world):
+    case = _case(db, world)
+    with db.write() as s:
+        claim = ledger.claim_case(s, actor=world.mediator, case_id=case.id)
+    for actor, action in ((world.auditor, "audit"), (world.approver, "approve"), (world.auditor, "reject")):
+        with db.read() as s:
+            status = s.get(SubsidyClaim, claim.id).status
+        assert action in ledger.allowed_actions(actor, status=status)
+        with db.write() as s:
+            ledger.review_claim(s, actor=actor, claim_id=claim.id, action=action, note="核对无误")
+    assert [e.action for e in _entries(db, claim.id)] == ["claim", "audit", "approve", "reject"]
+    with pytest.raises(ValidationFailed) as err, db.write() as s:
+        ledger.review_claim(s, actor=world.auditor, claim_id=claim.id, action="pay", note="")
+    assert err.value.key == "error.action_unknown"
 
 
 @SQLITE_ONLY

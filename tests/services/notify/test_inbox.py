@@ -90,7 +90,7 @@ def test_escalate_overdue_tells_the_case_mediator_once(db):
         s.add(row)
     for _ in range(2):
         with db.write() as s:
-            deadlines.escalate_overdue(s, actor=w.mediator, today=date(2026, 3, 1) + timedelta(days=1))
+            deadlines.escalate_overdue(s, today=date(2026, 3, 1) + timedelta(days=1))
     with db.read() as s:
         keys = [n.key for n in notifications.list_notifications(s, actor=w.mediator)]
     assert keys.count("notify.overdue_conclude") == 1
