@@ -16,7 +16,7 @@ from sqlmodel import Session
 from models import Budget, Case, CaseStatus, GradeAudit, Mediator, Organisation
 from services.access.authz import Actor
 from services.cases.create import PartyInput
-from services.ledger.policy import local_now
+from services.core import clock
 from tests.factories import make_actor, make_case, make_tree
 
 _phones = itertools.count(10_000_000)
@@ -67,7 +67,9 @@ def make_world(session: Session, *, budget_fen: int | None = 100_000_000) -> Wor
     if budget_fen is not None:
         for line in ("case_subsidy", "award"):
             session.add(
-                Budget(region_org_id=tree["county"].id or 0, year=local_now().year, line=line, amount_fen=budget_fen)
+                Budget(
+                    region_org_id=tree["county"].id or 0, year=clock.local_now().year, line=line, amount_fen=budget_fen
+                )
             )
     return world
 

@@ -50,7 +50,7 @@ def _upsert_throttle(session: Session, key: str) -> None:
     dialect = session.get_bind().dialect.name
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LoginThrottle)
     stmt = ins.values(key=key, failures=0, updated_at=utc_now()).on_conflict_do_nothing(index_elements=["key"])
-    session.exec(stmt)  # type: ignore[call-overload]
+    session.exec(stmt)
 
 
 def _reserve_attempt(session: Session, key: str, threshold: int, lock_for: timedelta, now: datetime) -> bool:

@@ -8,16 +8,16 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from models import BoardPost, Case, CaseStatus, Party
+from models import BoardPost, Case, Party
 from services.access.authz import Actor, case_in_scope_clause, require, require_any
 from services.access.permissions import P
 from services.board.texts import DEFAULT_TEXTS
+from services.cases import states
 from services.core import audit
 from services.core.errors import NotFound, PermissionDenied, ValidationFailed
 from services.lowcode.dictionaries import labels
 from services.privacy.redact import Person, leaks, redact_text
 
-CLOSED = (CaseStatus.SUCCEEDED, CaseStatus.FAILED, CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED)
 TYPICAL = "typical_case"
 
 
@@ -80,7 +80,7 @@ def pickable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[P
     rows = session.exec(
         select(Case.id, Case.case_no, Case.category, Case.received_month)
         .where(
-            col(Case.status).in_(CLOSED),
+            col(Case.status).in_(states.PUBLISHABLE),
             Case.publication_consent == True,  # noqa: E712
             Case.non_public == False,  # noqa: E712
             case_in_scope_clause(actor),
@@ -96,7 +96,7 @@ def _pickable_case(session: Session, actor: Actor, case_id: int) -> Case:
     case = session.exec(select(Case).where(Case.id == case_id, case_in_scope_clause(actor))).first()
     if case is None:
         raise NotFound("error.not_found")
-    if case.status not in CLOSED:
+    if case.status not in states.PUBLISHABLE:
         raise ValidationFailed("error.board_case_open")
     if case.non_public or not case.publication_consent:
         raise ValidationFailed("error.board_case_private")

@@ -8,13 +8,13 @@ from datetime import date, datetime, time
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import Case, CaseEvent, CaseStatus, JudicialConfirmation, Organisation, OrgKind
+from models import Case, CaseEvent, JudicialConfirmation, Organisation, OrgKind
 from models.base import utc_now
 from services.access.authz import OWNED, Actor, get_case_in_scope, require, scope_org_ids
 from services.access.permissions import P
-from services.cases.deadlines import LOCAL_TZ, local_today
+from services.cases import states
 from services.cases.outcomes import latest_agreement
-from services.core import audit
+from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.notify.inbox import notify_org
 
@@ -48,7 +48,7 @@ def apply_confirmation(
     """Apply to a court to confirm the written agreement (one application awaits a ruling at a time)."""
     require(actor, P.CASE_MEDIATE)
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
-    if case.status not in (CaseStatus.SUCCEEDED, CaseStatus.FOLLOWED_UP):
+    if case.status not in states.AGREED:
         raise Conflict("error.agreement_required")
     agreement = latest_agreement(session, actor=actor, case_id=case.id or 0)
     if agreement is None or agreement.kind != "written":
@@ -116,11 +116,11 @@ def rule_confirmation(
     ruling_no = ruling_no.strip()
     if not ruling_no or len(ruling_no) > 60:
         raise ValidationFailed("error.ruling_no_required")
-    if ruled_on > local_today() or ruled_on < row.applied_at.astimezone(LOCAL_TZ).date():
+    if ruled_on > clock.today() or ruled_on < clock.local_date(row.applied_at):
         raise ValidationFailed("error.ruling_date_invalid")
     row.result = "confirmed" if confirmed else "rejected"
     row.ruling_no, row.note = ruling_no, note.strip()[:500]
-    row.decided_at = datetime.combine(ruled_on, time(12), LOCAL_TZ)
+    row.decided_at = datetime.combine(ruled_on, time(12), clock.LOCAL_TZ)
     row.decided_by = actor.user_id
     session.add(row)
     case = session.get(Case, row.case_id)

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from models import Case, CaseCounter, CaseEvent, CaseStatus, ConfigVersion, Organisation, Party
 from models.base import utc_now
-from services.core import audit
+from services.core import audit, clock
 from services.core.config import get_settings
 from services.core.errors import ValidationFailed
-from services.core.reference import DEADLINES, LOCAL_TZ, local_month
+from services.core.reference import DEADLINES
 from services.core.security import (
     blind_index,
     encrypt_id,
@@ -94,8 +94,8 @@ def build_party(case_id: int, p: PartyInput, data_key: str) -> Party:
 def deadlines(session: Session) -> dict[str, int]:
     """The deadline rule in force (newest version), falling back to the defaults."""
     row = session.exec(
-        select(ConfigVersion).where(ConfigVersion.key == "deadlines").order_by(ConfigVersion.version.desc())
-    ).first()  # type: ignore[attr-defined]
+        select(ConfigVersion).where(ConfigVersion.key == "deadlines").order_by(col(ConfigVersion.version).desc())
+    ).first()
     return {**DEADLINES, **(row.value if row else {})}
 
 
@@ -124,7 +124,7 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None, stat
     if org is None:
         raise ValidationFailed("error.org_unknown", code=data.org_id)
     now = data.received_at or utc_now()
-    local = now.astimezone(LOCAL_TZ)  # a 110 hand-over at 01:00 on 1 January is the new year's case
+    local = clock.local_time(now)  # a 110 hand-over at 01:00 on 1 January is the new year's case
     rules = deadlines(session)
     case = Case(
         case_no=next_case_no(session, org, local.year),
@@ -147,7 +147,7 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None, stat
         pre_litigation=data.pre_litigation,
         custom=dict(data.custom),
         received_at=now,
-        received_month=local_month(now),
+        received_month=clock.local_month(now),
         accept_due=(local + timedelta(days=rules["accept_days"])).date(),
         conclude_due=(local + timedelta(days=rules["accept_days"] + rules["conclude_days"])).date(),
         created_by=actor_id,

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from models import Case, CaseEvent, CaseStatus, JointParticipant, Organisation, OrgKind
+from models import Case, CaseEvent, JointParticipant, Organisation, OrgKind
 from models.base import utc_now
 from models.org import MEDIATION_KINDS
 from services.access.authz import OWNED, Actor, area_org_ids, get_case_in_scope, org_in_scope, require
 from services.access.permissions import P
-from services.cases.deadlines import LOCAL_TZ
-from services.core import audit
+from services.cases import states
+from services.core import audit, clock
 from services.core.errors import Conflict, ValidationFailed
 from services.notify.inbox import notify_org
 
@@ -32,7 +32,6 @@ JOINABLE = (
     OrgKind.COORDINATION,
     OrgKind.TOWN,
 )
-OPEN = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION)
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def _rows(session: Session, case_id: int) -> list[JointParticipant]:
 def _open_case(session: Session, actor: Actor, case_id: int) -> Case:
     require(actor, P.CASE_JOINT)
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
-    if case.status not in OPEN:
+    if case.status not in states.OPEN:
         raise Conflict("error.transition_not_allowed", action="joint", status=case.status)
     return case
 
@@ -129,7 +128,7 @@ def schedule_meeting(session: Session, *, actor: Actor, case_id: int, at: dateti
         raise Conflict("error.joint_none")
     if not place.strip() or len(place) > 200:
         raise ValidationFailed("error.place_required")
-    when = at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ)
+    when = at if at.tzinfo else at.replace(tzinfo=clock.LOCAL_TZ)
     if when < utc_now():
         raise ValidationFailed("error.meeting_in_past")
     session.add(
@@ -148,7 +147,7 @@ def schedule_meeting(session: Session, *, actor: Actor, case_id: int, at: dateti
             case_id=case.id,
             params={
                 "case_no": case.case_no,
-                "at": when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                "at": clock.format_local(when),
                 "place": place.strip(),
             },
         )

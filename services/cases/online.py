@@ -10,15 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from models import CaseEvent, CaseStatus, MediationSession, Party
+from models import CaseEvent, MediationSession, Party
 from models.base import utc_now
 from services.access.authz import WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
-from services.cases.deadlines import LOCAL_TZ
-from services.core import audit
+from services.cases import states
+from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, ValidationFailed
 
-OPEN = (CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION, CaseStatus.SUCCEEDED)
 MAX_AHEAD = timedelta(days=90)
 
 
@@ -42,11 +41,11 @@ def schedule_online(
     require(actor, P.CASE_MEDIATE)
     now = now or utc_now()
     url = _check_url(meeting_url)
-    held = held_at if held_at.tzinfo else held_at.replace(tzinfo=LOCAL_TZ)
+    held = held_at if held_at.tzinfo else held_at.replace(tzinfo=clock.LOCAL_TZ)
     if held < now - timedelta(hours=1) or held > now + MAX_AHEAD:
         raise ValidationFailed("error.online_time")
     case = get_case_in_scope(session, actor, case_id, scope=WORK)
-    if case.status not in OPEN:
+    if case.status not in states.ONLINE_BOOKABLE:
         raise Conflict("error.transition_not_allowed", action="online_session", status=case.status)
     row = MediationSession(
         case_id=case_id,
@@ -84,7 +83,7 @@ def record_attendance(
     if row is None or not row.online:
         raise NotFound("error.not_found")
     get_case_in_scope(session, actor, row.case_id, scope=WORK)
-    held = row.held_at if row.held_at.tzinfo else row.held_at.replace(tzinfo=LOCAL_TZ)
+    held = row.held_at if row.held_at.tzinfo else row.held_at.replace(tzinfo=clock.LOCAL_TZ)
     if held > (now or utc_now()):
         raise Conflict("error.online_not_yet")
     if not isinstance(duration_minutes, int) or not 0 < duration_minutes <= 24 * 60:

@@ -26,9 +26,9 @@ from models import (
 from models.base import utc_now
 from services.access.authz import OWNED, Actor, area_org_ids, get_case_in_scope, require
 from services.access.permissions import P
-from services.cases import workflow
-from services.cases.deadlines import LOCAL_TZ, due_after, local_date, local_today, rules_for
-from services.core import audit
+from services.cases import states, workflow
+from services.cases.deadlines import due_after, rules_for
+from services.core import audit, clock
 from services.core.errors import Conflict, OutOfScope, ValidationFailed
 from services.lowcode.dictionaries import resolve_code
 from services.notify.inbox import notify_org
@@ -62,7 +62,7 @@ def _check_agreement(session: Session, data: AgreementInput) -> None:
         raise ValidationFailed("error.amount_invalid")
     if len(data.obligations) > 2000:
         raise ValidationFailed("error.text_too_long")
-    if data.performance_due is not None and data.performance_due < local_today():
+    if data.performance_due is not None and data.performance_due < clock.today():
         raise ValidationFailed("error.performance_due_past")
     if resolve_code(session, "grade", data.grade) is None:
         raise ValidationFailed("error.transition_needs_grade")
@@ -224,9 +224,9 @@ def record_performance(
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
     workflow.check_version(case, expected_version)
     agreement = latest_agreement(session, actor=actor, case_id=case.id or 0)
-    if agreement is None or case.status not in (S.SUCCEEDED, S.FOLLOWED_UP):
+    if agreement is None or case.status not in states.AGREED:
         raise Conflict("error.agreement_required")
-    if status != "pending" and (on is None or on > local_today() or on < local_date(agreement.signed_at)):
+    if status != "pending" and (on is None or on > clock.today() or on < clock.local_date(agreement.signed_at)):
         raise ValidationFailed("error.performance_date_invalid")
     agreement.performance = status
     agreement.performance_at = None if status == "pending" else _noon(on)
@@ -249,14 +249,14 @@ def record_performance(
 
 
 def _noon(day: date | None) -> datetime:
-    return datetime.combine(day or local_today(), time(12), LOCAL_TZ)
+    return datetime.combine(day or clock.today(), time(12), clock.LOCAL_TZ)
 
 
 def auto_performance_eligible(agreement: Agreement | None) -> bool:
     """Fulfilled on time (by the deadline, or with none set): an automatic-performance certificate may issue."""
     if agreement is None or agreement.performance != "fulfilled" or agreement.performance_at is None:
         return False
-    return agreement.performance_due is None or local_date(agreement.performance_at) <= agreement.performance_due
+    return agreement.performance_due is None or clock.local_date(agreement.performance_at) <= agreement.performance_due
 
 
 def record_follow_up(
@@ -282,7 +282,7 @@ def record_follow_up(
         raise Conflict("error.transition_not_allowed", action="follow_up", status=case.status)
     fu = session.exec(select(FollowUp).where(FollowUp.case_id == case.id, col(FollowUp.done_at).is_(None))).first()
     if fu is None:
-        fu = FollowUp(case_id=case.id or 0, due=local_today())
+        fu = FollowUp(case_id=case.id or 0, due=clock.today())
     fu.done_at, fu.method, fu.satisfaction = utc_now(), method, satisfaction
     fu.agreement_holds, fu.note, fu.recorded_by = holds, note.strip()[:2000], actor.user_id
     session.add(fu)
@@ -334,7 +334,7 @@ def audit_grade(session: Session, *, actor: Actor, case_id: int, grade: str, not
     code = resolve_code(session, "grade", grade or "")
     if code is None:
         raise ValidationFailed("error.transition_needs_grade")
-    if case.grade_proposed is None or case.status not in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED):
+    if case.grade_proposed is None or case.status not in states.SUCCEEDED:
         raise Conflict("error.grade_not_proposed")
     row = GradeAudit(
         case_id=case.id or 0,

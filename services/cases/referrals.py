@@ -17,7 +17,7 @@ from models.base import utc_now
 from models.org import MEDIATION_KINDS
 from services.access.authz import OWNED, Actor, get_case_in_scope, require, require_any, scope_org_ids
 from services.access.permissions import P
-from services.cases import warnings, workflow
+from services.cases import states, warnings, workflow
 from services.cases.create import CaseInput, PartyInput, create_case
 from services.cases.record import HANDOVER_KINDS, SENDER_KINDS, check_amounts, check_parties, code_of, set_deadlines
 from services.core import audit
@@ -26,7 +26,6 @@ from services.core.security import mask_name
 from services.notify.inbox import notify_org
 
 S = CaseStatus
-REFERABLE = (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION)
 
 
 @dataclass
@@ -185,7 +184,7 @@ def send_referral(session: Session, *, actor: Actor, case_id: int, to_org_id: in
     """Send a case this organisation holds to another mediation organisation, with a note."""
     require_any(actor, P.CASE_REFER, P.CASE_HANDOVER)
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
-    if case.status not in REFERABLE:
+    if case.status not in states.OPEN:
         raise Conflict("error.transition_not_allowed", action="refer", status=case.status)
     if not note.strip():
         raise ValidationFailed("error.referral_note_required")

@@ -21,16 +21,14 @@ from models import Attachment, CaseEvent, CaseStatus, MediationSession
 from models.base import utc_now
 from services.access.authz import WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
-from services.cases import workflow
-from services.cases.deadlines import LOCAL_TZ
-from services.core import audit
+from services.cases import states, workflow
+from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_FILES = 10
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-RECORDABLE = (CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION)
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -147,14 +145,14 @@ def record_session(
         raise ValidationFailed("error.notes_required")
     if not data.place.strip() and not data.online:
         raise ValidationFailed("error.place_required")
-    held = data.held_at if data.held_at.tzinfo else data.held_at.replace(tzinfo=LOCAL_TZ)
+    held = data.held_at if data.held_at.tzinfo else data.held_at.replace(tzinfo=clock.LOCAL_TZ)
     if held > utc_now():
         raise ValidationFailed("error.session_in_future")
     if data.duration_minutes is not None and not 0 < data.duration_minutes <= 24 * 60:
         raise ValidationFailed("error.duration_invalid")
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=WORK)
     workflow.check_version(case, expected_version)
-    if case.status not in RECORDABLE:
+    if case.status not in states.MEDIATING:
         raise Conflict("error.transition_not_allowed", action="session", status=case.status)
     case.version += 1
     session.add(case)

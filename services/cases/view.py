@@ -22,10 +22,10 @@ from models import (
 )
 from services.access.authz import OWNED, WORK, Actor, case_relation, get_case_in_scope, scope_org_ids
 from services.access.permissions import P
-from services.cases import joint, sessions, workflow
-from services.cases.deadlines import local_today
+from services.cases import joint, sessions, states, workflow
 from services.cases.outcomes import auto_performance_eligible, grade_auditor_ok
 from services.cases.sessions import AttachmentMeta
+from services.core import clock
 from services.core.security import mask_id, mask_name, mask_phone
 from services.lowcode.custom_fields import CustomValue, case_values
 from services.privacy.reveal import may_reveal
@@ -82,7 +82,7 @@ class CaseDetail:
 def _due(case: Case, followups: list[FollowUp]) -> date | None:
     if case.status == S.SUBMITTED:
         return case.accept_due
-    if case.status in (S.ACCEPTED, S.IN_MEDIATION):
+    if case.status in states.MEDIATING:
         return case.conclude_due
     if case.status == S.SUCCEEDED:
         open_dues = [f.due for f in followups if f.done_at is None and f.due is not None]
@@ -124,11 +124,11 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
         if a not in ("succeed", "follow_up", "start", "reopen")
     ]
     can_mediate = actor.can(P.CASE_MEDIATE)
-    if can_mediate and relation in (OWNED, WORK) and case.status in sessions.RECORDABLE:
+    if can_mediate and relation in (OWNED, WORK) and case.status in states.MEDIATING:
         acts.insert(0, "session")
-    if can_mediate and relation == OWNED and case.status in (S.ACCEPTED, S.IN_MEDIATION):
+    if can_mediate and relation == OWNED and case.status in states.MEDIATING:
         acts.insert(1, "agreement")
-    if can_mediate and relation == OWNED and case.status in (S.SUCCEEDED, S.FOLLOWED_UP) and detail.agreement:
+    if can_mediate and relation == OWNED and case.status in states.AGREED and detail.agreement:
         acts.append("performance")
         with_court = any(c.result in ("pending", "confirmed") for c, _ in detail.confirmations)
         if detail.agreement.kind == "written" and not with_court:
@@ -140,11 +140,11 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
     if (
         (actor.can(P.CASE_REFER) or actor.can(P.CASE_HANDOVER))
         and relation == OWNED
-        and case.status in (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION)
+        and case.status in states.OPEN
         and not any(r.status == "pending" for r, _, _ in detail.referrals)
     ):
         acts.append("refer")
-    if actor.can(P.CASE_JOINT) and relation == OWNED and case.status in (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION):
+    if actor.can(P.CASE_JOINT) and relation == OWNED and case.status in states.OPEN:
         acts.append("joint")
     if detail.incoming_referral_id and actor.can(P.CASE_ACCEPT):
         acts.insert(0, "handover")
@@ -153,15 +153,11 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
     if (
         case.grade_proposed
         and not case.grade_audited
-        and case.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)
+        and case.status in states.SUCCEEDED
         and grade_auditor_ok(session, actor, case)
     ):
         acts.insert(0, "grade")
-    if (
-        relation in (OWNED, WORK)
-        and case.status not in (S.ARCHIVED, S.REJECTED)
-        and (can_mediate or actor.can(P.CASE_ACCEPT))
-    ):
+    if relation in (OWNED, WORK) and case.status in states.ACTIVE and (can_mediate or actor.can(P.CASE_ACCEPT)):
         acts.append("flag")
     return list(dict.fromkeys(acts))
 
@@ -225,7 +221,7 @@ def get_case_detail(session: Session, *, actor: Actor, case_id: int) -> CaseDeta
         participants=joint.list_participants(session, actor=actor, case_id=case_id),
         meeting=joint.next_meeting(session, actor=actor, case_id=case_id),
         due=due,
-        overdue=due is not None and local_today() > due,
+        overdue=due is not None and clock.today() > due,
         can_reveal=can_reveal,
         incoming_referral_id=incoming,
         pending_confirmation_id=pending_conf,

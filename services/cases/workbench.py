@@ -24,13 +24,13 @@ from services.access.authz import (
     scope_org_ids,
 )
 from services.access.permissions import P
-from services.cases.deadlines import local_today, next_due_expr, overdue_clause
+from services.cases import states
+from services.cases.deadlines import next_due_expr, overdue_clause
+from services.core import clock
 from services.core.config import get_settings
 from services.core.security import blind_index, mask_name, normalise_id, normalise_phone, valid_id_number, valid_phone
 
 S = CaseStatus
-OPEN_STATES = (S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION)
-ACTIVE_STATES = (*OPEN_STATES, S.SUCCEEDED, S.FOLLOWED_UP, S.FAILED, S.WITHDRAWN)
 FILTERS = ("todo", "flagged", "overdue", "all")
 NEXT_BY_STATUS: dict[str, str] = {
     S.ACCEPTED: "session",
@@ -72,9 +72,9 @@ class Counts:
     incoming: int = 0
 
 
-def _status_in(states: tuple[str, ...]) -> ColumnElement[bool]:
-    """status IN states, written so SQLite's planner (no ANALYZE data) looks up the scope's indexes first."""
-    return func.coalesce(col(Case.status), "").in_(states)
+def _status_in(group: tuple[str, ...]) -> ColumnElement[bool]:
+    """status IN group, written so SQLite's planner (no ANALYZE data) looks up the scope's indexes first."""
+    return func.coalesce(col(Case.status), "").in_(group)
 
 
 def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
@@ -82,7 +82,7 @@ def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
     mine = scope_org_ids(actor)
     reasons: list[ColumnElement[bool]] = []
     if actor.can(P.CASE_MEDIATE) or actor.can(P.CASE_ACCEPT):
-        reasons.append(and_(case_work_clause(actor), _status_in(ACTIVE_STATES)))
+        reasons.append(and_(case_work_clause(actor), _status_in(states.ACTIVE)))
     if actor.can(P.JUDICIAL_RULE):
         reasons.append(
             col(Case.id).in_(
@@ -99,7 +99,7 @@ def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
                 case_in_scope_clause(actor),
                 col(Case.grade_proposed).is_not(None),
                 col(Case.grade_audited).is_(None),
-                _status_in((S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)),
+                _status_in(states.SUCCEEDED),
                 col(Case.org_id).not_in(room) if kind == OrgKind.JUSTICE_OFFICE else col(Case.org_id).in_(room),
             )
         )
@@ -107,7 +107,7 @@ def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
         reasons.append(
             and_(
                 col(Case.id).in_(select(Referral.case_id).where(col(Referral.from_org_id).in_(mine))),
-                _status_in(ACTIVE_STATES),
+                _status_in(states.ACTIVE),
             )
         )
     return or_(*reasons) if reasons else false()
@@ -116,8 +116,8 @@ def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
 def count_cases(session: Session, *, actor: Actor, today: date | None = None) -> Counts:
     """Headline counts of the actor's work (one aggregate query)."""
     require(actor, P.CASE_VIEW)
-    today = today or local_today()
-    is_open = col(Case.status).in_(OPEN_STATES)
+    today = today or clock.today()
+    is_open = col(Case.status).in_(states.OPEN)
     incoming = exists().where(
         col(Referral.case_id) == col(Case.id),
         col(Referral.status) == "pending",
@@ -127,7 +127,7 @@ def count_cases(session: Session, *, actor: Actor, today: date | None = None) ->
         sa_select(
             func.count().filter(col(Case.status) == S.SUBMITTED),
             func.count().filter(is_open),
-            func.count().filter(and_(col(Case.status).in_(ACTIVE_STATES), col(Case.risk_level) == "high")),
+            func.count().filter(and_(col(Case.status).in_(states.ACTIVE), col(Case.risk_level) == "high")),
             func.count().filter(overdue_clause(today)),
             func.count().filter(incoming),
         ).where(todo_clause(session, actor))
@@ -147,7 +147,7 @@ def list_cards(
 ) -> list[CaseRow]:
     """The actor's cases as cards, most urgent first (flagged and overdue on top)."""
     require(actor, P.CASE_VIEW)
-    today = today or local_today()
+    today = today or clock.today()
     todo = todo_clause(session, actor)
     where = {
         "flagged": and_(todo, col(Case.risk_level) == "high"),
@@ -177,7 +177,7 @@ def list_cases(
     if before_id is not None:
         stmt = stmt.where(col(Case.id) < before_id)
     rows = session.exec(stmt.order_by(col(Case.id).desc()).limit(max(1, min(limit, 100)))).all()
-    return _cards(session, actor, rows, local_today())
+    return _cards(session, actor, rows, clock.today())
 
 
 def _prefix(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
@@ -219,7 +219,7 @@ def search_cases(session: Session, *, actor: Actor, query: str, limit: int = PAG
         .order_by(col(Case.id).desc())
         .limit(max(1, min(limit, 100)))
     )
-    return _cards(session, actor, session.exec(stmt).all(), local_today())
+    return _cards(session, actor, session.exec(stmt).all(), clock.today())
 
 
 def _cards(session: Session, actor: Actor, rows, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
@@ -278,12 +278,7 @@ def next_action(actor: Actor, c: Case, *, incoming: bool = False, ruling: bool =
         return "handover"
     if ruling and actor.can(P.JUDICIAL_RULE):
         return "rule"
-    if (
-        actor.can(P.GRADE_AUDIT)
-        and c.grade_proposed
-        and not c.grade_audited
-        and c.status in (S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED)
-    ):
+    if actor.can(P.GRADE_AUDIT) and c.grade_proposed and not c.grade_audited and c.status in states.SUCCEEDED:
         return "grade"
     if c.status == S.SUBMITTED and actor.can(P.CASE_ACCEPT):
         return "accept"

@@ -16,7 +16,7 @@ from models import Agreement, Case, CaseEvent, CaseStatus, FollowUp, JudicialCon
 from models.base import utc_now
 from services.access.authz import OWNED, WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
-from services.cases import warnings
+from services.cases import states, warnings
 from services.cases.deadlines import due_after, rules_for
 from services.core import audit
 from services.core.errors import Conflict, ValidationFailed
@@ -36,21 +36,18 @@ class Transition:
     scope: str = OWNED  # OWNED: the handling (lead) organisation; WORK: any participant
 
 
-OPEN = frozenset({S.ACCEPTED, S.IN_MEDIATION})
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("accept", frozenset({S.SUBMITTED}), S.ACCEPTED, P.CASE_ACCEPT),
     Transition("reject", frozenset({S.SUBMITTED}), S.REJECTED, P.CASE_ACCEPT, ("reason",)),
     Transition("start", frozenset({S.ACCEPTED}), S.IN_MEDIATION, P.CASE_MEDIATE, scope=WORK),
-    Transition("succeed", OPEN, S.SUCCEEDED, P.CASE_MEDIATE, ("agreement_id", "grade")),
-    Transition("fail", OPEN, S.FAILED, P.CASE_MEDIATE, ("diversion",)),
-    Transition("withdraw", OPEN, S.WITHDRAWN, P.CASE_MEDIATE),
+    Transition("succeed", frozenset(states.MEDIATING), S.SUCCEEDED, P.CASE_MEDIATE, ("agreement_id", "grade")),
+    Transition("fail", frozenset(states.MEDIATING), S.FAILED, P.CASE_MEDIATE, ("diversion",)),
+    Transition("withdraw", frozenset(states.MEDIATING), S.WITHDRAWN, P.CASE_MEDIATE),
     Transition("follow_up", frozenset({S.SUCCEEDED}), S.FOLLOWED_UP, P.CASE_MEDIATE, ("followup_id",)),
-    Transition("reopen", frozenset({S.SUCCEEDED, S.FOLLOWED_UP}), S.IN_MEDIATION, P.CASE_MEDIATE, ("reason",)),
+    Transition("reopen", frozenset(states.AGREED), S.IN_MEDIATION, P.CASE_MEDIATE, ("reason",)),
     Transition("archive", frozenset({S.FOLLOWED_UP, S.FAILED, S.WITHDRAWN, S.REJECTED}), S.ARCHIVED, P.CASE_MEDIATE),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
-CONCLUDED = frozenset({S.SUCCEEDED, S.FAILED, S.WITHDRAWN})
-ACTIVE = frozenset({S.SUBMITTED, S.ACCEPTED, S.IN_MEDIATION, S.SUCCEEDED})
 
 
 def allowed_actions(case: Case, actor: Actor, *, relation: str | None = OWNED) -> list[str]:
@@ -110,7 +107,7 @@ def _apply(session: Session, case: Case, t: Transition, data: dict[str, Any], ac
             ).first()
     elif t.target == S.REJECTED:
         case.reject_reason = str(data["reason"])[:40]
-    elif t.target in CONCLUDED:
+    elif t.target in states.CONCLUDED:
         case.concluded_at = now
         if t.target == S.FAILED:
             case.diversion = str(data["diversion"])[:32]

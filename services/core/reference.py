@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # days, months and years are counted where the mediators work
-
-
-def local_month(moment: datetime) -> int:
-    """YYYYMM of a stored moment in China (a naive moment is UTC): a case's received_month."""
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
-    return local.year * 100 + local.month
-
+from datetime import date
 
 CATEGORIES: list[tuple[str, str, str]] = [
     ("marriage_family", "婚姻家庭纠纷", "Marriage and family"),

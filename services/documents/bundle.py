@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.core import clock
 from services.core.i18n import catalogue
-from services.documents.context import WHEN, build_context, confirmation_text, dotted_date, local, v
+from services.documents.context import WHEN, build_context, confirmation_text, dotted_date, v
 from services.documents.data import AttachmentView, CaseFile
 from services.documents.docx import DocMeta, render, write_zip
 from services.documents.kinds import BY_KEY
@@ -93,7 +94,7 @@ def evidence_items(paths: list[tuple[AttachmentView, str]]) -> list[dict[str, st
 
 def wall_clock(moment: datetime) -> datetime:
     """ZIP entries carry local wall-clock time."""
-    return local(moment).replace(tzinfo=None)
+    return clock.local_time(moment).replace(tzinfo=None)
 
 
 def numbered(n: int, total: int, name: str) -> str:

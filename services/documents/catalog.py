@@ -24,11 +24,10 @@ from sqlmodel import Session, col, select
 from models import Case, CaseStatus, JudicialConfirmation
 from services.access.authz import OWNED, WORK, Actor, case_relation, get_case_in_scope, require, scope_org_ids
 from services.access.permissions import P
-from services.core import audit
+from services.core import audit, clock
 from services.core.db import Database
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.documents.bundle import PACKET_KINDS, dossier, dossier_kinds, judicial_packet, render_kind
-from services.documents.context import local
 from services.documents.data import CaseFile, load_case_file
 from services.documents.kinds import BY_KEY, FOLLOWUP, SESSION
 from services.documents.office_templates import template_in_force
@@ -129,7 +128,7 @@ def _agreement_choices(cf: CaseFile, full: bool, packet_ok: bool) -> list[Docume
             DocumentChoice("agreement", "agreement", reason="documents.reason.no_agreement"),
             DocumentChoice(PACKET, PACKET, reason="documents.reason.no_agreement"),
         ]
-    day = local(a.signed_at).date()
+    day = clock.local_date(a.signed_at)
     kind = "agreement" if a.kind == "written" else "oral_agreement"
     on_time = None if a.on_time else "documents.reason.not_on_time"
     packet = (None if packet_ok else handler) if a.kind == "written" else "documents.reason.needs_written"
@@ -142,14 +141,14 @@ def _agreement_choices(cf: CaseFile, full: bool, packet_ok: bool) -> list[Docume
 
 def _choices(cf: CaseFile, full: bool, packet_ok: bool) -> list[DocumentChoice]:
     handler = None if full else "documents.reason.needs_handler"
-    out = [DocumentChoice("intake", "intake", day=local(cf.case.received_at).date(), reason=handler)]
+    out = [DocumentChoice("intake", "intake", day=clock.local_date(cf.case.received_at), reason=handler)]
     out += [
-        DocumentChoice(f"session:{s.id}", "session", number=s.no, day=local(s.held_at).date(), full_pii=False)
+        DocumentChoice(f"session:{s.id}", "session", number=s.no, day=clock.local_date(s.held_at), full_pii=False)
         for s in cf.sessions
     ]
     out += _agreement_choices(cf, full, packet_ok)
     out += [
-        DocumentChoice(f"followup:{f.id}", "followup", number=f.no, day=local(f.done_at).date(), full_pii=False)
+        DocumentChoice(f"followup:{f.id}", "followup", number=f.no, day=clock.local_date(f.done_at), full_pii=False)
         for f in cf.followups
     ]
     archived = cf.case.status == CaseStatus.ARCHIVED
@@ -157,7 +156,7 @@ def _choices(cf: CaseFile, full: bool, packet_ok: bool) -> list[DocumentChoice]:
         DocumentChoice(
             DOSSIER,
             DOSSIER,
-            day=local(cf.case.archived_at).date() if cf.case.archived_at else None,
+            day=clock.local_date(cf.case.archived_at) if cf.case.archived_at else None,
             reason=handler or (None if archived else "documents.reason.not_archived"),
         )
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from services.cases.deadlines import LOCAL_TZ
+from services.core import clock
 from services.core.i18n import translate
 from services.documents.data import AgreementView, CaseFile, FollowUpView, PartyView, SessionView
 from services.documents.kinds import FOLLOWUP, SESSION, DocKind
@@ -28,14 +28,10 @@ def v(key: str, **params: Any) -> str:
     return translate(key, ZH, **params)
 
 
-def local(moment: datetime) -> datetime:
-    return moment.astimezone(LOCAL_TZ)
-
-
 def cn_date(day: date | datetime | None) -> str:
     if day is None:
         return ""
-    d = local(day).date() if isinstance(day, datetime) else day
+    d = clock.local_date(day) if isinstance(day, datetime) else day
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -43,12 +39,12 @@ def dotted_date(day: date | datetime | None) -> str:
     """2026.03.28, the short form of a table of contents."""
     if day is None:
         return ""
-    d = local(day).date() if isinstance(day, datetime) else day
+    d = clock.local_date(day) if isinstance(day, datetime) else day
     return f"{d:%Y.%m.%d}"
 
 
 def cn_datetime(moment: datetime | None) -> str:
-    return "" if moment is None else f"{cn_date(moment)} {local(moment):%H:%M}"
+    return "" if moment is None else f"{cn_date(moment)} {clock.local_time(moment):%H:%M}"
 
 
 def cn_count(n: int) -> str:

@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import DocumentTemplate, Organisation, User
-from services.access.authz import REGIONAL_KINDS, Actor, require
+from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.access.scope import actor_area
 from services.core import audit
-from services.core.errors import Conflict, NotFound, ValidationFailed
+from services.core.errors import Conflict, ValidationFailed
 from services.documents.docx import open_docx, placeholders, stray_braces
 from services.documents.kinds import KINDS, DocKind, kind_of
 from services.documents.templates import default_template
@@ -85,17 +86,6 @@ def template_in_force(session: Session, org: Organisation, kind: str) -> Templat
     return TemplateSource(kind=kind, content=default_template(kind))
 
 
-def area_root(session: Session, actor: Actor) -> Organisation:
-    """Where the actor's templates apply: its organisation, or the region a coordination/justice office serves."""
-    org = session.get(Organisation, actor.org_id)
-    if org is None:
-        raise NotFound("error.not_found")
-    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
-        parent = session.get(Organisation, org.parent_id)
-        return parent or org
-    return org
-
-
 def check_template(kind: DocKind, content: bytes) -> None:
     """Refuse a file that is not a DOCX, is too large, or uses placeholders its kind does not fill."""
     if len(content) > MAX_TEMPLATE_BYTES:
@@ -118,7 +108,7 @@ def check_template(kind: DocKind, content: bytes) -> None:
 def list_templates(session: Session, *, actor: Actor) -> list[TemplateSource]:
     """Every kind with the template in force in the actor's area."""
     require(actor, P.LOWCODE_EDIT)
-    root = area_root(session, actor)
+    root = actor_area(session, actor=actor)
     return [template_in_force(session, root, k.key) for k in KINDS]
 
 
@@ -154,7 +144,7 @@ def upload_template(
     if spec is None:
         raise ValidationFailed("error.document_unknown")
     check_template(spec, content)
-    root = area_root(session, actor)
+    root = actor_area(session, actor=actor)
     row = _add(
         session,
         DocumentTemplate(
@@ -188,7 +178,7 @@ def revert_template(session: Session, *, actor: Actor, kind: str, note: str = ""
     require(actor, P.LOWCODE_EDIT)
     if kind_of(kind) is None:
         raise ValidationFailed("error.document_unknown")
-    root = area_root(session, actor)
+    root = actor_area(session, actor=actor)
     current = session.exec(
         select(DocumentTemplate)
         .where(DocumentTemplate.org_id == root.id, DocumentTemplate.kind == kind)
@@ -227,7 +217,7 @@ def template_file(session: Session, *, actor: Actor, kind: str, shipped: bool = 
     source = (
         TemplateSource(kind=kind, content=default_template(kind))
         if shipped
-        else template_in_force(session, area_root(session, actor), kind)
+        else template_in_force(session, actor_area(session, actor=actor), kind)
     )
     suffix = "" if source.shipped else f"_v{source.version}"
     return f"template_{kind}{suffix}.docx", source.content

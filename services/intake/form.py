@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import hmac
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -209,8 +208,3 @@ def resumable(token: str, now: datetime | None = None) -> bool:
         return now - form_shown_at(token, now) <= RESUME_WINDOW
     except ValidationFailed:
         return False
-
-
-def escape_markdown(value: str) -> str:
-    """Backslash-escape text (an organisation's name) for the few labels Streamlit renders as markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])", r"\\\1", value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -13,10 +13,11 @@ from models import Budget, LedgerEntry, Organisation, SubsidyClaim, SubsidyRate
 from models.ledger import MONEY_ACTIONS, ClaimStatus
 from services.access.authz import Actor, require, require_any
 from services.access.permissions import P
-from services.core import audit
+from services.access.scope import actor_area, area_of
+from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.core.reference import GRADES
-from services.ledger.policy import LOCAL_TZ, area_root, local_now, orgs_under, scope_path
+from services.ledger.policy import orgs_under
 
 LINES = ("case_subsidy", "award", "salary")
 LINE_OF_KIND = {"subsidy": "case_subsidy", "award": "award"}
@@ -51,27 +52,19 @@ class Overrun:
     amount_fen: int
 
 
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """The first moment of `year` and of the next one, in China time."""
-    return (
-        datetime.combine(date(year, 1, 1), time(), LOCAL_TZ),
-        datetime.combine(date(year + 1, 1, 1), time(), LOCAL_TZ),
-    )
-
-
 def _region_in_scope(session: Session, actor: Actor, org_id: int) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("error.not_found")
-    if not area_root(session, org).path.startswith(scope_path(session, actor)):
+    if not area_of(session, org=org).path.startswith(actor_area(session, actor=actor).path):
         raise OutOfScope("error.out_of_scope")
     return org
 
 
 def usage(session: Session, *, region: Organisation, year: int, kind: str) -> tuple[int, int]:
     """(spent in `year`, committed now if `year` is the current one) for claims of `kind` under `region`."""
-    root = area_root(session, region)
-    start, end = year_bounds(year)
+    root = area_of(session, org=region)
+    start, end = clock.year_bounds(year)
     in_region = col(SubsidyClaim.org_id).in_(orgs_under(root.path))
     spent = session.exec(
         select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
@@ -85,7 +78,7 @@ def usage(session: Session, *, region: Organisation, year: int, kind: str) -> tu
         )
     ).one()
     committed = 0
-    if year == local_now().year:
+    if year == clock.today().year:
         committed = session.exec(
             select(func.coalesce(func.sum(SubsidyClaim.amount_fen), 0)).where(
                 SubsidyClaim.status == ClaimStatus.APPROVED, SubsidyClaim.kind == kind, in_region
@@ -135,7 +128,7 @@ def set_budget(session: Session, *, actor: Actor, region_org_id: int, year: int,
 def budget_status(session: Session, *, actor: Actor, year: int) -> list[BudgetStatus]:
     """Every budget line of `year` in the actor's area, with spent, committed and remaining."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
-    scope = scope_path(session, actor)
+    scope = actor_area(session, actor=actor).path
     rows = session.exec(
         select(Budget, Organisation)
         .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
@@ -162,14 +155,14 @@ def overrun_for(session: Session, claim: SubsidyClaim) -> Overrun | None:
     org = session.get(Organisation, claim.org_id)
     if org is None:
         return Overrun(None, 0, claim.amount_fen)
-    year, line = local_now().year, LINE_OF_KIND.get(claim.kind, "case_subsidy")
+    year, line = clock.today().year, LINE_OF_KIND.get(claim.kind, "case_subsidy")
     ancestors = [int(p) for p in org.path.strip("/").split("/") if p]
     candidates = session.exec(
         select(Budget, Organisation)
         .join(Organisation, col(Organisation.id) == col(Budget.region_org_id))
         .where(Budget.year == year, Budget.line == line)
     ).all()
-    fits = [(area_root(session, o), b, o) for b, o in candidates]
+    fits = [(area_of(session, org=o), b, o) for b, o in candidates]
     fits = [(root, b, o) for root, b, o in fits if root.id in ancestors]
     if not fits:
         return Overrun(None, 0, claim.amount_fen)
@@ -212,7 +205,7 @@ def add_rate(
         own = session.get(Organisation, actor.org_id)
         if own is None:
             raise OutOfScope("error.out_of_scope")
-        area = area_root(session, own)
+        area = area_of(session, org=own)
         region_org_id = None if area.parent_id is None else area.id
     else:
         _region_in_scope(session, actor, region_org_id)

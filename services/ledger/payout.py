@@ -14,10 +14,11 @@ from models.base import utc_now
 from models.ledger import ClaimStatus, LedgerAction
 from services.access.authz import Actor, require, require_any
 from services.access.permissions import P
-from services.core import audit
+from services.access.scope import actor_area, area_of
+from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.ledger.claims import record_step
-from services.ledger.policy import area_root, local_date, local_now, orgs_under, scope_path
+from services.ledger.policy import orgs_under
 
 S = ClaimStatus
 NOTICE_DAYS = (1, 30)
@@ -122,7 +123,7 @@ def _batch_in_scope(session: Session, actor: Actor, batch_id: int, *, for_update
     region = session.get(Organisation, batch.region_org_id) if batch else None
     if batch is None or region is None:
         raise NotFound("error.ledger_batch_not_found")
-    if not area_root(session, region).path.startswith(scope_path(session, actor)):
+    if not area_of(session, org=region).path.startswith(actor_area(session, actor=actor).path):
         raise NotFound("error.ledger_batch_not_found")
     return batch
 
@@ -135,8 +136,8 @@ def create_batch(
     org = session.get(Organisation, region_org_id)
     if org is None:
         raise NotFound("error.not_found")
-    region = area_root(session, org)
-    if not region.path.startswith(scope_path(session, actor)):
+    region = area_of(session, org=org)
+    if not region.path.startswith(actor_area(session, actor=actor).path):
         raise OutOfScope("error.out_of_scope")
     stmt = select(SubsidyClaim).where(
         SubsidyClaim.status == S.APPROVED,
@@ -148,7 +149,7 @@ def create_batch(
     claims = session.exec(stmt.order_by(col(SubsidyClaim.id)).with_for_update()).all()
     if not claims:
         raise ValidationFailed("error.ledger_batch_empty")
-    prefix = f"PB-{region.code}-{local_now():%Y%m%d}-"
+    prefix = f"PB-{region.code}-{clock.today():%Y%m%d}-"
     n = session.exec(
         select(func.count()).select_from(PayoutBatch).where(col(PayoutBatch.code).startswith(prefix))
     ).one()
@@ -244,7 +245,7 @@ def publish_notice(session: Session, *, actor: Actor, batch_id: int, days: int =
     batch = _batch_in_scope(session, actor, batch_id, for_update=True)
     if batch.status != "paid":
         raise Conflict("error.ledger_notice_unpaid")
-    today = local_now().date()
+    today = clock.today()
     batch.notice_from, batch.notice_until, batch.published_by = today, today + timedelta(days=days - 1), actor.user_id
     session.add(batch)
     audit.record(
@@ -278,7 +279,7 @@ def batch_summary(session: Session, *, actor: Actor, batch_id: int) -> BatchSumm
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
     batch = _batch_in_scope(session, actor, batch_id)
     region = session.get(Organisation, batch.region_org_id)
-    region_name = area_root(session, region).name if region else ""
+    region_name = area_of(session, org=region).name if region else ""
     return BatchSummary(
         batch.id or 0,
         batch.code,
@@ -308,7 +309,7 @@ def published_notices(session: Session, today: date) -> list[Notice]:
     ).all()
     out = []
     for batch in batches:
-        paid_on = local_date(batch.paid_at) if batch.paid_at else None
+        paid_on = clock.local_date(batch.paid_at) if batch.paid_at else None
         if paid_on is None or batch.notice_until is None or (batch.notice_from or paid_on) > today:
             continue
         acc: dict[tuple[str, str], list[int]] = {}
@@ -322,7 +323,7 @@ def published_notices(session: Session, today: date) -> list[Notice]:
         out.append(
             Notice(
                 batch.code,
-                area_root(session, region).name if region else "",
+                area_of(session, org=region).name if region else "",
                 paid_on,
                 batch.notice_until,
                 lines,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
@@ -14,46 +13,18 @@ from sqlmodel import Session, col, select
 from models import Agreement, Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Organisation, Party, SubsidyRate
 from models.ledger import ClaimStatus, SubsidyClaim
 from models.org import OrgKind
-from services.access.authz import REGIONAL_KINDS, Actor, require
+from services.access.authz import Actor, require
 from services.access.permissions import P
-from services.core.errors import NotFound, OutOfScope, ValidationFailed
-from services.core.reference import AWARD_CAP_FEN, LOCAL_TZ
+from services.access.scope import actor_area
+from services.cases import states
+from services.core import clock
+from services.core.errors import NotFound, ValidationFailed
+from services.core.reference import AWARD_CAP_FEN
 
 SPLIT_WINDOW = timedelta(days=30)
 BUREAU_PARENTS = frozenset({OrgKind.COUNTY, OrgKind.CITY})
-SUCCEEDED_STATES = frozenset({CaseStatus.SUCCEEDED, CaseStatus.FOLLOWED_UP, CaseStatus.ARCHIVED})
-CONCLUSIONS = (CaseStatus.SUCCEEDED, CaseStatus.FAILED, CaseStatus.WITHDRAWN, CaseStatus.REJECTED)
 LIVE_STATUSES = tuple(s for s in ClaimStatus if s not in (ClaimStatus.REJECTED, ClaimStatus.REVERSED))
 MAX_YUAN = Decimal("100000000")
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar date in China of a stored (UTC) moment."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def local_now() -> datetime:
-    return datetime.now(LOCAL_TZ)
-
-
-def area_root(session: Session, org: Organisation) -> Organisation:
-    """The organisation whose subtree `org` is responsible for: a justice or coordination office serves the
-    region it sits in (its parent's subtree), as `services.access.authz.area_org_ids` has it for cases."""
-    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
-        parent = session.get(Organisation, org.parent_id)
-        if parent is not None:
-            return parent
-    return org
-
-
-def scope_path(session: Session, actor: Actor) -> str:
-    """The path prefix of every organisation whose claims the actor may see."""
-    org = session.get(Organisation, actor.org_id)
-    if org is None:
-        raise OutOfScope("error.out_of_scope")
-    return area_root(session, org).path
 
 
 def orgs_under(path: str):  # type: ignore[no-untyped-def]
@@ -61,7 +32,7 @@ def orgs_under(path: str):  # type: ignore[no-untyped-def]
 
 
 def claim_scope_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
-    return col(SubsidyClaim.org_id).in_(orgs_under(scope_path(session, actor)))
+    return col(SubsidyClaim.org_id).in_(orgs_under(actor_area(session, actor=actor).path))
 
 
 def is_bureau(session: Session, actor: Actor) -> bool:
@@ -79,7 +50,7 @@ def case_for_ledger(session: Session, actor: Actor, case_id: int, *, for_update:
     stmt = select(Case).where(Case.id == case_id)
     case = session.exec(stmt.with_for_update() if for_update else stmt).first()
     org = session.get(Organisation, case.org_id) if case else None
-    if case is None or org is None or not org.path.startswith(scope_path(session, actor)):
+    if case is None or org is None or not org.path.startswith(actor_area(session, actor=actor).path):
         raise NotFound("error.case_not_found")
     return case
 
@@ -142,13 +113,13 @@ class Eligibility:
 
 def succeeded(session: Session, case: Case) -> bool:
     """Succeeded, followed up, or archived after succeeding (the last conclusion was a success)."""
-    if case.status not in SUCCEEDED_STATES:
+    if case.status not in states.SUCCEEDED:
         return False
     if case.status != CaseStatus.ARCHIVED:
         return True
     last = session.exec(
         select(CaseEvent.to_status)
-        .where(CaseEvent.case_id == case.id, col(CaseEvent.to_status).in_(CONCLUSIONS))
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.to_status).in_(states.CONCLUDED_OR_REJECTED))
         .order_by(col(CaseEvent.at).desc(), col(CaseEvent.id).desc())
     ).first()
     return last == CaseStatus.SUCCEEDED
@@ -184,7 +155,7 @@ def splitting_suspects(session: Session, case: Case) -> list[str]:
             Case.id != case.id,
             col(Case.received_at) >= case.received_at - SPLIT_WINDOW,
             col(Case.received_at) <= case.received_at + SPLIT_WINDOW,
-            or_(col(Case.status).in_(SUCCEEDED_STATES), col(Case.id).in_(claimed)),
+            or_(col(Case.status).in_(states.SUCCEEDED), col(Case.id).in_(claimed)),
             or_(col(Party.id_number_index).in_(ids), col(Party.phone_index).in_(phones)),
         )
     )
@@ -204,7 +175,7 @@ def eligibility(session: Session, case: Case, *, kind: str, award_fen: int | Non
         raise ValidationFailed("error.ledger_grade_not_audited")
     if case.concluded_at is None:
         raise ValidationFailed("error.ledger_no_closing_date")
-    closing = local_date(case.concluded_at)
+    closing = clock.local_date(case.concluded_at)
     grade = "simple" if case.on_the_spot and case.grade_audited != "major" else case.grade_audited
     if kind == "award":
         if grade != "major":

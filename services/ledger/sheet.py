@@ -11,9 +11,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from services.access.authz import Actor
+from services.core import clock
 from services.core.reference import GRADES
 from services.ledger.payout import BatchSummary, batch_summary
-from services.ledger.policy import local_date
 
 YUAN = "#,##0.00"
 KIND_ZH = {"subsidy": "个案补贴", "award": "一事一奖"}
@@ -77,7 +77,7 @@ def _table(
 def build_workbook(summary: BatchSummary) -> Workbook:
     """Three sheets: per mediator (with a signature column), every claim, and per organisation."""
     wb = Workbook()
-    paid = local_date(summary.paid_at).isoformat() if summary.paid_at else "未发放"
+    paid = clock.format_local_date(summary.paid_at) or "未发放"
     subtitle = f"批次号：{summary.code}　发放日期：{paid}　单位：元"
     payees = summary.payees()
     ws = wb.active

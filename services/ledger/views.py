@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
@@ -14,22 +14,19 @@ from models.ledger import MONEY_ACTIONS
 from models.org import OrgKind
 from services.access.authz import Actor, require, require_any
 from services.access.permissions import P
-from services.ledger.budget import year_bounds
+from services.access.scope import actor_area, area_of
+from services.cases import states
+from services.core import clock
 from services.ledger.claims import own_mediator_id
 from services.ledger.policy import (
     LIVE_STATUSES,
-    LOCAL_TZ,
-    SUCCEEDED_STATES,
     Eligibility,
-    area_root,
     award_cap_fen,
     case_for_ledger,
     claim_for_ledger,
     claim_scope_clause,
     eligibility,
-    local_date,
     orgs_under,
-    scope_path,
 )
 
 PAGE_SIZE = 50
@@ -154,8 +151,8 @@ def claimable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[
     rows = session.exec(
         select(Case)
         .where(
-            col(Case.org_id).in_(orgs_under(scope_path(session, actor))),
-            col(Case.status).in_(SUCCEEDED_STATES),
+            col(Case.org_id).in_(orgs_under(actor_area(session, actor=actor).path)),
+            col(Case.status).in_(states.SUCCEEDED),
             col(Case.grade_audited).is_not(None),
             col(Case.concluded_at).is_not(None),
             col(Case.id).not_in(live),
@@ -169,7 +166,7 @@ def claimable_cases(session: Session, *, actor: Actor, limit: int = 50) -> list[
             c.case_no,
             c.category,
             c.grade_audited or "",
-            local_date(c.concluded_at),
+            clock.local_date(c.concluded_at),
             "award" if c.grade_audited == "major" else "subsidy",
         )
         for c in rows
@@ -206,8 +203,7 @@ def list_claims(
     if county_id:
         conds.append(col(SubsidyClaim.county_id) == county_id)
     if month:
-        start = datetime.combine(date(month[0], month[1], 1), time(), LOCAL_TZ)
-        end = datetime.combine((start.date() + timedelta(days=32)).replace(day=1), time(), LOCAL_TZ)
+        start, end = clock.month_bounds(*month)
         conds += [col(SubsidyClaim.claimed_at) >= start, col(SubsidyClaim.claimed_at) < end]
     stmt = _claim_query(session, actor).where(*conds).order_by(col(SubsidyClaim.id).desc())
     rows = _rows(session, stmt.offset(max(0, offset)).limit(PAGE_SIZE))
@@ -275,8 +271,8 @@ def spending_by_month(session: Session, *, actor: Actor, year: int) -> list[tupl
     """(month 1–12, net paid fen) for `year`, every month present."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     months = dict.fromkeys(range(1, 13), 0)
-    for at, fen, _ in _money_rows(session, actor, *year_bounds(year)):
-        months[local_date(at).month] += fen
+    for at, fen, _ in _money_rows(session, actor, *clock.year_bounds(year)):
+        months[clock.local_date(at).month] += fen
     return sorted(months.items())
 
 
@@ -284,7 +280,7 @@ def spending_by_county(session: Session, *, actor: Actor, year: int) -> list[tup
     """(county name, net paid fen) for `year`, largest first."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
     totals: dict[int | None, int] = {}
-    for _, fen, county in _money_rows(session, actor, *year_bounds(year)):
+    for _, fen, county in _money_rows(session, actor, *clock.year_bounds(year)):
         totals[county] = totals.get(county, 0) + fen
     names = dict(
         session.exec(
@@ -299,9 +295,8 @@ def growth(session: Session, *, actor: Actor, today: date) -> Growth:
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_BUDGET)
 
     def paid(year: int) -> int:
-        start = datetime.combine(date(year, 1, 1), time(), LOCAL_TZ)
         day = today.replace(year=year) if not (today.month == 2 and today.day == 29) else date(year, 2, 28)
-        end = datetime.combine(day + timedelta(days=1), time(), LOCAL_TZ)
+        start, end = clock.days_bounds(date(year, 1, 1), day)
         return sum(fen for _, fen, _ in _money_rows(session, actor, start, end))
 
     return Growth(today, paid(today.year), paid(today.year - 1))
@@ -313,7 +308,10 @@ def counties(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
         (o.id or 0, o.name)
         for o in session.exec(
             select(Organisation)
-            .where(col(Organisation.path).startswith(scope_path(session, actor)), Organisation.kind == OrgKind.COUNTY)
+            .where(
+                col(Organisation.path).startswith(actor_area(session, actor=actor).path),
+                Organisation.kind == OrgKind.COUNTY,
+            )
             .order_by(col(Organisation.name))
         ).all()
     ]
@@ -321,10 +319,8 @@ def counties(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
 
 def regions(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """(id, name) of my own area and the counties in it: where batches and budgets can be set."""
-    own = session.get(Organisation, actor.org_id)
-    root = area_root(session, own) if own else None
-    found = [(root.id or 0, root.name)] if root else []
-    return found + [c for c in counties(session, actor=actor) if root is None or c[0] != root.id]
+    root = actor_area(session, actor=actor)
+    return [(root.id or 0, root.name)] + [c for c in counties(session, actor=actor) if c[0] != root.id]
 
 
 @dataclass(frozen=True)
@@ -343,7 +339,7 @@ class BatchRow:
 def list_batches(session: Session, *, actor: Actor, limit: int = 50) -> list[BatchRow]:
     """Payout batches of my area, newest first."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
-    scope = scope_path(session, actor)
+    scope = actor_area(session, actor=actor).path
     n = select(func.count()).where(SubsidyClaim.batch_id == PayoutBatch.id).correlate(PayoutBatch).scalar_subquery()
     rows = session.exec(
         select(PayoutBatch, Organisation, n)
@@ -356,7 +352,7 @@ def list_batches(session: Session, *, actor: Actor, limit: int = 50) -> list[Bat
         BatchRow(
             b.id or 0,
             b.code,
-            area_root(session, org).name,
+            area_of(session, org=org).name,
             b.status,
             b.total_fen,
             int(count),

@@ -92,8 +92,6 @@ YES_NO: dict[str, tuple[str, ...]] = {
     "yes": ("是", "已确认", "确认", "y", "true", "1"),
     "no": ("否", "未确认", "无", "n", "false", "0"),
 }
-SUCCESS_STATUSES = ("succeeded", "followed_up", "archived")
-OPEN_STATUSES = ("submitted", "accepted", "in_mediation")
 DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 

@@ -23,13 +23,14 @@ from sqlmodel import Session, col, select
 from models import Case, Mediator, Organisation
 from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.access.scope import actor_area
+from services.cases import states
 from services.core import audit
 from services.core.errors import DomainError
 from services.legacy_import import format as F
 from services.legacy_import.format import Parsed
 from services.legacy_import.write import CHUNK, case_row, insert_children, number_blanks, table
 from services.lowcode import dictionaries
-from services.stats.dashboard import area_root
 
 MAX_ROWS = 200_000
 
@@ -82,7 +83,7 @@ class _Lookups:
     """Everything a row is checked against, read once per file."""
 
     def __init__(self, session: Session, actor: Actor) -> None:
-        root = area_root(session, actor)
+        root = actor_area(session, actor=actor)
         orgs = session.exec(
             select(Organisation.id, Organisation.code, Organisation.county_id).where(
                 col(Organisation.path).startswith(root.path)
@@ -202,7 +203,7 @@ def _parse(line: int, cell: dict[str, Any], look: _Lookups, today: date, preview
         satisfaction = int(raw) if raw.isdigit() else None
         if satisfaction is None or not 1 <= satisfaction <= 5:
             bad("satisfaction", "import.err_satisfaction")
-    if status and status not in F.SUCCESS_STATUSES:
+    if status and status not in states.SUCCEEDED:
         for column, value in (
             ("agreement", agreement),
             ("performance", performance),

@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from models import Agreement, CaseCounter, CaseEvent, FollowUp, JudicialConfirmation, Organisation
 from services.access.authz import Actor
-from services.legacy_import import format as F
+from services.cases import states
 from services.legacy_import.format import Parsed
 
 CHUNK = 5_000
@@ -30,9 +30,9 @@ def at(day: date | None) -> datetime | None:
 def case_row(p: Parsed, numbers: dict[int, str], actor: Actor, batch: str) -> dict[str, Any]:
     """The case table's columns for one checked row (the statistics columns set here, as the triggers would)."""
     received = at(p.received_on)
-    concluded = at(p.closed_on) if p.status not in F.OPEN_STATUSES else None
-    success = p.status in F.SUCCESS_STATUSES
-    outcome = "succeeded" if success else p.status if p.status in ("failed", "withdrawn", "rejected") else None
+    concluded = at(p.closed_on) if p.status not in states.OPEN else None
+    success = p.status in states.SUCCEEDED
+    outcome = "succeeded" if success else p.status if p.status in states.CONCLUDED_OR_REJECTED else None
     custom: dict[str, Any] = {"import": batch}
     if p.mediator_name and p.mediator_id is None:
         custom["mediator_name"] = p.mediator_name
@@ -48,7 +48,7 @@ def case_row(p: Parsed, numbers: dict[int, str], actor: Actor, batch: str) -> di
         "description": p.summary,
         "received_at": received,
         "received_month": p.received_on.year * 100 + p.received_on.month,
-        "accepted_at": received if p.status not in ("submitted", "rejected") else None,
+        "accepted_at": received if p.status not in states.UNACCEPTED else None,
         "concluded_at": concluded,
         "archived_at": concluded if p.status == "archived" else None,
         "grade_proposed": p.grade,
@@ -78,7 +78,7 @@ def insert_children(session: Session, rows: Iterable[Parsed], ids: dict[int, int
     for p in rows:
         cid = ids[p.line]
         signed = at(p.closed_on or p.received_on)
-        if p.agreement and p.status in F.SUCCESS_STATUSES:
+        if p.agreement and p.status in states.SUCCEEDED:
             agreements.append(
                 {
                     "case_id": cid,
@@ -91,7 +91,7 @@ def insert_children(session: Session, rows: Iterable[Parsed], ids: dict[int, int
                 }
             )
         court = look_courts.get(p.org[2])
-        if p.confirmed and court is not None and p.status in F.SUCCESS_STATUSES:
+        if p.confirmed and court is not None and p.status in states.SUCCEEDED:
             rulings.append(
                 {
                     "case_id": cid,
@@ -102,7 +102,7 @@ def insert_children(session: Session, rows: Iterable[Parsed], ids: dict[int, int
                     "applied_by": actor.user_id,
                 }
             )
-        if p.satisfaction is not None and p.status in F.SUCCESS_STATUSES:
+        if p.satisfaction is not None and p.status in states.SUCCEEDED:
             follow_ups.append(
                 {"case_id": cid, "done_at": signed, "satisfaction": p.satisfaction, "recorded_by": actor.user_id}
             )

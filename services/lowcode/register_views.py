@@ -22,7 +22,7 @@ from models import FormSpec, FormSubmission, Organisation
 from services.access.authz import Actor, area_org_ids, require
 from services.access.permissions import P
 from services.admin.xlsx import neutralise
-from services.cases.deadlines import LOCAL_TZ
+from services.core import clock
 from services.core.i18n import translate
 from services.lowcode.fields import FieldSpec, display_value, parse_fields
 from services.lowcode.registers import Register, get_register, reference
@@ -79,9 +79,9 @@ def all_fields(session: Session, reg: Register) -> list[FieldSpec]:
 def _day(entry: FormSubmission, key: str | None) -> date:
     raw = entry.data.get(key) if key else None
     try:
-        return date.fromisoformat(str(raw)) if raw else entry.created_at.astimezone(LOCAL_TZ).date()
+        return date.fromisoformat(str(raw)) if raw else clock.local_date(entry.created_at)
     except ValueError:
-        return entry.created_at.astimezone(LOCAL_TZ).date()
+        return clock.local_date(entry.created_at)
 
 
 def _matches(row: EntryRow, q: EntryQuery, fields: list[FieldSpec], lang: str) -> bool:

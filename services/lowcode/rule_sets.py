@@ -20,8 +20,9 @@ from sqlmodel import Session, col, select
 from models import ChecklistItem, ConfigVersion, RatingScheme, SubsidyRate
 from models.org import OrgKind
 from services.access.authz import Actor
-from services.cases.deadlines import RULE_KEYS, local_today, rules_for
+from services.cases.deadlines import RULE_KEYS, rules_for
 from services.cases.warnings import warning_settings
+from services.core import clock
 from services.core.errors import ValidationFailed
 from services.ledger.budget import RATE_GRADES
 from services.ledger.policy import award_cap_fen
@@ -116,7 +117,7 @@ def rate_key(grade: str, org_kind: str | None) -> str:
 
 
 def _rates_in_force(session: Session) -> dict[str, SubsidyRate]:
-    today = local_today()
+    today = clock.today()
     rows = session.exec(
         select(SubsidyRate).where(
             col(SubsidyRate.region_org_id).is_(None),
@@ -153,7 +154,7 @@ def _check_rates(session: Session, value: Value) -> Value:
 
 
 def _apply_rates(session: Session, before: Value, after: Value, actor: Actor) -> None:
-    today, live = local_today(), _rates_in_force(session)
+    today, live = clock.today(), _rates_in_force(session)
     for key, fen in after["rates"].items():
         if before["rates"].get(key) != fen:
             grade, _, kind = key.partition("@")

@@ -23,12 +23,12 @@ from sqlmodel import Session, col, select
 
 from models import Case, ConfigVersion
 from models.base import utc_now
+from services.cases import states
 from services.core import audit
 from services.core.db import Database
 from services.privacy.scrub import TEXT_COLUMNS, anonymise_case
 
 log = logging.getLogger("mediation.retention")
-CLOSED = ("rejected", "failed", "withdrawn", "succeeded", "followed_up", "archived")
 DEFAULT_YEARS = 3
 BATCH = 50
 VACUUM_TABLES = ("case", "party", "attachment", "partyconfirmation", *(str(m.__tablename__) for m, _ in TEXT_COLUMNS))
@@ -73,7 +73,11 @@ def eligible_ids(session: Session, cutoff: datetime, limit: int | None = None) -
     """Ids of closed, not yet anonymised cases whose closing lies before the cut-off."""
     stmt = (
         select(Case.id)
-        .where(col(Case.status).in_(CLOSED), col(Case.anonymised_at).is_(None), _closed_at() < cutoff.astimezone(UTC))  # type: ignore[operator]
+        .where(
+            col(Case.status).in_(states.CLOSED),
+            col(Case.anonymised_at).is_(None),
+            _closed_at() < cutoff.astimezone(UTC),  # type: ignore[operator]
+        )
         .order_by(col(Case.id))
     )
     if limit:

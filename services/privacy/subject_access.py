@@ -93,8 +93,8 @@ def _case_rows(session: Session, case_ids: list[int], others: dict[int, list[Per
         rows = session.exec(
             select(model)
             .where(col(model.case_id).in_(case_ids))  # type: ignore[attr-defined]
-            .order_by(col(model.id))
-        ).all()  # type: ignore[attr-defined]
+            .order_by(col(model.id))  # type: ignore[attr-defined]
+        ).all()
         out[name] = [scrub(_row(r), others[r.case_id]) for r in rows]  # type: ignore[attr-defined]
     for a in session.exec(select(Attachment).where(col(Attachment.case_id).in_(case_ids))).all():
         out["attachments"].append(_row(a))

@@ -19,10 +19,11 @@ from models import Case, ChecklistItem, ChecklistState, Mediator, Organisation, 
 from models.rating import MediatorComplaint, RatingObjection, RatingRun, RatingScheme
 from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.access.scope import area_of
 from services.core.errors import NotFound, OutOfScope, PermissionDenied
 from services.rating.metrics import FORMULA, complete, evidence_statement, score_card
 from services.rating.runs import LIVE, rating_in_scope
-from services.rating.schemes import MEDIATOR, METRICS, ORGANISATION, effective, parse_period, region_of, scheme_for
+from services.rating.schemes import MEDIATOR, METRICS, ORGANISATION, effective, parse_period, scheme_for
 
 PAGE_SIZE = 30
 
@@ -184,7 +185,7 @@ def _scheme_outdated(session: Session, rating: Rating) -> bool:
     org = session.get(Organisation, run.org_id) if run else None
     if org is None:
         return False
-    return scheme_for(session, rating.subject, rating.period, region_of(session, org)).id != rating.scheme_id
+    return scheme_for(session, rating.subject, rating.period, area_of(session, org=org)).id != rating.scheme_id
 
 
 def get_card(session: Session, *, actor: Actor, rating_id: int) -> Card:

@@ -22,6 +22,7 @@ from models.org import MEDIATION_KINDS
 from models.rating import RatingObjection, RatingRun
 from services.access.authz import Actor, area_org_ids, require
 from services.access.permissions import P
+from services.access.scope import actor_area
 from services.core import audit
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.rating.diff import Scored, changes, digest, fingerprint, is_changed, load_previous
@@ -30,7 +31,6 @@ from services.rating.schemes import (
     MEDIATOR,
     ORGANISATION,
     SUBJECTS,
-    area_root,
     effective,
     parse_period,
     period_end,
@@ -133,7 +133,7 @@ def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str
     per = parse_period(period)
     if per.start > today:
         raise ValidationFailed("error.rating_period_future", period=per.code)
-    row = scheme_for(session, subject, per.code, area_root(session, actor))
+    row = scheme_for(session, subject, per.code, actor_area(session, actor=actor))
     scheme, as_of = effective(row), min(today, per.end)
     ids, key = subjects_in_scope(actor, subject), subject_column(subject)
     subject_ids = sorted(int(i) for i in session.exec(ids).all())

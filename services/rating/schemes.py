@@ -19,8 +19,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import Organisation, RatingScheme
-from services.access.authz import REGIONAL_KINDS, Actor, parent_path, require, require_any
+from services.access.authz import Actor, require, require_any
 from services.access.permissions import P
+from services.access.scope import actor_area
 from services.core import audit
 from services.core.errors import ValidationFailed
 from services.core.reference import RATING_MIN_CASES, RATING_THRESHOLDS, RATING_WEIGHTS
@@ -196,23 +197,6 @@ def validate(
         raise ValidationFailed("error.rating_title_rule")
 
 
-def area_root(session: Session, actor: Actor) -> Organisation:
-    """The organisation at the top of the area the actor serves (a regional office serves its parent's subtree)."""
-    me = session.get(Organisation, actor.org_id)
-    if me is None:
-        raise ValidationFailed("error.org_unknown", code=actor.org_id)
-    return region_of(session, me)
-
-
-def region_of(session: Session, me: Organisation) -> Organisation:
-    """The top of the area an organisation's office serves: itself, or a regional office's parent."""
-    if me.kind in REGIONAL_KINDS and me.parent_id is not None and parent_path(me.path) != me.path:
-        parent = session.get(Organisation, me.parent_id)
-        if parent is not None:
-            return parent
-    return me
-
-
 def _ancestor_ids(session: Session, org: Organisation) -> list[int]:
     ids = [int(p) for p in org.path.split("/") if p.isdigit()]
     return ids or [org.id or 0]
@@ -261,7 +245,7 @@ def ensure_default(session: Session, subject: str) -> RatingScheme:
 def list_schemes(session: Session, *, actor: Actor, subject: str) -> list[Scheme]:
     """Every version of the schemes that apply in the actor's region, newest first."""
     require_any(actor, P.RATING_PROPOSE, P.RATING_APPROVE)
-    ancestors = _ancestor_ids(session, area_root(session, actor))
+    ancestors = _ancestor_ids(session, actor_area(session, actor=actor))
     rows = session.exec(
         select(RatingScheme)
         .where(
@@ -280,7 +264,7 @@ def current_scheme(session: Session, *, actor: Actor, subject: str, period: str)
         raise ValidationFailed("error.rating_subject", subject=subject)
     if period != DEFAULT:
         parse_period(period)
-    return effective(scheme_for(session, subject, period, area_root(session, actor)))
+    return effective(scheme_for(session, subject, period, actor_area(session, actor=actor)))
 
 
 def save_scheme(
@@ -301,7 +285,7 @@ def save_scheme(
     if period != DEFAULT:
         parse_period(period)
     validate(subject, weights, thresholds, min_cases, targets, title_rule)
-    region = area_root(session, actor)
+    region = actor_area(session, actor=actor)
     base = scheme_for(session, subject, period, region)
     note = note.strip()
     code = f"{subject}-{period}@{region.code}"[:40]

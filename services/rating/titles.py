@@ -16,11 +16,12 @@ from sqlmodel import Session, col, select
 from models import Mediator, Organisation, Rating, TitleAward
 from services.access.authz import Actor, require, require_any
 from services.access.permissions import P
+from services.access.scope import actor_area
 from services.core import audit
 from services.core.errors import Conflict, NotFound, ValidationFailed
 from services.rating.review import current_ids
 from services.rating.runs import DECIDED, subject_column, subjects_in_area
-from services.rating.schemes import MEDIATOR, ORGANISATION, SUBJECTS, area_root, effective, parse_period, scheme_for
+from services.rating.schemes import MEDIATOR, ORGANISATION, SUBJECTS, effective, parse_period, scheme_for
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Award:
 
 def title_rule(session: Session, actor: Actor, subject: str, period: str) -> dict[str, Any]:
     """The title rule of the scheme that applies to the period in the actor's region."""
-    return effective(scheme_for(session, subject, period, area_root(session, actor))).title_rule
+    return effective(scheme_for(session, subject, period, actor_area(session, actor=actor))).title_rule
 
 
 def _name_of(subject: str) -> Any:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models import Mediator, MediatorPosting, Organisation, OrgKind
 from models.base import utc_now
 from services.access.authz import Actor, area_org_ids
-from services.core import audit
+from services.core import audit, clock
 from services.roster.import_rows import MEDIATOR_SHEET, ORG_SHEET, Parsed, Progress, RowError, chunks
 
 WRITE_CHUNK = 1_000
@@ -185,7 +185,7 @@ def write_rows(
 ) -> tuple[int, int]:
     """Insert every parsed row (call only when check_rows found no error); returns (organisations, mediators)."""
     placed = _write_orgs(session, parsed.orgs, known, progress) if parsed.orgs else dict(known)
-    now, today = utc_now(), utc_now().date()
+    now, today = utc_now(), clock.today()
     mediators = [
         {
             "name": m["name"],

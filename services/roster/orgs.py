@@ -22,8 +22,8 @@ def create_org(
         kind=kind,
         parent_id=parent.id if parent else None,
         depth=(parent.depth + 1) if parent else 0,
-        **fields,
-    )  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]
+    )
     session.add(org)
     session.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"

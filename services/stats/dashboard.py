@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import func
@@ -20,16 +20,14 @@ from sqlmodel import Session, col, select
 
 from models import Case, DictionaryEntry, MediationSession, Organisation
 from services.access.authz import Actor
+from services.core import clock
 from services.core.errors import ValidationFailed
 from services.stats import kpi as K
 from services.stats.scope import (
-    LOCAL_TZ,
     Area,
-    area_root,
     cached,
     clear_cache,
     data_version,
-    local_today,
     org_choices,
     resolve_scope,
     system_actor,
@@ -51,16 +49,13 @@ from services.stats.sql import (
 )
 
 __all__ = [
-    "LOCAL_TZ",
     "Area",
     "Filters",
     "Period",
     "Scope",
     "Slice",
-    "area_root",
     "clear_cache",
     "data_version",
-    "local_today",
     "org_choices",
     "resolve_scope",
     "system_actor",
@@ -236,7 +231,7 @@ def roll_up(rows: Iterable[Row], part: int, total: Row | None = None) -> list[Ro
 def alerts(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> Alerts:
     """Open cases in scope now: high-risk (by flag) and overdue (by which deadline passed)."""
     scope = resolve_scope(session, actor, filters.org_id)
-    today = today or local_today()
+    today = today or clock.today()
     where = [OPEN_TERM, *filter_clauses(scope, filters, with_period=False)]
     parts = K.overdue_parts(today)
     flags = [func.count().filter(col(Case.risk_level) == "high", K.flagged(f)) for f in FLAGS]
@@ -271,7 +266,7 @@ def _totals(rows: Iterable[Row], risk: dict[str, int]) -> dict[str, float]:
 def figures(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> dict[str, float | None]:
     """Every KPI's value for the filters (two scans: the month index and the high-risk index)."""
     scope = resolve_scope(session, actor, filters.org_id)
-    today = today or local_today()
+    today = today or clock.today()
 
     def compute() -> dict[str, float | None]:
         _check(session, filters)
@@ -284,8 +279,7 @@ def figures(session: Session, *, actor: Actor, filters: Filters, today: date | N
 def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
     """Mediation sessions held in the period (by the session's date) for the filtered cases: all and online."""
     scope = resolve_scope(session, actor, filters.org_id)
-    start = datetime.combine(filters.period.start, datetime.min.time(), tzinfo=LOCAL_TZ)
-    end = datetime.combine(filters.period.end + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
+    start, end = clock.days_bounds(filters.period.start, filters.period.end)
 
     def compute() -> dict[str, int]:
         row = session.exec(
@@ -313,7 +307,7 @@ def dashboard(
 ) -> Dashboard:
     """Everything the dashboard shows, in a handful of aggregate statements (cached per scope and data version)."""
     scope = resolve_scope(session, actor, filters.org_id)
-    today = today or local_today()
+    today = today or clock.today()
     return cached(
         session,
         ("dashboard", scope, filters, compare, today),

@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 from models import Case, Organisation
 from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.core import clock
 from services.core.errors import ValidationFailed
 from services.stats import kpi as K
-from services.stats.dashboard import local_today, resolve_scope
+from services.stats.dashboard import resolve_scope
 from services.stats.sql import (
     IX_MONTH,
     IX_OPEN,
@@ -107,7 +108,7 @@ def list_cases(
     today: date | None = None,
 ) -> CasePage:
     """The cases a KPI counts (for a ratio: its numerator or denominator), newest first, one page."""
-    where, index = _where(session, actor, filters, kpi_id, part, piece, today or local_today())
+    where, index = _where(session, actor, filters, kpi_id, part, piece, today or clock.today())
     return _page(session, where, index, after, limit)
 
 
@@ -122,7 +123,7 @@ def count_cases(
     today: date | None = None,
 ) -> int:
     """How many cases `list_cases` pages through (the number itself, counted again)."""
-    where, index = _where(session, actor, filters, kpi_id, part, piece, today or local_today())
+    where, index = _where(session, actor, filters, kpi_id, part, piece, today or clock.today())
     return int(session.exec(pinned(select(func.count()).select_from(Case).where(*where), index)).one())
 
 
@@ -141,7 +142,7 @@ def list_alerts(
         raise ValidationFailed("error.stats_kpi_unknown", kpi=kind)
     require(actor, P.CASE_VIEW)
     scope = resolve_scope(session, actor, filters.org_id)
-    today = today or local_today()
+    today = today or clock.today()
     where = filter_clauses(scope, filters, with_period=False)
     if kind == "follow_up":
         return _page(session, [*where, K.overdue_parts(today)["follow_up"]], None, after, limit)

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, tru
 from sqlmodel import col
 
 from models import Case, CaseStatus, FollowUp
+from services.cases import states
 from services.core.reference import GROUP_DISPUTE_MIN_PEOPLE
 
 S = CaseStatus
@@ -89,7 +90,7 @@ def overdue_parts(today: date) -> dict[str, ColumnElement[bool]]:
     """The three ways a case is overdue (the same rules as services/deadlines.overdue_clause)."""
     return {
         "accept": and_(col(Case.status) == S.SUBMITTED, col(Case.accept_due) < today),
-        "conclude": and_(col(Case.status).in_((S.ACCEPTED, S.IN_MEDIATION)), col(Case.conclude_due) < today),
+        "conclude": and_(col(Case.status).in_(states.MEDIATING), col(Case.conclude_due) < today),
         "follow_up": _followup_overdue(today),
     }
 

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.core import clock
 from services.core.i18n import translate
 from services.lowcode import dictionaries
 from services.stats import dashboard as stats
@@ -138,7 +139,7 @@ def build_report(
 ) -> Report:
     """The statistical tables of one organisation or region for one period, with last year beside them."""
     scope = stats.resolve_scope(session, actor, org_id)
-    today = today or stats.local_today()
+    today = today or clock.today()
     filters = Filters(period=period, org_id=org_id)
     last_filters = filters.compared("previous-year")
     current = stats.figures(session, actor=actor, filters=filters, today=today)
@@ -156,9 +157,7 @@ def build_report(
     last_orgs = {r.key: r for r in stats.by_org(session, scope, last_filters, today)}
     tables.append(_outcome_table("org", lang, orgs, last_orgs, {scope.org_id: translate("report.own_cases", lang)}))
     title = translate("report.title", lang, org=scope.name, period=period_label(period, lang))
-    return Report(
-        title=title, org_name=scope.name, period=period, generated=datetime.now(stats.LOCAL_TZ), tables=tuple(tables)
-    )
+    return Report(title=title, org_name=scope.name, period=period, generated=clock.local_now(), tables=tuple(tables))
 
 
 def period_label(period: Period, lang: str) -> str:
@@ -181,7 +180,7 @@ def summary(
     today: date | None = None,
 ) -> dict[str, Any]:
     """The machine-readable statistics: KPI id → value (rates as fractions to 4 places), and the decline."""
-    today = today or stats.local_today()
+    today = today or clock.today()
     current = stats.figures(session, actor=actor, filters=filters, today=today)
     out: dict[str, Any] = {k.id: K.rounded(current[k.id], k) for k in K.KPIS}
     out.update(stats.session_counts(session, actor=actor, filters=filters))
@@ -235,9 +234,7 @@ def report_xlsx(session: Session, *, actor: Actor, report: Report, lang: str = "
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
         ws["A1"].font = Font(bold=True, size=14)
         ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append(
-            [translate("report.subtitle", lang, table=table.title, at=report.generated.strftime("%Y-%m-%d %H:%M"))]
-        )
+        ws.append([translate("report.subtitle", lang, table=table.title, at=clock.format_local(report.generated))])
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
         ws.append(list(table.headers))
         for cell in ws[3]:

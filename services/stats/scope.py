@@ -3,33 +3,25 @@ results keyed by scope, filters and data version (never by user; no figures cros
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import AuditLog, Case, Organisation, OrgKind
-from services.access.authz import Actor, org_in_scope, require
+from models import AuditLog, Case, Organisation
+from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.access.scope import actor_area
 from services.core.errors import OutOfScope
-from services.core.reference import LOCAL_TZ
 from services.stats.sql import Scope
 
 T = TypeVar("T")
-REGIONAL_KINDS = (OrgKind.COORDINATION, OrgKind.JUSTICE_OFFICE)
 CACHE_SIZE, CACHE_TTL = 128, 600.0
-
-
-def local_today() -> date:
-    """Today where the mediators work (deadlines are counted in Beijing calendar days)."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 _cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
@@ -84,20 +76,15 @@ class Area:
 _areas: dict[tuple[str, int, str], tuple[float, Area]] = {}
 
 
-def area_root(session: Session, actor: Actor) -> Area:
-    """The top of the actor's area: their organisation, or the region a coordination/justice office serves.
+def cached_area(session: Session, actor: Actor) -> Area:
+    """The top of the actor's area (`services.access.scope.actor_area`) with whether it is the only tree's root.
 
     Cached per organisation and its materialised path (a move changes the path, so the key) for CACHE_TTL."""
     key = (str(session.get_bind().engine.url), actor.org_id, actor.org_path)
     hit = _areas.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
         return hit[1]
-    org = session.get(Organisation, actor.org_id)
-    if org is None:
-        raise OutOfScope("error.out_of_scope")
-    if org.kind in REGIONAL_KINDS and org.parent_id is not None:
-        with contextlib.suppress(OutOfScope):  # the office's own subtree when authz does not grant the region
-            org = org_in_scope(session, actor, org.parent_id)
+    org = actor_area(session, actor=actor)
     roots = session.exec(
         select(func.count()).select_from(Organisation).where(col(Organisation.parent_id).is_(None))
     ).one()
@@ -129,7 +116,7 @@ def system_actor(session: Session) -> Actor:
 def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> Scope:
     """The subtree statistics cover: the actor's area, or `org_id`'s subtree when it lies inside it."""
     require(actor, P.STATS_VIEW)
-    root = area_root(session, actor)
+    root = cached_area(session, actor)
     if org_id is None or org_id == root.id:
         return Scope(org_id=root.id, path=root.path, name=root.name, everything=root.alone)
     org = _org(session, org_id)
@@ -155,7 +142,7 @@ def _org(session: Session, org_id: int) -> tuple[str, str] | None:
 
 def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]:
     """(id, name, depth) of the organisations the actor may narrow statistics to, in tree order."""
-    root = area_root(session, actor)
+    root = cached_area(session, actor)
     require(actor, P.STATS_VIEW)
     rows = session.exec(
         select(Organisation.id, Organisation.name, Organisation.depth)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
@@ -18,8 +18,9 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import col, select
 
 from models import Case, Organisation
+from models.case import OPEN_WHERE
+from services.core import clock
 from services.core.errors import ValidationFailed
-from services.core.reference import LOCAL_TZ
 
 IX_MONTH = "ix_case_stats_month"
 IX_ORG = "ix_case_stats_org"
@@ -29,7 +30,7 @@ IX_OPEN = "ix_case_stats_open"
 # The partial indexes' conditions, as literal SQL: SQLite uses a partial index only when the query's
 # WHERE contains its condition with literal values (a bound parameter could be anything).
 RISK_TERM: ColumnElement[Any] = literal_column("\"case\".risk_level = 'high'")
-OPEN_TERM: ColumnElement[Any] = literal_column("\"case\".status IN ('submitted', 'accepted', 'in_mediation')")
+OPEN_TERM: ColumnElement[Any] = literal_column(f'"case".{OPEN_WHERE}')  # states.OPEN, as the index has it
 COMPARE_MODES = ("previous-period", "previous-year")
 S = TypeVar("S")
 
@@ -139,14 +140,14 @@ class Period:
             out.append(
                 or_(
                     col(Case.received_month) > self.first_month,
-                    col(Case.received_at) >= datetime.combine(self.start, time.min, LOCAL_TZ),
+                    col(Case.received_at) >= clock.day_start(self.start),
                 )
             )
         if self.end != month_end(self.last_month):
             out.append(
                 or_(
                     col(Case.received_month) < self.last_month,
-                    col(Case.received_at) < datetime.combine(self.end + timedelta(days=1), time.min, LOCAL_TZ),
+                    col(Case.received_at) < clock.day_start(self.end + timedelta(days=1)),
                 )
             )
         return out

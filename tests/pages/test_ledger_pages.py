@@ -10,9 +10,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models import LedgerEntry, PayoutBatch, SubsidyClaim, User
-from services.cases.deadlines import local_today
+from services.core import clock
 from services.ledger import claims as ledger
-from services.ledger.policy import local_now
 from tests.ledger_factories import make_world, succeeded_case, unique_parties
 from tests.pages.conftest import page_text
 
@@ -101,7 +100,7 @@ def test_office_cannot_approve_own_bulk_claim_and_sees_why(db, make_app, world):
     with db.write() as s:
         succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor)
     at = _open(make_app, db, world.auditor, "ledger")
-    at.date_input(key="ledger.bulk_from").set_value(local_today() - timedelta(days=30))  # closed 2 days ago
+    at.date_input(key="ledger.bulk_from").set_value(clock.today() - timedelta(days=30))  # closed 2 days ago
     at.button(key="ledger.bulk_go").click().run()
     assert "已申报 1 笔" in page_text(at)
     at.radio(key="ledger.action").set_value("audit")
@@ -178,7 +177,7 @@ def test_pages_in_english_show_no_raw_keys(db, make_app, world, page):
     at = _open(make_app, db, actor, page, lang="en")
     text = page_text(at)
     assert "ledger." not in text and "subsidies." not in text and "payouts." not in text and "budgets." not in text
-    assert local_now().year > 2000 and text.strip()
+    assert clock.local_now().year > 2000 and text.strip()
 
 
 def test_mediator_cannot_open_office_pages(db, make_app, world):

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from models import Mediator, Party, PartyConfirmation, User
 from services.cases import party_links
-from services.cases.deadlines import local_today
+from services.core import clock
 from services.roster import duty
 from tests.case_factories import make_world, succeeded_case
 from tests.pages.conftest import page_text
@@ -94,7 +94,7 @@ def test_duty_page_and_on_call_widget(db, make_app):
         s.flush()
         mid = m.id
     with db.write() as s:
-        today = local_today()
+        today = clock.today()
         for kind in ("day", "night"):
             for d in (today - timedelta(days=1), today):
                 duty.assign(s, actor=w.coordinator, org_id=w.orgs["police"].id, mediator_id=mid, day=d, kind=kind)
@@ -114,7 +114,7 @@ def test_staff_schedules_online_session_party_sees_join(db, make_app):
     at.switch_page("pages/staff/party_links.py").run()
     from datetime import time as _time
 
-    at.date_input(key="online.day").set_value(local_today() + timedelta(days=1))
+    at.date_input(key="online.day").set_value(clock.today() + timedelta(days=1))
     at.time_input(key="online.time").set_value(_time(10, 0))
     at.text_input(key="online.url").input("https://meeting.tencent.com/dm/abc")
     at.button(key="online.schedule").click().run()

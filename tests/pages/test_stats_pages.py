@@ -11,12 +11,13 @@ from openpyxl import Workbook
 from sqlmodel import func, select
 
 from models import Case
+from services.core import clock
 from services.stats import dashboard as stats
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 from tests.services.stats.data import case_row, insert_cases
 
-THIS_YEAR = stats.local_today().year
+THIS_YEAR = clock.today().year
 
 
 @pytest.fixture(autouse=True)

@@ -24,12 +24,12 @@ from pages.nav import PAGES
 from services.access.accounts import load_actor
 from services.access.permissions import BUILTIN_ROLES
 from services.cases import export as case_export
+from services.core import clock
 from services.core.backup import backup
 from services.documents import catalog as documents
 from services.privacy.retention import run_retention
 from services.privacy.subject_access import subject_export
 from services.stats import reports
-from services.stats.dashboard import local_today
 from services.stats.sql import Filters, Period
 from tests.factories import make_user
 from tests.pages.conftest import make_app  # noqa: F401  (fixture)
@@ -97,7 +97,7 @@ def test_canary_sweep_after_retention(db, make_app, tmp_path: Path):  # noqa: F8
                 text = _payload(public)
                 found[f"public {spec.key}"] = hits(text, gone + kept) + ID_18.findall(text)
         with db.read() as s:
-            filters = Filters(Period(date(2000, 1, 1), local_today()))
+            filters = Filters(Period(date(2000, 1, 1), clock.today()))
             found["case export"] = hits(_unzipped(case_export.export_cases_xlsx(s, actor=actor, filters=filters)), gone)
             report = reports.build_report(s, actor=actor, period=filters.period)
             found["report"] = hits(_unzipped(reports.report_xlsx(s, actor=actor, report=report)), gone)

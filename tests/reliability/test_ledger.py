@@ -23,11 +23,11 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
 from models import AuditLog, Case, LedgerEntry, SubsidyClaim
+from services.core import clock
 from services.core.db import make_database
 from services.core.errors import DomainError
 from services.ledger import claims as ledger
 from services.ledger import payout as ledger_payout
-from services.ledger.policy import local_now
 from tests.ledger_factories import make_world, succeeded_case
 from tests.reliability.helpers import case_input, counts
 
@@ -79,7 +79,7 @@ def test_refuse_claims_for_100_unverified_cases(db, world):
                 ledger.claim_case(s, actor=world.mediator, case_id=case_id)
         except DomainError:
             refused += 1
-    today = local_now().date()
+    today = clock.local_now().date()
     with db.write() as s:
         claimed, _, _ = ledger.bulk_claim(s, actor=world.auditor, start=today - timedelta(days=60), end=today)
     with db.read() as s:
@@ -373,7 +373,7 @@ def test_hold_20_split_patterns_and_few_normal_cases(db, world):
                 continue
             shared = people[0]
             normal.append(case(people, categories[n % 4], n % 40))
-    today = local_now().date()
+    today = clock.local_now().date()
     with db.write() as s:
         ledger.bulk_claim(s, actor=world.auditor, start=today - timedelta(days=120), end=today)
     with db.read() as s:

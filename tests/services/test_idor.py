@@ -17,7 +17,7 @@ from services.access import authz
 from services.cases import confirmation, joint, outcomes, referrals, sessions, warnings, workflow
 from services.cases import record as case_record
 from services.cases import view as case_view
-from services.cases.deadlines import LOCAL_TZ, local_today
+from services.core import clock
 from services.core.errors import NotFound, OutOfScope
 from services.lowcode import registers
 from services.notify import inbox as notifications
@@ -115,7 +115,7 @@ def setup(db):
 def calls(w, far, ids):
     """(name, actor, call(session, actor)) for every id-taking function, with the foreign caller that has the role."""
     m2, fm = w.mediator2, far["mediator"]
-    soon = datetime.now(LOCAL_TZ) + timedelta(days=1)
+    soon = datetime.now(clock.LOCAL_TZ) + timedelta(days=1)
     c, o = ids["case"], ids["open"]
     return [
         ("access.authz.get_case_in_scope", m2, lambda s, a: authz.get_case_in_scope(s, a, c)),
@@ -137,7 +137,7 @@ def calls(w, far, ids):
             "cases.confirmation.rule_confirmation",
             far["court"],
             lambda s, a: confirmation.rule_confirmation(
-                s, actor=a, confirmation_id=ids["confirmation"], confirmed=True, ruling_no="x", ruled_on=local_today()
+                s, actor=a, confirmation_id=ids["confirmation"], confirmed=True, ruling_no="x", ruled_on=clock.today()
             ),
         ),
         (
@@ -182,7 +182,7 @@ def calls(w, far, ids):
         (
             "cases.outcomes.record_performance",
             m2,
-            lambda s, a: outcomes.record_performance(s, actor=a, case_id=c, status="fulfilled", on=local_today()),
+            lambda s, a: outcomes.record_performance(s, actor=a, case_id=c, status="fulfilled", on=clock.today()),
         ),
         (
             "cases.outcomes.record_follow_up",

@@ -4,7 +4,7 @@ import pytest
 
 from services.access.authz import case_relation, get_case_in_scope, parent_path
 from services.cases import confirmation, referrals
-from services.cases.deadlines import local_today
+from services.core import clock
 from services.core.errors import NotFound, OutOfScope
 from tests.case_factories import accepted_case, handed_over, make_world, succeeded_case
 
@@ -47,7 +47,7 @@ def test_court_sees_cases_sent_for_confirmation(db):
         assert case_relation(s, w.court, case.id) == "visible"
     with db.write() as s:
         confirmation.rule_confirmation(
-            s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no="民特1号", ruled_on=local_today()
+            s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no="民特1号", ruled_on=clock.today()
         )
     with db.read() as s:
         assert get_case_in_scope(s, w.court, case.id).id == case.id

@@ -7,8 +7,8 @@ from datetime import date
 
 from services.board import posts as B
 from services.board import publicity as PUB
+from services.core import clock
 from services.core.db import Database
-from services.stats.dashboard import local_today
 from tests.factories import make_actor, make_tree
 from tests.services.board.test_posts import closed_case
 
@@ -59,7 +59,7 @@ def test_statistics_and_directory(db: Database):
         tree = make_tree(s)
         closed_case(s, tree["v1"])
         B.seed_board_texts(s)
-        figures = PUB.statistics(s, today=local_today())
+        figures = PUB.statistics(s, today=clock.today())
         assert figures.received >= 1 and figures.succeeded >= 1 and figures.formula
         codes = [o.code for a in PUB.org_directory(s, "https://x.example") for o in a.orgs]
         assert "V1" in codes
@@ -72,7 +72,7 @@ def test_statistics_towns_below_county_show_small_as_lt5(db: Database):
         tree = make_tree(s)
         for _ in range(2):
             closed_case(s, tree["v1"])
-        figures = PUB.statistics(s, today=local_today())
+        figures = PUB.statistics(s, today=clock.today())
         county = next(c for c in figures.by_county if c.label == "江安县")
         town = next(c for c in figures.by_town if c.label == "红桥镇")
         assert county.received == "2" and town.received == "<5"

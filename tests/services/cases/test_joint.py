@@ -9,8 +9,8 @@ from sqlmodel import select
 from models import Case, CaseStatus, JointParticipant, Notification
 from services.access.authz import get_case_in_scope
 from services.cases import joint, outcomes, sessions
-from services.cases.deadlines import LOCAL_TZ
 from services.cases.workflow import transition
+from services.core import clock
 from services.core.errors import Conflict, OutOfScope, PermissionDenied
 from tests.case_factories import accepted_case, agreement_input, make_world, session_input
 
@@ -65,11 +65,15 @@ def test_coordinator_schedules_and_participants_are_told(db):
     case = accepted_case(db, w.mediator)
     with pytest.raises(Conflict), db.write() as s:
         joint.schedule_meeting(
-            s, actor=w.coordinator, case_id=case.id, at=datetime.now(LOCAL_TZ) + timedelta(days=1), place="镇矛调中心"
+            s,
+            actor=w.coordinator,
+            case_id=case.id,
+            at=datetime.now(clock.LOCAL_TZ) + timedelta(days=1),
+            place="镇矛调中心",
         )
     with db.write() as s:
         joint.add_participant(s, actor=w.coordinator, case_id=case.id, org_id=w.orgs["police"].id)
-    when = (datetime.now(LOCAL_TZ) + timedelta(days=2)).replace(hour=9, minute=30, second=0, microsecond=0)
+    when = (datetime.now(clock.LOCAL_TZ) + timedelta(days=2)).replace(hour=9, minute=30, second=0, microsecond=0)
     with db.write() as s:
         joint.schedule_meeting(s, actor=w.coordinator, case_id=case.id, at=when, place="镇矛调中心三楼")
     with db.read() as s:

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from models import Agreement, AuditLog, Case, CaseStatus, FollowUp, GradeAudit, Notification
 from services.cases import confirmation, outcomes, sessions
-from services.cases.deadlines import local_today
+from services.core import clock
 from services.core.errors import Conflict, OutOfScope, PermissionDenied, ValidationFailed
 from tests.case_factories import accepted_case, agreement_input, make_world, session_input, succeeded_case
 
@@ -20,7 +20,7 @@ def test_written_agreement_succeeds_case_and_opens_follow_up(db):
         fu = s.exec(select(FollowUp).where(FollowUp.case_id == case.id)).one()
     assert case.status == CaseStatus.SUCCEEDED and case.grade_proposed == "standard"
     assert a.kind == "written" and a.amount_fen == 50_000 and a.performance == "pending" and a.version == 1
-    assert fu.due == local_today() + timedelta(days=15) and fu.done_at is None
+    assert fu.due == clock.today() + timedelta(days=15) and fu.done_at is None
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def test_written_agreement_succeeds_case_and_opens_follow_up(db):
         ({"terms": ""}, "error.terms_required"),
         ({"amount_fen": -5}, "error.amount_invalid"),
         ({"grade": "legendary"}, "error.transition_needs_grade"),
-        ({"performance_due": local_today() - timedelta(days=1)}, "error.performance_due_past"),
+        ({"performance_due": clock.today() - timedelta(days=1)}, "error.performance_due_past"),
     ],
 )
 def test_agreement_refusals(db, overrides, key):
@@ -59,19 +59,19 @@ def test_performance_fulfilled_on_time_is_certificate_eligible(db):
     case = accepted_case(db, w.mediator)
     with db.write() as s:
         outcomes.record_agreement(
-            s, actor=w.mediator, case_id=case.id, data=agreement_input(performance_due=local_today())
+            s, actor=w.mediator, case_id=case.id, data=agreement_input(performance_due=clock.today())
         )
     with pytest.raises(ValidationFailed), db.write() as s:
         outcomes.record_performance(
-            s, actor=w.mediator, case_id=case.id, status="fulfilled", on=local_today() + timedelta(days=1)
+            s, actor=w.mediator, case_id=case.id, status="fulfilled", on=clock.today() + timedelta(days=1)
         )
     with db.write() as s:
-        a = outcomes.record_performance(s, actor=w.mediator, case_id=case.id, status="fulfilled", on=local_today())
+        a = outcomes.record_performance(s, actor=w.mediator, case_id=case.id, status="fulfilled", on=clock.today())
     assert outcomes.auto_performance_eligible(a)
-    a.performance_due = local_today() - timedelta(days=1)
+    a.performance_due = clock.today() - timedelta(days=1)
     assert not outcomes.auto_performance_eligible(a)  # fulfilled, but a day late
     with db.write() as s:
-        b = outcomes.record_performance(s, actor=w.mediator, case_id=case.id, status="breached", on=local_today())
+        b = outcomes.record_performance(s, actor=w.mediator, case_id=case.id, status="breached", on=clock.today())
     assert not outcomes.auto_performance_eligible(b) and b.performance == "breached"
 
 
@@ -123,11 +123,11 @@ def test_judicial_confirmation_by_court(db):
         confirmation.apply_confirmation(s, actor=w.mediator, case_id=case.id, court_org_id=courts[0].id)
     with pytest.raises(PermissionDenied), db.write() as s:
         confirmation.rule_confirmation(
-            s, actor=w.mediator, confirmation_id=app.id, confirmed=True, ruling_no="x", ruled_on=local_today()
+            s, actor=w.mediator, confirmation_id=app.id, confirmed=True, ruling_no="x", ruled_on=clock.today()
         )
     with pytest.raises(ValidationFailed), db.write() as s:
         confirmation.rule_confirmation(
-            s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no=" ", ruled_on=local_today()
+            s, actor=w.court, confirmation_id=app.id, confirmed=True, ruling_no=" ", ruled_on=clock.today()
         )
     with db.write() as s:
         ruled = confirmation.rule_confirmation(
@@ -136,12 +136,12 @@ def test_judicial_confirmation_by_court(db):
             confirmation_id=app.id,
             confirmed=True,
             ruling_no="(2026)川1523民特12号",
-            ruled_on=local_today(),
+            ruled_on=clock.today(),
         )
     assert ruled.result == "confirmed" and ruled.decided_by == w.court.user_id
     with pytest.raises(Conflict), db.write() as s:
         confirmation.rule_confirmation(
-            s, actor=w.court, confirmation_id=app.id, confirmed=False, ruling_no="x", ruled_on=local_today()
+            s, actor=w.court, confirmation_id=app.id, confirmed=False, ruling_no="x", ruled_on=clock.today()
         )
 
 

@@ -6,7 +6,7 @@ from sqlmodel import select
 from models import Agreement, CaseEvent, CaseStatus, FollowUp, MediationSession, Party, Referral
 from services.cases import record as case_record
 from services.cases.create import PartyInput
-from services.cases.deadlines import local_today
+from services.core import clock
 from services.core.errors import Conflict, OutOfScope, PermissionDenied, ValidationFailed
 from tests.case_factories import accepted_case, make_world
 
@@ -33,7 +33,7 @@ def test_register_case_accepts_with_several_parties_per_side(db):
     ]
     assert case.status == CaseStatus.ACCEPTED and case.category == "neighbour" and case.amount_fen == 123_456
     assert kinds == ["created", "transition.accept"]
-    assert (case.conclude_due - local_today()).days == 30 and (case.accept_due - local_today()).days == 3
+    assert (case.conclude_due - clock.today()).days == 30 and (case.accept_due - clock.today()).days == 3
 
 
 def test_register_case_hand_over_source_links_referring_org(db):

@@ -5,14 +5,14 @@ from datetime import timedelta
 from models import Case
 from services.cases import confirmation, referrals, workbench
 from services.cases.create import PartyInput
-from services.cases.deadlines import local_today
+from services.core import clock
 from tests.case_factories import accepted_case, handed_over, make_world, new_case, succeeded_case
 
 
 def _due(db, case_id, days):
     with db.write() as s:
         c = s.get(Case, case_id)
-        c.conclude_due = local_today() + timedelta(days=days)
+        c.conclude_due = clock.today() + timedelta(days=days)
         s.add(c)
 
 

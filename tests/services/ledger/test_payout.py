@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models import Budget, LedgerEntry, PayoutBatch, SubsidyClaim
+from services.core import clock
 from services.core.errors import Conflict, NotFound, OutOfScope, PermissionDenied, ValidationFailed
 from services.ledger import claims as ledger
 from services.ledger import payout as ledger_payout
 from services.ledger.budget import budget_status, set_budget
-from services.ledger.policy import local_now
 from services.ledger.sheet import payout_workbook
 from services.ledger.views import growth, list_batches, list_claims, spending_by_county, spending_by_month
 from tests.ledger_factories import make_world, succeeded_case
@@ -66,7 +66,7 @@ def test_create_batch_numbers_and_totals_per_mediator_and_org(db, world):
     _approved(db, world, 1, org="v2", grade="complex")
     _approved(db, world, 1, grade="major", award_fen=150_050)
     batch = _batch(db, world)
-    assert batch.code == f"PB-C1-{local_now():%Y%m%d}-01" and batch.total_fen == 2 * 10_000 + 15_000 + 150_050
+    assert batch.code == f"PB-C1-{clock.local_now():%Y%m%d}-01" and batch.total_fen == 2 * 10_000 + 15_000 + 150_050
     with db.read() as s:
         summary = ledger_payout.batch_summary(s, actor=world.auditor, batch_id=batch.id)
     payees = {(p.mediator_name, p.cases, p.subsidy_fen, p.award_fen) for p in summary.payees()}
@@ -74,7 +74,7 @@ def test_create_batch_numbers_and_totals_per_mediator_and_org(db, world):
     assert summary.orgs() == [("东村调委会", 3, 170_050), ("西村调委会", 1, 15_000)]
     with pytest.raises(ValidationFailed), db.write() as s:  # nothing left to batch
         ledger_payout.create_batch(s, actor=world.approver, region_org_id=world.tree["county"].id)
-    assert _batch_code_next(db, world) == f"PB-C1-{local_now():%Y%m%d}-02"
+    assert _batch_code_next(db, world) == f"PB-C1-{clock.local_now():%Y%m%d}-02"
 
 
 def _batch_code_next(db, world):
@@ -181,7 +181,7 @@ def test_budget_status_and_override_on_overrun(db):
             s,
             actor=world.approver,
             region_org_id=world.tree["justice"].id,
-            year=local_now().year,
+            year=clock.local_now().year,
             line="case_subsidy",
             amount_fen=25_000,
         )
@@ -195,7 +195,9 @@ def test_budget_status_and_override_on_overrun(db):
         claim = ledger.claim_case(s, actor=world.mediator, case_id=case.id)
         ledger.audit_claim(s, actor=world.auditor, claim_id=claim.id)
     with db.read() as s:
-        (row,) = [b for b in budget_status(s, actor=world.auditor, year=local_now().year) if b.line == "case_subsidy"]
+        (row,) = [
+            b for b in budget_status(s, actor=world.auditor, year=clock.local_now().year) if b.line == "case_subsidy"
+        ]
     assert (row.amount_fen, row.spent_fen, row.committed_fen, row.remaining_fen) == (25_000, 10_000, 10_000, 5_000)
     with pytest.raises(ValidationFailed) as err, db.write() as s:
         ledger.approve_claim(s, actor=world.approver, claim_id=claim.id)
@@ -223,7 +225,7 @@ def test_approve_without_budget_needs_override(db):
 
 @SQLITE_ONLY
 def test_set_budget_updates_in_place_and_refuses_other_county(db, world):
-    year = local_now().year + 1
+    year = clock.local_now().year + 1
     with db.write() as s:
         set_budget(
             s, actor=world.approver, region_org_id=world.tree["county"].id, year=year, line="award", amount_fen=1_000
@@ -247,7 +249,7 @@ def test_published_notices_only_in_period_without_party_data(db, world):
         ledger_payout.publish_notice(s, actor=world.approver, batch_id=batch.id)
     with db.write() as s:
         ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
-    today = local_now().date()
+    today = clock.local_now().date()
     with db.read() as s:
         assert ledger_payout.published_notices(s, today) == []
     with db.write() as s:
@@ -277,7 +279,7 @@ def test_batch_not_visible_to_other_county(db, world):
 
 def test_spending_by_month_county_and_growth_from_demo_shaped_rows(db, world):
     """Rows shaped like services/demo/seed.py writes them (claim, audit, approve, pay), dated last and this year."""
-    today = local_now().date()
+    today = clock.local_now().date()
     this_year, last_year = today.year, today.year - 1
     with db.write() as s:
         case = succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor)
@@ -324,7 +326,7 @@ def test_list_claims_filters_and_totals(db, world):
     with db.read() as s:
         everything = list_claims(s, actor=world.auditor)
         approved = list_claims(s, actor=world.auditor, status="approved")
-        this_month = list_claims(s, actor=world.auditor, month=(local_now().year, local_now().month))
+        this_month = list_claims(s, actor=world.auditor, month=(clock.local_now().year, clock.local_now().month))
         other = list_claims(s, actor=world.outsider)
     assert (everything.count, everything.amount_fen) == (3, 30_000)
     assert (approved.count, approved.amount_fen, len(approved.rows)) == (2, 20_000, 2)
@@ -341,12 +343,12 @@ def test_demo_batch_with_justice_office_region_is_in_county_area(db, world):
                 region_org_id=world.tree["justice"].id,
                 status="paid",
                 paid_at=datetime.now(UTC) - timedelta(days=1),
-                notice_until=local_now().date() + timedelta(days=3),
+                notice_until=clock.local_now().date() + timedelta(days=3),
             )
         )
     with db.read() as s:
         assert [b.region_name for b in list_batches(s, actor=world.auditor)] == ["江安县"]
-        (notice,) = ledger_payout.published_notices(s, local_now().date())
+        (notice,) = ledger_payout.published_notices(s, clock.local_now().date())
     assert notice.lines == [] and notice.total_fen == 0
 
 
@@ -360,7 +362,7 @@ def test_pay_only_and_budget_only_roles_see_what_their_pages_need(db, world):
     with db.read() as s:
         assert list_claims(s, actor=cashier).count == 1
         assert ledger_payout.batch_summary(s, actor=cashier, batch_id=batch.id).total_fen == 10_000
-        assert budget_status(s, actor=planner, year=local_now().year)
-        assert growth(s, actor=planner, today=local_now().date()).this_fen == 0
+        assert budget_status(s, actor=planner, year=clock.local_now().year)
+        assert growth(s, actor=planner, today=clock.local_now().date()).this_fen == 0
         with pytest.raises(PermissionDenied):
             list_claims(s, actor=planner)

@@ -12,8 +12,9 @@ from sqlmodel import select
 from models import AuditLog, ChecklistItem, ConfigVersion, Organisation
 from services.access.accounts import load_actor
 from services.access.permissions import P
-from services.cases.deadlines import local_today, rules_for
+from services.cases.deadlines import rules_for
 from services.cases.warnings import warning_settings
+from services.core import clock
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.core.i18n import catalogue
 from services.ledger.policy import award_cap_fen, rate_in_force
@@ -166,7 +167,7 @@ def test_change_subsidy_rates_and_award_cap(db, world):
     }
     value["rates"].pop("complex@petition_room")
     _change(db, coordinator, "subsidy_rates", value, 0)
-    today = local_today()
+    today = clock.today()
     with db.read() as s:
         v1 = s.get(Organisation, tree["v1"].id)
         assert rate_in_force(s, grade="standard", org=v1, on=today).amount_fen == 12_000

@@ -8,9 +8,10 @@ from datetime import date
 from sqlmodel import col, select
 
 from models import Agreement, Attachment, AuditLog, Case, CaseEvent, ConfigVersion, FollowUp, MediationSession, Party
+from services.core import clock
 from services.privacy.retention import run_retention
 from services.stats import reports
-from services.stats.dashboard import local_today, system_actor
+from services.stats.dashboard import system_actor
 from services.stats.sql import Filters, Period
 from tests.privacy.canary import Canary, seed
 
@@ -29,7 +30,7 @@ def _snapshot(db, ids):
 
 def _figures(db):
     with db.read() as s:
-        return reports.summary(s, actor=system_actor(s), filters=Filters(Period(date(2000, 1, 1), local_today())))
+        return reports.summary(s, actor=system_actor(s), filters=Filters(Period(date(2000, 1, 1), clock.today())))
 
 
 def test_run_retention_anonymises_only_eligible(db, caplog):

@@ -11,6 +11,7 @@ from sqlalchemy import delete, text
 from sqlmodel import col, select
 
 from models import Agreement, Case, CaseEvent, FollowUp, Organisation
+from services.core import clock
 from services.core.errors import OutOfScope, PermissionDenied, ValidationFailed
 from services.stats import dashboard as stats
 from services.stats import drilldown
@@ -278,7 +279,7 @@ def test_invalidate_cache_on_write(db):
         tree = make_tree(s)
         actor = make_actor(s, tree["county"], ["coordinator"])
         make_case(s, tree["v1"])
-    this_year = Filters(Period.year(stats.local_today().year))
+    this_year = Filters(Period.year(clock.today().year))
     with db.read() as s:
         first = stats.figures(s, actor=actor, filters=this_year)
         again = stats.figures(s, actor=actor, filters=this_year)
