@@ -11,8 +11,8 @@ from pages.ui.big_screen_view import render_big_screen
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services.board import publicity as PUB
-from services.intake.form import escape_markdown as esc
-from services.stats.dashboard import local_today
+from services.core import clock
+from services.core.text import escape_markdown as esc
 
 if st.query_params.get("screen") == "1":  # the wall display at the board's own address
     render_big_screen()
@@ -20,7 +20,7 @@ if st.query_params.get("screen") == "1":  # the wall display at the board's own 
 
 st.title(t("board.title"), anchor=False)
 st.caption(t("board.subtitle"))
-today = local_today()
+today = clock.today()
 with get_db().read() as s:
     texts = PUB.texts(s)
     honour = PUB.honour_roll(s)

@@ -16,13 +16,13 @@ from pages.ui.i18n import current_language, t
 from pages.ui.widgets import save_in_callback, show_saved_error
 from services.core.config import get_settings
 from services.core.errors import DomainError
+from services.core.text import escape_markdown as esc
 from services.intake import pipeline as intake
 from services.intake import posters as qr
-from services.intake.form import IntakeForm, IntakeInvalid, escape_markdown
+from services.intake.form import IntakeForm, IntakeInvalid
 
 db = get_db()
 lang = current_language()
-esc = escape_markdown
 code = str(st.query_params.get("org", "")).strip().upper()[:32]
 K = f"intake.{code}"  # per-organisation state: token, problems, result
 with db.read() as s:

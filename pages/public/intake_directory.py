@@ -7,8 +7,8 @@ import streamlit as st
 from pages.nav import spec_for
 from pages.ui.db import get_db
 from pages.ui.i18n import t
+from services.core.text import escape_markdown as esc
 from services.intake import posters as qr
-from services.intake.form import escape_markdown as esc
 
 
 def render_directory() -> None:

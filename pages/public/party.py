@@ -3,8 +3,6 @@ decline, and online sessions with a join button. No sign-in; nothing of the case
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from pages.ui.auth import client_id
@@ -13,8 +11,8 @@ from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.cases import party_links
 from services.cases import party_view as party_page
-from services.cases.deadlines import LOCAL_TZ
 from services.cases.party_view import PartyView
+from services.core.clock import format_local
 from services.core.errors import DomainError
 
 db = get_db()
@@ -49,10 +47,6 @@ if view is None:
     st.stop()
 
 
-def local(dt: datetime | None) -> str:
-    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
-
-
 digits = str(st.session_state.get(DIGITS, ""))
 with st.container(border=True):
     st.caption(t("party.case_no"))
@@ -63,7 +57,9 @@ with st.container(border=True):
 for s in view.sessions:
     with st.container(border=True):
         st.markdown(f":material/videocam: **{t('party.online_session')}**")
-        st.text(local(s.held_at) + (" · " + t("party.minutes", n=s.duration_minutes) if s.duration_minutes else ""))
+        st.text(
+            format_local(s.held_at) + (" · " + t("party.minutes", n=s.duration_minutes) if s.duration_minutes else "")
+        )
         if s.upcoming and s.meeting_url:
             st.link_button(
                 t("party.join"), s.meeting_url, type="primary", icon=":material/video_call:", width="stretch"
@@ -97,9 +93,9 @@ with st.container(border=True):
 if view.all_confirmed:
     st.success(t("party.all_confirmed"), icon=":material/verified:")
 if view.my_decision == "confirmed":
-    st.success(t("party.you_confirmed", at=local(view.my_decision_at)), icon=":material/task_alt:")
+    st.success(t("party.you_confirmed", at=format_local(view.my_decision_at)), icon=":material/task_alt:")
 elif view.my_decision == "declined":
-    st.warning(t("party.you_declined", at=local(view.my_decision_at)), icon=":material/block:")
+    st.warning(t("party.you_declined", at=format_local(view.my_decision_at)), icon=":material/block:")
 else:
     version = view.agreement_version
     if st.button(

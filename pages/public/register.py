@@ -11,7 +11,7 @@ from pages.ui.form_token import forget_token, kept_token, renew_token
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import save_in_callback, show_saved_error
 from services.core.errors import DomainError
-from services.intake.form import escape_markdown as esc
+from services.core.text import escape_markdown as esc
 from services.lowcode import registers
 from services.lowcode.fields import FormInvalid
 

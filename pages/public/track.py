@@ -8,8 +8,8 @@ from pages.ui.auth import client_id
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
+from services.core.text import escape_markdown as esc
 from services.intake import tracking
-from services.intake.form import escape_markdown as esc
 from services.intake.tracking import TrackView
 from services.lowcode import dictionaries
 

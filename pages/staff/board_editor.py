@@ -17,7 +17,7 @@ from pages.ui.widgets import attempt
 from services.access.permissions import P
 from services.board import posts as B
 from services.board import publicity as PUB
-from services.intake.form import escape_markdown as esc
+from services.core.text import escape_markdown as esc
 
 actor = require_page(P.BOARD_EDIT)
 st.title(t("editor.title"), anchor=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -22,6 +22,7 @@ from pages.ui.stats_view import (
 )
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core import clock
 from services.lowcode import dictionaries
 from services.stats import dashboard as stats
 from services.stats import kpi as K
@@ -34,7 +35,7 @@ SECTIONS = (
     ("stats.section_satisfaction", ("satisfaction", "satisfaction_rate")),
 )
 CELL = 150  # px: the narrowest a number card gets before the grid drops a column
-DELTA_COLOR = {"up": "normal", "down": "inverse", None: "off"}
+DELTA_COLOR: dict[str | None, Literal["normal", "inverse", "off"]] = {"up": "normal", "down": "inverse", None: "off"}
 ALERTS = (
     ("high_risk", ":material/warning:"),
     ("accept", ":material/schedule:"),
@@ -45,7 +46,7 @@ ALERTS = (
 actor = require_page(P.STATS_VIEW)
 db = get_db()
 lang = current_language()
-today = stats.local_today()
+today = clock.today()
 with db.read() as s:
     choices = stats.org_choices(s, actor=actor)
     labels = {d: dictionaries.labels(s, d, language()) for d in ("category", "source")}
@@ -74,7 +75,7 @@ if board.compare is not None:
     )
 
 
-def metric(kid: str) -> None:
+def metric(kid: str, board: stats.Dashboard) -> None:
     """One KPI: its value, the change against the comparison period, its formula, the link to its cases."""
     kpi = K.BY_ID[kid]
     previous = board.previous.get(kid) if board.previous else None
@@ -85,7 +86,7 @@ def metric(kid: str) -> None:
             fmt(board.current.get(kid), kpi),
             delta=change,
             delta_color=DELTA_COLOR[kpi.better],
-            delta_arrow="off" if unchanged(change) else "auto",  # type: ignore[arg-type]
+            delta_arrow="off" if unchanged(change) else "auto",
             help=t("stats.formula", formula=kpi.formula(lang)),
         )
         drill_link(t("stats.drill"), filters, k=kid)
@@ -95,7 +96,7 @@ for title, ids in SECTIONS:
     st.subheader(t(title))
     with st.grid(min_column_width=CELL, gap="small"):  # two cards a row on a phone, four on a desktop
         for kid in ids:
-            metric(kid)
+            metric(kid, board)
 
 with get_db().read() as s:
     held = stats.session_counts(s, actor=actor, filters=filters)

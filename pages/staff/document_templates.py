@@ -12,6 +12,8 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.access.scope import actor_area
+from services.core.clock import format_local_date
 from services.documents import office_templates as documents_store
 from services.documents.kinds import KINDS, kind_of
 
@@ -27,7 +29,7 @@ if flash := st.session_state.pop(FLASH, None):
 
 def _load() -> tuple[Organisation, list[documents_store.TemplateSource], tuple[str, bytes]]:
     with db.read() as s:
-        area = documents_store.area_root(s, actor)
+        area = actor_area(s, actor=actor)
         sources = documents_store.list_templates(s, actor=actor)
         shipped = documents_store.template_file(s, actor=actor, kind=kind, shipped=True)
     return area, sources, shipped
@@ -63,7 +65,7 @@ st.text(t("templates.applies_to", org=area.name))
 if source.shipped:
     st.info(t("templates.shipped"), icon=":material/inventory_2:")
 else:
-    day = source.uploaded_at.date().isoformat() if source.uploaded_at else ""
+    day = format_local_date(source.uploaded_at)
     st.info(t("templates.office_in_use"), icon=":material/edit_document:")
     st.text(t("templates.office", org=source.org_name, version=source.version, who=source.uploaded_by, day=day))
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui import form_builder as fb
-from pages.ui.case_ui import flash, local, show_flash
+from pages.ui.case_ui import flash, show_flash
 from pages.ui.db import get_db
 from pages.ui.form_render import render_fields
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import show_error
 from services.access.permissions import P
+from services.core.clock import format_local
 from services.core.errors import DomainError
 from services.lowcode import forms
 from services.lowcode.fields import parse_fields, with_dictionary_options
@@ -67,7 +68,7 @@ if code == NEW_FORM or code is None:
         title_zh = st.text_input(t("forms.title_zh"), key="forms.new_title_zh")
         title_en = st.text_input(t("forms.title_en"), key="forms.new_title_en")
         public = st.checkbox(t("forms.public"), key="forms.new_public", help=t("forms.public_help"))
-        first = st.text_input(t("forms.first_field"), key="forms.new_first", help=t("forms.first_field_help"))
+        first_label = st.text_input(t("forms.first_field"), key="forms.new_first", help=t("forms.first_field_help"))
         go = st.form_submit_button(
             t("forms.create"), type="primary", icon=":material/add:", width="stretch", key="forms.create"
         )
@@ -82,7 +83,7 @@ if code == NEW_FORM or code is None:
                 {
                     "key": "date",
                     "type": "date",
-                    "label_zh": first.strip() or "日期",
+                    "label_zh": first_label.strip() or "日期",
                     "label_en": "Date",
                     "required": True,
                 }
@@ -141,7 +142,7 @@ st.dataframe(
     [
         {
             t("forms.col_version"): h.version,
-            t("forms.col_when"): local(h.created_at),
+            t("forms.col_when"): format_local(h.created_at),
             t("forms.col_fields"): len(h.fields),
             t("forms.col_status"): t(f"forms.status_{h.status}"),
             t("forms.col_public"): t("form.yes" if h.public else "form.no"),

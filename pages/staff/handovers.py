@@ -8,7 +8,6 @@ import streamlit as st
 from pages.ui.case_ui import (
     flash,
     form_token,
-    local,
     open_case,
     party_count_buttons,
     party_rows,
@@ -20,12 +19,15 @@ from pages.ui.db import get_db
 from pages.ui.duty import render_liaison_on_call
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
+from pages.ui.widgets import BadgeColor
 from services.access.permissions import P
 from services.cases import referrals, warnings
+from services.core.clock import format_local
 from services.lowcode import dictionaries
 
 actor = require_page(P.CASE_VIEW)
 PREFIX = "handovers.party"
+REFERRAL_COLOR: dict[str, BadgeColor] = {"pending": "orange", "accepted": "green"}
 SOURCES = {"police": ("dispatch_110", "police_referral"), "court": ("court_entrust",)}
 lang = current_language()
 
@@ -103,10 +105,10 @@ def card(r: referrals.ReferralRow, key: str, *, inbox: bool) -> None:
     with st.container(border=True):
         st.text(r.case_no)
         badges = st.container(horizontal=True, gap="small")
-        badges.badge(t(f"referral.{r.status}"), color={"pending": "orange", "accepted": "green"}.get(r.status, "red"))
+        badges.badge(t(f"referral.{r.status}"), color=REFERRAL_COLOR.get(r.status, "red"))
         badges.badge(t(f"status.{r.case_status}"), color="blue")
         st.text(f"{labels['category'].get(r.category, r.category)} · {r.parties}")
-        st.text(t("handovers.route", frm=r.from_org, to=r.to_org, at=local(r.sent_at, "%m-%d %H:%M")))
+        st.text(t("handovers.route", frm=r.from_org, to=r.to_org, at=format_local(r.sent_at, short=True)))
         if r.reason:
             st.text(t("handovers.reason", reason=r.reason))
         if st.button(

@@ -36,14 +36,12 @@ upload = st.file_uploader(t("import.file"), type=["xlsx", "csv"], key="import_ca
 if upload is None:
     st.stop()
 
-data = upload.getvalue()
+data, filename = upload.getvalue(), upload.name
 digest = hashlib.sha256(data).hexdigest()
 state_key = f"import_cases.preview.{digest}"
 if state_key not in st.session_state:
     with db.read() as s, st.spinner(t("import.checking")):
-        st.session_state[state_key] = attempt(
-            lambda: importer.validate(s, actor=actor, filename=upload.name, data=data)
-        )
+        st.session_state[state_key] = attempt(lambda: importer.validate(s, actor=actor, filename=filename, data=data))
 preview = st.session_state[state_key]
 if preview is None:
     st.stop()

@@ -12,9 +12,9 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core.text import escape_markdown as esc
 from services.intake import pipeline as intake
 from services.intake import queue as intake_queue
-from services.intake.form import escape_markdown as esc
 from services.lowcode import dictionaries
 
 actor = require_page(P.INTAKE_QUEUE)

@@ -11,14 +11,15 @@ from pages.ui.i18n import current_language, t
 from pages.ui.ledger_ui import county_chart, month_chart, org_kind_text
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core import clock
 from services.ledger import budget as ledger_budget
 from services.ledger import views as ledger_views
-from services.ledger.policy import format_yuan, local_now, parse_yuan
+from services.ledger.policy import format_yuan, parse_yuan
 from services.lowcode import dictionaries
 
 actor = require_page(P.LEDGER_BUDGET)
 db = get_db()
-today = local_now().date()
+today = clock.today()
 
 st.title(t("budgets.title"), anchor=False)
 show_flash()

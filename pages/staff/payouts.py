@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.case_ui import flash, local, show_flash, write
+from pages.ui.case_ui import flash, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.ledger_ui import status_text
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core.clock import format_local_date
 from services.ledger import payout as ledger_payout
 from services.ledger import sheet as ledger_sheet
 from services.ledger import views as ledger_views
@@ -60,8 +61,8 @@ with st.container(horizontal=True, gap="medium"):
     st.metric(t("payouts.total"), format_yuan(summary.total_fen), width="content")
     st.metric(t("payouts.claims"), len(summary.lines), width="content")
 st.text(
-    t("payouts.made", region=summary.region_name, day=local(summary.created_at, "%Y-%m-%d"))
-    + (" · " + t("payouts.paid_on", day=local(summary.paid_at, "%Y-%m-%d")) if summary.paid_at else "")
+    t("payouts.made", region=summary.region_name, day=format_local_date(summary.created_at))
+    + (" · " + t("payouts.paid_on", day=format_local_date(summary.paid_at)) if summary.paid_at else "")
 )
 if summary.notice_until:
     st.text(t("payouts.notice_until", day=summary.notice_until.isoformat()))

@@ -13,8 +13,8 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core.text import escape_markdown as esc
 from services.intake import posters as qr
-from services.intake.form import escape_markdown as esc
 
 actor = require_page(P.INTAKE_QUEUE)
 

@@ -11,9 +11,9 @@ from pages.ui.i18n import t
 from pages.ui.rating_view import period_options
 from pages.ui.widgets import attempt
 from services.access.permissions import P
-from services.intake.form import escape_markdown as esc
+from services.core import clock
+from services.core.text import escape_markdown as esc
 from services.rating import schemes as rs
-from services.stats.dashboard import local_today
 
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()
@@ -34,7 +34,7 @@ subject = (
 )
 period = st.selectbox(
     t("rating.scheme_period"),
-    [rs.DEFAULT, *period_options(local_today())],
+    [rs.DEFAULT, *period_options(clock.today())],
     format_func=lambda p: t("rating.scheme_period_default") if p == rs.DEFAULT else p,
     key="rating_setup.period",
 )

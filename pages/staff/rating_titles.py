@@ -13,9 +13,9 @@ from pages.ui.i18n import t
 from pages.ui.rating_view import period_options, stars_text
 from pages.ui.widgets import attempt
 from services.access.permissions import P
-from services.intake.form import escape_markdown as esc
+from services.core import clock
+from services.core.text import escape_markdown as esc
 from services.rating import titles as rating_titles
-from services.stats.dashboard import local_today
 
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()
@@ -30,7 +30,7 @@ subject = (
     )
     or "mediator"
 )
-period = st.selectbox(t("rating.period"), period_options(local_today()), index=1, key="rating_titles.period")
+period = st.selectbox(t("rating.period"), period_options(clock.today()), index=1, key="rating_titles.period")
 flash = st.session_state.pop("rating_titles.flash", None)
 if flash:
     st.success(t(flash), icon=":material/check_circle:")
@@ -94,15 +94,15 @@ if not awards:
 for a in awards:
     with st.container(border=True):
         st.markdown(f"**{esc(a.title)}** · {esc(a.name)}")
-        st.caption(a.at.date().isoformat())
+        st.caption(clock.format_local_date(a.at))
         if actor.can(P.RATING_APPROVE):
             with st.popover(t("rating.titles_revoke"), icon=":material/remove_circle:"):
                 reason = st.text_input(t("rating.titles_revoke_reason"), key=f"rating_titles.reason.{a.id}")
                 if st.button(t("rating.titles_revoke"), key=f"rating_titles.revoke.{a.id}", type="primary"):
                     with db.write() as s:
-                        done = attempt(
+                        revoked = attempt(
                             partial(rating_titles.revoke_title, s, actor=actor, award_id=a.id, reason=reason)
                         )
-                    if done is not None:
+                    if revoked is not None:
                         st.session_state["rating_titles.flash"] = "rating.titles_revoked"
                         st.rerun()

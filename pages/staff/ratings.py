@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from pages.nav import spec_for
@@ -11,15 +13,15 @@ from pages.ui.i18n import t
 from pages.ui.rating_view import period_caption, period_options, stars_text
 from pages.ui.widgets import attempt
 from services.access.permissions import P
-from services.intake.form import escape_markdown as esc
+from services.core import clock
+from services.core.text import escape_markdown as esc
 from services.rating import review as rating_review
 from services.rating import runs as rating
 from services.rating.schemes import parse_period
-from services.stats.dashboard import local_today
 
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()
-today = local_today()
+today = clock.today()
 
 st.title(t("rating.title"))
 st.caption(t("rating.caption"))
@@ -48,7 +50,7 @@ with st.container(border=True):
         st.caption(
             t(
                 "rating.run_caption",
-                at=run.computed_at.strftime("%Y-%m-%d %H:%M"),
+                at=clock.format_local(run.computed_at),
                 as_of=run.as_of.isoformat(),
                 subjects=run.subjects,
                 rated=run.rated,
@@ -89,7 +91,7 @@ if summary is not None and summary.subjects:
             st.caption(t("rating.approve_all_confirm"))
             if st.button(t("rating.approve_all_go"), key="ratings.approve_all", type="primary", width="stretch"):
                 with db.write() as s:
-                    n = attempt(lambda: rating.approve_run(s, actor=actor, run_id=run.id))
+                    n = attempt(partial(rating.approve_run, s, actor=actor, run_id=run.id))
                 if n is not None:
                     st.session_state["ratings.flash"] = t("rating.approved_n", n=n)
                     st.rerun()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -12,6 +13,7 @@ from pages.ui.i18n import current_language, t
 from pages.ui.stats_view import delta, fmt
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core import clock
 from services.stats import dashboard as stats
 from services.stats import kpi as K
 from services.stats import reports
@@ -19,7 +21,7 @@ from services.stats import reports
 actor = require_page(P.STATS_VIEW)
 db = get_db()
 lang = current_language()
-today = stats.local_today()
+today = clock.today()
 with db.read() as s:
     choices = stats.org_choices(s, actor=actor)
 
@@ -70,7 +72,7 @@ st.caption(t("report.basis"))
 
 if actor.can(P.REPORT_EXPORT):
     with db.read() as s:
-        data = attempt(lambda: reports.report_xlsx(s, actor=actor, report=report, lang=lang))
+        data = attempt(partial(reports.report_xlsx, s, actor=actor, report=report, lang=lang))
     if data is not None:
         st.download_button(
             t("report.download"),

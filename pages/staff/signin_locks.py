@@ -10,6 +10,7 @@ from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.access import signin as auth_service
 from services.access.permissions import P
+from services.core.clock import format_local
 
 actor = require_page(P.USER_ADMIN)
 db = get_db()
@@ -23,7 +24,7 @@ if not locks:
 for lock in locks:
     with st.container(border=True):
         st.text(lock.key)
-        st.caption(t("locks.until", until=lock.locked_until.strftime("%Y-%m-%d %H:%M") if lock.locked_until else ""))
+        st.caption(t("locks.until", until=format_local(lock.locked_until)))
         if st.button(t("locks.unlock"), key=f"locks.unlock.{lock.id}", icon=":material/lock_open:", width="stretch"):
 
             def do_unlock(key: str = lock.key) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from pages.nav import spec_for
@@ -13,16 +15,16 @@ from pages.ui.widgets import attempt, status_label
 from services.access.permissions import P
 from services.admin import xlsx as xlsx_io
 from services.cases import export as case_export
-from services.intake.form import escape_markdown as esc
+from services.core import clock
+from services.core.text import escape_markdown as esc
 from services.lowcode import dictionaries
-from services.stats import dashboard as stats
 from services.stats import drilldown
 from services.stats import kpi as K
 
 actor = require_page(P.STATS_VIEW)
 db = get_db()
 lang = current_language()
-today = stats.local_today()
+today = clock.today()
 params = {
     k: st.query_params.get(k, "")
     for k in ("from", "to", "org", "cat", "src", "cmp", "k", "p", "a", "m", "sc", "ss", "so")
@@ -58,7 +60,7 @@ with db.read() as s:
     labels = {d: dictionaries.labels(s, d, language()) for d in ("category", "source")}
     if alert:
         page = attempt(
-            lambda: drilldown.list_alerts(s, actor=actor, filters=filters, kind=alert, after=after, today=today)
+            partial(drilldown.list_alerts, s, actor=actor, filters=filters, kind=alert, after=after, today=today)
         )
         total = None
     else:

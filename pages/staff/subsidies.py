@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.case_ui import flash, local, show_flash, write
+from pages.ui.case_ui import flash, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.ledger_ui import claim_card, hold_reasons, status_text
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core.clock import format_local
 from services.ledger import claims as ledger
 from services.ledger import views as ledger_views
 from services.ledger.policy import format_yuan, parse_yuan
@@ -118,6 +119,6 @@ if claims:
     with db.read() as s:
         history = ledger_views.claim_history(s, actor=actor, claim_id=pick)
     for e in history:
-        st.text(f"{local(e.at)} · {t('ledger.action.' + e.action)} · {e.actor_name}")
+        st.text(f"{format_local(e.at)} · {t('ledger.action.' + e.action)} · {e.actor_name}")
         if e.note:
             st.text(t("ledger.note", note=e.note))

@@ -4,7 +4,6 @@ refreshes itself. Public aggregates only, from the publication layer."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 import streamlit as st
 
@@ -12,8 +11,8 @@ from pages.ui import board_view as V
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services.board import publicity as PUB
-from services.intake.form import escape_markdown as esc
-from services.stats.dashboard import LOCAL_TZ
+from services.core import clock
+from services.core.text import escape_markdown as esc
 
 ROTATE = 10  # seconds per honour-roll page
 PER_PAGE = 6
@@ -28,7 +27,7 @@ def big_number(label: str, value: str) -> None:
 @st.fragment(run_every=60)
 def figures_panel() -> None:
     figures = V.statistics()
-    st.caption(t("screen.updated", time=datetime.now(LOCAL_TZ).strftime("%H:%M")))
+    st.caption(t("screen.updated", time=f"{clock.local_now():%H:%M}"))
     cols = st.columns(3)
     with cols[0]:
         big_number(t("board.received"), f"{figures.received:,}")

@@ -4,7 +4,7 @@ public data); stored text is shown with st.text / escaped, never as markdown or 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import cast
 
 import altair as alt
 import streamlit as st
@@ -12,9 +12,10 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
 from services.board import publicity as PUB
+from services.core import clock
 from services.core.config import get_settings
+from services.core.text import escape_markdown as esc
 from services.intake import posters as qr
-from services.intake.form import escape_markdown as esc
 
 TTL = 60  # seconds: public aggregates only
 
@@ -40,9 +41,7 @@ def qr_png(url: str) -> bytes:
 
 def statistics() -> PUB.StatsPublic:
     settings = get_settings()
-    from services.stats.dashboard import local_today
-
-    return public_statistics(settings.database_url, local_today(), current_language())
+    return public_statistics(settings.database_url, clock.today(), current_language())
 
 
 def directory() -> list[PUB.AreaPublic]:
@@ -85,13 +84,14 @@ def month_chart(figures: PUB.StatsPublic, *, big: bool = False) -> alt.Chart:
     return _sized(chart, big, 240)
 
 
-def _sized(chart: alt.Chart, big: bool, height: int) -> Any:
+def _sized(chart: alt.Chart, big: bool, height: int) -> alt.Chart:
     size = 22 if big else 12
-    return (
+    sized = (
         chart.properties(height=420 if big else height)
         .configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=240)
         .configure_legend(labelFontSize=size)
     )
+    return cast(alt.Chart, sized)  # altair's configure_* return Self, lost through its @use_signature decorator
 
 
 def rate_text(figures: PUB.StatsPublic) -> str:
@@ -117,10 +117,11 @@ def render_org(org: PUB.OrgPublic) -> None:
 
 def render_honour(person: PUB.HonourPublic) -> None:
     with st.container(border=True):
-        cols = st.columns([1, 4], vertical_alignment="center") if person.photo else [None, st.container()]
-        if person.photo and cols[0] is not None:
-            cols[0].image(person.photo, width=64)
-        body = cols[1]
+        if person.photo:
+            photo, body = st.columns([1, 4], vertical_alignment="center")
+            photo.image(person.photo, width=64)
+        else:
+            body = st.container()
         body.markdown(f"**{esc(person.name)}**" + (f" · {esc(person.org_name)}" if person.org_name else ""))
         if person.stars:
             body.caption(":material/star:" * person.stars + " " + t("board.stars", n=person.stars))

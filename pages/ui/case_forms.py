@@ -13,8 +13,8 @@ from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.access.authz import Actor
 from services.cases import confirmation, joint, outcomes, referrals, sessions, warnings, workflow
-from services.cases.deadlines import LOCAL_TZ, local_today
 from services.cases.view import CaseDetail
+from services.core import clock
 from services.lowcode import dictionaries
 
 ICONS = {
@@ -134,10 +134,10 @@ def _handover(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) ->
 def _session(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
     with st.form("case.form.session", border=False, clear_on_submit=True):
         row = st.container(horizontal=True, gap="small")
-        day = row.date_input(t("session.day"), value=local_today(), max_value=local_today(), key="case.session.day")
+        day = row.date_input(t("session.day"), value=clock.today(), max_value=clock.today(), key="case.session.day")
         at = row.time_input(
             t("session.time"),
-            value=datetime.now(LOCAL_TZ).time().replace(second=0, microsecond=0),
+            value=clock.local_now().time().replace(second=0, microsecond=0),
             key="case.session.time",
         )
         place = st.text_input(t("session.place"), value=d.org_name, key="case.session.place", max_chars=200)
@@ -155,7 +155,7 @@ def _session(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> 
             checked = attempt(lambda: sessions.check_files(raw))  # content checks before the transaction
             if checked is not None:
                 data = sessions.SessionInput(
-                    held_at=datetime.combine(day, at, LOCAL_TZ), place=place, participants=who, notes=notes
+                    held_at=datetime.combine(day, at, clock.LOCAL_TZ), place=place, participants=who, notes=notes
                 )
                 _done(
                     write(
@@ -184,7 +184,7 @@ def _agreement(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -
         terms = st.text_area(t("agreement.terms"), key="case.agreement.terms", max_chars=5000)
         amount = st.number_input(t("agreement.amount"), min_value=0.0, step=100.0, key="case.agreement.amount")
         obligations = st.text_area(t("agreement.obligations"), key="case.agreement.obligations", max_chars=2000)
-        due = st.date_input(t("agreement.due"), value=None, min_value=local_today(), key="case.agreement.due")
+        due = st.date_input(t("agreement.due"), value=None, min_value=clock.today(), key="case.agreement.due")
         grades = list(labels["grade"])
         grade = st.selectbox(
             t("agreement.grade"),
@@ -282,7 +282,7 @@ def _performance(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]])
             format_func=lambda p: t(f"performance.{p}"),
         )
         on = st.date_input(
-            t("form.performance_on"), value=local_today(), max_value=local_today(), key="case.performance.on"
+            t("form.performance_on"), value=clock.today(), max_value=clock.today(), key="case.performance.on"
         )
         if _submit("action.performance", "performance"):
             _done(
@@ -329,7 +329,7 @@ def _rule(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> Non
             format_func=lambda r: t(f"ruling.{r}"),
         )
         ruling_no = st.text_input(t("form.ruling_no"), key="case.rule.no", max_chars=60)
-        on = st.date_input(t("form.ruling_on"), value=local_today(), max_value=local_today(), key="case.rule.on")
+        on = st.date_input(t("form.ruling_on"), value=clock.today(), max_value=clock.today(), key="case.rule.on")
         note = st.text_input(t("form.note"), key="case.rule.note", max_chars=500)
         if _submit("action.rule", "rule"):
             _done(
@@ -415,7 +415,7 @@ def _joint(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> No
     if d.participants:
         with st.form("case.form.joint_meeting", border=False):
             row = st.container(horizontal=True, gap="small")
-            day = row.date_input(t("session.day"), min_value=local_today(), key="case.joint.day")
+            day = row.date_input(t("session.day"), min_value=clock.today(), key="case.joint.day")
             at = row.time_input(t("session.time"), key="case.joint.time")
             place = st.text_input(t("session.place"), key="case.joint.place", max_chars=200)
             if _submit("form.joint_schedule", "joint"):
@@ -426,7 +426,7 @@ def _joint(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> No
                             actor=actor,
                             case_id=cid,
                             place=place,
-                            at=datetime.combine(day, at or datetime.min.time(), LOCAL_TZ),
+                            at=datetime.combine(day, at or datetime.min.time(), clock.LOCAL_TZ),
                         )
                     ),
                     "done.joint_meeting",

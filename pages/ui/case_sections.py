@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import streamlit as st
 
 from pages.ui.auth import client_id
-from pages.ui.case_ui import esc, local, write, yuan
+from pages.ui.case_ui import write, yuan
 from pages.ui.custom_form import show as show_custom
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services.access.authz import Actor
 from services.cases import sessions
 from services.cases.view import CaseDetail
+from services.core.clock import format_local, format_local_date
+from services.core.text import escape_markdown as esc
 from services.privacy import reveal
 
 REVEALED = "case.revealed"
@@ -33,7 +38,7 @@ def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
         (t("case.org"), d.org_name),
         (t("case.category"), labels["category"].get(c.category, c.category)),
         (t("case.source"), labels["source"].get(c.source, c.source)),
-        (t("case.received"), local(c.received_at)),
+        (t("case.received"), format_local(c.received_at)),
         (t("case.due"), d.due.isoformat() if d.due else ""),
         (t("case.amount"), yuan(c.amount_fen) if c.amount_fen else ""),
         (t("case.group_size"), str(c.group_size) if c.group_size else ""),
@@ -43,7 +48,7 @@ def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
     st.text("\n".join(f"{k}：{v}" for k, v in lines if v))
     show_custom(d.custom)
     if d.meeting:
-        st.info(t("case.meeting", at=local(d.meeting.at), place=d.meeting.place), icon=":material/groups:")
+        st.info(t("case.meeting", at=format_local(d.meeting.at), place=d.meeting.place), icon=":material/groups:")
     with st.expander(t("case.description"), expanded=False, icon=":material/description:"):
         st.text(c.description)
         if c.request:
@@ -69,9 +74,7 @@ def parties(d: CaseDetail, actor: Actor) -> None:
                     t("case.reveal"), key=f"case.reveal.{p.id}.{field}", icon=":material/visibility:", width="stretch"
                 ):
                     value = write(
-                        lambda s, pid=p.id, f=field: reveal.reveal_party(
-                            s, actor=actor, party_id=pid, field=f, client=client_id()
-                        )
+                        partial(reveal.reveal_party, actor=actor, party_id=p.id, field=field, client=client_id())
                     )
                     if value is not None:
                         st.session_state[REVEALED] = {f"{p.id}.{field}": value}
@@ -88,7 +91,7 @@ def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> No
     if d.sessions:
         st.subheader(t("case.sessions", n=len(d.sessions)), anchor=False)
         for i, m in enumerate(d.sessions, start=1):
-            with st.expander(t("case.session_title", n=i, at=local(m.held_at)), icon=":material/forum:"):
+            with st.expander(t("case.session_title", n=i, at=format_local(m.held_at)), icon=":material/forum:"):
                 st.text(f"{t('session.place')}：{m.place}\n{t('session.participants')}：{m.participants}")
                 st.text(m.notes)
                 _files(d, m.id, actor)
@@ -108,7 +111,7 @@ def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> No
             (
                 t("agreement.performance"),
                 t(f"performance.{a.performance}")
-                + (f" {local(a.performance_at, '%Y-%m-%d')}" if a.performance_at else ""),
+                + (f" {format_local_date(a.performance_at)}" if a.performance_at else ""),
             ),
         ]
         st.text("\n".join(f"{k}：{v}" for k, v in facts if v))
@@ -121,7 +124,7 @@ def record(d: CaseDetail, labels: dict[str, dict[str, str]], actor: Actor) -> No
             st.text(
                 t(
                     "case.followup_done",
-                    at=local(fu.done_at, "%Y-%m-%d"),
+                    at=format_local_date(fu.done_at),
                     method=t(f"method.{fu.method}"),
                     score=fu.satisfaction or "—",
                     holds=t("yes") if fu.agreement_holds else t("no"),
@@ -141,14 +144,14 @@ def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
         row.text(f"{a.filename} · {a.size // 1024 + 1} KB")
         if row.button(t("case.open_file"), key=f"case.file.{a.id}", width="stretch", icon=":material/attach_file:"):
             with get_db().read() as s:
-                row = sessions.get_attachment(s, actor=actor, attachment_id=a.id)
-            if row.mime.startswith("image/"):
-                st.image(row.content, caption=row.filename)
+                file = sessions.get_attachment(s, actor=actor, attachment_id=a.id)
+            if file.mime.startswith("image/"):
+                st.image(file.content, caption=file.filename)
             st.download_button(
                 t("case.download"),
-                row.content,
-                file_name=row.filename,
-                mime=row.mime,
+                file.content,
+                file_name=file.filename,
+                mime=file.mime,
                 key=f"case.dl.{a.id}",
                 width="stretch",
                 icon=":material/download:",
@@ -158,7 +161,7 @@ def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
 def _readable(data: dict[str, object], labels: dict[str, dict[str, str]]) -> dict[str, str]:
     """Codes in an event's data, in words (flags, performance, diversion, grades, reasons, fields)."""
     out = {k: str(v) for k, v in data.items()}
-    words = {
+    words: dict[str, Callable[[str], str]] = {
         "performance": lambda v: t(f"performance.{v}"),
         "diversion": lambda v: labels["diversion"].get(v, v),
         "reason": lambda v: labels["reject_reason"].get(v, v),
@@ -177,7 +180,7 @@ def timeline(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
     st.subheader(t("case.timeline"), anchor=False)
     for e in reversed(d.events):
         text = t(f"event.{e.kind}", **_readable(e.data, labels))
-        st.caption(esc(f"{local(e.at)} · {e.actor}"))
+        st.caption(esc(f"{format_local(e.at)} · {e.actor}"))
         st.text(text if not text.startswith("event.") else t("event.other", kind=e.kind))
         if e.note:
             st.text(e.note)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -14,12 +12,11 @@ from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.cases.create import PartyInput
-from services.cases.deadlines import LOCAL_TZ
 from services.cases.workbench import CaseRow
+from services.core.text import escape_markdown as esc
 
 CASE_PAGE = "pages/staff/case.py"
 FLASH = "case_ui.flash"
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
 def write(action: Callable[[Any], Any]) -> Any | None:
@@ -61,15 +58,6 @@ def open_case(case_id: int, action: str | None = None) -> None:
     if action and action != "view":
         params["do"] = action
     st.switch_page(CASE_PAGE, query_params=params)
-
-
-def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(LOCAL_TZ).strftime(fmt) if moment else ""
-
-
-def esc(text: str) -> str:
-    """Escape data for the few places that render markdown (captions); everything else uses st.text."""
-    return _MD.sub(r"\\\1", text)
 
 
 def yuan(fen: int) -> str:

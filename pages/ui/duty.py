@@ -9,7 +9,7 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services.access.authz import Actor
-from services.intake.form import escape_markdown as esc
+from services.core.text import escape_markdown as esc
 from services.roster import duty
 
 

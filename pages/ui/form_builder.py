@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.i18n import current_language, t
-from services.intake.form import escape_markdown as esc
+from services.core.text import escape_markdown as esc
 from services.lowcode.spec_checks import CHOICE_TYPES, FIELD_TYPES, move_field, options_from_text, options_to_text
 
 NEW = "__new__"
@@ -119,7 +119,7 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
             t("forms.f_condition"),
             cond_on,
             key=f"{k}.cond",
-            index=cond_on.index(cond.get("field")) if cond.get("field") in cond_on else 0,
+            index=cond_on.index(cond["field"]) if cond.get("field") in cond_on else 0,
             format_func=lambda c: c or t("forms.f_always"),
         )
         cond_value = st.text_input(

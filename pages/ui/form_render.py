@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.i18n import t
-from services.intake.form import escape_markdown as esc
+from services.core.text import escape_markdown as esc
 from services.lowcode.fields import FieldSpec, visible
 
 Problems = dict[str, tuple[str, dict[str, Any]]]

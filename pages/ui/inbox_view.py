@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.case_ui import local, open_case, write
+from pages.ui.case_ui import open_case, write
 from pages.ui.i18n import t
 from services.access.authz import Actor
+from services.core.clock import format_local
 from services.notify import inbox as notifications
 from services.notify.inbox import NoticeRow
 
@@ -14,7 +15,7 @@ from services.notify.inbox import NoticeRow
 def notice_card(actor: Actor, n: NoticeRow) -> None:
     """A bordered card; unread ones are marked, and opening the case marks it read."""
     with st.container(border=True, key=f"inbox.card.{n.id}"):
-        st.caption(t("inbox.unread_mark" if not n.read else "inbox.read_mark", at=local(n.created_at)))
+        st.caption(t("inbox.unread_mark" if not n.read else "inbox.read_mark", at=format_local(n.created_at)))
         st.text(t(n.key, **n.params))
         row = st.container(horizontal=True, gap="small")
         case_no = str(n.params.get("case_no") or "")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import altair as alt
 import streamlit as st
 
-from pages.ui.case_ui import esc, local
 from pages.ui.i18n import t
+from pages.ui.widgets import BadgeColor
+from services.core.clock import format_local_date
+from services.core.text import escape_markdown as esc
 from services.ledger.policy import format_yuan, parse_hold_reason
 from services.ledger.views import ClaimRow
 
@@ -22,8 +23,7 @@ STATUS_ICON = {
     "rejected": ":material/block:",
     "reversed": ":material/undo:",
 }
-Color = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
-STATUS_COLOR: dict[str, Color] = {
+STATUS_COLOR: dict[str, BadgeColor] = {
     "held": "orange",
     "paid": "green",
     "rejected": "red",
@@ -78,7 +78,7 @@ def claim_card(row: ClaimRow, grades: dict[str, str]) -> None:
             f"{kind_text(row.kind)} · {grades.get(row.grade, row.grade)} · {format_yuan(row.amount_fen)} "
             f"{t('ledger.yuan')}"
         )
-        st.caption(f"{esc(row.mediator_name)} · {esc(row.org_name)} · {local(row.claimed_at, '%Y-%m-%d')}")
+        st.caption(f"{esc(row.mediator_name)} · {esc(row.org_name)} · {format_local_date(row.claimed_at)}")
         for text in hold_reasons(row.hold_reason) if row.status == "held" else []:
             st.text(t("ledger.held_because", reason=text))
 
@@ -97,9 +97,7 @@ def _bars(data: list[dict[str, object]], x: str, x_title: str, *, horizontal: bo
     )
     chart: alt.Chart = (
         alt.Chart(alt.Data(values=data))
-        .mark_bar(  # type: ignore[no-untyped-call]
-            color="#1f6feb", cornerRadiusEnd=3
-        )
+        .mark_bar(color="#1f6feb", cornerRadiusEnd=3)
         .encode(
             x=label if not horizontal else amount,
             y=amount if not horizontal else label,

@@ -13,12 +13,12 @@ from pages.ui.rating_view import stars_text
 from pages.ui.widgets import attempt
 from services.access.authz import Actor
 from services.access.permissions import P
-from services.intake.form import escape_markdown as esc
+from services.core import clock
+from services.core.text import escape_markdown as esc
 from services.rating import checklist as rating_checklist
 from services.rating import feedback as rating_feedback
 from services.rating import runs as rating
 from services.rating.card import Card
-from services.stats.dashboard import local_today
 
 FLASH = "rating_card.flash"
 
@@ -42,7 +42,7 @@ def decide_form(actor: Actor, card: Card) -> None:
     if card.proposed is None:
         st.caption(t("rating.decide_not_rated_hint"))
     with st.form("rating_card.decide"):
-        options = [card.proposed] if card.proposed is None else [5, 4, 3, 2, 1]
+        options: list[int | None] = [card.proposed] if card.proposed is None else [5, 4, 3, 2, 1]
         stars = st.radio(
             t("rating.decide_stars"),
             options,
@@ -107,8 +107,8 @@ def complaints_section(actor: Actor, card: Card) -> None:
         with st.form("rating_card.complaint", clear_on_submit=True):
             on = st.date_input(
                 t("rating.complaint_received_on"),
-                value=local_today(),
-                max_value=local_today(),
+                value=clock.today(),
+                max_value=clock.today(),
                 key="rating_card.complaint_on",
             )
             source = st.selectbox(
@@ -132,7 +132,7 @@ def complaints_section(actor: Actor, card: Card) -> None:
                             summary=summary,
                             substantiated=real,
                             finding=finding,
-                            today=local_today(),
+                            today=clock.today(),
                         )
                     )
                 if done is not None:

@@ -10,7 +10,8 @@ import streamlit as st
 from pages.nav import spec_for
 from pages.ui.i18n import dl, t
 from pages.ui.widgets import attempt, status_label
-from services.intake.form import escape_markdown as esc
+from services.core.clock import format_local_date
+from services.core.text import escape_markdown as esc
 from services.rating.card import Card, CardLine, EvidencePage
 from services.rating.schemes import Period, parse_period
 
@@ -198,7 +199,7 @@ def objections(card: Card) -> None:
             st.caption(
                 t(
                     "rating.objection_at",
-                    at=o.lodged_at.date().isoformat(),
+                    at=format_local_date(o.lodged_at),
                     status=t(f"rating.objection_status.{o.status}"),
                 )
             )
@@ -215,7 +216,7 @@ def history(card: Card) -> None:
             shown = h.approved if h.status in ("approved", "overridden", "revised") else h.proposed
             st.text(
                 f"{h.period} · {t(f'rating.status.{h.status}')} · {score} · {stars_text(shown)} · "
-                f"{h.at.date().isoformat()}"
+                f"{format_local_date(h.at)}"
             )
             if h.reason:
                 st.caption(esc(h.reason))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import altair as alt
 import streamlit as st
 
 from pages.ui.i18n import current_language, t
-from services.intake.form import escape_markdown as esc
+from services.core.text import escape_markdown as esc
 from services.lowcode.fields import FieldSpec, display_value
 from services.lowcode.register_views import EntryQuery, EntryRow, Totals, chart_by_field, chart_by_month, chart_fields
 
@@ -22,7 +23,7 @@ def filters(fields: list[FieldSpec], orgs: dict[int, str]) -> EntryQuery:
         t("register.search"), key="registers.search", placeholder=t("register.search_hint"), icon=":material/search:"
     )
     with st.expander(t("register.filters"), icon=":material/filter_list:"):
-        span = st.date_input(t("register.date_range"), value=(), key="registers.dates")
+        span = st.date_input(t("register.date_range"), value=[], key="registers.dates")
         if isinstance(span, tuple | list) and span:
             q.date_from, q.date_to = span[0], span[-1]
         elif isinstance(span, date):
@@ -36,19 +37,19 @@ def filters(fields: list[FieldSpec], orgs: dict[int, str]) -> EntryQuery:
             )
         for f in chart_fields(fields):
             codes = ["yes", "no"] if f.type == "yes_no" else [c for c, _, _ in f.options]
+            choices: list[str | None] = [None, *codes]
             picked = st.selectbox(
-                esc(f.label(lang)),
-                [None, *codes],
-                key=f"registers.eq.{f.key}",
-                format_func=lambda c, f=f: (
-                    t("register.all")
-                    if c is None
-                    else (t(f"form.{c}") if f.type == "yes_no" else f.option_label(c, lang))
-                ),
+                esc(f.label(lang)), choices, key=f"registers.eq.{f.key}", format_func=partial(_choice_label, f, lang)
             )
             if picked is not None:
                 q.equals[f.key] = (picked == "yes") if f.type == "yes_no" else picked
     return q
+
+
+def _choice_label(f: FieldSpec, lang: str, code: str | None) -> str:
+    if code is None:
+        return t("register.all")
+    return t(f"form.{code}") if f.type == "yes_no" else f.option_label(code, lang)
 
 
 def show_totals(fields: list[FieldSpec], tot: Totals) -> None:

@@ -13,7 +13,7 @@ from pages.ui.i18n import dl, t
 from pages.ui.rules_labels import grade_label, kind_label
 from services.access.permissions import P
 from services.cases.deadlines import RULE_KEYS
-from services.intake.form import escape_markdown
+from services.core.text import escape_markdown
 from services.ledger.budget import RATE_GRADES
 from services.lowcode.rule_sets import WARNING_LIMITS
 from services.rating import schemes as rs

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from pages.ui.i18n import t
 from pages.ui.rules_labels import change_line
+from services.core.clock import format_local
 from services.lowcode.rules import RuleVersion
 
 PENDING = "rules.pending_rollback"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _confirm(name: str, version: int, on_rollback: Callable[[int], None]) -> None:
@@ -40,7 +39,7 @@ def _rollback_button(name: str, version: int, latest: int, on_rollback: Callable
 
 def _entry(name: str, v: RuleVersion, latest: int, on_rollback: Callable[[int], None]) -> None:
     with st.container(border=True):
-        when = v.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        when = format_local(v.created_at)
         st.text(t("rules.history_head", version=v.version, when=when, who=v.created_by or "—"))
         if v.action == "rollback":
             st.caption(t("rules.history_rollback_of", version=v.from_version))

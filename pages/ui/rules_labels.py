@@ -11,7 +11,7 @@ from services.access.permissions import BUILTIN_ROLES
 from services.core.errors import DomainError
 from services.core.i18n import catalogue
 from services.core.reference import GRADES
-from services.intake.form import escape_markdown
+from services.core.text import escape_markdown
 from services.lowcode.rules import Change
 
 GRADE_NAMES = {code: (zh, en) for code, zh, en in GRADES}

@@ -6,7 +6,7 @@ import logging
 import secrets
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import streamlit as st
 
@@ -15,6 +15,7 @@ from services.core.db import is_storage_error
 from services.core.errors import DomainError, StorageProblem
 
 T = TypeVar("T")
+BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 log = logging.getLogger("mediation.app")
 
 
