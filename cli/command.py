@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from services.core.config import ConfigError
 from services.core.errors import DomainError
@@ -43,12 +44,17 @@ class Arg:
 
 @dataclass(frozen=True)
 class Command:
-    """A `manage.py` command: its name, the line `--help` shows, its arguments, the function giving its exit code."""
+    """A `manage.py` command: its name, the line `--help` shows, where its function lives, its arguments."""
 
     name: str
     help: str
-    run: Callable[[argparse.Namespace], int]
+    run: str  # "module:function", imported when the command runs; the function returns the exit code
     args: tuple[Arg, ...] = ()
+
+    def function(self) -> Callable[[argparse.Namespace], int]:
+        """The function that runs this command (importing its module now)."""
+        module, name = self.run.split(":")
+        return cast(Callable[[argparse.Namespace], int], getattr(importlib.import_module(module), name))
 
 
 def build_parser(commands: Sequence[Command], *, description: str | None = None) -> argparse.ArgumentParser:
@@ -62,15 +68,23 @@ def build_parser(commands: Sequence[Command], *, description: str | None = None)
             if arg.one_of and arg.one_of not in groups:
                 groups[arg.one_of] = p.add_mutually_exclusive_group(required=True)
             (groups[arg.one_of] if arg.one_of else p).add_argument(arg.name, **arg.options())
-        p.set_defaults(run=command.run)
+        p.set_defaults(command_entry=command)
     return parser
 
 
-def dispatch(commands: Sequence[Command], argv: Sequence[str] | None = None, *, description: str | None = None) -> int:
+def dispatch(
+    commands: Sequence[Command],
+    argv: Sequence[str] | None = None,
+    *,
+    description: str | None = None,
+    before_run: Callable[[], None] | None = None,
+) -> int:
     """Parse `argv` against the table and run the chosen command; a settings or domain error prints and exits 2."""
     args = build_parser(commands, description=description).parse_args(argv)
+    if before_run is not None:
+        before_run()
     try:
-        return int(args.run(args))
+        return int(args.command_entry.function()(args))
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2

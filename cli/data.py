@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.command import Arg, Command
 from cli.common import actor_for, database
 from services.core.backup import BackupFailed, backup, restore
 from services.core.config import get_settings
@@ -54,27 +53,3 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
         print(f"row {e.row} {e.column or '-'}: {translate(e.key, 'en', **e.params)} {e.value!r}", file=sys.stderr)
     print(f"{len(errors)} error(s); nothing imported", file=sys.stderr)
     return 1
-
-
-COMMANDS = (
-    Command("backup", "back up the database to PATH", cmd_backup, (Arg("path", "the backup file to write"),)),
-    Command(
-        "restore",
-        "restore a backup into an EMPTY database (default: DATABASE_URL)",
-        cmd_restore,
-        (
-            Arg("path", "the backup file"),
-            Arg("--into", "target DATABASE_URL, e.g. sqlite:///data/restored.db"),
-        ),
-    ),
-    Command(
-        "import-cases",
-        "import a legacy ledger, all rows or none",
-        cmd_import_cases,
-        (
-            Arg("file", "FILE.xlsx or FILE.csv"),
-            Arg("--user", "the staff user the import is recorded under", required=True),
-            Arg("--dry-run", "check only", switch=True),
-        ),
-    ),
-)

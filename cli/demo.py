@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from cli.command import Arg, Command
 from cli.common import database
 from services.core.config import get_settings
 from services.demo.seed import read_demo_logins, seed_demo
@@ -31,18 +30,3 @@ def cmd_demo_logins(_: argparse.Namespace) -> int:
     if logins := read_demo_logins():
         print_logins(logins)
     return 0
-
-
-COMMANDS = (
-    Command(
-        "seed-demo",
-        "demo organisations, users and cases; the password comes from DEMO_PASSWORD, else it is random",
-        cmd_seed_demo,
-        (
-            Arg("--cases", "how many cases", type=int, default=2000),
-            Arg("--seed", "random seed (the same seed builds the same city)", type=int, default=2026),
-            Arg("--if-empty", "do nothing when the database has cases", switch=True),
-        ),
-    ),
-    Command("demo-logins", "print the demo sign-ins again", cmd_demo_logins),
-)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from cli.command import Command
 from cli.common import database
 from services.notify.outbox import deliver_until_idle
 from services.notify.reminders import run_reminders
@@ -24,17 +23,3 @@ def cmd_send_notifications(_: argparse.Namespace) -> int:
         counts = deliver_until_idle(db)
     print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")
     return 0
-
-
-COMMANDS = (
-    Command(
-        "duty-gaps",
-        "warn coordination offices of uncovered shifts a week ahead (run daily)",
-        cmd_duty_gaps,
-    ),
-    Command(
-        "send-notifications",
-        "queue due reminders and send due group-robot webhook messages, retries included (run every minute)",
-        cmd_send_notifications,
-    ),
-)

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.command import Arg, Command
 from cli.common import database
 from services.core.config import get_settings
 from services.privacy.key_rotation import rotate_data_key
@@ -52,29 +51,3 @@ def cmd_retention(args: argparse.Namespace) -> int:
         f"{report.anonymised} anonymised, {report.rows} rows changed" + (" (dry run)" if report.dry_run else "")
     )
     return 0
-
-
-COMMANDS = (
-    Command(
-        "rotate-data-key",
-        "re-encrypt ID numbers and blind indexes under DATA_KEY, reading with DATA_KEY_PREVIOUS; resumable",
-        cmd_rotate_data_key,
-        (Arg("--batch", "parties per write transaction", type=int, default=500),),
-    ),
-    Command(
-        "subject-export",
-        "everything stored about one person (PIPL 45), found by ID number or phone; audited",
-        cmd_subject_export,
-        (
-            Arg("--id-number", "the person's ID number", one_of="who"),
-            Arg("--phone", "the person's phone number", one_of="who"),
-            Arg("--out", "FILE.json or FILE.xlsx (default: JSON on stdout)"),
-        ),
-    ),
-    Command(
-        "retention",
-        "anonymise closed cases older than the retention period (ConfigVersion 'retention')",
-        cmd_retention,
-        (Arg("--dry-run", "count the eligible cases only", switch=True),),
-    ),
-)

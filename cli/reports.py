@@ -8,13 +8,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cli.command import Arg, Command
 from cli.common import actor_for, database
 from services.core.clock import today
 from services.intake.posters import A4_PRINT, A4_SCREEN, write_posters
 from services.roster.orgs import get_org_by_code
 from services.stats import kpi, reports
-from services.stats.sql import COMPARE_MODES, Filters, Period
+from services.stats.sql import Filters, Period
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -53,34 +52,3 @@ def cmd_qr_posters(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return 0
-
-
-COMMANDS = (
-    Command(
-        "stats",
-        "KPIs for an organisation and period (one JSON object with --json), as upper-level systems read them",
-        cmd_stats,
-        (
-            Arg("--json", "one JSON object keyed by KPI id (rates as fractions)", switch=True),
-            Arg("--org", "organisation code (default: the whole tree, or the --user's area)"),
-            Arg("--from", "YYYY-MM-DD (default: 1 January this year)", dest="date_from"),
-            Arg("--to", "YYYY-MM-DD (default: today)", dest="date_to"),
-            Arg("--compare", "also the previous period or the same period a year earlier", choices=COMPARE_MODES),
-            Arg("--decline-of", "the count whose decline_rate is printed", default="received"),
-            Arg("--category", "only cases of this category code"),
-            Arg("--source", "only cases from this source code"),
-            Arg("--user", "read as this staff user (their area and permissions)"),
-        ),
-    ),
-    Command(
-        "qr-posters",
-        "A4 QR posters to each organisation's intake form: <code>.png per organisation plus one PDF",
-        cmd_qr_posters,
-        (
-            Arg("--out", "directory to write into", required=True),
-            Arg("--org", "only this organisation code"),
-            Arg("--county", "only the organisations of this county code"),
-            Arg("--dpi", "PNG resolution (the PDF is 150 dpi)", type=int, choices=(150, 300), default=300),
-        ),
-    ),
-)

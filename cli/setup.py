@@ -6,7 +6,6 @@ import argparse
 import getpass
 import secrets
 
-from cli.command import Arg, Command
 from cli.common import database
 from pages.nav import check_registry  # plain data, no streamlit import
 from services.access.accounts import create_user
@@ -66,25 +65,3 @@ def cmd_check(_: argparse.Namespace) -> int:
         print(p)
     print("no problems found" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
-
-
-COMMANDS = (
-    Command(
-        "ensure-secrets",
-        "write random AUTH_COOKIE_KEY and DATA_KEY to .streamlit/secrets.toml unless they are set",
-        cmd_ensure_secrets,
-    ),
-    Command("init-db", "migrate the database to the newest schema and add the reference data", cmd_init_db),
-    Command(
-        "create-user",
-        "create a staff user; the password comes from MEDIATION_PASSWORD or a prompt, never from the command line",
-        cmd_create_user,
-        (
-            Arg("username", "the sign-in name"),
-            Arg("--org", "organisation code", required=True),
-            Arg("--roles", "comma-separated role codes", required=True),
-            Arg("--name", "display name (default: the username)", default=""),
-        ),
-    ),
-    Command("check", "print the settings, validate them and every declared spec; problems have stable ids", cmd_check),
-)

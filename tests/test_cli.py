@@ -39,3 +39,8 @@ def test_list_every_command_in_readme() -> None:
     documented = readme_commands()
     assert len(documented) == len(set(documented)), "the README lists a command twice"
     assert set(documented) == {c.name for c in commands()}
+
+
+def test_resolve_every_command_to_its_function() -> None:
+    """Each command names a function that exists (the table imports none of them until the command runs)."""
+    assert [c.name for c in commands() if not callable(c.function())] == []

@@ -17,6 +17,7 @@ from models import Case, OrgWebhook, User
 from scripts.screenshots import DEMO_PASSWORD, LiveServer, sign_in, wait_for_app
 from services.core.db import make_database
 from services.notify import inbox as notifications
+from services.notify.reminders import run_reminders
 
 Shot = Callable[[Page, str], Path]
 
@@ -24,6 +25,8 @@ Shot = Callable[[Page, str], Path]
 def _seed(server: LiveServer, robot_url: str) -> tuple[str, int]:
     db = make_database(server.db_url)
     try:
+        # today's reminders and overdue escalations first, so the background dispatcher's pass adds none after these
+        run_reminders(db)
         with db.write() as s:
             user = s.exec(select(User).where(User.username == "mediator")).one()
             case = s.exec(select(Case).where(Case.org_id == user.org_id).order_by(col(Case.id).desc())).first()

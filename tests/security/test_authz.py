@@ -102,8 +102,9 @@ def service_permissions(ref: str) -> list[frozenset[str]]:
     checks = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("require", "require_any"):
-            names = [a.attr for a in node.args[1:] if isinstance(a, ast.Attribute)]
-            checks.append(frozenset(str(P[n]) for n in names))
+            # each permission argument as the module itself evaluates it (P.X, or a step table's STEP[A.X].permission)
+            values = [eval(compile(ast.Expression(a), ref, "eval"), vars(module)) for a in node.args[1:]]
+            checks.append(frozenset(str(P(v)) for v in values))
     assert checks, f"{ref} checks no permission itself (AZ-5: the service must not rely on the page)"
     return checks
 
