@@ -37,24 +37,8 @@ def notify_org(
     dedupe_key: str | None = None,
 ) -> bool:
     """Queue a notification for everyone in `org_id`; with `dedupe_key`, only the first one is kept."""
-    new = _store(session, {"org_id": org_id}, key=key, case_id=case_id, params=params, dedupe_key=dedupe_key)
-    if new:
-        outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id, event_key=dedupe_key)
-    return new
-
-
-def _store(
-    session: Session,
-    recipient: dict[str, int],
-    *,
-    key: str,
-    case_id: int | None,
-    params: dict[str, Any] | None,
-    dedupe_key: str | None,
-) -> bool:
-    """Add one notification for `recipient` ({"org_id": …} or {"user_id": …}); False when `dedupe_key` was sent."""
     values: dict[str, Any] = {
-        **recipient,
+        "org_id": org_id,
         "case_id": case_id,
         "key": key,
         "params": dict(params or {}),
@@ -63,8 +47,12 @@ def _store(
     }
     if dedupe_key is None:
         session.add(Notification(**values))
+        outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id)
         return True
-    return _insert_once(session, values)
+    new = _insert_once(session, values)
+    if new:
+        outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id, event_key=dedupe_key)
+    return new
 
 
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:
@@ -88,7 +76,18 @@ def notify_user(
     dedupe_key: str | None = None,
 ) -> bool:
     """A notification for one person (their inbox only, no group robot); with `dedupe_key`, only the first."""
-    return _store(session, {"user_id": user_id}, key=key, case_id=case_id, params=params, dedupe_key=dedupe_key)
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "case_id": case_id,
+        "key": key,
+        "params": dict(params or {}),
+        "created_at": utc_now(),
+        "dedupe_key": dedupe_key,
+    }
+    if dedupe_key is None:
+        session.add(Notification(**values))
+        return True
+    return _insert_once(session, values)
 
 
 def notify_case_owner(
