@@ -21,6 +21,7 @@ from services.access import signin as auth_service
 from services.access.authz import Actor
 from services.core.config import Settings, get_settings
 from services.core.errors import DomainError
+from services.core.ratelimit import client_address
 
 COOKIE_NAME = "mh_auth"
 COOKIE_DAYS = 0.5
@@ -53,11 +54,14 @@ def current_authenticator() -> stauth.Authenticate:
 
 
 def client_id() -> str:
-    """The client address (from the trusted proxy when one forwards it)."""
+    """The client address: the connecting peer's, or what a trusted proxy (MEDIATION_TRUSTED_PROXIES) forwards."""
     forwarded = st.context.headers.get("X-Forwarded-For", "") if st.context.headers else ""
     ip = st.context.ip_address
-    first = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
-    return (first or (ip if isinstance(ip, str) else "") or "unknown")[:64]
+    return client_address(
+        ip if isinstance(ip, str) else "",
+        forwarded if isinstance(forwarded, str) else "",
+        get_settings().trusted_proxies,
+    )
 
 
 def _cookie_claims(settings: Settings) -> tuple[str, float] | None:

@@ -1,8 +1,15 @@
-"""Sign-in: a database throttle per account and per client, password check, server-side sessions."""
+"""Sign-in: a database throttle per account and per client, password check, server-side sessions.
+
+An account locks after `lockout_threshold` failed sign-ins in a row (a success clears them). A client address
+locks while it has made `signin_client_limit` failed sign-ins within the sliding window: a township office
+where thirty mediators sign in from one address never counts its good sign-ins against itself. Each attempt is
+reserved before the slow password check (so parallel guesses cannot overshoot) and handed back when it
+succeeds."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,13 +21,13 @@ from models.base import utc_now
 from services.access.accounts import load_actor
 from services.access.authz import Actor, require
 from services.access.permissions import P
-from services.core import audit
-from services.core.config import Settings
+from services.core import audit, ratelimit
+from services.core.config import Limit, Settings
 from services.core.db import Database
 from services.core.errors import DomainError, NotFound
 from services.core.security import verify_password
 
-CLIENT_THRESHOLD_FACTOR = 4  # a client (IP) may fail this many times the per-account threshold
+CLIENT_BUCKET_S = 60  # the client's sliding window is summed over one-minute windows of the RateLimit table
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -69,6 +76,31 @@ def _reserve_attempt(session: Session, key: str, threshold: int, lock_for: timed
     return row.failures <= threshold
 
 
+def client_throttle_key(client: str) -> str:
+    """The RateLimit key counting a client address's failed sign-ins (hashed: the table holds no addresses)."""
+    return ratelimit.client_key("signin", client)
+
+
+def _reserve_client(session: Session, settings: Settings, client: str, now: datetime) -> datetime | None:
+    """Count this attempt as a failure of `client` until it succeeds; None (nothing counted) when the address
+    already has too many failures in the window, else the window the attempt was counted in."""
+    limit = settings.signin_client_limit
+    key = client_throttle_key(client)
+    start = ratelimit.window_start(now, CLIENT_BUCKET_S)
+    ratelimit.hit(session, key=key, limit=Limit(limit.max_hits, CLIENT_BUCKET_S), now=now)
+    failures = ratelimit.recent(
+        session, key=key, within=timedelta(seconds=limit.window_s), bucket_s=CLIENT_BUCKET_S, now=now
+    )
+    if failures <= limit.max_hits:
+        return start
+    ratelimit.undo(session, key=key, start=start)
+    _upsert_throttle(session, f"client:{client}")  # shown on the sign-in locks page, where it can be lifted
+    row = session.exec(select(LoginThrottle).where(LoginThrottle.key == f"client:{client}")).one()
+    row.failures, row.locked_until, row.updated_at = failures - 1, now + timedelta(seconds=limit.window_s), now
+    session.add(row)
+    return None
+
+
 def authenticate(
     db: Database, settings: Settings, *, username: str, password: str, client: str, now: datetime | None = None
 ) -> SignIn:
@@ -78,15 +110,19 @@ def authenticate(
     username, client = audit.clean_for_log(username.strip(), 60), audit.clean_for_log(client, 64)
     lock_for = timedelta(minutes=settings.lockout_minutes)
     with db.write() as s:
-        ok_account = _reserve_attempt(s, f"user:{username.lower()}", settings.lockout_threshold, lock_for, now)
-        ok_client = _reserve_attempt(
-            s, f"client:{client}", settings.lockout_threshold * CLIENT_THRESHOLD_FACTOR, lock_for, now
+        counted = _reserve_client(s, settings, client, now)
+        ok_account = counted is not None and _reserve_attempt(
+            s, f"user:{username.lower()}", settings.lockout_threshold, lock_for, now
         )
+        if counted is not None and not ok_account:  # a locked account is not a wrong password of the address
+            ratelimit.undo(s, key=client_throttle_key(client), start=counted)
         user = s.exec(select(User).where(User.username == username)).first()
         user_info = (user.id, user.password_hash, user.active, user.display_name) if user else None
-        if not (ok_account and ok_client):
+        if not ok_account:
             audit.record(s, action="login.locked", client=client, username=username)
-    if not (ok_account and ok_client):
+    if counted is None:
+        raise SignInLocked(minutes=math.ceil(settings.signin_client_limit.window_s / 60))
+    if not ok_account:
         raise SignInLocked(minutes=settings.lockout_minutes)
     good = verify_password(password, user_info[1] if user_info else None, rounds=settings.bcrypt_rounds)
     if not good or user_info is None or not user_info[2]:
@@ -94,6 +130,7 @@ def authenticate(
             audit.record(s, action="login.fail", client=client, username=username)
         raise SignInFailed()
     with db.write() as s:
+        ratelimit.undo(s, key=client_throttle_key(client), start=counted)  # a good sign-in never counts
         row = s.exec(select(LoginThrottle).where(LoginThrottle.key == f"user:{username.lower()}")).first()
         if row is not None:
             row.failures, row.locked_until = 0, None
@@ -164,4 +201,6 @@ def unlock(session: Session, *, key: str, actor: Actor) -> None:
         raise NotFound("error.not_found")
     row.failures, row.locked_until = 0, None
     session.add(row)
+    if key.startswith("client:"):
+        ratelimit.forget(session, key=client_throttle_key(key.removeprefix("client:")))
     audit.record(session, action="login.unlock", actor_id=actor.user_id, key=key)

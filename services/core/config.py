@@ -7,6 +7,7 @@ the environment (tests/test_config.py checks it); a child process gets its envir
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import tomllib
@@ -111,8 +112,23 @@ class Settings:
     )
     session_idle_minutes: int = field(default=30, metadata={"help": "Idle timeout of a staff session"})
     session_absolute_hours: int = field(default=12, metadata={"help": "Absolute lifetime of a staff session"})
-    lockout_threshold: int = field(default=5, metadata={"help": "Failed sign-ins before a time-limited lock"})
-    lockout_minutes: int = field(default=15, metadata={"help": "Length of a sign-in lock"})
+    lockout_threshold: int = field(default=5, metadata={"help": "Failed sign-ins of one account before its lock"})
+    lockout_minutes: int = field(default=15, metadata={"help": "Length of an account's sign-in lock"})
+    signin_client_limit: Limit = field(
+        default=Limit(30, 900),
+        metadata=variable(
+            "MEDIATION_SIGNIN_CLIENT_LIMIT",
+            "Failed sign-ins per client address in a sliding window (failures/seconds); good ones never count",
+        ),
+    )
+    trusted_proxies: tuple[str, ...] = field(
+        default=("127.0.0.1", "::1"),
+        metadata=variable(
+            "MEDIATION_TRUSTED_PROXIES",
+            "Proxy addresses or networks whose X-Forwarded-For is believed (comma-separated; none: no proxy)",
+            clean=lambda text: _networks(text),
+        ),
+    )
     duty_day_start: time = field(
         default=time(8, 30), metadata=variable("DUTY_DAY_START", "China time the day shift starts, HH:MM")
     )
@@ -219,6 +235,16 @@ def _clock(text: str) -> time:
     if value.tzinfo is not None:
         raise ValueError(text)
     return value
+
+
+def _networks(text: str) -> str:
+    """Checks a comma-separated list of addresses or networks ("none": trust no proxy); ValueError if one is bad."""
+    if text.strip().lower() == "none":
+        return ""
+    for part in text.split(","):
+        if part.strip():
+            ipaddress.ip_network(part.strip(), strict=False)
+    return text
 
 
 def _names(text: str) -> tuple[str, ...]:

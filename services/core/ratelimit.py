@@ -8,11 +8,13 @@ never stored.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models import RateLimit
 from models.base import utc_now
@@ -32,6 +34,29 @@ class RateLimited(DomainError):
 def client_key(prefix: str, client: str) -> str:
     """A limit key for a client address, keyed-hashed so the table holds no IP addresses."""
     return f"{prefix}:{blind_index(client or 'unknown', get_settings().data_key, 'client')[:40]}"
+
+
+def _trusted(address: str, trusted: Sequence[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in trusted)
+
+
+def client_address(peer: str, forwarded: str, trusted: Sequence[str]) -> str:
+    """The client's address: the connecting peer's, unless the peer is a trusted proxy.
+
+    Behind a trusted proxy, X-Forwarded-For is read from the right and the first address that is not itself a
+    trusted proxy is the client (entries to its left were written by the client and may be forged). A header
+    from an untrusted peer is ignored: anyone can send one."""
+    address = peer.strip()
+    if forwarded and _trusted(address, trusted):
+        for hop in reversed(forwarded.split(",")):
+            address = hop.strip()
+            if not _trusted(address, trusted):
+                break
+    return (address or "unknown")[:64]
 
 
 def window_start(now: datetime, window_s: int) -> datetime:
@@ -57,6 +82,31 @@ def hit(session: Session, *, key: str, limit: Limit, now: datetime | None = None
 def allow(session: Session, *, key: str, limit: Limit, now: datetime | None = None) -> bool:
     """Count a hit; True while the window's count stays within the limit."""
     return hit(session, key=key, limit=limit, now=now) <= limit.max_hits
+
+
+def undo(session: Session, *, key: str, start: datetime) -> None:
+    """Take back one hit counted in the window that starts at `start` (a reserved attempt that turned out fine)."""
+    session.exec(
+        update(RateLimit)
+        .where(col(RateLimit.key) == key, col(RateLimit.window_start) == start, col(RateLimit.hits) > 0)
+        .values(hits=col(RateLimit.hits) - 1)
+    )
+
+
+def recent(session: Session, *, key: str, within: timedelta, bucket_s: int, now: datetime | None = None) -> int:
+    """Hits for `key` in the sliding window of `within` before now, summed over its `bucket_s`-second windows."""
+    since = window_start((now or utc_now()) - within, bucket_s)
+    total = session.exec(
+        select(func.coalesce(func.sum(RateLimit.hits), 0)).where(
+            col(RateLimit.key) == key, col(RateLimit.window_start) > since
+        )
+    ).one()
+    return int(total)
+
+
+def forget(session: Session, *, key: str) -> None:
+    """Drop every window of `key` (an administrator's unlock)."""
+    session.exec(delete(RateLimit).where(col(RateLimit.key) == key))
 
 
 def count(session: Session, *, key: str, limit: Limit, now: datetime | None = None) -> int:

@@ -31,7 +31,7 @@ from models.base import utc_now
 from services.access import accounts
 from services.access import signin as auth_service
 from services.access.signin import SignInFailed, SignInLocked, authenticate, check_session, session_key, start_session
-from services.core.config import get_settings
+from services.core.config import Limit, get_settings
 from services.core.errors import PermissionDenied
 from services.core.security import new_token
 from tests.factories import PASSWORD, make_actor, make_tree, make_user
@@ -306,7 +306,9 @@ def test_same_time_and_message_for_unknown_and_known_users(db, monkeypatch):
     """AUTH-7: 200 unknown vs 200 wrong-password sign-ins at bcrypt cost 8 → median difference < 50 ms, 1 message."""
     monkeypatch.setenv("MEDIATION_BCRYPT_ROUNDS", "8")
     get_settings.cache_clear()
-    settings = dataclasses.replace(get_settings(), lockout_threshold=10**6)
+    settings = dataclasses.replace(
+        get_settings(), lockout_threshold=10**6, signin_client_limit=Limit(10**6, 900)
+    )
     v1 = _tree(db)["v1"].code
     with db.write() as s:
         accounts.create_user(s, username="known", display_name="k", password=PASSWORD, org_code=v1, roles=["mediator"])

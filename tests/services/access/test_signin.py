@@ -189,3 +189,87 @@ def test_verify_password_unknown_user_costs_as_much_as_a_real_check():
     known = median(lambda: verify_password("wrong passphrase", real, rounds=10))
     unknown = median(lambda: verify_password("wrong passphrase", None, rounds=10))
     assert 0.5 < unknown / known < 2.0
+
+
+def _township(db, mediators: int):
+    with db.write() as s:
+        tree = make_tree(s)
+        for i in range(mediators):
+            accounts.create_user(
+                s,
+                username=f"m{i:02d}",
+                display_name=f"调解员{i}",
+                password=PASSWORD,
+                org_code=tree["v1"].code,
+                roles=["mediator"],
+            )
+
+
+def test_sixty_good_sign_ins_from_one_office_address_lock_nobody_out(db):
+    """A township office behind one NAT address: 30 mediators sign in twice a morning, with a few typos."""
+    _township(db, 30)
+    settings = get_settings()
+    now = utc_now()
+    office = "203.0.113.7"
+    for round_ in range(2):
+        for i in range(30):
+            at = now + timedelta(minutes=round_ * 180, seconds=i * 10)
+            if i % 10 == 3:  # a typo first, then the right password
+                with pytest.raises(SignInFailed):
+                    authenticate(db, settings, username=f"m{i:02d}", password="wrong pass", client=office, now=at)
+            ok = authenticate(db, settings, username=f"m{i:02d}", password=PASSWORD, client=office, now=at)
+            assert ok.username == f"m{i:02d}"
+    with db.read() as s:
+        assert not [r for r in s.exec(select(LoginThrottle)).all() if r.locked_until is not None]
+
+
+def test_ten_guesses_at_one_account_lock_that_account_only(db):
+    _township(db, 2)
+    settings = get_settings()
+    outcomes = []
+    for i in range(10):
+        try:
+            authenticate(db, settings, username="m00", password=f"guess {i}", client="198.51.100.1")
+            outcomes.append("failed")
+        except SignInLocked:
+            outcomes.append("locked")
+        except SignInFailed:
+            outcomes.append("failed")
+    assert outcomes == ["failed"] * settings.lockout_threshold + ["locked"] * (10 - settings.lockout_threshold)
+    with pytest.raises(SignInLocked):
+        authenticate(db, settings, username="m00", password=PASSWORD, client="198.51.100.2")
+    # the same address still signs its other mediator in: its failures are far below the address limit
+    assert authenticate(db, settings, username="m01", password=PASSWORD, client="198.51.100.1").username == "m01"
+
+
+def test_many_failures_from_one_address_lock_it_for_a_sliding_window_only(db):
+    _township(db, 1)
+    settings = get_settings()
+    limit = settings.signin_client_limit
+    now = utc_now()
+    for i in range(limit.max_hits):  # many different (unknown) accounts: the address is what guesses
+        with pytest.raises(SignInFailed):
+            authenticate(db, settings, username=f"guess{i}", password="x" * 8, client="192.0.2.9", now=now)
+    with pytest.raises(SignInLocked) as err:
+        authenticate(db, settings, username="m00", password=PASSWORD, client="192.0.2.9", now=now)
+    assert err.value.params["minutes"] == limit.window_s // 60
+    assert authenticate(db, settings, username="m00", password=PASSWORD, client="192.0.2.10", now=now)
+    with db.read() as s:
+        row = s.exec(select(LoginThrottle).where(LoginThrottle.key == "client:192.0.2.9")).one()
+        assert row.locked_until is not None
+    # the failures slide out of the window: the address signs in again without anyone unlocking it
+    later = now + timedelta(seconds=limit.window_s + 61)
+    assert authenticate(db, settings, username="m00", password=PASSWORD, client="192.0.2.9", now=later)
+
+
+def test_admin_unlock_of_an_address_lets_it_sign_in_at_once(db):
+    _, admin = _user(db)
+    settings = get_settings()
+    for i in range(settings.signin_client_limit.max_hits):
+        with pytest.raises(SignInFailed):
+            authenticate(db, settings, username=f"nobody{i}", password="x" * 8, client="192.0.2.50")
+    with pytest.raises(SignInLocked):
+        authenticate(db, settings, username="zhang", password=PASSWORD, client="192.0.2.50")
+    with db.write() as s:
+        unlock(s, key="client:192.0.2.50", actor=admin)
+    assert authenticate(db, settings, username="zhang", password=PASSWORD, client="192.0.2.50").username == "zhang"
