@@ -12,6 +12,7 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.core.clock import format_local
 from services.core.text import escape_markdown as esc
 from services.intake import pipeline as intake
 from services.intake import queue as intake_queue
@@ -66,7 +67,7 @@ def detail(case_id: int) -> None:
         return
     r = d.row
     st.subheader(esc(r.case_no), anchor=False)
-    st.caption(esc(f"{r.org_name} · {r.received_at:%Y-%m-%d %H:%M} · {categories.get(r.category, r.category)}"))
+    st.caption(esc(f"{r.org_name} · {format_local(r.received_at)} · {categories.get(r.category, r.category)}"))
     if r.signals:
         st.warning(
             t("queue.suspected", signals=", ".join(t(f"queue.signal_{x}") for x in r.signals)), icon=":material/report:"
@@ -87,7 +88,7 @@ def detail(case_id: int) -> None:
     if d.photos:
         st.image(d.photos, width=160)
     for at, note in d.additions:
-        st.caption(t("queue.addition", at=f"{at:%Y-%m-%d %H:%M}"))
+        st.caption(t("queue.addition", at=format_local(at)))
         st.text(note)
     accept_tab, reject_tab, spam_tab, merge_tab = st.tabs(
         [t("queue.accept"), t("queue.reject"), t("queue.spam"), t("queue.merge")]
@@ -173,7 +174,7 @@ if not rows:
 for row in rows:
     with st.container(border=True):
         st.markdown(f"**{esc(row.case_no)}** · {esc(categories.get(row.category, row.category))}")
-        st.caption(esc(f"{row.org_name} · {row.received_at:%m-%d %H:%M} · {row.applicant} {row.phone}"))
+        st.caption(esc(f"{row.org_name} · {format_local(row.received_at, short=True)} · {row.applicant} {row.phone}"))
         st.text(row.excerpt)
         flags = [t("queue.flag_photos", n=row.photos)] if row.photos else []
         flags += [t("queue.flag_additions", n=row.additions)] if row.additions else []

@@ -7,6 +7,7 @@ import time
 
 import streamlit as st
 
+from models.base import utc_now
 from pages.ui import board_view as V
 from pages.ui.db import get_db
 from pages.ui.i18n import t
@@ -27,7 +28,7 @@ def big_number(label: str, value: str) -> None:
 @st.fragment(run_every=60)
 def figures_panel() -> None:
     figures = V.statistics()
-    st.caption(t("screen.updated", time=f"{clock.local_now():%H:%M}"))
+    st.caption(t("screen.updated", time=clock.format_local_time(utc_now())))
     cols = st.columns(3)
     with cols[0]:
         big_number(t("board.received"), f"{figures.received:,}")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
+from string import Formatter
 
 import streamlit as st
 
@@ -20,6 +23,9 @@ from services.core.text import escape_markdown as esc
 from services.privacy import reveal
 
 REVEALED = "case.revealed"
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # isoformat() of a stored moment
+BY_APPLICANT = frozenset({"created", "intake.received", "intake.linked"})  # a public application: no staff actor
+BY_PARTY = frozenset({"party.confirmed", "party.declined"})  # through the party's personal link
 
 
 def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
@@ -158,9 +164,23 @@ def _files(d: CaseDetail, session_id: int | None, actor: Actor) -> None:
             )
 
 
+def _shown(value: object) -> str:
+    """One value of an event's data as a person reads it: yes/no, stored times in China time, lists joined."""
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        try:
+            return format_local(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return "、".join(_shown(v) for v in value)
+    return str(value)
+
+
 def _readable(data: dict[str, object], labels: dict[str, dict[str, str]]) -> dict[str, str]:
     """Codes in an event's data, in words (flags, performance, diversion, grades, reasons, fields)."""
-    out = {k: str(v) for k, v in data.items()}
+    out = {k: _shown(v) for k, v in data.items()}
     words: dict[str, Callable[[str], str]] = {
         "performance": lambda v: t(f"performance.{v}"),
         "diversion": lambda v: labels["diversion"].get(v, v),
@@ -168,7 +188,8 @@ def _readable(data: dict[str, object], labels: dict[str, dict[str, str]]) -> dic
         "field": lambda v: t(f"party.{v}"),
         "proposed": lambda v: labels["grade"].get(v, v),
         "audited": lambda v: labels["grade"].get(v, v),
-        "flags": lambda v: "、".join(labels["risk_flag"].get(f, t(f"flag.{f}")) for f in v.split(",") if f),
+        "flags": lambda v: "、".join(labels["risk_flag"].get(f, t(f"flag.{f}")) for f in re.split("[,、]", v) if f),
+        "signals": lambda v: "、".join(t(f"queue.signal_{x}") for x in v.split("、") if x),
     }
     for key, word in words.items():
         if key in out:
@@ -176,11 +197,28 @@ def _readable(data: dict[str, object], labels: dict[str, dict[str, str]]) -> dic
     return out
 
 
+def event_label(kind: str, data: dict[str, object], labels: dict[str, dict[str, str]]) -> str:
+    """The entry in words: its catalogue text with the data filled in ("—" for what an older entry lacks)."""
+    template = t(f"event.{kind}")
+    if template == f"event.{kind}":
+        return t("event.other")
+    wanted = {name: "—" for _, name, _, _ in Formatter().parse(template) if name}
+    return t(f"event.{kind}", **(wanted | _readable(data, labels)))
+
+
+def event_actor(kind: str, actor: str) -> str:
+    """Who did it: the staff member, else the applicant or a party (public pages), else the system."""
+    if actor:
+        return actor
+    if kind in BY_APPLICANT:
+        return t("event.by_applicant")
+    return t("event.by_party") if kind in BY_PARTY else t("event.by_system")
+
+
 def timeline(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
     st.subheader(t("case.timeline"), anchor=False)
     for e in reversed(d.events):
-        text = t(f"event.{e.kind}", **_readable(e.data, labels))
-        st.caption(esc(f"{format_local(e.at)} · {e.actor}"))
-        st.text(text if not text.startswith("event.") else t("event.other", kind=e.kind))
+        st.caption(esc(f"{format_local(e.at)} · {event_actor(e.kind, e.actor)}"))
+        st.text(event_label(e.kind, e.data, labels))
         if e.note:
             st.text(e.note)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 from models import BoardPost, Mediator, Organisation, OrgKind, TitleAward
 from services.access.authz import Actor
 from services.board.texts import DEFAULT_TEXTS
+from services.core.clock import local_date
 from services.intake.posters import directory, intake_url
 from services.ledger.payout import published_notices
 from services.lowcode.dictionaries import labels
@@ -258,7 +259,7 @@ def typical_cases(session: Session, *, today: date, limit: int = 20) -> list[Typ
 
 def preview(post: BoardPost) -> TypicalCasePublic:
     """A post exactly as the board shows it (the editor's preview uses the same)."""
-    published = post.published_at.date() if post.published_at else None
+    published = local_date(post.published_at) if post.published_at else None
     return TypicalCasePublic(post.id or 0, post.title, post.body, published)
 
 

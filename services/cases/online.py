@@ -61,7 +61,10 @@ def schedule_online(
     session.flush()
     session.add(
         CaseEvent(
-            case_id=case_id, actor_id=actor.user_id, kind="session.online_scheduled", data={"session_id": row.id or 0}
+            case_id=case_id,
+            actor_id=actor.user_id,
+            kind="session.online_scheduled",
+            data={"session_id": row.id or 0, "at": held.isoformat()},  # JSON; the timeline shows it in China time
         )
     )
     audit.record(session, action="case.online_session", actor_id=actor.user_id, entity="case", entity_id=case_id)

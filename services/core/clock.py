@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from models.base import utc_now
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-DATE_FORMAT, MINUTES_FORMAT, SECONDS_FORMAT, SHORT_FORMAT = (
+DATE_FORMAT, MINUTES_FORMAT, SECONDS_FORMAT, SHORT_FORMAT, TIME_FORMAT = (
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S",
     "%m-%d %H:%M",
+    "%H:%M",
 )
 
 
@@ -78,3 +79,8 @@ def format_local(moment: datetime | None, *, seconds: bool = False, short: bool 
 def format_local_date(moment: datetime | None) -> str:
     """The China date of a stored moment for display: '2026-12-07'; '' for None."""
     return "" if moment is None else local_time(moment).strftime(DATE_FORMAT)
+
+
+def format_local_time(moment: datetime | None) -> str:
+    """The China wall-clock time of a stored moment for display: '07:38'; '' for None."""
+    return "" if moment is None else local_time(moment).strftime(TIME_FORMAT)

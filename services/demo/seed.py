@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from models import Case, Organisation
 from services.access.accounts import check_password_policy
+from services.core import clock
 from services.core.bootstrap import ensure_reference_data
 from services.core.config import ROOT, get_settings
 from services.core.db import Database
@@ -86,7 +87,7 @@ def seed_demo(
         city = build_city(s, rng=rng)
         logins, users = create_sign_ins(s, city=city, names=names, password=password)
         ref = Reference.load(s)
-    end = datetime.combine(today or datetime.now(UTC).date(), datetime.min.time(), UTC)
+    end = datetime.combine(today or clock.today(), datetime.min.time(), UTC)
     gc_was_on = gc.isenabled()
     gc.disable()  # millions of short-lived acyclic rows: collection passes would only cost time
     try:

@@ -21,6 +21,7 @@ from models import Case, CaseEvent, CaseStatus, Organisation, Party, PublicRatin
 from models.base import utc_now
 from services.cases import states
 from services.core import audit
+from services.core.clock import local_date
 from services.core.config import Limit
 from services.core.db import Database
 from services.core.errors import Conflict, NotFound, ValidationFailed
@@ -117,7 +118,7 @@ def _view(session: Session, case: Case, today: date) -> TrackView:
         code=format_code(case.tracking_code or ""),
         status=case.status,
         category=case.category,
-        received_on=case.received_at.date(),
+        received_on=local_date(case.received_at),
         org_name=org.name if org else "",
         org_address=org.address if org else "",
         org_phone=org.phone if org else "",
@@ -168,7 +169,7 @@ def lookup(db: Database, *, code: str, last4: str, client: str, now: datetime | 
     now = now or utc_now()
     case = _find(db, code, last4, client, now)
     with db.read() as s:
-        return _view(s, case, now.date())
+        return _view(s, case, local_date(now))
 
 
 def rate_case(
@@ -195,4 +196,4 @@ def rate_case(
     except IntegrityError as exc:
         raise Conflict("error.rating_once") from exc
     with db.read() as s:
-        return _view(s, case, now.date())
+        return _view(s, case, local_date(now))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert
@@ -25,7 +25,7 @@ from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.access.scope import actor_area
 from services.cases import states
-from services.core import audit
+from services.core import audit, clock
 from services.core.errors import DomainError
 from services.legacy_import import format as F
 from services.legacy_import.format import Parsed
@@ -128,7 +128,7 @@ def validate(session: Session, *, actor: Actor, filename: str, data: bytes, toda
         )
         return preview
     look = _Lookups(session, actor)
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     seen: dict[str, int] = {}
     for line, cells in rows:
         if not any(F.text(c) for c in cells):

@@ -13,6 +13,7 @@ from sqlalchemy import Table, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from models import Agreement, CaseCounter, CaseEvent, FollowUp, JudicialConfirmation, Organisation
+from models.base import utc_now
 from services.access.authz import Actor
 from services.cases import states
 from services.legacy_import.format import Parsed
@@ -112,7 +113,7 @@ def insert_children(session: Session, rows: Iterable[Parsed], ids: dict[int, int
                 "actor_id": actor.user_id,
                 "kind": "imported",
                 "to_status": p.status,
-                "at": datetime.now(UTC),
+                "at": utc_now(),
                 "note": "",
                 "data": {"row": p.line},
             }

@@ -20,6 +20,7 @@ from models.rating import MediatorComplaint, RatingObjection, RatingRun, RatingS
 from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.access.scope import area_of
+from services.core.clock import local_date
 from services.core.errors import NotFound, OutOfScope, PermissionDenied
 from services.rating.metrics import FORMULA, complete, evidence_statement, score_card
 from services.rating.runs import LIVE, rating_in_scope
@@ -290,7 +291,7 @@ def _details(session: Session, part: str, ids: list[int]) -> list[EvidenceItem]:
             .where(col(ChecklistState.id).in_(ids))
         ).all()
         return [
-            EvidenceItem(s.id or 0, None, i.label_zh, s.evidence_note, s.at.date(), i.points, i.label_en)
+            EvidenceItem(s.id or 0, None, i.label_zh, s.evidence_note, local_date(s.at), i.points, i.label_en)
             for s, i in rows2
         ]
     stars = (
@@ -312,7 +313,7 @@ def _details(session: Session, part: str, ids: list[int]) -> list[EvidenceItem]:
         ).where(col(Case.id).in_(ids))
     ).all()
     return [
-        EvidenceItem(cid, cid, no, status, at.date(), stars.get(cid, sat if part == "followup" else None))
+        EvidenceItem(cid, cid, no, status, local_date(at), stars.get(cid, sat if part == "followup" else None))
         for cid, no, status, at, sat in cases
     ]
 

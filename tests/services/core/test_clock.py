@@ -55,3 +55,11 @@ def test_format_local_shows_china_time():
 
 def test_format_local_of_none_is_empty():
     assert clock.format_local(None) == "" and clock.format_local_date(None) == ""
+
+
+def test_format_local_short_and_time_of_day_show_china_time():
+    moment = datetime(2026, 12, 6, 23, 38, 5, tzinfo=UTC)
+    assert clock.format_local(moment, short=True) == "12-07 07:38"
+    assert clock.format_local_time(moment) == "07:38"
+    assert clock.format_local_date(moment) == "2026-12-07"
+    assert (clock.format_local(None), clock.format_local_date(None), clock.format_local_time(None)) == ("", "", "")
