@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.nav import spec_for
 from pages.ui.db import get_db
 from pages.ui.documents import render_documents
 from pages.ui.guard import require_page
@@ -16,7 +17,10 @@ actor = require_page(P.CASE_VIEW)
 st.title(t("documents.page_title"))
 
 raw = st.query_params.get("case", "")
-if raw.isdigit():
+if raw.isdigit() and len(raw) <= 12:  # from the case page's "本案全部文书" link
+    st.page_link(
+        spec_for("case").path, label=t("case_links.back"), icon=":material/arrow_back:", query_params={"case": raw}
+    )
     render_documents(int(raw), actor, show_case=True)
     st.stop()
 

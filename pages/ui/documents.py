@@ -1,8 +1,8 @@
 """The documents of one case, for the case page or the documents page: generate, then download.
 
 `render_documents(case_id, actor)` lists every document the case has (or will have, with the reason it
-is not ready), generates one on request — DOCX, PDF when the server has LibreOffice, or a ZIP — and
-then offers it for download. Only the last generated file is kept in this browser session.
+is not ready) with what it is for, generates one on request — DOCX, PDF when the server can make PDFs, or a
+ZIP — and then offers it for download. Only the last generated file is kept in this browser session.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def _row(actor: Actor, case_id: int, choice: DocumentChoice, fmt: str) -> None:
     with st.container(border=True):
         icon = ":material/lock:" if choice.full_pii else ":material/description:"
         st.markdown(f"{icon} **{choice_label(choice)}**")
+        st.caption(t(f"documents.purpose.{choice.kind}"))
         if not choice.available:
             st.caption(t(choice.reason or ""))
             return

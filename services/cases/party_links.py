@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from models import Case, CaseEvent, Party, PartyLink
+from models import Case, CaseEvent, CaseStatus, Party, PartyLink
 from models.base import utc_now
 from services.access.authz import WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
@@ -32,6 +32,8 @@ from services.core.security import mask_name, mask_phone, new_token, normalise_p
 
 TOKEN_BYTES = 24  # 192 bits
 CLIENT_LIMIT = Limit(40, 600)  # opens and decisions per client address per 10 minutes
+# While mediation runs and until the follow-up, a party has something to do on their page (confirm, join online).
+LINK_STATES = (CaseStatus.ACCEPTED, CaseStatus.IN_MEDIATION, CaseStatus.SUCCEEDED, CaseStatus.FOLLOWED_UP)
 
 
 class LinkUnusable(DomainError):

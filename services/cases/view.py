@@ -22,7 +22,7 @@ from models import (
 )
 from services.access.authz import OWNED, WORK, Actor, case_relation, get_case_in_scope, scope_org_ids
 from services.access.permissions import P
-from services.cases import joint, sessions, states, workflow
+from services.cases import joint, party_links, sessions, states, workflow
 from services.cases.outcomes import auto_performance_eligible, grade_auditor_ok
 from services.cases.sessions import AttachmentMeta
 from services.core import clock
@@ -77,6 +77,7 @@ class CaseDetail:
     incoming_referral_id: int | None = None
     pending_confirmation_id: int | None = None
     custom: list[CustomValue] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # case pages the actor may open now (see case_links)
 
 
 def _due(case: Case, followups: list[FollowUp]) -> date | None:
@@ -162,6 +163,17 @@ def _actions(session: Session, actor: Actor, case: Case, relation: str, detail: 
     return list(dict.fromkeys(acts))
 
 
+def case_links(actor: Actor, case: Case, relation: str) -> list[str]:
+    """The case's own pages the actor may use now: its documents, its party links, its online sessions."""
+    links = ["documents"]
+    works_on_it = actor.can(P.CASE_MEDIATE) and relation in (OWNED, WORK)
+    if works_on_it and case.status in party_links.LINK_STATES:
+        links.append("party_links")
+    if works_on_it and case.status in states.ONLINE_BOOKABLE:
+        links.append("online")
+    return links
+
+
 def get_case_detail(session: Session, *, actor: Actor, case_id: int) -> CaseDetail:
     """Everything the case page shows, for a case the actor may see (else the usual refusal)."""
     case = get_case_in_scope(session, actor, case_id)
@@ -228,4 +240,5 @@ def get_case_detail(session: Session, *, actor: Actor, case_id: int) -> CaseDeta
         custom=case_values(session, case),
     )
     detail.actions = _actions(session, actor, case, relation, detail)
+    detail.links = case_links(actor, case, relation)
     return detail

@@ -28,6 +28,7 @@ from services.core import audit, clock
 from services.core.db import Database
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.documents.bundle import PACKET_KINDS, dossier, dossier_kinds, judicial_packet, render_kind
+from services.documents.context import v
 from services.documents.data import CaseFile, load_case_file
 from services.documents.kinds import BY_KEY, FOLLOWUP, SESSION
 from services.documents.office_templates import template_in_force
@@ -37,6 +38,17 @@ log = logging.getLogger("mediation.documents")
 PACKET, DOSSIER = "judicial_packet", "dossier"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIME = {"docx": DOCX_MIME, "pdf": "application/pdf", "zip": "application/zip"}
+# The case page offers one document of each kind, the latest stage of the case first.
+CURRENT_ORDER = (
+    DOSSIER,
+    "agreement",
+    "oral_agreement",
+    "performance_certificate",
+    PACKET,
+    "followup",
+    "session",
+    "intake",
+)
 
 
 @dataclass(frozen=True)
@@ -178,6 +190,25 @@ def list_documents(db: Database, *, actor: Actor, case_id: int) -> CaseDocuments
         pdf_available=pdf_available(),
         choices=_choices(cf, full, packet_ok),
     )
+
+
+def current_documents(docs: CaseDocuments) -> list[DocumentChoice]:
+    """The documents the case has now for the case page: one of each kind (the newest session or visit)."""
+    newest: dict[str, DocumentChoice] = {}
+    for choice in docs.choices:  # in filing order: a later session or visit replaces an earlier one
+        if choice.available:
+            newest[choice.kind] = choice
+    return [newest[kind] for kind in CURRENT_ORDER if kind in newest]
+
+
+def file_name(case_no: str, choice: DocumentChoice, fmt: str = "docx") -> str:
+    """The name the generated file gets (as generate_document names it), known before generating."""
+    title = v(f"doc.title.{choice.kind}")
+    if choice.is_zip:
+        return f"{title}_{case_no}.zip"
+    if choice.number is not None:
+        title = v("doc.numbered", title=title, n=choice.number)
+    return f"{case_no}_{title}.{fmt}"
 
 
 def find_case(db: Database, *, actor: Actor, case_no: str) -> int:

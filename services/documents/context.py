@@ -44,7 +44,7 @@ def dotted_date(day: date | datetime | None) -> str:
 
 
 def cn_datetime(moment: datetime | None) -> str:
-    return "" if moment is None else f"{cn_date(moment)} {clock.local_time(moment):%H:%M}"
+    return "" if moment is None else f"{cn_date(moment)} {clock.format_local_time(moment)}"
 
 
 def cn_count(n: int) -> str:
@@ -240,7 +240,9 @@ def confirmation_text(cf: CaseFile) -> str:
     jc = cf.confirmation
     if jc is None:
         return v("doc.confirmation.none")
-    return v(f"doc.confirmation.{jc.result}", court=jc.court_name, ruling=jc.ruling_no)
+    # a court's case number carries its own brackets, "(2026)川0523民特12号": print them full-width, add none
+    ruling = jc.ruling_no.strip().replace("(", "（").replace(")", "）")
+    return v(f"doc.confirmation.{jc.result}", court=jc.court_name, ruling=ruling)
 
 
 def _court(cf: CaseFile) -> dict[str, str]:

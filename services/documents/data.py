@@ -138,6 +138,14 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
     return {int(uid or 0): name for uid, name in rows}
 
 
+def gender_from_id(id_number: str) -> str:
+    """男 or 女 from an 18-digit mainland ID number (17th digit odd = 男, even = 女); "" when it cannot tell."""
+    n = id_number.strip().upper()
+    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+        return ""
+    return "男" if int(n[16]) % 2 else "女"
+
+
 def _party(p: Party, full: bool, keys: list[str]) -> PartyView:
     id_number = p.id_number_masked or ""
     if full and p.id_number_enc:
@@ -150,7 +158,7 @@ def _party(p: Party, full: bool, keys: list[str]) -> PartyView:
         side=p.side,
         kind=p.kind,
         name=p.name if full else mask_name(p.name),
-        gender=p.gender or "",
+        gender=(p.gender or "").strip() or gender_from_id(id_number),
         id_number=id_number,
         phone=p.phone if full else mask_phone(p.phone),
         address=p.address if full else "",

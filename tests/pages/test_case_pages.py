@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from models import AuditLog, Case, CaseStatus, Party, User
 from services.cases.create import PartyInput
-from tests.case_factories import accepted_case, handed_over, make_world
+from tests.case_factories import accepted_case, handed_over, make_world, succeeded_case
 from tests.pages.conftest import page_text
 
 
@@ -115,6 +115,7 @@ def test_quick_case_page_records_and_closes(db, make_app):
     with db.read() as s:
         c = s.exec(select(Case)).one()
     assert c.on_the_spot and c.status == CaseStatus.SUCCEEDED and f"已登记：{c.case_no}" in page_text(at)
+    at.button(key="quick_case.next").click().run()  # the result replaced the form; "next" gives an empty one
     at.button(key="FormSubmitter:quick_case.form-登记并结案").click().run()  # an empty resubmit saves nothing
     with db.read() as s:
         assert len(s.exec(select(Case)).all()) == 1
@@ -178,3 +179,44 @@ def test_case_page_speaks_both_languages_without_raw_keys(db, make_app):
     text = page_text(at) + " ".join(e.label for e in at.expander)
     assert "Record a session" in text and "Group dispute" in text
     assert not re.search(r"\b(case|event|next|card|flag|form|action|side|party)\.[a-z_]+\b", text)
+
+
+def _links(at) -> dict[str, str]:
+    """Each page link on the page: its label → the page and query it opens."""
+    return {e.value: f"{e.proto.page}?{e.proto.query_string}" for e in at.page_link}
+
+
+def test_case_page_offers_the_documents_of_an_agreed_case(db, make_app):
+    w = make_world(db)
+    case = succeeded_case(db, w.mediator)
+    at = _case_page(make_app, _user(db, w.mediator), case.id)
+    buttons = {b.key: b.label for b in at.download_button}
+    assert buttons["case_links.download.agreement"].startswith("人民调解协议书")
+    assert {"case_links.download.intake", "case_links.download.judicial_packet"} <= set(buttons)
+    assert any(k.startswith("case_links.download.session:") for k in buttons)
+    assert "点一下即可下载 Word 文件，可直接打印。" in page_text(at)
+    assert _links(at)["本案全部文书"].endswith(f"documents?case={case.id}")
+    with db.read() as s:  # nothing is generated (nor audited) until a document is tapped
+        assert not s.exec(select(AuditLog).where(AuditLog.action == "pii.reveal")).all()
+
+
+def test_case_page_links_to_party_links_and_online_sessions(db, make_app):
+    w = make_world(db)
+    case = accepted_case(db, w.mediator)
+    links = _links(_case_page(make_app, _user(db, w.mediator), case.id))
+    assert links["当事人链接"].endswith(f"party-links?case={case.id}")
+    assert links["在线调解"].endswith(f"party-links?case={case.id}&show=online")
+    onlooker = _links(_case_page(make_app, _user(db, w.justice), case.id))  # sees the case, does not mediate it
+    assert "本案全部文书" in onlooker and "当事人链接" not in onlooker and "在线调解" not in onlooker
+
+
+def test_party_links_page_opens_from_the_case_page_with_online_sessions_first(db, make_app):
+    w = make_world(db)
+    case = accepted_case(db, w.mediator)
+    at = make_app(user=_user(db, w.mediator), query={"case": str(case.id), "show": "online"})
+    at.run()
+    at.switch_page("pages/staff/party_links.py").run()
+    assert not at.exception, at.exception
+    assert [h.value for h in at.subheader][:1] == ["在线调解"]
+    assert _links(at)["返回案件"].endswith(f"case?case={case.id}")
+    assert "?case=" not in page_text(at)

@@ -44,8 +44,8 @@ def test_generate_agreement_then_offer_download(db, make_app, monkeypatch):
     demo = build_demo_case(db)
     at = _open(make_app, _user(db, demo.mediator.user_id), demo.case_id)
     text = page_text(at)
-    assert demo.case_no in text and "人民调解协议书" in text and "卷宗（ZIP）" in text
-    assert "只能生成 Word（DOCX）文件" in text  # says plainly that there is no PDF here
+    assert demo.case_no in text and "人民调解协议书" in text and "卷宗（压缩包）" in text
+    assert "下载 Word 文件，可直接打印" in text  # says plainly what the file is, in a mediator's words
     at.button(key=f"documents.prepare.{demo.case_id}.agreement").click().run()
     assert not at.exception
     ready = at.session_state["documents.prepared"]
@@ -53,6 +53,19 @@ def test_generate_agreement_then_offer_download(db, make_app, monkeypatch):
     assert "人民调解协议书" in docx.Document(io.BytesIO(ready.file.content)).paragraphs[0].text
     assert f"已生成：{demo.case_no}_人民调解协议书.docx" in page_text(at)
     assert _actions(db) == [("pii.reveal", "agreement")]
+
+
+def test_documents_page_opened_from_the_case_page_shows_that_case(db, make_app, monkeypatch):
+    monkeypatch.setattr("services.documents.catalog.pdf_available", lambda: False)
+    demo = build_demo_case(db, archived=False)
+    at = _open(make_app, _user(db, demo.mediator.user_id), demo.case_id)  # /documents?case=<id>, as the case links
+    text = page_text(at)
+    assert f"案件 {demo.case_no} · 已回访" in text and "请输入案件编号" not in text
+    assert f"documents.prepare.{demo.case_id}.agreement" in {b.key for b in at.button}
+    back = {e.value: e.proto for e in at.page_link}["返回案件"]
+    assert back.page.endswith("case") and back.query_string == f"case={demo.case_id}"
+    # it speaks to mediators: what each document is for, nothing about the server's software
+    assert "打印后由各方签名" in text and "LibreOffice" not in text and "DOCX" not in text and "ZIP" not in text
 
 
 def test_generate_dossier_zip(db, make_app):
