@@ -32,7 +32,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200, repr=False)
     org_id: int = Field(foreign_key="organisation.id", index=True)
     active: bool = True
-    language: str = Field(default="zh-CN", max_length=8)
+    language: str | None = Field(
+        default=None, max_length=8, description="UI language the person chose: 'zh', 'en'; None until they choose"
+    )
     sessions_valid_after: datetime | None = Field(
         default=None, description="sessions started before this are void (password or role change)"
     )

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 UI_MODULES = {"streamlit", "altair", "streamlit_authenticator", "pages"}
 AUTHENTICATOR = "streamlit_authenticator"
 AUTH_ADAPTER = Path("pages/ui/auth.py")
+# the one st.html call: a stylesheet built from constants and catalogue texts, never stored data
+STYLE_ADAPTER = Path("pages/ui/streamlit_texts.py")
 QUERY_ADAPTER = Path("pages/ui/db.py")
 SKIP_DIRS = {".venv", ".git", "artifacts", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
 QUERY_FUNCTIONS = {"select", "create_engine"}
@@ -154,7 +156,7 @@ def test_forbid_scripts_at_pages_top_level() -> None:
 
 
 def test_forbid_raw_html_in_pages_and_app() -> None:
-    assert violations(raw_html_calls, ui_sources()) == []
+    assert violations(raw_html_calls, ui_sources(), skip={STYLE_ADAPTER}) == []
 
 
 def test_confine_authenticator_to_auth_adapter() -> None:

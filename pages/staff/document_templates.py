@@ -10,7 +10,7 @@ from models import Organisation
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
-from pages.ui.widgets import attempt
+from pages.ui.widgets import attempt, upload_file
 from services.access.permissions import P
 from services.access.scope import actor_area
 from services.core.clock import format_local_date
@@ -104,7 +104,12 @@ with st.expander(t("templates.placeholders"), icon=":material/data_object:"):
     )
 
 with st.form("templates.upload_form", clear_on_submit=True, border=True):
-    upload = st.file_uploader(t("templates.upload"), type=["docx"], key="templates.file")
+    upload = upload_file(
+        t("templates.upload"),
+        types=["docx"],
+        key="templates.file",
+        max_mb=documents_store.MAX_TEMPLATE_BYTES // (1024 * 1024),
+    )
     note = st.text_input(t("templates.note"), key="templates.note", max_chars=200)
     submitted = st.form_submit_button(
         t("templates.submit"), type="primary", width="stretch", icon=":material/upload_file:"

@@ -9,7 +9,7 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from pages.ui.widgets import attempt, show_error
+from pages.ui.widgets import attempt, show_error, upload_file
 from services.access.permissions import P
 from services.core.errors import DomainError
 from services.legacy_import import format as import_format
@@ -32,7 +32,7 @@ st.download_button(
     key="import_cases.template",
     on_click="ignore",
 )
-upload = st.file_uploader(t("import.file"), type=["xlsx", "csv"], key="import_cases.file")
+upload = upload_file(t("import.file"), types=["xlsx", "csv"], key="import_cases.file", max_mb=20)
 if upload is None:
     st.stop()
 

@@ -10,7 +10,7 @@ from pages.ui.admin_table import md
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
-from pages.ui.widgets import attempt
+from pages.ui.widgets import attempt, upload_file
 from services.access.permissions import P
 from services.admin import xlsx as xlsx_io
 
@@ -31,11 +31,8 @@ st.download_button(
     icon=":material/download:",
     width="stretch",
 )
-upload = st.file_uploader(
-    t("roster_import.upload"),
-    type=["xlsx"],
-    key="roster_import.file",
-    max_upload_size=xlsx_io.MAX_BYTES // (1024 * 1024),
+upload = upload_file(
+    t("roster_import.upload"), types=["xlsx"], key="roster_import.file", max_mb=xlsx_io.MAX_BYTES // (1024 * 1024)
 )
 if upload is None:
     st.session_state.pop(STATE, None)

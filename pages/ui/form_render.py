@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from pages.ui.i18n import t
+from pages.ui.widgets import upload_files
 from services.core.text import escape_markdown as esc
 from services.lowcode.fields import FieldSpec, visible
 
@@ -66,15 +67,8 @@ def field_widget(f: FieldSpec, key: str, lang: str) -> Any:
             format_func=lambda v: t(f"form.{v}"),
         )
     if f.type == "photo":
-        files = st.file_uploader(
-            label,
-            type=["jpg", "jpeg", "png", "webp"],
-            accept_multiple_files=True,
-            key=key,
-            max_upload_size=10,
-            help=help_text,
-        )
-        return [u.getvalue() for u in files or []]
+        files = upload_files(label, types=["jpg", "jpeg", "png", "webp"], key=key, help=help_text)
+        return [u.getvalue() for u in files]
     autocomplete = "tel" if f.type == "phone" else "off"
     return st.text_input(label, key=key, max_chars=f.max_length, autocomplete=autocomplete, help=help_text)
 

@@ -10,7 +10,7 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.i18n import dl, t
 from pages.ui.rating_view import stars_text
-from pages.ui.widgets import attempt
+from pages.ui.widgets import attempt, upload_file
 from services.access.authz import Actor
 from services.access.permissions import P
 from services.core import clock
@@ -168,10 +168,11 @@ def checklist_section(actor: Actor, card: Card) -> None:
                 note = st.text_input(
                     t("rating.checklist_note"), value=row.note, max_chars=500, key=f"rating_card.note.{row.item.id}"
                 )
-                upload = st.file_uploader(
+                upload = upload_file(
                     t("rating.checklist_photo"),
-                    type=["jpg", "jpeg", "png", "webp"],
+                    types=["jpg", "jpeg", "png", "webp"],
                     key=f"rating_card.photo.{row.item.id}",
+                    max_mb=rating_checklist.MAX_PHOTO // (1024 * 1024),
                 )
                 if st.form_submit_button(t("rating.checklist_save"), icon=":material/save:", width="stretch"):
                     data = upload.getvalue() if upload is not None else None

@@ -5,16 +5,22 @@ from __future__ import annotations
 import logging
 import secrets
 import traceback
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import streamlit as st
 
 from pages.ui.i18n import t
 from services.core.db import is_storage_error
 from services.core.errors import DomainError, StorageProblem
+from services.core.text import escape_markdown
+
+if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 T = TypeVar("T")
+UPLOAD_LIMIT_MB = 10  # the app's limit per file; the browser may send more (server.maxUploadSize) so we say why
 BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 log = logging.getLogger("mediation.app")
 
@@ -95,3 +101,50 @@ def status_label(status: str) -> str:
 def plain(text: str) -> None:
     """Show user-supplied text as text, never as markdown or HTML."""
     st.text(text)
+
+
+def _type_names(types: Sequence[str]) -> str:
+    return "、".join(dict.fromkeys(("JPG" if x.lower() == "jpeg" else x.upper()) for x in types))
+
+
+def upload_files(
+    label: str,
+    *,
+    types: Sequence[str],
+    key: str,
+    max_mb: int = UPLOAD_LIMIT_MB,
+    multiple: bool = True,
+    help: str | None = None,
+) -> list[UploadedFile]:
+    """A file uploader with its accepted types and size limit in a caption; a refused file gets a reason in words.
+
+    Streamlit is given no type or size limit (its refusal is an English text, on a phone only a red icon): each
+    file is checked here and one that does not fit is left out, with a message naming it and why.
+    """
+    files: list[UploadedFile]
+    if multiple:
+        files = st.file_uploader(label, accept_multiple_files=True, key=key, help=help) or []
+    else:
+        one = st.file_uploader(label, key=key, help=help)
+        files = [one] if one is not None else []
+    caption = "ui.upload_hint" if types else "ui.upload_hint_any"
+    st.caption(t(caption, types=_type_names(types), mb=max_mb))
+    allowed = {x.lower().lstrip(".") for x in types}
+    accepted: list[UploadedFile] = []
+    for f in files:
+        name = escape_markdown(f.name)
+        if allowed and Path(f.name).suffix.lower().lstrip(".") not in allowed:
+            st.error(t("ui.upload_refused_type", name=name, types=_type_names(types)), icon=":material/block:")
+        elif f.size > max_mb * 1024 * 1024:
+            st.error(t("ui.upload_refused_size", name=name, mb=max_mb), icon=":material/block:")
+        else:
+            accepted.append(f)
+    return accepted
+
+
+def upload_file(
+    label: str, *, types: Sequence[str], key: str, max_mb: int = UPLOAD_LIMIT_MB, help: str | None = None
+) -> UploadedFile | None:
+    """One file (see upload_files); None when there is none or it was refused."""
+    files = upload_files(label, types=types, key=key, max_mb=max_mb, multiple=False, help=help)
+    return files[0] if files else None

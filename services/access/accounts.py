@@ -153,6 +153,29 @@ def set_password(session: Session, *, user_id: int, password: str, actor_id: int
     audit.record(session, action="user.password", actor_id=actor_id, entity="user", entity_id=user_id)
 
 
+# the UI language codes (services/core/i18n.LANGUAGES) as stored on the user's record
+STORED_LANGUAGE = {"zh-CN": "zh", "en": "en"}
+
+
+def save_language(session: Session, *, user_id: int, lang: str) -> None:
+    """Remember the UI language a signed-in person picked, for their next sign-in on any device."""
+    stored = STORED_LANGUAGE.get(lang)
+    if stored is None:
+        raise ValidationFailed("error.language_unknown")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("error.not_found")
+    if user.language != stored:
+        user.language = stored
+        session.add(user)
+
+
+def saved_language(session: Session, user_id: int) -> str | None:
+    """The UI language code the person last picked, or None when they never picked one."""
+    stored = session.exec(select(User.language).where(User.id == user_id)).first()
+    return next((lang for lang, code in STORED_LANGUAGE.items() if code == stored), None)
+
+
 @dataclass(frozen=True)
 class Profile:
     display_name: str

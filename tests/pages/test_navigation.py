@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 
+from models import User
 from pages.nav import PAGES
+from services.access import accounts
 from services.access.permissions import BUILTIN_ROLES
+from services.access.signin import session_key, start_session
 from tests.factories import make_tree, make_user
 from tests.pages.conftest import page_text
 
@@ -75,3 +79,73 @@ def test_english_switch(db, make_app):
     at = make_app(lang="en")
     at.run()
     assert "Mediation Hub" in page_text(at)
+
+
+def _switch(at, lang):
+    """Pick a language with the sidebar's zh/EN switch, as a person does."""
+    at.sidebar.segmented_control(key="ui.lang_switch").set_value(lang).run()
+    assert not at.exception
+
+
+def _new_session(db, make_app, user, n, **kw):
+    """Another browser signed in as `user` (make_app starts one session per user)."""
+    at = make_app(**kw)
+    key = session_key(user.username, 2.0e9 + n)
+    with db.write() as s:
+        start_session(s, user_id=user.id or 0, key=key, client="apptest")
+    at.session_state["auth.session_key"] = key
+    return at
+
+
+def test_language_picked_signed_in_is_restored_on_the_next_sign_in(db, make_app):
+    user = _user(db, "mediator")
+    at = make_app(user=user)
+    at.run()
+    _switch(at, "en")
+    assert at.session_state["ui.lang"] == "en"
+    with db.read() as s:
+        assert accounts.saved_language(s, user.id or 0) == "en"
+        assert s.get(User, user.id).language == "en"
+
+    # a new session (the app's default language, Chinese) signed in as the same person opens in English
+    again = _new_session(db, make_app, user, 1)
+    again.run()
+    assert not again.exception
+    assert again.session_state["ui.lang"] == "en"
+    assert "Mediation Hub" in page_text(again)
+    assert again.sidebar.segmented_control(key="ui.lang_switch").value == "en"
+
+    # switching back to Chinese is remembered too
+    _switch(again, "zh-CN")
+    with db.read() as s:
+        assert s.get(User, user.id).language == "zh"
+    third = _new_session(db, make_app, user, 2, lang="en")
+    third.run()
+    assert third.session_state["ui.lang"] == "zh-CN"
+    assert "调解联动平台" in page_text(third)
+
+
+def test_language_never_picked_keeps_the_sessions_language_and_saves_nothing(db, make_app):
+    user = _user(db, "mediator")
+    at = make_app(user=user, lang="en")
+    at.run()
+    assert not at.exception
+    assert at.session_state["ui.lang"] == "en"
+    with db.read() as s:
+        assert s.get(User, user.id).language is None
+
+
+def test_whole_menu_is_shown_without_view_more(db, make_app, monkeypatch):
+    """No "View 9 more" hides the intake queue or the documents page: the menu is always fully expanded."""
+    calls = []
+    real = st.navigation
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", spy)
+    at = make_app(user=_user(db, "coordinator"))
+    at.run()
+    assert not at.exception
+    assert calls and all(c.get("expanded") is True for c in calls)
