@@ -13,6 +13,7 @@ from models.base import created_at_field, json_field
 class MediationSession(SQLModel, table=True):
     """调解记录: one sitting, in person or online."""
 
+    __table_args__ = (Index("uq_mediationsession_form_token", "form_token", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     held_at: datetime
@@ -25,6 +26,11 @@ class MediationSession(SQLModel, table=True):
     attended: list[int] = json_field(default=list)
     recorded_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
+    form_token: str | None = Field(
+        default=None,
+        max_length=64,
+        description="one-time token of the staff form that saved it (a second tap finds it)",
+    )
 
 
 class Attachment(SQLModel, table=True):
@@ -49,6 +55,7 @@ class Agreement(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("amount_fen >= 0", name="ck_agreement_amount"),
         UniqueConstraint("case_id", "version"),
+        Index("uq_agreement_form_token", "form_token", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -62,6 +69,11 @@ class Agreement(SQLModel, table=True):
     performance: str = Field(default="pending", max_length=12, description="pending / fulfilled / partly / breached")
     performance_at: datetime | None = None
     recorded_by: int | None = Field(default=None, foreign_key="user.id")
+    form_token: str | None = Field(
+        default=None,
+        max_length=64,
+        description="one-time token of the staff form that saved it (a second tap finds it)",
+    )
 
 
 class JudicialConfirmation(SQLModel, table=True):
@@ -100,6 +112,7 @@ class FollowUp(SQLModel, table=True):
             sqlite_where=text("done_at IS NULL"),
             postgresql_where=text("done_at IS NULL"),
         ),
+        Index("uq_followup_form_token", "form_token", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -110,6 +123,11 @@ class FollowUp(SQLModel, table=True):
     agreement_holds: bool | None = None
     note: str = ""
     recorded_by: int | None = Field(default=None, foreign_key="user.id")
+    form_token: str | None = Field(
+        default=None,
+        max_length=64,
+        description="one-time token of the staff form that saved it (a second tap finds it)",
+    )
 
 
 class GradeAudit(SQLModel, table=True):

@@ -123,5 +123,6 @@ def handed_over(db: Database, w: World, to: Organisation | None = None) -> Case:
                     PartyInput(side="applicant", name="王五", phone="13712345678"),
                     PartyInput(side="respondent", name="赵六"),
                 ],
+                send_anyway=True,  # tests hand over the same story several times; the look-alike question is theirs
             ),
         )

@@ -8,12 +8,13 @@ import streamlit as st
 
 from pages.nav import spec_for
 from pages.public.intake_directory import render_directory
-from pages.ui.auth import client_id
+from pages.ui.auth import client_id, current_actor
 from pages.ui.db import get_db
 from pages.ui.form_render import field_widget, problems_by_field, state_value
 from pages.ui.form_token import forget_token, kept_token, renew_token
 from pages.ui.i18n import current_language, t
-from pages.ui.widgets import save_in_callback, show_saved_error
+from pages.ui.widgets import save_in_callback, show_saved_error, upload_files
+from services.access.permissions import P
 from services.core.config import get_settings
 from services.core.errors import DomainError
 from services.core.text import escape_markdown as esc
@@ -36,6 +37,7 @@ if org is None:
     render_directory()
     st.stop()
 org_code = org.code  # (the callback below runs in a later script run)
+staff = current_actor()  # a mediator entering a resident's application at the office PC (issue 22)
 
 
 def show_result(res: intake.IntakeResult) -> None:
@@ -79,6 +81,8 @@ if result is not None:
 st.subheader(esc(org.name), anchor=False)
 st.caption(" · ".join(esc(x) for x in (org.address, org.phone, org.hours) if x))
 st.caption(t("intake.official_host", host=esc(qr.short_url(get_settings().public_base_url))))
+if staff is not None and staff.can(P.CASE_CREATE):
+    st.info(t("intake.staff_entering"), icon=":material/badge:")
 
 problems: dict[str, tuple[str, dict[str, Any]]] = st.session_state.get(f"{K}.problems", {})
 
@@ -109,6 +113,7 @@ def send() -> None:
         applicant_name=value("intake.applicant_name"),
         applicant_phone=value("intake.applicant_phone"),
         applicant_id_number=value("intake.applicant_id"),
+        applicant_address=value("intake.applicant_address"),
         description=value("intake.description"),
         category=value("intake.category"),
         place=value("intake.place"),
@@ -123,7 +128,7 @@ def send() -> None:
     )
     ss = st.session_state
     try:
-        outcome = intake.submit_intake(db, form, client=client_id())
+        outcome = intake.submit_intake(db, form, client=client_id(), staff=staff)
     except IntakeInvalid as err:
         ss[f"{K}.problems"] = problems_by_field(err.problems)
         return
@@ -146,6 +151,14 @@ with st.form("intake.form", border=False, enter_to_submit=False):
         help=t("intake.phone_help"),
     )
     text("applicant_id_number", "intake.applicant_id", "intake.applicant_id", optional=True, autocomplete="off")
+    text(
+        "applicant_address",
+        "intake.applicant_address",
+        "intake.applicant_address",
+        optional=True,
+        autocomplete="street-address",
+        help=t("intake.address_help"),
+    )
     st.markdown("#### " + t("intake.about_dispute"))
     labels = {c: (en if lang == "en" else zh) for c, zh, en in categories}
     st.selectbox(
@@ -176,12 +189,10 @@ with st.form("intake.form", border=False, enter_to_submit=False):
     for f in fields:
         field_widget(f, f"intake.custom.{f.key}", lang)
         problem(f"custom.{f.key}")
-    st.file_uploader(
+    upload_files(  # the save reads the files from the session; the service checks them again
         t("intake.photos") + t("intake.optional"),
-        type=["jpg", "jpeg", "png", "webp"],
-        accept_multiple_files=True,
+        types=["jpg", "jpeg", "png", "webp"],
         key="intake.photos",
-        max_upload_size=10,
         help=t("intake.photos_help"),
     )
     problem("photos")

@@ -3,24 +3,19 @@ receivers accept or return what was handed to them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from pages.ui.case_ui import (
-    flash,
-    form_token,
-    open_case,
-    party_count_buttons,
-    party_rows,
-    renew_token,
-    show_flash,
-    write,
-)
+from pages.ui.case_ui import open_case, party_count_buttons, party_rows, show_flash
 from pages.ui.db import get_db
 from pages.ui.duty import render_liaison_on_call
+from pages.ui.form_token import next_staff_form, staff_token
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from pages.ui.widgets import BadgeColor
+from pages.ui.widgets import BadgeColor, attempt
 from services.access.permissions import P
+from services.cases import record as case_record
 from services.cases import referrals, warnings
 from services.core.clock import format_local
 from services.lowcode import dictionaries
@@ -28,6 +23,7 @@ from services.lowcode import dictionaries
 actor = require_page(P.CASE_VIEW)
 PREFIX = "handovers.party"
 REFERRAL_COLOR: dict[str, BadgeColor] = {"pending": "orange", "accepted": "green"}
+TWIN = "handovers.twin"  # (the refused input, the look-alike case) until the sender decides
 SOURCES = {"police": ("dispatch_110", "police_referral"), "court": ("court_entrust",)}
 lang = current_language()
 
@@ -37,7 +33,57 @@ with get_db().read() as s:
     labels = {n: dictionaries.labels(s, n, lang) for n in ("source", "category", "risk_flag")}
     incoming = referrals.list_incoming(s, actor=actor) if actor.can(P.CASE_ACCEPT) else []
     sent = referrals.list_sent(s, actor=actor)
-    targets = {o.id: o.name for o in referrals.handover_targets(s, actor=actor)} if actor.can(P.CASE_HANDOVER) else {}
+    choices = referrals.handover_targets(s, actor=actor) if actor.can(P.CASE_HANDOVER) else []
+    targets = {o.id: o.name for o in choices}  # the liaison's own stationed room first, then the same town's
+    token = staff_token("handover")
+    saved = case_record.find_saved_case(s, actor=actor, token=token)
+
+
+def send(data: referrals.HandoverInput) -> None:
+    """File the hand-over; a look-alike of a recent case is held back for the sender to decide."""
+    st.session_state.pop(TWIN, None)
+
+    def run() -> object:
+        try:
+            with get_db().write() as s:
+                return referrals.handover_case(s, actor=actor, data=data)
+        except referrals.LooksLikeEarlier as err:  # nothing was written: ask the sender
+            return err
+
+    result = attempt(run)
+    if isinstance(result, referrals.LooksLikeEarlier):
+        st.session_state[TWIN] = (data, result.twin)
+    if result is not None:
+        st.rerun()  # the next run asks about the look-alike, or finds the saved case by the token and shows it
+
+
+def ask_about_twin() -> None:
+    """ "This looks like case X — send anyway?" above the form, which keeps what was typed (edit and send again)."""
+    pending = st.session_state.get(TWIN)
+    if pending is None or pending[0].form_token != token:
+        return
+    data, twin = pending
+    st.warning(
+        t("handovers.twin", no=twin.case_no, at=format_local(twin.received_at, short=True)), icon=":material/warning:"
+    )
+    row = st.container(horizontal=True, gap="small")
+    if row.button(t("handovers.send_anyway"), key="handovers.send_anyway", type="primary", width="stretch"):
+        send(replace(data, send_anyway=True))
+    if row.button(t("handovers.open_twin"), key="handovers.open_twin", width="stretch"):
+        st.session_state.pop(TWIN, None)
+        open_case(twin.case_id)
+
+
+def show_saved(no: str, case_id: int) -> None:
+    """What the form saved, instead of the form (a late second tap reaches nothing)."""
+    st.success(t("handovers.sent", no=no), icon=":material/check_circle:")
+    row = st.container(horizontal=True, gap="small")
+    if row.button(t("handovers.open"), key="handovers.saved_open", width="stretch", icon=":material/folder_open:"):
+        next_staff_form("handover", "handovers.")
+        open_case(case_id)
+    if row.button(t("handovers.next"), key="handovers.next", type="primary", width="stretch", icon=":material/add:"):
+        next_staff_form("handover", "handovers.")
+        st.rerun()
 
 
 def new_handover() -> None:
@@ -48,6 +94,10 @@ def new_handover() -> None:
         "petition",
     ]
     render_liaison_on_call(actor)  # issue 13: the stationed mediator on duty now, with a call button
+    if saved is not None:
+        show_saved(saved.case_no, saved.id)
+        return
+    ask_about_twin()
     party_count_buttons(PREFIX)
     with st.form("handovers.form", border=False):
         source = st.selectbox(
@@ -56,7 +106,7 @@ def new_handover() -> None:
         to = st.selectbox(
             t("handovers.to"),
             list(targets),
-            index=None,
+            index=0 if choices and choices[0].own else None,
             key="handovers.to",
             format_func=lambda i: targets[i],
             placeholder=t("handovers.to_hint"),
@@ -91,14 +141,9 @@ def new_handover() -> None:
             amount_fen=round((amount or 0) * 100),
             group_size=int(group or 0),
             risk_flags=list(risk),
-            form_token=form_token("handover"),
+            form_token=token,
         )
-        case = write(lambda s: referrals.handover_case(s, actor=actor, data=data))
-        if case is not None:
-            renew_token("handover")
-            st.session_state.pop(f"{PREFIX}.count", None)
-            flash("handovers.sent", no=case.case_no)
-            st.rerun()
+        send(data)
 
 
 def card(r: referrals.ReferralRow, key: str, *, inbox: bool) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui import custom_form
-from pages.ui.case_ui import form_token, open_case, party_count_buttons, party_rows, renew_token
+from pages.ui.case_ui import open_case, party_count_buttons, party_rows
 from pages.ui.db import get_db
+from pages.ui.form_token import next_staff_form, staff_token
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from services.access.permissions import P
@@ -19,12 +20,25 @@ PREFIX = "new_case.party"
 lang = current_language()
 
 st.title(t("new_case.title"), anchor=False)
+token = staff_token("new_case")
 with get_db().read() as s:
+    saved = case_record.find_saved_case(s, actor=actor, token=token)
     sources = dictionaries.labels(s, "source", lang)
     categories = dictionaries.labels(s, "category", lang)
     flags = dictionaries.labels(s, "risk_flag", lang)
     offered = {d: dictionaries.active_codes(s, d) for d in ("source", "category")}  # retired values: not offered
     _, extra = custom_fields.staff_fields(s)
+
+if saved is not None:  # this form was saved: say what, instead of the form (a late second tap reaches nothing)
+    st.success(t("new_case.saved", no=saved.case_no), icon=":material/check_circle:")
+    row = st.container(horizontal=True, gap="small")
+    if row.button(t("quick.open"), key="new_case.open", type="primary", width="stretch", icon=":material/folder_open:"):
+        next_staff_form("new_case", "new_case.")
+        open_case(saved.id)
+    if row.button(t("new_case.next"), key="new_case.next", width="stretch", icon=":material/add:"):
+        next_staff_form("new_case", "new_case.")
+        st.rerun()
+    st.stop()
 
 source = st.selectbox(
     t("new_case.source"),
@@ -71,9 +85,9 @@ with st.form("new_case.form", border=False):
     accept_now = st.checkbox(
         t("new_case.accept_now"), value=True, key="new_case.accept_now", disabled=not actor.can(P.CASE_ACCEPT)
     )
-    saved = st.form_submit_button(t("new_case.submit"), type="primary", width="stretch", icon=":material/save:")
+    submitted = st.form_submit_button(t("new_case.submit"), type="primary", width="stretch", icon=":material/save:")
 
-if saved:
+if submitted:
     data = case_record.StaffCaseInput(
         source=source or "",
         category=category or "",
@@ -87,11 +101,8 @@ if saved:
         referring_org_id=referring,
         referral_ref=ref_no or "",
         accept_now=accept_now,
-        form_token=form_token("new_case"),
+        form_token=token,
         custom=custom,
     )
-    case = custom_form.save("new_case", lambda s: case_record.register_case(s, actor=actor, data=data))
-    if case is not None:
-        renew_token("new_case")
-        st.session_state.pop(f"{PREFIX}.count", None)
-        open_case(case.id or 0)
+    if custom_form.save("new_case", lambda s: case_record.register_case(s, actor=actor, data=data)) is not None:
+        st.rerun()  # the next run finds the saved case by the token and shows it (a refused form stays as typed)

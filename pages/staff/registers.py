@@ -6,9 +6,10 @@ import streamlit as st
 
 from models.lowcode import FormPhoto
 from pages.ui import register_view as view
-from pages.ui.case_ui import flash, show_flash
+from pages.ui.case_ui import show_flash
 from pages.ui.db import get_db
-from pages.ui.form_render import clear_fields, problems_by_field, render_fields
+from pages.ui.form_render import problems_by_field, render_fields
+from pages.ui.form_token import next_staff_form, staff_token
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.widgets import attempt, show_error
@@ -79,29 +80,37 @@ with tab_list:
 
 with tab_add:
     prefix = f"registers.v.{reg.code}"
-    org_id = st.selectbox(
-        t("register.org"),
-        list(orgs),
-        key="registers.add_org",
-        format_func=lambda o: orgs[o],
-        index=list(orgs).index(actor.org_id) if actor.org_id in orgs else 0,
-    )
-    problems = st.session_state.get(f"{prefix}.problems", {})
-    values = render_fields(reg.fields, prefix=prefix, lang=lang, problems=problems)
-    if st.button(t("register.save"), key="registers.save", type="primary", icon=":material/save:", width="stretch"):
-        try:
-            with db.write() as s:
-                entry = registers.add_entry(s, actor=actor, code=reg.code, values=values, org_id=org_id)
-                ref = registers.reference(entry.id or 0)
-        except FormInvalid as err:
-            st.session_state[f"{prefix}.problems"] = problems_by_field(err.problems)
+    form = f"register.{reg.code}"
+    token = staff_token(form)
+    with db.read() as s:
+        saved = attempt(lambda: registers.staff_entry(s, actor=actor, token=token))
+    if saved is not None:  # say what was saved instead of the form: a second tap reaches nothing
+        st.success(t("register.saved", reference=registers.reference(saved.id or 0)), icon=":material/check_circle:")
+        if st.button(t("register.next"), key="registers.next", type="primary", icon=":material/add:", width="stretch"):
+            next_staff_form(form, prefix + ".")
             st.rerun()
-        except DomainError as err:
-            show_error(err)
-        else:
-            clear_fields(prefix)
-            flash("register.saved", reference=ref)
-            st.rerun()
+    else:
+        org_id = st.selectbox(
+            t("register.org"),
+            list(orgs),
+            key="registers.add_org",
+            format_func=lambda o: orgs[o],
+            index=list(orgs).index(actor.org_id) if actor.org_id in orgs else 0,
+        )
+        problems = st.session_state.get(f"{prefix}.problems", {})
+        values = render_fields(reg.fields, prefix=prefix, lang=lang, problems=problems)
+        if st.button(t("register.save"), key="registers.save", type="primary", icon=":material/save:", width="stretch"):
+            try:
+                with db.write() as s:
+                    registers.add_entry(s, actor=actor, code=reg.code, values=values, org_id=org_id, token=token)
+            except FormInvalid as err:
+                st.session_state[f"{prefix}.problems"] = problems_by_field(err.problems)
+                st.rerun()
+            except DomainError as err:
+                show_error(err)
+            else:
+                st.session_state.pop(f"{prefix}.problems", None)
+                st.rerun()  # the next run finds the entry by the token and says so
 
 with tab_qr:
     if not reg.spec.public:

@@ -9,8 +9,9 @@ import streamlit as st
 
 from pages.ui.case_ui import flash, write
 from pages.ui.db import get_db
+from pages.ui.form_token import next_staff_form, staff_token
 from pages.ui.i18n import t
-from pages.ui.widgets import attempt
+from pages.ui.widgets import attempt, upload_files
 from services.access.authz import Actor
 from services.cases import confirmation, joint, outcomes, referrals, sessions, warnings, workflow
 from services.cases.view import CaseDetail
@@ -38,10 +39,19 @@ ICONS = {
 }
 
 
-def _done(result: object, key: str) -> None:
+def _done(result: object, key: str, form: str | None = None) -> None:
+    """After a save: the message, and for a form that creates a row a new token for the next one."""
     if result is not None:
+        if form is not None:
+            next_staff_form(form)
         flash(key)
         st.rerun()
+
+
+def _token(action: str, d: CaseDetail) -> tuple[str, str]:
+    """(name, token) of this case's `action` form: a second tap returns the row the first saved (issue 22)."""
+    name = f"case.{action}.{d.case.id or 0}"
+    return name, staff_token(name)
 
 
 def _submit(label_key: str, action: str) -> bool:
@@ -132,6 +142,7 @@ def _handover(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) ->
 
 
 def _session(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
+    form, token = _token("session", d)
     with st.form("case.form.session", border=False, clear_on_submit=True):
         row = st.container(horizontal=True, gap="small")
         day = row.date_input(t("session.day"), value=clock.today(), max_value=clock.today(), key="case.session.day")
@@ -143,19 +154,17 @@ def _session(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> 
         place = st.text_input(t("session.place"), value=d.org_name, key="case.session.place", max_chars=200)
         who = st.text_input(t("session.participants"), key="case.session.who", max_chars=500)
         notes = st.text_area(t("session.notes"), key="case.session.notes", max_chars=10_000)
-        files = st.file_uploader(
-            t("session.files"),
-            type=["jpg", "jpeg", "png", "webp", "pdf"],
-            accept_multiple_files=True,
-            key="case.session.files",
-            max_upload_size=10,
-        )
+        files = upload_files(t("session.files"), types=["jpg", "jpeg", "png", "webp", "pdf"], key="case.session.files")
         if _submit("action.session", "session"):
             raw = [sessions.FileInput(f.name, f.getvalue()) for f in files or []]
             checked = attempt(lambda: sessions.check_files(raw))  # content checks before the transaction
             if checked is not None:
                 data = sessions.SessionInput(
-                    held_at=datetime.combine(day, at, clock.LOCAL_TZ), place=place, participants=who, notes=notes
+                    held_at=datetime.combine(day, at, clock.LOCAL_TZ),
+                    place=place,
+                    participants=who,
+                    notes=notes,
+                    form_token=token,
                 )
                 _done(
                     write(
@@ -169,10 +178,12 @@ def _session(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> 
                         )
                     ),
                     "done.session",
+                    form,
                 )
 
 
 def _agreement(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
+    form, token = _token("agreement", d)
     with st.form("case.form.agreement", border=False):
         kind = st.radio(
             t("agreement.kind"),
@@ -201,6 +212,7 @@ def _agreement(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -
                 amount_fen=round((amount or 0) * 100),
                 obligations=obligations,
                 performance_due=due,
+                form_token=token,
             )
             _done(
                 write(
@@ -209,6 +221,7 @@ def _agreement(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -
                     )
                 ),
                 "done.agreement",
+                form,
             )
 
 
@@ -349,6 +362,7 @@ def _rule(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> Non
 
 
 def _follow_up(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
+    form, token = _token("follow_up", d)
     with st.form("case.form.follow_up", border=False):
         method = st.radio(
             t("form.method"),
@@ -378,9 +392,11 @@ def _follow_up(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -
                         holds=bool(holds),
                         note=note,
                         expected_version=d.case.version,
+                        form_token=token,
                     )
                 ),
                 "done.follow_up",
+                form,
             )
 
 

@@ -35,3 +35,26 @@ def renew_token(key: str) -> None:
 def forget_token() -> None:
     """ "Send another": the next form gets a new token, and the address no longer names the one just used."""
     st.query_params.pop(PARAM, None)
+
+
+# --- staff forms (issue 22) -------------------------------------------------------------------------------------
+# A staff form that creates something holds a one-time token in the session; the service saves it in a unique
+# column, so a second tap (or a rerun that arrives mid-save) returns the row the first saved. After a save the page
+# shows what was saved *instead of* the form, looked up by the token on every run: the form is then not rendered,
+# so the browser drops what was typed, and a late tap on the old button reaches no widget. "Next" starts a new form
+# with a new token.
+
+
+def staff_token(name: str) -> str:
+    """The token of staff form `name` in this session (made on first use)."""
+    key = f"form_token.staff.{name}"
+    if key not in st.session_state:
+        st.session_state[key] = issue_form_token()
+    return str(st.session_state[key])
+
+
+def next_staff_form(name: str, *prefixes: str) -> None:
+    """Start a new form: a new token, and the widgets under `prefixes` back to their defaults."""
+    st.session_state[f"form_token.staff.{name}"] = issue_form_token()
+    for k in [k for k in st.session_state if str(k).startswith(prefixes)]:
+        del st.session_state[k]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
 
 from models import Case, CaseCounter, CaseEvent, CaseStatus, ConfigVersion, Organisation, Party
 from models.base import utc_now
 from services.core import audit, clock
 from services.core.config import get_settings
-from services.core.errors import ValidationFailed
+from services.core.errors import Conflict, ValidationFailed
 from services.core.reference import DEADLINES
 from services.core.security import (
     blind_index,
@@ -25,6 +27,31 @@ from services.core.security import (
     valid_id_number,
     valid_phone,
 )
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def find_by_token(session: Session, model: type[T], token: str | None) -> T | None:
+    """The row a staff form with this one-time token already saved, if any."""
+    if not token:
+        return None
+    return session.exec(select(model).where(col(model.form_token) == token)).first()  # type: ignore[attr-defined]
+
+
+def insert_once(session: Session, model: type[T], token: str | None, insert: Callable[[], T]) -> tuple[T, bool]:
+    """Run `insert` in a savepoint; when the unique form token is taken (a second tap, a concurrent twin),
+    return the row saved with it instead. The unique index decides, not the look-up before it."""
+    if (done := find_by_token(session, model, token)) is not None:
+        return done, False
+    try:
+        with session.begin_nested():
+            row = insert()
+            session.flush()
+    except IntegrityError as exc:
+        if (done := find_by_token(session, model, token)) is not None:
+            return done, False
+        raise Conflict("error.already_saved") from exc
+    return row, True
 
 
 @dataclass

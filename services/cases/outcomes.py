@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,7 @@ from models.base import utc_now
 from services.access.authz import OWNED, Actor, area_org_ids, get_case_in_scope, require
 from services.access.permissions import P
 from services.cases import states, workflow
+from services.cases.create import find_by_token, insert_once
 from services.cases.deadlines import due_after, rules_for
 from services.core import audit, clock
 from services.core.errors import Conflict, OutOfScope, ValidationFailed
@@ -38,6 +40,7 @@ KINDS = ("written", "oral")
 PERFORMANCE = ("pending", "fulfilled", "partly", "breached")
 METHODS = ("phone", "visit")
 MAX_AMOUNT_FEN = 10**12
+R = TypeVar("R", Agreement, FollowUp)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class AgreementInput:
     obligations: str = ""
     performance_due: date | None = None
     note: str = ""
+    form_token: str | None = None  # a second tap of the same form returns the agreement the first saved
 
 
 def _check_agreement(session: Session, data: AgreementInput) -> None:
@@ -88,9 +92,11 @@ def conclude_with_agreement(session: Session, *, actor: Actor, case: Case, data:
         obligations=data.obligations.strip(),
         performance_due=data.performance_due,
         recorded_by=actor.user_id,
+        form_token=data.form_token,
     )
-    session.add(agreement)
-    session.flush()
+    agreement, new = insert_once(session, Agreement, data.form_token, lambda: _added(session, agreement))
+    if not new:
+        return agreement
     grade = resolve_code(session, "grade", data.grade) or data.grade
     workflow.transition(
         session,
@@ -106,6 +112,19 @@ def conclude_with_agreement(session: Session, *, actor: Actor, case: Case, data:
     return agreement
 
 
+def _added(session: Session, row: Agreement) -> Agreement:
+    session.add(row)
+    return row
+
+
+def _already(session: Session, model: type[R], case_id: int, actor: Actor, token: str | None) -> R | None:
+    """The row this actor's form with this token already saved on this case (a second tap), else None."""
+    row = find_by_token(session, model, token)
+    if row is not None and (row.case_id != case_id or row.recorded_by != actor.user_id):
+        raise Conflict("error.conflict")
+    return row
+
+
 def _due_again(fu: FollowUp, due: date) -> FollowUp:
     """A follow-up still open from an earlier agreement now counts from the new one."""
     fu.due = due
@@ -118,6 +137,8 @@ def record_agreement(
     """Mediation succeeded: record the agreement and close the case as succeeded (the lead organisation only)."""
     require(actor, P.CASE_MEDIATE)
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
+    if (done := _already(session, Agreement, case_id, actor, data.form_token)) is not None:
+        return done
     workflow.check_version(case, expected_version)
     return conclude_with_agreement(session, actor=actor, case=case, data=data)
 
@@ -269,6 +290,7 @@ def record_follow_up(
     holds: bool,
     note: str = "",
     expected_version: int | None = None,
+    form_token: str | None = None,
 ) -> FollowUp:
     """回访: by phone or visit, satisfaction 1–5; if the agreement is not holding, reopen and tell the lead."""
     require(actor, P.CASE_MEDIATE)
@@ -277,6 +299,8 @@ def record_follow_up(
     if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
         raise ValidationFailed("error.satisfaction_invalid")
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=OWNED)
+    if (done := _already(session, FollowUp, case_id, actor, form_token)) is not None:
+        return done
     workflow.check_version(case, expected_version)
     if case.status != S.SUCCEEDED:
         raise Conflict("error.transition_not_allowed", action="follow_up", status=case.status)
@@ -285,8 +309,9 @@ def record_follow_up(
         fu = FollowUp(case_id=case.id or 0, due=clock.today())
     fu.done_at, fu.method, fu.satisfaction = utc_now(), method, satisfaction
     fu.agreement_holds, fu.note, fu.recorded_by = holds, note.strip()[:2000], actor.user_id
+    fu.form_token = form_token
     session.add(fu)
-    session.flush()
+    session.flush()  # the unique form token (under the case's row lock) backs the look-up above
     if holds:
         workflow.transition(
             session,

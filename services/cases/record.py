@@ -6,15 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import Case, MediationSession, Organisation, OrgKind, Referral
 from models.base import utc_now
 from services.access.authz import Actor, org_in_scope, require
 from services.access.permissions import P
 from services.cases import outcomes, warnings, workflow
-from services.cases.create import CaseInput, PartyInput, create_case
+from services.cases.create import CaseInput, PartyInput, create_case, find_by_token, insert_once
 from services.cases.deadlines import due_after, rules_for
 from services.core.errors import Conflict, ValidationFailed
 from services.lowcode.custom_fields import staff_custom
@@ -76,6 +75,14 @@ class StaffCaseInput:
     accept_now: bool = True
     form_token: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedCase:
+    """A case a staff form saved: what the page says instead of showing the form again."""
+
+    id: int
+    case_no: str
 
 
 @dataclass
@@ -149,22 +156,31 @@ def set_deadlines(session: Session, case: Case) -> None:
 
 
 def _existing(session: Session, actor: Actor, token: str | None) -> Case | None:
-    if not token:
-        return None
-    case = session.exec(select(Case).where(Case.form_token == token)).first()
+    case = find_by_token(session, Case, token)
     if case is not None and case.created_by != actor.user_id:
         raise Conflict("error.conflict")
     return case
 
 
-def _create(session: Session, data: CaseInput, actor: Actor) -> Case:
-    try:
-        with session.begin_nested():
-            case = create_case(session, data=data, actor_id=actor.user_id)
-    except IntegrityError as exc:
-        raise Conflict("error.already_saved") from exc
+def create_once(session: Session, data: CaseInput, actor: Actor) -> tuple[Case, bool]:
+    """Create the case, or (its form token already used: a second tap) return the one saved with it; True = new."""
+    case, new = insert_once(
+        session, Case, data.form_token, lambda: create_case(session, data=data, actor_id=actor.user_id)
+    )
+    if not new:
+        if case.created_by != actor.user_id:
+            raise Conflict("error.conflict")
+        return case, False
     set_deadlines(session, case)
-    return case
+    return case, True
+
+
+def find_saved_case(session: Session, *, actor: Actor, token: str) -> SavedCase | None:
+    """What this actor's staff form with this token saved (the page shows it instead of the form), or None."""
+    case = find_by_token(session, Case, token)
+    if case is None or case.created_by != actor.user_id:
+        return None
+    return SavedCase(case.id or 0, case.case_no)
 
 
 def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Case:
@@ -187,7 +203,7 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
     flags = [f for f in data.risk_flags if f in warnings.MANUAL_FLAGS]
     referring = _referring_org(session, source, data.referring_org_id)
     custom = staff_custom(session, data.custom)
-    case = _create(
+    case, new = create_once(
         session,
         CaseInput(
             org_id=org.id or 0,
@@ -207,6 +223,8 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
         ),
         actor,
     )
+    if not new:
+        return case
     if referring is not None:
         session.add(
             Referral(
@@ -273,7 +291,7 @@ def quick_case(session: Session, *, actor: Actor, data: QuickCaseInput) -> Case:
     org = org_in_scope(session, actor, actor.org_id)
     label = labels(session, "category", "zh-CN").get(category, category)
     place = data.place.strip() or org.name
-    case = _create(
+    case, new = create_once(
         session,
         CaseInput(
             org_id=org.id or 0,
@@ -290,6 +308,8 @@ def quick_case(session: Session, *, actor: Actor, data: QuickCaseInput) -> Case:
         ),
         actor,
     )
+    if not new:
+        return case
     case_id = case.id or 0
     workflow.transition(session, actor=actor, case_id=case_id, action="accept")
     session.add(

@@ -14,18 +14,21 @@ from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, CaseStatus, JointParticipant, Organisation, Party, Referral
 from models.base import utc_now
-from models.org import MEDIATION_KINDS
+from models.org import MEDIATION_KINDS, OrgKind
 from services.access.authz import OWNED, Actor, get_case_in_scope, require, require_any, scope_org_ids
 from services.access.permissions import P
 from services.cases import states, warnings, workflow
-from services.cases.create import CaseInput, PartyInput, create_case
-from services.cases.record import HANDOVER_KINDS, SENDER_KINDS, check_amounts, check_parties, code_of, set_deadlines
+from services.cases.create import CaseInput, PartyInput, find_by_token
+from services.cases.record import HANDOVER_KINDS, SENDER_KINDS, check_amounts, check_parties, code_of, create_once
+from services.cases.similar import LookAlike, handover_twin
 from services.core import audit
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 from services.core.security import mask_name
 from services.notify.inbox import notify_org
+from services.roster.duty import liaison_rooms
 
 S = CaseStatus
+LIAISON_KINDS = (OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM, OrgKind.COURT, OrgKind.COURT_ROOM)
 
 
 @dataclass
@@ -43,6 +46,17 @@ class HandoverInput:
     group_size: int = 0
     risk_flags: list[str] = field(default_factory=list)
     form_token: str | None = None
+    send_anyway: bool = False  # the sender saw "this looks like case X" and sends it all the same
+
+
+class LooksLikeEarlier(Conflict):
+    """A case with the same party and a similar text was registered here in the last 7 days: ask before filing."""
+
+    key = "error.handover_looks_like"
+
+    def __init__(self, twin: LookAlike) -> None:
+        super().__init__(no=twin.case_no)
+        self.twin = twin
 
 
 @dataclass(frozen=True)
@@ -69,10 +83,23 @@ class OrgChoice:
     id: int
     name: str
     kind: str
+    own: bool = False  # the room stationed in (or beside) the actor's own station or court
+
+
+def _town_path(session: Session, me: Organisation) -> str:
+    """The path of the town the actor's organisation lies in (else its parent's): 'nearest' for hand-overs."""
+    ids = [int(p) for p in me.path.split("/") if p.isdigit()]
+    town = session.exec(
+        select(Organisation.path).where(col(Organisation.id).in_(ids), Organisation.kind == OrgKind.TOWN)
+    ).first()
+    if town:
+        return town
+    return "/" + "".join(f"{p}/" for p in ids[:-1]) if len(ids) > 1 else me.path
 
 
 def handover_targets(session: Session, *, actor: Actor) -> list[OrgChoice]:
-    """Mediation organisations of the actor's county (the rooms, committees and professional bodies)."""
+    """Mediation organisations of the actor's county (the rooms, committees and professional bodies): the room
+    stationed at the actor's own station or court first, then those of the same town, then the rest."""
     require_any(actor, P.CASE_HANDOVER, P.CASE_REFER)
     me = session.get(Organisation, actor.org_id)
     if me is None:
@@ -81,7 +108,13 @@ def handover_targets(session: Session, *, actor: Actor) -> list[OrgChoice]:
     if me.county_id is not None:
         stmt = stmt.where(Organisation.county_id == me.county_id)
     rows = session.exec(stmt.order_by(col(Organisation.path)).limit(500)).all()
-    return [OrgChoice(id=o.id or 0, name=o.name, kind=o.kind) for o in rows]
+    own = {r.org_id for r in liaison_rooms(session, actor=actor)} if me.kind in LIAISON_KINDS else set()
+    town = _town_path(session, me)
+
+    def nearness(o: Organisation) -> int:
+        return 0 if o.id in own else 1 if o.path.startswith(town) else 2
+
+    return [OrgChoice(id=o.id or 0, name=o.name, kind=o.kind, own=o.id in own) for o in sorted(rows, key=nearness)]
 
 
 def sender_choices(session: Session, *, actor: Actor, source: str) -> list[OrgChoice]:
@@ -142,40 +175,46 @@ def _send(session: Session, actor: Actor, case: Case, to: Organisation, kind: st
 
 
 def handover_case(session: Session, *, actor: Actor, data: HandoverInput) -> Case:
-    """Register a dispute (110 dispatch, station referral, 诉前委托, 信访) and hand it over in one step."""
+    """Register a dispute (110 dispatch, station referral, 诉前委托, 信访) and hand it over in one step.
+
+    A second tap of the same form returns the case the first saved; a look-alike of a case registered here in the
+    last 7 days is refused with LooksLikeEarlier unless `send_anyway`."""
     require(actor, P.CASE_HANDOVER)
+    if (done := find_by_token(session, Case, data.form_token)) is not None:
+        if done.created_by != actor.user_id:
+            raise Conflict("error.conflict")
+        return done
     source = code_of(session, "source", data.source, tuple(HANDOVER_KINDS))
     category = code_of(session, "category", data.category)
     check_parties(data.parties)
     check_amounts(data.amount_fen, data.group_size)
     to = _target(session, data.to_org_id, None, actor)
-    if data.form_token and (done := session.exec(select(Case).where(Case.form_token == data.form_token)).first()):
-        if done.created_by != actor.user_id:
-            raise Conflict("error.conflict")
-        return done
-    try:
-        with session.begin_nested():
-            case = create_case(
-                session,
-                actor_id=actor.user_id,
-                data=CaseInput(
-                    org_id=actor.org_id,
-                    source=source,
-                    category=category,
-                    description=data.description.strip(),
-                    parties=data.parties,
-                    place=data.place.strip(),
-                    amount_fen=data.amount_fen,
-                    group_size=data.group_size,
-                    risk_flags=[f for f in data.risk_flags if f in warnings.MANUAL_FLAGS],
-                    pre_litigation=source == "court_entrust",
-                    form_token=data.form_token,
-                ),
-            )
-    except IntegrityError as exc:
-        raise Conflict("error.already_saved") from exc
-    set_deadlines(session, case)
+    if not data.send_anyway and (
+        twin := handover_twin(session, org_id=actor.org_id, parties=data.parties, description=data.description.strip())
+    ):
+        raise LooksLikeEarlier(twin)
+    case, new = create_once(
+        session,
+        CaseInput(
+            org_id=actor.org_id,
+            source=source,
+            category=category,
+            description=data.description.strip(),
+            parties=data.parties,
+            place=data.place.strip(),
+            amount_fen=data.amount_fen,
+            group_size=data.group_size,
+            risk_flags=[f for f in data.risk_flags if f in warnings.MANUAL_FLAGS],
+            pre_litigation=source == "court_entrust",
+            form_token=data.form_token,
+        ),
+        actor,
+    )
+    if not new:
+        return case
     _send(session, actor, case, to, HANDOVER_KINDS[source], data.note)
+    if data.send_anyway:
+        session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="handover.sent_anyway"))
     warnings.check_case(session, case, actor_id=actor.user_id)
     return case
 

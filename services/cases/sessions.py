@@ -22,6 +22,7 @@ from models.base import utc_now
 from services.access.authz import WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
 from services.cases import states, workflow
+from services.cases.create import find_by_token, insert_once
 from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
 
@@ -49,6 +50,7 @@ class SessionInput:
     online: bool = False
     duration_minutes: int | None = None
     files: list[FileInput] = field(default_factory=list)
+    form_token: str | None = None  # a second tap of the same form returns the sitting the first saved
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def record_session(
 ) -> MediationSession:
     """Record a sitting; the first one starts the mediation. Pass files already checked with check_files."""
     require(actor, P.CASE_MEDIATE)
+    if (done := _saved(session, actor, case_id, data.form_token)) is not None:
+        return done
     files = checked if checked is not None else check_files(data.files)
     if not data.notes.strip() or len(data.notes) > 10_000:
         raise ValidationFailed("error.notes_required")
@@ -151,23 +155,32 @@ def record_session(
     if data.duration_minutes is not None and not 0 < data.duration_minutes <= 24 * 60:
         raise ValidationFailed("error.duration_invalid")
     case = get_case_in_scope(session, actor, case_id, for_update=True, scope=WORK)
+    if (done := _saved(session, actor, case_id, data.form_token)) is not None:  # a twin held the lock before us
+        return done
     workflow.check_version(case, expected_version)
     if case.status not in states.MEDIATING:
         raise Conflict("error.transition_not_allowed", action="session", status=case.status)
+
+    def insert() -> MediationSession:
+        row = MediationSession(
+            case_id=case.id or 0,
+            held_at=held,
+            place=data.place.strip()[:200],
+            participants=data.participants.strip()[:2000],
+            notes=data.notes.strip(),
+            online=data.online,
+            duration_minutes=data.duration_minutes,
+            recorded_by=actor.user_id,
+            form_token=data.form_token,
+        )
+        session.add(row)
+        return row
+
+    row, new = insert_once(session, MediationSession, data.form_token, insert)
+    if not new:
+        return row
     case.version += 1
     session.add(case)
-    row = MediationSession(
-        case_id=case.id or 0,
-        held_at=held,
-        place=data.place.strip()[:200],
-        participants=data.participants.strip()[:2000],
-        notes=data.notes.strip(),
-        online=data.online,
-        duration_minutes=data.duration_minutes,
-        recorded_by=actor.user_id,
-    )
-    session.add(row)
-    session.flush()
     _store(session, case.id or 0, row.id, files, actor)
     session.add(
         CaseEvent(
@@ -180,6 +193,13 @@ def record_session(
     audit.record(session, action="case.session", actor_id=actor.user_id, entity="case", entity_id=case.id)
     if case.status == CaseStatus.ACCEPTED:
         workflow.transition(session, actor=actor, case_id=case.id or 0, action="start")
+    return row
+
+
+def _saved(session: Session, actor: Actor, case_id: int, token: str | None) -> MediationSession | None:
+    row = find_by_token(session, MediationSession, token)
+    if row is not None and (row.case_id != case_id or row.recorded_by != actor.user_id):
+        raise Conflict("error.conflict")
     return row
 
 

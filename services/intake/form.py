@@ -73,6 +73,7 @@ class IntakeForm:
     applicant_phone: str
     description: str
     applicant_id_number: str = ""
+    applicant_address: str = ""
     respondent_name: str = ""
     respondent_phone: str = ""
     respondent_address: str = ""
@@ -101,16 +102,24 @@ def parse_fields(raw: list[dict[str, Any]] | None) -> list[FieldSpec]:
 
 
 def validate_contact(form: IntakeForm) -> PartyInput:
-    """The applicant: a name, a valid mobile phone, and an ID number only if given (checksum checked)."""
+    """The applicant: a name, a valid mobile phone, an ID number only if given (checksum checked), and the
+    address if given (the documents print it)."""
     problems: list[Problem] = []
     name = check_text(form.applicant_name, "applicant_name", MAX_NAME, problems, required=True)
     phone = check_phone(form.applicant_phone, "applicant_phone", problems, required=True)
+    address = check_text(form.applicant_address, "applicant_address", MAX_LINE, problems)
     id_number = form.applicant_id_number.strip() if isinstance(form.applicant_id_number, str) else ""
     if id_number and not valid_id_number(id_number):
         problems.append(Problem("applicant_id_number", "error.id_invalid"))
     if problems:
         raise IntakeInvalid(problems)
-    return PartyInput(side="applicant", name=name, phone=phone, id_number=normalise_id(id_number) if id_number else "")
+    return PartyInput(
+        side="applicant",
+        name=name,
+        phone=phone,
+        id_number=normalise_id(id_number) if id_number else "",
+        address=address,
+    )
 
 
 def validate_details(form: IntakeForm, fields: list[FieldSpec], category_codes: set[str]) -> Details:

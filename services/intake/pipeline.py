@@ -35,9 +35,11 @@ from models import (
 )
 from models.base import utc_now
 from models.org import MEDIATION_KINDS, OrgKind
+from services.access.authz import Actor
 from services.access.permissions import P
 from services.cases import states
 from services.cases.create import CaseInput, PartyInput, create_case
+from services.cases.similar import similarity as similarity  # its one home; re-exported for callers
 from services.core.config import Limit, get_settings
 from services.core.db import Database
 from services.core.errors import NotFound, StorageProblem
@@ -68,7 +70,6 @@ RISK_WORDS = {
     "violence": ("砍人", "杀了他", "打死", "弄死", "同归于尽", "报复他"),
 }
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
-_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -150,15 +151,6 @@ def find_intake_org(session: Session, code: str) -> IntakeOrg | None:
     except NotFound:
         return None
     return IntakeOrg(org.code, org.name, org.address, org.phone, org.hours)
-
-
-def similarity(a: str, b: str) -> float:
-    """Dice coefficient of character bigrams over letters and digits (works for Chinese without a tokenizer)."""
-    x, y = _NOT_WORD.sub("", a.lower()), _NOT_WORD.sub("", b.lower())
-    if len(x) < 3 or len(y) < 3:
-        return 1.0 if x == y and x else 0.0
-    bx, by = {x[i : i + 2] for i in range(len(x) - 1)}, {y[i : i + 2] for i in range(len(y) - 1)}
-    return 2 * len(bx & by) / (len(bx) + len(by))
 
 
 def classify(
@@ -243,12 +235,15 @@ def create_submitted_case(
     token: str,
     form_version: int,
     seconds: float,
+    entered_by: int | None = None,
 ) -> Case:
-    """The submitted case with its parties, photos and timeline; quarantined when spam signals were seen."""
+    """The submitted case with its parties, photos and timeline; quarantined when spam signals were seen.
+
+    `entered_by`: the staff user who typed it in for the resident at the office (else a public filing)."""
     parties = [contact] + ([details.respondent] if details.respondent else [])
     case = create_case(
         session,
-        actor_id=None,
+        actor_id=entered_by,
         data=CaseInput(
             org_id=org.id or 0,
             source="qr",
@@ -270,6 +265,8 @@ def create_submitted_case(
             data={"form_version": form_version, "photos": len(photos), "seconds": round(seconds, 1)},
         )
     )
+    if entered_by is not None:
+        session.add(CaseEvent(case_id=case.id or 0, actor_id=entered_by, kind="intake.staff_entered"))
     if cls.spam_signals:
         quarantine(session, case_id=case.id or 0, signals=cls.spam_signals)
         if "burst" in cls.spam_signals:  # the earlier copies of the burst go to review too
@@ -436,6 +433,7 @@ class _Checked:
     photos: list[Photo]
     version: int
     seconds: float
+    staff: Actor | None = None  # a signed-in staff user entering a resident's application (issue 22)
 
 
 def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSettings, now: datetime) -> IntakeResult:
@@ -444,7 +442,8 @@ def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSetti
     done = find_submission(session, c.form.form_token)
     if done is not None:  # a twin committed first; replays are not counted against the limits
         return done
-    flooded = _count_hits(session, client=client, org=c.org, settings=settings, now=now)
+    # the per-address limits are for anonymous traffic; a signed-in mediator at the office PC enters many
+    flooded = c.staff is None and _count_hits(session, client=client, org=c.org, settings=settings, now=now)
     cls = classify(
         session,
         org=c.org,
@@ -455,6 +454,8 @@ def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSetti
         settings=settings,
         now=now,
     )
+    if c.staff is not None:  # a person typing at the office is no bot, however fast
+        cls = Classification(cls.category, cls.risk_flags, tuple(x for x in cls.spam_signals if x != "too_fast"))
     earlier = detect_duplicates(session, phone=c.contact.phone, description=c.details.description, now=now)
     if earlier is not None:
         link_to_earlier(
@@ -477,6 +478,7 @@ def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSetti
         token=c.form.form_token,
         form_version=c.version,
         seconds=c.seconds,
+        entered_by=c.staff.user_id if c.staff is not None else None,
     )
     code = issue_tracking_code(session, case)
     if not cls.spam_signals:
@@ -485,11 +487,18 @@ def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSetti
 
 
 def submit_intake(
-    db: Database, form: IntakeForm, *, client: str, now: datetime | None = None, settings: IntakeSettings | None = None
+    db: Database,
+    form: IntakeForm,
+    *,
+    client: str,
+    now: datetime | None = None,
+    settings: IntakeSettings | None = None,
+    staff: Actor | None = None,
 ) -> IntakeResult:
     """Run the pipeline for one public submission; a replayed token returns the first result.
 
-    Reads and checks come first; everything that writes happens in one short transaction."""
+    Reads and checks come first; everything that writes happens in one short transaction. `staff`: the signed-in
+    user on the form; one who may register cases is not held to the anonymous per-address limits."""
     now = now or utc_now()
     settings = settings or IntakeSettings.from_settings()
     with db.read() as s:
@@ -501,7 +510,8 @@ def submit_intake(
         org = determine_org(s, form.org_code)
     shown = form_shown_at(form.form_token, now)
     contact, details, photos = validate_form(form, fields, codes)
-    checked = _Checked(form, org, contact, details, photos, version, (now - shown).total_seconds())
+    entering = staff if staff is not None and staff.can(P.CASE_CREATE) else None
+    checked = _Checked(form, org, contact, details, photos, version, (now - shown).total_seconds(), entering)
     for _ in range(3):
         try:
             with db.write() as s:  # SQLite writers queue in arrival order there

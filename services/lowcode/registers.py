@@ -26,7 +26,7 @@ from services.access.permissions import P
 from services.core import audit
 from services.core.config import get_settings
 from services.core.db import Database
-from services.core.errors import NotFound, OutOfScope, StorageProblem
+from services.core.errors import Conflict, NotFound, OutOfScope, StorageProblem
 from services.core.ratelimit import RateLimited, client_key, hit
 from services.intake.form import form_shown_at
 from services.lowcode.fields import FieldSpec, validate_values
@@ -161,15 +161,40 @@ def _store(
     return entry
 
 
+def staff_entry(session: Session, *, actor: Actor, token: str | None) -> FormSubmission | None:
+    """The entry this actor's register form with this one-time token saved (a second tap finds it), or None."""
+    entry = session.exec(select(FormSubmission).where(FormSubmission.token == token)).first() if token else None
+    if entry is not None and entry.submitted_by != actor.user_id:
+        raise Conflict("error.conflict")
+    return entry
+
+
 def add_entry(
-    session: Session, *, actor: Actor, code: str, values: dict[str, Any], org_id: int | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    code: str,
+    values: dict[str, Any],
+    org_id: int | None = None,
+    token: str | None = None,
 ) -> FormSubmission:
-    """File a staff entry for an organisation of the actor's area, after every field passes its check."""
+    """File a staff entry for an organisation of the actor's area, after every field passes its check.
+
+    `token`: the form's one-time token; a second submit with it returns the entry the first saved (the unique
+    formsubmission.token decides under concurrency)."""
     require(actor, P.REGISTER_USE)
+    if (done := staff_entry(session, actor=actor, token=token)) is not None:
+        return done
     org = own_org(session, actor, org_id)
     reg = get_register(session, code)
     data, photos = validate_values(reg.fields, values)
-    entry = _store(session, reg, org_id=org.id, data=data, photos=photos, token=None, user_id=actor.user_id)
+    try:
+        with session.begin_nested():
+            entry = _store(session, reg, org_id=org.id, data=data, photos=photos, token=token, user_id=actor.user_id)
+    except IntegrityError:
+        if (done := staff_entry(session, actor=actor, token=token)) is None:
+            raise
+        return done
     audit.record(
         session,
         action="register.entry",

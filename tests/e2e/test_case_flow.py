@@ -212,12 +212,12 @@ def test_quick_case_in_six_taps(browser: Browser, live_server: LiveServer, shot:
     taps.tap(page.get_by_test_id("stButtonGroup").get_by_text("邻里纠纷"))
     taps.type_into(page.get_by_role("textbox", name="口头协议内容"), "周建国当场赔礼道歉，修好损坏的篱笆，双方和好")
     shot(page, "quick_case")
+    box = page.get_by_role("button", name="登记并结案").bounding_box()
+    assert box is not None and box["height"] >= 40 and box["width"] >= 300  # thumb-sized
     taps.tap(page.get_by_role("button", name="登记并结案"))
     expect(page.get_by_text("已登记：")).to_be_visible(timeout=30_000)
     wait_for_app(page)
     assert taps.count <= 6, taps.count
-    box = page.get_by_role("button", name="登记并结案").bounding_box()
-    assert box is not None and box["height"] >= 40 and box["width"] >= 300  # thumb-sized
     case = _db_read(
         live_server,
         lambda s: s.exec(

@@ -119,6 +119,7 @@ def test_quick_case_page_takes_custom_field(db, world, make_app):
     with db.read() as s:
         case = s.exec(select(Case)).one()
     assert case.custom["village_group"] == "五组" and f"已登记：{case.case_no}" in page_text(at)
+    at.button(key="quick_case.next").click().run()
     assert at.text_area(key="quick_case.terms").value == ""  # a fresh form for the next dispute
 
 
