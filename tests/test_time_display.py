@@ -50,7 +50,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("services/documents/context.py", "fstring_spec", "d:%Y.%m.%d"): "a document's dotted form of a China date",
     # China time but around the formatter: clock.format_local_time(...)
     # the UTC date of a stored moment (a day early before 08:00 in China): clock.local_date(...) / clock.today()
-    ("services/cases/workbench.py", "utc_date", "c.received_at.date()"): OWNED_ELSEWHERE,
 }
 
 

@@ -22,6 +22,7 @@ from pages.ui.stats_view import (
 )
 from pages.ui.widgets import attempt
 from services.access.permissions import P
+from services.cases import warnings
 from services.core import clock
 from services.lowcode import dictionaries
 from services.stats import dashboard as stats
@@ -110,14 +111,16 @@ st.caption(
 )
 
 st.subheader(t("stats.section_alerts"))
-st.caption(t("stats.alerts_caption"))
+st.caption(t("stats.warnings_caption", definition=warnings.definition(lang)))
 with st.grid(min_column_width=CELL, gap="small"):
     for kind, icon in ALERTS:
         count = board.alerts.high_risk if kind == "high_risk" else board.alerts.overdue[kind]
         with st.container(border=True):
-            st.metric(t(f"stats.alert_{kind}"), f"{count:,}", help=t(f"stats.alert_{kind}_help"), icon=icon)
+            rule = warnings.BY_ID[kind]
+            st.metric(rule.name(lang), f"{count:,}", help=rule.rule(lang), icon=icon)
             drill_link(t("stats.drill"), filters, a=kind)
-flags = [f"{t('stats.flag_' + f)} {n}" for f, n in board.alerts.by_flag.items() if n]
+st.caption(t("stats.overdue_total", n=f"{board.alerts.overdue_total:,}"))
+flags = [f"{t('flag.' + f)} {n}" for f, n in board.alerts.by_flag.items() if n]
 if flags:
     st.caption(t("stats.flags_caption", flags=" · ".join(flags)))
 

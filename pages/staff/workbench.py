@@ -1,4 +1,5 @@
-"""Workbench: the mediator's home on a phone — urgent cards first, one tap to the next step, search, 随手调."""
+"""Workbench: the staff home on a phone — 待办 (only cases with a step of yours, earliest deadline first), the area's
+warnings as the dashboard counts them, everything else under 全部, search, 随手调."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from services.access.permissions import P
-from services.cases import workbench
+from services.cases import warnings, workbench
 from services.core.clock import format_local
 from services.core.text import escape_markdown as esc
 from services.lowcode import dictionaries
@@ -43,13 +44,18 @@ with db.read() as s:
     unread = notifications.list_notifications(s, actor=actor, limit=10)
 
 metrics = st.container(horizontal=True, gap="small")
-for label, value in (
-    ("workbench.submitted", counts.submitted),
-    ("workbench.open", counts.open),
-    ("workbench.high_risk", counts.high_risk),
-    ("workbench.overdue", counts.overdue),
-):
-    metrics.metric(t(label), value, border=True, width="stretch")
+shown = [("workbench.todo", counts.todo)]
+if actor.can(P.CASE_ACCEPT):
+    shown.append(("workbench.submitted", counts.submitted))
+shown += [("workbench.high_risk", counts.high_risk), ("workbench.overdue", counts.overdue)]
+lang = current_language()
+rules = {
+    "workbench.high_risk": warnings.BY_ID["high_risk"].rule(lang),
+    "workbench.overdue": warnings.overdue_rule(lang),
+}
+for label, value in shown:
+    metrics.metric(t(label), value, border=True, width="stretch", help=rules.get(label))
+st.caption(t("workbench.warnings_caption", definition=warnings.summary(lang)))
 
 if unread:
     with st.expander(t("workbench.notices", n=len(unread)), icon=":material/notifications:"):
@@ -99,8 +105,10 @@ limit = int(st.session_state.get(limit_key, workbench.PAGE))
 with db.read() as s:
     rows = workbench.list_cards(s, actor=actor, view=view, limit=limit)
 
+if view == "todo":
+    st.caption(t("workbench.todo_caption"))
 if not rows:
-    st.info(t("workbench.empty"), icon=":material/inbox:")
+    st.info(t("workbench.todo_empty" if view == "todo" else "workbench.empty"), icon=":material/inbox:")
 for row in rows:
     case_card(row, categories, "workbench.open")
 if len(rows) == limit and st.button(

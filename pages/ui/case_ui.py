@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -38,18 +37,6 @@ def show_flash() -> None:
     item = st.session_state.pop(FLASH, None)
     if item:
         st.success(t(item[0], **item[1]), icon=":material/check_circle:")
-
-
-def form_token(name: str) -> str:
-    """A one-time token per form, so a double tap or a rerun saves once; renewed after each save."""
-    key = f"case_ui.token.{name}"
-    if key not in st.session_state:
-        st.session_state[key] = secrets.token_urlsafe(24)
-    return str(st.session_state[key])
-
-
-def renew_token(name: str) -> None:
-    st.session_state.pop(f"case_ui.token.{name}", None)
 
 
 def open_case(case_id: int, action: str | None = None) -> None:

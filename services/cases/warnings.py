@@ -2,25 +2,33 @@
 
 Thresholds are settings (ConfigVersion "early_warning"; the group size also honours "group_dispute").
 A newly flagged case notifies the coordination office at once, and flagged cases top every list.
+
+What counts as a warning now is defined here once (`WARNINGS`, as data with the text the UI shows) and counted
+by `count_warnings`, which the workbench and the statistics dashboard both call: for the same actor and area
+they show the same numbers.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import distinct, func
+from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func, or_
 from sqlmodel import Session, col, select
 
-from models import Case, CaseEvent, ConfigVersion, Party
-from services.access.authz import WORK, Actor, get_case_in_scope, require_any
+from models import Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Party
+from services.access.authz import WORK, Actor, case_in_scope_clause, get_case_in_scope, require, require_any
 from services.access.permissions import P
-from services.core import audit
+from services.cases import states
+from services.core import audit, clock
 from services.core.errors import ValidationFailed
 from services.notify.inbox import notify_case_owner, notify_coordinators
 
 MANUAL_FLAGS = ("group", "violence", "self_harm", "escalation", "petition_up")
 AUTO_FLAGS = ("group", "violence", "self_harm", "escalation", "repeat_party", "repeat_address")
+FLAGS = tuple(dict.fromkeys((*MANUAL_FLAGS, *AUTO_FLAGS)))  # every flag a case may carry, in a fixed order
 DEFAULTS: dict[str, Any] = {
     "group_min_people": 5,
     "repeat_min_cases": 3,
@@ -142,3 +150,172 @@ def flag_case(session: Session, *, actor: Actor, case_id: int, flags: list[str],
     if new and note.strip():
         session.add(CaseEvent(case_id=case.id or 0, actor_id=actor.user_id, kind="note", note=note.strip()[:2000]))
     return new
+
+
+# ------------------------------------------------------------------------------------------------ what counts
+
+
+@dataclass(frozen=True)
+class WarningKind:
+    """One kind of warning: its id, names, the rule the UI shows, and the SQL predicate on a case row."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    rule_zh: str
+    rule_en: str
+    where: Callable[[date], ColumnElement[bool]]
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def rule(self, lang: str) -> str:
+        return self.rule_en if lang == "en" else self.rule_zh
+
+
+def _followup_late(today: date) -> ColumnElement[bool]:
+    late = exists().where(
+        col(FollowUp.case_id) == col(Case.id), col(FollowUp.done_at).is_(None), col(FollowUp.due) < today
+    )
+    return and_(col(Case.status) == CaseStatus.SUCCEEDED, late)
+
+
+WARNINGS: tuple[WarningKind, ...] = (
+    WarningKind(
+        "high_risk",
+        "高风险",
+        "High risk",
+        "尚未办结（待受理、已受理、调解中）且带有风险标记的纠纷：群体性、暴力倾向、自伤风险、可能民转刑、越级上访、"
+        "同一当事人或同一地址多次纠纷",
+        "Not yet concluded (waiting, accepted, in mediation) and carrying a risk flag: group, violence, self-harm, "
+        "civil-to-criminal, petition upwards, the same party or address in repeated disputes",
+        lambda _: and_(col(Case.status).in_(states.OPEN), col(Case.risk_level) == "high"),
+    ),
+    WarningKind(
+        "accept",
+        "受理超期",
+        "Overdue to accept",
+        "超过受理期限仍待受理",
+        "Still waiting past the acceptance deadline",
+        lambda today: and_(col(Case.status) == CaseStatus.SUBMITTED, col(Case.accept_due) < today),
+    ),
+    WarningKind(
+        "conclude",
+        "办结超期",
+        "Overdue to conclude",
+        "超过办结期限仍在调解",
+        "Still in mediation past the conclusion deadline",
+        lambda today: and_(col(Case.status).in_(states.MEDIATING), col(Case.conclude_due) < today),
+    ),
+    WarningKind(
+        "follow_up",
+        "回访超期",
+        "Overdue follow-up",
+        "调解成功后超过回访期限仍未回访",
+        "Succeeded and not followed up by the due day",
+        _followup_late,
+    ),
+)
+BY_ID: dict[str, WarningKind] = {w.id: w for w in WARNINGS}
+OVERDUE = ("accept", "conclude", "follow_up")  # the three ways a case is overdue (超期); they never overlap
+
+
+def warning_parts(today: date) -> dict[str, ColumnElement[bool]]:
+    """Each kind of warning as a SQL predicate on a case row."""
+    return {w.id: w.where(today) for w in WARNINGS}
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """SQL: the case is overdue (超期) in one of the three ways."""
+    return or_(*(BY_ID[k].where(today) for k in OVERDUE))
+
+
+def flagged(flag: str) -> ColumnElement[bool]:
+    """The case carries this risk flag (risk_flags is a JSON list of codes)."""
+    return and_(col(Case.risk_level) == "high", cast(Case.risk_flags, String).like(f'%"{flag}"%'))
+
+
+def overdue_rule(lang: str) -> str:
+    """What 超期 (any of the three overdue kinds) means, kind by kind."""
+    if lang == "en":
+        return "; ".join(f"{BY_ID[k].name(lang).lower()}: {BY_ID[k].rule(lang).lower()}" for k in OVERDUE)
+    return "；".join(f"{BY_ID[k].name(lang)}：{BY_ID[k].rule(lang)}" for k in OVERDUE)
+
+
+def definition(lang: str) -> str:
+    """The whole definition in one line, as the dashboard captions it."""
+    high = BY_ID["high_risk"].rule(lang)
+    if lang == "en":
+        return f"High risk = {high[:1].lower()}{high[1:]}. Overdue = {overdue_rule(lang)}."
+    return f"高风险 = {high}。超期 = {overdue_rule(lang)}。"
+
+
+SUMMARY = {
+    "zh": "高风险 = 尚未办结且带有风险标记（群体性、暴力、自伤、民转刑、越级上访、重复纠纷）；"
+    "超期 = 已过受理、办结或回访期限。",
+    "en": "High risk = not concluded and flagged (group, violence, self-harm, civil-to-criminal, petition, "
+    "repeats); overdue = past the deadline to accept, conclude or follow up.",
+}
+
+
+def summary(lang: str) -> str:
+    """The definition in two short clauses, for a phone (the full rules: `definition`, each kind's `rule`)."""
+    return SUMMARY["en" if lang == "en" else "zh"]
+
+
+@dataclass(frozen=True)
+class WarningCounts:
+    """Cases that are warnings now: high-risk, overdue by kind, and the high-risk ones by flag."""
+
+    high_risk: int
+    by_kind: dict[str, int]
+    by_flag: dict[str, int]
+
+    @property
+    def overdue(self) -> int:
+        return sum(self.by_kind[k] for k in OVERDUE)
+
+
+def count_warnings(
+    session: Session,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    today: date,
+    open_term: ColumnElement[bool] | None = None,
+    hint: Callable[[Any], Any] = lambda stmt: stmt,
+) -> WarningCounts:
+    """The warnings among the cases `where` selects, in two aggregate statements (open cases; follow-ups).
+
+    `open_term` and `hint` let the statistics read the open cases through their partial index (same rows)."""
+    parts = warning_parts(today)
+    opened = open_term if open_term is not None else col(Case.status).in_(states.OPEN)
+    stmt = select(
+        func.count().filter(parts["high_risk"]),
+        func.count().filter(parts["accept"]),
+        func.count().filter(parts["conclude"]),
+        *(func.count().filter(parts["high_risk"], flagged(f)) for f in FLAGS),
+    ).where(opened, *where)
+    row = tuple(int(v or 0) for v in session.exec(hint(stmt)).one())
+    late = session.exec(select(func.count()).select_from(Case).where(*where, parts["follow_up"])).one()
+    return WarningCounts(
+        high_risk=row[0],
+        by_kind={"high_risk": row[0], "accept": row[1], "conclude": row[2], "follow_up": int(late or 0)},
+        by_flag=dict(zip(FLAGS, row[3:], strict=True)),
+    )
+
+
+def area_warnings(session: Session, *, actor: Actor, today: date | None = None) -> WarningCounts:
+    """The warnings of the actor's area (the cases its organisations own), as the dashboard shows them unfiltered."""
+    require(actor, P.CASE_VIEW)
+    return count_warnings(session, where=[case_in_scope_clause(actor)], today=today or clock.today())
+
+
+def area_clause(actor: Actor, kind: str, today: date) -> ColumnElement[bool]:
+    """SQL: the actor's area's cases behind one warning count ('overdue': any of the three)."""
+    where = overdue_clause(today) if kind == "overdue" else BY_ID[kind].where(today)
+    return and_(case_in_scope_clause(actor), where)
+
+
+def high_risk_now(case: Case) -> bool:
+    """The `high_risk` rule for one loaded case (the badge on a card agrees with the counts)."""
+    return case.risk_level == "high" and case.status in states.OPEN

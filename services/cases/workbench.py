@@ -1,11 +1,16 @@
-"""The workbench: the actor's cases as cards, most urgent first, each with its next action; counts; search.
+"""The workbench: what the actor must act on (待办) as cards, the warnings of their area, everything else, search.
 
-Urgency: flagged (预警) and overdue cases first, then by the deadline that matters now. Names are masked
-(张某) and no phone, ID number or address appears. All filtering and ordering happen in SQL.
+待办 holds a case only when the actor has a step to take on it — one of the case page's actions that moves the
+case on (`STEPS`), decided by the state machine's table (services/cases/workflow.py) and the same rules as the
+case page (services/cases/view.py); optional actions (flag, refer, joint, …) do not put a case on the desk.
+Oldest deadline first. Warnings (预警, 超期) are services/cases/warnings.py's, over the actor's area, as the
+dashboard counts them. Names are masked (张某); no phone, ID number or address appears. Filtering and
+ordering happen in SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,30 +21,32 @@ from sqlmodel import Session, col, select
 
 from models import Case, CaseStatus, JudicialConfirmation, Organisation, OrgKind, Party, Referral
 from services.access.authz import (
+    OWNED,
+    VISIBLE,
+    WORK,
     Actor,
     case_in_scope_clause,
     case_visible_clause,
     case_work_clause,
     require,
+    scope_clause,
     scope_org_ids,
 )
 from services.access.permissions import P
-from services.cases import states
-from services.cases.deadlines import next_due_expr, overdue_clause
+from services.cases import states, warnings, workflow
+from services.cases.deadlines import next_due_expr
+from services.cases.outcomes import grade_auditor_ok
 from services.core import clock
 from services.core.config import get_settings
 from services.core.security import blind_index, mask_name, normalise_id, normalise_phone, valid_id_number, valid_phone
 
 S = CaseStatus
 FILTERS = ("todo", "flagged", "overdue", "all")
-NEXT_BY_STATUS: dict[str, str] = {
-    S.ACCEPTED: "session",
-    S.IN_MEDIATION: "agreement",
-    S.SUCCEEDED: "follow_up",
-    S.FOLLOWED_UP: "archive",
-    S.FAILED: "archive",
-    S.WITHDRAWN: "archive",
-}
+# The case page's actions that are a step this actor must take, most pressing first (the card's button).
+STEPS = ("handover", "rule", "grade", "accept", "session", "agreement", "follow_up", "archive")
+# The state machine's transitions that are such a step (the others — reject, fail, withdraw, reopen — are
+# alternatives on the same cases); `start` is the first session, open to every participant like later ones.
+STEP_TRANSITIONS = ("accept", "succeed", "follow_up", "archive")
 AUDITOR_KINDS = (OrgKind.JUSTICE_OFFICE, OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM)
 PAGE = 20
 
@@ -65,59 +72,64 @@ class CaseRow:
 
 @dataclass(frozen=True)
 class Counts:
+    """待办 (and of it: waiting to be accepted, open, hand-overs coming in) and the area's warnings now."""
+
+    todo: int
     submitted: int
     open: int
+    incoming: int
     high_risk: int
     overdue: int
-    incoming: int = 0
 
 
-def _status_in(group: tuple[str, ...]) -> ColumnElement[bool]:
+def _status_in(group: Sequence[str]) -> ColumnElement[bool]:
     """status IN group, written so SQLite's planner (no ANALYZE data) looks up the scope's indexes first."""
-    return func.coalesce(col(Case.status), "").in_(group)
+    return func.coalesce(col(Case.status), "").in_(tuple(group))
+
+
+def _grade_clause(session: Session, actor: Actor) -> ColumnElement[bool] | None:
+    """SQL twin of services/cases/outcomes.grade_auditor_ok: grades this actor's office audits, still unaudited."""
+    kind = session.exec(select(Organisation.kind).where(Organisation.id == actor.org_id)).first()
+    if not actor.can(P.GRADE_AUDIT) or kind not in AUDITOR_KINDS:
+        return None
+    room = select(Organisation.id).where(Organisation.kind == OrgKind.POLICE_ROOM)
+    return and_(
+        case_in_scope_clause(actor),
+        col(Case.grade_proposed).is_not(None),
+        col(Case.grade_audited).is_(None),
+        _status_in(states.SUCCEEDED),
+        col(Case.org_id).not_in(room) if kind == OrgKind.JUSTICE_OFFICE else col(Case.org_id).in_(room),
+    )
 
 
 def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
-    """What is on this actor's desk: the cases they work on, rulings, grade audits, their own hand-overs."""
+    """SQL: the cases on which this actor has a step to take (`next_action` is not 'view'), exactly."""
     mine = scope_org_ids(actor)
     reasons: list[ColumnElement[bool]] = []
-    if actor.can(P.CASE_MEDIATE) or actor.can(P.CASE_ACCEPT):
-        reasons.append(and_(case_work_clause(actor), _status_in(states.ACTIVE)))
+    if actor.can(P.CASE_ACCEPT):
+        incoming = select(Referral.case_id).where(col(Referral.status) == "pending", col(Referral.to_org_id).in_(mine))
+        reasons.append(col(Case.id).in_(incoming))
     if actor.can(P.JUDICIAL_RULE):
-        reasons.append(
-            col(Case.id).in_(
-                select(JudicialConfirmation.case_id).where(
-                    col(JudicialConfirmation.result) == "pending", col(JudicialConfirmation.court_org_id).in_(mine)
-                )
-            )
+        pending = select(JudicialConfirmation.case_id).where(
+            col(JudicialConfirmation.result) == "pending", col(JudicialConfirmation.court_org_id).in_(mine)
         )
-    kind = session.exec(select(Organisation.kind).where(Organisation.id == actor.org_id)).first()
-    if actor.can(P.GRADE_AUDIT) and kind in AUDITOR_KINDS:
-        room = select(Organisation.id).where(Organisation.kind == OrgKind.POLICE_ROOM)
-        reasons.append(
-            and_(
-                case_in_scope_clause(actor),
-                col(Case.grade_proposed).is_not(None),
-                col(Case.grade_audited).is_(None),
-                _status_in(states.SUCCEEDED),
-                col(Case.org_id).not_in(room) if kind == OrgKind.JUSTICE_OFFICE else col(Case.org_id).in_(room),
-            )
-        )
-    if actor.can(P.CASE_HANDOVER):
-        reasons.append(
-            and_(
-                col(Case.id).in_(select(Referral.case_id).where(col(Referral.from_org_id).in_(mine))),
-                _status_in(states.ACTIVE),
-            )
-        )
+        reasons.append(col(Case.id).in_(pending))
+    grade = _grade_clause(session, actor)
+    if grade is not None:
+        reasons.append(grade)
+    for t in workflow.TRANSITIONS:
+        sources = [x for x in states.ACTIVE if x in t.sources]
+        if t.action in STEP_TRANSITIONS and actor.can(t.permission) and sources:
+            reasons.append(and_(_status_in(sources), scope_clause(actor, t.scope)))
+    if actor.can(P.CASE_MEDIATE):  # a session, for the lead and every participating organisation
+        reasons.append(and_(_status_in(states.MEDIATING), case_work_clause(actor)))
     return or_(*reasons) if reasons else false()
 
 
 def count_cases(session: Session, *, actor: Actor, today: date | None = None) -> Counts:
-    """Headline counts of the actor's work (one aggregate query)."""
+    """Headline counts: the actor's 待办 (one aggregate query) and their area's warnings (warnings.py)."""
     require(actor, P.CASE_VIEW)
     today = today or clock.today()
-    is_open = col(Case.status).in_(states.OPEN)
     incoming = exists().where(
         col(Referral.case_id) == col(Case.id),
         col(Referral.status) == "pending",
@@ -125,37 +137,43 @@ def count_cases(session: Session, *, actor: Actor, today: date | None = None) ->
     )
     row = session.execute(
         sa_select(
+            func.count(),
             func.count().filter(col(Case.status) == S.SUBMITTED),
-            func.count().filter(is_open),
-            func.count().filter(and_(col(Case.status).in_(states.ACTIVE), col(Case.risk_level) == "high")),
-            func.count().filter(overdue_clause(today)),
+            func.count().filter(col(Case.status).in_(states.OPEN)),
             func.count().filter(incoming),
         ).where(todo_clause(session, actor))
     ).one()
-    return Counts(*(int(v or 0) for v in row))
+    warned = warnings.area_warnings(session, actor=actor, today=today)
+    todo, submitted, opened, handed = (int(v or 0) for v in row)
+    return Counts(todo, submitted, opened, handed, warned.high_risk, warned.overdue)
 
 
-def _order(today: date):  # type: ignore[no-untyped-def]
-    flagged = case((col(Case.risk_level) == "high", 1), else_=0)
-    overdue = case((overdue_clause(today), 1), else_=0)
+def _order() -> list[Any]:
+    """Oldest deadline first; steps without a deadline (rulings, audits, archiving) after; newest first on a tie."""
     due = next_due_expr()
-    return [(flagged + overdue).desc(), flagged.desc(), case((due.is_(None), 1), else_=0), due, col(Case.id).desc()]
+    return [case((due.is_(None), 1), else_=0), due, col(Case.id).desc()]
+
+
+def _relation(actor: Actor) -> ColumnElement[str]:
+    """How the actor holds each case (authz.case_relation, in SQL): 'owned', 'work' or 'visible'."""
+    return case((case_in_scope_clause(actor), OWNED), (case_work_clause(actor), WORK), else_=VISIBLE)
 
 
 def list_cards(
     session: Session, *, actor: Actor, view: str = "todo", offset: int = 0, limit: int = PAGE, today: date | None = None
 ) -> list[CaseRow]:
-    """The actor's cases as cards, most urgent first (flagged and overdue on top)."""
+    """One tab of the workbench: 待办 (oldest deadline first), the area's warnings, or every visible case."""
     require(actor, P.CASE_VIEW)
     today = today or clock.today()
-    todo = todo_clause(session, actor)
     where = {
-        "flagged": and_(todo, col(Case.risk_level) == "high"),
-        "overdue": and_(todo, overdue_clause(today)),
-        "all": case_visible_clause(actor),
-    }.get(view, todo)
-    stmt = select(Case, Organisation.name, next_due_expr()).join(Organisation, col(Organisation.id) == col(Case.org_id))
-    order = [col(Case.id).desc()] if view == "all" else _order(today)  # "all" is a register: newest first
+        "flagged": lambda: warnings.area_clause(actor, "high_risk", today),
+        "overdue": lambda: warnings.area_clause(actor, "overdue", today),
+        "all": lambda: case_visible_clause(actor),
+    }.get(view, lambda: todo_clause(session, actor))()
+    stmt = select(Case, Organisation.name, next_due_expr(), _relation(actor)).join(
+        Organisation, col(Organisation.id) == col(Case.org_id)
+    )
+    order = [col(Case.id).desc()] if view == "all" else _order()  # "all" is a register: newest first
     stmt = stmt.where(where).order_by(*order).offset(max(0, offset)).limit(max(1, min(limit, 100)))
     return _cards(session, actor, session.exec(stmt).all(), today)
 
@@ -170,7 +188,9 @@ def list_cases(
 ) -> list[CaseRow]:
     """Visible cases newest first, keyset-paged by id (for plain registers)."""
     require(actor, P.CASE_VIEW)
-    stmt = select(Case, Organisation.name, next_due_expr()).join(Organisation, col(Organisation.id) == col(Case.org_id))
+    stmt = select(Case, Organisation.name, next_due_expr(), _relation(actor)).join(
+        Organisation, col(Organisation.id) == col(Case.org_id)
+    )
     stmt = stmt.where(case_visible_clause(actor))
     if statuses:
         stmt = stmt.where(col(Case.status).in_(statuses))
@@ -213,7 +233,7 @@ def search_cases(session: Session, *, actor: Actor, query: str, limit: int = PAG
         else:
             conditions.append(col(Case.id).in_(select(Party.case_id).where(_prefix(col(Party.name), q, dialect))))
     stmt = (
-        select(Case, Organisation.name, next_due_expr())
+        select(Case, Organisation.name, next_due_expr(), _relation(actor))
         .join(Organisation, col(Organisation.id) == col(Case.org_id))
         .where(case_visible_clause(actor), or_(*conditions))
         .order_by(col(Case.id).desc())
@@ -223,7 +243,7 @@ def search_cases(session: Session, *, actor: Actor, query: str, limit: int = PAG
 
 
 def _cards(session: Session, actor: Actor, rows, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
-    ids = [c.id for c, _, _ in rows]
+    ids = [c.id for c, _, _, _ in rows]
     names: dict[int, list[str]] = {}
     incoming: set[int] = set()
     ruling: set[int] = set()
@@ -250,8 +270,8 @@ def _cards(session: Session, actor: Actor, rows, today: date) -> list[CaseRow]: 
             ).all()
         )
     out = []
-    for c, org_name, due in rows:
-        overdue = due is not None and today > due
+    for c, org_name, due, relation in rows:
+        grade = bool(c.grade_proposed and not c.grade_audited and c.status in states.SUCCEEDED)
         out.append(
             CaseRow(
                 id=c.id or 0,
@@ -260,28 +280,50 @@ def _cards(session: Session, actor: Actor, rows, today: date) -> list[CaseRow]: 
                 category=c.category,
                 source=c.source,
                 org_name=org_name,
-                received_on=c.received_at.date(),
+                received_on=clock.local_date(c.received_at),
                 parties=" / ".join(names.get(c.id or 0, [])),
-                high_risk=c.risk_level == "high",
-                overdue=overdue,
+                high_risk=warnings.high_risk_now(c),
+                overdue=due is not None and today > due,
                 flags=tuple(c.risk_flags or ()),
                 due=due,
-                next_action=next_action(actor, c, incoming=c.id in incoming, ruling=c.id in ruling),
+                next_action=next_action(
+                    actor,
+                    c,
+                    relation=relation,
+                    incoming=c.id in incoming,
+                    ruling=c.id in ruling,
+                    grade=grade and grade_auditor_ok(session, actor, c),
+                ),
             )
         )
     return out
 
 
-def next_action(actor: Actor, c: Case, *, incoming: bool = False, ruling: bool = False) -> str:
-    """The one thing to do next on this case, for this actor ('view' when nothing is theirs to do)."""
+def next_action(
+    actor: Actor,
+    c: Case,
+    *,
+    relation: str | None = OWNED,
+    incoming: bool = False,
+    ruling: bool = False,
+    grade: bool = False,
+) -> str:
+    """The step this actor must take next on this case (one of `STEPS`), or 'view' when none is theirs.
+
+    Built on the case page's own rules: the state machine's allowed actions for the actor's relation to the
+    case (workflow.allowed_actions), a pending hand-over, ruling or grade audit; `grade` is whether the actor
+    audits this case's grade (outcomes.grade_auditor_ok) and it is still waiting."""
     if incoming and actor.can(P.CASE_ACCEPT):
         return "handover"
     if ruling and actor.can(P.JUDICIAL_RULE):
         return "rule"
-    if actor.can(P.GRADE_AUDIT) and c.grade_proposed and not c.grade_audited and c.status in states.SUCCEEDED:
+    if grade:
         return "grade"
-    if c.status == S.SUBMITTED and actor.can(P.CASE_ACCEPT):
-        return "accept"
-    if not actor.can(P.CASE_MEDIATE):
+    if c.status not in states.ACTIVE:
         return "view"
-    return NEXT_BY_STATUS.get(c.status, "view")
+    allowed = workflow.allowed_actions(c, actor, relation=relation)
+    if "accept" in allowed:
+        return "accept"
+    if c.status in states.MEDIATING and actor.can(P.CASE_MEDIATE) and relation in (OWNED, WORK):
+        return "agreement" if c.status == S.IN_MEDIATION and "succeed" in allowed else "session"
+    return next((a for a in ("follow_up", "archive") if a in allowed), "view")

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from models import Case, DictionaryEntry, MediationSession, Organisation
 from services.access.authz import Actor
+from services.cases import warnings
 from services.core import clock
 from services.core.errors import ValidationFailed
 from services.stats import kpi as K
@@ -63,7 +64,7 @@ __all__ = [
 T = TypeVar("T")
 BREAKDOWN = ("received", "accepted", "mediated", "succeeded", "failed", "withdrawn", "rejected", "in_progress")
 CHART = ("received", "mediated", "succeeded")  # what the dashboard's breakdown charts need
-FLAGS = ("group", "violence", "self_harm", "escalation", "petition_up")
+FLAGS = warnings.FLAGS
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,15 @@ class Row:
 
 @dataclass(frozen=True)
 class Alerts:
-    """Open cases now (whatever the period): high-risk by flag, and overdue by deadline."""
+    """Warnings now (whatever the period; services/cases/warnings.py): high-risk by flag, and overdue by deadline."""
 
     high_risk: int
     by_flag: dict[str, int]
     overdue: dict[str, int]
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(self.overdue.values())
 
 
 @dataclass(frozen=True)
@@ -229,25 +234,19 @@ def roll_up(rows: Iterable[Row], part: int, total: Row | None = None) -> list[Ro
 
 
 def alerts(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> Alerts:
-    """Open cases in scope now: high-risk (by flag) and overdue (by which deadline passed)."""
+    """The warnings in scope now (services/cases/warnings.py, the workbench's definition): high-risk, overdue."""
     scope = resolve_scope(session, actor, filters.org_id)
-    today = today or clock.today()
-    where = [OPEN_TERM, *filter_clauses(scope, filters, with_period=False)]
-    parts = K.overdue_parts(today)
-    flags = [func.count().filter(col(Case.risk_level) == "high", K.flagged(f)) for f in FLAGS]
-    stmt = select(
-        func.count().filter(col(Case.risk_level) == "high"),
-        func.count().filter(parts["accept"]),
-        func.count().filter(parts["conclude"]),
-        *flags,
-    ).where(*where)
-    row: tuple[int, ...] = tuple(session.exec(pinned(stmt, IX_OPEN)).one())
-    follow_where = [col(Case.status) == "succeeded", *filter_clauses(scope, filters, with_period=False)]
-    late = session.exec(select(func.count()).select_from(Case).where(*follow_where, parts["follow_up"])).one()
+    counts = warnings.count_warnings(
+        session,
+        where=filter_clauses(scope, filters, with_period=False),
+        today=today or clock.today(),
+        open_term=OPEN_TERM,
+        hint=lambda stmt: pinned(stmt, IX_OPEN),
+    )
     return Alerts(
-        high_risk=int(row[0]),
-        overdue={"accept": int(row[1]), "conclude": int(row[2]), "follow_up": int(late)},
-        by_flag={f: int(v) for f, v in zip(FLAGS, row[3:], strict=True)},
+        high_risk=counts.high_risk,
+        overdue={k: counts.by_kind[k] for k in warnings.OVERDUE},
+        by_flag=dict(counts.by_flag),
     )
 
 

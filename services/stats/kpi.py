@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, true
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import col
 
-from models import Case, CaseStatus, FollowUp
-from services.cases import states
+from models import Case, CaseStatus
+from services.cases import warnings
 from services.core.reference import GROUP_DISPUTE_MIN_PEOPLE
 
 S = CaseStatus
@@ -74,29 +74,17 @@ def _fulfilled(_: date) -> ColumnElement[bool]:
     return and_(_succeeded(), col(Case.agreement_kind).is_not(None), col(Case.performance) == "fulfilled")
 
 
-def flagged(flag: str) -> ColumnElement[bool]:
-    """The case carries a risk flag (risk_flags is a JSON list of codes)."""
-    return and_(col(Case.risk_level) == "high", cast(Case.risk_flags, String).like(f'%"{flag}"%'))
-
-
-def _followup_overdue(today: date) -> ColumnElement[bool]:
-    late = exists().where(
-        col(FollowUp.case_id) == col(Case.id), col(FollowUp.done_at).is_(None), col(FollowUp.due) < today
-    )
-    return and_(col(Case.status) == S.SUCCEEDED, late)
+flagged = warnings.flagged  # the case carries a risk flag (one definition, services/cases/warnings.py)
 
 
 def overdue_parts(today: date) -> dict[str, ColumnElement[bool]]:
-    """The three ways a case is overdue (the same rules as services/deadlines.overdue_clause)."""
-    return {
-        "accept": and_(col(Case.status) == S.SUBMITTED, col(Case.accept_due) < today),
-        "conclude": and_(col(Case.status).in_(states.MEDIATING), col(Case.conclude_due) < today),
-        "follow_up": _followup_overdue(today),
-    }
+    """The three ways a case is overdue, as services/cases/warnings.py defines them."""
+    parts = warnings.warning_parts(today)
+    return {k: parts[k] for k in warnings.OVERDUE}
 
 
 def _overdue(today: date) -> ColumnElement[bool]:
-    return or_(*overdue_parts(today).values())
+    return warnings.overdue_clause(today)
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -289,10 +277,12 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "high_risk",
-        "高风险预警数",
-        "High-risk warnings",
-        "标记为高风险（群体性、暴力倾向、自伤风险、可能民转刑、越级上访等）的纠纷",
-        "Disputes flagged high-risk (group, violence, self-harm, civil-to-criminal, petition to higher levels)",
+        "期内高风险纠纷数",
+        "High-risk disputes received",
+        "统计期间内登记、被标记为高风险（群体性、暴力倾向、自伤风险、可能民转刑、越级上访等）的纠纷，不论现在是否办结；"
+        "当前的高风险预警见“预警与超期”",
+        "Disputes received in the period and flagged high-risk (group, violence, self-harm, civil-to-criminal, "
+        "petition upwards), concluded or not; the warnings now are under “Warnings and overdue cases”",
         where=lambda _: col(Case.risk_level) == "high",
         scan=RISK,
         better="down",
@@ -361,10 +351,11 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "overdue",
-        "超期件数",
-        "Overdue",
-        "超过受理期限仍待受理、超过办结期限仍在调解、超过回访期限仍未回访的纠纷",
-        "Still waiting past the acceptance deadline, open past the conclusion deadline, or not followed up in time",
+        "期内登记现超期数",
+        "Received, now overdue",
+        "统计期间内登记、现在超期的纠纷：超过受理期限仍待受理、超过办结期限仍在调解、超过回访期限仍未回访",
+        "Received in the period and overdue now: still waiting past the acceptance deadline, open past the "
+        "conclusion deadline, or not followed up in time",
         where=_overdue,
         better="down",
     ),

@@ -72,7 +72,7 @@ def test_workbench_signed_in_shows_counts(db, make_app):
     at.switch_page("pages/staff/workbench.py").run()
     assert not at.exception
     assert "工作台" in page_text(at)
-    assert [m.label for m in at.metric][:2] == ["待受理", "办理中"]
+    assert [m.label for m in at.metric][:2] == ["待办", "待受理"]
 
 
 def test_english_switch(db, make_app):

@@ -67,7 +67,7 @@ def test_show_dashboard_numbers_with_formulas(db, make_app, office):
     assert _metric(at, "调解成功数") == "6"
     assert _metric(at, "调解终结数") == "8"
     assert _metric(at, "调解成功率") == "75.0%"
-    assert _metric(at, "在办高风险") == "1" and _metric(at, "受理超期") == "3"
+    assert _metric(at, "高风险") == "1" and _metric(at, "受理超期") == "3"
     rate = next(m for m in at.metric if m.label == "调解成功率")
     assert "调解成功数 ÷（调解成功数 + 调解不成功数）" in rate.proto.help
     assert [tab.label for tab in at.tabs] == ["月度趋势", "纠纷类型", "来源", "组织"]

@@ -5,11 +5,15 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from models import Case, ConfigVersion, Notification
+from models import Case, ConfigVersion, FollowUp, Notification
 from services.cases import warnings, workbench
 from services.cases.create import PartyInput
+from services.core import clock
 from services.core.errors import ValidationFailed
-from tests.case_factories import accepted_case, make_world
+from services.stats import dashboard as stats
+from services.stats import drilldown
+from services.stats.sql import Filters, Period
+from tests.case_factories import accepted_case, make_world, new_case, succeeded_case
 
 
 def _threshold(db, **value):
@@ -113,9 +117,12 @@ def test_flag_notifies_coordinator_at_once_and_tops_list(db):
     plain = accepted_case(db, w.mediator)
     with db.read() as s:
         notes = s.exec(select(Notification).where(Notification.key == "notify.warning")).all()
-        cards = workbench.list_cards(s, actor=w.coordinator)
+        flagged = workbench.list_cards(s, actor=w.coordinator, view="flagged")
+        counts = workbench.count_cases(s, actor=w.coordinator)
+        cards = workbench.list_cards(s, actor=w.mediator, view="all")
     assert [n.org_id for n in notes] == [w.orgs["coord"].id] and notes[0].case_id == calm.id
-    assert [c.id for c in cards] == [calm.id, plain.id] and cards[0].high_risk
+    assert [c.id for c in flagged] == [calm.id] and counts.high_risk == 1
+    assert {c.id: c.high_risk for c in cards} == {calm.id: True, plain.id: False}
     with pytest.raises(ValidationFailed), db.write() as s:
         warnings.flag_case(s, actor=w.mediator, case_id=calm.id, flags=["astrology"])
 
@@ -133,3 +140,52 @@ def test_accepting_a_submitted_case_runs_the_rules(db):
     with db.read() as s:
         told = s.exec(select(Notification).where(Notification.case_id == case.id)).all()
     assert accepted.risk_flags == ["group"] and [n.org_id for n in told] == [w.orgs["coord"].id]
+
+
+def _set(db, case_id, **fields):
+    with db.write() as s:
+        c = s.get(Case, case_id)
+        for k, v in fields.items():
+            setattr(c, k, v)
+        s.add(c)
+
+
+def assert_same_warnings(s, actor, today):
+    """The workbench's 高风险 and 超期 equal the dashboard's (unfiltered: the actor's area), and so do their cases."""
+    counts = workbench.count_cases(s, actor=actor, today=today)
+    unfiltered = Filters(Period.year(today.year))
+    board = stats.dashboard(s, actor=actor, filters=unfiltered, today=today)
+    assert (counts.high_risk, counts.overdue) == (board.alerts.high_risk, board.alerts.overdue_total)
+    listed = {
+        kind: {i.id for i in drilldown.list_alerts(s, actor=actor, filters=unfiltered, kind=kind, today=today).items}
+        for kind in drilldown.ALERT_KINDS
+    }
+    flagged = {c.id for c in workbench.list_cards(s, actor=actor, view="flagged", limit=100, today=today)}
+    overdue = {c.id for c in workbench.list_cards(s, actor=actor, view="overdue", limit=100, today=today)}
+    assert len(flagged) == counts.high_risk and len(overdue) == counts.overdue
+    assert flagged == listed["high_risk"] and overdue == listed["accept"] | listed["conclude"] | listed["follow_up"]
+    return counts, flagged, overdue
+
+
+def test_workbench_and_dashboard_show_the_same_warnings(db):
+    w = make_world(db)
+    today = clock.today()
+    risky = accepted_case(db, w.mediator, group_size=30)
+    settled = succeeded_case(db, w.mediator, group_size=40)  # flagged, but concluded: no longer a warning
+    waiting = new_case(db, w.orgs["v1"])
+    late = accepted_case(db, w.mediator2)
+    unvisited = succeeded_case(db, w.mediator2)
+    _set(db, waiting.id, accept_due=today - timedelta(days=1))
+    _set(db, late.id, conclude_due=today - timedelta(days=2))
+    with db.write() as s:
+        fu = s.exec(select(FollowUp).where(FollowUp.case_id == unvisited.id)).one()
+        fu.due = today - timedelta(days=3)
+        s.add(fu)
+    assert settled.risk_level == "high"
+    with db.read() as s:
+        for actor in (w.coordinator, w.justice):
+            counts, flagged, overdue = assert_same_warnings(s, actor, today)
+            assert (counts.high_risk, counts.overdue) == (1, 3)
+            assert flagged == {risky.id} and overdue == {waiting.id, late.id, unvisited.id}
+        village = workbench.count_cases(s, actor=w.mediator, today=today)
+        assert (village.high_risk, village.overdue) == (1, 1)  # their own village's cases only

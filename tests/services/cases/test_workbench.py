@@ -3,10 +3,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import Case
-from services.cases import confirmation, referrals, workbench
+from services.cases import confirmation, joint, outcomes, referrals, sessions, view, workbench, workflow
 from services.cases.create import PartyInput
 from services.core import clock
-from tests.case_factories import accepted_case, handed_over, make_world, new_case, succeeded_case
+from tests.case_factories import (
+    accepted_case,
+    agreement_input,
+    handed_over,
+    make_world,
+    new_case,
+    session_input,
+    succeeded_case,
+)
 
 
 def _due(db, case_id, days):
@@ -16,7 +24,7 @@ def _due(db, case_id, days):
         s.add(c)
 
 
-def test_cards_sorted_flagged_and_overdue_first_then_by_deadline(db):
+def test_todo_sorted_oldest_deadline_first(db):
     w = make_world(db)
     late = accepted_case(db, w.mediator)
     soon = accepted_case(db, w.mediator)
@@ -27,9 +35,10 @@ def test_cards_sorted_flagged_and_overdue_first_then_by_deadline(db):
     with db.read() as s:
         cards = workbench.list_cards(s, actor=w.mediator)
         page2 = workbench.list_cards(s, actor=w.mediator, offset=3, limit=3)
-    assert [c.id for c in cards] == [both.id, flagged.id, late.id, soon.id, later.id]
-    assert [c.id for c in page2] == [soon.id, later.id]
-    assert cards[0].overdue and cards[0].high_risk and cards[1].high_risk and not cards[1].overdue
+    assert [c.id for c in cards] == [both.id, late.id, soon.id, later.id, flagged.id]
+    assert [c.id for c in page2] == [later.id, flagged.id]
+    assert cards[0].overdue and cards[0].high_risk and cards[1].overdue and not cards[1].high_risk
+    assert cards[4].high_risk and not cards[4].overdue
     assert all(c.parties == "张某 / 李某" and c.next_action == "session" for c in cards)
 
 
@@ -49,7 +58,7 @@ def test_counts_and_next_actions_per_role(db):
     assert counts.incoming == 1 and counts.submitted == 2 and counts.open == 2
     assert mine[sent.id] == "handover" and mine[done.id] == "follow_up"
     assert court == {done.id: "rule"}
-    assert police == {sent.id: "view"}
+    assert police == {}  # the hand-over it made only offers 查看: it lives under 全部
     assert justice == {done.id: "grade"}
 
 
@@ -107,3 +116,95 @@ def test_referral_inbox_card_becomes_owned_after_accept(db):
     with db.read() as s:
         card = workbench.list_cards(s, actor=w.mediator)[0]
     assert card.id == sent.id and card.next_action == "session" and card.org_name == "东村调委会"
+
+
+def _hand_over(db, w, to, phone):
+    """The police liaison hands a 110 dispute to a village (another party each time: no look-alike refusal)."""
+    with db.write() as s:
+        return referrals.handover_case(
+            s,
+            actor=w.police,
+            data=referrals.HandoverInput(
+                to_org_id=to.id,
+                source="dispatch_110",
+                category="neighbour",
+                description="110接警：邻里因宅基地争吵",
+                parties=[
+                    PartyInput(side="applicant", name="孙七", phone=phone),
+                    PartyInput(side="respondent", name="周八"),
+                ],
+            ),
+        )
+
+
+def _close(db, actor, case_id):
+    """Follow the succeeded case up and archive it, as the mediator does."""
+    with db.write() as s:
+        outcomes.record_follow_up(s, actor=actor, case_id=case_id, method="phone", satisfaction=5, holds=True)
+    with db.write() as s:
+        workflow.transition(s, actor=actor, case_id=case_id, action="archive")
+
+
+def test_police_liaison_todo_shows_the_grade_audit_not_cases_to_view(db):
+    w = make_world(db)
+    sent = [handed_over(db, w), _hand_over(db, w, w.orgs["v2"], "13700000002")]
+    with db.read() as s:
+        ref = referrals.list_incoming(s, actor=w.mediator2)[0]
+    with db.write() as s:
+        referrals.accept_referral(s, actor=w.mediator2, referral_id=ref.id)
+    with db.write() as s:
+        sessions.record_session(s, actor=w.mediator2, case_id=sent[1].id, data=session_input())
+    with db.write() as s:
+        outcomes.record_agreement(s, actor=w.mediator2, case_id=sent[1].id, data=agreement_input(grade="simple"))
+    audit = succeeded_case(db, w.room_mediator)
+    with db.read() as s:
+        todo = workbench.list_cards(s, actor=w.police)
+        everything = {c.id: c.next_action for c in workbench.list_cards(s, actor=w.police, view="all")}
+        counts = workbench.count_cases(s, actor=w.police)
+    assert [(c.id, c.next_action) for c in todo] == [(audit.id, "grade")] and counts.todo == 1
+    assert everything == {audit.id: "grade", **{c.id: "view" for c in sent}}
+
+
+def test_village_mediator_todo_holds_only_cases_with_a_next_step(db):
+    w = make_world(db)
+    waiting = new_case(db, w.orgs["v1"])
+    mediating = accepted_case(db, w.mediator)
+    done = succeeded_case(db, w.mediator)
+    archived = succeeded_case(db, w.mediator)
+    _close(db, w.mediator, archived.id)
+    rejected = new_case(db, w.orgs["v1"])
+    with db.write() as s:
+        workflow.transition(s, actor=w.mediator, case_id=rejected.id, action="reject", data={"reason": "duplicate"})
+    with db.read() as s:
+        todo = {c.id: c.next_action for c in workbench.list_cards(s, actor=w.mediator)}
+        everything = {c.id for c in workbench.list_cards(s, actor=w.mediator, view="all")}
+        counts = workbench.count_cases(s, actor=w.mediator)
+    assert todo == {waiting.id: "accept", mediating.id: "session", done.id: "follow_up"}
+    assert everything == {waiting.id, mediating.id, done.id, archived.id, rejected.id}
+    assert (counts.todo, counts.submitted, counts.open) == (3, 1, 2)
+
+
+def test_todo_steps_are_the_case_pages_own_actions(db):
+    """For every actor and case: a card is on 待办 exactly when it names a step, and the case page offers that step;
+    a case whose page offers a step is on 待办 (rejected cases are done with: states.ACTIVE)."""
+    w = make_world(db)
+    handed_over(db, w)
+    accepted_case(db, w.mediator, group_size=30)
+    joint_case = accepted_case(db, w.mediator2)
+    with db.write() as s:
+        joint.add_participant(s, actor=w.coordinator, case_id=joint_case.id, org_id=w.orgs["v1"].id)
+    done = succeeded_case(db, w.mediator)
+    with db.write() as s:
+        confirmation.apply_confirmation(s, actor=w.mediator, case_id=done.id, court_org_id=w.orgs["court"].id)
+    succeeded_case(db, w.room_mediator)
+    new_case(db, w.orgs["v2"])
+    actors = [w.mediator, w.mediator2, w.coordinator, w.police, w.court, w.justice, w.room_mediator]
+    with db.read() as s:
+        for actor in actors:
+            todo = {c.id: c.next_action for c in workbench.list_cards(s, actor=actor, limit=100)}
+            for card in workbench.list_cards(s, actor=actor, view="all", limit=100):
+                offered = view.get_case_detail(s, actor=actor, case_id=card.id).actions
+                steps = [a for a in offered if a in workbench.STEPS and card.status != "rejected"]
+                assert (card.id in todo) == (card.next_action != "view") == bool(steps), (actor.username, card)
+                assert card.next_action == "view" or card.next_action in offered, (actor.username, card, offered)
+            assert workbench.count_cases(s, actor=actor).todo == len(todo)

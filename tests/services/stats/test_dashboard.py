@@ -269,6 +269,8 @@ def test_show_open_alerts_by_flag_and_deadline(db):
         "self_harm": 1,
         "escalation": 0,
         "petition_up": 0,
+        "repeat_party": 0,
+        "repeat_address": 0,
     }
     assert a.overdue == {"accept": 1, "conclude": 1, "follow_up": 1}
     assert listed == {"high_risk": [ids[4], ids[0]], "accept": [ids[0]], "conclude": [ids[1]], "follow_up": [ids[2]]}
