@@ -306,9 +306,7 @@ def test_same_time_and_message_for_unknown_and_known_users(db, monkeypatch):
     """AUTH-7: 200 unknown vs 200 wrong-password sign-ins at bcrypt cost 8 → median difference < 50 ms, 1 message."""
     monkeypatch.setenv("MEDIATION_BCRYPT_ROUNDS", "8")
     get_settings.cache_clear()
-    settings = dataclasses.replace(
-        get_settings(), lockout_threshold=10**6, signin_client_limit=Limit(10**6, 900)
-    )
+    settings = dataclasses.replace(get_settings(), lockout_threshold=10**6, signin_client_limit=Limit(10**6, 900))
     v1 = _tree(db)["v1"].code
     with db.write() as s:
         accounts.create_user(s, username="known", display_name="k", password=PASSWORD, org_code=v1, roles=["mediator"])
