@@ -100,6 +100,24 @@ def commands() -> list[Command]:
                 Arg("--dpi", "PNG resolution (the PDF is 150 dpi)", type=int, choices=(150, 300), default=300),
             ),
         ),
+        # cli/report.py
+        Command(
+            "report",
+            "信息报送: the statutory report workbook of an organisation for a month or quarter, as the page exports it",
+            "cli.report:cmd_report",
+            (
+                Arg("--org", "organisation code", required=True),
+                Arg(
+                    "--period",
+                    "a month 2026-11 or a quarter 2026-Q4 (a period in progress counts up to today)",
+                    required=True,
+                ),
+                Arg("--out", "the FILE.xlsx to write", required=True),
+                Arg("--user", "read and sign as this staff user (default: the server, the whole tree)"),
+                Arg("--filled-by", "the 填报人 printed on the sheets (default: the user's name)", dest="filled_by"),
+                Arg("--lang", "language of the words on the sheets", choices=("zh-CN", "en"), default="zh-CN"),
+            ),
+        ),
         # cli/notify.py
         Command(
             "duty-gaps",

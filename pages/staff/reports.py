@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -10,13 +9,16 @@ import streamlit as st
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from pages.ui.stats_view import delta, fmt
+from pages.ui.report_layout_editor import layout_editor
+from pages.ui.stats_view import fmt as stats_fmt
 from pages.ui.widgets import attempt
 from services.access.permissions import P
 from services.core import clock
+from services.core.text import escape_markdown
 from services.stats import dashboard as stats
 from services.stats import kpi as K
 from services.stats import reports
+from services.stats.report_sheet import frame_line
 
 actor = require_page(P.STATS_VIEW)
 db = get_db()
@@ -63,51 +65,72 @@ else:
     period = reports.quarterly(year, quarter)
 
 org_id = None if choices and org == choices[0][0] else org
+can_export = actor.can(P.REPORT_EXPORT)
 with db.read() as s, st.spinner(t("report.building")):
-    report = attempt(lambda: reports.build_report(s, actor=actor, period=period, org_id=org_id, lang=lang, today=today))
-if report is None:
-    st.stop()
-st.subheader(report.title)
-st.caption(t("report.basis"))
-
-if actor.can(P.REPORT_EXPORT):
-    with db.read() as s:
-        data = attempt(partial(reports.report_xlsx, s, actor=actor, report=report, lang=lang))
-    if data is not None:
-        st.download_button(
-            t("report.download"),
-            data=data,
-            file_name=f"{report.title}.xlsx",
-            width="stretch",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:",
-            key="reports.download",
-            on_click="ignore",
+    built = attempt(
+        lambda: (
+            reports.export_report(s, actor=actor, period=period, org_id=org_id, lang=lang, today=today)
+            if can_export
+            else (reports.build_report(s, actor=actor, period=period, org_id=org_id, lang=lang, today=today), b"")
         )
+    )
+if built is None:
+    st.stop()
+report, data = built
+if (saved := st.session_state.pop("reports.layout_saved", None)) is not None:
+    st.success(t("report.layout_saved", version=saved))
+st.subheader(escape_markdown(report.title))
+st.caption(t("report.basis"))
+if report.in_progress and report.compare is not None:
+    st.info(
+        t(
+            "report.in_progress",
+            start=report.period.start.isoformat(),
+            end=report.period.end.isoformat(),
+            compare_start=report.compare.start.isoformat(),
+            compare_end=report.compare.end.isoformat(),
+        ),
+        icon=":material/schedule:",
+    )
+st.text(frame_line(report.frame.head))
+
+if can_export:
+    st.download_button(
+        t("report.download"),
+        data=data,
+        file_name=f"{report.title}.xlsx",
+        width="stretch",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="reports.download",
+        on_click="ignore",
+    )
 
 
-def cell(value: Any, fmt: str | None) -> Any:
-    """How a report cell reads on screen."""
+def cell(value: Any, fmt: str | None, kpi: K.Kpi | None) -> Any:
+    """How a report cell reads on screen (the workbook keeps the numbers)."""
     if value is None:
         return "—"
-    if fmt in ("percent", "change") and isinstance(value, float):
-        return f"{value * 100:+.1f}%" if fmt == "change" else f"{value * 100:.1f}%"
-    return value
+    if fmt == "kpi" and kpi is not None:
+        return stats_fmt(value, kpi)
+    if fmt == "change":
+        if kpi is not None and kpi.unit == "score":
+            return f"{value:+.2f}"
+        if kpi is not None and kpi.kind not in ("count", "sum"):
+            return t("stats.points", value=f"{value * 100:+.1f}")
+        return f"{value * 100:+.1f}%"
+    return f"{value * 100:.1f}%" if fmt == "percent" else value
 
 
 for table in report.tables:
-    st.markdown(f"**{table.title}**")
-    if table.row_kpis:
-        kpis = [K.BY_ID[k] for k in table.row_kpis]
-        rows = [
-            {
-                table.headers[0]: r[0],
-                table.headers[1]: fmt(r[1], k),
-                table.headers[2]: fmt(r[2], k),
-                table.headers[3]: delta(r[1], r[2], k) or "—",
-            }
-            for r, k in zip(table.rows, kpis, strict=True)
-        ]
-    else:
-        rows = [{h: cell(v, f) for h, v, f in zip(table.headers, r, table.formats, strict=True)} for r in table.rows]
+    st.markdown(f"**{escape_markdown(table.title)}**")
+    kpis: list[K.Kpi | None] = [K.BY_ID[k] for k in table.row_kpis] or [None] * len(table.rows)
+    rows = [
+        {h: cell(v, f, k) for h, v, f in zip(table.headers, r, table.formats, strict=True)}
+        for r, k in zip(table.rows, kpis, strict=True)
+    ]
     st.dataframe(rows, hide_index=True, width="stretch", key=f"reports.table_{table.key}")
+st.text(frame_line(report.frame.foot))
+
+if actor.can(P.LOWCODE_EDIT):
+    layout_editor(db, actor)

@@ -1,21 +1,20 @@
 """信息报送: monthly and quarterly statistical tables per organisation or region, on screen and as xlsx.
 
-A report is data (tables of labelled cells) built from the same scans as the dashboard; the page renders
-it and `report_xlsx` lays it out for the office with Chinese headers. Counts by category × outcome, by
-source and by organisation, every KPI with the same period last year, and the machine-readable summary
-that `manage.py stats --json` prints.
+A report is data (tables of labelled cells) built from the same scans as the dashboard, so every total is
+the dashboard's figure for the same actor and period and the sum of its rows: categories and sources get a
+row for every dictionary value (zeros shown; retired values when they have cases; codes outside the
+dictionary in one 其他 row), organisations a row for every child with cases in either period, and last
+year's column covers the same rows. A month or quarter in progress counts up to today and is compared with
+the same days a year earlier, as the dashboard's 本月 and 本季度 are. Titles, frame fields, sheets and
+columns follow the layout in force (services/stats/report_layout.py); services/stats/report_sheet.py writes
+the workbook. Also the machine-readable summary that `manage.py stats --json` prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from services.access.authz import Actor, require
@@ -25,34 +24,15 @@ from services.core.i18n import translate
 from services.lowcode import dictionaries
 from services.stats import dashboard as stats
 from services.stats import kpi as K
+from services.stats.report_layout import OUTCOME, Layout, TableLayout, layout_for
+from services.stats.report_sheet import Frame, Report, Table, workbook
+from services.stats.report_sheet import safe as _safe
 from services.stats.sql import Filters, Period
 
+__all__ = ["Frame", "Report", "Table", "_safe", "build_report", "export_report", "report_xlsx", "summary"]
 OUTCOME_COLUMNS = stats.BREAKDOWN
-THIN = Side(style="thin", color="999999")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
-PERCENT, SCORE = "0.00%", "0.00"
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table of a report: a title, column headers and rows of cells (str, int, float or None)."""
-
-    key: str
-    title: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    formats: tuple[str | None, ...]  # per column: None, "percent", "change", or "kpi" (the row's KPI unit)
-    row_kpis: tuple[str, ...] = ()  # the KPI id of each row (the KPI table)
-
-
-@dataclass(frozen=True)
-class Report:
-    title: str
-    org_name: str
-    period: Period
-    generated: datetime
-    tables: tuple[Table, ...]
+RECEIVED = K.BY_ID["received"]
+Line = tuple[str, stats.Row | None, stats.Row | None]  # label, this period, the same days last year
 
 
 def monthly(year: int, month: int) -> Period:
@@ -61,6 +41,11 @@ def monthly(year: int, month: int) -> Period:
 
 def quarterly(year: int, quarter: int) -> Period:
     return Period.quarter(year, quarter)
+
+
+def counted_period(period: Period, today: date) -> Period:
+    """The days a report counts: a period in progress ends today, as the dashboard's 本月 and 本季度 do."""
+    return Period(period.start, today) if period.start <= today < period.end else period
 
 
 def change(previous: float | None, current: float | None, kpi: K.Kpi) -> float | None:
@@ -73,59 +58,112 @@ def change(previous: float | None, current: float | None, kpi: K.Kpi) -> float |
     return current - previous
 
 
-def _kpi_table(lang: str, current: dict[str, float | None], last: dict[str, float | None]) -> Table:
-    kpis = [k for k in K.KPIS if k.headline]
-    rows = tuple(
-        (k.name(lang), current.get(k.id), last.get(k.id), change(last.get(k.id), current.get(k.id), k), k.formula(lang))
-        for k in kpis
-    )
-    headers = tuple(translate(f"report.col_{c}", lang) for c in ("kpi", "current", "last_year", "yoy", "formula"))
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def _header(key: str, column: str, lang: str, layout: TableLayout) -> str:
+    if layout.label(column):
+        return layout.label(column)
+    if column in OUTCOME or column == "success_rate":
+        return K.BY_ID[column].name(lang)
+    if column == "label":
+        return translate(f"report.col_{key}", lang)
+    if column == "last_year_received":
+        return translate("report.col_last_year_received", lang)
+    return translate(f"report.col_{column}", lang)
+
+
+FORMATS: dict[str, str] = {
+    "current": "kpi",
+    "last_year": "kpi",
+    "yoy": "change",
+    "success_rate": "percent",
+    "formula": "text",
+}
+
+
+def _table(key: str, lang: str, layout: TableLayout, cells: list[dict[str, Any]], kpis: tuple[str, ...] = ()) -> Table:
+    columns = layout.columns
     return Table(
-        "kpis",
-        translate("report.table_kpis", lang),
-        headers,
-        rows,
-        (None, "kpi", "kpi", "change", None),
-        tuple(k.id for k in kpis),
+        key=key,
+        title=layout.title or translate(f"report.table_{key}", lang),
+        headers=tuple(_header(key, c, lang, layout) for c in columns),
+        rows=tuple(tuple(row.get(c) for c in columns) for row in cells),
+        formats=tuple(FORMATS.get(c) for c in columns),
+        row_kpis=kpis,
+        columns=columns,
     )
 
 
-def _outcome_table(
-    key: str, lang: str, rows: list[stats.Row], last: dict[Any, stats.Row], label: dict[Any, str]
+def _kpi_table(
+    lang: str, layout: TableLayout, current: dict[str, float | None], last: dict[str, float | None]
 ) -> Table:
-    headers = (
-        translate(f"report.col_{key}", lang),
-        *(K.BY_ID[c].name(lang) for c in OUTCOME_COLUMNS),
-        K.BY_ID["success_rate"].name(lang),
-        translate("report.col_last_year_received", lang),
-        translate("report.col_yoy", lang),
-    )
-    body = []
-    totals = dict.fromkeys(OUTCOME_COLUMNS, 0)
-    last_total = 0
-    for r in rows:
-        prev = last[r.key]["received"] if r.key in last else 0
+    kpis = [k for k in K.KPIS if k.headline]
+    cells = [
+        {
+            "kpi": k.name(lang),
+            "current": current.get(k.id),
+            "last_year": last.get(k.id),
+            "yoy": change(last.get(k.id), current.get(k.id), k),
+            "formula": k.formula(lang),
+        }
+        for k in kpis
+    ]
+    return _table("kpis", lang, layout, cells, tuple(k.id for k in kpis))
+
+
+def _outcome_cells(label: str, now: dict[str, int], last_received: int) -> dict[str, Any]:
+    return {
+        "label": label,
+        **now,
+        "success_rate": K.ratio(now["succeeded"], now["mediated"]),
+        "last_year_received": last_received,
+        "yoy": change(last_received, now["received"], RECEIVED),
+    }
+
+
+def _outcome_table(key: str, lang: str, layout: TableLayout, lines: list[Line]) -> Table:
+    """One row per line, then 合计: the sum of the rows, this period and last year alike."""
+    cells, total, last_total = [], dict.fromkeys(OUTCOME, 0), 0
+    for label, now, before in lines:
+        counts = {c: now[c] if now is not None else 0 for c in OUTCOME}
+        prev = before["received"] if before is not None else 0
+        cells.append(_outcome_cells(label, counts, prev))
+        total = {c: total[c] + counts[c] for c in OUTCOME}
         last_total += prev
-        body.append(
-            (
-                label.get(r.key) or r.name or str(r.key),
-                *(r[c] for c in OUTCOME_COLUMNS),
-                r.success_rate,
-                prev,
-                change(prev, r["received"], K.BY_ID["received"]),
-            )
-        )
-        for c in OUTCOME_COLUMNS:
-            totals[c] += r[c]
-    total_row = (
-        translate("report.total", lang),
-        *totals.values(),
-        K.ratio(totals["succeeded"], totals["mediated"]),
-        last_total,
-        change(last_total, totals["received"], K.BY_ID["received"]),
-    )
-    formats = (None, *([None] * len(OUTCOME_COLUMNS)), "percent", None, "change")
-    return Table(key, translate(f"report.table_{key}", lang), headers, (*body, total_row), formats)
+    cells.append(_outcome_cells(translate("report.total", lang), total, last_total))
+    return _table(key, lang, layout, cells)
+
+
+def _dictionary_lines(
+    session: Session, key: str, lang: str, now: dict[Any, stats.Row], before: dict[Any, stats.Row]
+) -> list[Line]:
+    """A row for every value of the dictionary in its order (retired ones only with cases), then 其他."""
+    lines: list[Line] = [
+        (e.label_en if lang == "en" else e.label_zh, now.get(e.code), before.get(e.code))
+        for e in dictionaries.entries(session, key, active_only=False)
+        if e.active or e.code in now or e.code in before
+    ]
+    if "" in now or "" in before:
+        lines.append((translate("report.unlisted", lang), now.get(""), before.get("")))
+    return lines
+
+
+def _org_lines(lang: str, own: int, now: list[stats.Row], before: list[stats.Row]) -> list[Line]:
+    """A row for every child organisation with cases in either period (biggest first), and 本级."""
+    this = {r.key: r for r in now}
+    last = {r.key: r for r in before}
+    order = [r.key for r in now] + [r.key for r in before if r.key not in this]
+    names = {r.key: r.name for r in (*before, *now)}
+    own_label = translate("report.own_cases", lang)
+    return [(own_label if k == own else names.get(k) or str(k), this.get(k), last.get(k)) for k in order]
+
+
+def _totals(figures: dict[str, float | None]) -> stats.Row:
+    return stats.Row(key="", counts={k: int(figures.get(k) or 0) for k in OUTCOME_COLUMNS})
+
+
+# ------------------------------------------------------------------------------------------------ report
 
 
 def build_report(
@@ -136,28 +174,101 @@ def build_report(
     org_id: int | None = None,
     lang: str = "zh-CN",
     today: date | None = None,
+    layout: Layout | None = None,
+    filled_by: str | None = None,
 ) -> Report:
     """The statistical tables of one organisation or region for one period, with last year beside them."""
     scope = stats.resolve_scope(session, actor, org_id)
     today = today or clock.today()
-    filters = Filters(period=period, org_id=org_id)
+    layout = layout or layout_for(session)
+    filters = Filters(period=counted_period(period, today), org_id=org_id)
     last_filters = filters.compared("previous-year")
     current = stats.figures(session, actor=actor, filters=filters, today=today)
     last = stats.figures(session, actor=actor, filters=last_filters, today=today)
-    total = stats.Row(key="", counts={k: int(current.get(k) or 0) for k in OUTCOME_COLUMNS})
     pairs = stats.by_category_source(session, scope, filters, today)
     last_pairs = stats.by_category_source(session, scope, last_filters, today)
-    tables = [_kpi_table(lang, current, last)]
-    for part, key in ((0, "category"), (1, "source")):
-        labels = dictionaries.labels(session, key, "en" if lang == "en" else "zh")
-        labels[""] = translate("report.unlisted", lang)
-        last_rows = {r.key: r for r in stats.roll_up(last_pairs, part)}
-        tables.append(_outcome_table(key, lang, stats.roll_up(pairs, part, total), last_rows, labels))
-    orgs = stats.by_org(session, scope, filters, today)
-    last_orgs = {r.key: r for r in stats.by_org(session, scope, last_filters, today)}
-    tables.append(_outcome_table("org", lang, orgs, last_orgs, {scope.org_id: translate("report.own_cases", lang)}))
-    title = translate("report.title", lang, org=scope.name, period=period_label(period, lang))
-    return Report(title=title, org_name=scope.name, period=period, generated=clock.local_now(), tables=tuple(tables))
+    tables = []
+    for spec in layout.tables:
+        if spec.key == "kpis":
+            tables.append(_kpi_table(lang, spec, current, last))
+        elif spec.key == "org":
+            now = stats.by_org(session, scope, filters, today)
+            before = stats.by_org(session, scope, last_filters, today)
+            tables.append(_outcome_table("org", lang, spec, _org_lines(lang, scope.org_id, now, before)))
+        else:
+            part = 0 if spec.key == "category" else 1
+            this = {r.key: r for r in stats.roll_up(pairs, part, _totals(current))}
+            prior = {r.key: r for r in stats.roll_up(last_pairs, part, _totals(last))}
+            tables.append(_outcome_table(spec.key, lang, spec, _dictionary_lines(session, spec.key, lang, this, prior)))
+    label = period_label(period, lang)
+    title = (
+        layout.title.replace("{org}", scope.name).replace("{period}", label)
+        if layout.title
+        else translate("report.title", lang, org=scope.name, period=label)
+    )
+    generated = clock.local_now()
+    signer = actor.display_name if filled_by is None else filled_by
+    frame = _frame(layout, lang, scope.name, (filters.period, period, last_filters.period), signer, generated)
+    return Report(
+        title=title,
+        org_name=scope.name,
+        period=filters.period,
+        generated=generated,
+        tables=tuple(tables),
+        nominal=period,
+        compare=last_filters.period,
+        frame=frame,
+    )
+
+
+def _frame(
+    layout: Layout, lang: str, unit: str, periods: tuple[Period, Period, Period], signer: str, at: datetime
+) -> Frame:
+    """The head and foot lines the layout names, labelled by the office or the catalogue."""
+    counted, nominal, compare = periods
+    values = {
+        "unit": unit,
+        "period": _range(counted, lang, in_progress=counted != nominal),
+        "compare": _range(compare, lang),
+        "unit_of_count": layout.value("unit_of_count"),
+        "head_of_unit": layout.value("head_of_unit"),
+        "filled_by": signer,
+        "phone": layout.value("phone"),
+        "filled_on": clock.format_local_date(at),  # China time
+    }
+
+    def fields(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((layout.label(f) or translate(f"report.frame_{f}", lang), values[f]) for f in names)
+
+    return Frame(fields(layout.head), fields(layout.foot), layout.paper, layout.orientation, layout.fit_to_width)
+
+
+def _range(period: Period, lang: str, *, in_progress: bool = False) -> str:
+    text = translate("report.range_label", lang, start=period.start.isoformat(), end=period.end.isoformat())
+    return text + translate("report.in_progress_note", lang) if in_progress else text
+
+
+def report_xlsx(session: Session, *, actor: Actor, report: Report, lang: str = "zh-CN") -> bytes:
+    """The report as the statutory xlsx workbook offices hand in (services/stats/report_sheet.py lays it out)."""
+    require(actor, P.REPORT_EXPORT)
+    return workbook(report)
+
+
+def export_report(
+    session: Session,
+    *,
+    actor: Actor,
+    period: Period,
+    org_id: int | None = None,
+    lang: str = "zh-CN",
+    today: date | None = None,
+    filled_by: str | None = None,
+) -> tuple[Report, bytes]:
+    """The report and its workbook, as the 信息报送 page downloads it and `manage.py report` writes it."""
+    report = build_report(
+        session, actor=actor, period=period, org_id=org_id, lang=lang, today=today, filled_by=filled_by
+    )
+    return report, report_xlsx(session, actor=actor, report=report, lang=lang)
 
 
 def period_label(period: Period, lang: str) -> str:
@@ -168,6 +279,16 @@ def period_label(period: Period, lang: str) -> str:
     if period.whole_months and first % 100 in (1, 4, 7, 10) and last == first + 2:
         return translate("report.quarter_label", lang, year=first // 100, quarter=(first % 100 + 2) // 3)
     return translate("report.range_label", lang, start=period.start.isoformat(), end=period.end.isoformat())
+
+
+def parse_period(text: str) -> Period:
+    """'2026-11' → November 2026, '2026-Q4' → the fourth quarter; a ValueError for anything else."""
+    year, _, rest = text.strip().upper().partition("-")
+    if rest.startswith("Q") and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 4:
+        return quarterly(int(year), int(rest[1:]))
+    if year.isdigit() and len(year) == 4 and rest.isdigit() and 1 <= int(rest) <= 12:
+        return monthly(int(year), int(rest))
+    raise ValueError(f"not a month (2026-11) or a quarter (2026-Q4): {text!r}")
 
 
 def summary(
@@ -210,64 +331,3 @@ def _period_dict(
             }
         )
     return d
-
-
-# ------------------------------------------------------------------------------------------------ xlsx
-
-
-def _safe(value: Any) -> Any:
-    """Text a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def report_xlsx(session: Session, *, actor: Actor, report: Report, lang: str = "zh-CN") -> bytes:
-    """The report as an xlsx workbook: one sheet per table, Chinese headers, numbers as numbers."""
-    require(actor, P.REPORT_EXPORT)
-    wb = Workbook()
-    wb.remove(wb.active)
-    for table in report.tables:
-        ws = wb.create_sheet(table.title[:31])
-        width = len(table.headers)
-        ws.append([report.title])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-        ws["A1"].font = Font(bold=True, size=14)
-        ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append([translate("report.subtitle", lang, table=table.title, at=clock.format_local(report.generated))])
-        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-        ws.append(list(table.headers))
-        for cell in ws[3]:
-            cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BOX
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        for i, row in enumerate(table.rows):
-            ws.append([_safe(v) for v in row])
-            _format_row(ws, ws.max_row, table, K.BY_ID[table.row_kpis[i]] if table.row_kpis else None)
-        for i, header in enumerate(table.headers, start=1):
-            longest = max([len(str(header))] + [len(str(r[i - 1] or "")) for r in table.rows])
-            ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest * 1.6 + 2))
-        ws.freeze_panes = "B4"
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _format_row(ws: Any, r: int, table: Table, kpi: K.Kpi | None) -> None:
-    unit = (
-        PERCENT
-        if kpi is not None and kpi.unit == "percent"
-        else SCORE
-        if kpi is not None and kpi.unit == "score"
-        else "#,##0"
-    )
-    for c, fmt in enumerate(table.formats, start=1):
-        cell = ws.cell(row=r, column=c)
-        cell.border = BOX
-        if fmt == "percent":
-            cell.number_format = PERCENT
-        elif fmt == "kpi":
-            cell.number_format = unit
-        elif fmt == "change":  # a count's growth in %, a rate's or score's change in points
-            cell.number_format = "+0.00;-0.00;0.00" if unit == SCORE else "+0.00%;-0.00%;0.00%"
-        elif c == len(table.formats) and kpi is not None:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")

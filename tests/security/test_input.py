@@ -219,10 +219,12 @@ ESCAPERS = {"esc", "md", "escape_markdown", "t"}
 REVIEWED = {
     "pages/public/intake.py:org.address",
     "pages/ui/board_view.py:person.org_name",
-    "pages/staff/reports.py:report.title",
-    "pages/staff/reports.py:table.title",
     "pages/staff/stats_cases.py:counted.name",
 }
+
+
+# reviewed raw-HTML calls: the one stylesheet of the Chinese UI, built from constants and catalogue texts only
+HTML_REVIEWED = {"pages/ui/streamlit_texts.py: st.html("}
 
 
 def _unescaped(node: ast.AST) -> list[str]:
@@ -245,7 +247,7 @@ def test_render_user_text_only_escaped_or_as_text():
         rel = str(path.relative_to(ROOT))
         source = path.read_text()
         for banned in ("unsafe_allow_html=True", "st.html(", "components.html(", "components.v1.html("):
-            if banned in source:
+            if banned in source and f"{rel}: {banned}" not in HTML_REVIEWED:
                 findings.append(f"{rel}: {banned}")
         for node in ast.walk(ast.parse(source)):
             if (
