@@ -20,7 +20,7 @@ from services.lowcode import dictionaries
 
 actor = require_page(P.INTAKE_QUEUE)
 db = get_db()
-SEL, FLASH, VIEW = "intake_queue.selected", "intake_queue.flash", "intake_queue.view"
+SEL, FLASH, VIEW, ORG = "intake_queue.selected", "intake_queue.flash", "intake_queue.view", "intake_queue.org"
 lang = current_language()
 
 
@@ -36,7 +36,16 @@ def write(action: Callable[[Any], object]) -> object | None:
 
 def done(message_key: str) -> None:
     st.session_state[FLASH] = message_key
-    st.session_state.pop(SEL, None)
+    show_case(None)
+
+
+def show_case(case_id: int | None) -> None:
+    """Open a submission (or go back to the list) with a fresh assignment form: no choice carried over."""
+    st.session_state.pop(ORG, None)
+    if case_id is None:
+        st.session_state.pop(SEL, None)
+    else:
+        st.session_state[SEL] = case_id
     st.rerun()
 
 
@@ -61,8 +70,7 @@ def detail(case_id: int) -> None:
         options = intake_queue.assign_options(s, actor=actor, case_id=case_id) if d else []
         custom_labels = {f.key: f.label(lang) for f in intake.intake_fields(s)[1]}
     if st.button(t("queue.back"), key="intake_queue.back", icon=":material/arrow_back:", width="stretch"):
-        st.session_state.pop(SEL, None)
-        st.rerun()
+        show_case(None)
     if d is None:
         return
     r = d.row
@@ -94,20 +102,24 @@ def detail(case_id: int) -> None:
         [t("queue.accept"), t("queue.reject"), t("queue.spam"), t("queue.merge")]
     )
     with accept_tab:
-        names = {o.org_id: o for o in options}
+        names = {o.org_id: o for o in options}  # the case's own organisation first: the default never moves it
         org_id = st.selectbox(
             t("queue.assign_org"),
             list(names),
-            format_func=lambda i: names[i].name,  # plain text
-            key="intake_queue.org",
+            format_func=lambda i: " · ".join(x for x in (names[i].name, names[i].place) if x),  # plain text
+            key=ORG,
+            help=t("triage.org_help"),
         )
-        people = dict(names[org_id].mediators) if org_id in names else {}
+        option = names.get(org_id) if org_id is not None else None
+        people = dict(option.mediators) if option else {}
         mediator = st.selectbox(
             t("queue.assign_mediator"),
             list(people),
             index=None,
-            key="intake_queue.mediator",
-            format_func=lambda i: people[i],
+            key=f"intake_queue.mediator.{org_id}",  # a new list for each organisation, never a stale pick
+            format_func=lambda i: (
+                t("triage.specialist", name=people[i]) if option and i in option.specialists else people[i]
+            ),
             placeholder=t("queue.mediator_later"),
         )
         if st.button(
@@ -184,8 +196,7 @@ for row in rows:
         if st.button(
             t("queue.open"), key=f"intake_queue.open.{row.id}", icon=":material/open_in_new:", width="stretch"
         ):
-            st.session_state[SEL] = row.id
-            st.rerun()
+            show_case(row.id)
 c1, c2 = st.columns(2)
 if cursor is not None and c1.button(
     t("workbench.first_page"), key="intake_queue.first", width="stretch", icon=":material/first_page:"

@@ -10,11 +10,12 @@ from pages.nav import spec_for
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
-from pages.ui.stats_view import from_params, language, preset_period, slice_from_params
-from pages.ui.widgets import attempt, status_label
+from pages.ui.stats_view import case_item, from_params, language, preset_period, slice_from_params
+from pages.ui.widgets import attempt
 from services.access.permissions import P
 from services.admin import xlsx as xlsx_io
 from services.cases import export as case_export
+from services.cases import warnings
 from services.core import clock
 from services.core.text import escape_markdown as esc
 from services.lowcode import dictionaries
@@ -36,8 +37,9 @@ kpi = K.BY_ID.get(params["k"] or "received", K.BY_ID["received"])
 part = "denominator" if params["p"] == "d" and kpi.ratio else "numerator"
 
 if alert:
-    st.title(t(f"stats.alert_{alert}"))
-    st.caption(t("stats.alerts_caption"))
+    rule = warnings.BY_ID[alert]  # the dashboard's and the workbench's one definition
+    st.title(esc(rule.name(lang)))
+    st.caption(t("stats.alert_now", rule=rule.rule(lang)))
 else:
     counted = K.BY_ID[kpi.ratio[0 if part == "numerator" else 1]] if kpi.ratio else kpi
     st.title(counted.name(lang))
@@ -62,7 +64,7 @@ with db.read() as s:
         page = attempt(
             partial(drilldown.list_alerts, s, actor=actor, filters=filters, kind=alert, after=after, today=today)
         )
-        total = None
+        total = attempt(partial(drilldown.count_alerts, s, actor=actor, filters=filters, kind=alert, today=today))
     else:
         page = attempt(
             lambda: drilldown.list_cases(
@@ -89,12 +91,20 @@ if filters.source:
 st.caption(" · ".join(b for b in scope_bits if b))
 if total is not None:
     st.metric(t("stats.list_total"), f"{total:,}")
-if not alert and actor.can(P.REPORT_EXPORT):
+if actor.can(P.REPORT_EXPORT):
 
     def export() -> bytes:  # runs on the download click: no st.* here
         with db.read() as s:
             return case_export.export_cases_xlsx(
-                s, actor=actor, filters=filters, kpi_id=kpi.id, part=part, piece=piece, lang=lang, today=today
+                s,
+                actor=actor,
+                filters=filters,
+                kpi_id=kpi.id,
+                part=part,
+                piece=piece,
+                alert=alert,
+                lang=lang,
+                today=today,
             )
 
     st.download_button(
@@ -111,13 +121,7 @@ if not alert and actor.can(P.REPORT_EXPORT):
 if not page.items:
     st.info(t("stats.list_empty"), icon=":material/inbox:")
 for item in page.items:
-    with st.container(border=True):
-        risk = " · " + t("stats.high_risk_tag") if item.high_risk else ""
-        st.markdown(f"**{item.case_no}** · {status_label(item.status)}{risk}")
-        st.text(
-            f"{labels['category'].get(item.category, item.category)} · {labels['source'].get(item.source, item.source)}"
-        )
-        st.caption(f"{item.received_on.isoformat()} · {esc(item.org_name)}")
+    case_item(item, labels, "stats_cases")
 
 nav1, nav2 = st.columns(2)
 if after is not None and nav1.button(

@@ -16,9 +16,13 @@ import altair as alt
 import streamlit as st
 
 from pages.nav import spec_for
+from pages.ui.case_ui import open_case
 from pages.ui.i18n import current_language, t
+from pages.ui.widgets import status_label
+from services.core.text import escape_markdown as esc
 from services.stats import kpi as K
 from services.stats.dashboard import Row
+from services.stats.drilldown import CaseItem
 from services.stats.sql import COMPARE_MODES, Filters, Period, Slice, add_months, month_of
 
 PRESETS = ("this_month", "this_quarter", "this_year", "last_12", "custom")
@@ -93,6 +97,22 @@ def drill_link(label: str, filters: Filters, **extra: Any) -> None:
         query_params=to_params(filters, **extra),
         help=t("stats.drill_help"),
     )
+
+
+def case_item(item: CaseItem, labels: Mapping[str, Mapping[str, str]], key: str) -> None:
+    """One case behind a number or a warning, as a card with a one-tap open of its case page."""
+    with st.container(border=True):
+        head = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        head.text(item.case_no)
+        head.badge(status_label(item.status), color="blue")
+        if item.high_risk:
+            head.badge(t("stats.high_risk_tag"), icon=":material/warning:", color="red")
+        st.text(
+            f"{labels['category'].get(item.category, item.category)} · {labels['source'].get(item.source, item.source)}"
+        )
+        st.caption(f"{item.received_on.isoformat()} · {esc(item.org_name)}")
+        if st.button(t("stats.open_case"), key=f"{key}.open.{item.id}", icon=":material/open_in_new:", width="stretch"):
+            open_case(item.id)
 
 
 def fmt(value: float | None, kpi: K.Kpi) -> str:

@@ -2,7 +2,8 @@
 
 Every decision goes through the one state machine (`services.cases.workflow.transition`); this module only
 checks what the queue adds: the organisation and mediator assigned on acceptance lie in the actor's
-subtree, a reject reason comes from the dictionary, and a merge target is another case the actor may see.
+area (a county coordination office's area is the whole county, its villages included), a reject reason
+comes from the dictionary, and a merge target is another case the actor may see.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from models import Attachment, Case, CaseEvent, CaseStatus, Mediator, Notification, Organisation, Party
 from models.base import utc_now
-from services.access.authz import Actor, case_in_scope_clause, get_case_in_scope, org_in_scope, require
+from services.access.authz import Actor, area_org_ids, case_in_scope_clause, get_case_in_scope, org_in_scope, require
 from services.access.permissions import P
 from services.cases.workflow import transition
 from services.core import audit
@@ -69,9 +70,13 @@ class QueueDetail:
 
 @dataclass(frozen=True)
 class OrgOption:
+    """An organisation a case may be accepted into: its name, its host (town, county) and its mediators."""
+
     org_id: int
     name: str
-    mediators: list[tuple[int, str]]
+    mediators: list[tuple[int, str]]  # (id, name), those whose specialties match the case's category first
+    place: str = ""  # the parent organisation's name, so two 东村 in different towns can be told apart
+    specialists: frozenset[int] = frozenset()  # the mediators whose specialties include the case's category
 
 
 def _quarantined() -> Any:
@@ -214,28 +219,53 @@ def queue_detail(session: Session, *, actor: Actor, case_id: int) -> QueueDetail
 
 
 def assign_options(session: Session, *, actor: Actor, case_id: int) -> list[OrgOption]:
-    """Organisations the case may be accepted into (its own; more with the assign permission) and their mediators."""
+    """Organisations the case may be accepted into and their mediators: the case's own first, then (with the
+    assign permission) every active mediation organisation of the actor's area, a county office's villages too.
+
+    Mediators whose specialties include the case's category come first."""
     case = _owned_case(session, actor, case_id)
+    own = session.get(Organisation, case.org_id)
+    orgs = [own] if own is not None else []
     if actor.can(P.CASE_ASSIGN):
-        orgs = session.exec(
+        orgs += session.exec(
             select(Organisation)
             .where(
-                col(Organisation.path).startswith(actor.org_path),
+                col(Organisation.id).in_(area_org_ids(actor)),
+                col(Organisation.id) != case.org_id,
                 col(Organisation.kind).in_(INTAKE_KINDS),
                 Organisation.active == True,  # noqa: E712
             )
             .order_by(col(Organisation.path))
         ).all()
-    else:
-        orgs = [o for o in [session.get(Organisation, case.org_id)] if o is not None]
-    orgs = sorted(orgs, key=lambda o: o.id != case.org_id)  # the case's own organisation first
+    parents = _names(session, {o.parent_id for o in orgs if o.parent_id is not None})
     ids = [o.id for o in orgs]
-    mediators: dict[int, list[tuple[int, str]]] = {}
+    people: dict[int, list[Mediator]] = {}
     for m in session.exec(
         select(Mediator).where(col(Mediator.org_id).in_(ids), Mediator.status == "active").order_by(col(Mediator.name))
     ).all():
-        mediators.setdefault(m.org_id, []).append((m.id or 0, m.name))
-    return [OrgOption(o.id or 0, o.name, mediators.get(o.id or 0, [])) for o in orgs]
+        people.setdefault(m.org_id, []).append(m)
+    out = []
+    for o in orgs:
+        ranked = sorted(people.get(o.id or 0, []), key=lambda m: case.category not in (m.specialties or []))
+        out.append(
+            OrgOption(
+                org_id=o.id or 0,
+                name=o.name,
+                mediators=[(m.id or 0, m.name) for m in ranked],
+                place=parents.get(o.parent_id or 0, ""),
+                specialists=frozenset(m.id or 0 for m in ranked if case.category in (m.specialties or [])),
+            )
+        )
+    return out
+
+
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {
+        i or 0: n
+        for i, n in session.exec(select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(ids)))
+    }
 
 
 def accept(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models import Case, Organisation
 from services.access.authz import Actor, require
 from services.access.permissions import P
+from services.cases import warnings
 from services.core import clock
 from services.core.errors import ValidationFailed
 from services.stats import kpi as K
@@ -35,7 +36,7 @@ from services.stats.sql import (
 )
 
 PAGE_SIZE = 20
-ALERT_KINDS = ("high_risk", "accept", "conclude", "follow_up")
+ALERT_KINDS = tuple(w.id for w in warnings.WARNINGS)  # high_risk, accept, conclude, follow_up
 Cursor = tuple[int, int]  # (received_month, id) of the last row shown
 
 
@@ -127,6 +128,21 @@ def count_cases(
     return int(session.exec(pinned(select(func.count()).select_from(Case).where(*where), index)).one())
 
 
+def _alert_where(
+    session: Session, actor: Actor, filters: Filters, kind: str, today: date
+) -> tuple[list[ColumnElement[bool]], str | None]:
+    """The one definition of a warning (services/cases/warnings.py) within the filters, and the index to read.
+
+    Every kind but the follow-up is an open case (never withdrawn, failed, succeeded or archived), so it is read
+    through the open-case index; a late follow-up is a succeeded case."""
+    if kind not in ALERT_KINDS:
+        raise ValidationFailed("error.stats_kpi_unknown", kpi=kind)
+    require(actor, P.CASE_VIEW)
+    scope = resolve_scope(session, actor, filters.org_id)
+    where = [warnings.BY_ID[kind].where(today), *filter_clauses(scope, filters, with_period=False)]
+    return (where, None) if kind == "follow_up" else ([OPEN_TERM, *where], IX_OPEN)
+
+
 def list_alerts(
     session: Session,
     *,
@@ -137,17 +153,16 @@ def list_alerts(
     limit: int = PAGE_SIZE,
     today: date | None = None,
 ) -> CasePage:
-    """Open cases now behind one alert count: high-risk, or overdue to accept / conclude / follow up."""
-    if kind not in ALERT_KINDS:
-        raise ValidationFailed("error.stats_kpi_unknown", kpi=kind)
-    require(actor, P.CASE_VIEW)
-    scope = resolve_scope(session, actor, filters.org_id)
-    today = today or clock.today()
-    where = filter_clauses(scope, filters, with_period=False)
-    if kind == "follow_up":
-        return _page(session, [*where, K.overdue_parts(today)["follow_up"]], None, after, limit)
-    predicate = col(Case.risk_level) == "high" if kind == "high_risk" else K.overdue_parts(today)[kind]
-    return _page(session, [OPEN_TERM, predicate, *where], IX_OPEN, after, limit)
+    """The cases behind one warning count now: high-risk, or overdue to accept / conclude / follow up."""
+    where, index = _alert_where(session, actor, filters, kind, today or clock.today())
+    return _page(session, where, index, after, limit)
+
+
+def count_alerts(session: Session, *, actor: Actor, filters: Filters, kind: str, today: date | None = None) -> int:
+    """How many cases `list_alerts` pages through (the dashboard's warning number, counted again)."""
+    where, index = _alert_where(session, actor, filters, kind, today or clock.today())
+    stmt = select(func.count()).select_from(Case).where(*where)
+    return int(session.exec(pinned(stmt, index) if index else stmt).one())
 
 
 def _page(session: Session, where: list[Any], index: str | None, after: Cursor | None, limit: int) -> CasePage:

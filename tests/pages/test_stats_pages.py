@@ -89,13 +89,47 @@ def test_list_exactly_the_cases_a_number_counts(db, make_app, office):
     at = _open(make_app, office["user"], "pages/staff/stats_cases.py", query)
     assert _metric(at, "共计（件）") == "6" and "调解成功数" in page_text(at)
     with db.read() as s:
-        expected = set(s.exec(select(Case.case_no).where(Case.status == "succeeded")).all())
-    shown = {m.value.split("**")[1] for m in at.markdown if m.value.startswith("**")}
-    assert shown == expected
+        expected = set(s.exec(select(Case.id).where(Case.status == "succeeded")).all())
+    assert _listed(at) == expected
     at = _open(make_app, office["user"], "pages/staff/stats_cases.py", {**query, "p": "d"}, at)
     assert _metric(at, "共计（件）") == "8"
     at = _open(make_app, office["user"], "pages/staff/stats_cases.py", {"a": "high_risk"}, at)
-    assert len([m for m in at.markdown if m.value.startswith("**")]) == 1 and "高风险" in page_text(at)
+    assert len(_listed(at)) == 1 and "高风险" in page_text(at)
+
+
+def _listed(at) -> set[int]:
+    """The cases the list shows, by their one-tap open buttons."""
+    return {int(b.key.rsplit(".", 1)[1]) for b in at.button if (b.key or "").startswith("stats_cases.open.")}
+
+
+def test_tap_a_case_behind_a_number_to_open_it(db, make_app, office):
+    query = {"from": f"{THIS_YEAR}-01-01", "to": f"{THIS_YEAR}-12-31", "k": "succeeded"}
+    at = _open(make_app, office["user"], "pages/staff/stats_cases.py", query)
+    case_id = sorted(_listed(at))[0]
+    at.button(key=f"stats_cases.open.{case_id}").click().run()
+    assert not at.exception and at.query_params["case"] == str(case_id)
+    with db.read() as s:
+        assert s.get(Case, case_id).case_no in page_text(at) + " ".join(t.value for t in at.text)
+
+
+def test_warning_list_opens_its_cases_and_leaves_out_withdrawn_and_closed(db, make_app, office):
+    with db.write() as s:  # flagged as well, but no longer open: not a warning now
+        done = insert_cases(
+            s,
+            [
+                case_row(office["tree"]["v2"], date(THIS_YEAR, 1, 1), status=status, risk_level="high")
+                for status in ("withdrawn", "archived", "failed")
+            ],
+        )
+    at = _open(make_app, office["user"], "pages/staff/dashboard.py")
+    assert _metric(at, "高风险") == "1"
+    at = _open(make_app, office["user"], "pages/staff/stats_cases.py", {"a": "high_risk"}, at)
+    shown = _listed(at)
+    assert len(shown) == 1 and not shown & set(done) and _metric(at, "共计（件）") == "1"
+    assert "群体性" in page_text(at)  # the rule the dashboard shows, from services/cases/warnings.py
+    assert [b.proto.label for b in at.get("download_button")] == ["导出案件清单（Excel）"]
+    at.button(key=f"stats_cases.open.{shown.pop()}").click().run()
+    assert not at.exception and "case" in at.query_params
 
 
 def test_show_report_tables_and_export_xlsx(db, make_app, office):
