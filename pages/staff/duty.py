@@ -38,10 +38,11 @@ start = st.date_input(t("duty.week_of"), value=duty.week_start(clock.today()), k
 start = duty.week_start(start)
 editor = actor.can(P.DUTY_EDIT)
 
-if editor:
-    flagged = write(lambda s: duty.flag_gaps(s, days=duty.LOOKAHEAD_DAYS))
-    if flagged:
-        st.warning(t("duty.gaps_flagged", n=flagged), icon=":material/warning:")
+if editor:  # reading only: the background dispatcher tells the room's coordination office about each gap, once
+    with db.read() as s:
+        open_gaps = len(duty.gaps(s, today=clock.today(), org_ids=[int(org_id)]))
+    if open_gaps:
+        st.warning(t("duty.gaps_flagged", n=open_gaps), icon=":material/warning:")
 
 render_on_call(int(org_id))
 

@@ -8,6 +8,7 @@ from pages.ui.case_ui import flash, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
+from pages.ui.inbox_nav import unread_count
 from pages.ui.inbox_view import notice_card
 from services.access.permissions import P
 from services.notify import inbox as notifications
@@ -31,8 +32,8 @@ view = (
     or "unread"
 )
 limit = int(st.session_state.get(LIMIT, PAGE))
+unread = unread_count(actor)  # the same number as the menu's 消息 (n) and the workbench's 新提醒
 with get_db().read() as s:
-    unread = notifications.count_unread(s, actor=actor)
     rows = notifications.list_notifications(s, actor=actor, unread_only=view == "unread", limit=limit)
 
 st.metric(t("inbox.unread"), unread, border=True)

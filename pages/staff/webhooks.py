@@ -1,4 +1,5 @@
-"""Group robots (群机器人): the coordination office gives an organisation a WeCom or DingTalk webhook."""
+"""Group robots (群机器人): the coordination office gives an organisation a WeCom or DingTalk webhook, sends it a
+test message and reads its delivery log (sent, waiting for a retry, failed and why; China times)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt
 from services.access.permissions import P
-from services.notify import webhooks
+from services.core.clock import format_local
+from services.notify import robot_log, webhooks
 
 actor = require_page(P.LOWCODE_EDIT)
 
@@ -65,3 +67,53 @@ off = (
 if off and write(lambda s: webhooks.disable_webhook(s, actor=actor, org_id=org_id)):
     flash("webhooks.disabled", name=by_id[org_id].name)
     st.rerun()
+
+
+def _when(row: robot_log.LogRow) -> str:
+    if row.status == "sent" and row.sent_at is not None:
+        return t("webhooks.sent_at", at=format_local(row.sent_at))
+    if row.next_at is not None:
+        return t("webhooks.retry_at", at=format_local(row.next_at))
+    return ""
+
+
+def _show_test(row: robot_log.LogRow) -> None:
+    if row.status == "sent":
+        st.success(t("webhooks.test_sent"), icon=":material/check_circle:")
+    else:
+        st.error(t("webhooks.test_failed", why=t(row.reason_key, **row.reason_params)), icon=":material/error:")
+
+
+if (
+    current is not None
+    and current.active
+    and st.button(t("webhooks.test"), key="webhooks.test", icon=":material/send:", width="stretch")
+):
+    with st.spinner(t("webhooks.testing")):
+        tested = attempt(lambda: robot_log.send_test(get_db(), actor=actor, org_id=org_id))
+    if tested is not None:
+        _show_test(tested)
+
+st.subheader(t("webhooks.log"), anchor=False)
+with get_db().read() as s:
+    log = attempt(lambda: robot_log.delivery_log(s, actor=actor, org_id=org_id)) or []
+if not log:
+    st.caption(t("webhooks.log_empty"))
+else:
+    st.dataframe(
+        [
+            {
+                t("webhooks.col_at"): format_local(r.created_at),
+                t("webhooks.col_event"): t(r.event_key),
+                t("webhooks.col_case"): r.case_no or "—",
+                t("webhooks.col_status"): t(f"webhooks.status_{r.status}"),
+                t("webhooks.col_attempts"): r.attempts,
+                t("webhooks.col_why"): t(r.reason_key, **r.reason_params) if r.reason_key else "",
+                t("webhooks.col_when"): _when(r),
+            }
+            for r in log
+        ],
+        hide_index=True,
+        width="stretch",
+        key="webhooks.log",
+    )

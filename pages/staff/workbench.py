@@ -12,6 +12,7 @@ from pages.ui.db import get_db
 from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
+from pages.ui.inbox_nav import unread_count
 from services.access.permissions import P
 from services.cases import warnings, workbench
 from services.core.clock import format_local
@@ -58,7 +59,7 @@ for label, value in shown:
 st.caption(t("workbench.warnings_caption", definition=warnings.summary(lang)))
 
 if unread:
-    with st.expander(t("workbench.notices", n=len(unread)), icon=":material/notifications:"):
+    with st.expander(t("workbench.notices", n=unread_count(actor)), icon=":material/notifications:"):
         for n in unread:
             st.caption(esc(format_local(n.created_at, short=True)))
             st.text(t(n.key, **n.params))

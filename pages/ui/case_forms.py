@@ -418,14 +418,26 @@ def _refer(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> No
 
 
 def _joint(d: CaseDetail, actor: Actor, labels: dict[str, dict[str, str]]) -> None:
+    from services.core.text import escape_markdown as esc  # here: the rest of this module is another helper's
+
     with get_db().read() as s:
-        orgs = {o.org_id: o.name for o in joint.org_choices(s, actor=actor, case_id=d.case.id or 0)}
+        choices = joint.org_choices(s, actor=actor, case_id=d.case.id or 0)
+    unstaffed = {o.org_id: o.name for o in choices if not o.has_users}
+    orgs = {o.org_id: o.name if o.has_users else o.name + t("joint.no_users_tag") for o in choices}
     cid = d.case.id or 0
+
+    for p in d.participants:  # invited, but nobody there can sign in to see it
+        if not p.has_users:
+            st.warning(t("joint.no_users", org=esc(p.name)), icon=":material/person_off:")
     with st.form("case.form.joint_add", border=False):
         org = st.selectbox(t("form.joint_add"), list(orgs), key="case.joint.org", format_func=lambda i: orgs[i])
         row = st.container(horizontal=True, gap="small")
         if row.form_submit_button(t("form.joint_coordinating"), width="stretch", icon=":material/group_add:"):
-            _done(write(lambda s: joint.add_participant(s, actor=actor, case_id=cid, org_id=org or 0)), "done.joint")
+            added = write(lambda s: joint.add_participant(s, actor=actor, case_id=cid, org_id=org or 0))
+            if added is not None and org in unstaffed:  # invited, and told at once that nobody there will see it
+                flash("joint.added_nobody", org=esc(unstaffed[org]))
+                st.rerun()
+            _done(added, "done.joint")
         if row.form_submit_button(t("form.joint_lead"), width="stretch", icon=":material/star:"):
             _done(write(lambda s: joint.set_lead(s, actor=actor, case_id=cid, org_id=org or 0)), "done.joint")
     if d.participants:

@@ -3,7 +3,9 @@
 The lead is the organisation handling the case (Case.org_id), by default the one that received it; the
 coordination office may name another (e.g. the sector body). Every participant sees and works on the
 case; only the lead closes it (the closing transitions need the `owned` scope). The coordinator
-schedules the joint sitting's time and place, and every participant is told.
+schedules the joint sitting's time and place, and every participant is told. An organisation without user
+accounts can be invited, but is marked (`has_users`) so the page warns that nobody there will see the case; when
+the lead closes the case the coordinating organisations are told, once per closing (`notify_closed`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from models import Case, CaseEvent, JointParticipant, Organisation, OrgKind
+from models import Case, CaseEvent, JointParticipant, Organisation, OrgKind, User
 from models.base import utc_now
 from models.org import MEDIATION_KINDS
 from services.access.authz import OWNED, Actor, area_org_ids, get_case_in_scope, org_in_scope, require
@@ -34,11 +36,25 @@ JOINABLE = (
 )
 
 
+CLOSINGS = ("transition.succeed", "transition.fail", "transition.withdraw", "transition.reject")
+
+
 @dataclass(frozen=True)
 class Participant:
     org_id: int
     name: str
     role: str
+    has_users: bool = True  # False: the organisation has no active user account, so nobody there sees the case
+
+
+def _with_users(session: Session, org_ids: list[int]) -> set[int]:
+    if not org_ids:
+        return set()
+    return set(
+        session.exec(
+            select(User.org_id).where(col(User.org_id).in_(org_ids), User.active == True).distinct()  # noqa: E712
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,8 @@ def list_participants(session: Session, *, actor: Actor, case_id: int) -> list[P
         .join(Organisation, col(Organisation.id) == col(JointParticipant.org_id))
         .where(JointParticipant.case_id == case_id)
     ).all()
-    out = [Participant(org_id=p.org_id, name=name, role=p.role) for p, name in rows]
+    staffed = _with_users(session, [p.org_id for p, _ in rows])
+    out = [Participant(org_id=p.org_id, name=name, role=p.role, has_users=p.org_id in staffed) for p, name in rows]
     return sorted(out, key=lambda p: (p.role != "lead", p.name))
 
 
@@ -196,4 +213,32 @@ def org_choices(session: Session, *, actor: Actor, case_id: int) -> list[Partici
         .order_by(col(Organisation.path))
         .limit(300)
     ).all()
-    return [Participant(org_id=o.id or 0, name=o.name, role="") for o in rows if o.id not in taken]
+    free = [o for o in rows if o.id not in taken]
+    staffed = _with_users(session, [o.id or 0 for o in free])
+    return [Participant(org_id=o.id or 0, name=o.name, role="", has_users=o.id in staffed) for o in free]
+
+
+def notify_closed(session: Session, *, case_id: int | None = None, since: datetime | None = None) -> int:
+    """Tell each coordinating organisation that the lead closed the joint case, once per closing; returns how many
+    new. The closing transition calls it for its case; the background dispatcher sweeps recent closings."""
+    stmt = (
+        select(CaseEvent.id, CaseEvent.case_id, JointParticipant.org_id, Case.case_no)
+        .join(JointParticipant, col(JointParticipant.case_id) == col(CaseEvent.case_id))
+        .join(Case, col(Case.id) == col(CaseEvent.case_id))
+        .where(JointParticipant.role == "coordinating", col(CaseEvent.kind).in_(CLOSINGS))
+    )
+    if case_id is not None:
+        stmt = stmt.where(CaseEvent.case_id == case_id)
+    if since is not None:
+        stmt = stmt.where(col(CaseEvent.at) >= since)
+    sent = 0
+    for event_id, closed_case, org_id, case_no in session.exec(stmt.order_by(col(CaseEvent.id)).limit(1000)).all():
+        sent += notify_org(
+            session,
+            org_id=org_id,
+            key="notify.joint_closed",
+            case_id=closed_case,
+            params={"case_no": case_no},
+            dedupe_key=f"joint-closed:{event_id}:{org_id}",
+        )
+    return sent

@@ -16,7 +16,7 @@ from models import Agreement, Case, CaseEvent, CaseStatus, FollowUp, JudicialCon
 from models.base import utc_now
 from services.access.authz import OWNED, WORK, Actor, get_case_in_scope, require
 from services.access.permissions import P
-from services.cases import states, warnings
+from services.cases import joint, states, warnings
 from services.cases.deadlines import due_after, rules_for
 from services.core import audit
 from services.core.errors import Conflict, ValidationFailed
@@ -176,4 +176,6 @@ def transition(
     notifications.notify_assigned(session, case, before_mediator_id=before_mediator, actor_user_id=actor.user_id)
     if t.target == S.ACCEPTED:  # whatever the way in (QR, queue, hand-over), the early-warning rules run now
         warnings.check_case(session, case, actor_id=actor.user_id)
+    if t.target in states.CONCLUDED_OR_REJECTED:  # joint mediation: the coordinating organisations are told at once
+        joint.notify_closed(session, case_id=case.id or 0)
     return case

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from models import Case, Mediator, Notification, Organisation, OrgKind, User
@@ -15,6 +14,7 @@ from models.base import utc_now
 from services.access.authz import Actor
 from services.core.errors import NotFound
 from services.notify import outbox
+from services.notify.once import insert_once
 
 
 @dataclass(frozen=True)
@@ -49,21 +49,10 @@ def notify_org(
         session.add(Notification(**values))
         outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id)
         return True
-    new = _insert_once(session, values)
+    new = insert_once(session, values)
     if new:
         outbox.enqueue(session, org_id=org_id, key=key, case_id=case_id, event_key=dedupe_key)
     return new
-
-
-def _insert_once(session: Session, values: dict[str, Any]) -> bool:
-    dialect = session.get_bind().dialect.name
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
-    if ins is None:  # pragma: no cover - only the two supported back-ends
-        stmt: Any = insert(Notification).values(**values)
-    else:
-        stmt = ins(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    # RETURNING says for certain whether a row went in (a driver's rowcount need not)
-    return session.execute(stmt.returning(Notification.id)).first() is not None
 
 
 def notify_user(
@@ -87,7 +76,7 @@ def notify_user(
     if dedupe_key is None:
         session.add(Notification(**values))
         return True
-    return _insert_once(session, values)
+    return insert_once(session, values)
 
 
 def notify_case_owner(
@@ -181,7 +170,7 @@ def list_notifications(session: Session, *, actor: Actor, unread_only: bool = Tr
     return [
         NoticeRow(
             id=n.id or 0,
-            key=n.key,
+            key=_current_key(n.key, n.params),
             params=dict(n.params),
             case_id=n.case_id,
             created_at=n.created_at,
@@ -191,8 +180,16 @@ def list_notifications(session: Session, *, actor: Actor, unread_only: bool = Tr
     ]
 
 
+def _current_key(key: str, params: dict[str, Any]) -> str:
+    """Duty-gap notices written before issue 23 carry the shift as an English parameter: show them in words."""
+    if key == "notice.duty_gap" and params.get("shift") in ("day", "night"):
+        return f"notice.duty_gap_{params['shift']}"
+    return key
+
+
 def count_unread(session: Session, *, actor: Actor) -> int:
-    """How many unread notifications the actor has (an indexed COUNT, cheap enough for every rerun)."""
+    """How many unread notifications the actor has (an indexed COUNT, cheap enough for every rerun); the one number
+    every unread badge and heading shows (pages/ui/inbox_nav.unread_count)."""
     return int(
         session.exec(
             select(func.count()).select_from(Notification).where(_mine(actor), col(Notification.read_at).is_(None))

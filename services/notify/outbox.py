@@ -1,4 +1,9 @@
-"""The webhook outbox: events queued in the notifying transaction, sent later by a dispatcher, with retries."""
+"""The webhook outbox: events queued in the notifying transaction, sent later by a dispatcher, with retries.
+
+A robot that cannot be reached is tried again over hours (1 min, 5 min, 30 min, 2 h, 6 h, times
+MEDIATION_WEBHOOK_BACKOFF); every row is the robot's delivery log (sent / waiting / failed and why), and the
+office is told in its inbox once per failing streak (the streak is named by the robot's last success).
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,23 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, literal, or_, update
+from sqlalchemy import and_, func, literal, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from models import Case, OrgWebhook, WebhookDelivery
+from models import Case, Organisation, OrgWebhook, User, WebhookDelivery
 from models.base import utc_now
 from services.core.config import get_settings
 from services.core.db import Database
 from services.notify import webhooks
+from services.notify.once import insert_once
 
 log = logging.getLogger("mediation.webhooks")
-RETRY_DELAYS = (1.0, 4.0, 16.0)  # seconds before the 2nd, 3rd and 4th attempt (times the backoff scale)
+RETRY_DELAYS = (60.0, 300.0, 1800.0, 7200.0, 21600.0)  # seconds before the 2nd … 6th attempt (times the backoff)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+STREAK_ATTEMPTS = 3  # a message failing this often in a row: the robot keeps failing and the office is told
+TEST_KEY = "webhook.test"  # the robot page's test message (no case; never retried, never reported)
 LEASE = timedelta(seconds=120)
 POLL_SECONDS = 2.0
 PERIODIC_SECONDS = 900.0
@@ -81,6 +89,8 @@ def _message(session: Session, delivery_id: int) -> tuple[str, dict[str, Any], s
     if row is None:  # switched off since the event was queued
         return None
     delivery, url, vendor = row
+    if delivery.key == TEST_KEY:
+        return url, webhooks.payload(webhooks.test_text()), vendor
     case_no = session.exec(select(Case.case_no).where(Case.id == delivery.case_id)).first() or ""
     text = webhooks.message_text(key=delivery.key, case_no=case_no, case_id=delivery.case_id)
     return url, webhooks.payload(text), vendor
@@ -95,7 +105,7 @@ def finish(session: Session, *, delivery_id: int, worker: str, result: webhooks.
     row.claimed_by, row.lease_until, row.last_error = None, None, result.error[:200]
     if result.ok:
         row.status, row.sent_at = "sent", now
-    elif row.attempts < MAX_ATTEMPTS and not result.final:
+    elif row.attempts < MAX_ATTEMPTS and not result.final and row.key != TEST_KEY:
         row.status = "pending"
         row.next_at = now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1] * get_settings().webhook_backoff)
     else:
@@ -110,7 +120,38 @@ def finish(session: Session, *, delivery_id: int, worker: str, result: webhooks.
             result.error,
         )
     session.add(row)
+    if not result.ok and row.key != TEST_KEY and (row.status == "failed" or row.attempts >= STREAK_ATTEMPTS):
+        tell_office_robot_failing(session, webhook_id=row.webhook_id)
     return row.status
+
+
+def tell_office_robot_failing(session: Session, *, webhook_id: int) -> int:
+    """Tell the robot's organisation (and the office that set it up) once per failing streak; returns how many new."""
+    hook = session.get(OrgWebhook, webhook_id)
+    if hook is None or not hook.active:
+        return 0
+    last_ok = session.exec(
+        select(func.max(WebhookDelivery.sent_at)).where(
+            WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.status == "sent"
+        )
+    ).one()
+    streak = last_ok.strftime("%Y%m%d%H%M%S%f") if last_ok else "never"
+    org = session.get(Organisation, hook.org_id)
+    setter = session.exec(select(User.org_id).where(User.id == hook.created_by)).first() if hook.created_by else None
+    new = 0
+    for org_id in dict.fromkeys(o for o in (hook.org_id, setter) if o is not None):
+        new += insert_once(
+            session,
+            {
+                "org_id": org_id,
+                "case_id": None,
+                "key": "notice.robot_failing",
+                "params": {"org": org.name if org else ""},
+                "created_at": utc_now(),
+                "dedupe_key": f"robot-failing:{webhook_id}:{streak}:{org_id}",
+            },
+        )
+    return new
 
 
 def deliver_due(db: Database, *, worker: str | None = None, limit: int = 20) -> dict[str, int]:
@@ -156,9 +197,11 @@ class Dispatcher:
         poll: float = POLL_SECONDS,
         periodic: Callable[[Database], object] | None = None,
         every: float = PERIODIC_SECONDS,
+        first_after: float = 0.0,
     ) -> None:
         self.db, self.poll, self.periodic, self.every = db, poll, periodic, every
-        self._last_periodic: float | None = None  # None: run at the first pass (monotonic time starts at boot)
+        # the first periodic run `first_after` seconds after the start (0: at the first pass)
+        self._last_periodic: float | None = time.monotonic() - every + first_after if first_after else None
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake, self._stop = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)

@@ -1,5 +1,7 @@
 """Reminders nobody has to ask for: follow-ups (回访) falling due, to whoever works the case, once per due day;
-overdue cases escalated to the coordination office, once per deadline. The background dispatcher runs them.
+overdue cases escalated to the coordination office, once per deadline; duty-schedule gaps of the coming week to the
+room's coordination office, once per gap; closed joint cases to their coordinating organisations, once per closing.
+The background dispatcher (outbox.Dispatcher, started by pages/ui/inbox_nav) runs them; no page ever does.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from models import Case, CaseStatus, FollowUp
+from models.base import utc_now
+from services.cases import joint
 from services.cases.deadlines import ESCALATE_BATCH, escalate_overdue
 from services.core import clock
 from services.core.db import Database
 from services.notify.inbox import notify_case_owner
+from services.roster import duty
 
 LIMIT = 1000
+JOINT_CLOSED_WINDOW = timedelta(days=3)  # closings this recent are checked (each is told once; the hook is at once)
 
 
 def remind_followups_due(session: Session, *, today: date | None = None, days_ahead: int = 1) -> int:
@@ -61,4 +67,8 @@ def run_reminders(db: Database) -> int:
     """Every reminder job in short write transactions (the background dispatcher and the cron command call this)."""
     with db.write() as s:
         sent = remind_followups_due(s)
+    with db.write() as s:
+        sent += duty.flag_gaps(s)
+    with db.write() as s:
+        sent += joint.notify_closed(s, since=utc_now() - JOINT_CLOSED_WINDOW)
     return sent + escalate_all_overdue(db)

@@ -155,6 +155,11 @@ def message_text(*, key: str, case_no: str, case_id: int | None) -> str:
     return text[:MAX_CONTENT]
 
 
+def test_text() -> str:
+    """The robot page's test message (fixed text with the platform's name, so DingTalk's keyword check passes)."""
+    return translate("webhook.test_message", "zh-CN", link=case_link(None))[:MAX_CONTENT]
+
+
 def payload(text: str) -> dict[str, Any]:
     """The vendor's JSON text message (WeCom and DingTalk share this shape)."""
     return {"msgtype": "text", "text": {"content": text}}

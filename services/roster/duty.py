@@ -268,13 +268,14 @@ def _coordination_office(session: Session, org: Organisation) -> int | None:
 
 
 def flag_gaps(session: Session, *, today: date | None = None, days: int = LOOKAHEAD_DAYS) -> int:
-    """Tell each room's coordination office about each uncovered shift a week ahead, once; returns how many new."""
+    """Tell each room's coordination office about each uncovered shift a week ahead, once (the notification's unique
+    dedupe key); returns how many new. Only the background dispatcher (notify.reminders) runs it, never a page."""
     today = today or clock.today()
     new = 0
     offices: dict[int, int | None] = {}
     found = gaps(session, today=today, days=days)
     keys = {_gap_key(g) for g in found}
-    # notify_org's rowcount is not reliable on PostgreSQL (ORM insert); count from the keys already sent instead
+    # skip the gaps already told without an INSERT each (the check runs every quarter of an hour)
     sent = (
         set(session.exec(select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(keys))).all())
         if keys
@@ -289,14 +290,13 @@ def flag_gaps(session: Session, *, today: date | None = None, days: int = LOOKAH
         office = offices[gap.org_id]
         if office is None:
             continue
-        notify_org(
+        new += notify_org(
             session,
             org_id=office,
-            key="notice.duty_gap",
+            key=f"notice.duty_gap_{gap.kind}",  # 白班 / 夜班 in the text itself: a parameter is never translated
             params={"room": gap.room, "day": gap.day.isoformat(), "shift": gap.kind},
             dedupe_key=_gap_key(gap),
         )
-        new += 1
     return new
 
 

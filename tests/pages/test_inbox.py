@@ -72,3 +72,31 @@ def test_show_inbox_in_english(db, make_app):
 def _ids(db, w) -> list[int]:
     with db.read() as s:
         return [n.id for n in notifications.list_notifications(s, actor=w.mediator)]
+
+
+def test_unread_count_is_the_same_everywhere(db, make_app, monkeypatch):
+    """Issue 23: the workbench said 新提醒（10） (the ten it listed) while the menu said 115."""
+    import streamlit as st
+
+    w, case, user = _setup(db)
+    with db.write() as s:  # 2 + 13 = 15 unread: more than the workbench lists
+        for i in range(13):
+            notifications.notify_org(
+                s, org_id=w.orgs["v1"].id, key="notify.reopened", case_id=case.id, params={"case_no": f"X-{i}"}
+            )
+    titles: list[str] = []
+    real = st.navigation
+
+    def spy(pages, *args, **kwargs):  # type: ignore[no-untyped-def]
+        titles.extend(p.title for section in pages.values() for p in section)
+        return real(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", spy)
+    at = make_app(user=user)
+    at.run()
+    at.switch_page("pages/staff/workbench.py").run()
+    assert not at.exception
+    assert "消息 (15)" in titles
+    assert [e.label for e in at.expander if e.label.startswith("新提醒")] == ["新提醒（15）"]
+    at.switch_page("pages/staff/inbox.py").run()
+    assert [m.value for m in at.metric] == ["15"]

@@ -12,6 +12,7 @@ from services.cases import joint, outcomes, sessions
 from services.cases.workflow import transition
 from services.core import clock
 from services.core.errors import Conflict, OutOfScope, PermissionDenied
+from services.notify import inbox as notifications
 from tests.case_factories import accepted_case, agreement_input, make_world, session_input
 
 
@@ -81,3 +82,51 @@ def test_coordinator_schedules_and_participants_are_told(db):
         told = {n.org_id for n in s.exec(select(Notification).where(Notification.key == "notify.joint_meeting"))}
     assert meeting.place == "镇矛调中心三楼" and meeting.at == when
     assert told == {w.orgs["v1"].id, w.orgs["police"].id}
+
+
+def test_inviting_an_org_without_users_warns(db):
+    from services.roster.orgs import create_org
+
+    w = make_world(db)
+    case = accepted_case(db, w.mediator)
+    with db.write() as s:  # a new village committee nobody has an account in yet
+        empty = create_org(s, code="V3", name="南村调委会", kind="village_committee", parent=w.orgs["town"]).id
+    with db.read() as s:
+        offered = {o.org_id: o.has_users for o in joint.org_choices(s, actor=w.coordinator, case_id=case.id)}
+    assert offered[empty] is False and offered[w.orgs["v2"].id] is True  # marked before inviting …
+    with db.write() as s:
+        joint.add_participant(s, actor=w.coordinator, case_id=case.id, org_id=empty)
+        joint.add_participant(s, actor=w.coordinator, case_id=case.id, org_id=w.orgs["v2"].id)
+    with db.read() as s:  # … and on the case as long as nobody there can see it
+        parts = joint.list_participants(s, actor=w.coordinator, case_id=case.id)
+    assert [(p.name, p.has_users) for p in parts] == [
+        ("东村调委会", True),
+        ("南村调委会", False),
+        ("西村调委会", True),
+    ]
+
+
+def _closed_notices(db) -> list[tuple[int, int]]:
+    with db.read() as s:
+        rows = s.exec(select(Notification).where(Notification.key == "notify.joint_closed")).all()
+    return sorted((n.org_id, n.case_id) for n in rows)
+
+
+def test_coordinating_orgs_are_told_when_the_lead_closes(db):
+    from services.notify import reminders
+
+    w = make_world(db)
+    case = accepted_case(db, w.mediator)
+    with db.write() as s:
+        joint.add_participant(s, actor=w.coordinator, case_id=case.id, org_id=w.orgs["v2"].id)
+        joint.add_participant(s, actor=w.coordinator, case_id=case.id, org_id=w.orgs["police"].id)
+    with db.write() as s:
+        transition(s, actor=w.mediator, case_id=case.id, action="withdraw")  # the lead closes the case
+    reminders.run_reminders(db)  # the background dispatcher's pass (the closing transition may tell them at once)
+    reminders.run_reminders(db)
+    with db.write() as s:
+        assert joint.notify_closed(s, case_id=case.id) == 0  # told once per closing, whichever runs first
+    assert _closed_notices(db) == sorted([(w.orgs["v2"].id, case.id), (w.orgs["police"].id, case.id)])
+    with db.read() as s:
+        notes = {n.key: n for n in notifications.list_notifications(s, actor=w.mediator2)}
+    assert notes["notify.joint_closed"].params == {"case_no": case.case_no}

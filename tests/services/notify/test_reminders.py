@@ -14,6 +14,7 @@ from models import Case, CaseEvent, FollowUp, Notification
 from services.core import clock
 from services.core.config import get_settings
 from services.notify import outbox, reminders
+from services.roster import duty
 from tests.case_factories import accepted_case, make_world, new_case, succeeded_case
 
 
@@ -89,5 +90,6 @@ def test_send_notifications_command_queues_reminders(db, monkeypatch, capsys):
     capsys.readouterr()
     assert manage.main(["send-notifications"]) == 0
     out = capsys.readouterr().out
-    assert "1 new reminder(s)" in out and "nothing due" in out
+    gaps = 2 * (duty.LOOKAHEAD_DAYS + 1)  # and the police room's empty day and night shifts, to its office
+    assert f"{1 + gaps} new reminder(s)" in out and "nothing due" in out
     assert _reminders(db) == [(w.orgs["v1"].id, case.id)]

@@ -113,7 +113,7 @@ def test_gap_a_week_ahead_flagged_once(db, room):
     with db.write() as s:
         assert duty.flag_gaps(s, today=today) == 0  # the check runs again: still one warning
     with db.read() as s:
-        notes = s.exec(select(Notification).where(Notification.key == "notice.duty_gap")).all()
+        notes = s.exec(select(Notification).where(Notification.key == "notice.duty_gap_night")).all()
     assert len(notes) == 1 and notes[0].org_id == w.orgs["coord"].id and notes[0].params["shift"] == "night"
 
 
