@@ -163,6 +163,14 @@ class Case(SQLModel, table=True):
         sa_column_kwargs={"server_default": false()},
         description="the parties agreed to publication as a de-identified typical case",
     )
+    # how that consent was given (issue 23, migration 0020_publication_consent); the audit log keeps every change
+    publication_consent_at: datetime | None = Field(default=None, description="when the consent was recorded")
+    publication_consent_by: int | None = Field(
+        default=None, description="the staff user who recorded it; empty when the applicant ticked it online"
+    )
+    publication_consent_how: str | None = Field(
+        default=None, max_length=12, description="how it was given: online / written / oral / phone"
+    )
     # privacy (issue 12, migration 0015_privacy)
     anonymised_at: datetime | None = Field(
         default=None, index=True, description="when the retention job removed the parties' personal data"

@@ -124,6 +124,7 @@ def send() -> None:
         custom={f.key: state_value(state, f, f"intake.custom.{f.key}") for f in fields},
         photos=[p.getvalue() for p in state.get("intake.photos") or []],
         consent=bool(state.get("intake.consent")),
+        publication_consent=bool(state.get("intake.publication_consent")),
         honeypot=value("intake.website"),
     )
     ss = st.session_state
@@ -200,6 +201,7 @@ with st.form("intake.form", border=False, enter_to_submit=False):
         st.write(t("intake.privacy_body"))
     st.checkbox(t("intake.consent"), key="intake.consent")
     problem("consent")
+    st.checkbox(t("consent.ask"), key="intake.publication_consent", help=t("consent.ask_help"))
     with st.container(height=1, border=False):  # honeypot: out of sight; people leave it empty, bots fill it
         st.text_input(t("intake.honeypot"), key="intake.website", autocomplete="off", label_visibility="collapsed")
     if problems:

@@ -46,6 +46,22 @@ def status_of(post: object) -> str:
     return t(f"editor.status_{status}")
 
 
+def show_changes(post_id: int, title: str, body: str) -> None:
+    """What de-identification replaced (原文片段 → 替换为) and the text with those spans highlighted."""
+    with db.read() as s:
+        found = attempt(lambda: B.redaction_preview(s, actor=actor, post_id=post_id))
+    if found is None:
+        return
+    st.caption(t("editor.highlight_help"))
+    with st.container(border=True, key=f"editor.marked.{post_id}"):
+        V.render_marked(title, found.segments(body))
+    st.markdown(f"**{t('editor.changes')}**")
+    for change in found.changes:
+        st.text(t("editor.change_row", original=change.original, replacement=change.replacement))
+    if not found.changes:
+        st.caption(t("editor.no_changes"))
+
+
 def render_post(post_id: int) -> None:
     with db.read() as s:
         post = next((p for p in B.list_typical(s, actor=actor) if p.id == post_id), None)
@@ -58,6 +74,7 @@ def render_post(post_id: int) -> None:
         st.markdown(f"**{t('editor.preview')}**")
         with st.container(border=True):
             V.render_text(title, body)  # the same widget the board uses
+        show_changes(post_id, title, body)
         if st.button(t("editor.review"), key=f"editor.review.{post_id}", icon=":material/fact_check:"):
             done(
                 lambda s: B.review_typical_case(s, actor=actor, post_id=post_id, title=title, body=body),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import case_forms, case_links, case_sections, party_correction
+from pages.ui import case_consent, case_forms, case_links, case_sections, party_correction
 from pages.ui.case_ui import show_flash
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
@@ -53,5 +53,6 @@ elif detail.relation == "visible":
 case_links.render(detail, actor)
 case_sections.parties(detail, actor)
 party_correction.form(detail, actor)
+case_consent.render(detail, actor)
 case_sections.record(detail, labels, actor)
 case_sections.timeline(detail, labels)

@@ -82,6 +82,7 @@ with st.form("new_case.form", border=False):
         st.text_input(t("new_case.referral_ref"), key="new_case.ref_no", max_chars=200) if referring is not None else ""
     )
     custom = custom_form.inputs("new_case", extra)
+    publish_ok = st.checkbox(t("consent.ask"), key="new_case.publication_consent", help=t("consent.ask_help"))
     accept_now = st.checkbox(
         t("new_case.accept_now"), value=True, key="new_case.accept_now", disabled=not actor.can(P.CASE_ACCEPT)
     )
@@ -103,6 +104,7 @@ if submitted:
         accept_now=accept_now,
         form_token=token,
         custom=custom,
+        publication_consent=publish_ok,
     )
     if custom_form.save("new_case", lambda s: case_record.register_case(s, actor=actor, data=data)) is not None:
         st.rerun()  # the next run finds the saved case by the token and shows it (a refused form stays as typed)

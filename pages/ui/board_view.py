@@ -104,6 +104,20 @@ def render_text(title: str, body: str) -> None:
     st.text(body)
 
 
+def render_marked(title: str, parts: list[tuple[str, bool]]) -> None:
+    """A text with its replaced spans highlighted (for the approver): every segment escaped, the marked ones on a
+    coloured background; line by line, so no user text becomes markdown."""
+    st.markdown(f"**{esc(title)}**")
+    lines = [""]
+    for segment, marked in parts:
+        for i, piece in enumerate(segment.split("\n")):
+            if i:
+                lines.append("")
+            if piece:
+                lines[-1] += f":orange-background[{esc(piece)}]" if marked else esc(piece)
+    st.markdown("  \n".join(line.lstrip() for line in lines))
+
+
 def render_org(org: PUB.OrgPublic) -> None:
     with st.container(border=True):
         st.markdown(f"**{esc(org.name)}**")

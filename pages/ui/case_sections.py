@@ -24,7 +24,8 @@ from services.privacy import reveal
 
 REVEALED = "case.revealed"
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # isoformat() of a stored moment
-BY_APPLICANT = frozenset({"created", "intake.received", "intake.linked"})  # a public application: no staff actor
+# a public application (and the consent ticked on it): no staff actor
+BY_APPLICANT = frozenset({"created", "intake.received", "intake.linked", "consent.online"})
 BY_PARTY = frozenset({"party.confirmed", "party.declined"})  # through the party's personal link
 
 

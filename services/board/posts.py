@@ -16,9 +16,22 @@ from services.cases import states
 from services.core import audit
 from services.core.errors import NotFound, PermissionDenied, ValidationFailed
 from services.lowcode.dictionaries import labels
-from services.privacy.redact import Person, leaks, redact_text
+from services.privacy.patterns import other_names
+from services.privacy.redact import Change, Person, leaks, marked_segments, masked, redact
 
 TYPICAL = "typical_case"
+
+
+@dataclass(frozen=True)
+class RedactionPreview:
+    """What the approver sees: each replacement made in the case's text, and what to highlight in the post."""
+
+    changes: list[Change]
+    marks: set[str]
+
+    def segments(self, text: str) -> list[tuple[str, bool]]:
+        """The text cut into (segment, highlighted) pieces."""
+        return marked_segments(text, self.marks)
 
 
 @dataclass(frozen=True)
@@ -109,18 +122,22 @@ def people_of(session: Session, case_id: int) -> list[Person]:
     return [Person(p.name, p.address, p.kind) for p in parties]
 
 
+def _narrative(case: Case) -> str:
+    parts = [
+        case.description,
+        case.request and f"诉求：{case.request}",
+        case.outcome_note and f"调解结果：{case.outcome_note}",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
 def draft_typical_case(session: Session, *, actor: Actor, case_id: int) -> BoardPost:
     """A de-identified draft from a closed case: the narrative and outcome with names, numbers and places removed."""
     require(actor, P.BOARD_EDIT)
     case = _pickable_case(session, actor, case_id)
     people = people_of(session, case_id)
     category = labels(session, "category", "zh-CN").get(case.category, case.category)
-    parts = [
-        case.description,
-        case.request and f"诉求：{case.request}",
-        case.outcome_note and f"调解结果：{case.outcome_note}",
-    ]
-    body = redact_text("\n".join(p for p in parts if p), people)
+    body = redact(_narrative(case), people).text
     post = BoardPost(
         kind=TYPICAL,
         org_id=case.org_id,
@@ -150,7 +167,7 @@ def _typical(session: Session, actor: Actor, post_id: int) -> BoardPost:
 def privacy_problems(session: Session, case_id: int | None, title: str, body: str) -> list[str]:
     """What in a text still looks like a party's data: numbers, and the case's parties' names or addresses."""
     text = f"{title}\n{body}"
-    found = leaks(text)
+    found = leaks(text) + other_names(text)
     if case_id is not None:
         for person in people_of(session, case_id):
             found += [v for v in (person.name, person.address) if len(v) >= 2 and v in text]
@@ -182,6 +199,8 @@ def approve_typical_case(session: Session, *, actor: Actor, post_id: int) -> Boa
     post = _typical(session, actor, post_id)
     if post.reviewed_by is None or post.status != "draft":
         raise ValidationFailed("error.board_not_reviewed")
+    if post.created_by == actor.user_id:
+        raise PermissionDenied("error.board_drafter_approves")
     if post.reviewed_by == actor.user_id:
         raise PermissionDenied("error.board_second_person")
     if privacy_problems(session, post.case_id, post.title, post.body):
@@ -191,6 +210,23 @@ def approve_typical_case(session: Session, *, actor: Actor, post_id: int) -> Boa
     audit.record(session, action="board.publish", actor_id=actor.user_id, entity="boardpost", entity_id=post.id)
     session.flush()
     return post
+
+
+def redaction_preview(session: Session, *, actor: Actor, post_id: int) -> RedactionPreview:
+    """For the reviewer and approver: what de-identification replaced in the case's own text (原文片段 → 替换为), and
+    the placeholders and pseudonyms to highlight in the post."""
+    require_any(actor, P.BOARD_EDIT, P.BOARD_PUBLISH)
+    post = _typical(session, actor, post_id)
+    changes: list[Change] = []
+    marks: set[str] = set()
+    case = session.get(Case, post.case_id) if post.case_id is not None else None
+    if case is not None:
+        done = redact(_narrative(case), people_of(session, case.id or 0))
+        changes = [Change(masked(c.original), c.replacement) for c in done.changes]
+        marks = done.marks
+    else:
+        marks = redact("").marks
+    return RedactionPreview(changes, marks)
 
 
 def unpublish(session: Session, *, actor: Actor, post_id: int, reason: str = "") -> BoardPost:

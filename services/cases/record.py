@@ -12,6 +12,7 @@ from models import Case, MediationSession, Organisation, OrgKind, Referral
 from models.base import utc_now
 from services.access.authz import Actor, org_in_scope, require
 from services.access.permissions import P
+from services.board import consent
 from services.cases import outcomes, warnings, workflow
 from services.cases.create import CaseInput, PartyInput, create_case, find_by_token, insert_once
 from services.cases.deadlines import due_after, rules_for
@@ -75,6 +76,7 @@ class StaffCaseInput:
     accept_now: bool = True
     form_token: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    publication_consent: bool = False  # the parties agree to publication as a de-identified typical case
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,8 @@ def register_case(session: Session, *, actor: Actor, data: StaffCaseInput) -> Ca
                 decided_at=utc_now(),
             )
         )
+    if data.publication_consent is True:
+        consent.mark_at_intake(session, case, how="intake", actor_id=actor.user_id)
     if data.accept_now and actor.can(P.CASE_ACCEPT):
         workflow.transition(session, actor=actor, case_id=case.id or 0, action="accept")
     warnings.check_case(session, case, actor_id=actor.user_id)

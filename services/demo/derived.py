@@ -201,6 +201,7 @@ def _posts(w: World) -> list[Row]:
             "publish_from": published.date(),
             "publish_until": None,
             "reviewed_by": w.user["coordinator"],
+            "approved_by": w.user["justice"] if kind == "typical_case" else None,  # a second person approved
             "created_by": w.user["coordinator"],
             "created_at": published,
             "published_at": published,

@@ -83,6 +83,7 @@ class IntakeForm:
     custom: dict[str, Any] = dataclasses.field(default_factory=dict)
     photos: list[bytes] = dataclasses.field(default_factory=list)
     consent: bool = False
+    publication_consent: bool = False  # optional: may be published as a de-identified typical case
     honeypot: str = ""
 
 

@@ -37,6 +37,7 @@ from models.base import utc_now
 from models.org import MEDIATION_KINDS, OrgKind
 from services.access.authz import Actor
 from services.access.permissions import P
+from services.board import consent
 from services.cases import states
 from services.cases.create import CaseInput, PartyInput, create_case
 from services.cases.similar import similarity as similarity  # its one home; re-exported for callers
@@ -236,6 +237,7 @@ def create_submitted_case(
     form_version: int,
     seconds: float,
     entered_by: int | None = None,
+    publication_consent: bool = False,
 ) -> Case:
     """The submitted case with its parties, photos and timeline; quarantined when spam signals were seen.
 
@@ -267,6 +269,8 @@ def create_submitted_case(
     )
     if entered_by is not None:
         session.add(CaseEvent(case_id=case.id or 0, actor_id=entered_by, kind="intake.staff_entered"))
+    if publication_consent:
+        consent.mark_at_intake(session, case, how="online", actor_id=entered_by)
     if cls.spam_signals:
         quarantine(session, case_id=case.id or 0, signals=cls.spam_signals)
         if "burst" in cls.spam_signals:  # the earlier copies of the burst go to review too
@@ -479,6 +483,7 @@ def _record(session: Session, c: _Checked, *, client: str, settings: IntakeSetti
         form_version=c.version,
         seconds=c.seconds,
         entered_by=c.staff.user_id if c.staff is not None else None,
+        publication_consent=c.form.publication_consent is True,
     )
     code = issue_tracking_code(session, case)
     if not cls.spam_signals:

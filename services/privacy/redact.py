@@ -1,5 +1,7 @@
-"""De-identification of free text for the public board: names → 张某, and every phone, ID number, address
-below county level, plate number and e-mail removed wherever it occurs.
+"""De-identification of free text for the public board: names → 张某 (the parties', and other people's written
+after a relation or role word), and every phone, ID number, bank-card number, WeChat or QQ id, address below
+county level, plate number and e-mail removed wherever it occurs. `redact` also lists each replacement, so the
+approver sees what was changed.
 
 Deliberately over-eager: a long digit run that is not a phone is still removed (a board loses a number,
 never a person). The text is first normalised (NFKC: full-width digits and letters become ASCII;
@@ -10,10 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.privacy import patterns
 
 PHONE, ID_NO, ADDRESS, PLATE, EMAIL = "（电话已隐去）", "（证件号已隐去）", "某地", "（车牌已隐去）", "（邮箱已隐去）"
+CARD, WECHAT, QQ, NUMBER = "（银行卡号已隐去）", "（微信号已隐去）", "（QQ号已隐去）", "（号码已隐去）"
+PLACEHOLDERS = (PHONE, ID_NO, ADDRESS, PLATE, EMAIL, CARD, WECHAT, QQ, NUMBER)
 COMPOUND_SURNAMES = (
     "欧阳",
     "司马",
@@ -38,7 +44,9 @@ COMPOUND_SURNAMES = (
 )
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SEP = r"[\s\-—–·.()（）]{0,2}"
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.ASCII)
+_EMAIL = re.compile(
+    r"[\w.+\-]+(?: ?@ ?|[(\[（【]at[)\]）】])[\w\-]+(?:(?:\.|[(\[（【]dot[)\]）】])[\w\-]+)+", re.ASCII | re.IGNORECASE
+)
 _ID = re.compile(
     r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"\d){14}(?:(?:" + _SEP + r"\d){2}(?:" + _SEP + r"[\dXx])|)"
     r"(?![0-9])"
@@ -94,19 +102,51 @@ def surname(name: str) -> str:
     return next((s for s in COMPOUND_SURNAMES if name.startswith(s) and len(name) > len(s)), name[:1])
 
 
-def pseudonyms(people: Sequence[Person]) -> dict[str, str]:
-    """Each distinct name → 张某, a second 张 → 张某某, a third → 张某甲…; organisations → 某单位-like 张某."""
+ALIASES = ("某", "某某", "某甲", "某乙", "某丙", "某丁")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One replacement the redactor made: the original fragment and what stands there now."""
+
+    original: str
+    replacement: str
+
+
+@dataclass
+class Redacted:
+    """A redacted text, each replacement made (first occurrence of each, in order), and the strings to highlight."""
+
+    text: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def marks(self) -> set[str]:
+        """What a reader should see highlighted: the placeholders and every pseudonym used."""
+        return set(PLACEHOLDERS) | {c.replacement for c in self.changes if len(c.replacement) <= 6}
+
+    def note(self, original: str, replacement: str) -> None:
+        change = Change(original, replacement)
+        if original != replacement and original not in PLACEHOLDERS and change not in self.changes:
+            self.changes.append(change)
+
+
+def _aliases(names: Iterable[str], used: dict[str, int]) -> dict[str, str]:
     out: dict[str, str] = {}
-    used: dict[str, int] = {}
-    for person in people:
-        name = normalise(person.name).strip()
+    for raw in names:
+        name = normalise(raw).strip()
         if not name or name in out:
             continue
         sur = surname(name)
         n = used.get(sur, 0)
         used[sur] = n + 1
-        out[name] = sur + ("某", "某某", "某甲", "某乙", "某丙", "某丁")[min(n, 5)] + (str(n) if n > 5 else "")
+        out[name] = sur + ALIASES[min(n, 5)] + (str(n) if n > 5 else "")
     return out
+
+
+def pseudonyms(people: Sequence[Person]) -> dict[str, str]:
+    """Each distinct name → 张某, a second 张 → 张某某, a third → 张某甲…; organisations → 某单位-like 张某."""
+    return _aliases((p.name for p in people), {})
 
 
 def _spaced(word: str) -> str:
@@ -121,13 +161,40 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(_spaced(w) for w in words), re.IGNORECASE)
 
 
-def _sub_numbers(text: str) -> str:
-    text = _EMAIL.sub(EMAIL, text)
-    text = _ID.sub(ID_NO, text)
-    text = _MOBILE.sub(PHONE, text)
-    text = _LANDLINE.sub(PHONE, text)
-    text = _DIGITS.sub(lambda m: m.group() if _DATE.fullmatch(m.group()) else ID_NO, text)
-    return _PLATE.sub(PLATE, text)
+def _sub(pattern: re.Pattern[str] | None, repl: str | Callable[[re.Match[str]], str], text: str, log: Redacted) -> str:
+    """pattern.sub, noting each replacement made."""
+    if pattern is None:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        new = repl(m) if callable(repl) else repl
+        log.note(m.group(), new)
+        return new
+
+    return pattern.sub(one, text)
+
+
+def _keep_label(m: re.Match[str], label: str) -> str:
+    """The label word kept (微信号：), the id after it (group 1) replaced."""
+    return m.group()[: m.start(1) - m.start()] + label
+
+
+def _card(m: re.Match[str]) -> str:
+    kind = patterns.card_kind(m.group(), m.string[: m.start()])
+    return {"card": CARD, "id": ID_NO}.get(kind or "", m.group())
+
+
+def _sub_numbers(text: str, log: Redacted) -> str:
+    text = _sub(_EMAIL, EMAIL, text, log)
+    text = _sub(patterns.WXID, WECHAT, text, log)
+    text = _sub(patterns.WECHAT, lambda m: _keep_label(m, WECHAT), text, log)
+    text = _sub(patterns.QQ, lambda m: _keep_label(m, QQ), text, log)
+    text = _sub(patterns.CARD_RUN, _card, text, log)
+    text = _sub(_ID, ID_NO, text, log)
+    text = _sub(_MOBILE, PHONE, text, log)
+    text = _sub(_LANDLINE, PHONE, text, log)
+    text = _sub(_DIGITS, lambda m: m.group() if _DATE.fullmatch(m.group()) else NUMBER, text, log)
+    return _sub(_PLATE, PLATE, text, log)
 
 
 def _known_addresses(people: Sequence[Person]) -> list[str]:
@@ -144,43 +211,78 @@ def _known_addresses(people: Sequence[Person]) -> list[str]:
     return out
 
 
-def redact_text(text: str, people: Sequence[Person] = ()) -> str:
-    """The text with names pseudonymised and every phone, ID, address, plate and e-mail removed."""
-    out = normalise(text)
-    known = _name_pattern(_known_addresses(people))
-    if known:
-        out = known.sub(ADDRESS, out)
-    out = _sub_numbers(out)
-    names = pseudonyms(people)
-    full = _name_pattern(names)
-    if full:
-        out = full.sub(
-            lambda m: (
-                names[re.sub(r"\s+", "", m.group())]
-                if re.sub(r"\s+", "", m.group()) in names
-                else _by_casefold(names, m.group())
-            ),
-            out,
-        )
+def _sub_names(text: str, names: Mapping[str, str], log: Redacted) -> str:
+    """Full names (any spacing or case) and given names of two characters or more → their pseudonym."""
+
+    def alias(m: re.Match[str]) -> str:
+        key = re.sub(r"\s+", "", m.group())
+        return names[key] if key in names else _by_casefold(names, m.group())
+
+    text = _sub(_name_pattern(names), alias, text, log)
     given: dict[str, str] = {}
-    for name, alias in names.items():
+    for name, pseudonym in names.items():
         rest = name[len(surname(name)) :]
         if len(rest) >= 2 and rest not in given:  # a one-character given name alone is too common to hunt
-            given[rest] = alias
-    given_pattern = _name_pattern(given)
-    if given_pattern:
-        out = given_pattern.sub(lambda m: given.get(re.sub(r"\s+", "", m.group()), "某某"), out)
-    out = _ADDRESS.sub(ADDRESS, out)
-    return re.sub(f"(?:{ADDRESS}){{2,}}", ADDRESS, out)
+            given[rest] = pseudonym
+    return _sub(_name_pattern(given), lambda m: given.get(re.sub(r"\s+", "", m.group()), "某某"), text, log)
 
 
-def _by_casefold(names: dict[str, str], found: str) -> str:
+def redact(text: str, people: Sequence[Person] = ()) -> Redacted:
+    """The text with names pseudonymised and every phone, ID, card, WeChat/QQ id, address, plate and e-mail
+    removed, with the list of replacements made."""
+    log = Redacted("")
+    out = _sub(_name_pattern(_known_addresses(people)), ADDRESS, normalise(text), log)
+    out = _sub_numbers(out, log)
+    used: dict[str, int] = {}
+    names = _aliases((p.name for p in people), used)
+    out = _sub_names(out, names, log)
+    others = _aliases((n for n in patterns.other_names(out) if n not in names), used)
+    out = _sub_names(out, others, log)
+    out = _sub(_ADDRESS, ADDRESS, out, log)
+    log.text = re.sub(f"(?:{ADDRESS}){{2,}}", ADDRESS, out)
+    return log
+
+
+def redact_text(text: str, people: Sequence[Person] = ()) -> str:
+    """The text with names pseudonymised and every phone, ID, card, WeChat/QQ id, address, plate and e-mail removed."""
+    return redact(text, people).text
+
+
+def _by_casefold(names: Mapping[str, str], found: str) -> str:
     key = re.sub(r"\s+", "", found).casefold()
     return next((alias for name, alias in names.items() if name.casefold() == key), "某某")
+
+
+def marked_segments(text: str, marks: Iterable[str]) -> list[tuple[str, bool]]:
+    """The text cut into (segment, highlighted) pieces: each occurrence of a mark is its own highlighted piece."""
+    words = sorted({m for m in marks if m}, key=len, reverse=True)
+    if not text or not words:
+        return [(text, False)] if text else []
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in re.finditer("|".join(re.escape(w) for w in words), text):
+        if m.start() > pos:
+            out.append((text[pos : m.start()], False))
+        out.append((m.group(), True))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def masked(fragment: str) -> str:
+    """A fragment as staff may see it beside its replacement: names and places as written, but the letters and
+    digits of a number, id or e-mail starred out except at the ends (138****5678)."""
+    spots = [i for i, ch in enumerate(fragment) if ch.isascii() and ch.isalnum()]
+    if len(spots) < 5:
+        return fragment
+    hide = set(spots[3:-4] if len(spots) >= 10 else spots[1:-1])
+    return "".join("*" if i in hide else ch for i, ch in enumerate(fragment))
 
 
 def leaks(text: str) -> list[str]:
     """What still looks like personal data in a text meant for the public (a last check before publishing)."""
     text = normalise(text)
-    found = [m.group() for p in (_ID, _MOBILE, _DIGITS, _EMAIL, _PLATE) for m in p.finditer(text)]
+    found = [m.group() for p in (_ID, _MOBILE, _DIGITS, _EMAIL, _PLATE, patterns.WXID) for m in p.finditer(text)]
+    found += [m.group(1) for p in (patterns.WECHAT, patterns.QQ) for m in p.finditer(text)]
     return [f for f in found if not _DATE.fullmatch(f)]
