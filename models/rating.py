@@ -41,7 +41,26 @@ class RatingScheme(SQLModel, table=True):
 class Rating(SQLModel, table=True):
     """A rating of a mediator or an organisation for a period: proposed, then approved or overridden."""
 
-    __table_args__ = (Index("ix_rating_period_subject_status", "period", "subject", "status"),)
+    # a subject has at most one published rating per period (a recompute proposes beside it; 0021)
+    __table_args__ = (
+        Index("ix_rating_period_subject_status", "period", "subject", "status"),
+        Index(
+            "uq_rating_published_mediator",
+            "period",
+            "mediator_id",
+            unique=True,
+            sqlite_where=text("status IN ('approved', 'overridden') AND mediator_id IS NOT NULL"),
+            postgresql_where=text("status IN ('approved', 'overridden') AND mediator_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_rating_published_org",
+            "period",
+            "org_id",
+            unique=True,
+            sqlite_where=text("status IN ('approved', 'overridden') AND org_id IS NOT NULL"),
+            postgresql_where=text("status IN ('approved', 'overridden') AND org_id IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     scheme_id: int = Field(foreign_key="ratingscheme.id", index=True)
     subject: str = Field(max_length=12)
@@ -54,7 +73,7 @@ class Rating(SQLModel, table=True):
     status: str = Field(
         default="proposed",
         max_length=12,
-        description="proposed / approved / overridden (published) / superseded / revised",
+        description="proposed / approved / overridden (published) / kept (recomputed, same) / superseded / revised",
     )
     override_reason: str = ""
     metrics: dict[str, Any] = json_field()

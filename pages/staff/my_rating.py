@@ -58,6 +58,7 @@ flash = st.session_state.pop("my_rating.flash", None)
 if flash:
     st.success(t(flash), icon=":material/check_circle:")
 rating_view.header(card)
+rating_view.published(card)
 rating_view.changes(card)
 st.subheader(t("rating.metrics_title"))
 rating_view.lines(card)

@@ -37,6 +37,7 @@ def load(part: str, after: int) -> rating_card.EvidencePage:
 
 rating_forms.show_flash()
 rating_view.header(card)
+rating_view.published(card)
 rating_view.changes(card)
 st.subheader(t("rating.metrics_title"))
 rating_view.lines(card)

@@ -50,7 +50,11 @@ if scheme.in_use:
 if scheme.note:
     st.caption(esc(scheme.note))
 
-with st.form("rating_setup.scheme"):
+# Every widget key names the subject and the period: switching either loads that scheme's own values, never the
+# values left in the form by the other one (a committee once saved the mediator scheme's weights and title).
+ns = f"rating_setup.{subject}.{period}"
+with st.form(f"{ns}.scheme"):
+    st.caption(t("rating.scheme_subject_caption", subject=t(f"rating.subject_{subject}")))
     weights, targets = {}, {}
     for metric in rs.METRICS[subject]:
         st.markdown(f"**{t(f'rating.metric.{metric}')}**")
@@ -63,7 +67,7 @@ with st.form("rating_setup.scheme"):
                 value=float(scheme.weights.get(metric, 0)),
                 step=1.0,
                 width=150,
-                key=f"rating_setup.w.{metric}",
+                key=f"{ns}.w.{metric}",
             )
             targets[metric] = st.number_input(
                 t(f"rating.scheme_target_{direction}"),
@@ -71,8 +75,9 @@ with st.form("rating_setup.scheme"):
                 value=float(scheme.targets[metric]),
                 width=150,
                 step=0.01 if scheme.targets[metric] < 2 else 1.0,
-                key=f"rating_setup.t.{metric}",
+                key=f"{ns}.t.{metric}",
             )
+    st.caption(t("rating.scheme_weights_total", total=f"{sum(weights.values()):g}"))
     st.markdown(f"**{t('rating.scheme_thresholds')}**")
     with st.container(horizontal=True, gap="small"):
         thresholds = {
@@ -83,16 +88,16 @@ with st.form("rating_setup.scheme"):
                 value=float(scheme.thresholds[k]),
                 step=1.0,
                 width=150,
-                key=f"rating_setup.th.{k}",
+                key=f"{ns}.th.{k}",
             )
             for k in rs.STAR_LEVELS
         }
     min_cases = st.number_input(
-        t("rating.scheme_min_cases"), min_value=1, value=int(scheme.min_cases), step=1, key="rating_setup.min_cases"
+        t("rating.scheme_min_cases"), min_value=1, value=int(scheme.min_cases), step=1, key=f"{ns}.min_cases"
     )
     st.markdown(f"**{t('rating.scheme_title_rule')}**")
     title = st.text_input(
-        t("rating.scheme_title"), value=str(scheme.title_rule["title"]), max_chars=40, key="rating_setup.title"
+        t("rating.scheme_title"), value=str(scheme.title_rule["title"]), max_chars=40, key=f"{ns}.title"
     )
     with st.container(horizontal=True, gap="small"):
         min_stars = st.number_input(
@@ -101,7 +106,7 @@ with st.form("rating_setup.scheme"):
             5,
             int(scheme.title_rule["min_stars"]),
             width=96,
-            key="rating_setup.title_stars",
+            key=f"{ns}.title_stars",
         )
         min_score = st.number_input(
             t("rating.scheme_title_score"),
@@ -109,7 +114,7 @@ with st.form("rating_setup.scheme"):
             100.0,
             float(scheme.title_rule.get("min_score", 0)),
             width=110,
-            key="rating_setup.title_score",
+            key=f"{ns}.title_score",
         )
         most = st.number_input(
             t("rating.scheme_title_max"),
@@ -117,11 +122,9 @@ with st.form("rating_setup.scheme"):
             1000,
             int(scheme.title_rule.get("max", 10)),
             width=96,
-            key="rating_setup.title_max",
+            key=f"{ns}.title_max",
         )
-    note = st.text_area(
-        t("rating.scheme_note"), max_chars=500, key="rating_setup.note", help=t("rating.scheme_note_help")
-    )
+    note = st.text_area(t("rating.scheme_note"), max_chars=500, key=f"{ns}.note", help=t("rating.scheme_note_help"))
     if st.form_submit_button(
         t("rating.scheme_save"),
         icon=":material/save:",

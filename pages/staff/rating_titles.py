@@ -16,6 +16,7 @@ from services.access.permissions import P
 from services.core import clock
 from services.core.text import escape_markdown as esc
 from services.rating import titles as rating_titles
+from services.rating.schemes import check_title_kind
 
 actor = require_page(P.RATING_PROPOSE)
 db = get_db()
@@ -51,6 +52,8 @@ st.info(
     ),
     icon=":material/rule:",
 )
+with db.read() as s:  # a scheme saved before titles had a kind may name the other kind's title: say so up front
+    attempt(partial(check_title_kind, s, subject, str(rule["title"])))
 
 st.subheader(t("rating.titles_candidates"))
 if not candidates:

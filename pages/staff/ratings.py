@@ -86,7 +86,9 @@ if summary is not None and summary.subjects:
             with st.container(border=True, width=100):
                 st.metric(t(f"rating.summary_{key}"), value)
     st.caption(" · ".join(f"{stars_text(k)} {v}" for k, v in sorted(summary.by_stars.items(), reverse=True)))
-    if run is not None and actor.can(P.RATING_APPROVE) and summary.pending:
+    if summary.republish:
+        st.caption(t("rating.republish_caption", n=summary.republish))
+    if run is not None and actor.can(P.RATING_APPROVE) and summary.pending > summary.republish:
         with st.popover(t("rating.approve_all"), icon=":material/done_all:", width="stretch"):
             st.caption(t("rating.approve_all_confirm"))
             if st.button(t("rating.approve_all_go"), key="ratings.approve_all", type="primary", width="stretch"):
@@ -106,30 +108,23 @@ show = (
     )
     or "all"
 )
-cursor_key = f"ratings.after.{subject}.{period}.{show}"
-with db.read() as s:
-    page = attempt(
-        lambda: rating_review.list_ratings(
-            s, actor=actor, subject=subject, period=period, show=show, after=st.session_state.get(cursor_key)
-        )
-    )
-if page is None:
-    st.stop()
-st.caption(t("rating.list_total", n=page.total))
-if not page.items:
-    st.info(t("rating.list_empty"), icon=":material/inbox:")
 card_page = spec_for("rating_card").path
-for row in page.items:
+
+
+def show_row(row: rating_review.RatingRow) -> None:
+    """One subject: the published stars while a decision stands (and a newer proposal to decide), else the proposal."""
     with st.container(border=True):
         st.markdown(f"**{esc(row.name)}**")
         if row.org_name:
             st.caption(esc(row.org_name))
-        decided = row.status in ("approved", "overridden")
-        shown = [stars_text(row.approved if decided else row.proposed)]
+        shown = [stars_text(row.shown_stars)]
         if row.proposed is not None and row.score is not None:
             shown.append(t("rating.score_n", score=f"{row.score:.2f}"))
         st.text(" · ".join([*shown, t("rating.cases_n", n=row.cases)]))
-        tags = [t(f"rating.status.{row.status}")]
+        status = row.published_status if row.published_id is not None else row.status
+        tags = [t(f"rating.status.{status}")]
+        if row.published_id is not None and row.awaits_decision:
+            tags.append(t("rating.tag_new_proposal", stars=stars_text(row.proposed)))
         if row.changed:
             tags.append(t("rating.tag_changed"))
         if row.objection_open:
@@ -139,16 +134,52 @@ for row in page.items:
             card_page, label=t("rating.open_card"), query_params={"rating": str(row.id)}, icon=":material/open_in_new:"
         )
 
-nav1, nav2 = st.columns(2)
-if st.session_state.get(cursor_key) and nav1.button(
-    t("rating.first_page"), key="ratings.first", width="stretch", icon=":material/first_page:"
-):
-    st.session_state.pop(cursor_key, None)
-    st.rerun()
-if page.after is not None and nav2.button(
-    t("rating.next_page"), key="ratings.next", width="stretch", icon=":material/navigate_next:"
-):
-    st.session_state[cursor_key] = page.after
-    st.rerun()
+
+def show_list(show: str, key: str, fold: bool) -> int | None:
+    """A page of the review list with its own cursor; returns how many match (None when refused)."""
+    cursor_key = f"ratings.after.{subject}.{period}.{show}.{key}"
+    with db.read() as s:
+        page = attempt(
+            lambda: rating_review.list_ratings(
+                s,
+                actor=actor,
+                subject=subject,
+                period=period,
+                show=show,
+                after=st.session_state.get(cursor_key),
+                fold=fold,
+            )
+        )
+    if page is None:
+        return None
+    for row in page.items:
+        show_row(row)
+    nav1, nav2 = st.columns(2)
+    if st.session_state.get(cursor_key) and nav1.button(
+        t("rating.first_page"), key=f"ratings.first.{key}", width="stretch", icon=":material/first_page:"
+    ):
+        st.session_state.pop(cursor_key, None)
+        st.rerun()
+    if page.after is not None and nav2.button(
+        t("rating.next_page"), key=f"ratings.next.{key}", width="stretch", icon=":material/navigate_next:"
+    ):
+        st.session_state[cursor_key] = page.after
+        st.rerun()
+    return page.total
+
+
+fold = show != "not_rated"  # the not rated are folded away below the list unless asked for
+head = st.empty()
+total = show_list(show, "main", fold)
+if total is None:
+    st.stop()
+head.caption(t("rating.list_total", n=total))
+if not total:
+    st.info(t("rating.list_empty"), icon=":material/inbox:")
+folded = summary.not_rated if show == "all" and summary is not None else 0
+if folded:
+    with st.expander(t(f"rating.not_rated_folded_{subject}", n=folded), icon=":material/visibility_off:"):
+        st.caption(t("rating.not_rated_folded_caption"))
+        show_list("not_rated", "folded", False)
 st.page_link(spec_for("rating_titles").path, label=t("nav.rating_titles"), icon=":material/military_tech:")
 st.page_link(spec_for("rating_setup").path, label=t("nav.rating_setup"), icon=":material/tune:")

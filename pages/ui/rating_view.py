@@ -88,6 +88,40 @@ def header(card: Card) -> None:
         st.warning(t("rating.scheme_outdated"), icon=":material/update:")
 
 
+def published(card: Card) -> None:
+    """On a newer proposal: the published rating that stands until decided again, and what changed since."""
+    pub = card.published
+    if pub is None:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{t('rating.published_title')}**")
+        st.text(
+            t(
+                "rating.published_line",
+                stars=stars_text(pub.approved),
+                status=t(f"rating.status.{pub.status}"),
+                score="—" if pub.score is None else f"{pub.score:.2f}",
+                at=format_local_date(pub.decided_at) if pub.decided_at else "—",
+            )
+        )
+        if pub.status == "overridden":
+            st.caption(t("rating.overridden_from", proposed=stars_text(pub.proposed)))
+            st.text(pub.reason)
+        st.caption(t("rating.published_stands"))
+        st.markdown(f"**{t('rating.since_publication')}**")
+        lines = []
+        if "score" in pub.changes:
+            old, new = (("—" if v is None else f"{v:.2f}") for v in pub.changes["score"])
+            lines.append(t("rating.change_score", old=old, new=new))
+        if "stars" in pub.changes:
+            old, new = (stars_text(v) for v in pub.changes["stars"])
+            lines.append(t("rating.change_stars", old=old, new=new))
+        for title, meets in pub.titles:
+            lines.append(t("rating.since_title_kept" if meets else "rating.since_title_lost", title=title))
+        for line in lines or [t("rating.since_nothing")]:
+            st.text(line)
+
+
 def changes(card: Card) -> None:
     """What differs from the previous computation of the same period."""
     ch = card.changes

@@ -15,7 +15,17 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import Case, ChecklistItem, ChecklistState, Mediator, Organisation, PublicRating, Rating, TrainingRecord
+from models import (
+    Case,
+    ChecklistItem,
+    ChecklistState,
+    Mediator,
+    Organisation,
+    PublicRating,
+    Rating,
+    TitleAward,
+    TrainingRecord,
+)
 from models.rating import MediatorComplaint, RatingObjection, RatingRun, RatingScheme
 from services.access.authz import Actor, require
 from services.access.permissions import P
@@ -23,7 +33,7 @@ from services.access.scope import area_of
 from services.core.clock import local_date
 from services.core.errors import NotFound, OutOfScope, PermissionDenied
 from services.rating.metrics import FORMULA, complete, evidence_statement, score_card
-from services.rating.runs import LIVE, rating_in_scope
+from services.rating.runs import DECIDED, LIVE, rating_in_scope
 from services.rating.schemes import MEDIATOR, METRICS, ORGANISATION, effective, parse_period, scheme_for
 
 PAGE_SIZE = 30
@@ -63,6 +73,23 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class Published:
+    """The subject's published decision of the period while a newer proposal awaits one, and what changed since:
+    `changes` holds [published, proposed] pairs for "score" and "stars"; `titles` each awarded title with
+    whether the proposal still meets the title rule."""
+
+    id: int
+    status: str  # approved / overridden
+    score: float | None
+    proposed: int | None
+    approved: int | None
+    reason: str
+    decided_at: datetime | None
+    changes: dict[str, list[Any]]
+    titles: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
 class Card:
     """One rating as its card shows it."""
 
@@ -88,6 +115,7 @@ class Card:
     objections: tuple[Objection, ...]
     history: tuple[HistoryRow, ...]
     own: bool  # the reader is the rated mediator
+    published: Published | None = None  # set on a proposal made after the subject's rating was published
 
 
 def own_mediator(session: Session, actor: Actor) -> Mediator | None:
@@ -189,6 +217,51 @@ def _scheme_outdated(session: Session, rating: Rating) -> bool:
     return scheme_for(session, rating.subject, rating.period, area_of(session, org=org)).id != rating.scheme_id
 
 
+def published_for(session: Session, rating: Rating, rule: dict[str, Any] | None) -> Published | None:
+    """For a proposal: the same subject's published rating of the period and what changed since publication."""
+    if rating.status != "proposed":
+        return None
+    subject = ORGANISATION if rating.subject == ORGANISATION else MEDIATOR
+    key = Rating.org_id if subject == ORGANISATION else Rating.mediator_id
+    sid = rating.org_id if subject == ORGANISATION else rating.mediator_id
+    pub = session.exec(
+        select(Rating)
+        .where(key == sid, Rating.subject == rating.subject, Rating.period == rating.period)
+        .where(col(Rating.status).in_(DECIDED))
+        .order_by(col(Rating.id).desc())
+    ).first()
+    if pub is None:
+        return None
+    changes: dict[str, list[Any]] = {}
+    if pub.score != rating.score:
+        changes["score"] = [pub.score, rating.score]
+    if pub.approved_stars != rating.proposed_stars:
+        changes["stars"] = [pub.approved_stars, rating.proposed_stars]
+    award_key = TitleAward.org_id if subject == ORGANISATION else TitleAward.mediator_id
+    awarded = session.exec(
+        select(TitleAward.title)
+        .where(award_key == sid, TitleAward.period == rating.period)
+        .order_by(col(TitleAward.id))
+    ).all()
+    rule = rule or {}
+    meets = (
+        rating.proposed_stars is not None
+        and rating.proposed_stars >= int(rule.get("min_stars", 6))
+        and (rating.score or 0.0) >= float(rule.get("min_score", 0))
+    )
+    return Published(
+        pub.id or 0,
+        pub.status,
+        pub.score,
+        pub.proposed_stars,
+        pub.approved_stars,
+        pub.override_reason,
+        pub.decided_at,
+        changes,
+        tuple((str(title), bool(meets and title == rule.get("title"))) for title in awarded),
+    )
+
+
 def get_card(session: Session, *, actor: Actor, rating_id: int) -> Card:
     """The score card of a rating the actor may read."""
     rating, own = readable_rating(session, actor, rating_id)
@@ -225,6 +298,7 @@ def get_card(session: Session, *, actor: Actor, rating_id: int) -> Card:
         ),
         subject_history(session, rating),
         own,
+        published_for(session, rating, effective(scheme).title_rule if scheme else None),
     )
 
 

@@ -5,6 +5,11 @@ one grouped statement per source table (services/rating/metrics.py), never a que
 case rows in Python. It is reproducible — the same data, scheme and `as_of` give the same fingerprint — and
 each new proposal records what differs from the previous computation. Deciding publishes the rating and
 sets the mediator's current stars (what the roster shows).
+
+A recompute proposes, it never decides: a published rating (approved, or overridden with its reason) stands until
+someone decides that subject again. A subject whose new computation equals its published rating (same counted sets,
+score and stars) gets a "kept" row (history only, nothing to decide); the bulk approval publishes only subjects
+never published for the period, so an override is never replaced without a look at its card.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models import Mediator, Organisation, Rating, TitleAward
@@ -39,6 +45,7 @@ from services.rating.schemes import (
 
 LIVE = ("proposed", "approved", "overridden")
 DECIDED = ("approved", "overridden")
+KEPT = "kept"  # a recompute equal to the published rating: recorded, nothing to decide
 CHUNK = 500
 
 
@@ -63,6 +70,29 @@ def subjects_in_area(actor: Actor, subject: str) -> Any:
     if subject == ORGANISATION:
         return select(Organisation.id).where(col(Organisation.id).in_(area_org_ids(actor)))
     return select(Mediator.id).where(col(Mediator.org_id).in_(area_org_ids(actor)))
+
+
+def published_subjects(subject: str, period: str) -> Any:
+    """A subquery of the subjects with a published (approved or overridden) rating for the period."""
+    r = aliased(Rating)
+    key = getattr(r, subject_column(subject).key)
+    return select(key).where(
+        col(r.period) == period, col(r.subject) == subject, col(r.status).in_(DECIDED), col(key).is_not(None)
+    )
+
+
+def _published_basis(session: Session, subject: str, period: str, ids: Any) -> dict[int, tuple[Any, ...]]:
+    """(score, proposed stars, digest) of each subject's published rating of the period."""
+    key = subject_column(subject)
+    rows = session.exec(
+        select(key, Rating.score, Rating.proposed_stars, Rating.digest).where(
+            col(Rating.period) == period,
+            col(Rating.subject) == subject,
+            col(Rating.status).in_(DECIDED),
+            col(key).in_(ids),
+        )
+    ).all()
+    return {int(sid): (score, stars, dig or "") for sid, score, stars, dig in rows if sid is not None}
 
 
 def _check_subject(subject: str) -> None:
@@ -101,8 +131,14 @@ def _summary(run: RatingRun) -> RunSummary:
     )
 
 
-def _proposals(run: RatingRun, scored: dict[int, Scored], changed: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One proposed rating row per subject of the run, with what changed since the previous computation."""
+def _proposals(
+    run: RatingRun,
+    scored: dict[int, Scored],
+    changed: dict[int, dict[str, Any]],
+    published: dict[int, tuple[Any, ...]],
+) -> list[dict[str, Any]]:
+    """One rating row per subject of the run, with what changed since the previous computation: proposed, or
+    "kept" when it equals the subject's published rating (score, stars and counted sets)."""
     now, mediator = utc_now(), run.subject == MEDIATOR
     return [
         {
@@ -113,7 +149,7 @@ def _proposals(run: RatingRun, scored: dict[int, Scored], changed: dict[int, dic
             "period": run.period,
             "score": score,
             "proposed_stars": stars,
-            "status": "proposed",
+            "status": KEPT if published.get(sid) == (score, stars, dig) else "proposed",
             "override_reason": "",
             "digest": dig,
             "run_id": run.id,
@@ -162,7 +198,7 @@ def compute_ratings(session: Session, *, actor: Actor, subject: str, period: str
         .values(status="superseded"),
         execution_options={"synchronize_session": False},
     )
-    rows = _proposals(run, scored, changed)
+    rows = _proposals(run, scored, changed, _published_basis(session, subject, per.code, ids))
     if rows:  # Core executemany: a computation writes one row per subject (10,000 for a city)
         session.execute(insert(Rating.__table__), rows)  # type: ignore[attr-defined]
     run.subjects = len(rows)
@@ -236,23 +272,25 @@ def decide_rating(session: Session, *, actor: Actor, rating_id: int, stars: int 
         target = Rating(**data)
         rating.status = "revised"
         session.add(rating)
-    target.status = "approved" if stars == rating.proposed_stars else "overridden"
-    target.approved_stars, target.override_reason = stars, reason if target.status == "overridden" else ""
-    target.decided_by, target.decided_at = actor.user_id, utc_now()
-    session.add(target)
-    session.flush()
+        session.flush()
     key = subject_column(rating.subject)
-    session.execute(
+    session.execute(  # the earlier decision steps down first: one published rating per subject and period
         update(Rating)
         .where(
             col(Rating.period) == rating.period,
             col(Rating.subject) == rating.subject,
             col(key) == getattr(rating, key.key),
             col(Rating.status).in_(DECIDED),
-            col(Rating.id) != target.id,
+            col(Rating.id) != rating.id,
         )
-        .values(status="revised")
+        .values(status="revised"),
+        execution_options={"synchronize_session": False},
     )
+    target.status = "approved" if stars == rating.proposed_stars else "overridden"
+    target.approved_stars, target.override_reason = stars, reason if target.status == "overridden" else ""
+    target.decided_by, target.decided_at = actor.user_id, utc_now()
+    session.add(target)
+    session.flush()
     if rating.mediator_id is not None:
         sync_stars(session, [rating.mediator_id])
     audit.record(
@@ -270,7 +308,10 @@ def decide_rating(session: Session, *, actor: Actor, rating_id: int, stars: int 
 
 
 def approve_run(session: Session, *, actor: Actor, run_id: int) -> int:
-    """Approve, as proposed, every undecided rating of a computation in the actor's area without an open objection."""
+    """Approve, as proposed, every undecided rating of a computation in the actor's area without an open objection.
+
+    Subjects already published for the period are left alone: their decision (an override with its reason too)
+    stands until someone decides them again on their card, where the change since publication is shown."""
     require(actor, P.RATING_APPROVE)
     run = session.get(RatingRun, run_id)
     if run is None:
@@ -282,21 +323,11 @@ def approve_run(session: Session, *, actor: Actor, run_id: int) -> int:
         col(Rating.status) == "proposed",
         col(key).in_(subjects_in_scope(actor, run.subject)),
         col(Rating.id).not_in(objected),
+        col(key).not_in(published_subjects(run.subject, run.period)),
     )
     subject_ids = [int(i) for i in session.exec(select(key).where(*pending)).all()]
     if not subject_ids:
         return 0
-    session.execute(
-        update(Rating)
-        .where(
-            col(Rating.period) == run.period,
-            col(Rating.subject) == run.subject,
-            col(Rating.status).in_(DECIDED),
-            col(key).in_(select(key).where(*pending)),
-        )
-        .values(status="revised"),
-        execution_options={"synchronize_session": False},
-    )
     session.execute(
         update(Rating)
         .where(*pending)

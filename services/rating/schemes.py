@@ -1,5 +1,6 @@
 """Rating schemes as versioned data (DESIGN.md §5): weights, targets, star thresholds, eligibility, title rule.
 
+Weights share exactly 100 points, and a title belongs to one kind of subject (mediators or organisations).
 A scheme is never edited in place: saving writes the next version of the same code, audited with what changed.
 A version already used by a computation (`in_use`) can only be followed by one that says why it changed.
 Schemes belong to a region (the area an office serves); a computation uses the most specific scheme for its
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import Organisation, RatingScheme
+from models import Organisation, RatingScheme, TitleAward
 from services.access.authz import Actor, require, require_any
 from services.access.permissions import P
 from services.access.scope import actor_area
@@ -78,6 +79,7 @@ DEFAULT_TITLE_RULES: dict[str, dict[str, Any]] = {
     ORGANISATION: {"title": "优秀调解室", "min_stars": 5, "min_score": 90, "max": 5},
 }
 STAR_LEVELS = ("5", "4", "3", "2")
+WEIGHT_TOTAL = 100.0
 _PERIOD = re.compile(r"^(?P<year>20\d\d)(?:-(?P<part>H[12]|Q[1-4]))?$")
 
 
@@ -184,8 +186,11 @@ def validate(
     unknown = sorted(set(weights) - set(METRICS[subject]))
     if unknown:
         raise ValidationFailed("error.rating_metric_unknown", metric=unknown[0])
-    if any(float(w) < 0 for w in weights.values()) or sum(float(w) for w in weights.values()) <= 0:
+    if any(float(w) < 0 for w in weights.values()):
         raise ValidationFailed("error.rating_weights")
+    total = sum(float(w) for w in weights.values())
+    if abs(total - WEIGHT_TOTAL) > 1e-6:  # the score is out of 100: a scheme's weights share exactly 100 points
+        raise ValidationFailed("error.rating_weights_total", total=f"{total:g}")
     levels = [float(thresholds.get(k, -1)) for k in STAR_LEVELS]
     if any(not 0 < v <= 100 for v in levels) or any(a <= b for a, b in pairwise(levels)):
         raise ValidationFailed("error.rating_thresholds")
@@ -195,6 +200,33 @@ def validate(
         raise ValidationFailed("error.rating_targets")
     if not str(title_rule.get("title", "")).strip() or not 1 <= int(title_rule.get("min_stars", 0)) <= 5:
         raise ValidationFailed("error.rating_title_rule")
+
+
+def title_owner(session: Session, title: str) -> str | None:
+    """The kind of subject a title belongs to: the built-in titles are fixed (调解能手 for mediators, 优秀调解室 for
+    organisations); another title belongs to the kind whose scheme used it first, else whose award used it first."""
+    title = title.strip()
+    for kind, default in DEFAULT_TITLE_RULES.items():
+        if default["title"] == title:
+            return kind
+    for subject, rule in session.exec(
+        select(RatingScheme.subject, RatingScheme.title_rule).order_by(col(RatingScheme.id))
+    ).all():
+        if str((rule or {}).get("title", "")).strip() == title and subject in SUBJECTS:
+            return str(subject)
+    award = session.exec(
+        select(TitleAward.mediator_id, TitleAward.org_id).where(TitleAward.title == title).order_by(col(TitleAward.id))
+    ).first()
+    if award is not None:
+        return MEDIATOR if award[0] is not None else ORGANISATION
+    return None
+
+
+def check_title_kind(session: Session, subject: str, title: str) -> None:
+    """Refuse a title that belongs to the other kind of subject (a committee is never 调解能手)."""
+    owner = title_owner(session, title)
+    if owner is not None and owner != subject:
+        raise ValidationFailed(f"error.rating_title_kind_{owner}", title=title.strip())
 
 
 def _ancestor_ids(session: Session, org: Organisation) -> list[int]:
@@ -285,6 +317,7 @@ def save_scheme(
     if period != DEFAULT:
         parse_period(period)
     validate(subject, weights, thresholds, min_cases, targets, title_rule)
+    check_title_kind(session, subject, str(title_rule["title"]))
     region = actor_area(session, actor=actor)
     base = scheme_for(session, subject, period, region)
     note = note.strip()

@@ -1,7 +1,8 @@
 """Titles (调解能手, 优秀调解室) per period: the scheme's rule names the candidates, the justice office awards.
 
-The rule reads the published ratings of the period: at least `min_stars` stars and a score of at least
-`min_score`, best scores first, at most `max`. Only a candidate can be awarded; awards show on the roster.
+The rule reads the published ratings of the period (a recompute awaiting a decision does not change them): at
+least `min_stars` stars and a score of at least `min_score`, best scores first, at most `max`. Only a candidate can
+be awarded, and only a title of the subject's kind; awards show on the roster.
 """
 
 from __future__ import annotations
@@ -19,9 +20,17 @@ from services.access.permissions import P
 from services.access.scope import actor_area
 from services.core import audit
 from services.core.errors import Conflict, NotFound, ValidationFailed
-from services.rating.review import current_ids
-from services.rating.runs import DECIDED, subject_column, subjects_in_area
-from services.rating.schemes import MEDIATOR, ORGANISATION, SUBJECTS, effective, parse_period, scheme_for
+from services.rating.review import published_ids
+from services.rating.runs import subject_column, subjects_in_area
+from services.rating.schemes import (
+    MEDIATOR,
+    ORGANISATION,
+    SUBJECTS,
+    check_title_kind,
+    effective,
+    parse_period,
+    scheme_for,
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,7 @@ def title_candidates(
         select(Rating, _name_of(subject))
         .join(named, col(named.id) == col(key))
         .where(
-            col(Rating.id).in_(current_ids(actor, subject, code)),
-            col(Rating.status).in_(DECIDED),
+            col(Rating.id).in_(published_ids(actor, subject, code)),  # a newer proposal does not unseat them
             col(Rating.approved_stars) >= int(rule["min_stars"]),
             col(Rating.score) >= float(rule.get("min_score", 0)),
         )
@@ -94,9 +102,11 @@ def _awarded(session: Session, subject: str, period: str, title: str) -> dict[in
 
 
 def award_title(session: Session, *, actor: Actor, subject: str, period: str, subject_id: int) -> TitleAward:
-    """Award the period's title to a candidate (the rule must name them); audited."""
+    """Award the period's title to a candidate (the rule must name them, and the title must be one of the
+    subject's kind: a committee is never awarded a mediator's title); audited."""
     require(actor, P.RATING_APPROVE)
     rule, candidates = title_candidates(session, actor=actor, subject=subject, period=period)
+    check_title_kind(session, subject, str(rule["title"]))
     found = next((c for c in candidates if c.subject_id == subject_id), None)
     if found is None:
         raise ValidationFailed("error.rating_title_not_candidate")

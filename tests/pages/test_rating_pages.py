@@ -123,11 +123,11 @@ def test_titles_and_setup_pages(db, make_app, world):
     assert "调解能手" in page_text(at)
     at = _open(make_app, world.users["justice"], "pages/staff/rating_setup.py", at=at)
     assert "mediator-default" in page_text(at)
-    at.number_input(key="rating_setup.min_cases").set_value(6)
+    at.number_input(key="rating_setup.mediator.default.min_cases").set_value(6)
     _button(at, "保存为新版本").click().run()
     assert "修改须填写修改说明" in page_text(at)  # the default scheme is in use
-    at.number_input(key="rating_setup.min_cases").set_value(6)
-    at.text_area(key="rating_setup.note").input("提高参评门槛")
+    at.number_input(key="rating_setup.mediator.default.min_cases").set_value(6)
+    at.text_area(key="rating_setup.mediator.default.note").input("提高参评门槛")
     _button(at, "保存为新版本").click().run()
     assert not at.exception, at.exception
     assert "已保存新版本" in page_text(at)
@@ -150,3 +150,76 @@ def test_committee_card_checklist_form(db, make_app, world):
     with db.read() as s:
         state = s.exec(select(ChecklistState).where(ChecklistState.item_id == first)).one()
     assert (state.met, state.evidence_note) == (True, "村委会门口已挂统一标牌")
+
+
+def test_recompute_keeps_published_ratings_and_overrides(db, make_app, world):
+    from datetime import date
+
+    from tests.services.rating.data import case_row, insert_cases
+
+    a = _compute(db, world)
+    with db.write() as s:
+        c = s.exec(select(Rating.id).where(Rating.mediator_id == world.ids["C"])).first()
+        rating.decide_rating(s, actor=world.justice, rating_id=a, stars=3, reason="群众口碑好，年度考核优秀")
+        rating.decide_rating(s, actor=world.justice, rating_id=c, stars=1)
+        insert_cases(s, [case_row(world.orgs["v1"], world.ids["A"], date(2025, 7, 1), "failed")])
+    at = _open(make_app, world.users["justice"], "pages/staff/ratings.py")
+    at.selectbox(key="ratings.period").set_value("2025").run()
+    at.button(key="ratings.compute").click().run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["已公布"] == "2"  # before: 0 published, every one awaiting review
+    text = page_text(at)
+    assert "已调整" in text and "新测算待决定" in text and "1 个已公布的评定有新的测算结果" in text
+    assert [e.label for e in at.expander if e.label.startswith("不参评")] == ["不参评（1人）"]  # B, folded away
+    with db.read() as s:
+        proposal = s.exec(
+            select(Rating.id).where(Rating.mediator_id == world.ids["A"]).order_by(col(Rating.id).desc())
+        ).first()
+    at.query_params["rating"] = str(proposal)
+    at = _open(make_app, world.users["justice"], "pages/staff/rating_card.py", at=at)
+    text = page_text(at)
+    assert "已公布的评定" in text and "群众口碑好，年度考核优秀" in text and "自公布以来的变化" in text
+    assert "得分 59.58 →" in text and "星级 ★★★☆☆ → ★☆☆☆☆" in text
+    with db.read() as s:
+        assert s.get(Mediator, world.ids["A"]).stars == 3
+
+
+def _text_input(at, label):
+    return next(w for w in at.text_input if w.label == label)
+
+
+def test_switching_subject_loads_the_committee_scheme(db, make_app, world):
+    from models import RatingScheme
+
+    at = _open(make_app, world.users["justice"], "pages/staff/rating_setup.py")
+    assert _text_input(at, "称号").value == "调解能手"
+    at.segmented_control(key="rating_setup.subject").set_value("organisation").run()
+    assert not at.exception, at.exception
+    assert _text_input(at, "称号").value == "优秀调解室"  # before: the mediator scheme's 调解能手 stayed in the form
+    weights = [w.value for w in at.number_input if w.label == "权重"]
+    assert weights == [15, 20, 15, 5, 15, 30] and "权重合计 100（须为 100）" in page_text(at)
+    at.text_area(key="rating_setup.organisation.default.note").input("规范化建设权重不变")
+    _button(at, "保存为新版本").click().run()
+    assert not at.exception, at.exception
+    assert "已保存新版本" in page_text(at)
+    with db.read() as s:
+        saved = s.exec(
+            select(RatingScheme).where(RatingScheme.subject == "organisation").order_by(col(RatingScheme.id).desc())
+        ).first()
+    assert sum(saved.weights.values()) == 100 and saved.title_rule["title"] == "优秀调解室"
+    assert set(saved.weights) == {
+        "cases",
+        "success_rate",
+        "performance_rate",
+        "confirmation_rate",
+        "satisfaction",
+        "checklist",
+    }
+
+
+def test_setup_refuses_weights_that_do_not_add_up_to_100(db, make_app, world):
+    at = _open(make_app, world.users["justice"], "pages/staff/rating_setup.py")
+    at.number_input(key="rating_setup.mediator.default.w.cases").set_value(35)
+    at.text_area(key="rating_setup.mediator.default.note").input("加重办案数量")
+    _button(at, "保存为新版本").click().run()
+    assert "各项权重合计须为 100，当前合计为 115。" in page_text(at)
