@@ -15,7 +15,8 @@ from services.admin.hooks import register_admin_extensions
 from services.core.config import ConfigError, get_settings
 
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # served by the app: the CSP allows no font CDN
-st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="centered", initial_sidebar_state="collapsed")
+# "auto": the menu starts open on a desk and closed on a phone; each page's layout is set by the navigation
+st.set_page_config(page_title=t("app.title"), page_icon=ICON, initial_sidebar_state="auto")
 
 try:
     settings = get_settings()

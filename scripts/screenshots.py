@@ -231,22 +231,37 @@ def sign_in(page: Page, base_url: str, user: str, password: str, path: str = "/w
     wait_for_app(page)
 
 
+def desktop_context(viewport: str) -> dict[str, Any]:
+    """A desktop browser context of viewport "WIDTHxHEIGHT" (e.g. 1366x900, 1920x1080)."""
+    width, height = (int(v) for v in viewport.lower().split("x"))
+    return {"viewport": {"width": width, "height": height}, "device_scale_factor": 1, "locale": "zh-CN"}
+
+
 def _shoot(
-    base_url: str, paths: list[str], out: Path, user: str | None, password: str | None, login_path: str
+    base_url: str,
+    paths: list[str],
+    out: Path,
+    user: str | None,
+    password: str | None,
+    login_path: str,
+    viewport: str | None = None,
 ) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     shots = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(**PHONE_CONTEXT)
+        context = browser.new_context(**(desktop_context(viewport) if viewport else PHONE_CONTEXT))
         page = context.new_page()
         if user:
             sign_in(page, base_url, user, password or "", login_path)
         for path in paths:
             page.goto(base_url + path)
             wait_for_app(page)
+            with contextlib.suppress(Exception):  # fragments still loading: their grey placeholders
+                page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
             name = ("signed_in_" if user else "") + (path.strip("/").replace("?", "_").replace("=", "_") or "home")
+            name += f"_{viewport}" if viewport else ""
             if page.get_by_text("Page not found").count():
                 print(f"warning: {path} is not a registered page", file=sys.stderr)
             shots.append(save_screenshot(page, name, out, strict=False))
@@ -263,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", help="shoot an already running server instead of starting one")
     parser.add_argument("--out", type=Path, default=SCREENSHOT_DIR)
     parser.add_argument("--cases", type=int, default=300, help="demo cases to seed in the throwaway server")
+    parser.add_argument("--viewport", help="a desktop window WIDTHxHEIGHT (e.g. 1366x900) instead of the phone")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         print(
@@ -272,10 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     password = args.password if args.password is not None else DEMO_PASSWORD
     if args.base_url:
-        shots = _shoot(args.base_url.rstrip("/"), args.paths, args.out, args.user, password, args.login_path)
+        shots = _shoot(
+            args.base_url.rstrip("/"), args.paths, args.out, args.user, password, args.login_path, args.viewport
+        )
     else:
         with running_server(cases=args.cases) as server:
-            shots = _shoot(server.url, args.paths, args.out, args.user, password, args.login_path)
+            shots = _shoot(server.url, args.paths, args.out, args.user, password, args.login_path, args.viewport)
     for path in shots:
         print(path)
     return 0

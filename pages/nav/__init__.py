@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from services.access.permissions import P
 from services.core.i18n import catalogue
+from services.roster.import_access import IMPORT_PERMISSION
 
+Layout = Literal["centered", "wide"]
 PAGES_DIR = Path(__file__).resolve().parents[1]  # pages/ (this registry is a package so nothing .py sits in pages/)
 
 
@@ -21,6 +24,13 @@ class PageSpec:
     section: str  # "public", "work", "office", "admin"
     permission: str | None = None  # None = public, no sign-in
     visible: bool = True
+    wide: bool | None = None  # None: office pages use the desk's width, public pages keep the phone's column
+
+    @property
+    def layout(self) -> Layout:
+        """The page's `st.set_page_config` layout; phones stack columns whichever it is."""
+        wide = self.section != "public" if self.wide is None else self.wide
+        return "wide" if wide else "centered"
 
     @property
     def path(self) -> Path:
@@ -60,7 +70,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/upload_file:",
         "roster-import",
         "office",
-        P.ORG_EDIT,
+        IMPORT_PERMISSION,  # the permission the import service checks: no menu entry that refuses after upload
     ),
     # public intake (issue 3): the form is reached by QR code or from the directory, so it stays off the menu
     PageSpec(
@@ -76,7 +86,14 @@ PAGES: tuple[PageSpec, ...] = (
     # publicity board (issue 9): public; the big screen is opened from the board or by its own address
     PageSpec("board", "public/board.py", "nav.board", ":material/campaign:", "board", "public"),
     PageSpec(
-        "big_screen", "public/big_screen.py", "nav.big_screen", ":material/tv:", "big-screen", "public", visible=False
+        "big_screen",
+        "public/big_screen.py",
+        "nav.big_screen",
+        ":material/tv:",
+        "big-screen",
+        "public",
+        visible=False,
+        wide=True,
     ),
     PageSpec(
         "intake_queue",
@@ -229,6 +246,12 @@ def staff_pages(permissions: frozenset[str]) -> list[PageSpec]:
 
 def staff_url_paths() -> list[str]:
     return [p.url_path for p in PAGES if p.permission is not None]
+
+
+def layout_for(url_path: str, *, signed_in: bool) -> Layout:
+    """The layout of the page at url_path; signed out, a staff URL is a sign-in page and keeps the column."""
+    spec = next((p for p in PAGES if p.url_path == url_path), HOME)
+    return spec.layout if signed_in or spec.permission is None else "centered"
 
 
 def spec_for(key: str) -> PageSpec:

@@ -94,7 +94,11 @@ if code == NEW_FORM or code is None:
 
 spec = specs[code]
 fields = fb.working_copy(code, spec.fields, spec.version)
-st.caption(t("forms.editing", version=spec.version, n=len(fields)))
+fixed = forms.fixed_field_count(code)
+if fixed:  # the intake forms: their own fields are not in the spec, which holds only the office's additions
+    st.caption(t("forms.editing_builtin", version=spec.version, n=fixed + len(fields), fixed=fixed, own=len(fields)))
+else:
+    st.caption(t("forms.editing", version=spec.version, n=len(fields)))
 index = fb.field_picker(code, fields)
 fb.field_editor(code, fields, index, sorted(dict_options))
 
@@ -143,7 +147,7 @@ st.dataframe(
         {
             t("forms.col_version"): h.version,
             t("forms.col_when"): format_local(h.created_at),
-            t("forms.col_fields"): len(h.fields),
+            t("forms.col_fields"): forms.field_count(h.code, h.fields),
             t("forms.col_status"): t(f"forms.status_{h.status}"),
             t("forms.col_public"): t("form.yes" if h.public else "form.no"),
         }

@@ -17,6 +17,7 @@ from services.core.text import escape_markdown as esc
 from services.intake import pipeline as intake
 from services.intake import queue as intake_queue
 from services.lowcode import dictionaries
+from services.lowcode.custom_fields import display
 
 actor = require_page(P.INTAKE_QUEUE)
 db = get_db()
@@ -92,7 +93,7 @@ def detail(case_id: int) -> None:
             st.text(value)
     for key, value in d.custom.items():
         st.caption(esc(custom_labels.get(key, key)))
-        st.text(str(value))
+        st.text(display("", value, (), lang))
     if d.photos:
         st.image(d.photos, width=160)
     for at, note in d.additions:

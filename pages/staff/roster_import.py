@@ -11,10 +11,10 @@ from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import t
 from pages.ui.widgets import attempt, upload_file
-from services.access.permissions import P
 from services.admin import xlsx as xlsx_io
+from services.roster.import_access import IMPORT_PERMISSION
 
-actor = require_page(P.ORG_EDIT)
+actor = require_page(IMPORT_PERMISSION)
 db = get_db()
 STATE = "roster_import.state"  # (file digest, parsed rows, preview) of the uploaded workbook
 SHOWN = 200
@@ -63,6 +63,10 @@ _, parsed, preview = state
 c1, c2 = st.columns(2)
 c1.metric(t("roster_import.orgs"), preview.orgs)
 c2.metric(t("roster_import.mediators"), preview.mediators)
+if preview.updates:  # rows that mean mediators already on the roster update them
+    st.info(
+        t("roster_import.updates", new=preview.mediators - preview.updates, n=preview.updates), icon=":material/sync:"
+    )
 if preview.errors:
     rows = len({(e.sheet, e.row) for e in preview.errors})
     st.error(t("roster_import.has_errors", rows=rows, count=len(preview.errors)), icon=":material/error:")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
+from pages.ui.org_tree_view import show_org_tree
 from pages.ui.widgets import attempt, show_error
 from services.access.authz import Actor
 from services.admin import entities as admin
@@ -224,6 +225,9 @@ def _list(actor: Actor, spec: AdminSpec) -> None:
     lang = current_language()
     query = _query(actor, spec, lang)
     _actions(actor, spec, query, lang)
+    if spec.entity == "organisation" and st.toggle(t("admin.org_tree"), value=True, key=_k(spec, "tree")):
+        show_org_tree(actor, lambda org_id: go(spec, org_id))  # city → county → town → village, hosts and rooms
+        return
     page = _read(lambda s: admin.list_rows(s, actor=actor, entity=spec.entity, query=query, lang=lang))
     if page is None:
         return

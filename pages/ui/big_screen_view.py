@@ -11,6 +11,7 @@ from models.base import utc_now
 from pages.ui import board_view as V
 from pages.ui.db import get_db
 from pages.ui.i18n import t
+from pages.ui.streamlit_texts import hide_streamlit_chrome
 from services.board import publicity as PUB
 from services.core import clock
 from services.core.text import escape_markdown as esc
@@ -62,14 +63,15 @@ def honour_panel() -> None:
     for col, person in zip(cols, honour[start : start + PER_PAGE], strict=False):
         with col, st.container(border=True):
             st.markdown(f"#### {esc(person.name)}")
-            st.caption(esc(person.org_name) + (" " + t("board.stars", n=person.stars) if person.stars else ""))
-            for title in person.titles[:2]:
-                st.caption(esc(title))
+            stars = " " + t("board.stars", n=person.stars) if person.stars else ""
+            # one line under the name whatever the titles: the wall never grows past 1080 px and never scrolls
+            st.caption(esc(" · ".join(p for p in [person.org_name + stars, *person.titles[:2]] if p.strip())))
 
 
 def render_big_screen() -> None:
     """The whole wall display (wide layout); used by /big-screen and /board?screen=1."""
-    st.set_page_config(layout="wide", page_title=t("nav.big_screen"))
+    st.set_page_config(layout="wide", page_title=t("nav.big_screen"), initial_sidebar_state="collapsed")
+    hide_streamlit_chrome()
     st.title(t("screen.title"), anchor=False)
     figures_panel()
     honour_panel()

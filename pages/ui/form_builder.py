@@ -11,6 +11,7 @@ import streamlit as st
 
 from pages.ui.i18n import current_language, t
 from services.core.text import escape_markdown as esc
+from services.lowcode.fields import next_field_key
 from services.lowcode.spec_checks import CHOICE_TYPES, FIELD_TYPES, move_field, options_from_text, options_to_text
 
 NEW = "__new__"
@@ -93,10 +94,12 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
             format_func=lambda x: t(f"form.type.{x}"),
             index=FIELD_TYPES.index(f["type"]) if f.get("type") in FIELD_TYPES else 0,
         )
-        key = st.text_input(t("forms.f_key"), value=str(f.get("key", "")), key=f"{k}.key", help=t("forms.f_key_help"))
         label_zh = st.text_input(t("forms.f_label_zh"), value=str(f.get("label_zh", "")), key=f"{k}.label_zh")
         label_en = st.text_input(t("forms.f_label_en"), value=str(f.get("label_en", "")), key=f"{k}.label_en")
         required = st.checkbox(t("forms.f_required"), value=bool(f.get("required")), key=f"{k}.required")
+        integer = st.checkbox(
+            t("forms.f_integer"), value=bool(f.get("integer")), key=f"{k}.integer", help=t("forms.f_integer_help")
+        )
         help_zh = st.text_input(t("forms.f_help_zh"), value=str(f.get("help_zh", "")), key=f"{k}.help_zh")
         help_en = st.text_input(t("forms.f_help_en"), value=str(f.get("help_en", "")), key=f"{k}.help_en")
         st.caption(t("forms.choice_only"))
@@ -128,10 +131,15 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
             key=f"{k}.condv",
             help=t("forms.f_condition_help"),
         )
+        with st.expander(t("forms.f_key_more"), icon=":material/code:"):  # the code is made from the position
+            key = st.text_input(
+                t("forms.f_key"), value=str(f.get("key", "")), key=f"{k}.key", help=t("forms.f_key_auto_help")
+            )
         done = st.form_submit_button(t("forms.apply_field"), icon=":material/check:", width="stretch", key=f"{k}.apply")
     if done:
+        others = [x for i, x in enumerate(fields) if i != index]
         new: dict[str, Any] = {
-            "key": key.strip(),
+            "key": key.strip() or next_field_key(others),
             "type": kind,
             "label_zh": label_zh.strip(),
             "label_en": label_en.strip(),
@@ -139,6 +147,8 @@ def field_editor(code: str, fields: list[dict[str, Any]], index: int | None, dic
             "help_zh": help_zh.strip(),
             "help_en": help_en.strip(),
         }
+        if kind == "number" and integer:
+            new["integer"] = True
         if kind in CHOICE_TYPES:
             new.update({"dictionary": dictionary} if dictionary else {"options": options_from_text(options)})
         if cond_field:

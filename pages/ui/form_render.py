@@ -33,7 +33,10 @@ def field_widget(f: FieldSpec, key: str, lang: str) -> Any:
     if f.type == "long_text":
         return st.text_area(label, key=key, max_chars=f.max_length, help=help_text)
     if f.type == "number":
-        return st.number_input(label, value=None, key=key, help=help_text)
+        whole = bool(getattr(f, "integer", False))
+        return st.number_input(
+            label, value=None, key=key, help=help_text, step=1 if whole else None, format="%d" if whole else None
+        )
     if f.type == "date":
         return st.date_input(label, value=None, key=key, help=help_text)
     if f.type in ("choice", "multi_choice"):

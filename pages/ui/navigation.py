@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from pages.nav import HOME, PAGES_DIR, PageSpec, public_pages, staff_pages, staff_url_paths
+from pages.nav import HOME, PAGES_DIR, PageSpec, layout_for, public_pages, staff_pages, staff_url_paths
 from pages.ui.auth import Authenticator, sign_out
 from pages.ui.db import get_db
 from pages.ui.i18n import PICKED_KEY, current_language, language_switch, set_language, t
@@ -98,6 +98,8 @@ def build_navigation(actor: Actor | None, authenticator: Authenticator) -> Any:
         sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=True))
     _sidebar(actor, authenticator)
     nav = st.navigation(sections, expanded=True)  # the whole menu: no "View 9 more" hiding the intake queue
+    # office pages use the desk's width (report tables no longer scroll sideways); phones stack columns anyway
+    st.set_page_config(layout=layout_for(nav.url_path, signed_in=actor is not None))
     # Webhook messages go out from one background thread per process. Started only after st.navigation():
     # started before it, the first visitor of a fresh server lost their deep link (/workbench → home).
     start_dispatcher()

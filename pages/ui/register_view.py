@@ -109,6 +109,8 @@ def table(fields: list[FieldSpec], rows: list[EntryRow]) -> None:
             t("register.col_day"): r.day.isoformat(),
             **{f.label(lang): display_value(f, r.data.get(f.key), lang) for f in shown},
             t("register.col_org"): r.org_name,
+            t("register.col_submitted"): r.submitted,  # China time
+            t("register.col_channel"): t(f"register.channel_{r.channel}"),
         }
         for r in rows
     ]
@@ -131,7 +133,10 @@ def entry_detail(fields: list[FieldSpec], rows: list[EntryRow], photos: Any) -> 
         return
     row = by_id[pick]
     with st.container(border=True):
-        st.caption(f"{row.reference} · {esc(row.org_name)} · v{row.version}")
+        st.caption(
+            f"{row.reference} · {esc(row.org_name)} · v{row.version} · {row.submitted}"
+            f" · {t(f'register.channel_{row.channel}')}"
+        )
         for f in fields:
             if f.key in row.data and f.type != "photo":
                 st.caption(esc(f.label(lang)))

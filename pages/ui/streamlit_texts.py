@@ -69,6 +69,40 @@ def stylesheet() -> str:
     )
 
 
+# the wall display: Streamlit's header, toolbar, menu and sidebar away; the page fits 1920×1080 without scrolling
+BIG_SCREEN_CHROME = (
+    '[data-testid="stHeader"]',
+    '[data-testid="stToolbar"]',
+    '[data-testid="stDecoration"]',
+    '[data-testid="stStatusWidget"]',
+    '[data-testid="stSidebar"]',
+    '[data-testid="stSidebarCollapsedControl"]',
+    '[data-testid="stExpandSidebarButton"]',
+    '[data-testid="stMainMenu"]',
+    "footer",
+)
+
+
+@lru_cache(maxsize=1)
+def big_screen_stylesheet() -> str:
+    """The constant stylesheet of the wall display (constants only, no stored data)."""
+    return "\n".join(
+        [
+            ", ".join(BIG_SCREEN_CHROME) + " { display: none !important; }",
+            'html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"]'
+            " { overflow: hidden !important; }",
+            '[data-testid="stMainBlockContainer"]'
+            " { padding: 1rem 2rem 0 2rem !important; max-width: 100% !important; }",
+            '[data-testid="stMainBlockContainer"] h1 { padding: 0 0 0.5rem 0 !important; }',
+        ]
+    )
+
+
+def hide_streamlit_chrome() -> None:
+    """On the wall display, inject the big-screen stylesheet (header, toolbar, sidebar hidden; no scrolling)."""
+    st.html(f"<style>{big_screen_stylesheet()}</style>")
+
+
 def hide_streamlit_english() -> None:
     """In the Chinese UI, inject the constant stylesheet (call once per run, from the navigation)."""
     if current_language() == ZH:

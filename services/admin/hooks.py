@@ -38,7 +38,7 @@ from services.core.errors import ValidationFailed
 from services.core.i18n import translate
 from services.lowcode import dictionaries
 from services.roster import mediators as roster
-from services.roster import orgs
+from services.roster import orgs, user_link
 
 REGION_KINDS = (OrgKind.CITY, OrgKind.COUNTY)
 META_FIELDS = ("sector", "committee")
@@ -104,7 +104,15 @@ def _role_codes(session: Session, role_ids: list[int]) -> list[str]:
 class UserHook(Hook):
     def initial(self, session: Session, obj: Any) -> dict[str, Any]:
         ids = session.exec(select(UserRole.role_id).where(UserRole.user_id == obj.id).order_by(col(UserRole.role_id)))
-        return {"roles": list(ids.all())}
+        return {"roles": list(ids.all()), "mediator": user_link.linked_mediator_id(session, obj.id)}
+
+    def after_write(self, session: Session, actor: Actor, obj: Any, values: dict[str, Any]) -> None:
+        if "mediator" not in values:
+            return
+        try:
+            user_link.link_user_to_mediator(session, actor=actor, user_id=obj.id, mediator_id=values["mediator"])
+        except user_link.MediatorLinkedElsewhere as err:
+            raise FormInvalid({"mediator": (err.key, err.params)}) from err
 
     def create(self, session: Session, actor: Actor, values: dict[str, Any]) -> SQLModel | None:
         if not values.get("password"):
@@ -140,6 +148,7 @@ class UserHook(Hook):
             accounts.set_password(session, user_id=uid, password=rest.pop("password"), actor_id=actor.user_id)
         if "org_id" in rest:  # a new organisation is a new scope: sign in again
             accounts.revoke_sessions(session, uid)
+        rest.pop("mediator", None)  # the roster link: written by after_write
         return rest
 
 
@@ -219,5 +228,6 @@ def register_admin_extensions() -> None:
     """Register the built-in hooks and computed columns the admin specs name (a second call changes nothing)."""
     for name, hook in BUILTIN_HOOKS.items():
         register_hook(name, hook)
-    for model, names, fn in (*roster.ADMIN_DISPLAYS, ("dictionaryentry", META_FIELDS, _category_meta)):
+    displays = (*roster.ADMIN_DISPLAYS, *user_link.ADMIN_DISPLAYS, ("dictionaryentry", META_FIELDS, _category_meta))
+    for model, names, fn in displays:
         register_display(model, names, fn)

@@ -175,7 +175,7 @@ MEDIATOR = AdminSpec(
         "start_date",
         "status",
     ),
-    readonly_fields=("training_by_year", "created_at"),
+    readonly_fields=("account", "training_by_year", "created_at"),  # account: the user linked to this entry
     required=("name", "org_id", "employment", "status"),
     virtual_fields=_map(pools="multi"),
     choices=_map(
@@ -268,16 +268,17 @@ USER = AdminSpec(
     view_permission=P.USER_ADMIN,
     edit_permission=P.USER_ADMIN,
     scope="org",
-    list_display=("display_name", "username", "org_id", "roles", "active"),
+    list_display=("display_name", "username", "org_id", "roles", "mediator", "active"),
     list_filter=("org_id", "active"),
     search_fields=("username", "display_name"),
     ordering=("username",),
     create_only=("username",),
-    form_fields=("display_name", "org_id", "roles", "active", "password"),
+    form_fields=("display_name", "org_id", "roles", "mediator", "active", "password"),
     readonly_fields=("created_at",),
     required=("username", "display_name", "org_id", "roles"),
-    virtual_fields=_map(roles="multi", password="password"),  # noqa: S106 (a field kind, not a password)
-    choices=_map(org_id="ref:organisation", roles="ref:role"),
+    # mediator: the roster entry this account belongs to (services/roster/user_link.py)
+    virtual_fields=_map(roles="multi", mediator="choice", password="password"),  # noqa: S106 (a kind, not a password)
+    choices=_map(org_id="ref:organisation", roles="ref:role", mediator="ref:mediator"),
     hook="user",
 )
 DICTIONARY = AdminSpec(

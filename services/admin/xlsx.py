@@ -29,6 +29,7 @@ from services.admin.forms import dict_labels
 from services.admin.specs import ENUMS, get_spec, label_key
 from services.core.errors import DomainError, ValidationFailed
 from services.core.i18n import translate
+from services.roster.import_access import IMPORT_PERMISSION
 from services.roster.import_rows import (
     COLUMNS,
     MEDIATOR_SHEET,
@@ -64,6 +65,7 @@ class ImportPreview:
     orgs: int
     mediators: int
     errors: list[RowError]
+    updates: int = 0  # mediator rows that update an existing mediator (same mobile, or same name and organisation)
 
 
 def neutralise(value: Any) -> Any:
@@ -192,7 +194,7 @@ def _require_for(actor: Actor, parsed: Parsed) -> None:
 
 def read_import(session: Session, *, actor: Actor, data: bytes, progress: Progress | None = None) -> Parsed:
     """Read the workbook into typed rows and the errors found in the cells themselves (nothing is written)."""
-    require(actor, P.ORG_EDIT)
+    require(actor, IMPORT_PERMISSION)
     parsed = parse_workbook(session, data, progress)
     _require_for(actor, parsed)
     return parsed
@@ -211,16 +213,17 @@ def preview_import(
     session: Session, *, actor: Actor, data: bytes | Parsed, progress: Progress | None = None
 ) -> ImportPreview:
     """Every problem of every row, checked against the database; nothing is written."""
-    require(actor, P.ORG_EDIT)
+    require(actor, IMPORT_PERMISSION)
     work, _ = _checked(session, actor, data, progress)
-    return ImportPreview(len(work.orgs), len(work.mediators), work.errors)
+    updates = sum(1 for m in work.mediators if m.get("update_id"))
+    return ImportPreview(len(work.orgs), len(work.mediators), work.errors, updates)
 
 
 def commit_import(
     session: Session, *, actor: Actor, data: bytes | Parsed, progress: Progress | None = None
 ) -> tuple[int, int]:
     """Check again and write every row in the caller's transaction; any error writes nothing (ImportInvalid)."""
-    require(actor, P.ORG_EDIT)
+    require(actor, IMPORT_PERMISSION)
     work, known = _checked(session, actor, data, progress)
     if work.errors:
         raise ImportInvalid(count=len({(e.sheet, e.row) for e in work.errors}))

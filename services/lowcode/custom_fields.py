@@ -50,6 +50,8 @@ def display(
     kind: str, value: Any, options: tuple[tuple[str, str, str], ...], lang: str, *, mask_phones: bool = False
 ) -> str:
     """A stored custom value in words for a page or a sheet (never the full ID number)."""
+    if isinstance(value, bool):  # a yes/no answer, whatever the field's type says now
+        return translate("yes" if value else "no", lang)
     if isinstance(value, dict):  # an encrypted value keeps only its masked form readable
         return str(value.get("masked") or mask_id(None))
     if kind in SECRET_TYPES or (isinstance(value, str) and valid_id_number(value.strip())):

@@ -54,6 +54,7 @@ class FieldSpec:
     help_en: str = ""
     dictionary: str = ""
     condition: tuple[str, Any] | None = None  # (field key, value that shows this field)
+    integer: bool = False  # a number field that counts (people, households): 45.5 is refused, 45.00 stored as 45
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" and self.label_en else self.label_zh
@@ -91,6 +92,7 @@ def parse_field(f: Any, types: tuple[str, ...] = FIELD_TYPES) -> FieldSpec | Non
         help_en=str(f.get("help_en") or ""),
         dictionary=str(f.get("dictionary") or ""),
         condition=_condition(f.get("condition")),
+        integer=f.get("type") == "number" and bool(f.get("integer")),
     )
 
 
@@ -128,13 +130,16 @@ def _as_bool(v: Any) -> bool | None:
     return {"yes": True, "no": False, "true": True, "false": False}.get(str(v).lower())
 
 
-def _number(value: Any, name: str, problems: list[Problem]) -> Any:
+def _number(value: Any, name: str, problems: list[Problem], *, integer: bool = False) -> Any:
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number):
         problems.append(Problem(name, "error.intake_number_invalid"))
+        return None
+    if integer and not number.is_integer():
+        problems.append(Problem(name, "error.form_number_integer"))
         return None
     return int(number) if number.is_integer() else number
 
@@ -179,7 +184,7 @@ def check_value(f: FieldSpec, value: Any, name: str, problems: list[Problem]) ->
     elif f.type == "phone":
         out = check_phone(value, name, problems)
     elif f.type == "number":
-        out = _number(value, name, problems)
+        out = _number(value, name, problems, integer=f.integer)
     elif f.type == "date":
         out = _date(value, name, problems)
     elif f.type in CHOICE_TYPES:
@@ -239,6 +244,8 @@ def display_value(f: FieldSpec, value: Any, lang: str) -> str:
     """A stored value as plain text for lists and exports: ID numbers masked, photos counted, choices labelled."""
     if value is None or value == "":
         return ""
+    if isinstance(value, bool):  # a yes/no answer in words, whatever the field's type is now (never "False")
+        return translate("form.yes" if value else "form.no", lang)
     if f.type == "id_number":
         return str(value.get("masked", "")) if isinstance(value, dict) else ""
     if f.type == "photo":
@@ -248,5 +255,16 @@ def display_value(f: FieldSpec, value: Any, lang: str) -> str:
     if f.type == "multi_choice":
         return "、".join(f.option_label(str(v), lang) for v in (value if isinstance(value, list) else [value]))
     if f.type == "yes_no":
-        return translate("form.yes" if value else "form.no", lang)
+        answer = _as_bool(value)
+        return "" if answer is None else translate("form.yes" if answer else "form.no", lang)
     return str(value)
+
+
+def next_field_key(fields: list[dict[str, Any]]) -> str:
+    """A stable code for a new field: f1, f2, … after the highest fN in use (the office types only labels)."""
+    used = {str(f.get("key")) for f in fields if isinstance(f, dict)}
+    highest = max((int(k[1:]) for k in used if k[:1] == "f" and k[1:].isdigit()), default=0)
+    n = highest + 1
+    while f"f{n}" in used:
+        n += 1
+    return f"f{n}"

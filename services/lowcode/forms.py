@@ -7,6 +7,7 @@ Entries keep the form_id and version they were made with. The newest row of a co
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ from services.lowcode.text_checks import Problem
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 BUILTIN_FORMS = ("intake", "staff_intake")  # the case workflow's own forms: only the intake field types
+# what the intake form carries besides the fields a person fills in (its spec holds only the office's own fields)
+NOT_FILLED_IN = frozenset({"org_code", "form_token", "custom", "consent", "honeypot"})
 
 
 @dataclass
@@ -38,6 +41,18 @@ class FormDraft:
     fields: list[dict[str, Any]] = field(default_factory=list)
     is_register: bool = True
     public: bool = False
+
+
+def fixed_field_count(code: str) -> int:
+    """How many fields a built-in intake form has before the office's own (contact, parties, details, photos)."""
+    if code not in BUILTIN_FORMS:
+        return 0
+    return sum(1 for f in dataclasses.fields(intake_form.IntakeForm) if f.name not in NOT_FILLED_IN)
+
+
+def field_count(code: str, fields: list[dict[str, Any]]) -> int:
+    """Every field the form shows: a built-in form's fixed fields plus the ones its spec lists."""
+    return fixed_field_count(code) + len(fields)
 
 
 def dictionary_names(session: Session) -> set[str]:

@@ -41,7 +41,7 @@ SCREENING = FormDraft(
             help_en="Villages, estates, firms…; separate several with commas",
         ),
         _f("category", "multi_choice", "涉及纠纷类型", "Kinds of dispute", dictionary="category"),
-        _f("disputes_found", "number", "发现纠纷数", "Disputes found", True),
+        _f("disputes_found", "number", "发现纠纷数", "Disputes found", True, integer=True),
         _f("risk_found", "yes_no", "是否发现风险隐患", "Any risks found?", True),
         _f(
             "risk_level",
@@ -53,7 +53,7 @@ SCREENING = FormDraft(
             options=_opts(("low", "一般", "Low"), ("medium", "较大", "Medium"), ("high", "重大", "High")),
         ),
         _f("risks", "long_text", "风险隐患情况", "Risks found", True, condition=RISK_SHOWN),
-        _f("disputes_prevented", "number", "预防化解纠纷数", "Disputes prevented"),
+        _f("disputes_prevented", "number", "预防化解纠纷数", "Disputes prevented", integer=True),
     ],
     is_register=True,
 )
@@ -92,7 +92,7 @@ LEGAL_EDUCATION = FormDraft(
                 ("online", "线上宣传", "Online"),
             ),
         ),
-        _f("audience", "number", "受众人数", "Audience", True),
+        _f("audience", "number", "受众人数", "Audience", True, integer=True),
         _f("organiser", "text", "组织单位", "Organiser", True),
         _f("photos", "photo", "活动照片", "Photos", help_zh="最多3张", help_en="Up to 3"),
     ],

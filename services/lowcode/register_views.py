@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -50,6 +50,18 @@ class EntryRow:
     day: date  # the entry's first date field, else the day it was filed (local time)
     version: int
     data: dict[str, Any]
+    created_at: datetime | None = None  # when it was submitted (UTC; shown in China time)
+    channel: str = "staff"  # "qr": filed on the public form by QR code; "staff": by a signed-in worker
+
+    @property
+    def submitted(self) -> str:
+        """The submission time in China time, as a person reads it."""
+        return clock.format_local(self.created_at) if self.created_at else ""
+
+
+def channel_of(entry: FormSubmission) -> str:
+    """How the entry came in: by QR code on the public form (no signed-in worker) or by a worker."""
+    return "staff" if entry.submitted_by is not None else "qr"
 
 
 @dataclass(frozen=True)
@@ -122,7 +134,9 @@ def list_entries(
         stmt = stmt.where(FormSubmission.org_id == q.org_id)
     key = date_field(reg.fields)
     rows = [
-        EntryRow(e.id or 0, reference(e.id or 0), name, _day(e, key), e.form_version, e.data)
+        EntryRow(
+            e.id or 0, reference(e.id or 0), name, _day(e, key), e.form_version, e.data, e.created_at, channel_of(e)
+        )
         for e, name in session.exec(stmt.order_by(col(FormSubmission.id).desc()).limit(MAX_ROWS)).all()
     ]
     return [r for r in rows if _matches(r, q, fields, lang)]
@@ -175,10 +189,11 @@ def export_entries(
         translate(k, lang)
         for k in ("register.col_reference", "register.col_org", "register.col_day", "register.col_version")
     ]
-    for i in range(1, len(fixed) + len(fields) + 1):
+    after = [translate(k, lang) for k in ("register.col_submitted", "register.col_channel")]
+    for i in range(1, len(fixed) + len(fields) + len(after) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 18
     header = []
-    for text in fixed + [f.label(lang) for f in fields]:
+    for text in fixed + [f.label(lang) for f in fields] + after:
         cell = WriteOnlyCell(ws, value=neutralise(text))
         cell.font = Font(bold=True)
         header.append(cell)
@@ -188,6 +203,7 @@ def export_entries(
         values += [
             r.data.get(f.key) if f.type == "number" else display_value(f, r.data.get(f.key), lang) for f in fields
         ]
+        values += [r.submitted, translate(f"register.channel_{r.channel}", lang)]  # China time; QR or staff
         ws.append([neutralise(v) if isinstance(v, str) else v for v in values])
     out = io.BytesIO()
     wb.save(out)

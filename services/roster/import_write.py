@@ -87,21 +87,55 @@ def _check_orgs(session: Session, actor: Actor, parsed: Parsed) -> dict[str, Org
     return parents
 
 
+def _known_mediators(
+    session: Session, actor: Actor, parsed: Parsed, homes: dict[str, OrgRef]
+) -> tuple[dict[str, tuple[int, bool]], dict[tuple[int, str], list[int]]]:
+    """Existing mediators the rows may mean: phone → (id, in the actor's area); (org id, name) → ids in the area."""
+    area = area_org_ids(actor)
+    by_phone: dict[str, tuple[int, bool]] = {}
+    for chunk in chunks(sorted({m["phone"] for m in parsed.mediators if m["phone"]})):
+        mine = col(Mediator.org_id).in_(area)
+        stmt = select(Mediator.phone, Mediator.id, mine).where(col(Mediator.phone).in_(chunk))
+        by_phone.update({phone: (mid or 0, bool(ok)) for phone, mid, ok in session.exec(stmt).all()})
+    by_name: dict[tuple[int, str], list[int]] = {}
+    for chunk in chunks(sorted({ref.id for ref in homes.values()})):
+        stmt2 = select(Mediator.org_id, Mediator.name, Mediator.id).where(col(Mediator.org_id).in_(chunk))
+        for org_id, name, mid in session.exec(stmt2).all():
+            by_name.setdefault((org_id, name), []).append(mid or 0)
+    return by_phone, by_name
+
+
 def _check_mediators(session: Session, actor: Actor, parsed: Parsed, file_codes: set[str]) -> dict[str, OrgRef]:
+    """Row errors of the mediator sheet; a row that means an existing mediator in the area gets `update_id`.
+
+    The same mediator is the same mobile number, or (without a known number) the same name in the same
+    organisation; a number registered outside the actor's area stays refused."""
     homes = _existing(session, {m["org_code"] for m in parsed.mediators} - file_codes, actor=actor)
-    phones = sorted({m["phone"] for m in parsed.mediators if m["phone"]})
-    known: set[str] = set()
-    for chunk in chunks(phones):
-        known |= set(session.exec(select(Mediator.phone).where(col(Mediator.phone).in_(chunk))).all())
+    by_phone, by_name = _known_mediators(session, actor, parsed, homes)
     seen: set[str] = set()
+    updating: set[int] = set()
     for m in parsed.mediators:
+        m["update_id"] = None
         if m["org_code"] and m["org_code"] not in file_codes and m["org_code"] not in homes:
             parsed.errors.append(
                 RowError(MEDIATOR_SHEET, m["row"], "所属组织编码", "error.roster_org_unknown", {"value": m["org_code"]})
             )
-        if m["phone"] and (m["phone"] in known or m["phone"] in seen):
+        match = by_phone.get(m["phone"]) if m["phone"] else None
+        if m["phone"] and (m["phone"] in seen or (match is not None and not match[1])):
             parsed.errors.append(RowError(MEDIATOR_SHEET, m["row"], "手机号码", "error.roster_phone_taken"))
-        seen.add(m["phone"])
+        elif match is not None:
+            m["update_id"] = match[0]
+        elif m["org_code"] in homes:
+            same = by_name.get((homes[m["org_code"]].id, m["name"]), [])
+            if len(same) > 1:
+                parsed.errors.append(RowError(MEDIATOR_SHEET, m["row"], "姓名", "error.roster_name_ambiguous"))
+            elif same:
+                m["update_id"] = same[0]
+        if m["update_id"] is not None and m["update_id"] in updating:
+            parsed.errors.append(RowError(MEDIATOR_SHEET, m["row"], "姓名", "error.roster_same_mediator_twice"))
+        updating.add(m["update_id"])
+        if m["phone"]:
+            seen.add(m["phone"])
     return homes
 
 
@@ -183,9 +217,11 @@ def write_rows(
     digest: str,
     progress: Progress | None = None,
 ) -> tuple[int, int]:
-    """Insert every parsed row (call only when check_rows found no error); returns (organisations, mediators)."""
+    """Write every parsed row (call only when check_rows found no error): new organisations and mediators are
+    inserted, a row meaning an existing mediator updates it; returns (organisations, mediators written)."""
     placed = _write_orgs(session, parsed.orgs, known, progress) if parsed.orgs else dict(known)
     now, today = utc_now(), clock.today()
+    updated = _update_mediators(session, [m for m in parsed.mediators if m.get("update_id")], placed, today)
     mediators = [
         {
             "name": m["name"],
@@ -200,6 +236,7 @@ def write_rows(
             "created_at": now,
         }
         for m in parsed.mediators
+        if not m.get("update_id")
     ]
     ids = _insert(session, Mediator.__table__, mediators, progress, "mediators")  # type: ignore[attr-defined]
     postings = [
@@ -215,6 +252,35 @@ def write_rows(
         entity="organisation",
         organisations=len(parsed.orgs),
         mediators=len(ids),
+        updated=updated,
         sha256=digest,
     )
-    return len(parsed.orgs), len(ids)
+    return len(parsed.orgs), len(ids) + updated
+
+
+UPDATED_FIELDS = ("name", "gender", "phone", "employment", "specialties", "certificate_no", "start_date", "status")
+
+
+def _update_mediators(session: Session, rows: list[dict[str, Any]], placed: dict[str, OrgRef], today: Any) -> int:
+    """Existing mediators take the row's values; a new organisation closes the posting and opens the next."""
+    for m in rows:
+        mediator = session.get(Mediator, m["update_id"])
+        if mediator is None:
+            continue
+        for name in UPDATED_FIELDS:  # an empty cell keeps what the roster has
+            if m.get(name) not in (None, "", []):
+                setattr(mediator, name, m[name])
+        org_id = placed[m["org_code"]].id
+        if org_id != mediator.org_id:  # rotation, as the admin form does it
+            for posting in session.exec(
+                select(MediatorPosting).where(
+                    MediatorPosting.mediator_id == mediator.id, col(MediatorPosting.end).is_(None)
+                )
+            ).all():
+                posting.end = today
+                session.add(posting)
+            session.add(MediatorPosting(mediator_id=mediator.id or 0, org_id=org_id, start=today))
+            mediator.org_id = org_id
+        session.add(mediator)
+    session.flush()
+    return len(rows)

@@ -205,3 +205,31 @@ def test_unpublish_removes_at_next_load(canary_server: tuple[LiveServer, list[in
         db.dispose()
     text = board_views(page, server.url)
     assert title not in text and "典型案例第1号" in text
+
+
+CHROME = ("stHeader", "stToolbar", "stSidebar", "stSidebarCollapsedControl", "stExpandSidebarButton", "stDecoration")
+LOWEST_ELEMENT_JS = """() => Math.max(...[...document.querySelectorAll(
+    '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')]
+    .map(e => e.getBoundingClientRect().bottom))"""
+
+
+def test_big_screen_fills_the_wall_without_chrome_or_scrolling(
+    canary_server: tuple[LiveServer, list[int], Actor], browser: Browser
+) -> None:
+    """At 1920×1080: no Streamlit header, toolbar or sidebar; everything within the screen; no personal data."""
+    server, _, _ = canary_server
+    wall = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        open_page(wall, server.url + "/big-screen")
+        wall.get_by_text("人民调解工作实时数据").wait_for(timeout=30_000)
+        wall.get_by_text("光荣榜").wait_for(timeout=30_000)
+        wall.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
+        for testid in CHROME:
+            shown = wall.locator(f'[data-testid="{testid}"]')
+            assert not any(shown.nth(i).is_visible() for i in range(shown.count())), f"{testid} is shown"
+        assert wall.evaluate(LOWEST_ELEMENT_JS) <= 1080, "the wall display runs past the screen"
+        assert wall.evaluate("() => document.documentElement.scrollHeight") <= 1080
+        assert wall.get_by_text("每分钟自动刷新").count() == 1  # the figures refresh themselves (run_every=60)
+        assert_clean(wall.locator("body").inner_text() + wall.content())
+    finally:
+        wall.close()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from sqlmodel import select
 
 from models import Mediator, Organisation, User
+from pages.nav import spec_for
 from services.access.permissions import P
 from services.admin.specs import REGISTRY, AdminSpec
+from services.roster.import_access import IMPORT_PERMISSION
 from tests.factories import make_tree, make_user
-from tests.pages.conftest import page_text
+from tests.pages.conftest import ROOT, page_text
 
 ADMIN = "pages/staff/admin.py"
 IMPORT = "pages/staff/roster_import.py"
@@ -128,6 +131,7 @@ def test_new_entity_renders_from_a_spec_alone(db, make_app, people, monkeypatch)
 
 def test_organisation_table_view_and_filter(db, make_app, people):
     at = _open(make_app, people["coordinator"], "organisation")
+    at.toggle(key="admin.organisation.tree").set_value(False).run()
     at.toggle(key="admin.organisation.table").set_value(True).run()
     assert not at.exception and at.dataframe
     at.selectbox(key="admin.organisation.filter.kind").select("court").run()
@@ -142,3 +146,71 @@ def test_import_page_offers_template(db, make_app, people):
     assert "名册导入" in page_text(at)
     with db.read() as s:
         assert s.exec(select(Organisation).where(Organisation.code == "V1")).one()
+
+
+def _menu(make_app, user, monkeypatch):
+    """The app after one run, and the url paths of the pages its sidebar menu offers this user."""
+    seen: list[dict] = []
+    real = st.navigation
+
+    def spy(pages, *args, **kwargs):
+        seen.append(pages)
+        return real(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", spy)
+    at = make_app(user=user)
+    at.run()
+    assert not at.exception
+    return at, {p.url_path for section in seen[-1].values() for p in section if p._visibility == "visible"}
+
+
+def test_admin_is_not_offered_a_roster_import_that_refuses_after_upload(db, make_app, people, monkeypatch):
+    assert "roster-import" in _menu(make_app, people["coordinator"], monkeypatch)[1]
+    _, menu = _menu(make_app, people["admin"], monkeypatch)
+    assert "roster-import" not in menu
+    # the menu entry, the page guard and the import service ask for one and the same permission
+    assert spec_for("roster_import").permission == IMPORT_PERMISSION
+    assert "require_page(IMPORT_PERMISSION)" in (ROOT / IMPORT).read_text()
+
+
+def test_office_pages_use_the_desk_width_and_the_sidebar_opens_on_a_desk(db, make_app, people, monkeypatch):
+    calls: list[dict] = []
+    real = st.set_page_config
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(st, "set_page_config", spy)
+    at = make_app(user=people["coordinator"])
+    at.run()
+    at.switch_page(ADMIN).run()
+    assert not at.exception
+    layouts = [c["layout"] for c in calls if c.get("layout")]
+    assert layouts[-1] == "wide"
+    assert all(c.get("initial_sidebar_state") in (None, "auto", "expanded") for c in calls)
+    calls.clear()
+    public = make_app()
+    public.run()  # the home page of a visitor on a phone: one centred column
+    assert [c["layout"] for c in calls if c.get("layout")][-1] == "centered"
+
+
+def test_organisations_view_shows_the_tree_with_counts(db, make_app, people):
+    at = _open(make_app, people["coordinator"], "organisation")
+    grid = next(d for d in at.dataframe if d.key == "admin.organisation.tree_grid")
+    frame = grid.value
+    names = list(frame.iloc[:, 0])
+    assert names[0] == "江安县" and any(n.endswith("└ 东村调委会") for n in names)
+    assert names.index(next(n for n in names if n.endswith("红桥镇"))) < names.index(
+        next(n for n in names if n.endswith("东村调委会"))
+    )
+    assert "在岗调解员（含下级）" in frame.columns and int(frame["在岗调解员（含下级）"].iloc[0]) == 2
+
+
+def test_user_record_offers_its_mediator_and_shows_the_link(db, make_app, people):
+    with db.write() as s:
+        wang = s.exec(select(Mediator).where(Mediator.name == "王调解")).one()
+        wang.user_id = people["village"].id
+        s.add(wang)
+    at = _open(make_app, people["admin"], "user")
+    assert "王调解" in page_text(at)  # the user list's 对应调解员 column

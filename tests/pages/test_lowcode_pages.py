@@ -180,3 +180,28 @@ def test_open_builder_refuses_mediator(make_app, people):
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/staff/forms.py")
+
+
+def test_new_field_gets_a_code_without_typing_one(db, make_app, people):
+    at = _staff(make_app, people["coordinator"], "forms")
+    at.selectbox(key="forms.pick_form").set_value("joint_meeting").run()
+    editor = "forms.f.joint_meeting.0.new"
+    at.selectbox(key=f"{editor}.type").set_value("number")
+    at.text_input(key=f"{editor}.label_zh").input("参会人数")
+    at.checkbox(key=f"{editor}.integer").check()
+    at.button(key=f"{editor}.apply").click().run()
+    at.button(key="forms.save").click().run()
+    assert not at.exception, at.exception
+    assert "已保存为第 2 版" in page_text(at)
+    with db.read() as s:
+        new = forms.get_form(s, "joint_meeting").fields[-1]
+    assert new["label_zh"] == "参会人数" and new["integer"] is True
+    assert new["key"].startswith("f") and new["key"][1:].isdigit()
+
+
+def test_intake_form_spec_counts_its_fields(db, make_app, people):
+    at = _staff(make_app, people["coordinator"], "forms")
+    at.selectbox(key="forms.pick_form").set_value("intake").run()
+    text = page_text(at)
+    assert "共 0 个字段" not in text
+    assert f"共 {forms.fixed_field_count('intake')} 个字段" in text

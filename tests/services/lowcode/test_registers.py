@@ -219,6 +219,8 @@ def test_export_entries_has_one_column_per_field(db, world):
         "联系电话",
         "身份证",
         "照片",
+        "提交时间",
+        "填报渠道",
     )
     assert len(rows) == 4
     oldest = rows[-1]
