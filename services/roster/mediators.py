@@ -131,6 +131,20 @@ def _titles(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Map
     return {i: {"titles": "、".join(titles[:3])} for i, titles in found.items()}
 
 
+def _org_titles(session: Session, ids: Sequence[int], lang: str) -> Mapping[int, Mapping[str, Any]]:
+    """An organisation's titles (优秀调解室 …), newest first, as the mediators' are shown."""
+    found: dict[int, list[str]] = {}
+    for chunk in _chunks(ids):
+        stmt = (
+            select(TitleAward.org_id, TitleAward.title, TitleAward.period)
+            .where(col(TitleAward.org_id).in_(chunk))
+            .order_by(col(TitleAward.period).desc(), col(TitleAward.id).desc())
+        )
+        for oid, title, period in session.exec(stmt).all():
+            found.setdefault(oid or 0, []).append(f"{title}（{period}）")
+    return {i: {"titles": "、".join(titles[:3])} for i, titles in found.items()}
+
+
 def _count_by(session: Session, key: Any, ids: Sequence[int], *where: Any) -> dict[int, int]:
     out: dict[int, int] = {}
     for chunk in _chunks(ids):
@@ -286,6 +300,7 @@ ADMIN_DISPLAYS: tuple[tuple[str, tuple[str, ...], DisplayFn], ...] = (
     ("mediator", ("open_cases", "closed_cases", "success_rate"), _figures),
     ("mediator", ("training_hours", "training_by_year"), _training),
     ("mediator", ("titles",), _titles),
+    ("organisation", ("titles",), _org_titles),
     ("organisation", ("mediators",), _org_mediators),
     ("expertpool", ("members",), _pool_members),
     ("trainingsession", ("attendees",), _attendees),
