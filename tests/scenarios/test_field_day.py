@@ -34,6 +34,7 @@ from services.stats.sql import Filters, Period
 from tests.case_factories import accepted_case, agreement_input, make_world, session_input
 from tests.factories import PASSWORD, make_actor, make_tree
 from tests.services.cases.test_warnings import assert_same_warnings
+from tests.services.intake.test_pipeline import make_form
 
 OFFICE = "203.0.113.20"  # the township office's one NAT address
 MEDIATORS = 30
@@ -96,18 +97,8 @@ def test_a_township_signs_in_twice_a_morning_from_one_address_and_nobody_is_lock
     assert locks == []
 
 
-def _resident_form(**overrides) -> IntakeForm:
-    values = {
-        "org_code": "V1",
-        "form_token": issue_form_token(overrides.pop("shown_at")),
-        "applicant_name": "张三",
-        "applicant_phone": "13812345678",
-        "description": STORY,
-        "category": "neighbour",
-        "consent": True,
-    }
-    values.update(overrides)
-    return IntakeForm(**values)
+def _resident_form(*, shown_at: datetime, **overrides) -> IntakeForm:
+    return make_form(form_token=issue_form_token(shown_at), **overrides)
 
 
 def test_residents_file_at_midnight_of_a_month_end_and_see_the_china_date(db, township):

@@ -18,21 +18,12 @@ from scripts.screenshots import DEMO_PASSWORD, PHONE_CONTEXT, LiveServer, sign_i
 from services.access.accounts import load_actor
 from services.cases import referrals
 from services.core.clock import format_local
-from services.core.db import make_database
 from services.core.i18n import catalogue
 from services.demo.people import ROLES
+from tests.e2e.test_case_flow import _db_read
 from tests.e2e.test_chinese_ui import VISIBLE_TEXT_JS, _problems
 
 Shot = Callable[[Page, str], Path]
-
-
-def _db_read(server: LiveServer, fn):  # type: ignore[no-untyped-def]
-    db = make_database(server.db_url)
-    try:
-        with db.read() as s:
-            return fn(s)
-    finally:
-        db.dispose()
 
 
 class Walk:

@@ -10,11 +10,8 @@ tests/scenarios/test_office_month_ledger.py.
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
-from typing import Any
 
-from openpyxl import load_workbook
 from sqlmodel import col, select
 
 from models import Case, Organisation, Party, Rating
@@ -36,6 +33,7 @@ from services.stats import reports
 from services.stats.sql import Filters
 from tests.case_factories import agreement_input, make_world, session_input
 from tests.factories import make_actor
+from tests.services.stats.test_reports_totals import _body, _sheets
 
 OPEN = IntakeSettings(min_seconds=3, client=Limit(1000, 600), org=Limit(1000, 3600))
 STORIES = (
@@ -59,17 +57,6 @@ def _file(db, org_code: str, i: int) -> int:
         publication_consent=i % 5 == 0,
     )
     return submit_intake(db, form, client=f"198.51.100.{i}", settings=OPEN).case_id
-
-
-def _sheets(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
-    wb = load_workbook(io.BytesIO(data))
-    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in wb.worksheets}
-
-
-def _body(rows: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], tuple[Any, ...]]:
-    headers = rows[2]
-    end = next(i for i, r in enumerate(rows) if r[0] == "合计")
-    return headers, rows[3:end], rows[end]
 
 
 def _report_adds_up(db, actor, period, today) -> int:
