@@ -33,6 +33,7 @@ class World:
     approver: Actor  # another 司法局 J1 staff
     town_justice: Actor  # a town-level 司法所 (not the bureau)
     outsider: Actor  # a justice office in another county
+    payer: Actor  # a third 司法局 J1 staff: claimant, auditor, approver and payer are four people by default
 
 
 def add_mediator(session: Session, actor: Actor, name: str) -> int:
@@ -63,6 +64,7 @@ def make_world(session: Session, *, budget_fen: int | None = 100_000_000) -> Wor
         make_actor(session, tree["justice"], ["justice"]),
         make_actor(session, town_office, ["justice"]),
         make_actor(session, other_j, ["justice"]),
+        make_actor(session, tree["justice"], ["justice"]),
     )
     if budget_fen is not None:
         for line in ("case_subsidy", "award"):

@@ -10,6 +10,7 @@ from pages.ui.case_ui import flash, show_flash, write
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
+from pages.ui.ledger_bulk import bulk_review
 from pages.ui.ledger_ui import hold_reasons, kind_text, status_badge, status_text
 from services.access.permissions import P
 from services.core import clock
@@ -110,6 +111,8 @@ with st.expander(t("ledger.bulk_title"), icon=":material/playlist_add:"):
         flash("ledger.bulk_done", claimed=counts[0], held=counts[1], skipped=counts[2])
         st.rerun()
 
+bulk_review(db, actor, filters={"status": status, "kind": kind, "county_id": county, "month": month})
+
 st.subheader(t("ledger.review_title"), anchor=False)
 rows = {r.id: r for r in page.rows}
 if not rows:
@@ -138,9 +141,8 @@ with st.container(border=True):
             history = ledger_views.claim_history(s, actor=actor, claim_id=claim_id)
         for e in history:
             money = f" · {format_yuan(e.amount_fen)}" if e.action in ("pay", "reverse") else ""
-            st.text(
-                f"{clock.format_local(e.at)} · {t('ledger.action.' + e.action)}{money} · {e.actor_name} ({e.org_name})"
-            )
+            who = (e.actor_name or t("ledger.actor_unknown")) + (f"（{e.org_name}）" if e.org_name else "")
+            st.text(f"{clock.format_local(e.at)} · {t('ledger.action.' + e.action)}{money} · {who}")
             if e.note:
                 st.text(t("ledger.note", note=e.note))
 

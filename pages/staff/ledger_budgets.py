@@ -14,12 +14,13 @@ from services.access.permissions import P
 from services.core import clock
 from services.ledger import budget as ledger_budget
 from services.ledger import views as ledger_views
-from services.ledger.policy import format_yuan, parse_yuan
+from services.ledger.policy import RATE_USUAL_FEN, format_yuan, parse_yuan, unusual_rate
 from services.lowcode import dictionaries
 
 actor = require_page(P.LEDGER_BUDGET)
 db = get_db()
 today = clock.today()
+USUAL = {"low": RATE_USUAL_FEN[0] // 100, "high": f"{RATE_USUAL_FEN[1] // 100:,}"}
 
 st.title(t("budgets.title"), anchor=False)
 show_flash()
@@ -113,11 +114,16 @@ with st.expander(t("budgets.rate_add"), icon=":material/add:"):
         fen_text = st.text_input(t("budgets.amount_yuan"), key="budgets.rate_amount", max_chars=10)
         start = st.date_input(t("budgets.col_from"), value=today, key="budgets.rate_from")
         st.caption(t("budgets.rate_help"))
+        odd_ok = st.checkbox(t("budgets.rate_confirm", **USUAL), key="budgets.rate_confirm")
         added = st.form_submit_button(
             t("budgets.rate_save"), key="budgets.rate_go", width="stretch", icon=":material/save:"
         )
     if added and (typed := attempt(lambda: parse_yuan(fen_text))) is not None:
         rate_fen: int = typed
-        if write(lambda s: ledger_budget.add_rate(s, actor=actor, grade=grade, amount_fen=rate_fen, valid_from=start)):
+        if unusual_rate(rate_fen) and not odd_ok:
+            st.error(t("budgets.rate_unusual", amount=format_yuan(rate_fen), **USUAL), icon=":material/error:")
+        elif write(
+            lambda s: ledger_budget.add_rate(s, actor=actor, grade=grade, amount_fen=rate_fen, valid_from=start)
+        ):
             flash("budgets.rate_saved", amount=format_yuan(rate_fen))
             st.rerun()

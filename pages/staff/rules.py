@@ -14,6 +14,7 @@ from pages.ui.rules_history import show_history
 from pages.ui.rules_labels import show_rule_error
 from services.access.permissions import P
 from services.core.errors import DomainError
+from services.ledger import duties
 from services.lowcode import rules
 
 FLASH = "rules.flash"
@@ -22,7 +23,8 @@ db = get_db()
 st.title(t("rules.title"))
 st.caption(t("rules.caption"))
 
-name = st.selectbox(t("rules.pick"), rules.rule_names(), key="rules.set", format_func=lambda n: t(f"rules.set.{n}"))
+NAMES = (*rules.rule_names(), duties.NAME)  # the ledger's duty rule is kept beside the others, same versioning
+name = st.selectbox(t("rules.pick"), NAMES, key="rules.set", format_func=lambda n: t(f"rules.set.{n}"))
 base_key = f"rules.base.{name}"
 flash = st.session_state.pop(FLASH, None)
 if flash:
@@ -30,8 +32,11 @@ if flash:
 
 try:
     with db.read() as s:
-        state = rules.current(s, actor=actor, name=name)
-        versions = rules.history(s, actor=actor, name=name)
+        if name == duties.NAME:
+            state, versions = duties.current(s, actor=actor), duties.history(s, actor=actor)
+        else:
+            state = rules.current(s, actor=actor, name=name)
+            versions = rules.history(s, actor=actor, name=name)
 except DomainError as err:
     show_rule_error(err)
     st.stop()
@@ -70,12 +75,18 @@ if value is None and name == "roles":
     rules_forms.roles_matrix(state.value)
 if value is not None:
     note = str(st.session_state.get(f"rules.f.{name}.note") or st.session_state.get("rules.f.roles.new.note") or "")
-    write(lambda s: rules.change(s, actor=actor, name=name, value=value, base_version=base, note=note), "rules.saved")
+    if name == duties.NAME:
+        write(lambda s: duties.change(s, actor=actor, value=value, base_version=base, note=note), "rules.saved")
+    else:
+        write(
+            lambda s: rules.change(s, actor=actor, name=name, value=value, base_version=base, note=note), "rules.saved"
+        )
 
-show_history(
-    name,
-    versions,
-    lambda version: write(
-        lambda s: rules.rollback(s, actor=actor, name=name, version=version, base_version=base), "rules.rolled_back"
-    ),
-)
+
+def roll_back(s: Any, version: int) -> Any:
+    if name == duties.NAME:
+        return duties.rollback(s, actor=actor, version=version, base_version=base)
+    return rules.rollback(s, actor=actor, name=name, version=version, base_version=base)
+
+
+show_history(name, versions, lambda version: write(lambda s: roll_back(s, version), "rules.rolled_back"))

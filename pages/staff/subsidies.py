@@ -119,6 +119,8 @@ if claims:
     with db.read() as s:
         history = ledger_views.claim_history(s, actor=actor, claim_id=pick)
     for e in history:
-        st.text(f"{format_local(e.at)} · {t('ledger.action.' + e.action)} · {e.actor_name}")
+        st.text(
+            f"{format_local(e.at)} · {t('ledger.action.' + e.action)} · {e.actor_name or t('ledger.actor_unknown')}"
+        )
         if e.note:
             st.text(t("ledger.note", note=e.note))

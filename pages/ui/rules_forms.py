@@ -10,11 +10,13 @@ import streamlit as st
 
 from models.org import OrgKind
 from pages.ui.i18n import dl, t
-from pages.ui.rules_labels import grade_label, kind_label
+from pages.ui.rules_labels import grade_label, kind_label, part_label
 from services.access.permissions import P
 from services.cases.deadlines import RULE_KEYS
 from services.core.text import escape_markdown
+from services.ledger import duties
 from services.ledger.budget import RATE_GRADES
+from services.ledger.policy import RATE_USUAL_FEN, unusual_rate
 from services.lowcode.rule_sets import WARNING_LIMITS
 from services.rating import schemes as rs
 
@@ -95,6 +97,7 @@ def rates_editor(value: Value) -> Value | None:
             value=value["award_cap_fen"] / 100,
             key=field_key("subsidy_rates", "cap"),
         )
+        confirmed = st.checkbox(t("rules.rates_confirm"), key=field_key("subsidy_rates", "confirm"))
         if not submit_row("subsidy_rates"):
             return None
     rates: dict[str, int] = {}
@@ -102,7 +105,37 @@ def rates_editor(value: Value) -> Value | None:
         kind = r["kind"] if isinstance(r.get("kind"), str) and r["kind"] != ANY_KIND else ""
         key = f"{r.get('grade') or ''}@{kind}" if kind else str(r.get("grade") or "")
         rates[key] = round(float(r["yuan"]) * 100) if pd.notna(r.get("yuan")) else -1
+    if any(fen < 0 for fen in rates.values()):
+        st.error(t("rules.rates_missing"), icon=":material/error:")
+        return None
+    odd = [k for k, fen in rates.items() if unusual_rate(fen) and value["rates"].get(k) != fen]  # new or changed
+    if odd and not confirmed:
+        st.error(
+            t(
+                "rules.rates_unusual",
+                low=RATE_USUAL_FEN[0] // 100,
+                high=f"{RATE_USUAL_FEN[1] // 100:,}",
+                rates="、".join(f"{part_label(k, 'rates')} {rates[k] / 100:.2f}" for k in odd),
+            ),
+            icon=":material/error:",
+        )
+        return None
     return {"rates": rates, "award_cap_fen": round(float(cap) * 100)}
+
+
+def duties_editor(value: Value) -> Value | None:
+    """Which two steps of a claim one person may both do; none ticked: four different people (the default)."""
+    shared = set(value.get("may_share") or [])
+    with st.form(field_key("ledger_duties", "form")):
+        st.caption(t("rules.duties_help"))
+        st.markdown(f"**{t('rules.field.may_share')}**")
+        ticked = {
+            p: st.checkbox(t(f"rules.field.{p}"), value=p in shared, key=field_key("ledger_duties", p))
+            for p in duties.PAIRS
+        }
+        if not submit_row("ledger_duties"):
+            return None
+    return {"may_share": [p for p, on in ticked.items() if on]}
 
 
 def rating_editor(value: Value) -> Value | None:
@@ -256,4 +289,5 @@ EDITORS: dict[str, Callable[[Value], Value | None]] = {
     "early_warning": warning_editor,
     "checklist": checklist_editor,
     "roles": roles_editor,
+    duties.NAME: duties_editor,
 }

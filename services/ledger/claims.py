@@ -26,6 +26,7 @@ from services.access.scope import actor_area
 from services.cases import states
 from services.core import audit, clock
 from services.core.errors import Conflict, PermissionDenied, ValidationFailed
+from services.ledger import duties
 from services.ledger.budget import overrun_for
 from services.ledger.policy import (
     LIVE_STATUSES,
@@ -134,12 +135,12 @@ def own_mediator_id(session: Session, actor: Actor) -> int | None:
     return session.exec(select(Mediator.id).where(Mediator.user_id == actor.user_id)).first()
 
 
-def _not_interested(session: Session, claim: SubsidyClaim, actor: Actor) -> None:
-    """The one who claimed, and the mediator who would be paid, may not review the claim."""
-    if claim.claimed_by == actor.user_id or (
-        claim.mediator_id is not None and claim.mediator_id == own_mediator_id(session, actor)
-    ):
+def _not_interested(session: Session, claim: SubsidyClaim, actor: Actor, doing: str) -> None:
+    """The mediator who would be paid never reviews the claim; the office's duty rule keeps the steps apart
+    (by default claimant, auditor, approver and payer are four different people)."""
+    if claim.mediator_id is not None and claim.mediator_id == own_mediator_id(session, actor):
         raise PermissionDenied("error.ledger_own_claim")
+    duties.enforce(session, claim, actor, doing)
 
 
 def _case_still_fits(session: Session, claim: SubsidyClaim) -> None:
@@ -262,7 +263,7 @@ def release_hold(session: Session, *, actor: Actor, claim_id: int, note: str) ->
         raise ValidationFailed("error.ledger_reason_required")
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
     step = _expect(claim, A.RELEASE)
-    _not_interested(session, claim, actor)
+    _not_interested(session, claim, actor, "audit")
     record_step(session, claim, actor, A.RELEASE, step.target, note=note)
     return claim
 
@@ -272,7 +273,7 @@ def audit_claim(session: Session, *, actor: Actor, claim_id: int, note: str = ""
     require(actor, STEP[A.AUDIT].permission)
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
     step = _expect(claim, A.AUDIT)
-    _not_interested(session, claim, actor)
+    _not_interested(session, claim, actor, "audit")
     _case_still_fits(session, claim)
     record_step(session, claim, actor, A.AUDIT, step.target, note=note)
     return claim
@@ -285,7 +286,7 @@ def approve_claim(
     require(actor, STEP[A.APPROVE].permission)
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
     step = _expect(claim, A.APPROVE)
-    _not_interested(session, claim, actor)
+    _not_interested(session, claim, actor, "approve")
     if claim.kind == "award" and not is_bureau(session, actor):
         raise PermissionDenied("error.ledger_award_bureau")
     _case_still_fits(session, claim)

@@ -17,6 +17,7 @@ from services.access.permissions import P
 from services.access.scope import actor_area, area_of
 from services.core import audit, clock
 from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFailed
+from services.ledger import duties
 from services.ledger.claims import record_step
 from services.ledger.policy import orgs_under
 
@@ -212,6 +213,9 @@ def mark_batch_paid(session: Session, *, actor: Actor, batch_id: int) -> PayResu
     ).all()
     if any(c.status != S.APPROVED for c in claims) or sum(c.amount_fen for c in claims) != batch.total_fen:
         raise Conflict("error.ledger_batch_mismatch")
+    rule = duties.rule_for(session)
+    for claim in claims:  # the payer did no step the office keeps apart from paying, on any claim of the batch
+        duties.enforce(session, claim, actor, "pay", rule=rule)
     for claim in claims:
         record_step(
             session,

@@ -25,6 +25,8 @@ SPLIT_WINDOW = timedelta(days=30)
 BUREAU_PARENTS = frozenset({OrgKind.COUNTY, OrgKind.CITY})
 LIVE_STATUSES = tuple(s for s in ClaimStatus if s not in (ClaimStatus.REJECTED, ClaimStatus.REVERSED))
 MAX_YUAN = Decimal("100000000")
+# A per-case rate outside 10–3,000 yuan (or 0) is most likely a typing slip: saved only with a second confirmation.
+RATE_USUAL_FEN = (1_000, 300_000)
 
 
 def orgs_under(path: str):  # type: ignore[no-untyped-def]
@@ -209,6 +211,11 @@ def parse_hold_reason(text: str) -> list[tuple[str, str]]:
         code, _, detail = part.partition("=")
         out.append((code, detail) if code in ("agreement_broken", "splitting") else ("text", part))
     return out
+
+
+def unusual_rate(fen: int) -> bool:
+    """A rate of 0 or outside the usual range, which an editor confirms a second time before saving."""
+    return not RATE_USUAL_FEN[0] <= fen <= RATE_USUAL_FEN[1]
 
 
 def format_yuan(fen: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,7 @@ from services.ledger.policy import (
 )
 
 PAGE_SIZE = 50
+OWN_STEPS = frozenset({"claim", "hold"})  # written as the claimant's own steps
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,29 @@ def preview_claim(session: Session, *, actor: Actor, case_id: int) -> Eligibilit
     return eligibility(session, case, kind="subsidy")
 
 
+def claim_filters(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    county_id: int | None = None,
+    month: tuple[int, int] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The ledger page's filters as conditions on SubsidyClaim, within the actor's area."""
+    conds = [claim_scope_clause(session, actor)]
+    if status:
+        conds.append(col(SubsidyClaim.status) == status)
+    if kind:
+        conds.append(col(SubsidyClaim.kind) == kind)
+    if county_id:
+        conds.append(col(SubsidyClaim.county_id) == county_id)
+    if month:
+        start, end = clock.month_bounds(*month)
+        conds += [col(SubsidyClaim.claimed_at) >= start, col(SubsidyClaim.claimed_at) < end]
+    return conds
+
+
 def list_claims(
     session: Session,
     *,
@@ -195,16 +219,7 @@ def list_claims(
 ) -> ClaimPage:
     """The office ledger: one page of claims matching the filters, and totals over all that match."""
     require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
-    conds = [claim_scope_clause(session, actor)]
-    if status:
-        conds.append(col(SubsidyClaim.status) == status)
-    if kind:
-        conds.append(col(SubsidyClaim.kind) == kind)
-    if county_id:
-        conds.append(col(SubsidyClaim.county_id) == county_id)
-    if month:
-        start, end = clock.month_bounds(*month)
-        conds += [col(SubsidyClaim.claimed_at) >= start, col(SubsidyClaim.claimed_at) < end]
+    conds = claim_filters(session, actor, status=status, kind=kind, county_id=county_id, month=month)
     stmt = _claim_query(session, actor).where(*conds).order_by(col(SubsidyClaim.id).desc())
     rows = _rows(session, stmt.offset(max(0, offset)).limit(PAGE_SIZE))
     count, amount = session.exec(
@@ -225,19 +240,20 @@ def claim_history(session: Session, *, actor: Actor, claim_id: int) -> list[Entr
     claim = claim_for_ledger(session, actor, claim_id)
     org = aliased(Organisation)
     rows = session.exec(
-        select(LedgerEntry, User.display_name, org.name)
+        select(LedgerEntry, User.display_name, User.username, org.name)
         .join(User, col(User.id) == col(LedgerEntry.actor_id), isouter=True)
         .join(org, col(org.id) == col(LedgerEntry.actor_org_id), isouter=True)
         .where(LedgerEntry.claim_id == claim.id)
         .order_by(col(LedgerEntry.id))
     ).all()
+    claimant = _claimant(session, claim)
     return [
         EntryRow(
             e.id or 0,
             e.at,
             e.action,
-            name or "",
-            org_name or "",
+            (name or username or "") if e.actor_id is not None else claimant[0] if e.action in OWN_STEPS else "",
+            (org_name or "") if e.actor_id is not None else claimant[1] if e.action in OWN_STEPS else "",
             e.amount_fen,
             e.from_status,
             e.to_status,
@@ -245,8 +261,20 @@ def claim_history(session: Session, *, actor: Actor, claim_id: int) -> list[Entr
             e.budget_override,
             e.reverses_id,
         )
-        for e, name, org_name in rows
+        for e, name, username, org_name in rows
     ]
+
+
+def _claimant(session: Session, claim: SubsidyClaim) -> tuple[str, str]:
+    """(name, organisation) of whoever claimed: the claiming user, else the mediator the claim pays
+    (rows imported or seeded without a user still name their person)."""
+    user = session.get(User, claim.claimed_by) if claim.claimed_by is not None else None
+    if user is not None:
+        org = session.get(Organisation, user.org_id) if user.org_id else None
+        return user.display_name or user.username, org.name if org else ""
+    mediator = session.get(Mediator, claim.mediator_id) if claim.mediator_id is not None else None
+    org = session.get(Organisation, mediator.org_id if mediator else claim.org_id)
+    return (mediator.name if mediator else ""), (org.name if org else "")
 
 
 def _money_rows(

@@ -105,7 +105,7 @@ def test_office_cannot_approve_own_bulk_claim_and_sees_why(db, make_app, world):
     assert "已申报 1 笔" in page_text(at)
     at.radio(key="ledger.action").set_value("audit")
     at.button(key="ledger.go").click().run()
-    assert "申报人或受领人不能审核" in page_text(at)
+    assert "申报人不能审核自己申报的补贴" in page_text(at)
 
 
 def test_payouts_batch_sheet_paid_once_and_published(db, make_app, world):
@@ -113,7 +113,7 @@ def test_payouts_batch_sheet_paid_once_and_published(db, make_app, world):
         with db.write() as s:
             ledger.audit_claim(s, actor=world.auditor, claim_id=claim_id)
             ledger.approve_claim(s, actor=world.approver, claim_id=claim_id)
-    at = _open(make_app, db, world.approver, "payouts")
+    at = _open(make_app, db, world.payer, "payouts")
     assert "2 笔 · 200.00 元" in page_text(at)
     at.button(key="payouts.create_go").click().run()
     assert not at.exception and "合计 200.00 元" in page_text(at)
@@ -155,7 +155,7 @@ def test_budgets_page_shows_lines_charts_and_saves(db, make_app, world):
         ledger.audit_claim(s, actor=world.auditor, claim_id=claim_id)
         ledger.approve_claim(s, actor=world.approver, claim_id=claim_id)
         batch = ledger_payout.create_batch(s, actor=world.approver, region_org_id=world.tree["county"].id)
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id)
     at = _open(make_app, db, world.approver, "ledger_budgets")
     text = page_text(at)
     assert "预算与支出" in text and "个案补贴" in text and "999,900.00" in text and "已发放 100.00 元" in text
@@ -186,3 +186,40 @@ def test_mediator_cannot_open_office_pages(db, make_app, world):
     for page in ("ledger", "payouts", "ledger_budgets"):
         with pytest.raises(ValueError):
             at.switch_page(f"pages/staff/{page}.py")
+
+
+def _bulk_ok(at):
+    """The confirmation box of the bulk section (keyed by the exact selection it confirms)."""
+    return next(c for c in at.checkbox if str(c.key).startswith("ledger.bulk_ok."))
+
+
+def test_bulk_approve_of_a_filtered_selection_shows_the_total_first(db, make_app, world):
+    ids = _claimed(db, world, 4)
+    with db.write() as s:
+        for claim_id in ids[:2]:
+            ledger.audit_claim(s, actor=world.auditor, claim_id=claim_id)
+        ledger.audit_claim(s, actor=world.approver, claim_id=ids[2])  # the approver audited this one himself
+    at = _open(make_app, db, world.approver, "ledger")
+    at.selectbox(key="ledger.f_status").set_value("audited").run()
+    at.radio(key="ledger.bulk_action").set_value("approve").run()
+    text = page_text(at)
+    assert "当前筛选下可审批同意的申报：3 笔，合计 300.00 元" in text
+    at.checkbox(key="ledger.bulk_all").check().run()
+    assert [m.value for m in at.metric][-2:] == ["3", "300.00"]  # count and total before anything is done
+    assert "其中 1 笔是您本人办理过其他环节的" in page_text(at)
+    assert _bulk_ok(at).label == "我已核对笔数和金额：审批同意 3 笔，合计 300.00 元"
+    at.button(key="ledger.bulk_review_go").click().run()
+    assert "请先核对笔数和金额并勾选确认" in page_text(at)
+    with db.read() as s:
+        assert s.exec(select(SubsidyClaim).where(SubsidyClaim.status == "approved")).all() == []
+    _bulk_ok(at).check().run()
+    at.button(key="ledger.bulk_review_go").click().run()
+    assert not at.exception
+    text = page_text(at)
+    assert "批量审批同意：成功 2 笔，合计 200.00 元；已变化 0 笔；被拒绝 1 笔。" in text
+    assert "同一人不能既审核又审批同一笔补贴" in text
+    with db.read() as s:
+        status = {c.id: c.status for c in s.exec(select(SubsidyClaim)).all()}
+        approvers = s.exec(select(LedgerEntry.actor_id).where(LedgerEntry.action == "approve")).all()
+    assert [status[i] for i in ids] == ["approved", "approved", "audited", "claimed"]
+    assert approvers == [world.approver.user_id] * 2

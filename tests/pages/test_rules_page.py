@@ -152,3 +152,49 @@ def test_add_custom_role_from_existing_permissions(db, make_app, users):
     with db.read() as s:
         value = rules.current(s, actor=load_actor(s, coordinator.id), name="roles").value
     assert value["roles"]["village_helper"]["permissions"] == ["case.view", "workbench.view"]
+
+
+def test_rates_grid_refuses_zero_without_confirmation(db, make_app, users, monkeypatch):
+    import streamlit
+
+    typed = {"simple": 0.0, "complex": 15000.0}  # 0 and a slip of the finger (15,000 for 150 yuan)
+    real_editor = streamlit.data_editor
+
+    def grid_as_typed(data, **kwargs):  # AppTest cannot type into a grid: the office's edits, as the grid returns them
+        if kwargs.get("key") != "rules.f.subsidy_rates.table":
+            return real_editor(data, **kwargs)
+        real_editor(data, **kwargs)
+        edited = data.copy()
+        for grade, yuan in typed.items():
+            edited.loc[(edited["grade"] == grade) & (edited["kind"] == "*"), "yuan"] = yuan
+        return edited
+
+    monkeypatch.setattr(streamlit, "data_editor", grid_as_typed)
+    coordinator, _ = users
+    at = _open(make_app, coordinator, "subsidy_rates")
+    at.button(key="FormSubmitter:rules.f.subsidy_rates.form-保存为新版本").click().run()
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "以下补贴标准为 0 元或超出常规范围" in errors and "简易 0.00" in errors and "复杂 15000.00" in errors
+    with db.read() as s:
+        assert rules.latest_version(s, "subsidy_rates") == 0
+    at.checkbox(key="rules.f.subsidy_rates.confirm").check()
+    at.button(key="FormSubmitter:rules.f.subsidy_rates.form-保存为新版本").click().run()
+    assert not at.exception and not at.error and "已保存第 1 版" in page_text(at)
+    with db.read() as s:
+        assert rules.current(s, actor=load_actor(s, coordinator.id), name="subsidy_rates").value["rates"]["simple"] == 0
+
+
+def test_office_lets_its_auditor_approve_in_the_rules(db, make_app, users):
+    from services.ledger import duties
+
+    coordinator, _ = users
+    at = _open(make_app, coordinator, "ledger_duties")
+    assert "申报人、审核人、审批人、发放人须是四个不同的人" in page_text(at)
+    at.checkbox(key="rules.f.ledger_duties.audit_approve").check()
+    at.button(key="FormSubmitter:rules.f.ledger_duties.form-保存为新版本").click().run()
+    assert not at.exception and not at.error
+    text = page_text(at)
+    assert "已保存第 1 版" in text and "允许同一人办理 · 审核与审批: 新增" in text
+    with db.read() as s:
+        assert duties.rule_for(s).allows("audit", "approve") and not duties.rule_for(s).allows("approve", "pay")

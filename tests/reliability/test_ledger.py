@@ -107,7 +107,7 @@ def test_pay_batch_once_across_threads_replays_and_restart(db, world):
 
     def pay(_: int):
         with db.write() as s:
-            return ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch_id)
+            return ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch_id)
 
     with ThreadPoolExecutor(max_workers=10) as pool:  # ten taps / tabs at once
         results = list(pool.map(pay, range(10)))
@@ -115,7 +115,7 @@ def test_pay_batch_once_across_threads_replays_and_restart(db, world):
     restarted = make_database(db.url)  # a fresh process's engines on the same database
     try:
         with restarted.write() as s:
-            results.append(ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch_id))
+            results.append(ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch_id))
     finally:
         restarted.dispose()
     assert [r.replayed for r in results].count(False) == 1
@@ -298,7 +298,7 @@ def test_record_who_where_when_and_transition_for_every_ledger_step(db, world):
     (claim_id,) = _approved(db, world, 1)
     batch_id = _batch(db, world)
     with db.write() as s:
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch_id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch_id)
     with db.write() as s:
         ledger.reverse_payment(s, actor=world.approver, claim_id=claim_id, reason="重复支付，冲正")
     with db.read() as s:

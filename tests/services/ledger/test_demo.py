@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import col, func, select
 
-from models import LedgerEntry, PayoutBatch, SubsidyClaim, User
+from models import LedgerEntry, Organisation, PayoutBatch, SubsidyClaim, User
 from services.access.accounts import load_actor
 from services.core.db import make_database
 from services.demo import seed as demo
@@ -20,6 +20,7 @@ from services.ledger.budget import budget_status
 from services.ledger.policy import parse_hold_reason
 from services.ledger.sheet import payout_workbook
 from services.ledger.views import list_batches, list_claims
+from tests.factories import make_actor
 
 TODAY = date(2026, 6, 15)
 
@@ -84,9 +85,11 @@ def test_demo_open_batch_pays_once_and_sheet_adds_up(demo_db):
         ).first()
     if open_batch is None:
         pytest.skip("the demo has no open batch in this county")
+    with demo_db.write() as s:  # the demo's justice user approved these claims: another person pays
+        payer = make_actor(s, s.get(Organisation, justice.org_id), ["justice"])
     for _ in range(2):
         with demo_db.write() as s:
-            result = ledger_payout.mark_batch_paid(s, actor=justice, batch_id=open_batch.id)
+            result = ledger_payout.mark_batch_paid(s, actor=payer, batch_id=open_batch.id)
     assert result.replayed
     with demo_db.read() as s:
         data = payout_workbook(s, actor=justice, batch_id=open_batch.id)

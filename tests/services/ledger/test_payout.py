@@ -88,7 +88,7 @@ def test_payout_sheet_sums_to_batch_total_to_the_fen(db, world):
     _approved(db, world, 2, org="v2", grade="simple")
     batch = _batch(db, world)
     with db.write() as s:
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id)
     with db.read() as s:
         data = payout_workbook(s, actor=world.auditor, batch_id=batch.id)
     wb = load_workbook(BytesIO(data))
@@ -127,7 +127,7 @@ def test_mark_paid_is_idempotent(db, world):
     results = []
     for _ in range(10):
         with db.write() as s:
-            results.append(ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id))
+            results.append(ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id))
     assert results[0].paid_claims == 3 and results[0].paid_fen == 30_000 and not results[0].replayed
     assert all(r.replayed and r.paid_fen == 0 for r in results[1:])
     with db.read() as s:
@@ -148,14 +148,14 @@ def test_reject_refused_once_batched_and_cancel_batch_frees_claims(db, world):
     with db.write() as s:
         ledger.reject_claim(s, actor=world.auditor, claim_id=claim_id, reason="发现重复申报")
     with pytest.raises(Conflict), db.write() as s:
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id)
 
 
 def test_reverse_payment_points_at_original_and_frees_case(db, world):
     (claim_id,) = _approved(db, world, 1)
     batch = _batch(db, world)
     with db.write() as s:
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id)
     with pytest.raises(ValidationFailed), db.write() as s:
         ledger.reverse_payment(s, actor=world.approver, claim_id=claim_id, reason="")
     with db.write() as s:
@@ -188,7 +188,7 @@ def test_budget_status_and_override_on_overrun(db):
     _approved(db, world, 1)
     with db.write() as s:
         batch = ledger_payout.create_batch(s, actor=world.approver, region_org_id=world.tree["county"].id)
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id)
     _approved(db, world, 1)  # committed, unpaid
     with db.write() as s:
         case = succeeded_case(s, world.tree["v1"], mediator_id=world.mediator_id, auditor=world.auditor)
@@ -248,7 +248,7 @@ def test_published_notices_only_in_period_without_party_data(db, world):
     with pytest.raises(Conflict), db.write() as s:
         ledger_payout.publish_notice(s, actor=world.approver, batch_id=batch.id)
     with db.write() as s:
-        ledger_payout.mark_batch_paid(s, actor=world.approver, batch_id=batch.id)
+        ledger_payout.mark_batch_paid(s, actor=world.payer, batch_id=batch.id)
     today = clock.local_now().date()
     with db.read() as s:
         assert ledger_payout.published_notices(s, today) == []

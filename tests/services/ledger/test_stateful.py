@@ -30,12 +30,12 @@ from services.ledger.policy import award_cap_fen
 from services.ledger.views import list_claims
 from tests.ledger_factories import World, make_world, succeeded_case, unique_parties
 
-PEOPLE = ("mediator", "mediator2", "auditor", "approver")
+PEOPLE = ("mediator", "mediator2", "auditor", "approver", "payer")
 NEXT = {
     "claimed": ("audit", "auditor"),
     "held": ("release", "auditor"),
     "audited": ("approve", "approver"),
-    "approved": ("batch", "approver"),
+    "approved": ("batch", "payer"),
 }
 SOURCES = {
     "audit": {"claimed"},
@@ -241,7 +241,8 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
             self.seen = now
 
         def _check_chain(self, entries: list[LedgerEntry], claims: dict[int | None, SubsidyClaim]) -> None:
-            """paid ⇒ approved ⇒ audited, in that order; claimer and payee never reviewed; status = last step."""
+            """paid ⇒ approved ⇒ audited, in that order; claimer and payee never reviewed; four different people
+            claim, audit, approve and pay (the default duty rule); status = last step."""
             steps: dict[int, dict[str, LedgerEntry]] = {}
             for e in entries:
                 steps.setdefault(e.claim_id, {})[e.action] = e
@@ -258,6 +259,8 @@ def _machine(template: Path) -> type[RuleBasedStateMachine]:
                 for act in ("audit", "approve", "release"):
                     if act in got:
                         assert got[act].actor_id not in (claim.claimed_by, payee_user.get(claim.mediator_id))
+                people = [got[a].actor_id for a in ("claim", "audit", "approve", "pay") if a in got]
+                assert len(people) == len(set(people)), "one person did two steps the office keeps apart"
                 assert max(got.values(), key=lambda e: e.id or 0).to_status == claim.status
 
         def _check_money(
