@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pages.ui.streamlit_texts import SERVER_UPLOAD_LIMIT_MB
 from services.core.config import (
     ENV_FIELDS,
     FIELD_TYPES,
@@ -43,7 +44,8 @@ def test_configure_server_for_production(config: dict[str, dict[str, object]]) -
     assert server["port"] == 8501
     assert server["enableXsrfProtection"] is True
     assert server["enableCORS"] is True
-    assert isinstance(server["maxUploadSize"], int) and 0 < server["maxUploadSize"] <= 10
+    # above every limit the app checks itself (so a refused file gets a Chinese reason, never the browser's)
+    assert server["maxUploadSize"] == SERVER_UPLOAD_LIMIT_MB
     assert isinstance(server["maxMessageSize"], int) and 0 < server["maxMessageSize"] <= 50
     assert server["enableStaticServing"] is False
     assert server["runOnSave"] is False

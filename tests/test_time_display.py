@@ -44,6 +44,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("services/cases/joint.py", "iso", "when.isoformat()"): "event data (JSON); the case timeline formats it",
     ("services/core/config.py", "strftime", "value.strftime('%H:%M')"): "a time-of-day setting written as the env",
     ("services/lowcode/register_views.py", "strftime", "r.day.strftime('%Y-%m')"): "chart key of a calendar date",
+    ("services/notify/outbox.py", "strftime", "last_ok.strftime('%Y%m%d%H%M%S%f')"): "a failing streak's dedupe key",
     # not stored moments: configured times of day and calendar dates, already China wall-clock
     ("pages/staff/duty.py", "strftime", "get_settings().duty_day_start.strftime('%H:%M')"): "a time-of-day setting",
     ("pages/staff/duty.py", "strftime", "get_settings().duty_day_end.strftime('%H:%M')"): "a time-of-day setting",
