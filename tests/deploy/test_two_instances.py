@@ -256,8 +256,8 @@ def test_file_case_on_one_instance_and_track_it_on_the_other(
     )
 
 
-def _audited_claim(db_url: str) -> tuple[int, int, list[int]]:
-    """A county from the ledger factories with one audited claim; (claim id, region org id, 2 approver ids)."""
+def _audited_claim(db_url: str) -> tuple[int, int, list[tuple[int, int]]]:
+    """A county from the ledger factories with one audited claim; (claim id, region org id, 2 × (approver, payer))."""
     from tests.factories import make_actor
     from tests.ledger_factories import make_world, succeeded_case
 
@@ -272,7 +272,12 @@ def _audited_claim(db_url: str) -> tuple[int, int, list[int]]:
             claim = ledger.claim_case(s, actor=world.mediator, case_id=case.id or 0)
             ledger.audit_claim(s, actor=world.auditor, claim_id=claim.id or 0)
             third = make_actor(s, world.tree["justice"], ["justice"])
-            return claim.id or 0, world.tree["justice"].id or 0, [world.approver.user_id, third.user_id]
+            payer = world.payer.user_id
+            return (
+                claim.id or 0,
+                world.tree["justice"].id or 0,
+                [(world.approver.user_id, payer), (third.user_id, payer)],
+            )
     finally:
         db.dispose()
 
