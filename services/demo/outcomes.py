@@ -47,7 +47,7 @@ def payout_batches(w: World) -> dict[tuple[int, int], Row]:
             if BATCH_STEPS:
                 row.update(
                     notice_from=paid.date() if done else None,
-                    paid_by=w.user["justice"] if done else None,
+                    paid_by=w.user["payer"] if done else None,
                     published_by=w.user["justice"] if done else None,
                 )
             out[(county, year * 10 + quarter)] = row
@@ -222,6 +222,7 @@ def _ledger_entries(
 ) -> None:
     """One ledger entry per stage the claim went through: the claimer's own, then the justice office's."""
     justice, office = w.user["justice"], w.city.justice[c.org.county].id
+    step_actor = {"approve": w.user["approver"], "pay": w.user["payer"]}  # four people, as the office rule says
     for action, at, frm, to in stages:
         entry = {
             "id": w.ids.take("ledgerentry"),
@@ -229,7 +230,7 @@ def _ledger_entries(
             "action": action,
             "amount_fen": fen,
             "reverses_id": None,
-            "actor_id": c.actor if action in ("claim", "hold") else justice,
+            "actor_id": c.actor if action in ("claim", "hold") else step_actor.get(action, justice),
             "note": "",
             "at": utc(at),
         }

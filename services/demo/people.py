@@ -22,6 +22,8 @@ from services.demo.timeline import YEARS
 from services.demo.vocabulary import DRAWS, SELF_STUDY_ORGANISER, SPECIALTIES, STAFF_MIX, TRAINING_TOPICS
 
 ROLES = ("mediator", "police", "court", "justice", "coordinator", "admin")
+# the justice office's approver and payer: claimant, auditor (justice), approver and payer are four people
+JUSTICE_STAFF = ("approver", "payer")
 READABLE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l, o, 0, 1: demo passwords read out loud
 ID_POOL_CAP = 20_000  # distinct ID numbers before IdPool hands out earlier ones again
 
@@ -97,6 +99,17 @@ def create_sign_ins(
             s, username=role, display_name=names.fake.name(), password=pw, org_code=homes[role], roles=[role]
         )
         logins.append((role, role, pw))
+    for username in JUSTICE_STAFF:
+        pw = password or _readable_password()
+        users[username] = create_user(
+            s,
+            username=username,
+            display_name=names.fake.name(),
+            password=pw,
+            org_code=homes["justice"],
+            roles=["justice"],
+        )
+        logins.append(("justice", username, pw))
     return logins, users
 
 
