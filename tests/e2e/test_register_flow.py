@@ -177,6 +177,8 @@ def test_file_register_entries_from_qr_and_export(
         "涉及事项",
         "联系电话",
         "现场照片",
+        "提交时间",
+        "填报渠道",
     )
     assert sorted(r[0] for r in sheet[1:]) == sorted([first, second])
     assert {r[5]: (r[6], r[7], r[8]) for r in sheet[1:]} == {

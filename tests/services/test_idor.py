@@ -53,6 +53,7 @@ INTERNAL |= {
     "notify.inbox.notify_assigned",  # issue 11: called by services only
     "notify.webhooks.case_link",
     "notify.webhooks.message_text",
+    "cases.joint.notify_closed",  # issue 23: called by the closing transition and the dispatcher, no actor
 }
 
 PNG = (
