@@ -277,7 +277,8 @@ def _shoot(
             sign_in(page, base_url, user, password or "", login_path)
         for path in paths:
             page.goto(base_url + path)
-            wait_for_app(page)
+            if not page.locator("body > main").count():  # the light public pages are plain HTML, no app to wait for
+                wait_for_app(page)
             with contextlib.suppress(Exception):  # fragments still loading: their grey placeholders
                 page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
             name = ("signed_in_" if user else "") + (path.strip("/").replace("?", "_").replace("=", "_") or "home")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages.nav import spec_for
 from pages.public.intake_directory import render_directory
+from pages.ui import trust_resident
 from pages.ui.auth import client_id, current_actor
 from pages.ui.db import get_db
 from pages.ui.form_render import field_widget, problems_by_field, state_value
@@ -62,6 +63,11 @@ def show_result(res: intake.IntakeResult) -> None:
             width="stretch",
             query_params={"code": res.tracking_code or ""},
         )
+        digits = st.session_state.setdefault(
+            f"{K}.last4", str(st.session_state.get("intake.applicant_phone", "")).strip()[-4:]
+        )
+        if res.tracking_code and digits.isdigit() and len(digits) == 4:  # booking a time (预约调解, issue 20)
+            trust_resident.track_panel(db, res.tracking_code, digits)
     if st.button(t("intake.another"), key="intake.another", icon=":material/add:", width="stretch"):
         for k in [k for k in st.session_state if str(k).startswith("intake.")]:
             del st.session_state[k]

@@ -27,7 +27,11 @@ def _dispatcher(url: str) -> outbox.Dispatcher:
 
 
 def start_dispatcher() -> outbox.Dispatcher:
-    """One webhook dispatcher thread per process and database; it never runs inside a user's request."""
+    """One webhook dispatcher thread per process and database; it never runs inside a user's request.
+
+    serve.py's st.App lifespan calls this when the server starts (and stops the thread when it stops); a page
+    calling it afterwards only gets the running one back (a cache hit). Only a process started without
+    serve.py (a bare `streamlit run app.py`) starts it at its first page view."""
     db: Database = get_db()
     return _dispatcher(db.url)
 

@@ -114,7 +114,7 @@ async def open_intake(page: Page, url: str) -> None:
 async def resident(ctx: BrowserContext, base: str, tag: str, n: int, codes: list[str], problems: list[str]) -> None:
     """One phone filing INTAKES disputes, one after another in the same session ("send another")."""
     page = await ctx.new_page()
-    await open_intake(page, base + "/intake?org=V001")
+    await open_intake(page, base + "/intake?org=V001&ui=full")
     for i in range(INTAKES):
         another = page.get_by_role("button", name="再提交一份申请")
         if i and codes_shown(problems, n, i - 1):
@@ -124,7 +124,7 @@ async def resident(ctx: BrowserContext, base: str, tag: str, n: int, codes: list
         elif i:  # the last one failed (recorded below): start afresh
             await page.close()
             page = await ctx.new_page()
-            await open_intake(page, base + "/intake?org=V001")
+            await open_intake(page, base + "/intake?org=V001&ui=full")
         shown = time.monotonic()
         phone = "137" + "".join(secrets.choice("0123456789") for _ in range(8))
         await page.get_by_role("textbox", name="您的姓名", exact=True).fill(f"测试居民{n}{i}")
@@ -207,7 +207,7 @@ async def drive(base: str, tag: str, pid: int) -> tuple[list[str], list[float], 
         staff_task = asyncio.create_task(staff(contexts[-1], base, ready, stop, times, problems))
         await asyncio.wait_for(ready.wait(), 120)
         warm = await contexts[0].new_page()  # every page module imported once before the baseline
-        await open_page(warm, base + "/intake?org=V001")
+        await open_page(warm, base + "/intake?org=V001&ui=full")
         await warm.close()
         baseline = rss_mb(pid)
         started = time.monotonic()

@@ -192,7 +192,7 @@ def test_route_each_visitor_to_one_instance(cluster: Cluster) -> None:
 
 
 def _file_intake(page: Page, base: str, phone: str, photo: Path) -> str:
-    open_page(page, base + "/intake?org=V001")
+    open_page(page, base + "/intake?org=V001&ui=full")
     shown = time.monotonic()
     page.get_by_role("textbox", name="您的姓名", exact=True).fill("周桂兰")
     page.get_by_role("textbox", name="手机号码", exact=True).fill(phone)
@@ -225,7 +225,7 @@ def test_file_case_on_one_instance_and_track_it_on_the_other(
     ctx1.close()
     ctx2, blocked2 = phone_context(phone_browser, base, routes[1])
     page2 = ctx2.new_page()
-    open_page(page2, f"{base}/track?code={code}")
+    open_page(page2, f"{base}/track?code={code}&ui=full")
     page2.get_by_role("textbox", name="手机号码后四位", exact=True).fill(phone[-4:])
     page2.get_by_role("button", name="查询", exact=True).click()
     expect(page2.get_by_text("调解组织正在审核您的申请")).to_be_visible(timeout=60_000)
@@ -330,7 +330,7 @@ def _upload_statuses(browser: Browser, base: str, tmp: Path, count: int) -> list
         "response",
         lambda r: "/_stcore/upload_file/" in r.url and r.request.method == "PUT" and statuses.append(r.status),
     )
-    open_page(page, base + "/intake?org=V001")
+    open_page(page, base + "/intake?org=V001&ui=full")
     for n in range(count):
         f = tmp / f"photo{n:02d}.png"
         f.write_bytes(png(n + 10))

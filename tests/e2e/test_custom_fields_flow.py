@@ -71,7 +71,7 @@ def test_add_required_intake_field_and_see_it_on_case(
     page: Page, browser: Browser, live_server: LiveServer, intake_field: int, shot: Shot
 ) -> None:
     for _ in range(2):  # a just-started server answers its very first visit with the home page (as the sweep knows)
-        page.goto(f"{live_server.url}/intake?org=V001")
+        page.goto(f"{live_server.url}/intake?org=V001&ui=full")
         wait_for_app(page)
         if "/intake" in page.url:
             break

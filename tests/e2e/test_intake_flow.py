@@ -50,7 +50,7 @@ def test_file_a_dispute_from_a_poster_and_track_it(
     url = decoded.stdout.strip()
     assert url == f"{live_server.url}/intake?org=V001"
 
-    page.goto(url)
+    page.goto(url + "&ui=full")  # the Streamlit intake; the poster's own address serves the light page
     wait_for_app(page)
     shown_at = time.monotonic()
     expect(page.get_by_text(org_name, exact=True).first).to_be_visible()
