@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
+from pages.ui import supervision_figures
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
@@ -123,6 +124,7 @@ st.caption(t("stats.overdue_total", n=f"{board.alerts.overdue_total:,}"))
 flags = [f"{t('flag.' + f)} {n}" for f, n in board.alerts.by_flag.items() if n]
 if flags:
     st.caption(t("stats.flags_caption", flags=" · ".join(flags)))
+supervision_figures.render(actor, filters.period.start, filters.period.end)  # 督办 (issue 18)
 
 st.subheader(t("stats.section_charts"))
 org_names = {r.key: r.name or t("stats.own_cases") for r in board.by_org}

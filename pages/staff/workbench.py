@@ -13,6 +13,7 @@ from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.inbox_nav import unread_count
+from pages.ui.supervision_desk import workbench_todo
 from services.access.permissions import P
 from services.cases import warnings, workbench
 from services.core.clock import format_local
@@ -25,6 +26,7 @@ db = get_db()
 
 st.title(t("workbench.title"), anchor=False)
 show_flash()
+workbench_todo(actor)  # issue 18: the supervision orders this body must report on, earliest due first
 render_my_duties(actor)  # issue 13: the mediator's own desk and on-call shifts this week (nothing when none)
 if not actor.can(P.CASE_VIEW):
     st.info(t("workbench.no_cases_role"), icon=":material/admin_panel_settings:")

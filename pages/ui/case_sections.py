@@ -15,6 +15,7 @@ from pages.ui.case_ui import write, yuan
 from pages.ui.custom_form import show as show_custom
 from pages.ui.db import get_db
 from pages.ui.i18n import t
+from pages.ui.supervision_chip import header_chip
 from services.access.authz import Actor
 from services.cases import sessions
 from services.cases.view import CaseDetail
@@ -41,6 +42,7 @@ def header(d: CaseDetail, labels: dict[str, dict[str, str]]) -> None:
         badges.badge(t("card.overdue"), icon=":material/schedule:", color="orange")
     for flag in c.risk_flags or []:
         badges.badge(labels["risk_flag"].get(flag, t(f"flag.{flag}")), icon=":material/warning:", color="red")
+    header_chip(badges, c)  # issue 18: the risk colour with its reason
     lines = [
         (t("case.org"), d.org_name),
         (t("case.category"), labels["category"].get(c.category, c.category)),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages.ui.db import get_db
 from pages.ui.i18n import t
+from pages.ui.supervision_chip import card_chip
 from pages.ui.widgets import attempt
 from services.cases.create import PartyInput
 from services.cases.workbench import CaseRow
@@ -61,6 +62,7 @@ def case_card(row: CaseRow, labels: dict[str, str], key: str) -> None:
             badges.badge(t("card.flagged"), icon=":material/warning:", color="red")
         if row.overdue:
             badges.badge(t("card.overdue"), icon=":material/schedule:", color="orange")
+        card_chip(badges, row.id)  # the risk colour with its reason (issue 18)
         st.text(f"{labels.get(row.category, row.category)} · {row.parties}")
         due = t("card.due", day=row.due.isoformat()) if row.due else ""
         st.caption(esc(" · ".join(x for x in (row.org_name, due) if x)))

@@ -11,6 +11,7 @@ import streamlit as st
 from models.org import OrgKind
 from pages.ui.i18n import dl, t
 from pages.ui.rules_labels import grade_label, kind_label, part_label
+from pages.ui.supervision_rules import risk_editor
 from services.access.permissions import P
 from services.cases.deadlines import RULE_KEYS
 from services.core.text import escape_markdown
@@ -290,4 +291,5 @@ EDITORS: dict[str, Callable[[Value], Value | None]] = {
     "checklist": checklist_editor,
     "roles": roles_editor,
     duties.NAME: duties_editor,
+    "risk_levels": risk_editor,
 }

@@ -75,6 +75,16 @@ RISK_FLAGS: list[tuple[str, str, str]] = [
     ("petition_up", "可能越级上访", "Petition to higher levels"),
 ]
 
+SUPERVISION_REASONS: list[tuple[str, str, str]] = [  # why a case is put under supervision (督办, issue 18)
+    ("not_accepted", "应受理未受理", "Should have been accepted, was not"),
+    ("not_handled", "应办理未办理", "Should have been handled, was not"),
+    ("overdue", "超期未结", "Overdue, not concluded"),
+    ("protracted", "久调不结", "Mediated for too long without result"),
+    ("repeat_visits", "重复来访", "Repeated visits"),
+    ("group", "群体性", "Group dispute"),
+    ("assigned_above", "上级交办", "Assigned from above"),
+]
+
 DICTIONARIES: dict[str, list[tuple[str, str, str]]] = {
     "category": CATEGORIES,
     "source": SOURCES,
@@ -82,6 +92,7 @@ DICTIONARIES: dict[str, list[tuple[str, str, str]]] = {
     "reject_reason": REJECT_REASONS,
     "diversion": DIVERSIONS,
     "risk_flag": RISK_FLAGS,
+    "supervision_reason": SUPERVISION_REASONS,
 }
 
 RATES_FROM = date(2020, 1, 1)

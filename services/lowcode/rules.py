@@ -24,10 +24,11 @@ from services.core import audit
 from services.core.errors import Conflict, NotFound, ValidationFailed
 from services.lowcode.role_rules import ROLES_SET
 from services.lowcode.rule_sets import CHECKLIST_SET, DEADLINES_SET, RATES_SET, RATING_SET, WARNING_SET, RuleSet
+from services.supervision.risk import RISK_SET
 
 PREFIX = "rules."
 RULE_SETS: dict[str, RuleSet] = {
-    r.name: r for r in (RATES_SET, RATING_SET, DEADLINES_SET, WARNING_SET, CHECKLIST_SET, ROLES_SET)
+    r.name: r for r in (RATES_SET, RATING_SET, DEADLINES_SET, WARNING_SET, CHECKLIST_SET, ROLES_SET, RISK_SET)
 }
 
 
