@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.ui import trust_resident
 from pages.ui.auth import client_id
 from pages.ui.db import get_db
 from pages.ui.i18n import t
@@ -73,6 +74,7 @@ for p in view.parties:
         st.caption(t(f"party.side_{p.side}") + (" · " + t("party.you") if p.own else ""))
         st.text(" · ".join(x for x in (p.name, p.phone, p.address) if x))
 
+trust_resident.party_panels(db, token, digits)  # booking a time and asking for another mediator (issue 20)
 if view.agreement_version is None:
     st.info(t("party.no_agreement"), icon=":material/hourglass_empty:")
     st.stop()

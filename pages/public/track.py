@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.ui import trust_resident
 from pages.ui.auth import client_id
 from pages.ui.db import get_db
 from pages.ui.i18n import current_language, t
@@ -71,6 +72,8 @@ with st.container(border=True):
     contact = " · ".join(x for x in (view.org_address, view.org_phone, view.org_hours) if x)
     if contact:
         st.text(contact)
+
+trust_resident.track_panel(db, *st.session_state[ASKED])  # booking a time with the mediator (issue 20)
 
 if view.rated:
     st.success(t("track.rated"), icon=":material/thumb_up:")

@@ -8,7 +8,7 @@ date of what it records, and each ZIP has sorted, numbered entries stamped with 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +21,7 @@ from services.documents.kinds import BY_KEY
 
 PACKET_KINDS = ("confirmation_application", "agreement", "identity_sheet", "evidence_list")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+Stamp = Callable[[bytes], bytes]  # prints the verification code on the packet's or dossier's first document
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def numbered(n: int, total: int, name: str) -> str:
     return f"{n:0{max(2, len(str(total)))}d}_{name}"
 
 
-def judicial_packet(cf: CaseFile, templates: dict[str, bytes]) -> tuple[str, bytes]:
+def judicial_packet(cf: CaseFile, templates: dict[str, bytes], stamp: Stamp | None = None) -> tuple[str, bytes]:
     """司法确认申请材料: application, agreement, identity details, evidence list and the evidence files."""
     root = f"{v('doc.title.judicial_packet')}_{cf.case.case_no}"
     paths = attachment_paths(cf, v("doc.folder.evidence"), 1, len(cf.attachments))
@@ -110,7 +111,8 @@ def judicial_packet(cf: CaseFile, templates: dict[str, bytes]) -> tuple[str, byt
     extra = {"evidence_count": str(len(paths))}
     for n, kind in enumerate(PACKET_KINDS, start=1):
         doc = render_kind(cf, kind, templates[kind], extra=extra, loops={"item": evidence_items(paths)})
-        entries.append((f"{root}/{numbered(n, len(PACKET_KINDS), doc.title)}.docx", doc.content))
+        content = stamp(doc.content) if stamp is not None and n == 1 else doc.content
+        entries.append((f"{root}/{numbered(n, len(PACKET_KINDS), doc.title)}.docx", content))
     entries += [(f"{root}/{path}", a.content or b"") for a, path in paths]
     when = WHEN["confirmation_application"](cf)
     return f"{root}.zip", write_zip(sorted(entries), wall_clock(when))
@@ -133,7 +135,7 @@ def _toc_entry(no: int, title: str, when: datetime | None, path: str, note: str 
     return {"no": str(no), "title": title, "date": dotted_date(when), "file": path, "note": note}
 
 
-def dossier(cf: CaseFile, templates: dict[str, bytes]) -> tuple[str, bytes]:
+def dossier(cf: CaseFile, templates: dict[str, bytes], stamp: Stamp | None = None) -> tuple[str, bytes]:
     """卷宗: cover, table of contents, every document that applies, then the attachments, numbered in order."""
     root = f"{v('doc.title.dossier')}_{cf.case.case_no}"
     plan = dossier_plan(cf)
@@ -169,7 +171,12 @@ def dossier(cf: CaseFile, templates: dict[str, bytes]) -> tuple[str, bytes]:
     ]
     cover = render_kind(cf, "dossier_cover", templates["dossier_cover"], extra=extra)
     contents = render_kind(cf, "dossier_toc", templates["dossier_toc"], extra=extra, loops={"entry": toc})
-    bodies = [cover.content, contents.content, *(d.content for _, _, d in docs), *(a.content or b"" for a, _ in paths)]
+    bodies = [
+        stamp(cover.content) if stamp is not None else cover.content,
+        contents.content,
+        *(d.content for _, _, d in docs),
+        *(a.content or b"" for a, _ in paths),
+    ]
     entries = [(f"{root}/{entry['file']}", body) for entry, body in zip(toc, bodies, strict=True)]
     return f"{root}.zip", write_zip(sorted(entries), wall_clock(archived))
 

@@ -14,7 +14,7 @@ one small write records the release before the bytes are handed over.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +33,8 @@ from services.documents.data import CaseFile, load_case_file
 from services.documents.kinds import BY_KEY, FOLLOWUP, SESSION
 from services.documents.office_templates import template_in_force
 from services.documents.pdf import convert_to_pdf, pdf_available
+from services.documents.stamp import stamp_docx
+from services.trust import verify
 
 log = logging.getLogger("mediation.documents")
 PACKET, DOSSIER = "judicial_packet", "dossier"
@@ -261,15 +263,55 @@ def _load(db: Database, actor: Actor, case_id: int, kind: str, item: int | None)
     return cf, templates
 
 
-def _render(cf: CaseFile, templates: dict[str, bytes], kind: str, item: int | None, fmt: str) -> GeneratedFile:
+def _render_plain(cf: CaseFile, templates: dict[str, bytes], kind: str, item: int | None) -> tuple[str, bytes]:
+    """The document's name and content before its verification stamp (a DOCX, or the ZIP)."""
     if kind in (PACKET, DOSSIER):
-        filename, content = (judicial_packet if kind == PACKET else dossier)(cf, templates)
-        return GeneratedFile(filename, MIME["zip"], content)
+        return (judicial_packet if kind == PACKET else dossier)(cf, templates)
     doc = render_kind(cf, kind, templates[kind], item_id=item)
-    name = f"{cf.case.case_no}_{doc.title}"
-    if fmt == "pdf":
-        return GeneratedFile(f"{name}.pdf", MIME["pdf"], convert_to_pdf({name: doc.content})[name])
-    return GeneratedFile(f"{name}.docx", MIME["docx"], doc.content)
+    return f"{cf.case.case_no}_{doc.title}", doc.content
+
+
+def _stamped(
+    cf: CaseFile, templates: dict[str, bytes], kind: str, item: int | None, fmt: str, plain: tuple[str, bytes]
+) -> Callable[[str, str], list[tuple[str, bytes]]]:
+    """How to make the issued files under a code: the download first, then any stamped document inside a ZIP."""
+
+    def make(code_text: str, url: str) -> list[tuple[str, bytes]]:
+        if kind in (PACKET, DOSSIER):
+            inner: list[bytes] = []
+
+            def stamp(content: bytes) -> bytes:
+                inner.append(stamp_docx(content, code_text=code_text, url=url))
+                return inner[-1]
+
+            _, content = (judicial_packet if kind == PACKET else dossier)(cf, templates, stamp)
+            return [("zip", content), *(("docx", c) for c in inner)]
+        name, content = plain
+        docx_bytes = stamp_docx(content, code_text=code_text, url=url)
+        if fmt == "pdf":
+            return [("pdf", convert_to_pdf({name: docx_bytes})[name]), ("docx", docx_bytes)]
+        return [("docx", docx_bytes)]
+
+    return make
+
+
+def _render(db: Database, actor: Actor, cf: CaseFile, templates: dict[str, bytes], key: str, fmt: str) -> GeneratedFile:
+    """Render the document, print its verification code on it and record the issue."""
+    kind, item = _parse(key)
+    plain = _render_plain(cf, templates, kind, item)
+    files = verify.issue_document(
+        db,
+        actor_id=actor.user_id,
+        case_id=cf.case.id or 0,
+        org_id=cf.org.id or 0,
+        kind=kind,
+        key=verify.doc_key(kind, item, full=cf.full),
+        plain=plain[1],
+        make=_stamped(cf, templates, kind, item, fmt, plain),
+    )
+    fmt_out, content = files[0]
+    filename = plain[0] if fmt_out == "zip" else f"{plain[0]}.{fmt_out}"
+    return GeneratedFile(filename, MIME[fmt_out], content)
 
 
 def generate_document(db: Database, *, actor: Actor, case_id: int, key: str, fmt: str = "docx") -> GeneratedFile:
@@ -279,7 +321,7 @@ def generate_document(db: Database, *, actor: Actor, case_id: int, key: str, fmt
         raise ValidationFailed("error.document_format")
     with _refusals_audited(db, actor, case_id, key):
         cf, templates = _load(db, actor, case_id, kind, item)
-    result = _render(cf, templates, kind, item, fmt)
+    result = _render(db, actor, cf, templates, key, fmt)
     with db.write() as s:
         audit.record(
             s,
