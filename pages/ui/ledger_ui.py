@@ -58,6 +58,9 @@ def hold_reasons(stored: str) -> list[str]:
             out.append(t("ledger.hold.splitting", cases=detail.replace(",", "、")))
         elif code == "agreement_broken":
             out.append(t("ledger.hold.agreement_broken"))
+        elif code == "dossier":  # 卷宗评查 (issue 19): detail is grade:score:round
+            _, score, rnd = [*detail.split(":"), "", "", ""][:3]
+            out.append(t("ledger.hold.dossier", score=score, round=rnd))
         else:
             out.append(detail)
     return out

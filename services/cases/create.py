@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from models import Case, CaseCounter, CaseEvent, CaseStatus, ConfigVersion, Organisation, Party
 from models.base import utc_now
+from services.assessment import numbering
 from services.core import audit, clock
 from services.core.config import get_settings
 from services.core.errors import Conflict, ValidationFailed
@@ -153,8 +154,9 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None, stat
     now = data.received_at or utc_now()
     local = clock.local_time(now)  # a 110 hand-over at 01:00 on 1 January is the new year's case
     rules = deadlines(session)
+    printed = numbering.allocate(session, org, local.year)  # the office's pattern (issue 19), when it has one
     case = Case(
-        case_no=next_case_no(session, org, local.year),
+        case_no=printed.text if printed else next_case_no(session, org, local.year),
         tracking_code=data.tracking_code,
         form_token=data.form_token,
         org_id=data.org_id,
@@ -183,6 +185,7 @@ def create_case(session: Session, *, data: CaseInput, actor_id: int | None, stat
         case.accepted_at = now
     session.add(case)
     session.flush()
+    numbering.attach(session, printed, case)
     key = get_settings().data_key
     for p in data.parties:
         session.add(build_party(case.id or 0, p, key))

@@ -23,6 +23,7 @@ from models.ledger import ClaimStatus, LedgerAction
 from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.access.scope import actor_area
+from services.assessment import dossier_gate
 from services.cases import states
 from services.core import audit, clock
 from services.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -151,6 +152,8 @@ def _case_still_fits(session: Session, claim: SubsidyClaim) -> None:
     grade = "simple" if case.on_the_spot and case.grade_audited != "major" else case.grade_audited
     if grade != claim.grade:
         raise ValidationFailed("error.ledger_case_changed")
+    if dossier_gate.failing_review(session, claim.case_id) is not None:  # held until corrected and re-reviewed
+        raise ValidationFailed("error.ledger_dossier_failed")
 
 
 def live_claim(session: Session, case_id: int) -> SubsidyClaim | None:
@@ -264,6 +267,8 @@ def release_hold(session: Session, *, actor: Actor, claim_id: int, note: str) ->
     claim = claim_for_ledger(session, actor, claim_id, for_update=True)
     step = _expect(claim, A.RELEASE)
     _not_interested(session, claim, actor, "audit")
+    if dossier_gate.failing_review(session, claim.case_id) is not None:  # held until corrected and re-reviewed
+        raise ValidationFailed("error.ledger_dossier_failed")
     record_step(session, claim, actor, A.RELEASE, step.target, note=note)
     return claim
 

@@ -16,6 +16,7 @@ from models.org import OrgKind
 from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.access.scope import actor_area
+from services.assessment import dossier_gate
 from services.cases import states
 from services.core import clock
 from services.core.errors import NotFound, ValidationFailed
@@ -196,6 +197,8 @@ def eligibility(session: Session, case: Case, *, kind: str, award_fen: int | Non
         elig = Eligibility("subsidy", grade, rate.amount_fen, rate.id, closing)
     if agreement_broken(session, case):
         elig.holds.append("agreement_broken")
+    if (review := dossier_gate.failing_review(session, case.id or 0)) is not None:  # 卷宗评查 (issue 19)
+        elig.holds.append(dossier_gate.hold_reason(review))
     suspects = splitting_suspects(session, case)
     if suspects:
         elig.holds.append("splitting=" + ",".join(suspects[:5]))
@@ -209,7 +212,9 @@ def parse_hold_reason(text: str) -> list[tuple[str, str]]:
         if not part:
             continue
         code, _, detail = part.partition("=")
-        out.append((code, detail) if code in ("agreement_broken", "splitting") else ("text", part))
+        out.append(
+            (code, detail) if code in ("agreement_broken", "splitting", dossier_gate.HOLD_CODE) else ("text", part)
+        )
     return out
 
 

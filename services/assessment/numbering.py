@@ -1,0 +1,191 @@
+"""Case numbers as offices print them: a pattern per organisation subtree, as data, e.g.
+（{year}）{org_short}人调字第{seq:04d}号, one sequence per organisation (or per rule) and China-time year.
+
+The counter row is incremented with one atomic upsert (… ON CONFLICT DO UPDATE … RETURNING) in the same
+transaction as the case insert, so a rolled-back case gives its number back (no gaps) and two writers never
+get the same number (PostgreSQL holds the counter row's lock until commit; SQLite has one writer at a time).
+A unique index on (sequence, year, seq) and the case number's own unique index are the last word.
+Cases numbered before a rule existed keep their numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from string import Formatter
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from models import Case, CaseNumber, NumberCounter, NumberingRule, Organisation
+from services.access.authz import Actor, require
+from services.access.permissions import P
+from services.access.scope import actor_area
+from services.core import audit
+from services.core.errors import NotFound, OutOfScope, ValidationFailed
+
+DEFAULT_PATTERN = "（{year}）{org_short}人调字第{seq:04d}号"
+FIELDS = frozenset({"year", "seq", "org_short", "org_code"})
+CASE_NO_MAX = 40  # case.case_no's length
+_SUFFIXES = ("人民调解委员会", "调解委员会", "调委会", "调解中心", "调解室", "委员会", "村民委员会", "居委会")
+_SEQ_SPEC = re.compile(r"^0?[1-8]d$")
+
+
+@dataclass(frozen=True)
+class Allocated:
+    """A number taken from a sequence, to be tied to the case once it has an id."""
+
+    text: str
+    rule_id: int
+    scope_key: str
+    year: int
+    seq: int
+
+
+def org_short(org: Organisation) -> str:
+    """An organisation's short name for {org_short}: its name without the usual committee suffix."""
+    name = org.name.strip()
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)][:12]
+    return name[:12]
+
+
+def _fields(pattern: str) -> list[tuple[str, str]]:
+    try:
+        return [(name, spec or "") for _, name, spec, _ in Formatter().parse(pattern) if name is not None]
+    except ValueError:
+        raise ValidationFailed("error.numbering_pattern_invalid") from None
+
+
+def render(pattern: str, *, year: int, seq: int, short: str, code: str) -> str:
+    """The printed number for these values (the pattern already validated)."""
+    return pattern.format(year=year, seq=seq, org_short=short, org_code=code)
+
+
+def validate_rule(pattern: str, scope: str, short: str) -> None:
+    """Refuse a pattern that could repeat a number or not fit: {year} and {seq} are required, only known
+    placeholders, an integer format for {seq}, and a per-organisation rule must name the organisation."""
+    fields = _fields(pattern)
+    names = {name for name, _ in fields}
+    if not names <= FIELDS or "year" not in names or "seq" not in names:
+        raise ValidationFailed("error.numbering_pattern_fields")
+    if any(spec and not (name == "seq" and _SEQ_SPEC.match(spec)) for name, spec in fields):
+        raise ValidationFailed("error.numbering_pattern_invalid")
+    if scope not in ("org", "rule"):
+        raise ValidationFailed("error.numbering_scope")
+    if scope == "org" and "org_code" not in names and ("org_short" not in names or short.strip()):
+        raise ValidationFailed("error.numbering_org_missing")
+    sample = render(pattern, year=2026, seq=99999, short=short.strip() or "某某某某某某某某某某某某", code="X" * 12)
+    if len(sample) > CASE_NO_MAX:
+        raise ValidationFailed("error.numbering_too_long", limit=CASE_NO_MAX)
+
+
+def rule_for(session: Session, org: Organisation, kind: str = "case") -> NumberingRule | None:
+    """The active rule of the nearest organisation at or above `org` (a village's own rule beats its county's)."""
+    ancestors = [int(p) for p in org.path.strip("/").split("/") if p] or [org.id or 0]
+    rules = session.exec(
+        select(NumberingRule).where(
+            col(NumberingRule.org_id).in_(ancestors), NumberingRule.kind == kind, col(NumberingRule.active)
+        )
+    ).all()
+    depth = {oid: i for i, oid in enumerate(ancestors)}
+    return max(rules, key=lambda r: depth.get(r.org_id, -1), default=None)
+
+
+def _next_seq(session: Session, scope_key: str, year: int) -> int:
+    """Increment (or start) the counter of (scope_key, year) and return the new value, in one statement."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(NumberCounter)
+        .values(scope_key=scope_key, year=year, last=1)
+        .on_conflict_do_update(index_elements=["scope_key", "year"], set_={"last": NumberCounter.last + 1})
+        .returning(col(NumberCounter.last))
+    )
+    return int(session.exec(stmt).scalar_one())
+
+
+def allocate(session: Session, org: Organisation, year: int, kind: str = "case") -> Allocated | None:
+    """Take the next printed number for a case of `org` received in China-time `year`; None when no rule applies
+    (the caller keeps its built-in format). Call inside the write transaction that inserts the case."""
+    rule = rule_for(session, org, kind)
+    if rule is None or rule.id is None:
+        return None
+    scope_key = f"rule:{rule.id}" if rule.scope == "rule" else f"rule:{rule.id}:org:{org.id}"
+    seq = _next_seq(session, scope_key, year)
+    text = render(rule.pattern, year=year, seq=seq, short=rule.short.strip() or org_short(org), code=org.code)
+    return Allocated(text, rule.id, scope_key, year, seq)
+
+
+def attach(session: Session, allocated: Allocated | None, case: Case) -> None:
+    """Record which sequence number the (flushed) case took; the unique index refuses a repeat."""
+    if allocated is None or case.id is None:
+        return
+    session.add(
+        CaseNumber(
+            case_id=case.id,
+            rule_id=allocated.rule_id,
+            scope_key=allocated.scope_key,
+            year=allocated.year,
+            seq=allocated.seq,
+        )
+    )
+    session.flush()
+
+
+def set_rule(
+    session: Session, *, actor: Actor, org_id: int, pattern: str, short: str = "", scope: str = "org"
+) -> NumberingRule:
+    """Make a new numbering rule the active one for an organisation's subtree (the old one stays, inactive)."""
+    require(actor, P.ASSESSMENT_EDIT)
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("error.org_unknown", code=org_id)
+    if not org.path.startswith(actor_area(session, actor=actor).path):
+        raise OutOfScope("error.out_of_scope")
+    pattern, short = pattern.strip(), short.strip()
+    validate_rule(pattern, scope, short)
+    for old in session.exec(
+        select(NumberingRule).where(
+            NumberingRule.org_id == org_id, NumberingRule.kind == "case", col(NumberingRule.active)
+        )
+    ).all():
+        old.active = False
+        session.add(old)
+    session.flush()
+    rule = NumberingRule(org_id=org_id, pattern=pattern, short=short, scope=scope, created_by=actor.user_id)
+    session.add(rule)
+    session.flush()
+    audit.record(
+        session,
+        action="numbering.set",
+        actor_id=actor.user_id,
+        entity="numberingrule",
+        entity_id=rule.id,
+        org_id=org_id,
+        pattern=pattern,
+        scope=scope,
+    )
+    return rule
+
+
+def preview(session: Session, org: Organisation, year: int) -> str | None:
+    """What the next case number of `org` in `year` would look like (without taking it)."""
+    rule = rule_for(session, org)
+    if rule is None or rule.id is None:
+        return None
+    scope_key = f"rule:{rule.id}" if rule.scope == "rule" else f"rule:{rule.id}:org:{org.id}"
+    last = session.exec(
+        select(NumberCounter.last).where(NumberCounter.scope_key == scope_key, NumberCounter.year == year)
+    ).first()
+    return render(
+        rule.pattern, year=year, seq=(last or 0) + 1, short=rule.short.strip() or org_short(org), code=org.code
+    )
+
+
+def rule_in_area(session: Session, *, actor: Actor, year: int) -> tuple[Organisation, NumberingRule | None, str | None]:
+    """The actor's region, the numbering rule in force there and what its next number would look like."""
+    require(actor, P.ASSESSMENT_EDIT)
+    area = actor_area(session, actor=actor)
+    return area, rule_for(session, area), preview(session, area, year)
