@@ -1,6 +1,7 @@
 """Benchmark: dashboard aggregates and list pages against their raw-SQL floor, and bulk insert against raw executemany.
 
 Usage: python bench/run.py [--big] [--dir DIR] [--sizes 10000,100000] [--reps 5] [--rebuild] [--analyze]
+       python bench/run.py --sizes 100000[,1000000] [--url URL] --json   (issue 21: one JSON line at the end)
 Prints plain text; nothing here passes or fails (see bench/README.md).
 """
 
@@ -94,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rebuild", action="store_true", help="rebuild the databases even when cached")
     ap.add_argument("--analyze", action="store_true", help="run ANALYZE after seeding (the app does not)")
     ap.add_argument("--insert-cases", type=int, default=20000, help="cases for the bulk-insert comparison (0: skip)")
+    ap.add_argument("--json", action="store_true", help="province-scale figures (issue 21), ending with one JSON line")
+    ap.add_argument("--url", help="with --json: a PostgreSQL URL to seed (when it holds another size) and measure")
     args = ap.parse_args(argv)
+    if args.json:
+        return province_json(args)
     reps = max(3, args.reps)
     directory = Path(args.dir)
     sizes = [int(x) for x in args.sizes.split(",") if x] + ([1_000_000] if args.big else [])
@@ -114,6 +119,61 @@ def main(argv: list[str] | None = None) -> int:
         for name, rate, ratio in insert_bench.measure(directory, args.insert_cases, 3):
             print(f"{name:<44}{rate:>12,.0f}{ratio:>9.2f}")
     return 0
+
+
+def province_json(args: argparse.Namespace) -> int:
+    """For each size: seed (or reuse) the database, then print the figures of bench/province.py as one JSON line."""
+    import json
+
+    import province
+
+    sizes = [int(x) for x in args.sizes.split(",") if x] + ([1_000_000] if args.big else [])
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} CPUs", file=sys.stderr)
+    out: dict[str, Any] = {}
+    for n in sizes:
+        if args.url:
+            db = ensure_pg(args.url, n, rebuild=args.rebuild)
+        else:
+            path, _meta = ensure_db(Path(args.dir), n, rebuild=args.rebuild, analyze=args.analyze)
+            db = make_database(f"sqlite:///{path}")
+        out[str(n)] = {"engine": db.dialect, **province.measure(db, max(3, args.reps))}
+        db.dispose()
+        print(f"N = {n:,}: {json.dumps(out[str(n)])}", file=sys.stderr)
+    print(json.dumps({"sizes": out, "load_average": round(load, 1)}))
+    return 0
+
+
+def ensure_pg(url: str, n: int, *, rebuild: bool = False) -> Any:
+    """The PostgreSQL database at `url` with n demo cases (emptied and seeded when it holds another number),
+    analysed after loading."""
+    from sqlalchemy import create_engine, text
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401 — every table in the metadata
+    from services.core.bootstrap import ensure_reference_data
+    from services.core.migrate import upgrade
+    from services.demo import seed as demo
+
+    upgrade(url)
+    db = make_database(url)
+    with db.read() as s:
+        have = s.connection().execute(text('SELECT count(*) FROM "case"')).scalar()
+    if have != n or rebuild:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with db.write_engine.begin() as c:
+            c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        with db.write() as s:
+            ensure_reference_data(s)
+        demo.LOGINS_FILE = Path("/tmp/mh_bench_pg_logins.txt")
+        started = time.perf_counter()
+        demo.seed_demo(db, cases=n, seed=1)
+        print(f"seeded {n:,} cases on PostgreSQL in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.execute(text("ANALYZE"))
+    engine.dispose()
+    return db
 
 
 if __name__ == "__main__":

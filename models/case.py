@@ -92,6 +92,18 @@ class Case(SQLModel, table=True):
         ),
         # ratings (services/rating/metrics.py): every mediator's metrics for a period stream from this one index
         Index("ix_case_rating_mediator", *RATING_SCAN_COLUMNS),
+        # province scale (0026): keyset pages of the drill-down, and open cases by month with their deadlines
+        Index("ix_case_month_id", "received_month", "id"),
+        Index(
+            "ix_case_open_month",
+            "received_month",
+            "status",
+            "accept_due",
+            "conclude_due",
+            "org_id",
+            sqlite_where=text(OPEN_WHERE),
+            postgresql_where=text(OPEN_WHERE),
+        ),
         CheckConstraint("amount_fen >= 0", name="ck_case_amount"),
         CheckConstraint("group_size >= 0", name="ck_case_group_size"),
     )

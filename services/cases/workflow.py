@@ -22,6 +22,7 @@ from services.core import audit
 from services.core.errors import Conflict, ValidationFailed
 from services.lowcode.dictionaries import resolve_code
 from services.notify import inbox as notifications
+from services.stats import summary
 
 S = CaseStatus
 
@@ -99,6 +100,7 @@ def _apply(session: Session, case: Case, t: Transition, data: dict[str, Any], ac
     if t.target == S.ACCEPTED:
         if "org_id" in data:  # acceptance into another organisation of the area (checked by the caller)
             case.org_id = int(data["org_id"])
+            case.county_id = summary.county_of(session, case.org_id)  # issue 21: statistics by county follow
         case.accepted_at = now
         case.conclude_due = due_after(now, rules_for(session, case.category)["conclude_days"])
         if case.mediator_id is None:

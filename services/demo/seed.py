@@ -35,6 +35,7 @@ from services.demo.registers import seed_register_entries
 from services.demo.tables import TABLES, IdCounters
 from services.demo.timeline import daily_counts
 from services.demo.world import Reference, World
+from services.stats.summary import suspended as summaries_suspended
 
 __all__ = [
     "CHUNK_CASES",
@@ -104,8 +105,9 @@ def seed_demo(
             key=get_settings().data_key,
         )
         gen = CaseGenerator(world, names)
-        _insert_cases(db, gen, cases, progress)
-        insert_derived_rows(db, world=world)
+        with summaries_suspended(db):  # issue 21: one rebuild of the statistics summaries, not a trigger per row
+            _insert_cases(db, gen, cases, progress)
+            insert_derived_rows(db, world=world)
     finally:
         if gc_was_on:
             gc.enable()

@@ -24,6 +24,7 @@ from services.cases import warnings
 from services.core import clock
 from services.core.errors import ValidationFailed
 from services.stats import kpi as K
+from services.stats import rollup
 from services.stats.scope import (
     Area,
     cached,
@@ -145,8 +146,11 @@ def _aggregates(kpis: Iterable[K.Kpi], today: date) -> list[Any]:
 
 
 def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -> list[Row]:
-    """The headline in one scan of the covering month index: every main KPI, per month."""
+    """The headline per month: from the summaries (whole months), else one scan of the covering month index."""
     kpis = K.counted(K.MAIN)
+    if rollup.usable(filters):
+        months = rollup.month_counts(session, scope, filters, today)
+        return [Row(key=m, counts={k.id: c[k.id] for k in kpis}) for m, c in months.items() if c["received"]]
     stmt = (
         select(col(Case.received_month), *_aggregates(kpis, today))
         .where(*filter_clauses(scope, filters))
@@ -159,6 +163,9 @@ def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -
 def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> dict[str, int]:
     """The KPIs about high-risk cases, from the small partial index of high-risk cases."""
     kpis = K.counted(K.RISK)
+    if rollup.usable(filters):
+        src = rollup.source(session, scope, filters)
+        return rollup.grouped(session, src, (), tuple(k.id for k in kpis)).get((), {k.id: 0 for k in kpis})
     stmt = select(*_aggregates(kpis, today)).where(RISK_TERM, *filter_clauses(scope, filters))
     row = session.exec(pinned(stmt, IX_RISK)).one()
     return {k.id: int(v or 0) for k, v in zip(kpis, row, strict=True)}
@@ -181,8 +188,11 @@ def by_org(
     session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...] = BREAKDOWN
 ) -> list[Row]:
     """Counts per child of the scope root (its subtree), plus the root's own cases; biggest first."""
-    where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
-    leaves = _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
+    if rollup.usable(filters) and not set(counts) & set(rollup.LIVE):
+        leaves = [Row(key=k, counts=v) for k, v in rollup.org_counts(session, scope, filters, counts).items()]
+    else:
+        where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
+        leaves = _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
     orgs = session.exec(
         select(Organisation.id, Organisation.path, Organisation.name).where(
             col(Organisation.path).startswith(scope.path)
@@ -208,6 +218,9 @@ def by_category_source(
     """Counts per (category, source), each pair read in index order (no sort); unlisted codes as ('', '')."""
     categories = [filters.category] if filters.category else _codes(session, "category")
     sources = [filters.source] if filters.source else _codes(session, "source")
+    if rollup.usable(filters) and not set(counts) & set(rollup.LIVE):
+        pairs = rollup.pair_counts(session, scope, filters, counts, (categories, sources))
+        return [Row(key=k, counts=v) for k, v in pairs.items()]
     listed = [col(Case.category).in_(categories), col(Case.source).in_(sources)]
     return _breakdown(
         session,
@@ -236,6 +249,13 @@ def roll_up(rows: Iterable[Row], part: int, total: Row | None = None) -> list[Ro
 def alerts(session: Session, *, actor: Actor, filters: Filters, today: date | None = None) -> Alerts:
     """The warnings in scope now (services/cases/warnings.py, the workbench's definition): high-risk, overdue."""
     scope = resolve_scope(session, actor, filters.org_id)
+    if rollup.ENABLED:
+        counts = rollup.warning_counts(session, scope, filters, today or clock.today())
+        return Alerts(
+            high_risk=counts.high_risk,
+            overdue={k: counts.by_kind[k] for k in warnings.OVERDUE},
+            by_flag=dict(counts.by_flag),
+        )
     counts = warnings.count_warnings(
         session,
         where=filter_clauses(scope, filters, with_period=False),
@@ -281,6 +301,8 @@ def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[
     start, end = clock.days_bounds(filters.period.start, filters.period.end)
 
     def compute() -> dict[str, int]:
+        if rollup.usable(filters):
+            return rollup.session_totals(session, scope, filters)
         row = session.exec(
             select(func.count(), func.count().filter(col(MediationSession.online).is_(True)))
             .select_from(MediationSession)

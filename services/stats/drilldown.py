@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, tuple_
+from sqlalchemy import ColumnElement, func, literal_column, tuple_
 from sqlmodel import Session, col, select
 
 from models import Case, Organisation
@@ -24,6 +24,7 @@ from services.stats.dashboard import resolve_scope
 from services.stats.sql import (
     IX_MONTH,
     IX_OPEN,
+    IX_PAGE,
     IX_RISK,
     OPEN_TERM,
     RISK_TERM,
@@ -83,12 +84,19 @@ def _org_path(session: Session, scope: Scope, piece: Slice | None) -> str | None
 
 
 def _where(
-    session: Session, actor: Actor, filters: Filters, kpi_id: str, part: str, piece: Slice | None, today: date
+    session: Session,
+    actor: Actor,
+    filters: Filters,
+    kpi_id: str,
+    part: str,
+    piece: Slice | None,
+    today: date,
+    after: Cursor | None = None,
 ) -> tuple[list[ColumnElement[bool]], str]:
     require(actor, P.CASE_VIEW)
     scope = resolve_scope(session, actor, filters.org_id)
     predicate, index = _kpi_where(kpi_id, part, today)
-    where = [predicate, *filter_clauses(scope, filters)]
+    where = [predicate, *filter_clauses(scope, filters, with_period=False), *_period_terms(filters, after)]
     if index == IX_RISK:
         where.append(RISK_TERM)
     if piece is not None:
@@ -109,8 +117,17 @@ def list_cases(
     today: date | None = None,
 ) -> CasePage:
     """The cases a KPI counts (for a ratio: its numerator or denominator), newest first, one page."""
-    where, index = _where(session, actor, filters, kpi_id, part, piece, today or clock.today())
-    return _page(session, where, index, after, limit)
+    where, index = _where(session, actor, filters, kpi_id, part, piece, today or clock.today(), after)
+    return _page(session, where, IX_PAGE if index == IX_MONTH else index, after, limit)
+
+
+def _period_terms(filters: Filters, after: Cursor | None) -> list[ColumnElement[bool]]:
+    """The period's terms; past a cursor, its upper month bound is kept out of the index (`+column`), so SQLite
+    seeks (received_month, id) below the cursor directly (measured at 1M: 13 ms → 0.1 ms at 90 % depth)."""
+    terms = filters.period.clauses()  # [month >= first, month <= last, edge days…]
+    if after is not None:
+        terms[1] = literal_column('+"case".received_month') <= filters.period.last_month
+    return terms
 
 
 def count_cases(

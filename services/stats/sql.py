@@ -27,6 +27,8 @@ IX_ORG = "ix_case_stats_org"
 IX_CATSRC = "ix_case_stats_catsrc"
 IX_RISK = "ix_case_stats_risk"
 IX_OPEN = "ix_case_stats_open"
+IX_OPEN_MONTH = "ix_case_open_month"  # open cases by month received, with their deadlines (overdue by period)
+IX_PAGE = "ix_case_month_id"  # (received_month, id): a drill-down page at any depth reads only its own rows
 # The partial indexes' conditions, as literal SQL: SQLite uses a partial index only when the query's
 # WHERE contains its condition with literal values (a bound parameter could be anything).
 RISK_TERM: ColumnElement[Any] = literal_column("\"case\".risk_level = 'high'")
