@@ -100,6 +100,18 @@ def commands() -> list[Command]:
                 Arg("--dpi", "PNG resolution (the PDF is 150 dpi)", type=int, choices=(150, 300), default=300),
             ),
         ),
+        # cli/stats_summary.py (issue 21)
+        Command(
+            "stats-rebuild",
+            "recompute the statistics summaries from the cases and the ledger, in batches; resumable",
+            "cli.stats_summary:cmd_stats_rebuild",
+            (Arg("--batch", "cases per write transaction", type=int, default=20000),),
+        ),
+        Command(
+            "stats-check",
+            "compare the statistics summaries with a recount, print every difference; exit 1 if any (run nightly)",
+            "cli.stats_summary:cmd_stats_check",
+        ),
         # cli/report.py
         Command(
             "report",
@@ -151,5 +163,12 @@ def commands() -> list[Command]:
             "anonymise closed cases older than the retention period (ConfigVersion 'retention')",
             "cli.privacy:cmd_retention",
             (Arg("--dry-run", "count the eligible cases only", switch=True),),
+        ),
+        # cli/trust.py
+        Command(
+            "verify",
+            "print what /verify shows for a document's verification code, as JSON (exit 2 unless it is valid)",
+            "cli.trust:cmd_verify",
+            (Arg("code", "the code printed on the document (dashes and case do not matter)"),),
         ),
     ]

@@ -1,5 +1,16 @@
 """Every table, imported once so metadata is complete before migrations or create_all."""
 
+from models.assessment import (
+    AssessmentScheme,
+    CaseNumber,
+    DossierChecklist,
+    DossierReview,
+    DossierSample,
+    NumberCounter,
+    NumberingRule,
+    Scorecard,
+    ScoreEntry,
+)
 from models.audit import AuditLog
 from models.board import BoardPost
 from models.case import Case, CaseCounter, CaseEvent, CaseStatus, Grade, JointParticipant, Party, Referral
@@ -21,10 +32,24 @@ from models.mediator import DutyShift, ExpertPool, ExpertPoolMember, Mediator, M
 from models.notify import OrgWebhook, WebhookDelivery
 from models.org import Organisation, OrgHistory, OrgKind
 from models.rating import ChecklistItem, ChecklistState, Rating, RatingScheme, TitleAward
+from models.stats import SUMMARY_TABLES as SUMMARY_TABLES  # issue 21: statistics summaries (tables and flush listeners)
+from models.supervision import (  # issue 18
+    AccountabilityEvent,
+    CaseRisk,
+    Consultation,
+    SupervisionOrder,
+    SupervisionReport,
+    SupervisionRequest,
+)
+from models.trust import Appointment, AppointmentSetting, RecusalRequest, VerificationFile, VerificationIssue
 from models.user import AuthSession, LoginThrottle, RateLimit, Role, RolePermission, User, UserRole
 
 __all__ = [
+    "AccountabilityEvent",
     "Agreement",
+    "Appointment",
+    "AppointmentSetting",
+    "AssessmentScheme",
     "Attachment",
     "AuditLog",
     "AuthSession",
@@ -33,12 +58,18 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseEvent",
+    "CaseNumber",
+    "CaseRisk",
     "CaseStatus",
     "ChecklistItem",
     "ChecklistState",
     "ConfigVersion",
+    "Consultation",
     "DictionaryEntry",
     "DocumentTemplate",
+    "DossierChecklist",
+    "DossierReview",
+    "DossierSample",
     "DutyShift",
     "ExpertPool",
     "ExpertPoolMember",
@@ -55,6 +86,8 @@ __all__ = [
     "Mediator",
     "MediatorPosting",
     "Notification",
+    "NumberCounter",
+    "NumberingRule",
     "OrgHistory",
     "OrgKind",
     "OrgWebhook",
@@ -67,14 +100,22 @@ __all__ = [
     "RateLimit",
     "Rating",
     "RatingScheme",
+    "RecusalRequest",
     "Referral",
     "Role",
     "RolePermission",
+    "ScoreEntry",
+    "Scorecard",
     "SubsidyClaim",
     "SubsidyRate",
+    "SupervisionOrder",
+    "SupervisionReport",
+    "SupervisionRequest",
     "TitleAward",
     "TrainingRecord",
     "User",
     "UserRole",
+    "VerificationFile",
+    "VerificationIssue",
     "WebhookDelivery",
 ]

@@ -50,6 +50,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "handovers", "staff/handovers.py", "nav.handovers", ":material/swap_horiz:", "handovers", "work", P.CASE_VIEW
     ),
+    # supervision (issue 18): the desk (督办台账) of the supervising office
+    PageSpec(
+        "supervision", "staff/supervision.py", "nav.supervision", ":material/flag:", "supervision", "work", P.SUPERVISE
+    ),
     PageSpec("case", "staff/case.py", "nav.case", ":material/folder_open:", "case", "work", P.CASE_VIEW, visible=False),
     PageSpec("account", "staff/account.py", "nav.account", ":material/person:", "account", "work", P.WORKBENCH),
     PageSpec(
@@ -83,6 +87,17 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("intake", "public/intake.py", "nav.intake", ":material/edit_note:", "intake", "public", visible=False),
     PageSpec("track", "public/track.py", "nav.track", ":material/manage_search:", "track", "public"),
+    # verifiable documents (issue 20): the QR code printed on every issued document opens /verify?code=…
+    PageSpec("verify", "public/verify.py", "nav.verify", ":material/verified:", "verify", "public"),
+    PageSpec(
+        "recusals",
+        "staff/recusals.py",
+        "nav.recusals",
+        ":material/person_remove:",
+        "recusals",
+        "office",
+        P.RECUSAL_DECIDE,
+    ),
     # publicity board (issue 9): public; the big screen is opened from the board or by its own address
     PageSpec("board", "public/board.py", "nav.board", ":material/campaign:", "board", "public"),
     PageSpec(
@@ -128,6 +143,25 @@ PAGES: tuple[PageSpec, ...] = (
         "import-cases",
         "office",
         P.CASE_CREATE,
+    ),
+    # assessment of units and dossier review (issue 19); a scorecard opens with ?card=<id>, a dossier with ?case=<id>
+    PageSpec(
+        "assessment",
+        "staff/assessment.py",
+        "nav.assessment",
+        ":material/leaderboard:",
+        "assessment",
+        "office",
+        P.ASSESSMENT_VIEW,
+    ),
+    PageSpec(
+        "dossier_review",
+        "staff/dossier_review.py",
+        "nav.dossier_review",
+        ":material/fact_check:",
+        "dossier-review",
+        "office",
+        P.DOSSIER_REVIEW,
     ),
     # star rating (issue 7): the card opens from the list with ?rating=<id>, so it stays off the menu
     PageSpec(

@@ -9,10 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui import case_consent, case_forms, case_links, case_sections, party_correction
+from pages.ui.assessment_dossier import case_grade
 from pages.ui.case_ui import show_flash
 from pages.ui.db import get_db
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
+from pages.ui.supervision_case import render as render_supervision
+from pages.ui.trust_case import render as render_trust
 from pages.ui.widgets import show_error
 from services.access.permissions import P
 from services.cases import view as case_view
@@ -42,6 +45,7 @@ with get_db().read() as s:
     }
 
 case_sections.header(detail, labels)
+case_grade(detail, actor)  # issue 19: the dossier review grade (卷宗评查)
 show_flash()
 if detail.actions:
     st.subheader(t("case.actions"), anchor=False)
@@ -51,8 +55,10 @@ if detail.actions:
 elif detail.relation == "visible":
     st.caption(t("case.read_only"))
 case_links.render(detail, actor)
+render_supervision(detail, actor)  # issue 18: risk level and clocks, 会商, the person's other disputes, 督办
 case_sections.parties(detail, actor)
 party_correction.form(detail, actor)
 case_consent.render(detail, actor)
+render_trust(detail, actor)  # recusal, appointments, issued documents (issue 20)
 case_sections.record(detail, labels, actor)
 case_sections.timeline(detail, labels)

@@ -40,7 +40,14 @@ class P(StrEnum):
     LOWCODE_EDIT = "lowcode.edit"
     AUDIT_VIEW = "audit.view"
     DUTY_EDIT = "duty.edit"
+    ASSESSMENT_VIEW = "assessment.view"  # unit scorecards and rankings (目标考核)
+    ASSESSMENT_EDIT = "assessment.edit"  # schemes, numbering rules; compute, review and publish scorecards
+    DOSSIER_REVIEW = "dossier.review"  # draw samples and review dossiers (卷宗评查)
     REGISTER_USE = "register.use"  # file and list entries of registers (台账) for one's own organisations
+    DOCUMENT_REVOKE = "document.revoke"  # revoke an issued document's verification code (issue 20)
+    RECUSAL_DECIDE = "recusal.decide"  # the organisation's head decides a recusal (回避) request (issue 20)
+    SUPERVISE = "supervision.open"  # put cases under supervision (督办), decide de-listing and extensions, 会商
+    SUPERVISION_REPORT = "supervision.report"  # a handling body reports on its orders, asks to de-list or extend
 
 
 _MEDIATOR = {
@@ -55,10 +62,13 @@ _MEDIATOR = {
     P.ROSTER_VIEW,
     P.RATING_OWN,
     P.REGISTER_USE,
+    P.SUPERVISION_REPORT,
 }
 _POLICE = {P.WORKBENCH, P.CASE_VIEW, P.CASE_HANDOVER, P.GRADE_AUDIT, P.ROSTER_VIEW}
 _COURT = {P.WORKBENCH, P.CASE_VIEW, P.CASE_HANDOVER, P.JUDICIAL_RULE, P.ROSTER_VIEW}
 _JUSTICE = {
+    P.DOCUMENT_REVOKE,
+    P.RECUSAL_DECIDE,
     P.WORKBENCH,
     P.CASE_VIEW,
     P.GRADE_AUDIT,
@@ -70,6 +80,9 @@ _JUSTICE = {
     P.REPORT_EXPORT,
     P.RATING_PROPOSE,
     P.RATING_APPROVE,
+    P.ASSESSMENT_VIEW,
+    P.ASSESSMENT_EDIT,
+    P.DOSSIER_REVIEW,
     P.ROSTER_VIEW,
     P.ROSTER_EDIT,
     P.ORG_EDIT,
@@ -77,6 +90,8 @@ _JUSTICE = {
     P.REGISTER_USE,
 }
 _COORDINATOR = {
+    P.DOCUMENT_REVOKE,
+    P.RECUSAL_DECIDE,
     P.WORKBENCH,
     P.CASE_VIEW,
     P.CASE_CREATE,
@@ -96,8 +111,12 @@ _COORDINATOR = {
     P.LOWCODE_EDIT,
     P.DUTY_EDIT,
     P.RATING_PROPOSE,
+    P.ASSESSMENT_VIEW,
+    P.ASSESSMENT_EDIT,
+    P.DOSSIER_REVIEW,
     P.AUDIT_VIEW,
     P.REGISTER_USE,
+    P.SUPERVISE,
 }
 _ADMIN = {P.WORKBENCH, P.USER_ADMIN, P.ORG_EDIT, P.ROSTER_VIEW, P.AUDIT_VIEW, P.LOWCODE_EDIT}
 

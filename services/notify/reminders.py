@@ -18,6 +18,8 @@ from services.core import clock
 from services.core.db import Database
 from services.notify.inbox import notify_case_owner
 from services.roster import duty
+from services.supervision.overdue import run_checks as supervision_checks
+from services.trust.appointments import send_reminders
 
 LIMIT = 1000
 JOINT_CLOSED_WINDOW = timedelta(days=3)  # closings this recent are checked (each is told once; the hook is at once)
@@ -71,4 +73,6 @@ def run_reminders(db: Database) -> int:
         sent += duty.flag_gaps(s)
     with db.write() as s:
         sent += joint.notify_closed(s, since=utc_now() - JOINT_CLOSED_WINDOW)
+    sent += supervision_checks(db)  # issue 18: missed supervision reports, risk grades and their response clocks
+    sent += send_reminders(db)  # issue 20: appointments of the coming day, once each
     return sent + escalate_all_overdue(db)
