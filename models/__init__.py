@@ -15,6 +15,7 @@ from models.audit import AuditLog
 from models.board import BoardPost
 from models.case import Case, CaseCounter, CaseEvent, CaseStatus, Grade, JointParticipant, Party, Referral
 from models.document import DocumentTemplate
+from models.document_number import DocumentNumber
 from models.ledger import Budget, LedgerEntry, PayoutBatch, SubsidyClaim, SubsidyRate
 from models.lowcode import ConfigVersion, DictionaryEntry, FormSpec, FormSubmission, Notification
 from models.mediation import (
@@ -66,6 +67,7 @@ __all__ = [
     "ConfigVersion",
     "Consultation",
     "DictionaryEntry",
+    "DocumentNumber",
     "DocumentTemplate",
     "DossierChecklist",
     "DossierReview",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -50,6 +51,16 @@ def pytest_configure(config: pytest.Config) -> None:
         import time_machine  # a test-only dependency (requirements-dev.txt)
 
         time_machine.travel(datetime.fromisoformat(at), tick=True).start()
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """AppTest installs its script as `__main__` and leaves it there; a process spawned later by the same worker
+    (the two-instance races) would run that script again while starting. Each test gets pytest's own back."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import MutableMapping
@@ -35,6 +36,11 @@ TEXT_TYPES = (
     "application/vnd.ms-fontobject",
 )
 SKIP_PREFIXES = ("/media/", "/_stcore/stream", "/_stcore/upload_file")
+# A custom component's files (the sign-in cookie manager's ~1 MB bundle): Streamlit gzips them itself and marks
+# them only "public". They are compressed here instead (brotli when asked), and a file whose name carries its
+# content hash (2.23c6e063.chunk.js) is cached for a year like Streamlit's own bundles.
+COMPONENT_PREFIX = "/component/"
+HASHED_NAME = re.compile(r"\.[0-9a-f]{8}\.chunk\.(js|css)$")
 
 try:
     _brotli: Any = importlib.import_module("brotli")
@@ -120,6 +126,9 @@ class Compress:
         if encoding is None or scope.get("method") == "HEAD":
             await self.app(scope, receive, send)
             return
+        if scope.get("path", "").startswith(COMPONENT_PREFIX):  # Streamlit answers plain; compressed below
+            headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
+            scope = {**scope, "headers": headers}
         await _Responder(self, scope, encoding, send).run(receive)
 
 
@@ -137,6 +146,14 @@ class _Responder:
 
     async def on_send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
+            path = self.scope.get("path", "")
+            component = path.startswith(COMPONENT_PREFIX) and int(message["status"]) == 200
+            if component and not path.endswith((".html", "/")):
+                fixed = MutableHeaders(raw=list(message.get("headers", [])))
+                hashed = HASHED_NAME.search(path) is not None
+                fixed["cache-control"] = "public, max-age=31536000, immutable" if hashed else "public, max-age=86400"
+                message = {**message, "headers": fixed.raw}
+                self.key = (path, "component", self.encoding)  # one package version per server: compress once
             headers = Headers(raw=message.get("headers", []))
             if not compressible(headers, int(message["status"])):
                 self.passing = True

@@ -67,7 +67,7 @@ def show_result(res: intake.IntakeResult) -> None:
             f"{K}.last4", str(st.session_state.get("intake.applicant_phone", "")).strip()[-4:]
         )
         if res.tracking_code and digits.isdigit() and len(digits) == 4:  # booking a time (预约调解, issue 20)
-            trust_resident.track_panel(db, res.tracking_code, digits)
+            trust_resident.track_panel(db, res.tracking_code, digits, receipt=True)
     if st.button(t("intake.another"), key="intake.another", icon=":material/add:", width="stretch"):
         for k in [k for k in st.session_state if str(k).startswith("intake.")]:
             del st.session_state[k]

@@ -116,8 +116,8 @@ def card_page(actor: Actor, card_id: int) -> None:
     if view is None:
         return
     card = view.card
-    st.subheader(view.org_name, anchor=False)
-    st.caption(f"{view.scheme.name} · {view.scheme.period}")
+    st.subheader(esc(view.org_name), anchor=False)
+    st.caption(esc(f"{view.scheme.name} · {view.scheme.period}"))
     cols = st.container(horizontal=True, gap="medium")
     cols.metric(t("assessment.total_now"), f"{card.total:g}")
     cols.metric(t("assessment.total_published"), "—" if card.published_total is None else f"{card.published_total:g}")

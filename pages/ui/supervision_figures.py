@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from pages.nav import spec_for
 from pages.ui.db import get_db
 from pages.ui.i18n import t
 from services.access.authz import Actor
@@ -13,7 +14,7 @@ from services.access.permissions import P
 from services.supervision import figures
 
 
-def render(actor: Actor, first: date, last: date) -> None:
+def render(actor: Actor, first: date, last: date, *, desk_link: bool = True) -> None:
     """Orders opened, on time, overdue, de-listed, average days to de-list, accountability events, in the period."""
     if not actor.can(P.STATS_VIEW):
         return
@@ -28,5 +29,5 @@ def render(actor: Actor, first: date, last: date) -> None:
             t(f"supervision.figure.{name}"), shown, border=True, width=150, help=t(f"supervision.formula.{name}")
         )
     st.caption(t("supervision.figures_caption"))
-    if actor.can(P.SUPERVISE):  # the orders behind these numbers are on the desk
-        st.page_link("pages/staff/supervision.py", label=t("nav.supervision"), icon=":material/flag:")
+    if desk_link and actor.can(P.SUPERVISE):  # the orders behind these numbers are on the desk
+        st.page_link(spec_for("supervision").path, label=t("nav.supervision"), icon=":material/flag:")

@@ -129,13 +129,16 @@ def party_panels(db: Database, token: str, digits: str) -> None:
     )
 
 
-def track_panel(db: Database, code: str, last4: str) -> None:
-    """/track's booking panel for the case found by code and phone digits."""
+def track_panel(db: Database, code: str, last4: str, *, receipt: bool = False) -> None:
+    """/track's booking panel for the case found by code and phone digits; under the intake receipt (`receipt`)
+    the state is read without a code check, which only booking and cancelling then spend."""
     key = f"trust.track.{code[-6:]}"
     client = client_id()
     booking_panel(
         key,
-        lambda: appointments.state_by_tracking(db, code=code, last4=last4, client=client),
+        (lambda: appointments.state_after_intake(db, tracking_code=code))
+        if receipt
+        else (lambda: appointments.state_by_tracking(db, code=code, last4=last4, client=client)),
         lambda when, once: appointments.book_by_tracking(
             db, code=code, last4=last4, slot_start=when, client=client, booking_token=once
         ),

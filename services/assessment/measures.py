@@ -18,8 +18,11 @@ from sqlmodel import Session, col, func, select
 from models import Case, DossierReview, FollowUp, Mediator, Organisation, TrainingRecord
 from services.core import clock
 from services.stats import kpi as K
+from services.supervision.figures import unit_figures
 
 RECORDS_MAX = 500  # ids kept per line (the counts are exact beyond it)
+# supervision (督办, services/supervision/figures.py) metrics a scheme may use; unit as in schemes.METRICS
+SUPERVISION_METRICS: dict[str, str] = {"supervision_on_time": "rate", "accountability_events": "count"}
 
 
 @dataclass
@@ -86,7 +89,35 @@ def measure_unit(session: Session, unit: Organisation, start: date, end: date) -
     out["civil_to_criminal"] = Measure(float(len(escalations)), len(escalations), None, escalations[:RECORDS_MAX])
     out["dossier_score"] = _dossier_score(session, unit, since, until)
     out["training_hours"] = _training(session, unit, start, end)
+    out.update(_supervision(session, unit, start, end))
     return out
+
+
+def _supervision(session: Session, unit: Organisation, start: date, end: date) -> dict[str, Measure]:
+    """督办按时办结率 = orders de-listed by their deadline ÷ (those + overdue ones), over the orders the unit's
+    subtree must handle that were opened in the period — the dashboard's 按期摘牌 ÷ (按期摘牌 + 逾期); orders
+    still within their deadline are not yet due and not counted. 问责次数 = accountability events recorded in the
+    period against bodies in the subtree (one per missed report day). Records: the orders' cases."""
+    counted = unit_figures(session, unit_path=unit.path, first=start, last=end)
+    f = counted.figures
+    due = f.on_time + f.overdue
+    events = counted.event_cases
+    return {
+        "supervision_on_time": Measure(
+            f.on_time / due if due else None,
+            f.on_time,
+            due,
+            _unique(counted.on_time_cases)[:RECORDS_MAX],
+            _unique(counted.due_cases)[:RECORDS_MAX],
+        ),
+        "accountability_events": Measure(
+            float(f.accountability), f.accountability, None, _unique(events)[:RECORDS_MAX]
+        ),
+    }
+
+
+def _unique(ids: list[int]) -> list[int]:
+    return sorted(set(ids))
 
 
 def _dossier_score(session: Session, unit: Organisation, since: object, until: object) -> Measure:

@@ -6,6 +6,11 @@ transaction as the case insert, so a rolled-back case gives its number back (no 
 get the same number (PostgreSQL holds the counter row's lock until commit; SQLite has one writer at a time).
 A unique index on (sequence, year, seq) and the case number's own unique index are the last word.
 Cases numbered before a rule existed keep their numbers.
+
+Documents (issue 19 item 4): a rule whose `kind` is a per-case document kind (e.g. agreement,
+（{year}）{org_short}调协字第{seq:04d}号) numbers that document; document_number() takes the number once per case and
+kind (models/document_number.py), in the China-time year it is first asked for, the same way — a re-issue prints
+the same number, and documents issued before the rule (or with no rule) print what they printed before.
 """
 
 from __future__ import annotations
@@ -16,20 +21,26 @@ from string import Formatter
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import Case, CaseNumber, NumberCounter, NumberingRule, Organisation
+from models import Case, CaseNumber, DocumentNumber, NumberCounter, NumberingRule, Organisation
 from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.access.scope import actor_area
-from services.core import audit
+from services.core import audit, clock
 from services.core.errors import NotFound, OutOfScope, ValidationFailed
+from services.documents.kinds import CASE as PER_CASE
+from services.documents.kinds import KINDS as DOC_KINDS
 
 DEFAULT_PATTERN = "（{year}）{org_short}人调字第{seq:04d}号"
 FIELDS = frozenset({"year", "seq", "org_short", "org_code"})
 CASE_NO_MAX = 40  # case.case_no's length
 _SUFFIXES = ("人民调解委员会", "调解委员会", "调委会", "调解中心", "调解室", "委员会", "村民委员会", "居委会")
 _SEQ_SPEC = re.compile(r"^0?[1-8]d$")
+# what a rule may number: cases, and the documents printed once per case (an agreement, a notice …)
+DOCUMENT_KINDS = tuple(k.key for k in DOC_KINDS if k.per == PER_CASE and not k.bundle_only)
+RULE_KINDS = ("case", *DOCUMENT_KINDS)
 
 
 @dataclass(frozen=True)
@@ -135,10 +146,20 @@ def attach(session: Session, allocated: Allocated | None, case: Case) -> None:
 
 
 def set_rule(
-    session: Session, *, actor: Actor, org_id: int, pattern: str, short: str = "", scope: str = "org"
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: int,
+    pattern: str,
+    short: str = "",
+    scope: str = "org",
+    kind: str = "case",
 ) -> NumberingRule:
-    """Make a new numbering rule the active one for an organisation's subtree (the old one stays, inactive)."""
+    """Make a new numbering rule the active one for an organisation's subtree and `kind` (cases, or a document
+    kind of RULE_KINDS); the old one stays, inactive."""
     require(actor, P.ASSESSMENT_EDIT)
+    if kind not in RULE_KINDS:
+        raise ValidationFailed("error.numbering_kind")
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("error.org_unknown", code=org_id)
@@ -148,13 +169,13 @@ def set_rule(
     validate_rule(pattern, scope, short)
     for old in session.exec(
         select(NumberingRule).where(
-            NumberingRule.org_id == org_id, NumberingRule.kind == "case", col(NumberingRule.active)
+            NumberingRule.org_id == org_id, NumberingRule.kind == kind, col(NumberingRule.active)
         )
     ).all():
         old.active = False
         session.add(old)
     session.flush()
-    rule = NumberingRule(org_id=org_id, pattern=pattern, short=short, scope=scope, created_by=actor.user_id)
+    rule = NumberingRule(org_id=org_id, kind=kind, pattern=pattern, short=short, scope=scope, created_by=actor.user_id)
     session.add(rule)
     session.flush()
     audit.record(
@@ -166,13 +187,14 @@ def set_rule(
         org_id=org_id,
         pattern=pattern,
         scope=scope,
+        kind=kind,
     )
     return rule
 
 
-def preview(session: Session, org: Organisation, year: int) -> str | None:
-    """What the next case number of `org` in `year` would look like (without taking it)."""
-    rule = rule_for(session, org)
+def preview(session: Session, org: Organisation, year: int, kind: str = "case") -> str | None:
+    """What the next case (or `kind` document) number of `org` in `year` would look like (without taking it)."""
+    rule = rule_for(session, org, kind)
     if rule is None or rule.id is None:
         return None
     scope_key = f"rule:{rule.id}" if rule.scope == "rule" else f"rule:{rule.id}:org:{org.id}"
@@ -189,3 +211,46 @@ def rule_in_area(session: Session, *, actor: Actor, year: int) -> tuple[Organisa
     require(actor, P.ASSESSMENT_EDIT)
     area = actor_area(session, actor=actor)
     return area, rule_for(session, area), preview(session, area, year)
+
+
+def document_number(session: Session, case: Case, kind: str) -> str | None:
+    """The number printed on the case's `kind` document: the one it took before, else the next of the rule in force
+    for its organisation and kind (China-time year of now), taken in the caller's write transaction. None when no
+    rule numbers the kind (the document prints as before). Two writers numbering the same document: one number
+    stands (uq_documentnumber_once), the other's increment is rolled back with its savepoint (no gap)."""
+    if case.id is None:
+        return None
+    mine = select(DocumentNumber.text).where(DocumentNumber.case_id == case.id, DocumentNumber.kind == kind)
+    taken = session.exec(mine).first()
+    if taken is not None:
+        return taken
+    org = session.get(Organisation, case.org_id)
+    if org is None or kind not in DOCUMENT_KINDS:
+        return None
+    try:
+        with session.begin_nested():
+            allocated = allocate(session, org, clock.today().year, kind)
+            if allocated is None:
+                return None
+            session.add(
+                DocumentNumber(
+                    case_id=case.id,
+                    kind=kind,
+                    rule_id=allocated.rule_id,
+                    scope_key=allocated.scope_key,
+                    year=allocated.year,
+                    seq=allocated.seq,
+                    text=allocated.text,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return session.exec(mine).one()  # numbered by someone else meanwhile: theirs stands
+    return allocated.text
+
+
+def numbered_document(session: Session, case_id: int, kind: str) -> str | None:
+    """The number a case's `kind` document took, if it took one (read only: exports and the verify page)."""
+    return session.exec(
+        select(DocumentNumber.text).where(DocumentNumber.case_id == case_id, DocumentNumber.kind == kind)
+    ).first()

@@ -36,6 +36,8 @@ METRICS: dict[str, str] = {
     "dossier_score": "score",
     "civil_to_criminal": "count",
     "training_hours": "hours",
+    "supervision_on_time": "rate",  # 督办按时办结率 (issue 18's orders)
+    "accountability_events": "count",  # 问责次数, for a deduct rule
 }
 MANUAL = "manual"
 RULES = ("ratio", "threshold", "at_most", "deduct", MANUAL)

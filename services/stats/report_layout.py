@@ -34,6 +34,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "category": BREAKDOWN_COLUMNS,
     "source": BREAKDOWN_COLUMNS,
     "org": BREAKDOWN_COLUMNS,
+    # 督办 figures (services/supervision/figures.py): only when a layout lists this sheet; the default does not
+    "supervision": ("label", "value", "formula"),
 }
 PAPERS = ("A4", "A3")
 ORIENTATIONS = ("landscape", "portrait")

@@ -123,7 +123,7 @@ def _write_sheet(ws: Worksheet, report: Report, table: Table) -> None:
     for i, row in enumerate(table.rows):
         ws.append([safe(v) for v in row])
         _format_row(ws, ws.max_row, table, K.BY_ID[table.row_kpis[i]] if table.row_kpis else None)
-    if not table.row_kpis and table.rows:
+    if not table.row_kpis and table.rows and table.key != "supervision":  # 督办 figures have no 合计 row
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)  # the 合计 row
     if report.frame.foot:

@@ -28,6 +28,8 @@ from services.stats.report_layout import OUTCOME, Layout, TableLayout, layout_fo
 from services.stats.report_sheet import Frame, Report, Table, workbook
 from services.stats.report_sheet import safe as _safe
 from services.stats.sql import Filters, Period
+from services.supervision.figures import FIGURES as SUPERVISION_FIGURES
+from services.supervision.figures import area_figures
 
 __all__ = ["Frame", "Report", "Table", "_safe", "build_report", "export_report", "report_xlsx", "summary"]
 OUTCOME_COLUMNS = stats.BREAKDOWN
@@ -112,6 +114,23 @@ def _kpi_table(
     return _table("kpis", lang, layout, cells, tuple(k.id for k in kpis))
 
 
+def _supervision_table(
+    session: Session, actor: Actor, lang: str, layout: TableLayout, area: str | None, period: Period
+) -> Table:
+    """督办 figures of the report's unit (None: the actor's area) and days, as the dashboard counts them
+    (services/supervision/figures.py): orders opened in the days on the unit's cases."""
+    f = area_figures(session, actor=actor, first=period.start, last=period.end, org_path=area)
+    cells = [
+        {
+            "label": translate(f"supervision.figure.{name}", lang),
+            "value": getattr(f, name),
+            "formula": translate(f"supervision.formula.{name}", lang),
+        }
+        for name in SUPERVISION_FIGURES
+    ]
+    return _table("supervision", lang, layout, cells)
+
+
 def _outcome_cells(label: str, now: dict[str, int], last_received: int) -> dict[str, Any]:
     return {
         "label": label,
@@ -191,6 +210,9 @@ def build_report(
     for spec in layout.tables:
         if spec.key == "kpis":
             tables.append(_kpi_table(lang, spec, current, last))
+        elif spec.key == "supervision":
+            area = None if org_id is None else scope.path
+            tables.append(_supervision_table(session, actor, lang, spec, area, filters.period))
         elif spec.key == "org":
             now = stats.by_org(session, scope, filters, today)
             before = stats.by_org(session, scope, last_filters, today)

@@ -309,6 +309,17 @@ def track_state(db: Database, *, code: str, last4: str, client: str) -> tuple[tr
     return view, _state(db, case)
 
 
+def state_after_intake(db: Database, *, tracking_code: str) -> ResidentState:
+    """The booking panel under a receipt the page holds: the intake result this session filed (looked up by its
+    own form token), so no code check is spent against the /track limit on every rerun of the receipt (residents
+    in one police-station lobby share an address)."""
+    with db.read() as s:
+        case = s.exec(select(Case).where(Case.tracking_code == tracking.normalise_code(tracking_code))).first()
+    if case is None:
+        raise NotFound("error.track_not_found")
+    return _state(db, case)
+
+
 def state_by_tracking(db: Database, *, code: str, last4: str, client: str) -> ResidentState:
     """Slots and bookings for /track (one code check, counted against the client's /track limit)."""
     return _state(db, _tracked_case(db, code, last4, client))
