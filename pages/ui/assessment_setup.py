@@ -15,6 +15,7 @@ from services.access.permissions import P
 from services.assessment import dossier_review as review_svc
 from services.assessment import numbering
 from services.core import clock
+from services.documents.layouts import LAYOUTS
 
 
 def numbering_editor(actor: Actor) -> None:
@@ -22,27 +23,33 @@ def numbering_editor(actor: Actor) -> None:
     if not actor.can(P.ASSESSMENT_EDIT):
         return
     with st.expander(t("assessment.numbering_title"), icon=":material/tag:"):
+        kind = st.selectbox(
+            t("assessment.numbering_kind"),
+            [k for k in numbering.RULE_KINDS if k == "case" or "{{doc_no}}" in str(LAYOUTS.get(k, ""))],  # printed
+            format_func=lambda k: t("assessment.numbering_kind_case") if k == "case" else t(f"documents.kind.{k}"),
+            key="assessment.numbering_kind",
+        )
         with get_db().read() as s:
-            got = attempt(lambda: numbering.rule_in_area(s, actor=actor, year=clock.today().year))
+            got = attempt(lambda: numbering.rule_in_area(s, actor=actor, year=clock.today().year, kind=kind))
         if got is None:
             return
         area, rule, preview = got
         st.caption(t("assessment.numbering_now", pattern=rule.pattern if rule else t("assessment.numbering_builtin")))
         if preview:
             st.caption(t("assessment.numbering_next", org=area.name, number=preview))
-        with st.form("assessment.numbering"):
+        with st.form(f"assessment.numbering.{kind}"):
             pattern = st.text_input(
                 t("assessment.numbering_pattern"),
                 value=rule.pattern if rule else numbering.DEFAULT_PATTERN,
                 max_chars=80,
                 help=t("assessment.numbering_help"),
-                key="assessment.numbering_pattern",
+                key=f"assessment.numbering_pattern.{kind}",
             )
             short = st.text_input(
                 t("assessment.numbering_short"),
                 value=rule.short if rule else "",
                 max_chars=20,
-                key="assessment.numbering_short",
+                key=f"assessment.numbering_short.{kind}",
             )
             scope = st.radio(
                 t("assessment.numbering_scope"),
@@ -50,13 +57,13 @@ def numbering_editor(actor: Actor) -> None:
                 horizontal=True,
                 index=1 if rule and rule.scope == "rule" else 0,
                 format_func=lambda x: t(f"assessment.numbering_scope.{x}"),
-                key="assessment.numbering_sc",
+                key=f"assessment.numbering_sc.{kind}",
             )
             if st.form_submit_button(t("assessment.numbering_save"), icon=":material/save:", width="stretch"):
                 with get_db().write() as s:
                     done = attempt(
                         lambda: numbering.set_rule(
-                            s, actor=actor, org_id=area.id or 0, pattern=pattern, short=short, scope=scope
+                            s, actor=actor, org_id=area.id or 0, pattern=pattern, short=short, scope=scope, kind=kind
                         )
                     )
                 if done is not None:

@@ -206,11 +206,15 @@ def preview(session: Session, org: Organisation, year: int, kind: str = "case") 
     )
 
 
-def rule_in_area(session: Session, *, actor: Actor, year: int) -> tuple[Organisation, NumberingRule | None, str | None]:
-    """The actor's region, the numbering rule in force there and what its next number would look like."""
+def rule_in_area(
+    session: Session, *, actor: Actor, year: int, kind: str = "case"
+) -> tuple[Organisation, NumberingRule | None, str | None]:
+    """The actor's region, the rule numbering `kind` (cases or a document) there and what its next number would be."""
     require(actor, P.ASSESSMENT_EDIT)
+    if kind not in RULE_KINDS:
+        raise ValidationFailed("error.numbering_kind")
     area = actor_area(session, actor=actor)
-    return area, rule_for(session, area), preview(session, area, year)
+    return area, rule_for(session, area, kind), preview(session, area, year, kind)
 
 
 def document_number(session: Session, case: Case, kind: str) -> str | None:

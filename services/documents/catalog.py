@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from models import Case, CaseStatus, JudicialConfirmation
 from services.access.authz import OWNED, WORK, Actor, case_relation, get_case_in_scope, require, scope_org_ids
 from services.access.permissions import P
+from services.assessment import numbering
 from services.core import audit, clock
 from services.core.db import Database
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -321,6 +322,11 @@ def generate_document(db: Database, *, actor: Actor, case_id: int, key: str, fmt
         raise ValidationFailed("error.document_format")
     with _refusals_audited(db, actor, case_id, key):
         cf, templates = _load(db, actor, case_id, kind, item)
+    if kind in numbering.DOCUMENT_KINDS:  # an office's pattern for this paper (issue 19); a re-issue keeps its number
+        with db.write() as s:
+            number = numbering.document_number(s, cf.case, kind)
+        if number:
+            cf = replace(cf, doc_numbers={kind: number})
     result = _render(db, actor, cf, templates, key, fmt)
     with db.write() as s:
         audit.record(

@@ -141,6 +141,7 @@ def common(cf: CaseFile) -> dict[str, str]:
         "org_address": cf.org.address,
         "org_phone": cf.org.phone,
         "case_no": c.case_no,
+        "doc_no": next(iter(cf.doc_numbers.values()), c.case_no),  # the document's own number, else the case's
         "case_name": name,
         "category": category,
         "source": cf.label("source", c.source),

@@ -6,7 +6,7 @@ decrypted) only when the caller says the actor may have them; otherwise masked a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.orm import defer
@@ -125,6 +125,7 @@ class CaseFile:
     attachments: tuple[AttachmentView, ...]
     people: dict[str, str]  # mediator, registrar, archivist
     withdrawn: bool
+    doc_numbers: dict[str, str] = field(default_factory=dict)  # kind → its printed number (an office pattern)
 
     def label(self, dictionary: str, code: str | None) -> str:
         return self.labels.get(dictionary, {}).get(code or "", code or "")

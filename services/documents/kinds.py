@@ -15,6 +15,7 @@ COMMON = (
     "org_address",
     "org_phone",
     "case_no",
+    "doc_no",
     "case_name",
     "category",
     "source",

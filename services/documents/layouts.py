@@ -30,7 +30,7 @@ SEAL = [("right", "{{org_name}}（印）"), ("right", "{{signed_date}}")]
 LAYOUTS: dict[str, list[Block]] = {
     "intake": [
         ("title", "人民调解受理登记表"),
-        ("number", "编号：{{case_no}}"),
+        ("number", "编号：{{doc_no}}"),
         (
             "form",
             [
@@ -76,7 +76,7 @@ LAYOUTS: dict[str, list[Block]] = {
     ],
     "agreement": [
         ("title", "人民调解协议书"),
-        ("number", "编号：{{case_no}}"),
+        ("number", "编号：{{doc_no}}"),
         ("table", PARTY_HEAD, PARTY_ROW),
         ("heading", "纠纷主要事实、争议事项："),
         ("para", "{{description}}"),
@@ -97,7 +97,7 @@ LAYOUTS: dict[str, list[Block]] = {
     ],
     "oral_agreement": [
         ("title", "人民调解口头协议登记表"),
-        ("number", "编号：{{case_no}}"),
+        ("number", "编号：{{doc_no}}"),
         (
             "form",
             [
@@ -120,7 +120,7 @@ LAYOUTS: dict[str, list[Block]] = {
     ],
     "performance_certificate": [
         ("title", "自动履行证明书"),
-        ("number", "编号：{{case_no}}"),
+        ("number", "编号：{{doc_no}}"),
         ("plain", "{{party.summary}}"),
         (
             "para",

@@ -119,3 +119,27 @@ def test_number_concurrent_documents_gap_free_and_once_per_case(db, county_rule)
     assert sorted(seq for seq, _ in rows) == list(range(1, 31))
     assert {text for _, text in rows} == {f"（2026）江安调协字第{n:04d}号" for n in range(1, 31)}
     assert {t for texts in taken.values() for t in texts} == {text for _, text in rows}
+
+
+def test_print_the_agreement_under_its_office_number_and_keep_it_on_reissue(db):
+    """An office's agreement pattern is what the printed agreement's 编号 says; printing again keeps the number."""
+    from models import Organisation
+    from services.documents import catalog as documents
+    from tests.services.documents.test_catalog import build_demo_case, docx_text
+
+    demo = build_demo_case(db)
+    with db.write() as s:
+        case = s.get(Case, demo.case_id)
+        assert case is not None
+        org = s.get(Organisation, case.org_id)
+        office = make_actor(s, org, ["coordinator"])
+        numbering.set_rule(
+            s, actor=office, org_id=case.org_id, pattern=AGREEMENT, short="凤凰", scope="rule", kind="agreement"
+        )
+
+    def printed(key: str) -> str:
+        return docx_text(documents.generate_document(db, actor=demo.mediator, case_id=demo.case_id, key=key).content)
+
+    first, again = printed("agreement"), printed("agreement")
+    assert "编号：（" in first and "凤凰调协字第0001号" in first and "凤凰调协字第0001号" in again
+    assert f"编号：{demo.case_no}" in printed("intake")  # papers without a rule print the case number as before

@@ -95,8 +95,10 @@ def test_save_numbering_pattern_on_page(db, make_app):
     at = make_app(user=user)
     at.run()
     at.switch_page("pages/staff/assessment.py").run()
-    at.text_input(key="assessment.numbering_pattern").set_value("（{year}）江安人调字第{seq:04d}号")
-    at.radio(key="assessment.numbering_sc").set_value("rule")
+    assert at.selectbox(key="assessment.numbering_kind").value == "case"  # cases first; documents in the list
+    assert "人民调解协议书" in at.selectbox(key="assessment.numbering_kind").options
+    at.text_input(key="assessment.numbering_pattern.case").set_value("（{year}）江安人调字第{seq:04d}号")
+    at.radio(key="assessment.numbering_sc.case").set_value("rule")
     next(b for b in at.button if b.label == "保存编号规则").click().run()
     assert not at.exception
     assert "编号规则已保存" in page_text(at)
