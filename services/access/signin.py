@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models import AuthSession, LoginThrottle, User
@@ -23,7 +22,7 @@ from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.core import audit, ratelimit
 from services.core.config import Limit, Settings
-from services.core.db import Database
+from services.core.db import Database, upsert_into
 from services.core.errors import DomainError, NotFound
 from services.core.security import verify_password
 
@@ -54,8 +53,7 @@ def session_key(username: str, cookie_exp: float) -> str:
 
 
 def _upsert_throttle(session: Session, key: str) -> None:
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LoginThrottle)
+    ins = upsert_into(session, LoginThrottle)
     stmt = ins.values(key=key, failures=0, updated_at=utc_now()).on_conflict_do_nothing(index_elements=["key"])
     session.exec(stmt)
 

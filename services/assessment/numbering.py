@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass
 from string import Formatter
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -29,6 +27,7 @@ from services.access.authz import Actor, require
 from services.access.permissions import P
 from services.access.scope import actor_area
 from services.core import audit, clock
+from services.core.db import upsert_into
 from services.core.errors import NotFound, OutOfScope, ValidationFailed
 from services.documents.kinds import CASE as PER_CASE
 from services.documents.kinds import KINDS as DOC_KINDS
@@ -107,9 +106,8 @@ def rule_for(session: Session, org: Organisation, kind: str = "case") -> Numberi
 
 def _next_seq(session: Session, scope_key: str, year: int) -> int:
     """Increment (or start) the counter of (scope_key, year) and return the new value, in one statement."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(NumberCounter)
+        upsert_into(session, NumberCounter)
         .values(scope_key=scope_key, year=year, last=1)
         .on_conflict_do_update(index_elements=["scope_key", "year"], set_={"last": NumberCounter.last + 1})
         .returning(col(NumberCounter.last))

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -17,6 +15,7 @@ from models.base import utc_now
 from services.assessment import numbering
 from services.core import audit, clock
 from services.core.config import get_settings
+from services.core.db import upsert_into
 from services.core.errors import Conflict, ValidationFailed
 from services.core.reference import DEADLINES
 from services.core.security import (
@@ -131,9 +130,8 @@ def next_case_no(session: Session, org: Organisation, year: int) -> str:
     """Allocate the next number for (org, year) inside the current write transaction."""
     # one upsert: two first cases of an (org, year) at once must not both insert the counter (PostgreSQL has no
     # writer queue; the loser got a raw UniqueViolation)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(CaseCounter)
+        upsert_into(session, CaseCounter)
         .values(org_id=org.id, year=year, last=1)
         .on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseCounter.last + 1})
         .returning(col(CaseCounter.last))

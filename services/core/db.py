@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
@@ -36,6 +37,13 @@ SQLITE_STORAGE = (
     "attempt to write a read",
 )
 PG_STORAGE = {"53100", "53200", "58030", "25006"}
+
+
+def upsert_into(conn: Session | Connection, table: Any) -> Any:
+    """An INSERT into `table` in the dialect of the connected engine, so ON CONFLICT … may follow (PostgreSQL or
+    SQLite, the two engines the app runs on)."""
+    name = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
 def is_storage_error(err: BaseException) -> bool:

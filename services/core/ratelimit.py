@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from models import RateLimit
 from models.base import utc_now
 from services.core.config import Limit, get_settings
+from services.core.db import upsert_into
 from services.core.errors import DomainError
 from services.core.security import blind_index
 
@@ -67,9 +67,7 @@ def window_start(now: datetime, window_s: int) -> datetime:
 def hit(session: Session, *, key: str, limit: Limit, now: datetime | None = None) -> int:
     """Count one hit for `key` in the current window and return the window's count (this hit included)."""
     start = window_start(now or utc_now(), limit.window_s)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(RateLimit).values(key=key, window_start=start, hits=1)
+    stmt = upsert_into(session, RateLimit).values(key=key, window_start=start, hits=1)
     stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": col(RateLimit.hits) + 1})
     hits = int(session.exec(stmt.returning(col(RateLimit.hits))).scalar_one())
     if hits == 1:  # a new window for this key: drop its old windows (bounded, indexed by the unique key)

@@ -18,13 +18,12 @@ from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models import Case, Organisation, OrgWebhook, User, WebhookDelivery
 from models.base import utc_now
 from services.core.config import get_settings
-from services.core.db import Database
+from services.core.db import Database, upsert_into
 from services.notify import webhooks
 from services.notify.once import insert_once
 
@@ -48,9 +47,8 @@ def enqueue(session: Session, *, org_id: int, key: str, case_id: int | None, eve
         col(OrgWebhook.org_id) == org_id, col(OrgWebhook.active).is_(True)
     )
     cols = ["webhook_id", "event_key", "key", "case_id", "status", "attempts", "next_at", "last_error", "created_at"]
-    ins = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        ins(WebhookDelivery)
+        upsert_into(session, WebhookDelivery)
         .from_select(cols, source)
         .on_conflict_do_nothing(index_elements=["webhook_id", "event_key"])
     )

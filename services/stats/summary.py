@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
@@ -40,6 +39,7 @@ from models.stats import (
     stats_rebuild_state,
 )
 from services.core import clock
+from services.core.db import upsert_into
 from services.stats.summary_sql import (
     drop_trigger_ddl,
     due_pending,
@@ -59,8 +59,7 @@ BATCH = 20_000
 
 
 def _insert(conn: Connection | Session, table: Table) -> Any:
-    name = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+    return upsert_into(conn, table)
 
 
 def _upsert(conn: Connection | Session, table: Table, source: Any, columns: list[str]) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models import AccountabilityEvent, Case, CaseEvent, SupervisionOrder
 from models.base import utc_now
 from services.core import audit, clock
-from services.core.db import Database
+from services.core.db import Database, upsert_into
 from services.notify.inbox import notify_org
 from services.supervision import response, risk
 
@@ -25,9 +24,8 @@ LIMIT = 500
 
 
 def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
-    ins = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
-        ins(AccountabilityEvent)
+        upsert_into(session, AccountabilityEvent)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["order_id", "kind", "due"])
         .returning(col(AccountabilityEvent.id))
