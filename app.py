@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.ui.auth import build_authenticator, resolve_actor
+from pages.ui.auth import resolve_actor
 from pages.ui.db import require_db
 from pages.ui.i18n import t
 from pages.ui.navigation import build_navigation
@@ -28,6 +28,5 @@ except ConfigError as err:  # a value that cannot be read (cfg.E005), or a missi
 
 register_admin_extensions()  # the hooks and computed columns the admin specs name (idempotent)
 require_db()  # a storage failure at start-up gets the storage message, not a generic error page
-authenticator = build_authenticator(settings)
 actor = resolve_actor(settings)
-run_page(build_navigation(actor, authenticator))  # errors: a translated message with a log reference
+run_page(build_navigation(actor))  # errors: a translated message with a log reference

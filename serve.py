@@ -8,7 +8,9 @@ runs on Starlette and takes extra middleware and a lifespan:
   included; the hashed, immutable ones are compressed once and kept in memory (they already carry a year-long
   `immutable` Cache-Control, so a repeat visit re-downloads almost nothing).
 * `web.public.LightPublic`: /intake and /track as plain server-rendered HTML for residents (no Streamlit front
-  end), through the same intake services; staff (signed in) and `?ui=full` get the full Streamlit pages.
+  end), through the same intake services; staff (signed in) and `?ui=full` get the full Streamlit pages. Staff
+  sign in on the light /signin, which sets the sign-in cookie from the server; a staff page loaded without a live
+  session is sent there first.
 * the lifespan starts the background dispatcher (robot messages, reminders) with the server and stops it with
   the server, instead of at the first page view.
 
@@ -77,21 +79,15 @@ def _database() -> Database:
 
 
 @functools.cache
-def _staff_cookie() -> str:
-    """The sign-in cookie's name; importing the authenticator outside a script run only warns about it."""
-    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
-    try:
-        from pages.ui.auth import COOKIE_NAME
-    finally:
-        quiet.setLevel(level)
-    return COOKIE_NAME
+def _staff_paths() -> frozenset[str]:
+    from pages.nav import staff_url_paths  # the page registry: plain data, imported at the first request
+
+    return frozenset(staff_url_paths())
 
 
 def middleware() -> list[Middleware]:
     """Outermost first: compression wraps the light pages, which wrap Streamlit's own stack."""
-    return [Middleware(Compress), Middleware(LightPublic, get_db=_database, staff_cookie=_staff_cookie)]
+    return [Middleware(Compress), Middleware(LightPublic, get_db=_database, staff_paths=_staff_paths)]
 
 
 if __name__ != "__main__":  # imported by uvicorn as serve:app (`streamlit run serve.py` finds it by name)

@@ -33,7 +33,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 os.environ.setdefault("AUTH_COOKIE_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("DATA_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("MEDIATION_BCRYPT_ROUNDS", "4")
-os.environ.setdefault("MEDIATION_RERUN_DELAY", "0")
 
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
@@ -50,12 +49,11 @@ BENCH_USER = "bench_city"
 # An empty page run the way every page of the app runs: page config, the signed-in session checked, a title.
 EMPTY_PAGE = """
 import streamlit as st
-from pages.ui.auth import build_authenticator, resolve_actor
+from pages.ui.auth import resolve_actor
 from pages.ui.i18n import t
 from services.core.config import get_settings
 st.set_page_config(page_title=t("app.title"), layout="centered")
 settings = get_settings()
-build_authenticator(settings)
 assert resolve_actor(settings) is not None
 st.title(t("stats.title"))
 """

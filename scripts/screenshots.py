@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -96,7 +97,6 @@ def server_env(tmp: Path, port: int) -> dict[str, str]:
         MEDIATION_SECRETS_FILE=str(tmp / "none.toml"),
         DEMO_PASSWORD=DEMO_PASSWORD,
         MEDIATION_BCRYPT_ROUNDS="4",
-        MEDIATION_RERUN_DELAY="0.5",  # a real browser needs a moment to write the sign-in cookie
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
@@ -185,7 +185,7 @@ def wait_for_app(page: Page, timeout_ms: int = 60_000) -> None:
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         page.wait_for_function(_SETTLED_JS, timeout=max(1000, int((deadline - time.monotonic()) * 1000)))
-        page.wait_for_timeout(500)  # a component (the cookie manager) may trigger one more rerun
+        page.wait_for_timeout(500)  # a component or a callback may trigger one more rerun
         if page.evaluate(_SETTLED_JS) or time.monotonic() > deadline:
             return
 
@@ -212,42 +212,21 @@ def save_screenshot(page: Page, name: str, directory: Path = SCREENSHOT_DIR, *, 
 SIGN_IN_TIMEOUT_S = 60  # bcrypt at the production cost on a busy 2-core CI machine
 
 
-SUBMIT_LOST_S = 8  # the app idle this long with the form still shown and no answer: the tap was lost
-
-
 def sign_in(page: Page, base_url: str, user: str, password: str, path: str = "/workbench") -> None:
-    """Sign in through the real form shown at a staff URL.
-
-    A tap that lands while the sign-in cookie component's first rerun starts is dropped by Streamlit (the new run
-    no longer sees the form as submitted): the app goes idle with the form still filled in and nothing said. A
-    person taps again; so does this helper, at most twice, and only when the app has been idle for a while."""
+    """Sign in through the real form: a staff page loaded signed out is sent to the light /signin, whose answer
+    sets the sign-in cookie and comes back to that page (a public `path` goes to the form directly)."""
     page.goto(base_url + path)
-    wait_for_app(page)
-    form = page.locator('[data-testid="stForm"]').filter(has=page.locator('input[type="password"]')).first
-
-    def submit() -> None:
-        form.locator('input:not([type="password"])').first.fill(user)
-        form.locator('input[type="password"]').fill(password)
-        form.get_by_test_id("stFormSubmitButton").locator("button").click()
-
-    submit()
-    taps, idle_since = 1, None
-    deadline = time.monotonic() + SIGN_IN_TIMEOUT_S
-    while page.locator('input[type="password"]').count() and time.monotonic() < deadline:
-        alerts = page.locator('[data-testid="stAlertContentError"]')
-        if alerts.count():
-            raise AssertionError(f"sign-in as {user!r} refused: {alerts.first.inner_text()}")
-        answered = page.locator('[data-testid="stAlertContentSuccess"]').count() > 0
-        if page.evaluate(_SETTLED_JS) and not answered:
-            idle_since = idle_since or time.monotonic()
-            if time.monotonic() - idle_since > SUBMIT_LOST_S and taps < 3:
-                submit()
-                taps, idle_since = taps + 1, None
-        else:
-            idle_since = None
-        page.wait_for_timeout(200)
-    if page.locator('input[type="password"]').count():
-        raise AssertionError(f"sign-in as {user!r}: the form is still shown after {SIGN_IN_TIMEOUT_S} s ({taps} taps)")
+    form = page.locator("form[action='/signin']")
+    if not form.count():
+        page.goto(f"{base_url}/signin?next={quote(path, safe='/')}")
+    form.locator("input[name=username]").fill(user)
+    form.locator("input[name=password]").fill(password)
+    with page.expect_navigation(timeout=SIGN_IN_TIMEOUT_S * 1000):
+        form.locator("button[type=submit]").click()
+    if urlsplit(page.url).path == "/signin":
+        refusal = page.locator(".box.bad")
+        said = refusal.first.inner_text() if refusal.count() else "no message"
+        raise AssertionError(f"sign-in as {user!r} refused: {said}")
     wait_for_app(page)
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 os.environ.setdefault("AUTH_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
 os.environ.setdefault("DATA_KEY", "test-data-key-" + "y" * 40)
 os.environ.setdefault("MEDIATION_BCRYPT_ROUNDS", "4")
-os.environ.setdefault("MEDIATION_RERUN_DELAY", "0")
 os.environ.setdefault("MEDIATION_SECRETS_FILE", "/nonexistent/secrets.toml")
 
 import pytest

@@ -25,7 +25,7 @@ h1{font-size:1.35rem;margin:.4em 0 .2em}h2{font-size:1.1rem;margin:1.2em 0 .4em}
 .org b{display:block}.muted{color:#59636e;font-size:.9rem}
 label{display:block;font-weight:600;margin:14px 0 4px}
 .opt{font-weight:400;color:#59636e}
-input[type=text],input[type=tel],input[type=number],input[type=date],select,textarea{
+input[type=text],input[type=tel],input[type=number],input[type=date],input[type=password],select,textarea{
 width:100%;font:inherit;padding:10px;border:1px solid #8c959f;border-radius:6px;background:#fff}
 textarea{min-height:7em;resize:vertical}
 .check{display:flex;gap:8px;align-items:flex-start;font-weight:400;margin:12px 0}

@@ -36,7 +36,7 @@ TEXT_TYPES = (
     "application/vnd.ms-fontobject",
 )
 SKIP_PREFIXES = ("/media/", "/_stcore/stream", "/_stcore/upload_file")
-# A custom component's files (the sign-in cookie manager's ~1 MB bundle): Streamlit gzips them itself and marks
+# A custom component's files (none is used since the sign-in cookie moved to the server): Streamlit gzips them and marks
 # them only "public". They are compressed here instead (brotli when asked), and a file whose name carries its
 # content hash (2.23c6e063.chunk.js) is cached for a year like Streamlit's own bundles.
 COMPONENT_PREFIX = "/component/"

@@ -1,56 +1,34 @@
-"""The one adapter around streamlit-authenticator: cookie in the browser, sessions and checks in our database.
+"""Who is signed in, for the Streamlit frame: the sign-in cookie read, the session checked in our database.
 
-The library signs and stores the re-authentication cookie (JWT over username and expiry). We never let
-it check passwords (it cannot take passphrases over 72 bytes) nor count attempts in memory: the form is
-ours, the throttle and the session table live in the database, and a cookie only signs someone in while
-the session it names is alive there.
+The light /signin (`web.signin`) checks the password and sets the cookie from the server, so no component runs
+in the browser for it. Here each rerun reads that cookie (`services.access.cookie`) and asks the session table
+whether the session it names is still alive; signing out ends the session there, which kills the cookie
+everywhere at once. The throttle and the sessions live in the database, never in this process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
-
-import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from pages.ui.db import get_db
 from pages.ui.i18n import t
+from services.access import cookie
 from services.access import signin as auth_service
 from services.access.authz import Actor
 from services.core.config import Settings, get_settings
-from services.core.errors import DomainError
 from services.core.ratelimit import client_address
 
-COOKIE_NAME = "mh_auth"
-COOKIE_DAYS = 0.5
-Authenticator = stauth.Authenticate
 KEY_STATE = "auth.session_key"
 ACTOR_STATE = "auth.actor"
+SIGNED_OUT_STATE = "auth.signed_out"  # this browser tab signed out: its cookie is not read again
+JUST_SIGNED_OUT = "just"  # …and has not yet been shown the sign-in page
 
 
-AUTHENTICATOR_STATE = "auth.authenticator"
-
-
-def build_authenticator(settings: Settings) -> stauth.Authenticate:
-    """Construct the authenticator once per script run (it renders its cookie component).
-
-    It is kept in this session's own state for the pages of the same run, never in a shared cache."""
-    authenticator = stauth.Authenticate(
-        {"usernames": {}},
-        cookie_name=COOKIE_NAME,
-        cookie_key=settings.auth_cookie_key,
-        cookie_expiry_days=COOKIE_DAYS,
-        auto_hash=False,
-        login_sleep_time=0,
-    )
-    st.session_state[AUTHENTICATOR_STATE] = authenticator
-    return authenticator
-
-
-def current_authenticator() -> stauth.Authenticate:
-    return st.session_state[AUTHENTICATOR_STATE]
+def after_sign_out(login: st.Page) -> None:
+    """On the run right after signing out, go to the sign-in page, which says so (the staff page is gone)."""
+    if st.session_state.get(SIGNED_OUT_STATE) == JUST_SIGNED_OUT:
+        st.session_state[SIGNED_OUT_STATE] = True
+        st.switch_page(login)
 
 
 def client_id() -> str:
@@ -64,25 +42,13 @@ def client_id() -> str:
     )
 
 
-def _cookie_claims(settings: Settings) -> tuple[str, float] | None:
-    raw = st.context.cookies.get(COOKIE_NAME) if st.context.cookies else None
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        claims = jwt.decode(raw, settings.auth_cookie_key, algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return None
-    username, exp = claims.get("username"), claims.get("exp_date")
-    if not isinstance(username, str) or not isinstance(exp, int | float) or exp < time.time():
-        return None
-    return username, float(exp)
-
-
 def resolve_actor(settings: Settings) -> Actor | None:
     """Who is signed in on this rerun, checked against the session table every time."""
     key = st.session_state.get(KEY_STATE)
-    if key is None and not st.session_state.get("logout") and (claims := _cookie_claims(settings)) is not None:
-        key = auth_service.session_key(*claims)
+    if key is None and not st.session_state.get(SIGNED_OUT_STATE):
+        raw = st.context.cookies.get(cookie.COOKIE_NAME) if st.context.cookies else None
+        claims = cookie.read(settings, raw)
+        key = claims.session_key if claims is not None else None
     actor = None
     if key:
         db = get_db()
@@ -94,17 +60,9 @@ def resolve_actor(settings: Settings) -> Actor | None:
     if actor is None:
         for k in (KEY_STATE, ACTOR_STATE):
             st.session_state.pop(k, None)
-        st.session_state["authentication_status"] = None
         return None
     st.session_state[KEY_STATE] = key
     st.session_state[ACTOR_STATE] = actor
-    st.session_state.update(
-        authentication_status=True,
-        username=actor.username,
-        name=actor.display_name,
-        roles=sorted(actor.roles),
-        logout=None,
-    )
     return actor
 
 
@@ -114,53 +72,27 @@ def current_actor() -> Actor | None:
     return actor if isinstance(actor, Actor) else None
 
 
-def _pause_then_rerun() -> None:
-    delay = get_settings().rerun_delay
-    if delay > 0:
-        time.sleep(delay)  # lets the cookie component write or delete the cookie first
-    st.rerun()
-
-
-def sign_in_form(authenticator: stauth.Authenticate) -> None:
-    """Our own sign-in form; on success the library writes the cookie and a session row is created."""
-    settings = get_settings()
-    st.subheader(t("auth.title"))
-    with st.form("auth.form", border=True):
-        username = st.text_input(t("auth.username"), key="auth.username", max_chars=60, autocomplete="username")
-        password = st.text_input(
-            t("auth.password"), type="password", key="auth.password", max_chars=256, autocomplete="current-password"
-        )
-        submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch", icon=":material/login:")
-    if not submitted:
-        return
-    if not username.strip() or not password:
-        st.error(t("error.signin_empty"))
-        return
-    try:
-        result = auth_service.authenticate(get_db(), settings, username=username, password=password, client=client_id())
-    except DomainError as err:
-        st.error(t(err.key, **err.params))
-        return
-    st.session_state.update(username=result.username, name=result.display_name, logout=None)
-    authenticator.cookie_controller.set_cookie()
-    exp = authenticator.cookie_controller.cookie_model.exp_date or time.time()
-    key = auth_service.session_key(result.username, exp)
-    with get_db().write() as s:
-        auth_service.start_session(s, user_id=result.user_id, key=key, client=client_id())
-    st.session_state[KEY_STATE] = key
-    st.success(t("auth.welcome", name=result.display_name))
-    _pause_then_rerun()
-
-
-def sign_out(authenticator: stauth.Authenticate) -> None:
-    """End the server-side session, delete the cookie and rerun signed out."""
+def sign_out() -> None:
+    """End the server-side session (the cookie that names it dies with it) and rerun signed out."""
     key = st.session_state.get(KEY_STATE)
     if key:
         with get_db().write() as s:
             auth_service.end_session(s, key=key)
-    with contextlib.suppress(Exception):  # a missing cookie is fine: the server-side session is already dead
-        authenticator.cookie_controller.delete_cookie()
-    for k in (KEY_STATE, ACTOR_STATE, "username", "name", "roles"):
+    for k in (KEY_STATE, ACTOR_STATE):
         st.session_state.pop(k, None)
-    st.session_state.update(authentication_status=None, logout=True)
-    _pause_then_rerun()
+    st.session_state[SIGNED_OUT_STATE] = JUST_SIGNED_OUT
+    st.rerun()
+
+
+def sign_in_prompt(url_path: str) -> None:
+    """What a signed-out tab shows at a staff address: the way to the light sign-in page, keeping the page.
+
+    A page load there is sent to /signin by the server itself; this is for a tab whose session ended (signed
+    out, idle) or a visitor choosing 工作人员登录 in the menu."""
+    st.title(t("auth.title"))
+    if st.session_state.get(SIGNED_OUT_STATE):
+        st.success(t("auth.signed_out"), icon=":material/logout:")
+    st.info(t("auth.required"), icon=":material/lock:")
+    target = cookie.HOME if url_path in ("", "login") else f"/{url_path}"
+    address = cookie.signin_address(target)
+    st.link_button(t("auth.go_signin"), address, type="primary", icon=":material/login:", width="stretch")

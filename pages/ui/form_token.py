@@ -2,7 +2,7 @@
 
 What a submission produced is looked up by its token on every run rather than trusted to session state alone:
 Streamlit checks for a pending rerun at every session-state read or write, so a rerun that arrives while a
-submission is saved (the cookie component's first value on a fresh session, a second tap) can stop the script
+submission is saved (a second tap, a value sent by a component) can stop the script
 after the row is written and before the result is kept. And a phone that dropped its connection for longer
 than Streamlit keeps a session comes back with a new session and only the address: with the token there it
 sees its tracking code (or register reference) again instead of an empty form."""

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from pages.nav import HOME, PAGES_DIR, PageSpec, layout_for, public_pages, staff_pages, staff_url_paths
-from pages.ui.auth import Authenticator, sign_out
+from pages.ui.auth import after_sign_out, sign_out
 from pages.ui.db import get_db
 from pages.ui.i18n import PICKED_KEY, current_language, language_switch, set_language, t
 from pages.ui.inbox_nav import inbox_title, start_dispatcher
@@ -17,6 +17,7 @@ from services.access import accounts
 from services.access.authz import Actor
 
 SIGNIN = PAGES_DIR / "public" / "signin.py"
+URL_PATH_KEY = "ui.url_path"
 RESTORED_KEY = "ui.lang_restored_for"  # the user whose saved language this session has taken up
 SECTION_KEYS = {
     "public": "nav.section_public",
@@ -73,33 +74,36 @@ def restore_language(actor: Actor | None) -> None:
         _save_language(actor.user_id, current_language())
 
 
-def _sidebar(actor: Actor | None, authenticator: Authenticator) -> None:
+def _sidebar(actor: Actor | None) -> None:
     with st.sidebar:
         uid = actor.user_id if actor is not None else None
         language_switch(None if uid is None else lambda lang: _save_language(uid, lang))
         if actor is not None:
             st.caption(t("nav.signed_in_as", name=actor.display_name))
             if st.button(t("nav.signout"), key="nav.signout", icon=":material/logout:", width="stretch"):
-                sign_out(authenticator)
+                sign_out()
 
 
-def build_navigation(actor: Actor | None, authenticator: Authenticator) -> Any:
+def build_navigation(actor: Actor | None) -> Any:
     """Public pages for everyone; staff pages by permission; staff URLs become sign-in pages when signed out."""
     restore_language(actor)
     hide_streamlit_english()
     sections: dict[str, list[st.Page]] = {t(SECTION_KEYS["public"]): [_page(p) for p in public_pages()]}
+    login = _sign_in_page("login", hidden=actor is not None)
     if actor is None:
-        sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=False))
+        sections[t(SECTION_KEYS["public"])].append(login)
         sections[t(SECTION_KEYS["public"])] += [_sign_in_page(u, hidden=True) for u in staff_url_paths()]
     else:
         for spec in staff_pages(actor.permissions):
             title = inbox_title(actor) if spec.key == "inbox" else None  # "消息 (3)": the unread count
             sections.setdefault(t(SECTION_KEYS[spec.section]), []).append(_page(spec, title=title))
-        sections[t(SECTION_KEYS["public"])].append(_sign_in_page("login", hidden=True))
-    _sidebar(actor, authenticator)
+        sections[t(SECTION_KEYS["public"])].append(login)
+    _sidebar(actor)
     nav = st.navigation(sections, expanded=True)  # the whole menu: no "View 9 more" hiding the intake queue
+    after_sign_out(login)
     # office pages use the desk's width (report tables no longer scroll sideways); phones stack columns anyway
     st.set_page_config(layout=layout_for(nav.url_path, signed_in=actor is not None))
+    st.session_state[URL_PATH_KEY] = nav.url_path  # where a signed-out tab's sign-in link comes back to
     # Webhook messages go out from one background thread per process. Started only after st.navigation():
     # started before it, the first visitor of a fresh server lost their deep link (/workbench → home).
     start_dispatcher()

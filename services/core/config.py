@@ -104,9 +104,6 @@ class Settings:
         default=str(SECRETS_FILE),
         metadata=variable("MEDIATION_SECRETS_FILE", "The secrets file read after the environment (environment only)"),
     )
-    rerun_delay: float = field(
-        default=1.0, metadata=variable("MEDIATION_RERUN_DELAY", "Seconds to wait before rerun after sign-in/out")
-    )
     bcrypt_rounds: int = field(
         default=12, metadata=variable("MEDIATION_BCRYPT_ROUNDS", "bcrypt cost factor of new password hashes")
     )

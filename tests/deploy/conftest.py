@@ -210,7 +210,6 @@ def instance_env(base: dict[str, str], *, database_url: str, public_url: str, co
         "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
         "STREAMLIT_BROWSER_SERVER_ADDRESS": host,
         "STREAMLIT_BROWSER_SERVER_PORT": port or "443",
-        "MEDIATION_RERUN_DELAY": "0.5",
     }
 
 

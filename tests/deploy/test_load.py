@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import os
 import secrets
 import statistics
@@ -25,10 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.protobuf.message import DecodeError
 from playwright.async_api import BrowserContext, Page, async_playwright, expect
 from sqlmodel import col, func, select
-from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from models import Case
 from scripts.screenshots import (
@@ -87,27 +84,9 @@ async def errors_shown(page: Page) -> list[str]:
     return alerts + [w for w in BAD_TEXT if w in body]
 
 
-def cookie_value_sent(payload: str | bytes) -> bool:
-    """True for the rerun a page's cookie component sends with its first value (widget key `init`)."""
-    msg = BackMsg()
-    with contextlib.suppress(DecodeError):
-        msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
-    return msg.WhichOneof("type") == "rerun_script" and any(
-        w.id.endswith("-init") for w in msg.rerun_script.widget_states.widgets
-    )
-
-
 async def open_intake(page: Page, url: str) -> None:
-    """Open the form and wait until the page has loaded as a person would see it before typing.
-
-    The authenticator's cookie component reports its value once per new session, seconds late on a loaded
-    server, and that rerun can take the place of a submit sent in the same moment (the tap is lost and the
-    form stays as typed; see pages/ui/widgets.save_in_callback). A person needs half a minute or more to fill
-    the form, the test 1.2 s, so it waits for that first rerun."""
-    loaded = asyncio.Event()
-    page.on("websocket", lambda ws: ws.on("framesent", lambda p: cookie_value_sent(p) and loaded.set()))
+    """Open the form and wait until the page has loaded as a person would see it before typing."""
     await open_page(page, url)
-    await asyncio.wait_for(loaded.wait(), 120)
     await settle(page)
 
 

@@ -1,4 +1,5 @@
-"""Sign-in through the real form on a phone; a captured cookie stops working after sign-out (AUTH-2)."""
+"""Sign-in through the real form on a phone (the light /signin, which sets an HttpOnly cookie); a captured
+cookie stops working after sign-out (AUTH-2)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def test_signin_signout_and_cookie_replay(page: Page, browser: Browser, live_ser
     expect(page.get_by_role("heading", name="工作台")).to_be_visible()
     shot(page, "workbench-mediator")
     cookie = next(c for c in page.context.cookies() if c["name"] == COOKIE)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie").find(COOKIE) == -1  # no script on the page can read it
 
     # the cookie alone signs a new browser in while the session lives
     other = _open_with_cookie(browser, live_server.url, cookie)
@@ -32,20 +35,27 @@ def test_signin_signout_and_cookie_replay(page: Page, browser: Browser, live_ser
     # sign out from the phone's sidebar
     page.get_by_test_id("stExpandSidebarButton").click()
     page.get_by_role("button", name="退出登录").click()
-    page.locator('input[type="password"]').wait_for(timeout=30_000)
+    expect(page.get_by_text("您已退出登录。")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("link", name="前往登录页")).to_be_visible()
+    shot(page, "signed-out")
 
-    # the captured cookie replayed in a fresh browser no longer signs in
-    replay = _open_with_cookie(browser, live_server.url, cookie)
+    # the captured cookie replayed in a fresh browser no longer signs in: the staff page sends it to /signin
+    context = browser.new_context(**PHONE_CONTEXT)
+    context.add_cookies([cookie])
+    replay = context.new_page()
+    replay.goto(live_server.url + "/workbench")
     expect(replay.locator('input[type="password"]')).to_be_visible()
-    expect(replay.get_by_role("heading", name="工作台")).to_have_count(0)
+    assert replay.url.endswith("/signin?next=/workbench")
+    assert not [c for c in context.cookies() if c["name"] == COOKIE]  # the dead cookie was deleted there
     shot(replay, "signin-after-replay")
-    replay.context.close()
+    context.close()
 
 
-def test_wrong_password_message(page: Page, live_server):
+def test_wrong_password_message(page: Page, live_server, shot):
     page.goto(live_server.url + "/login")
-    wait_for_app(page)
-    page.locator('input:not([type="password"])').first.fill("mediator")
+    page.locator('input[name="username"]').fill("mediator")
     page.locator('input[type="password"]').fill("definitely wrong")
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_text("用户名或密码不正确。")).to_be_visible()
+    expect(page.locator('input[name="username"]')).to_have_value("mediator")
+    shot(page, "signin-refused")

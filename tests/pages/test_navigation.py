@@ -43,8 +43,8 @@ def test_signed_out_sees_only_public_pages(db, make_app):
             # its URL is a sign-in page instead, showing no data
             at.switch_page("pages/public/signin.py").run()
             assert not at.exception
-            assert [ti.label for ti in at.text_input] == ["用户名", "密码"]
-            assert not at.metric
+            assert [b.proto.label for b in at.get("link_button")] == ["前往登录页"]  # the light /signin
+            assert not at.metric and not at.text_input
 
 
 @pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))

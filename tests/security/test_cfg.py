@@ -35,7 +35,6 @@ KNOWN_VULNERABLE: list[tuple[str, str, str, str]] = [
     ("streamlit", "0.0.0", "1.43.0", "CVE-2025-1684 file_uploader type only client-side"),
     ("streamlit", "0.0.0", "1.53.1", "CVE-2026-10804 weak cache hash"),
     ("streamlit", "0.0.0", "1.54.0", "CVE-2026-33682 UNC-path SSRF (Windows)"),
-    ("streamlit-authenticator", "0.0.0", "0.4.2", "random-based codes, api_key egress (pitfalls 19)"),
 ]
 FLOOR = {"streamlit": "1.54.0"}
 

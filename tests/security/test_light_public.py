@@ -95,7 +95,11 @@ def call(
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             out["status"] = message["status"]
-            out["headers"] = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
+            headers: dict[str, str] = {}
+            for k, v in message.get("headers", []):  # a repeated header (Set-Cookie) joined by newlines
+                name = k.decode().lower()
+                headers[name] = f"{headers[name]}\n{v.decode()}" if name in headers else v.decode()
+            out["headers"] = headers
         elif message["type"] == "http.response.body":
             out["body"] += message.get("body", b"")
 
@@ -185,7 +189,7 @@ def app(db, monkeypatch):
                 ],
             )
         )
-    return LightPublic(_inner, get_db=lambda: db, staff_cookie=lambda: "mh_auth")
+    return LightPublic(_inner, get_db=lambda: db, staff_paths=lambda: {"workbench"})
 
 
 # --- LIGHT-1: the pages themselves --------------------------------------------------------------------------
@@ -205,8 +209,8 @@ def test_serve_form_as_plain_html_with_only_the_hashed_helper_script(app):
 
 def test_send_staff_and_full_ui_to_streamlit(app):
     assert call(app, "GET", "/intake?org=V1&ui=full").body == PASS_THROUGH
-    assert call(app, "GET", "/intake?org=V1", headers={"cookie": "mh_auth=x.y.z"}).body == PASS_THROUGH
-    assert call(app, "GET", "/workbench").body == PASS_THROUGH
+    assert call(app, "GET", "/intake?org=V1", headers={"cookie": "mh_auth=x.y.z"}).body != PASS_THROUGH  # forged
+    assert call(app, "GET", "/workbench").headers["location"] == "/signin?next=/workbench"  # signed out
     assert call(app, "GET", "/intake/_stcore/health").body == PASS_THROUGH
 
 

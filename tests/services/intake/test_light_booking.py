@@ -41,7 +41,7 @@ def app(db, monkeypatch):
     get_settings.cache_clear()
     with db.write() as s:
         make_tree(s)
-    return LightPublic(_inner, get_db=lambda: db, staff_cookie=lambda: "mh_auth")
+    return LightPublic(_inner, get_db=lambda: db, staff_paths=frozenset)
 
 
 def new_client() -> str:
