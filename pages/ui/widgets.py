@@ -75,9 +75,10 @@ def report(err: Exception) -> None:
 def save_in_callback(key: str, action: Callable[[], None]) -> None:
     """Run a form's save as its button's on_click callback, and keep any error under `key` for the page.
 
-    A rerun that arrives while a click is handled (a second tap, a component's value) stops the script at its next session-state access or element, and the new run has no click in
-    it. A callback runs before the script body, and `action` should read the form once with
-    `st.session_state.to_dict()` (no rerun check) before it saves: the save then happens or not as a whole.
+    A rerun that arrives while a click is handled (a second tap, a component's value) stops the script at its
+    next session-state access or element, and the new run has no click in it. A callback runs before the script
+    body, and `action` should read the form once with `st.session_state.to_dict()` (no rerun check) before it
+    saves: the save then happens or not as a whole.
     What it keeps in the session afterwards can still be cut off, so pages find their result from the database
     too (pages/ui/form_token.py). `show_saved_error` shows the error in the page."""
     try:

@@ -178,9 +178,10 @@ def test_intake_submit_shows_code_once_for_double_tap_and_rerun(db, tree, make_a
 @pytest.mark.parametrize("stop_after", ["saving", "before saving"])
 def test_a_rerun_arriving_while_sending_loses_nothing(db, tree, make_app, monkeypatch, stop_after):
     """Streamlit checks for a pending rerun at every session-state access: a second tap (or, before the cookie
-    moved to the server, the cookie component's first value) arriving while the case is saved stops the script after the row is written
-    and before the page keeps the result (LOAD-2 on a loaded machine: 20 rows, 19 codes shown). The page finds
-    the result by its form token instead; and a stop before saving leaves the form as typed, nothing filed."""
+    moved to the server, the cookie component's first value) arriving while the case is saved stops the script
+    after the row is written and before the page keeps the result (LOAD-2 on a loaded machine: 20 rows, 19 codes
+    shown). The page finds the result by its form token instead; and a stop before saving leaves the form as
+    typed, nothing filed."""
     real = intake.submit_intake
 
     def interrupted(*args, **kwargs):
