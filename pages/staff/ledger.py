@@ -22,7 +22,7 @@ from services.lowcode import dictionaries
 actor = require_page(P.LEDGER_AUDIT)
 db = get_db()
 STATUSES = ("claimed", "held", "audited", "approved", "paid", "rejected", "reversed")
-OFFSET = "ledger.offset"
+CURSORS = "ledger.cursors"  # the keyset cursor of each page before this one (None = the first page)
 today = clock.today()
 months = [
     ((today.replace(day=1) - timedelta(days=31 * i)).year, (today.replace(day=1) - timedelta(days=31 * i)).month)
@@ -63,11 +63,11 @@ with st.expander(t("ledger.filters"), icon=":material/filter_list:"):
 filters = (status, kind, county, month)
 if st.session_state.get("ledger.filters_were") != filters:
     st.session_state["ledger.filters_were"] = filters
-    st.session_state[OFFSET] = 0
-offset = int(st.session_state.get(OFFSET, 0))
+    st.session_state[CURSORS] = []
+cursors: list[int] = st.session_state.get(CURSORS) or []
 with db.read() as s:
     page = ledger_views.list_claims(
-        s, actor=actor, status=status, kind=kind, county_id=county, month=month, offset=offset
+        s, actor=actor, status=status, kind=kind, county_id=county, month=month, after=cursors[-1] if cursors else None
     )
 
 with st.container(horizontal=True, gap="medium"):  # side by side on a phone too, wrapping when narrow
@@ -89,14 +89,17 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-nav1, nav2 = st.columns(2)
-if offset and nav1.button(t("ledger.first_page"), key="ledger.first", width="stretch", icon=":material/first_page:"):
-    st.session_state[OFFSET] = 0
+nav = st.container(horizontal=True, gap="small")
+if cursors and nav.button(t("ledger.first_page"), key="ledger.first", width="stretch", icon=":material/first_page:"):
+    st.session_state[CURSORS] = []
     st.rerun()
-if offset + len(page.rows) < page.count and nav2.button(
+if cursors and nav.button(t("paging.prev"), key="ledger.prev", width="stretch", icon=":material/navigate_before:"):
+    st.session_state[CURSORS] = cursors[:-1]
+    st.rerun()
+if page.after is not None and nav.button(
     t("ledger.next_page"), key="ledger.next", width="stretch", icon=":material/navigate_next:"
 ):
-    st.session_state[OFFSET] = offset + ledger_views.PAGE_SIZE
+    st.session_state[CURSORS] = [*cursors, page.after]
     st.rerun()
 
 with st.expander(t("ledger.bulk_title"), icon=":material/playlist_add:"):

@@ -16,6 +16,7 @@ from pages.ui.inbox_nav import unread_count
 from pages.ui.supervision_desk import workbench_todo
 from services.access.permissions import P
 from services.cases import warnings, workbench
+from services.cases.cards import CaseRow
 from services.core.clock import format_local
 from services.core.text import escape_markdown as esc
 from services.lowcode import dictionaries
@@ -103,10 +104,16 @@ view = (
     )
     or "todo"
 )
-limit_key = f"workbench.limit.{view}"
-limit = int(st.session_state.get(limit_key, workbench.PAGE))
+pages_key = f"workbench.pages.{view}"  # how many pages of this tab are shown ("加载更多" adds one)
+rows: list[CaseRow] = []
+after: workbench.Cursor | None = None
 with db.read() as s:
-    rows = workbench.list_cards(s, actor=actor, view=view, limit=limit)
+    for _ in range(int(st.session_state.get(pages_key, 1))):  # each page by keyset from the last card above it
+        page = workbench.page_cards(s, actor=actor, view=view, after=after)
+        rows += page.items
+        after = page.after
+        if after is None:
+            break
 
 if view == "todo":
     st.caption(t("workbench.todo_caption"))
@@ -114,8 +121,8 @@ if not rows:
     st.info(t("workbench.todo_empty" if view == "todo" else "workbench.empty"), icon=":material/inbox:")
 for row in rows:
     case_card(row, categories, "workbench.open")
-if len(rows) == limit and st.button(
+if after is not None and st.button(
     t("workbench.more"), key="workbench.more", width="stretch", icon=":material/expand_more:"
 ):
-    st.session_state[limit_key] = limit + workbench.PAGE
+    st.session_state[pages_key] = int(st.session_state.get(pages_key, 1)) + 1
     st.rerun()

@@ -148,12 +148,13 @@ def _query(actor: Actor, spec: AdminSpec, lang: str) -> admin.ListQuery:
     signature = repr((search, sorted(filters.items(), key=lambda kv: kv[0]), order))
     if st.session_state.get(_k(spec, "signature")) != signature:  # new search or filter: back to page 1
         st.session_state[_k(spec, "signature")] = signature
-        st.session_state[_k(spec, "page")] = 0
+        st.session_state[_k(spec, "cursors")] = []
+    cursors = st.session_state.get(_k(spec, "cursors")) or []
     return admin.ListQuery(
         search=search or "",
         filters={k: v for k, v in filters.items() if v is not None},
         order=order or "",
-        page=st.session_state.get(_k(spec, "page"), 0),
+        after=cursors[-1] if cursors else None,
     )
 
 
@@ -205,19 +206,19 @@ def _table(spec: AdminSpec, page: admin.ListPage) -> None:
 
 
 def _pager(spec: AdminSpec, page: admin.ListPage) -> None:
-    key = _k(spec, "page")
+    """第 n 页 and 上一页 / 下一页: the cursor of each page before this one is kept, newest last (keyset paging)."""
+    key = _k(spec, "cursors")
+    cursors: list[Any] = st.session_state.get(key) or []
     words = "admin.count_capped" if page.capped else "admin.count"
-    st.caption(t(words, total=f"{page.total:,}", page=page.page + 1, pages=page.pages))
-    if page.pages <= 1:
+    st.caption(t(words, total=f"{page.total:,}", page=len(cursors) + 1, pages=max(page.pages, len(cursors) + 1)))
+    if not cursors and page.after is None:
         return
     row = st.container(horizontal=True)
-    if row.button(t("admin.prev"), key=_k(spec, "prev"), disabled=page.page == 0, icon=":material/navigate_before:"):
-        st.session_state[key] = page.page - 1
+    if row.button(t("admin.prev"), key=_k(spec, "prev"), disabled=not cursors, icon=":material/navigate_before:"):
+        st.session_state[key] = cursors[:-1]
         st.rerun()
-    if row.button(
-        t("admin.next"), key=_k(spec, "next"), disabled=page.page + 1 >= page.pages, icon=":material/navigate_next:"
-    ):
-        st.session_state[key] = page.page + 1
+    if row.button(t("admin.next"), key=_k(spec, "next"), disabled=page.after is None, icon=":material/navigate_next:"):
+        st.session_state[key] = [*cursors, page.after]
         st.rerun()
 
 
@@ -233,6 +234,8 @@ def _list(actor: Actor, spec: AdminSpec) -> None:
         return
     if not page.rows:
         st.info(t("admin.empty"), icon=":material/search_off:")
+        if st.session_state.get(_k(spec, "cursors")):  # past rows deleted since: still a way back
+            _pager(spec, page)
         return
     if st.toggle(t("admin.table_view"), key=_k(spec, "table")):
         _table(spec, page)

@@ -11,8 +11,8 @@ from pages.ui.db import get_db
 from pages.ui.i18n import t
 from pages.ui.supervision_chip import card_chip
 from pages.ui.widgets import attempt
+from services.cases.cards import CaseRow
 from services.cases.create import PartyInput
-from services.cases.workbench import CaseRow
 from services.core.text import escape_markdown as esc
 
 CASE_PAGE = "pages/staff/case.py"

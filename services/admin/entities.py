@@ -16,8 +16,10 @@ from sqlmodel import Session, SQLModel, col, select
 
 from models import Mediator, Organisation
 from services.access.authz import Actor, area_org_ids, require
+from services.admin import keyset
 from services.admin.extensions import DISPLAYS, HOOKS, MASKERS, Hook
 from services.admin.forms import FormInvalid, clean
+from services.admin.keyset import Cursor
 from services.admin.present import present, present_inline
 from services.admin.specs import AdminSpec, get_spec, model_class
 from services.core import audit
@@ -25,7 +27,6 @@ from services.core.errors import Conflict, NotFound, OutOfScope, ValidationFaile
 from services.core.text import escape_like
 
 COUNT_CAP = 10_000  # "10,000+" beyond this; counting further costs time nobody needs
-MAX_OFFSET = 10_000  # bounded paging: narrow with search or filters instead of paging deeper
 EXPORT_LIMIT = 50_000
 EXPORT_CHUNK = 1_000
 
@@ -37,7 +38,7 @@ class ListQuery:
     search: str = ""
     filters: Mapping[str, Any] = field(default_factory=dict)
     order: str = ""
-    page: int = 0
+    after: Cursor | None = None  # the last row shown of the previous page (ListPage.after); None = the first page
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,12 @@ class ListPage:
     rows: list[Row]
     total: int
     capped: bool  # total is at least COUNT_CAP
-    page: int
     page_size: int
+    after: Cursor | None  # pass back as ListQuery.after for the next page; None on the last page
 
     @property
     def pages(self) -> int:
-        return max(1, min(-(-self.total // self.page_size), MAX_OFFSET // self.page_size + 1))
+        return max(1, -(-self.total // self.page_size))
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,6 @@ def _where(session: Session, actor: Actor, spec: AdminSpec, table: sa.Table, que
     return clauses
 
 
-def _order(spec: AdminSpec, table: sa.Table, order: str) -> list[Any]:
-    wanted = order.lstrip("-")
-    keys = (order,) if order and wanted in table.c and wanted in spec.list_display else spec.ordering
-    out = [table.c[k.lstrip("-")].desc() if k.startswith("-") else table.c[k] for k in keys]
-    return [*out, table.c.id]
-
-
 def _columns(spec: AdminSpec, table: sa.Table, names: Sequence[str]) -> list[sa.Column[Any]]:
     return [table.c.id, *(table.c[n] for n in dict.fromkeys(names) if n in table.c and n != "id")]
 
@@ -141,33 +135,35 @@ def _fetch(
     query: ListQuery,
     lang: str,
     *,
-    offset: int,
+    after: Cursor | None,
     limit: int,
-) -> list[Row]:
-    stmt = (
-        sa.select(*_columns(spec, table, spec.list_display))
-        .where(*_where(session, actor, spec, table, query))
-        .order_by(*_order(spec, table, query.order))
-        .offset(offset)
-        .limit(limit)
+) -> tuple[list[Row], Cursor | None]:
+    """Up to `limit` rows past the cursor in the list's order, and the cursor of the next page (None at the end)."""
+    keys = keyset.order_keys(spec, table, query.order)
+    stmt = sa.select(*_columns(spec, table, [*spec.list_display, *(c.name for c, _ in keys)])).where(
+        *_where(session, actor, spec, table, query)
     )
-    raw = [dict(r._mapping) for r in session.execute(stmt).all()]
+    if after is not None:
+        stmt = stmt.where(keyset.after(keys, after))
+    found = session.execute(stmt.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
+    raw = [dict(r._mapping) for r in found[:limit]]
     cells = present(session, spec, raw, spec.list_display, lang)
-    return [Row(r["id"], c) for r, c in zip(raw, cells, strict=True)]
+    rows = [Row(r["id"], c) for r, c in zip(raw, cells, strict=True)]
+    return rows, keyset.cursor_of(keys, raw[-1]) if len(found) > limit else None
 
 
 def list_rows(
     session: Session, *, actor: Actor, entity: str, query: ListQuery | None = None, lang: str = "zh-CN"
 ) -> ListPage:
-    """One page of an entity's list in the actor's scope, searched, filtered and ordered as asked."""
+    """One page of an entity's list in the actor's scope, searched, filtered and ordered as asked, keyset-paged
+    past `query.after`."""
     query = query or ListQuery()
     spec, _, table = _open(actor, entity)
     where = _where(session, actor, spec, table, query)
     counted = sa.select(table.c.id).where(*where).limit(COUNT_CAP + 1).subquery()
     total = int(session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one())
-    page = max(0, min(query.page, MAX_OFFSET // spec.page_size, max(0, total - 1) // spec.page_size))
-    rows = _fetch(session, actor, spec, table, query, lang, offset=page * spec.page_size, limit=spec.page_size)
-    return ListPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, page, spec.page_size)
+    rows, after = _fetch(session, actor, spec, table, query, lang, after=query.after, limit=spec.page_size)
+    return ListPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, spec.page_size, after)
 
 
 def iter_export(
@@ -179,13 +175,16 @@ def iter_export(
     lang: str = "zh-CN",
     limit: int = EXPORT_LIMIT,
 ) -> Iterator[Row]:
-    """Every row of the list with the same search, filters and order (masked as in the list), up to `limit`."""
+    """Every row of the list with the same search, filters and order (masked as in the list), up to `limit`,
+    read in chunks by keyset from the top (whatever page the list shows)."""
     query = query or ListQuery()
     spec, _, table = _open(actor, entity)
-    for offset in range(0, limit, EXPORT_CHUNK):
-        rows = _fetch(session, actor, spec, table, query, lang, offset=offset, limit=min(EXPORT_CHUNK, limit - offset))
+    after: Cursor | None = None
+    for done in range(0, limit, EXPORT_CHUNK):
+        chunk = min(EXPORT_CHUNK, limit - done)
+        rows, after = _fetch(session, actor, spec, table, query, lang, after=after, limit=chunk)
         yield from rows
-        if len(rows) < EXPORT_CHUNK:
+        if after is None:
             return
 
 

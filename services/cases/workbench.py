@@ -19,12 +19,13 @@ from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models import Case, CaseStatus, JudicialConfirmation, Organisation, OrgKind, Party, Referral
+from models import Case, CaseStatus, GradeAudit, JudicialConfirmation, Organisation, OrgKind, Party, Referral
 from services.access.authz import (
     OWNED,
     VISIBLE,
     WORK,
     Actor,
+    area_org_ids,
     case_in_scope_clause,
     case_visible_clause,
     case_work_clause,
@@ -34,11 +35,11 @@ from services.access.authz import (
 )
 from services.access.permissions import P
 from services.cases import states, warnings, workflow
+from services.cases.cards import CaseRow, to_cards
 from services.cases.deadlines import next_due_expr
-from services.cases.outcomes import grade_auditor_ok
 from services.core import clock
 from services.core.config import get_settings
-from services.core.security import blind_index, mask_name, normalise_id, normalise_phone, valid_id_number, valid_phone
+from services.core.security import blind_index, normalise_id, normalise_phone, valid_id_number, valid_phone
 
 S = CaseStatus
 FILTERS = ("todo", "flagged", "overdue", "all")
@@ -49,25 +50,14 @@ STEPS = ("handover", "rule", "grade", "accept", "session", "agreement", "follow_
 STEP_TRANSITIONS = ("accept", "succeed", "follow_up", "archive")
 AUDITOR_KINDS = (OrgKind.JUSTICE_OFFICE, OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM)
 PAGE = 20
+WIDE = 50  # an area with at least 1/WIDE of the organisations is read newest first by id (`_visible_walk`)
+Cursor = tuple[date | None, int]  # (deadline, id) of the last card shown; the deadline is None under 全部
 
 
 @dataclass(frozen=True)
-class CaseRow:
-    """A case as a list shows it: no full names, phones, ID numbers or addresses."""
-
-    id: int
-    case_no: str
-    status: str
-    category: str
-    source: str
-    org_name: str
-    received_on: date
-    parties: str
-    high_risk: bool
-    overdue: bool
-    flags: tuple[str, ...] = ()
-    due: date | None = None
-    next_action: str = "view"
+class CardPage:
+    items: list[CaseRow]
+    after: Cursor | None  # pass back for the next page; None on the last page
 
 
 @dataclass(frozen=True)
@@ -154,28 +144,86 @@ def _order() -> list[Any]:
     return [case((due.is_(None), 1), else_=0), due, col(Case.id).desc()]
 
 
+def _after(view: str, after: Cursor) -> ColumnElement[bool]:
+    """Past the cursor in the tab's order (`_order`, or newest first under 全部), written for both engines."""
+    due, last_id = after
+    older = col(Case.id) < int(last_id)
+    if view == "all":
+        return older
+    expr = next_due_expr()
+    if due is None:  # in the tail of cards without a deadline: only by id
+        return and_(expr.is_(None), older)
+    return or_(expr.is_(None), expr > due, and_(expr == due, older))
+
+
 def _relation(actor: Actor) -> ColumnElement[str]:
     """How the actor holds each case (authz.case_relation, in SQL): 'owned', 'work' or 'visible'."""
     return case((case_in_scope_clause(actor), OWNED), (case_work_clause(actor), WORK), else_=VISIBLE)
 
 
-def list_cards(
-    session: Session, *, actor: Actor, view: str = "todo", offset: int = 0, limit: int = PAGE, today: date | None = None
-) -> list[CaseRow]:
-    """One tab of the workbench: 待办 (oldest deadline first), the area's warnings, or every visible case."""
+def _visible_walk(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """Which cases 全部 lists: authz.case_visible_clause, for a wide area (at least 1/WIDE of the organisations)
+    in its per-row twin so that neither engine gathers every visible case to sort them all — both walk the
+    cases newest first by id and test each, which reads about a page of rows at any depth. A narrow area (a
+    village, a court's rulings) keeps the indexed form, whose whole set is small."""
+    area = select(func.count()).where(col(Organisation.id).in_(area_org_ids(actor))).scalar_subquery()
+    every = select(func.count()).select_from(Organisation).scalar_subquery()
+    area_n, every_n = session.execute(sa_select(area, every)).one()
+    if int(area_n or 0) * WIDE < int(every_n or 0):
+        return case_visible_clause(actor)
+    mine = scope_org_ids(actor)
+    handled = (  # the cases this actor's organisation handed over, rules on or audited: one index probe per case
+        exists().where(col(Referral.case_id) == col(Case.id), col(Referral.from_org_id).in_(mine)),
+        exists().where(
+            col(JudicialConfirmation.case_id) == col(Case.id), col(JudicialConfirmation.court_org_id).in_(mine)
+        ),
+        exists().where(col(GradeAudit.case_id) == col(Case.id), col(GradeAudit.auditor_org_id).in_(mine)),
+    )
+    return or_(case_work_clause(actor), *handled)
+
+
+def page_cards(
+    session: Session,
+    *,
+    actor: Actor,
+    view: str = "todo",
+    after: Cursor | None = None,
+    limit: int = PAGE,
+    today: date | None = None,
+) -> CardPage:
+    """One page of a workbench tab: 待办 (oldest deadline first), the area's warnings, or every visible case
+    (newest first); keyset-paged, so a deep page costs what the first does."""
     require(actor, P.CASE_VIEW)
     today = today or clock.today()
+    limit = max(1, min(limit, 100))
     where = {
         "flagged": lambda: warnings.area_clause(actor, "high_risk", today),
         "overdue": lambda: warnings.area_clause(actor, "overdue", today),
-        "all": lambda: case_visible_clause(actor),
+        "all": lambda: _visible_walk(session, actor),
     }.get(view, lambda: todo_clause(session, actor))()
     stmt = select(Case, Organisation.name, next_due_expr(), _relation(actor)).join(
         Organisation, col(Organisation.id) == col(Case.org_id)
     )
+    if after is not None:
+        stmt = stmt.where(_after(view, after))
     order = [col(Case.id).desc()] if view == "all" else _order()  # "all" is a register: newest first
-    stmt = stmt.where(where).order_by(*order).offset(max(0, offset)).limit(max(1, min(limit, 100)))
-    return _cards(session, actor, session.exec(stmt).all(), today)
+    rows = session.exec(stmt.where(where).order_by(*order).limit(limit + 1)).all()
+    cards = to_cards(session, actor, rows[:limit], today)
+    last = cards[-1] if len(rows) > limit else None
+    return CardPage(cards, None if last is None else (None if view == "all" else last.due, last.id))
+
+
+def list_cards(
+    session: Session,
+    *,
+    actor: Actor,
+    view: str = "todo",
+    after: Cursor | None = None,
+    limit: int = PAGE,
+    today: date | None = None,
+) -> list[CaseRow]:
+    """The cards of one page of a workbench tab (`page_cards` without the cursor)."""
+    return page_cards(session, actor=actor, view=view, after=after, limit=limit, today=today).items
 
 
 def list_cases(
@@ -197,7 +245,7 @@ def list_cases(
     if before_id is not None:
         stmt = stmt.where(col(Case.id) < before_id)
     rows = session.exec(stmt.order_by(col(Case.id).desc()).limit(max(1, min(limit, 100)))).all()
-    return _cards(session, actor, rows, clock.today())
+    return to_cards(session, actor, rows, clock.today())
 
 
 def _prefix(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
@@ -239,91 +287,4 @@ def search_cases(session: Session, *, actor: Actor, query: str, limit: int = PAG
         .order_by(col(Case.id).desc())
         .limit(max(1, min(limit, 100)))
     )
-    return _cards(session, actor, session.exec(stmt).all(), clock.today())
-
-
-def _cards(session: Session, actor: Actor, rows, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
-    ids = [c.id for c, _, _, _ in rows]
-    names: dict[int, list[str]] = {}
-    incoming: set[int] = set()
-    ruling: set[int] = set()
-    if ids:
-        for case_id, name in session.exec(
-            select(Party.case_id, Party.name).where(col(Party.case_id).in_(ids)).order_by(col(Party.id))
-        ).all():
-            names.setdefault(case_id, []).append(mask_name(name))
-        mine = scope_org_ids(actor)
-        incoming = set(
-            session.exec(
-                select(Referral.case_id).where(
-                    col(Referral.case_id).in_(ids), col(Referral.status) == "pending", col(Referral.to_org_id).in_(mine)
-                )
-            ).all()
-        )
-        ruling = set(
-            session.exec(
-                select(JudicialConfirmation.case_id).where(
-                    col(JudicialConfirmation.case_id).in_(ids),
-                    col(JudicialConfirmation.result) == "pending",
-                    col(JudicialConfirmation.court_org_id).in_(mine),
-                )
-            ).all()
-        )
-    out = []
-    for c, org_name, due, relation in rows:
-        grade = bool(c.grade_proposed and not c.grade_audited and c.status in states.SUCCEEDED)
-        out.append(
-            CaseRow(
-                id=c.id or 0,
-                case_no=c.case_no,
-                status=c.status,
-                category=c.category,
-                source=c.source,
-                org_name=org_name,
-                received_on=clock.local_date(c.received_at),
-                parties=" / ".join(names.get(c.id or 0, [])),
-                high_risk=warnings.high_risk_now(c),
-                overdue=due is not None and today > due,
-                flags=tuple(c.risk_flags or ()),
-                due=due,
-                next_action=next_action(
-                    actor,
-                    c,
-                    relation=relation,
-                    incoming=c.id in incoming,
-                    ruling=c.id in ruling,
-                    grade=grade and grade_auditor_ok(session, actor, c),
-                ),
-            )
-        )
-    return out
-
-
-def next_action(
-    actor: Actor,
-    c: Case,
-    *,
-    relation: str | None = OWNED,
-    incoming: bool = False,
-    ruling: bool = False,
-    grade: bool = False,
-) -> str:
-    """The step this actor must take next on this case (one of `STEPS`), or 'view' when none is theirs.
-
-    Built on the case page's own rules: the state machine's allowed actions for the actor's relation to the
-    case (workflow.allowed_actions), a pending hand-over, ruling or grade audit; `grade` is whether the actor
-    audits this case's grade (outcomes.grade_auditor_ok) and it is still waiting."""
-    if incoming and actor.can(P.CASE_ACCEPT):
-        return "handover"
-    if ruling and actor.can(P.JUDICIAL_RULE):
-        return "rule"
-    if grade:
-        return "grade"
-    if c.status not in states.ACTIVE:
-        return "view"
-    allowed = workflow.allowed_actions(c, actor, relation=relation)
-    if "accept" in allowed:
-        return "accept"
-    if c.status in states.MEDIATING and actor.can(P.CASE_MEDIATE) and relation in (OWNED, WORK):
-        return "agreement" if c.status == S.IN_MEDIATION and "succeed" in allowed else "session"
-    return next((a for a in ("follow_up", "archive") if a in allowed), "view")
+    return to_cards(session, actor, session.exec(stmt).all(), clock.today())

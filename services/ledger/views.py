@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func, literal_column, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,8 @@ from services.ledger.policy import (
 )
 
 PAGE_SIZE = 50
+WIDE = 50  # an area with at least 1/WIDE of the organisations is read without the org_id index (`_area_scan`)
+Cursor = int  # the id of the last claim shown (the office ledger is newest first by id)
 OWN_STEPS = frozenset({"claim", "hold"})  # written as the claimant's own steps
 
 
@@ -55,6 +57,7 @@ class ClaimPage:
     count: int
     amount_fen: int
     paid_net_fen: int
+    after: Cursor | None = None  # pass back for the next page; None on the last page
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class Growth:
         return None if self.last_fen == 0 else (self.this_fen - self.last_fen) / self.last_fen
 
 
-def _claim_query(session: Session, actor: Actor):  # type: ignore[no-untyped-def]
+def _claim_query(session: Session, actor: Actor, scope: ColumnElement[bool] | None = None):  # type: ignore[no-untyped-def]
     return (
         select(
             SubsidyClaim,
@@ -108,7 +111,7 @@ def _claim_query(session: Session, actor: Actor):  # type: ignore[no-untyped-def
         .join(Organisation, col(Organisation.id) == col(SubsidyClaim.org_id))
         .join(Mediator, col(Mediator.id) == col(SubsidyClaim.mediator_id), isouter=True)
         .join(PayoutBatch, col(PayoutBatch.id) == col(SubsidyClaim.batch_id), isouter=True)
-        .where(claim_scope_clause(session, actor))
+        .where(claim_scope_clause(session, actor) if scope is None else scope)
     )
 
 
@@ -207,6 +210,25 @@ def claim_filters(
     return conds
 
 
+def page_claims(
+    session: Session,
+    *,
+    actor: Actor,
+    status: str | None = None,
+    kind: str | None = None,
+    county_id: int | None = None,
+    month: tuple[int, int] | None = None,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[ClaimRow], Cursor | None]:
+    """One page of the office ledger, newest first, past the claim `after`; and the cursor of the next page."""
+    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
+    conds = claim_filters(session, actor, status=status, kind=kind, county_id=county_id, month=month)
+    limit = max(1, min(limit, 200))
+    rows = _page(session, actor, [_area_scan(session, actor), *conds[1:]], after, limit)
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+
+
 def list_claims(
     session: Session,
     *,
@@ -215,22 +237,52 @@ def list_claims(
     kind: str | None = None,
     county_id: int | None = None,
     month: tuple[int, int] | None = None,
-    offset: int = 0,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
 ) -> ClaimPage:
-    """The office ledger: one page of claims matching the filters, and totals over all that match."""
-    require_any(actor, P.LEDGER_AUDIT, P.LEDGER_PAY)
+    """The office ledger: one page of claims matching the filters (`page_claims`), and totals over all that match."""
+    rows, next_after = page_claims(
+        session, actor=actor, status=status, kind=kind, county_id=county_id, month=month, after=after, limit=limit
+    )
     conds = claim_filters(session, actor, status=status, kind=kind, county_id=county_id, month=month)
-    stmt = _claim_query(session, actor).where(*conds).order_by(col(SubsidyClaim.id).desc())
-    rows = _rows(session, stmt.offset(max(0, offset)).limit(PAGE_SIZE))
+    scan = [_area_scan(session, actor), *conds[1:]]  # conds[0] is the area, which a wide area reads another way
     count, amount = session.exec(
-        select(func.count(), func.coalesce(func.sum(SubsidyClaim.amount_fen), 0)).where(*conds)
+        select(func.count(), func.coalesce(func.sum(SubsidyClaim.amount_fen), 0)).where(*scan)
     ).one()
     paid = session.exec(
         select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
         .join(SubsidyClaim, col(SubsidyClaim.id) == col(LedgerEntry.claim_id))
-        .where(col(LedgerEntry.action).in_(MONEY_ACTIONS), *conds)
+        .where(col(LedgerEntry.action).in_(MONEY_ACTIONS), *scan)
     ).one()
-    return ClaimPage(rows, int(count), int(amount), int(paid))
+    return ClaimPage(rows, int(count), int(amount), int(paid), next_after)
+
+
+def _area_scan(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The actor's area as a condition on claims. On SQLite a wide area (at least 1/WIDE of the organisations)
+    keeps the org_id index out (`+org_id`): the page then walks the claims newest first by id and stops after a
+    page at any depth, and the totals read the table once instead of claim by claim through the index (measured
+    at 820,000 claims: page 8.8 s → 2.5 ms, at 90 % depth 27.9 s → 2.3 ms; totals 6.2 s → 1.1 s). A narrow
+    area keeps the index, whose claims are few; PostgreSQL plans both itself."""
+    if session.get_bind().dialect.name != "sqlite":
+        return claim_scope_clause(session, actor)
+    area = actor_area(session, actor=actor).path
+    inside = select(func.count()).where(col(Organisation.path).startswith(area)).scalar_subquery()
+    every = select(func.count()).select_from(Organisation).scalar_subquery()
+    share, total = session.execute(select(inside, every)).one()
+    if int(share or 0) * WIDE < int(total or 0):
+        return claim_scope_clause(session, actor)
+    return literal_column("+subsidyclaim.org_id").in_(orgs_under(area))
+
+
+def _page(
+    session: Session, actor: Actor, conds: list[ColumnElement[bool]], after: Cursor | None, limit: int
+) -> list[ClaimRow]:
+    """Up to `limit` + 1 claims matching `conds` (the area first) older than the claim `after`, newest first (the
+    one more says whether a next page exists)."""
+    stmt = _claim_query(session, actor, conds[0]).where(*conds[1:])
+    if after is not None:
+        stmt = stmt.where(col(SubsidyClaim.id) < int(after))
+    return _rows(session, stmt.order_by(col(SubsidyClaim.id).desc()).limit(limit + 1))
 
 
 def claim_history(session: Session, *, actor: Actor, claim_id: int) -> list[EntryRow]:

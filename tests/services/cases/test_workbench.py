@@ -34,9 +34,10 @@ def test_todo_sorted_oldest_deadline_first(db):
     _due(db, late.id, -1), _due(db, soon.id, 2), _due(db, later.id, 20), _due(db, flagged.id, 25), _due(db, both.id, -2)
     with db.read() as s:
         cards = workbench.list_cards(s, actor=w.mediator)
-        page2 = workbench.list_cards(s, actor=w.mediator, offset=3, limit=3)
+        page1 = workbench.page_cards(s, actor=w.mediator, limit=3)
+        page2 = workbench.page_cards(s, actor=w.mediator, after=page1.after, limit=3)
     assert [c.id for c in cards] == [both.id, late.id, soon.id, later.id, flagged.id]
-    assert [c.id for c in page2] == [later.id, flagged.id]
+    assert [c.id for c in page1.items + page2.items] == [c.id for c in cards] and page2.after is None
     assert cards[0].overdue and cards[0].high_risk and cards[1].overdue and not cards[1].high_risk
     assert cards[4].high_risk and not cards[4].overdue
     assert all(c.parties == "张某 / 李某" and c.next_action == "session" for c in cards)
