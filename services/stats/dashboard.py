@@ -145,12 +145,26 @@ def _aggregates(kpis: Iterable[K.Kpi], today: date) -> list[Any]:
     return [K.aggregate(k, today) for k in kpis]
 
 
+def _merged(parts: Iterable[list[Row]]) -> list[Row]:
+    """The rows of a split period's parts, added up by key."""
+    acc: dict[Any, dict[str, int]] = {}
+    for rows in parts:
+        for row in rows:
+            counts = acc.setdefault(row.key, {})
+            for k, v in row.counts.items():
+                counts[k] = counts.get(k, 0) + v
+    return [Row(key=k, counts=v) for k, v in acc.items()]
+
+
 def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -> list[Row]:
-    """The headline per month: from the summaries (whole months), else one scan of the covering month index."""
+    """The headline per month: from the summaries (whole months; a period that is not is split into its whole
+    months and its end days), else one scan of the covering month index."""
     kpis = K.counted(K.MAIN)
     if rollup.usable(filters):
         months = rollup.month_counts(session, scope, filters, today)
         return [Row(key=m, counts={k.id: c[k.id] for k in kpis}) for m, c in months.items() if c["received"]]
+    if (parts := rollup.split(filters)) is not None:
+        return _merged(scan_months(session, scope, part, today) for part in parts)
     stmt = (
         select(col(Case.received_month), *_aggregates(kpis, today))
         .where(*filter_clauses(scope, filters))
@@ -166,6 +180,9 @@ def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> 
     if rollup.usable(filters):
         src = rollup.source(session, scope, filters)
         return rollup.grouped(session, src, (), tuple(k.id for k in kpis)).get((), {k.id: 0 for k in kpis})
+    if (parts := rollup.split(filters)) is not None:
+        sums = [scan_risk(session, scope, part, today) for part in parts]
+        return {k.id: sum(p.get(k.id, 0) for p in sums) for k in kpis}
     stmt = select(*_aggregates(kpis, today)).where(RISK_TERM, *filter_clauses(scope, filters))
     row = session.exec(pinned(stmt, IX_RISK)).one()
     return {k.id: int(v or 0) for k, v in zip(kpis, row, strict=True)}
@@ -188,11 +205,7 @@ def by_org(
     session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...] = BREAKDOWN
 ) -> list[Row]:
     """Counts per child of the scope root (its subtree), plus the root's own cases; biggest first."""
-    if rollup.usable(filters) and not set(counts) & set(rollup.LIVE):
-        leaves = [Row(key=k, counts=v) for k, v in rollup.org_counts(session, scope, filters, counts).items()]
-    else:
-        where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
-        leaves = _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
+    leaves = _org_leaves(session, scope, filters, today, counts)
     orgs = session.exec(
         select(Organisation.id, Organisation.path, Organisation.name).where(
             col(Organisation.path).startswith(scope.path)
@@ -212,15 +225,28 @@ def by_org(
     return sorted(out, key=lambda r: (-r["received"], r.name))
 
 
+def _org_leaves(session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...]) -> list[Row]:
+    if not set(counts) & set(rollup.LIVE):
+        if rollup.usable(filters):
+            return [Row(key=k, counts=v) for k, v in rollup.org_counts(session, scope, filters, counts).items()]
+        if (parts := rollup.split(filters)) is not None:
+            return _merged(_org_leaves(session, scope, part, today, counts) for part in parts)
+    where = filter_clauses(scope, filters, org_seek=True)  # one index range per organisation
+    return _breakdown(session, (col(Case.org_id),), IX_ORG, where, today, counts)
+
+
 def by_category_source(
     session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...] = BREAKDOWN
 ) -> list[Row]:
     """Counts per (category, source), each pair read in index order (no sort); unlisted codes as ('', '')."""
     categories = [filters.category] if filters.category else _codes(session, "category")
     sources = [filters.source] if filters.source else _codes(session, "source")
-    if rollup.usable(filters) and not set(counts) & set(rollup.LIVE):
-        pairs = rollup.pair_counts(session, scope, filters, counts, (categories, sources))
-        return [Row(key=k, counts=v) for k, v in pairs.items()]
+    if not set(counts) & set(rollup.LIVE):
+        if rollup.usable(filters):
+            pairs = rollup.pair_counts(session, scope, filters, counts, (categories, sources))
+            return [Row(key=k, counts=v) for k, v in pairs.items()]
+        if (parts := rollup.split(filters)) is not None:
+            return _merged(by_category_source(session, scope, part, today, counts) for part in parts)
     listed = [col(Case.category).in_(categories), col(Case.source).in_(sources)]
     return _breakdown(
         session,
@@ -303,6 +329,9 @@ def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[
     def compute() -> dict[str, int]:
         if rollup.usable(filters):
             return rollup.session_totals(session, scope, filters)
+        if (parts := rollup.split(filters)) is not None:
+            totals = [session_counts(session, actor=actor, filters=part) for part in parts]
+            return {k: sum(t[k] for t in totals) for k in ("sessions", "online_sessions")}
         row = session.exec(
             select(func.count(), func.count().filter(col(MediationSession.online).is_(True)))
             .select_from(MediationSession)

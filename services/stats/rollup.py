@@ -6,13 +6,14 @@ county; otherwise the organisation grains, restricted to the scope's subtree by 
 The breakdown by organisation reads the organisation × month grain (× category × source only when a category or
 source filter asks for it). Two KPIs depend on today: `performance_due` adds the pending agreements whose
 deadline has passed (the `due` summaries) to the settled ones, and `overdue` is counted live from the small
-partial index of open cases plus the succeeded cases awaiting a follow-up. Periods that do not cover whole
-months are scanned from the cases (services/stats/dashboard.py), as before.
+partial index of open cases plus the succeeded cases awaiting a follow-up. A period that does not cover whole
+months (this year to date, and the same days of last year beside it) is `split`: its whole months from the
+summaries, the days at either end scanned from the cases (services/stats/dashboard.py adds them up).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -34,7 +35,20 @@ from models.stats import (
     stats_session_org,
 )
 from services.cases import warnings
-from services.stats.sql import IX_OPEN, IX_OPEN_MONTH, OPEN_TERM, Filters, Scope, filter_clauses, pinned
+from services.stats.sql import (
+    IX_OPEN,
+    IX_OPEN_MONTH,
+    OPEN_TERM,
+    Filters,
+    Period,
+    Scope,
+    add_months,
+    filter_clauses,
+    month_end,
+    month_of,
+    month_start,
+    pinned,
+)
 
 SUMMED = tuple(m for m in CASE_MEASURES if m != "perf_settled")  # the KPIs a summary column holds as such
 LIVE = ("performance_due", "overdue")
@@ -55,6 +69,25 @@ ENABLED = True  # False: every figure from a scan of the cases (what the tests a
 
 def usable(filters: Filters) -> bool:
     return ENABLED and filters.period.whole_months
+
+
+def split(filters: Filters) -> tuple[Filters, ...] | None:
+    """A period that is not whole months as its whole months first (read from the summaries), then the days
+    at either end (scanned from the cases); None when the summaries cannot help (whole months already, or not
+    one whole month inside). Every part is received-date disjoint, so the parts' counts add up."""
+    period = filters.period
+    if not ENABLED or period.whole_months:
+        return None
+    first = period.first_month if period.start.day == 1 else add_months(period.first_month, 1)
+    last = period.last_month if period.end == month_end(period.last_month) else add_months(period.last_month, -1)
+    if first > last:
+        return None
+    parts = [Period.months(first, last)]
+    if period.start.day != 1:
+        parts.append(Period(period.start, month_end(month_of(period.start))))
+    if period.end != month_end(period.last_month):
+        parts.append(Period(month_start(period.last_month), period.end))
+    return tuple(replace(filters, period=part) for part in parts)
 
 
 def _is_county(session: Session, scope: Scope) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from models import AccountabilityEvent, Case, Organisation, SupervisionOrder
@@ -34,7 +35,8 @@ def supervision_figures(session: Session, *, actor: Actor, first: date, last: da
     """The figures for orders opened from `first` to `last` (China days) on cases in the actor's area."""
     require(actor, P.STATS_VIEW)
     start, end = clock.days_bounds(first, last)
-    area = col(SupervisionOrder.case_id).in_(select(Case.id).where(case_in_scope_clause(actor)))
+    # each order checked against its own case (not the set of every case id in the area: 1–3 s at 1 M cases)
+    area = exists().where(col(Case.id) == col(SupervisionOrder.case_id), case_in_scope_clause(actor))
     orders = session.exec(
         select(SupervisionOrder).where(
             area, col(SupervisionOrder.opened_at) >= start, col(SupervisionOrder.opened_at) < end

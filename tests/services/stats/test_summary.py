@@ -249,6 +249,11 @@ def test_dashboard_reads_the_summaries_and_shows_what_a_scan_shows(db, small_wor
         Filters(Period.months(202602, 202603), category="loan"),
         Filters(Period.months(202601, 202603), org_id=small_world["c1"]),
         Filters(Period.months(202601, 202603), org_id=small_world["town"], source="phone"),
+        # not whole months (this year to date): the whole months from the summaries, the end days scanned
+        Filters(Period(date(2026, 1, 10), date(2026, 3, 5))),
+        Filters(Period(date(2026, 1, 1), date(2026, 3, 17)), category="loan"),
+        Filters(Period(date(2026, 1, 29), date(2026, 3, 31)), org_id=small_world["c1"]),
+        Filters(Period(date(2026, 2, 3), date(2026, 2, 27))),  # no whole month inside: scanned
     ]
     for f in filters:
         stats.clear_cache()
