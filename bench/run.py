@@ -2,6 +2,8 @@
 
 Usage: python bench/run.py [--big] [--dir DIR] [--sizes 10000,100000] [--reps 5] [--rebuild] [--analyze]
        python bench/run.py --sizes 100000[,1000000] [--url URL] --json   (issue 21: one JSON line at the end)
+       python bench/run.py --url URL [--insert-cases 20000]   (the bulk-insert comparison on PostgreSQL: seed's
+                                                              COPY against plain psycopg COPY; empties URL's db)
 Prints plain text; nothing here passes or fails (see bench/README.md).
 """
 
@@ -96,10 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--analyze", action="store_true", help="run ANALYZE after seeding (the app does not)")
     ap.add_argument("--insert-cases", type=int, default=20000, help="cases for the bulk-insert comparison (0: skip)")
     ap.add_argument("--json", action="store_true", help="province-scale figures (issue 21), ending with one JSON line")
-    ap.add_argument("--url", help="with --json: a PostgreSQL URL to seed (when it holds another size) and measure")
+    ap.add_argument(
+        "--url",
+        help="with --json: a PostgreSQL URL beside which <db>_<N> is seeded (when it holds another size) and measured; "
+        "without: the bulk-insert comparison on that (emptied) PostgreSQL database",
+    )
+    ap.add_argument("--page", action="store_true", help="with --json: also the dashboard page itself (bench/page.py)")
     args = ap.parse_args(argv)
     if args.json:
         return province_json(args)
+    if args.url:
+        print(f"\n== bulk insert on PostgreSQL, {args.insert_cases:,} cases with every row that hangs off them")
+        print(f"{'path':<52}{'rows/s':>12}{'vs floor':>10}")
+        for name, rate, ratio in insert_bench.measure_pg(args.url, args.insert_cases, 3):
+            print(f"{name:<52}{rate:>12,.0f}{ratio:>10.2f}")
+        return 0
     reps = max(3, args.reps)
     directory = Path(args.dir)
     sizes = [int(x) for x in args.sizes.split(",") if x] + ([1_000_000] if args.big else [])
@@ -138,15 +151,35 @@ def province_json(args: argparse.Namespace) -> int:
             path, _meta = ensure_db(Path(args.dir), n, rebuild=args.rebuild, analyze=args.analyze)
             db = make_database(f"sqlite:///{path}")
         out[str(n)] = {"engine": db.dialect, **province.measure(db, max(3, args.reps))}
+        if args.page:
+            import page
+
+            out[str(n)].update(page.measure(db, max(3, args.reps), earlier=out))
         db.dispose()
         print(f"N = {n:,}: {json.dumps(out[str(n)])}", file=sys.stderr)
     print(json.dumps({"sizes": out, "load_average": round(load, 1)}))
     return 0
 
 
+def pg_size_url(url: str, n: int) -> str:
+    """The database of size n beside the one `url` names (`<name>_<n>`), created when missing; each size keeps its
+    own, so a rerun reuses every size instead of reseeding one database per size."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{n}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        if c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def ensure_pg(url: str, n: int, *, rebuild: bool = False) -> Any:
-    """The PostgreSQL database at `url` with n demo cases (emptied and seeded when it holds another number),
-    analysed after loading."""
+    """The PostgreSQL database `<name>_<n>` beside `url` with n demo cases (emptied and seeded when it holds another
+    number), vacuumed and analysed after loading."""
     from sqlalchemy import create_engine, text
     from sqlmodel import SQLModel
 
@@ -155,6 +188,7 @@ def ensure_pg(url: str, n: int, *, rebuild: bool = False) -> Any:
     from services.core.migrate import upgrade
     from services.demo import seed as demo
 
+    url = pg_size_url(url, n)
     upgrade(url)
     db = make_database(url)
     with db.read() as s:
@@ -170,8 +204,8 @@ def ensure_pg(url: str, n: int, *, rebuild: bool = False) -> Any:
         demo.seed_demo(db, cases=n, seed=1)
         print(f"seeded {n:,} cases on PostgreSQL in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        c.execute(text("ANALYZE"))
+    with engine.connect() as c:  # steady state: statistics, and visibility maps for index-only scans
+        c.execute(text("VACUUM (ANALYZE)"))
     engine.dispose()
     return db
 

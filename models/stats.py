@@ -109,6 +109,7 @@ stats_due_area = Table(
     _key("source", String, 32),
     _key("performance_due", Date),
     *_measures(("n",)),
+    Index("ix_stats_due_area_month_due", "received_month", "performance_due", "n"),
 )
 stats_paid_org = Table(
     "stats_paid_org",
@@ -158,6 +159,7 @@ stats_followup_area = Table(
     _key("source", String, 32),
     _key("due", Date),
     *_measures(("n",)),
+    Index("ix_stats_followup_area_month_due", "received_month", "due", "n"),
 )
 stats_rebuild_state = Table(
     "stats_rebuild_state",

@@ -128,11 +128,11 @@ class CaseGenerator:
         """One case received at `received` (epoch seconds) and every row hanging off it; `open_as` keeps it open."""
         c = self._draw(received, open_as)
         row = self._case_row(c)
-        out["case"].append(row)  # facts the stats triggers copy onto the case (0006) are left to them
+        out["case"].append(row)  # the facts the 0006 triggers copy onto the case are written with it (outcomes.py)
         self._parties(c, out)
         if c.source in HANDOVER:
             self._referral(c, out)
-        agreement = outcomes.agreement(self.world, c, out) if c.succeeded else None
+        agreement = outcomes.agreement(self.world, c, out, row) if c.succeeded else None
         self._events(c, agreement, out, codes={"fail": row["diversion"], "reject": row["reject_reason"]})
         if c.life.sessions:
             self._sessions(c, out)
@@ -229,6 +229,12 @@ class CaseGenerator:
             "accept_due": (rdt + timedelta(days=DEADLINES["accept_days"])).date(),
             "conclude_due": utc_date((lf.accepted or lf.received + 3 * DAY) + 30 * DAY),
             "custom": {},
+            # the newest agreement's and follow-up's facts (0006 triggers), filled in by outcomes.agreement
+            "agreement_kind": None,
+            "performance": None,
+            "performance_due": None,
+            "confirmed": False,
+            "satisfaction": None,
             "created_by": c.actor if c.source != "qr" else None,
             "version": 1,
             **publication_consent(c),

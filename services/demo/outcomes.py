@@ -54,8 +54,12 @@ def payout_batches(w: World) -> dict[tuple[int, int], Row]:
     return out
 
 
-def agreement(w: World, c: CaseDraw, out: Rows) -> tuple[int, str]:
-    """The agreement, its performance, maybe a judicial confirmation, and the follow-up visit; (id, kind)."""
+def agreement(w: World, c: CaseDraw, out: Rows, case_row: Row) -> tuple[int, str]:
+    """The agreement, its performance, maybe a judicial confirmation, and the follow-up visit; (id, kind).
+
+    What the 0006 triggers copy onto the case (the newest agreement's kind, performance and deadline, whether a
+    court confirmed it, the newest follow-up's satisfaction) is written into `case_row` here, so a bulk load may
+    leave those per-row triggers off (services.demo.bulk.derivations_suspended)."""
     r, lf = w.rng, c.life
     concluded = lf.concluded or lf.received
     oral = c.on_spot or (c.grade == "simple" and r.random() < 0.3)
@@ -82,16 +86,18 @@ def agreement(w: World, c: CaseDraw, out: Rows) -> tuple[int, str]:
             "recorded_by": c.actor,
         }
     )
+    case_row.update(agreement_kind="oral" if oral else "written", performance=performance)
+    case_row["performance_due"] = out["agreement"][-1]["performance_due"]
     if not oral and r.random() < (0.3 if c.org.kind == OrgKind.COURT_ROOM else 0.07):
-        _confirmation(w, c, concluded, out)
+        case_row["confirmed"] = _confirmation(w, c, concluded, out)
     if performance == "fulfilled" and (m := w.last_year_metrics(c.mediator, lf)) is not None:
         m.fulfilled += 1
-    _follow_up(w, c, concluded, performance, out)
+    case_row["satisfaction"] = _follow_up(w, c, concluded, performance, out)
     return aid, "oral" if oral else "written"
 
 
-def _follow_up(w: World, c: CaseDraw, concluded: float, performance: str, out: Rows) -> None:
-    """The follow-up visit or call, done when the case was followed up."""
+def _follow_up(w: World, c: CaseDraw, concluded: float, performance: str, out: Rows) -> int | None:
+    """The follow-up visit or call, done when the case was followed up; its satisfaction score."""
     r, lf = w.rng, c.life
     sat = choose(r, SATISFACTION) if lf.followed else None
     out["followup"].append(
@@ -110,15 +116,16 @@ def _follow_up(w: World, c: CaseDraw, concluded: float, performance: str, out: R
     if sat is not None and (m := w.last_year_metrics(c.mediator, lf)) is not None:
         m.satisfaction += sat
         m.surveyed += 1
+    return sat
 
 
-def _confirmation(w: World, c: CaseDraw, concluded: float, out: Rows) -> None:
-    """The application to the county court for judicial confirmation, and its ruling when made."""
+def _confirmation(w: World, c: CaseDraw, concluded: float, out: Rows) -> bool:
+    """The application to the county court for judicial confirmation, and its ruling when made; confirmed?"""
     r = w.rng
     applied = concluded + r.uniform(1, 10) * DAY
     decided = applied + r.uniform(3, 20) * DAY
     if applied > w.end_ts:
-        return
+        return False
     done = decided <= w.end_ts
     result = ("confirmed" if r.random() < 0.95 else "rejected") if done else "pending"
     county = c.org.county
@@ -138,6 +145,7 @@ def _confirmation(w: World, c: CaseDraw, concluded: float, out: Rows) -> None:
     )
     if result == "confirmed" and (m := w.last_year_metrics(c.mediator, c.life)) is not None:
         m.confirmed += 1
+    return result == "confirmed"
 
 
 def grade_and_claim(w: World, c: CaseDraw, audited: str, audit_at: float, out: Rows) -> None:

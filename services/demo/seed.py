@@ -1,9 +1,10 @@
 """Demo data: a realistic city of mediation bodies, staff and years of cases, loaded fast and deterministically.
 
 Organisations and the demo sign-ins go through the real services (create_org, create_user). The bulk
-(mediators, cases and everything hanging off them) is generated in chunks and written with SQLAlchemy Core
-`insert(table)` executemany, one short transaction per chunk, with primary keys assigned from running counters
-so child rows never need RETURNING. The same seed (and the same `today`) gives the same data.
+(mediators, cases and everything hanging off them) is generated in chunks and written one short transaction per
+chunk — on SQLite by a precompiled executemany, on PostgreSQL by COPY (services/demo/bulk.py) — with primary keys
+assigned from running counters so child rows never need RETURNING. The same seed (and the same `today`) gives the
+same data on either path.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from services.core.bootstrap import ensure_reference_data
 from services.core.config import ROOT, get_settings
 from services.core.db import Database
 from services.core.errors import Conflict
-from services.demo.bulk import Encoded, Encoder, can_fork, forked, reset_sequences, write_rows
+from services.demo.bulk import (
+    Encoded,
+    Encoder,
+    can_fork,
+    derivations_suspended,
+    forked,
+    reset_sequences,
+    write_rows,
+)
 from services.demo.cases import TRACK_ALPHABET, CaseGenerator, tracking_code
 from services.demo.city import DEMO_VILLAGE, build_city
 from services.demo.derived import insert_derived_rows
@@ -153,6 +162,12 @@ def _insert_cases(db: Database, gen: CaseGenerator, total: int, progress: Progre
     batches = [{k: v for k, v in b.items() if k != "_pay"} for b in gen.world.batches.values()]
     write_rows(db, tables={"payoutbatch": batches})
     enc = Encoder(db.write_engine.dialect)
+    with derivations_suspended(db, enc):
+        _write_chunks(db, gen, total, enc, bar)
+
+
+def _write_chunks(db: Database, gen: CaseGenerator, total: int, enc: Encoder, bar: Progress) -> None:
+    """Produce the chunks (in a forked child when there are several) and write each as it comes."""
     if USE_FORK and total > CHUNK_CASES and can_fork():
         chunks = forked(lambda: _produce(gen, total, enc), gen.state, gen.restore)
     else:
