@@ -71,6 +71,7 @@ class Area:
     name: str
     depth: int
     alone: bool
+    county: bool = False  # the organisation is a county (its own county)
 
 
 _areas: dict[tuple[str, int, str], tuple[float, Area]] = {}
@@ -89,7 +90,12 @@ def cached_area(session: Session, actor: Actor) -> Area:
         select(func.count()).select_from(Organisation).where(col(Organisation.parent_id).is_(None))
     ).one()
     area = Area(
-        id=org.id or 0, path=org.path, name=org.name, depth=org.depth, alone=org.parent_id is None and roots == 1
+        id=org.id or 0,
+        path=org.path,
+        name=org.name,
+        depth=org.depth,
+        alone=org.parent_id is None and roots == 1,
+        county=org.county_id == org.id,
     )
     with _lock:
         _areas[key] = (time.monotonic(), area)
@@ -118,26 +124,27 @@ def resolve_scope(session: Session, actor: Actor, org_id: int | None = None) -> 
     require(actor, P.STATS_VIEW)
     root = cached_area(session, actor)
     if org_id is None or org_id == root.id:
-        return Scope(org_id=root.id, path=root.path, name=root.name, everything=root.alone)
+        return Scope(org_id=root.id, path=root.path, name=root.name, everything=root.alone, county=root.county)
     org = _org(session, org_id)
-    if org is None or not org[0].startswith(root.path):
+    if org is None or not org.path.startswith(root.path):
         raise OutOfScope("error.out_of_scope")
-    return Scope(org_id=org_id, path=org[0], name=org[1], everything=False)
+    return Scope(org_id=org_id, path=org.path, name=org.name, everything=False, county=org.county)
 
 
-def _org(session: Session, org_id: int) -> tuple[str, str] | None:
-    """(path, name) of an organisation, cached like area roots. A stale path after a move only narrows the
-    statistics to organisations that are no longer there (nothing), never widens them."""
+def _org(session: Session, org_id: int) -> Area | None:
+    """An organisation's path, name and whether it is a county, cached like area roots. A stale path after a move
+    only narrows the statistics to organisations that are no longer there (nothing), never widens them."""
     key = (str(session.get_bind().engine.url), org_id, "")
     hit = _areas.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_TTL:
-        return hit[1].path, hit[1].name
+        return hit[1]
     org = session.get(Organisation, org_id)
     if org is None:
         return None
+    area = Area(id=org_id, path=org.path, name=org.name, depth=org.depth, alone=False, county=org.county_id == org_id)
     with _lock:
-        _areas[key] = (time.monotonic(), Area(id=org_id, path=org.path, name=org.name, depth=org.depth, alone=False))
-    return org.path, org.name
+        _areas[key] = (time.monotonic(), area)
+    return area
 
 
 def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]:

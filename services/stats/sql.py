@@ -186,6 +186,7 @@ class Scope:
     path: str
     name: str
     everything: bool  # the root of the only tree: no organisation clause is needed
+    county: bool = False  # a county's own subtree: the area summaries, keyed by county, answer it exactly
 
 
 def scope_clause(scope: Scope) -> ColumnElement[bool] | None:
