@@ -13,6 +13,7 @@ from pages.ui.duty import render_my_duties
 from pages.ui.guard import require_page
 from pages.ui.i18n import current_language, t
 from pages.ui.inbox_nav import unread_count
+from pages.ui.supervision_chip import chips_of
 from pages.ui.supervision_desk import workbench_todo
 from services.access.permissions import P
 from services.cases import warnings, workbench
@@ -88,8 +89,9 @@ if query.strip():
     with db.read() as s:
         found = workbench.search_cases(s, actor=actor, query=query)
     st.caption(t("workbench.found", n=len(found)))
+    chips = chips_of([row.id for row in found])
     for row in found:
-        case_card(row, categories, "workbench.hit")
+        case_card(row, categories, "workbench.hit", chips)
     st.stop()
 
 view = (
@@ -119,8 +121,9 @@ if view == "todo":
     st.caption(t("workbench.todo_caption"))
 if not rows:
     st.info(t("workbench.todo_empty" if view == "todo" else "workbench.empty"), icon=":material/inbox:")
+chips = chips_of([row.id for row in rows])  # the risk colours of every card in one read
 for row in rows:
-    case_card(row, categories, "workbench.open")
+    case_card(row, categories, "workbench.open", chips)
 if after is not None and st.button(
     t("workbench.more"), key="workbench.more", width="stretch", icon=":material/expand_more:"
 ):

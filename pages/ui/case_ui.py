@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -52,8 +52,12 @@ def yuan(fen: int) -> str:
     return f"{fen / 100:,.2f}"
 
 
-def case_card(row: CaseRow, labels: dict[str, str], key: str) -> None:
-    """A case as a thumb-friendly card: number, status, flags, masked parties, and one button for the next step."""
+def case_card(
+    row: CaseRow, labels: dict[str, str], key: str, chips: Mapping[int, tuple[str, str]] | None = None
+) -> None:
+    """A case as a thumb-friendly card: number, status, flags, masked parties, and one button for the next step.
+
+    `chips`: the risk chips of the page's cards, read at once (`supervision_chip.chips_of`)."""
     with st.container(border=True):
         badges = st.container(horizontal=True, gap="small", vertical_alignment="center")
         badges.text(row.case_no)
@@ -62,7 +66,7 @@ def case_card(row: CaseRow, labels: dict[str, str], key: str) -> None:
             badges.badge(t("card.flagged"), icon=":material/warning:", color="red")
         if row.overdue:
             badges.badge(t("card.overdue"), icon=":material/schedule:", color="orange")
-        card_chip(badges, row.id)  # the risk colour with its reason (issue 18)
+        card_chip(badges, row.id, chips)  # the risk colour with its reason (issue 18)
         st.text(f"{labels.get(row.category, row.category)} · {row.parties}")
         due = t("card.due", day=row.due.isoformat()) if row.due else ""
         st.caption(esc(" · ".join(x for x in (row.org_name, due) if x)))

@@ -3,6 +3,7 @@ pages/ui/case_ui.py may call it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pages.ui.db import get_db
@@ -23,13 +24,22 @@ def chip(container: Any, level: str, why: str) -> None:
         container.badge(f"{level_label(level)} · {why}" if why else level_label(level), icon=ICON, color=COLOURS[level])
 
 
-def card_chip(container: Any, case_id: int) -> None:
-    """The chip on a workbench card (one small indexed read of the stored grade)."""
+def chips_of(case_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """case id → (level, reasons in words) of the graded ones: one read for a whole page of cards."""
+    if not case_ids:
+        return {}
+    lang = current_language()
     with get_db().read() as s:
-        found = risk.levels_of(s, [case_id]).get(case_id)
-        why = risk.describe(s, found[1], current_language()) if found else ""
+        found = risk.levels_of(s, case_ids)
+        labels = risk.reason_labels(s, lang) if found else {}
+        return {cid: (level, risk.describe(s, why, lang, labels)) for cid, (level, why) in found.items()}
+
+
+def card_chip(container: Any, case_id: int, known: Mapping[int, tuple[str, str]] | None = None) -> None:
+    """The chip on a card: from `known` (the page's `chips_of`), else one small indexed read of the stored grade."""
+    found = (known if known is not None else chips_of([case_id])).get(case_id)
     if found:
-        chip(container, found[0], why)
+        chip(container, *found)
 
 
 def header_chip(container: Any, case: Any) -> None:

@@ -47,9 +47,16 @@ def grade(rules: Value, case: Case, repeats: int) -> tuple[str, list[str]]:
     return "none", []
 
 
-def describe(session: Session, reasons: list[str], lang: str = DEFAULT_LANGUAGE) -> str:
+def reason_labels(session: Session, lang: str = DEFAULT_LANGUAGE) -> dict[str, dict[str, str]]:
+    """The dictionaries a reason may name (read once for a page of cards)."""
+    return {n: dictionaries.labels(session, n, lang) for n in ("risk_flag", "category", "source")}
+
+
+def describe(
+    session: Session, reasons: list[str], lang: str = DEFAULT_LANGUAGE, labels: dict[str, dict[str, str]] | None = None
+) -> str:
     """The conditions that set a level, in words: '有暴力倾向、群体 35 人'."""
-    labels = {n: dictionaries.labels(session, n, lang) for n in ("risk_flag", "category", "source")}
+    labels = labels if labels is not None else reason_labels(session, lang)
     words = []
     for r in reasons:
         kind, _, value = r.partition(":")
