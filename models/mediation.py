@@ -13,7 +13,10 @@ from models.base import created_at_field, json_field
 class MediationSession(SQLModel, table=True):
     """调解记录: one sitting, in person or online."""
 
-    __table_args__ = (Index("uq_mediationsession_form_token", "form_token", unique=True),)
+    __table_args__ = (
+        Index("uq_mediationsession_form_token", "form_token", unique=True),
+        Index("ix_mediationsession_held", "held_at", "case_id", "online"),  # a few days' sessions, by range
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     held_at: datetime
