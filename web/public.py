@@ -142,8 +142,9 @@ class LightPublic:
         """A staff page or /login loaded without a live session: the light sign-in, keeping where they were going."""
         if await self.signed_in(request):
             return None
-        target = cookie.HOME if request.url.path == "/login" else request.url.path
-        if request.url.query and target != cookie.HOME:
+        login = request.url.path == "/login"
+        target = cookie.HOME if login else request.url.path
+        if request.url.query and not login:
             target += f"?{request.url.query}"
         return redirect(cookie.signin_address(target))
 

@@ -131,13 +131,14 @@ async def staff(
 ) -> None:
     """The coordinator signs in, then opens the case pages in turn until the residents are done."""
     page = await ctx.new_page()
-    await open_page(page, base + "/workbench")
-    form = page.locator('[data-testid="stForm"]').filter(has=page.locator('input[type="password"]')).first
-    await form.locator('input:not([type="password"])').first.fill("coordinator")
-    await form.locator('input[type="password"]').fill(DEMO_PASSWORD)
-    await form.get_by_test_id("stFormSubmitButton").locator("button").click()
-    await expect(page.locator('input[type="password"]')).to_have_count(0, timeout=120_000)
+    await page.goto(base + "/workbench")  # signed out: the light sign-in page, which comes back here
+    await page.locator('input[name="username"]').fill("coordinator")
+    await page.locator('input[type="password"]').fill(DEMO_PASSWORD)
+    async with page.expect_navigation(timeout=120_000):
+        await page.get_by_role("button", name="登录").click()
     await settle(page)
+    if "/signin" in page.url:
+        problems.append(f"staff sign-in refused: {await page.locator('main').inner_text()}")
     ready.set()
     n = 0
     while not stop.is_set():
