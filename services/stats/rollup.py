@@ -90,15 +90,11 @@ def split(filters: Filters) -> tuple[Filters, ...] | None:
     return tuple(replace(filters, period=part) for part in parts)
 
 
-def _is_county(_session: Session, scope: Scope) -> bool:
-    return scope.county  # known since the scope was resolved (a get here was a query each time: no strong ref)
-
-
 def source(session: Session, scope: Scope, filters: Filters, *, pairs: bool = False, orgs: bool = False) -> Source:
     """The smallest summary that answers the question exactly: `pairs` needs category and source, `orgs` the
     organisation; a category or source filter needs category and source too."""
     narrowed = bool(filters.category or filters.source)
-    if not orgs and (scope.everything or _is_county(session, scope)):
+    if not orgs and (scope.everything or scope.county):
         table, due = (stats_case_area if (pairs or narrowed) else stats_case_area_month), stats_due_area
         where = [] if scope.everything else [table.c.county_id == scope.org_id]
         due_where = [] if scope.everything else [due.c.county_id == scope.org_id]
@@ -171,7 +167,7 @@ def late_follow_ups(
 ) -> dict[Any, int]:
     """Succeeded cases whose follow-up is past its due day (warnings' `follow_up`), from the follow-up summary:
     by month received, or in total (key None); `with_period` False counts every month (the alerts now)."""
-    if scope.everything or _is_county(session, scope):
+    if scope.everything or scope.county:
         table = stats_followup_area
         where = [] if scope.everything else [table.c.county_id == scope.org_id]
     else:
@@ -248,7 +244,7 @@ def org_counts(session: Session, scope: Scope, filters: Filters, names: tuple[st
 
 def session_totals(session: Session, scope: Scope, filters: Filters) -> dict[str, int]:
     """Mediation sessions held in the period's months (China time) for the filtered cases: all and online."""
-    if scope.everything or _is_county(session, scope):
+    if scope.everything or scope.county:
         table = stats_session_area
         where = [] if scope.everything else [table.c.county_id == scope.org_id]
     else:
