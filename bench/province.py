@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import event, func, text
 from sqlmodel import col, select
 
 from models import Case
@@ -36,6 +36,37 @@ def _median_ms(fn: Callable[[], Any], reps: int, *, clear: bool = True) -> float
         fn()
         times.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(times), 2)
+
+
+def _sql_ms(db: Database, fn: Callable[[], Any], reps: int) -> float:
+    """The floor of `fn`'s SQL alone: the statements it asks (caches cleared), replayed one after another on the
+    engine's own DBAPI connection with no SQLAlchemy and no Python around them."""
+    asked: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool) -> None:
+        if not many and statement.lstrip().upper().startswith("SELECT"):
+            asked.append((statement, parameters))
+
+    stats.clear_cache()
+    event.listen(db.read_engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", record)
+    raw = db.read_engine.raw_connection()
+    try:
+
+        def replay() -> None:
+            cursor = raw.cursor()
+            for sql, params in asked:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+            cursor.close()
+            raw.rollback()
+
+        return _median_ms(replay, reps, clear=False)
+    finally:
+        raw.close()
 
 
 def _page_filters() -> Filters:
@@ -117,6 +148,10 @@ def measure(db: Database, reps: int = 5, *, check: bool = True) -> dict[str, Any
         "scan_ms": _median_ms(scan, reps, clear=False),
         "list_deep_ms": _median_ms(deep, reps, clear=False),
         "report_ms": _median_ms(report, reps),
+        # the same statements with nothing around them: what no change of the Python side can go below
+        "dashboard_sql_ms": _sql_ms(db, board, reps),
+        "county_dashboard_sql_ms": _sql_ms(db, county_board, reps),
+        "report_sql_ms": _sql_ms(db, report, reps),
     }
     stats.clear_cache()
     matches = _same(board(), _scanned(board)) and _same(county_board(), _scanned(county_board))

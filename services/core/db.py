@@ -131,8 +131,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; closing it discards anything written but keeps loaded objects usable."""
-        with Session(self.read_engine, expire_on_commit=False) as session:
+        """A session for reading; closing it discards anything written but keeps loaded objects usable. Its
+        `info["reader"]` lets a reader remember what it read once (services/stats/scope.py)."""
+        with Session(self.read_engine, expire_on_commit=False, info={"reader": True}) as session:
             try:
                 yield session
             except DBAPIError as err:

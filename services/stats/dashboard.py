@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import Case, DictionaryEntry, MediationSession, Organisation
+from models import Case, DictionaryEntry, MediationSession
 from services.access.authz import Actor
 from services.cases import warnings
 from services.core import clock
@@ -32,6 +32,7 @@ from services.stats.scope import (
     data_version,
     org_choices,
     resolve_scope,
+    subtree,
     system_actor,
 )
 from services.stats.sql import (
@@ -123,19 +124,31 @@ class Dashboard:
 
 
 def _check(session: Session, filters: Filters) -> None:
+    if filters.category is None and filters.source is None:
+        return
+    codes = _codes(session)
     for dictionary, value in (("category", filters.category), ("source", filters.source)):
-        if value is not None and value not in _codes(session, dictionary):
+        if value is not None and value not in codes[dictionary]:
             raise ValidationFailed("error.stats_filter_unknown", value=value)
 
 
-def _codes(session: Session, dictionary: str) -> list[str]:
-    return list(
-        session.exec(
-            select(DictionaryEntry.code)
-            .where(DictionaryEntry.dictionary == dictionary)
-            .order_by(col(DictionaryEntry.code))
-        ).all()
-    )
+def _codes(session: Session) -> dict[str, list[str]]:
+    """The codes of the category and source dictionaries (retired ones too: old cases carry them), in one read
+    (once per reading session)."""
+    memo = session.info.get("stats_codes")
+    if memo is not None:
+        return memo  # type: ignore[no-any-return]
+    out: dict[str, list[str]] = {"category": [], "source": []}
+    rows = session.exec(
+        select(DictionaryEntry.dictionary, DictionaryEntry.code)
+        .where(col(DictionaryEntry.dictionary).in_(tuple(out)))
+        .order_by(col(DictionaryEntry.dictionary), col(DictionaryEntry.code))
+    ).all()
+    for dictionary, code in rows:
+        out[dictionary].append(code)
+    if session.info.get("reader"):
+        session.info["stats_codes"] = out
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ scans
@@ -174,6 +187,27 @@ def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -
     return [Row(key=r[0], counts={k.id: int(v or 0) for k, v in zip(kpis, r[1:], strict=True)}) for r in rows]
 
 
+def _both_periods(
+    session: Session, scope: Scope, filters: Filters, other: Filters | None, today: date
+) -> tuple[tuple[list[Row], dict[str, int]], tuple[list[Row], dict[str, int]] | None] | None:
+    """The headline rows and high-risk KPIs of the period and of the one compared against, from one read of the
+    summaries' months that cover both (whole months only; None otherwise): four statements, not ten."""
+    if not rollup.usable(filters) or (other is not None and not rollup.usable(other)):
+        return None
+    periods = [filters.period] if other is None else [filters.period, other.period]
+    hull = Period(min(p.start for p in periods), max(p.end for p in periods))
+    months = rollup.month_counts(session, scope, replace(filters, period=hull), today)
+    main, risky = K.counted(K.MAIN), K.counted(K.RISK)
+
+    def part(period: Period) -> tuple[list[Row], dict[str, int]]:
+        wanted = set(period.month_list())
+        mine = {m: c for m, c in months.items() if m in wanted}
+        rows = [Row(key=m, counts={k.id: c[k.id] for k in main}) for m, c in mine.items() if c["received"]]
+        return rows, {k.id: sum(c[k.id] for c in mine.values()) for k in risky}
+
+    return part(filters.period), (part(other.period) if other is not None else None)
+
+
 def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> dict[str, int]:
     """The KPIs about high-risk cases, from the small partial index of high-risk cases."""
     kpis = K.counted(K.RISK)
@@ -206,12 +240,7 @@ def by_org(
 ) -> list[Row]:
     """Counts per child of the scope root (its subtree), plus the root's own cases; biggest first."""
     leaves = _org_leaves(session, scope, filters, today, counts)
-    orgs = session.exec(
-        select(Organisation.id, Organisation.path, Organisation.name).where(
-            col(Organisation.path).startswith(scope.path)
-        )
-    ).all()
-    info = {i: (p, n) for i, p, n in orgs}
+    info = {i: (p, n) for i, p, n, _d in subtree(session, scope.path)}
     depth = scope.path.count("/") - 1
     totals: dict[int, dict[str, int]] = {}
     for row in leaves:
@@ -239,8 +268,9 @@ def by_category_source(
     session: Session, scope: Scope, filters: Filters, today: date, counts: tuple[str, ...] = BREAKDOWN
 ) -> list[Row]:
     """Counts per (category, source), each pair read in index order (no sort); unlisted codes as ('', '')."""
-    categories = [filters.category] if filters.category else _codes(session, "category")
-    sources = [filters.source] if filters.source else _codes(session, "source")
+    codes = _codes(session) if not (filters.category and filters.source) else {}
+    categories = [filters.category] if filters.category else codes["category"]
+    sources = [filters.source] if filters.source else codes["source"]
     if not set(counts) & set(rollup.LIVE):
         if rollup.usable(filters):
             pairs = rollup.pair_counts(session, scope, filters, counts, (categories, sources))
@@ -321,6 +351,26 @@ def figures(session: Session, *, actor: Actor, filters: Filters, today: date | N
     return cached(session, ("figures", scope, filters, today), compute)
 
 
+def figures_compared(
+    session: Session, *, actor: Actor, filters: Filters, other: Filters, today: date | None = None
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """`figures` of the filters and of `other` (the period compared against): from one read of the summaries'
+    months when both are whole months."""
+    scope = resolve_scope(session, actor, filters.org_id)
+    day = today or clock.today()
+
+    def compute() -> tuple[dict[str, float | None], dict[str, float | None]]:
+        _check(session, filters)
+        both = _both_periods(session, scope, filters, other, day)
+        if both is None or both[1] is None:
+            return figures(session, actor=actor, filters=filters, today=day), figures(
+                session, actor=actor, filters=other, today=day
+            )
+        return K.values(_totals(*both[0])), K.values(_totals(*both[1]))
+
+    return cached(session, ("figures_compared", scope, filters, other, day), compute)
+
+
 def session_counts(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
     """Mediation sessions held in the period (by the session's date) for the filtered cases: all and online."""
     scope = resolve_scope(session, actor, filters.org_id)
@@ -377,14 +427,21 @@ def _dashboard(
         timings[name] = time.perf_counter() - t0
         return out
 
-    months = timed("months", lambda: scan_months(session, scope, filters, today))
-    risk = timed("risk", lambda: scan_risk(session, scope, filters, today))
-    raw = _totals(months, risk)
     other = filters.compared(compare) if compare else None
-    previous = None
-    if other is not None:
-        prev_rows = timed("previous", lambda: scan_months(session, scope, other, today))
-        previous = K.values(_totals(prev_rows, timed("previous_risk", lambda: scan_risk(session, scope, other, today))))
+    both = timed("months", lambda: _both_periods(session, scope, filters, other, today))
+    if both is not None:
+        (months, risk), prev = both
+    else:
+        months = timed("months", lambda: scan_months(session, scope, filters, today))
+        risk = timed("risk", lambda: scan_risk(session, scope, filters, today))
+        prev = None
+        if other is not None:
+            prev = (
+                timed("previous", lambda: scan_months(session, scope, other, today)),
+                timed("previous_risk", lambda: scan_risk(session, scope, other, today)),
+            )
+    raw = _totals(months, risk)
+    previous = K.values(_totals(*prev)) if prev is not None else None
     pairs = timed("category_source", lambda: by_category_source(session, scope, filters, today, CHART))
     orgs = timed("org", lambda: by_org(session, scope, filters, today, CHART))
     total = Row(key="", counts={k: int(raw.get(k, 0)) for k in CHART})

@@ -202,8 +202,7 @@ def build_report(
     layout = layout or layout_for(session)
     filters = Filters(period=counted_period(period, today), org_id=org_id)
     last_filters = filters.compared("previous-year")
-    current = stats.figures(session, actor=actor, filters=filters, today=today)
-    last = stats.figures(session, actor=actor, filters=last_filters, today=today)
+    current, last = stats.figures_compared(session, actor=actor, filters=filters, other=last_filters, today=today)
     pairs = stats.by_category_source(session, scope, filters, today)
     last_pairs = stats.by_category_source(session, scope, last_filters, today)
     tables = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, func, select, true
 from sqlmodel import Session, col
 
 from models import Case, Organisation
@@ -157,21 +157,20 @@ def overdue_by_month(session: Session, scope: Scope, filters: Filters, today: da
     out: dict[int, int] = {}
     for m, n in session.execute(pinned(opened, IX_OPEN_MONTH)):
         out[m] = out.get(m, 0) + int(n)
-    for m, n in late_follow_ups(session, scope, filters, today, by_month=True).items():
+    for m, n in late_follow_ups(session, scope, filters, today).items():
         out[m] = out.get(m, 0) + n
     return out
 
 
-def late_follow_ups(
-    session: Session, scope: Scope, filters: Filters, today: date, *, by_month: bool, with_period: bool = True
-) -> dict[Any, int]:
-    """Succeeded cases whose follow-up is past its due day (warnings' `follow_up`), from the follow-up summary:
-    by month received, or in total (key None); `with_period` False counts every month (the alerts now)."""
-    if scope.everything or scope.county:
-        table = stats_followup_area
-        where = [] if scope.everything else [table.c.county_id == scope.org_id]
+def _late_where(
+    scope: Scope, filters: Filters, today: date, *, with_period: bool
+) -> tuple[Table, list[ColumnElement[bool]]]:
+    table = stats_followup_area if scope.everything or scope.county else stats_followup_org
+    if scope.everything:
+        where: list[ColumnElement[bool]] = []
+    elif scope.county:
+        where = [table.c.county_id == scope.org_id]
     else:
-        table = stats_followup_org
         where = [table.c.org_id.in_(select(col(Organisation.id)).where(col(Organisation.path).startswith(scope.path)))]
     where.append(table.c.due < today)
     if with_period:
@@ -182,34 +181,40 @@ def late_follow_ups(
     for name, value in (("category", filters.category), ("source", filters.source)):
         if value:
             where.append(table.c[name] == value)
-    if by_month:
-        stmt = select(table.c.received_month, func.sum(table.c.n)).where(*where).group_by(table.c.received_month)
-        return {m: int(n or 0) for m, n in session.execute(stmt)}
-    return {None: int(session.execute(select(func.sum(table.c.n)).where(*where)).scalar() or 0)}
+    return table, where
+
+
+def late_follow_ups(session: Session, scope: Scope, filters: Filters, today: date) -> dict[int, int]:
+    """Succeeded cases received in the period whose follow-up is past its due day (warnings' `follow_up`), by
+    month received, from the follow-up summary."""
+    table, where = _late_where(scope, filters, today, with_period=True)
+    stmt = select(table.c.received_month, func.sum(table.c.n)).where(*where).group_by(table.c.received_month)
+    return {m: int(n or 0) for m, n in session.execute(stmt)}
 
 
 def warning_counts(session: Session, scope: Scope, filters: Filters, today: date) -> warnings.WarningCounts:
-    """The warnings now (services/cases/warnings.py, same parts): open cases from their partial index, late
-    follow-ups from the follow-up summary."""
+    """The warnings now (services/cases/warnings.py, same parts) in one statement: the open cases from their
+    covering partial index (the flags counted among the high-risk ones), the late follow-ups from the follow-up
+    summary (every month received)."""
     parts = warnings.warning_parts(today)
+    table, late_where = _late_where(scope, filters, today, with_period=False)
+    late = select(func.coalesce(func.sum(table.c.n), 0)).where(*late_where).scalar_subquery()
     where = [OPEN_TERM, *filter_clauses(scope, filters, with_period=False)]
     counts = select(  # from the covering index of open cases alone
-        func.count().filter(parts["high_risk"]),
-        func.count().filter(parts["accept"]),
-        func.count().filter(parts["conclude"]),
+        func.count().filter(parts["high_risk"]).label("high_risk"),
+        func.count().filter(parts["accept"]).label("accept"),
+        func.count().filter(parts["conclude"]).label("conclude"),
     ).where(*where)
-    flags = select(*(func.count().filter(warnings.flagged(f)) for f in warnings.FLAGS)).where(
-        *where, parts["high_risk"]
-    )
-    row = (  # the flags read the high-risk open rows only
-        *(int(v or 0) for v in session.execute(pinned(counts, IX_OPEN)).one()),
-        *(int(v or 0) for v in session.execute(pinned(flags, IX_OPEN)).one()),
-    )
-    late = late_follow_ups(session, scope, filters, today, by_month=False, with_period=False)[None]
+    flags = select(  # the flags read the high-risk open rows only
+        *(func.count().filter(warnings.flagged(f)).label(f"flag_{f}") for f in warnings.FLAGS)
+    ).where(*where, parts["high_risk"])
+    a, b = pinned(counts, IX_OPEN).subquery(), pinned(flags, IX_OPEN).subquery()
+    both = select(a, b, late).select_from(a.join(b, true()))  # one row each: their product is one row
+    row = [int(v or 0) for v in session.execute(both).one()]
     return warnings.WarningCounts(
         high_risk=row[0],
-        by_kind={"high_risk": row[0], "accept": row[1], "conclude": row[2], "follow_up": late},
-        by_flag=dict(zip(warnings.FLAGS, row[3:], strict=True)),
+        by_kind={"high_risk": row[0], "accept": row[1], "conclude": row[2], "follow_up": row[-1]},
+        by_flag=dict(zip(warnings.FLAGS, row[3:-1], strict=True)),
     )
 
 

@@ -35,11 +35,38 @@ def clear_cache() -> None:
 
 
 def data_version(session: Session) -> tuple[int, int]:
-    """Changes on every write through the services (an audit row) and on every new case (one statement)."""
+    """Changes on every write through the services (an audit row) and on every new case (one statement; once per
+    reading session, which writes nothing: a page's figures are keyed by the version it began with)."""
+    memo = session.info.get("stats_version") if session.info.get("reader") else None
+    if memo is not None:
+        return memo  # type: ignore[no-any-return]
     row = session.exec(
         select(select(func.max(AuditLog.id)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())
     ).one()
-    return int(row[0] or 0), int(row[1] or 0)
+    version = int(row[0] or 0), int(row[1] or 0)
+    if session.info.get("reader"):
+        session.info["stats_version"] = version
+    return version
+
+
+def subtree(session: Session, path: str) -> list[tuple[int, str, str, int]]:
+    """(id, path, name, depth) of the organisations under `path` (itself included), in tree order; a reading
+    session reads a subtree once and answers any path inside it from that."""
+    memo: dict[str, list[tuple[int, str, str, int]]] = session.info.setdefault("subtrees", {})
+    for top, rows in memo.items():
+        if path.startswith(top):
+            return rows if top == path else [r for r in rows if r[1].startswith(path)]
+    rows = [
+        (int(i or 0), p, n, d)
+        for i, p, n, d in session.exec(
+            select(Organisation.id, Organisation.path, Organisation.name, Organisation.depth)
+            .where(col(Organisation.path).startswith(path))
+            .order_by(col(Organisation.path))
+        ).all()
+    ]
+    if session.info.get("reader"):
+        memo[path] = rows
+    return rows
 
 
 def cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -151,9 +178,4 @@ def org_choices(session: Session, *, actor: Actor) -> list[tuple[int, str, int]]
     """(id, name, depth) of the organisations the actor may narrow statistics to, in tree order."""
     root = cached_area(session, actor)
     require(actor, P.STATS_VIEW)
-    rows = session.exec(
-        select(Organisation.id, Organisation.name, Organisation.depth)
-        .where(col(Organisation.path).startswith(root.path))
-        .order_by(col(Organisation.path))
-    ).all()
-    return [(int(i or 0), n, d - root.depth) for i, n, d in rows]
+    return [(i, n, d - root.depth) for i, _p, n, d in subtree(session, root.path)]

@@ -329,3 +329,69 @@ def test_demo_seed_fills_every_summary(db, tmp_path, monkeypatch):
     with db.read() as s:
         assert s.execute(select(func.sum(stats_case_area.c.received))).scalar() == 300
         assert s.execute(select(func.count()).select_from(stats_paid_org)).scalar()
+
+
+def test_dashboard_page_reads_in_a_dozen_statements_and_report_pairs_agree(db, small_world, monkeypatch):
+    """Whole months and last year beside them are one read of the summaries' months (four statements, not ten);
+    a reading session asks the data version, the dictionaries and the organisation tree once: at 20-odd round
+    trips a page, PostgreSQL's per-statement cost was most of the dashboard's time."""
+    from sqlalchemy import event
+
+    with db.write() as s:
+        rows = [
+            _row(
+                s,
+                small_world,
+                {
+                    "org": i % 5,
+                    "month": 1 + i % 3,
+                    "status": STATUSES[i % len(STATUSES)],
+                    "category": CATEGORIES[i % len(CATEGORIES)],
+                    "source": SOURCES[i % len(SOURCES)],
+                    "group_size": 0,
+                    "risk": i % 4 == 0,
+                    "diverted": False,
+                },
+            )
+            for i in range(30)
+        ]
+        insert_cases(s, rows)
+    actor = small_world["coordinator"]
+    whole = Filters(Period.months(202601, 202603))
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.read_engine, "before_cursor_execute", count)
+    try:
+        stats.clear_cache()
+        with db.read() as s:  # what the dashboard page asks (bench/province.py's `_board`)
+            stats.org_choices(s, actor=actor)
+            board = stats.dashboard(s, actor=actor, filters=whole, today=TODAY)
+            stats.session_counts(s, actor=actor, filters=whole)
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", count)
+    asked = [q for q in seen if q.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert len(asked) <= 13, asked
+    assert sum("max(auditlog.id)" in q for q in asked) == 1  # the data version, once per reading session
+    assert board.current["received"] == 30 and board.previous is not None
+
+    for f in (
+        whole,
+        Filters(Period.months(202602, 202603), org_id=small_world["c1"]),
+        Filters(Period(date(2026, 1, 9), date(2026, 3, 31))),
+    ):
+        other = f.compared("previous-year")
+        stats.clear_cache()
+        with db.read() as s:
+            pair = stats.figures_compared(s, actor=actor, filters=f, other=other, today=TODAY)
+        stats.clear_cache()
+        monkeypatch.setattr(rollup, "ENABLED", False)
+        with db.read() as s:
+            scanned = (
+                stats.figures(s, actor=actor, filters=f, today=TODAY),
+                stats.figures(s, actor=actor, filters=other, today=TODAY),
+            )
+        monkeypatch.undo()
+        assert pair == scanned
