@@ -6,9 +6,12 @@ Create Date: 2026-12-07 15:00:00
 
 The tables mirror models/stats.py. They are filled here from the cases and the ledger with the same aggregates
 the app keeps them with (services/stats/summary.py), so an upgraded database reads the same figures at once;
-then the triggers on the case table that keep the case summaries from now on are created (their SQL is
-generated from the KPI predicates by services/stats/summary_sql.py).
+then the triggers on the case table that keep the case summaries from now on are created: the SQL that
+services/stats/summary_sql.py generated from the KPI predicates when this was written, frozen in
+migrations/sql/0026_triggers.<dialect>.sql.
 """
+
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -163,9 +166,47 @@ def upgrade() -> None:
 
 
 def summary_triggers(dialect: str) -> list[str]:
-    from services.stats import summary_sql
+    """The triggers as this migration created them (migrations/sql/0026_triggers.<dialect>.sql), frozen: the
+    code that generated them may change, a database migrated to 0026 may not."""
+    path = Path(__file__).resolve().parent.parent / "sql" / f"0026_triggers.{dialect}.sql"
+    blocks = path.read_text(encoding="utf-8").split("\n;;\n")
+    out = []
+    for block in blocks:
+        lines = [line for line in block.splitlines() if not line.startswith("-- ")]
+        statement = "\n".join(lines).strip()
+        if statement:
+            out.append(statement)
+    return out
 
-    return summary_sql.trigger_ddl(dialect)
+
+DROP_SQLITE = (
+    "stats_case_insert",
+    "stats_case_update",
+    "stats_case_delete",
+    "stats_case_sessions",
+    "stats_session_insert",
+    "stats_session_update",
+    "stats_session_delete",
+    "stats_case_followups",
+    "stats_followup_insert",
+    "stats_followup_update",
+    "stats_followup_delete",
+)
+DROP_POSTGRESQL = (
+    'DROP TRIGGER IF EXISTS stats_case_summary ON "case"',
+    'DROP TRIGGER IF EXISTS stats_case_summary_update ON "case"',
+    'DROP TRIGGER IF EXISTS stats_case_sessions ON "case"',
+    "DROP TRIGGER IF EXISTS stats_session_summary ON mediationsession",
+    "DROP TRIGGER IF EXISTS stats_session_summary_update ON mediationsession",
+    "DROP FUNCTION IF EXISTS stats_case_summary()",
+    "DROP FUNCTION IF EXISTS stats_case_sessions()",
+    "DROP FUNCTION IF EXISTS stats_session_summary()",
+    'DROP TRIGGER IF EXISTS stats_case_followups ON "case"',
+    "DROP TRIGGER IF EXISTS stats_followup_summary ON followup",
+    "DROP TRIGGER IF EXISTS stats_followup_summary_update ON followup",
+    "DROP FUNCTION IF EXISTS stats_case_followups()",
+    "DROP FUNCTION IF EXISTS stats_followup_summary()",
+)
 
 
 def _fill() -> None:
@@ -182,9 +223,11 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
-    from services.stats import summary_sql
-
-    for statement in summary_sql.drop_trigger_ddl(op.get_bind().dialect.name):
+    if op.get_bind().dialect.name == "sqlite":
+        drops = [f"DROP TRIGGER IF EXISTS {name}" for name in DROP_SQLITE]
+    else:
+        drops = list(DROP_POSTGRESQL)
+    for statement in drops:
         op.execute(sa.text(statement))
     op.drop_index("ix_case_open_month", table_name="case")
     op.drop_index("ix_case_month_id", table_name="case")

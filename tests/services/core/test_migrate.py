@@ -98,3 +98,27 @@ def test_upgrade_moves_cases_received_at_night_on_the_1st_into_the_local_month(e
     with db.read() as s:
         assert [s.get(Case, i).received_month for i in ids] == [202701, 202612]
     db.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_summary_triggers_are_frozen_in_their_migration(dialect: str) -> None:
+    """Migration 0026 creates the summaries' triggers from frozen SQL (migrations/sql/), not from the code that
+    generates them: the code may change, a database migrated to 0026 may not. Changing the generated SQL
+    (services/stats/summary_sql.py: a KPI predicate, a summary column) therefore needs a migration that drops
+    and recreates the triggers and rebuilds the summaries; until then this fails."""
+    import importlib.util
+
+    from services.stats import summary_sql
+
+    path = Path(__file__).resolve().parents[3] / "migrations" / "versions" / "0026_stats_summaries.py"
+    spec = importlib.util.spec_from_file_location("migration_0026", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.summary_triggers(dialect) == summary_sql.trigger_ddl(dialect)
+    drops = (
+        [f"DROP TRIGGER IF EXISTS {n}" for n in migration.DROP_SQLITE]
+        if dialect == "sqlite"
+        else list(migration.DROP_POSTGRESQL)
+    )
+    assert drops == summary_sql.drop_trigger_ddl(dialect)
