@@ -7,11 +7,14 @@ schemes and document templates all start from this one organisation.
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from models import Organisation
 from services.access.authz import REGIONAL_KINDS, Actor, parent_path
 from services.core.errors import OutOfScope
+
+WIDE = 50  # an area holding at least 1/WIDE of all organisations is wide (`is_wide`)
 
 
 def area_of(session: Session, *, org: Organisation) -> Organisation:
@@ -35,3 +38,14 @@ def actor_area(session: Session, *, actor: Actor) -> Organisation:
     if area is not org and not area.path.startswith(parent_path(actor.org_path)):
         return org
     return area
+
+
+def is_wide(session: Session, members: ColumnElement[bool]) -> bool:
+    """Whether the organisations `members` selects are at least 1/WIDE of all: a list over such an area walks
+    its table in the page's order and tests each row (about a page of rows at any depth) instead of gathering
+    the area's every row through the organisation index to sort them (services/cases/workbench.py,
+    services/ledger/views.py)."""
+    inside = select(func.count()).select_from(Organisation).where(members).scalar_subquery()
+    every = select(func.count()).select_from(Organisation).scalar_subquery()
+    share, total = session.execute(select(inside, every)).one()
+    return int(share or 0) * WIDE >= int(total or 0)

@@ -34,6 +34,7 @@ from services.access.authz import (
     scope_org_ids,
 )
 from services.access.permissions import P
+from services.access.scope import is_wide
 from services.cases import states, warnings, workflow
 from services.cases.cards import CaseRow, to_cards
 from services.cases.deadlines import next_due_expr
@@ -50,7 +51,6 @@ STEPS = ("handover", "rule", "grade", "accept", "session", "agreement", "follow_
 STEP_TRANSITIONS = ("accept", "succeed", "follow_up", "archive")
 AUDITOR_KINDS = (OrgKind.JUSTICE_OFFICE, OrgKind.POLICE_STATION, OrgKind.POLICE_ROOM)
 PAGE = 20
-WIDE = 50  # an area with at least 1/WIDE of the organisations is read newest first by id (`_visible_walk`)
 Cursor = tuple[date | None, int]  # (deadline, id) of the last card shown; the deadline is None under 全部
 
 
@@ -162,14 +162,11 @@ def _relation(actor: Actor) -> ColumnElement[str]:
 
 
 def _visible_walk(session: Session, actor: Actor) -> ColumnElement[bool]:
-    """Which cases 全部 lists: authz.case_visible_clause, for a wide area (at least 1/WIDE of the organisations)
+    """Which cases 全部 lists: authz.case_visible_clause, for a wide area (`is_wide`)
     in its per-row twin so that neither engine gathers every visible case to sort them all — both walk the
     cases newest first by id and test each, which reads about a page of rows at any depth. A narrow area (a
     village, a court's rulings) keeps the indexed form, whose whole set is small."""
-    area = select(func.count()).where(col(Organisation.id).in_(area_org_ids(actor))).scalar_subquery()
-    every = select(func.count()).select_from(Organisation).scalar_subquery()
-    area_n, every_n = session.execute(sa_select(area, every)).one()
-    if int(area_n or 0) * WIDE < int(every_n or 0):
+    if not is_wide(session, col(Organisation.id).in_(area_org_ids(actor))):
         return case_visible_clause(actor)
     mine = scope_org_ids(actor)
     handled = (  # the cases this actor's organisation handed over, rules on or audited: one index probe per case

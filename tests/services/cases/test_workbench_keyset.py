@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from models import Case
+from services.access import scope as area_scope
 from services.access.authz import case_visible_clause
 from services.cases import confirmation, workbench
 from services.core import clock
@@ -87,7 +88,7 @@ def test_wide_area_walk_lists_exactly_the_visible_cases(db, monkeypatch):
         confirmation.apply_confirmation(s, actor=w.mediator, case_id=done.id, court_org_id=w.orgs["court"].id)
     accepted_case(db, w.mediator2)
     for wide in (1, 10**6):  # 1: only the whole tree is wide; 10**6: every area is, so every actor walks
-        monkeypatch.setattr(workbench, "WIDE", wide)
+        monkeypatch.setattr(area_scope, "WIDE", wide)
         for actor in (w.mediator, w.mediator2, w.coordinator, w.police, w.court, w.justice):
             with db.read() as s:
                 walked = [c.id for c in workbench.list_cards(s, actor=actor, view="all", limit=100)]
