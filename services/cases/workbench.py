@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -72,9 +72,12 @@ class Counts:
     overdue: int
 
 
-def _status_in(group: Sequence[str]) -> ColumnElement[bool]:
-    """status IN group, written so SQLite's planner (no ANALYZE data) looks up the scope's indexes first."""
-    return func.coalesce(col(Case.status), "").in_(tuple(group))
+def _status_in(group: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """status IN group; on SQLite written so its planner (no ANALYZE data) looks up the scope's indexes first,
+    while PostgreSQL's planner weighs the status and scope indexes itself (the SQLite form hides the status)."""
+    if dialect == "sqlite":
+        return func.coalesce(col(Case.status), "").in_(tuple(group))
+    return col(Case.status).in_(tuple(group))
 
 
 def _grade_clause(session: Session, actor: Actor) -> ColumnElement[bool] | None:
@@ -87,33 +90,42 @@ def _grade_clause(session: Session, actor: Actor) -> ColumnElement[bool] | None:
         case_in_scope_clause(actor),
         col(Case.grade_proposed).is_not(None),
         col(Case.grade_audited).is_(None),
-        _status_in(states.SUCCEEDED),
+        _status_in(states.SUCCEEDED, session.get_bind().dialect.name),
         col(Case.org_id).not_in(room) if kind == OrgKind.JUSTICE_OFFICE else col(Case.org_id).in_(room),
     )
 
 
 def todo_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
-    """SQL: the cases on which this actor has a step to take (`next_action` is not 'view'), exactly."""
+    """SQL: the cases on which this actor has a step to take (`next_action` is not 'view'), exactly.
+
+    Written as `id IN (one SELECT per reason, UNION ALL)`: each reason is a status and a scope that its own
+    index answers, where one OR of them all made PostgreSQL read every case (0.35–1.8 s at a million cases for
+    a village mediator) and SQLite likewise."""
     mine = scope_org_ids(actor)
-    reasons: list[ColumnElement[bool]] = []
+    dialect = session.get_bind().dialect.name
+    reasons: list[Any] = []
     if actor.can(P.CASE_ACCEPT):
-        incoming = select(Referral.case_id).where(col(Referral.status) == "pending", col(Referral.to_org_id).in_(mine))
-        reasons.append(col(Case.id).in_(incoming))
-    if actor.can(P.JUDICIAL_RULE):
-        pending = select(JudicialConfirmation.case_id).where(
-            col(JudicialConfirmation.result) == "pending", col(JudicialConfirmation.court_org_id).in_(mine)
+        reasons.append(
+            select(Referral.case_id).where(col(Referral.status) == "pending", col(Referral.to_org_id).in_(mine))
         )
-        reasons.append(col(Case.id).in_(pending))
+    if actor.can(P.JUDICIAL_RULE):
+        reasons.append(
+            select(JudicialConfirmation.case_id).where(
+                col(JudicialConfirmation.result) == "pending", col(JudicialConfirmation.court_org_id).in_(mine)
+            )
+        )
     grade = _grade_clause(session, actor)
     if grade is not None:
-        reasons.append(grade)
+        reasons.append(select(Case.id).where(grade))
     for t in workflow.TRANSITIONS:
         sources = [x for x in states.ACTIVE if x in t.sources]
         if t.action in STEP_TRANSITIONS and actor.can(t.permission) and sources:
-            reasons.append(and_(_status_in(sources), scope_clause(actor, t.scope)))
+            reasons.append(select(Case.id).where(_status_in(sources, dialect), scope_clause(actor, t.scope)))
     if actor.can(P.CASE_MEDIATE):  # a session, for the lead and every participating organisation
-        reasons.append(and_(_status_in(states.MEDIATING), case_work_clause(actor)))
-    return or_(*reasons) if reasons else false()
+        reasons.append(select(Case.id).where(_status_in(states.MEDIATING, dialect), case_work_clause(actor)))
+    if not reasons:
+        return false()
+    return col(Case.id).in_(union_all(*reasons) if len(reasons) > 1 else reasons[0])
 
 
 def count_cases(session: Session, *, actor: Actor, today: date | None = None) -> Counts:
