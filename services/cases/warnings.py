@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func, or_
+from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func, or_, union_all
 from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Party
@@ -308,6 +308,25 @@ def area_warnings(session: Session, *, actor: Actor, today: date | None = None) 
     """The warnings of the actor's area (the cases its organisations own), as the dashboard shows them unfiltered."""
     require(actor, P.CASE_VIEW)
     return count_warnings(session, where=[case_in_scope_clause(actor)], today=today or clock.today())
+
+
+def overdue_pairs(where: ColumnElement[bool], today: date) -> Any:
+    """SELECT (id, due) of the cases `where` selects that are overdue, kind by kind under UNION ALL, `due` being
+    the deadline that passed (the case's `next_due_expr`); each kind reads its own rows, where one OR with the
+    follow-up's per-case subquery read every case (the kinds never overlap; a case has one open follow-up)."""
+    parts = warning_parts(today)
+    return union_all(
+        select(col(Case.id).label("id"), col(Case.accept_due).label("due")).where(where, parts["accept"]),
+        select(col(Case.id), col(Case.conclude_due)).where(where, parts["conclude"]),
+        select(col(FollowUp.case_id), col(FollowUp.due))
+        .join(Case, col(Case.id) == col(FollowUp.case_id))
+        .where(
+            where,
+            col(Case.status) == CaseStatus.SUCCEEDED,
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.due) < today,
+        ),
+    )
 
 
 def area_clause(actor: Actor, kind: str, today: date) -> ColumnElement[bool]:

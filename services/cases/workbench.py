@@ -205,9 +205,10 @@ def page_cards(
     require(actor, P.CASE_VIEW)
     today = today or clock.today()
     limit = max(1, min(limit, 100))
+    if view == "overdue":
+        return _overdue_page(session, actor, after, limit, today)
     where = {
         "flagged": lambda: warnings.area_clause(actor, "high_risk", today),
-        "overdue": lambda: warnings.area_clause(actor, "overdue", today),
         "all": lambda: _visible_walk(session, actor),
     }.get(view, lambda: todo_clause(session, actor))()
     stmt = select(Case, Organisation.name, next_due_expr(), _relation(actor)).join(
@@ -220,6 +221,26 @@ def page_cards(
     cards = to_cards(session, actor, rows[:limit], today)
     last = cards[-1] if len(rows) > limit else None
     return CardPage(cards, None if last is None else (None if view == "all" else last.due, last.id))
+
+
+def _overdue_page(session: Session, actor: Actor, after: Cursor | None, limit: int, today: date) -> CardPage:
+    """已超期: the area's overdue cases with the deadline that passed (warnings.overdue_pairs), oldest first and
+    newest first on a tie (`_order`); the page is chosen from (id, due) pairs alone, then only its cases are read."""
+    late = warnings.overdue_pairs(case_in_scope_clause(actor), today).subquery("late")
+    page = select(late.c.id, late.c.due)  # the page's (id, due) first: only its cases are then read whole
+    if after is not None and after[0] is not None:
+        due, last_id = after
+        page = page.where(or_(late.c.due > due, and_(late.c.due == due, late.c.id < int(last_id))))
+    top = page.order_by(late.c.due, late.c.id.desc()).limit(limit + 1).subquery("top")
+    stmt = (
+        select(Case, Organisation.name, top.c.due, _relation(actor))
+        .join(top, top.c.id == col(Case.id))
+        .join(Organisation, col(Organisation.id) == col(Case.org_id))
+    )
+    rows = session.exec(stmt.order_by(top.c.due, top.c.id.desc())).all()
+    cards = to_cards(session, actor, rows[:limit], today)
+    last = cards[-1] if len(rows) > limit else None
+    return CardPage(cards, None if last is None else (last.due, last.id))
 
 
 def list_cards(

@@ -94,3 +94,21 @@ def test_wide_area_walk_lists_exactly_the_visible_cases(db, monkeypatch):
                 walked = [c.id for c in workbench.list_cards(s, actor=actor, view="all", limit=100)]
                 visible = s.exec(select(Case.id).where(case_visible_clause(actor)).order_by(col(Case.id).desc()))
                 assert walked == list(visible.all()), (wide, actor.username)
+
+
+def test_overdue_walk_every_late_case_once_oldest_deadline_first(db):
+    """已超期 picks its page from the overdue (id, deadline) pairs kind by kind: the same order and cursor as 待办."""
+    w = make_world(db)
+    late = (-1, -3, -1, -7, -3, -1, 2, None, -3)  # the last three but one are not overdue
+    ids = []
+    for days in late:
+        ids.append(accepted_case(db, w.mediator).id)
+        _set_due(db, ids[-1], days)
+    due = dict(zip(ids, late, strict=True))
+    expected = sorted((i for i in ids if (due[i] or 0) < 0), key=lambda i: (due[i], -i))
+    with db.read() as s:
+        whole = workbench.page_cards(s, actor=w.coordinator, view="overdue", limit=100)
+    assert [c.id for c in whole.items] == expected and whole.after is None
+    assert [c.due for c in whole.items] == [clock.today() + timedelta(days=due[i] or 0) for i in expected]
+    for limit in (1, 2, 4):
+        assert _walk(db, w.coordinator, "overdue", limit) == expected
