@@ -32,6 +32,7 @@ class Grade(StrEnum):
 
 
 OPEN_WHERE = "status IN ('submitted', 'accepted', 'in_mediation')"
+GRADE_PENDING_WHERE = "grade_proposed IS NOT NULL AND grade_audited IS NULL"  # a grade no office audited yet
 STATS_MONTH_COLUMNS = (
     "received_month",
     "org_id",
@@ -103,6 +104,14 @@ class Case(SQLModel, table=True):
             "org_id",
             sqlite_where=text(OPEN_WHERE),
             postgresql_where=text(OPEN_WHERE),
+        ),
+        # the grades waiting for an office's audit (the workbench's 待办 of a justice office or a police station)
+        Index(
+            "ix_case_grade_pending",
+            "org_id",
+            "status",
+            sqlite_where=text(GRADE_PENDING_WHERE),
+            postgresql_where=text(GRADE_PENDING_WHERE),
         ),
         CheckConstraint("amount_fen >= 0", name="ck_case_amount"),
         CheckConstraint("group_size >= 0", name="ck_case_group_size"),

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import col, select
 
 from models import Case, Organisation
@@ -37,20 +36,8 @@ COMPARE_MODES = ("previous-period", "previous-year")
 S = TypeVar("S")
 
 
-def _render_sqlite_from_hints() -> None:
-    """SQLAlchemy's SQLite compiler drops FROM hints, but SQLite reads `INDEXED BY` right there."""
-
-    def hint(self: SQLiteCompiler, table: Any, text: str | None) -> str | None:
-        return text
-
-    setattr(SQLiteCompiler, "get_from_hint_text", hint)  # noqa: B010 — a plain attribute assignment mypy refuses
-
-
-_render_sqlite_from_hints()
-
-
 def pinned(stmt: S, index: str) -> S:
-    """Read the case table through `index` on SQLite."""
+    """Read the case table through `index` on SQLite (services/core/db.py renders the hint)."""
     return cast(S, cast(Any, stmt).with_hint(Case, f"INDEXED BY {index}", "sqlite"))
 
 
