@@ -11,7 +11,7 @@ they show the same numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +19,16 @@ from sqlalchemy import ColumnElement, String, and_, cast, distinct, exists, func
 from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, CaseStatus, ConfigVersion, FollowUp, Party
-from services.access.authz import WORK, Actor, case_in_scope_clause, get_case_in_scope, require, require_any
+from models.stats import stats_followup_org
+from services.access.authz import (
+    WORK,
+    Actor,
+    area_org_ids,
+    case_in_scope_clause,
+    get_case_in_scope,
+    require,
+    require_any,
+)
 from services.access.permissions import P
 from services.cases import states
 from services.core import audit, clock
@@ -283,10 +292,12 @@ def count_warnings(
     today: date,
     open_term: ColumnElement[bool] | None = None,
     hint: Callable[[Any], Any] = lambda stmt: stmt,
+    with_late: bool = True,
 ) -> WarningCounts:
     """The warnings among the cases `where` selects, in two aggregate statements (open cases; follow-ups).
 
-    `open_term` and `hint` let the statistics read the open cases through their partial index (same rows)."""
+    `open_term` and `hint` let the statistics read the open cases through their partial index (same rows);
+    `with_late` False leaves the late follow-ups at 0 for a caller that counts them its own way."""
     parts = warning_parts(today)
     opened = open_term if open_term is not None else col(Case.status).in_(states.OPEN)
     stmt = select(
@@ -296,7 +307,9 @@ def count_warnings(
         *(func.count().filter(parts["high_risk"], flagged(f)) for f in FLAGS),
     ).where(opened, *where)
     row = tuple(int(v or 0) for v in session.exec(hint(stmt)).one())
-    late = session.exec(select(func.count()).select_from(Case).where(*where, parts["follow_up"])).one()
+    late = (
+        session.exec(select(func.count()).select_from(Case).where(*where, parts["follow_up"])).one() if with_late else 0
+    )
     return WarningCounts(
         high_risk=row[0],
         by_kind={"high_risk": row[0], "accept": row[1], "conclude": row[2], "follow_up": int(late or 0)},
@@ -305,9 +318,20 @@ def count_warnings(
 
 
 def area_warnings(session: Session, *, actor: Actor, today: date | None = None) -> WarningCounts:
-    """The warnings of the actor's area (the cases its organisations own), as the dashboard shows them unfiltered."""
+    """The warnings of the actor's area (the cases its organisations own), as the dashboard shows them unfiltered.
+
+    The late follow-ups come from the follow-up summary by organisation and due day (models/stats.py, kept in
+    the same transaction as every change): counted case by case they were 0.16 s of the workbench's header for
+    a county of 360,000 cases on PostgreSQL."""
     require(actor, P.CASE_VIEW)
-    return count_warnings(session, where=[case_in_scope_clause(actor)], today=today or clock.today())
+    day = today or clock.today()
+    opened = count_warnings(session, where=[case_in_scope_clause(actor)], today=day, with_late=False)
+    late = session.exec(
+        select(func.coalesce(func.sum(stats_followup_org.c.n), 0)).where(
+            stats_followup_org.c.org_id.in_(area_org_ids(actor)), stats_followup_org.c.due < day
+        )
+    ).one()
+    return replace(opened, by_kind={**opened.by_kind, "follow_up": int(late or 0)})
 
 
 def overdue_pairs(where: ColumnElement[bool], today: date) -> Any:
