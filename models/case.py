@@ -32,6 +32,7 @@ class Grade(StrEnum):
 
 
 OPEN_WHERE = "status IN ('submitted', 'accepted', 'in_mediation')"
+OPEN_HIGH_WHERE = "status IN ('submitted', 'accepted', 'in_mediation') AND risk_level = 'high'"  # open high-risk
 GRADE_PENDING_WHERE = "grade_proposed IS NOT NULL AND grade_audited IS NULL"  # a grade no office audited yet
 STATS_MONTH_COLUMNS = (
     "received_month",
@@ -104,6 +105,13 @@ class Case(SQLModel, table=True):
             "org_id",
             sqlite_where=text(OPEN_WHERE),
             postgresql_where=text(OPEN_WHERE),
+        ),
+        # the open high-risk cases (the warnings' flags, a few hundred in a county of a million cases)
+        Index(
+            "ix_case_open_high",
+            "org_id",
+            sqlite_where=text(OPEN_HIGH_WHERE),
+            postgresql_where=text(OPEN_HIGH_WHERE),
         ),
         # the grades waiting for an office's audit (the workbench's 待办 of a justice office or a police station)
         Index(

@@ -110,6 +110,7 @@ stats_due_area = Table(
     _key("performance_due", Date),
     *_measures(("n",)),
     Index("ix_stats_due_area_month_due", "received_month", "performance_due", "n"),
+    Index("ix_stats_due_area_county", "county_id", "received_month", "performance_due", "n"),
 )
 stats_paid_org = Table(
     "stats_paid_org",
@@ -160,6 +161,7 @@ stats_followup_area = Table(
     _key("due", Date),
     *_measures(("n",)),
     Index("ix_stats_followup_area_month_due", "received_month", "due", "n"),
+    Index("ix_stats_followup_area_county", "county_id", "due", "received_month", "n"),
 )
 stats_rebuild_state = Table(
     "stats_rebuild_state",

@@ -39,6 +39,7 @@ from services.stats.sql import (
     IX_OPEN,
     IX_OPEN_MONTH,
     OPEN_TERM,
+    RISK_TERM,
     Filters,
     Period,
     Scope,
@@ -207,7 +208,7 @@ def warning_counts(session: Session, scope: Scope, filters: Filters, today: date
     ).where(*where)
     flags = select(  # the flags read the high-risk open rows only
         *(func.count().filter(warnings.flagged(f)).label(f"flag_{f}") for f in warnings.FLAGS)
-    ).where(*where, parts["high_risk"])
+    ).where(*where, RISK_TERM)  # with OPEN_TERM in `where`: parts["high_risk"], as literals a partial index matches
     a, b = pinned(counts, IX_OPEN).subquery(), pinned(flags, IX_OPEN).subquery()
     both = select(a, b, late).select_from(a.join(b, true()))  # one row each: their product is one row
     row = [int(v or 0) for v in session.execute(both).one()]
