@@ -85,9 +85,19 @@ def _staff_paths() -> frozenset[str]:
     return frozenset(staff_url_paths())
 
 
+@functools.cache
+def _page_paths() -> frozenset[str]:
+    from pages.nav import PAGES
+
+    return frozenset(p.url_path for p in PAGES)
+
+
 def middleware() -> list[Middleware]:
     """Outermost first: compression wraps the light pages, which wrap Streamlit's own stack."""
-    return [Middleware(Compress), Middleware(LightPublic, get_db=_database, staff_paths=_staff_paths)]
+    return [
+        Middleware(Compress),
+        Middleware(LightPublic, get_db=_database, staff_paths=_staff_paths, page_paths=_page_paths),
+    ]
 
 
 if __name__ != "__main__":  # imported by uvicorn as serve:app (`streamlit run serve.py` finds it by name)

@@ -40,6 +40,7 @@ from web.shrink import SCRIPT_CSP
 log = logging.getLogger("mediation.web")
 
 PATHS = ("/intake", "/track")
+STREAMLIT_PREFIXES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/")  # Streamlit's own, not pages
 SIGNIN_FORM_MAX = 16_384  # bytes: a username, a password and three hidden fields
 CSP = (
     f"default-src 'none'; script-src {SCRIPT_CSP}; style-src 'unsafe-inline'; img-src data: blob:; "
@@ -56,6 +57,13 @@ HEADERS = {
 
 def html_response(status: int, body: str) -> Response:
     return HTMLResponse(body.encode("utf-8"), status_code=status, headers=HEADERS)
+
+
+def not_found() -> Response:
+    """404 for an address that is no page: in Chinese, with the way home."""
+    title = t("light.not_found_title")
+    body = f"<h1>{esc(title)}</h1>" + box("info", esc(t("light.not_found")))
+    return html_response(404, page(title, body + f'<p><a href="/">{esc(t("light.not_found_home"))}</a></p>'))
 
 
 def redirect(location: str) -> Response:
@@ -94,10 +102,28 @@ class LightPublic:
     """Serve /intake, /track and /signin as light HTML unless the request belongs to the full Streamlit app."""
 
     def __init__(
-        self, app: ASGIApp, *, get_db: Callable[[], Database], staff_paths: Callable[[], Collection[str]] = tuple
+        self,
+        app: ASGIApp,
+        *,
+        get_db: Callable[[], Database],
+        staff_paths: Callable[[], Collection[str]] = tuple,
+        page_paths: Callable[[], Collection[str]] = tuple,
     ) -> None:
-        """`get_db` and `staff_paths` (the staff pages' url paths, without a slash) are asked at each request."""
-        self.app, self.get_db, self.staff_paths = app, get_db, staff_paths
+        """`get_db`, `staff_paths` (the staff pages' url paths, without a slash) and `page_paths` (every page's;
+        none: no page is refused here) are asked at each request."""
+        self.app, self.get_db, self.staff_paths, self.page_paths = app, get_db, staff_paths, page_paths
+
+    def unknown_page(self, scope: Scope) -> bool:
+        """A browser's page load (GET of HTML) of an address that is no page of the app: Streamlit would open its
+        main page under an English "Page not found" box, so it is answered here in Chinese instead."""
+        path = str(scope.get("path") or "")
+        known = self.page_paths()
+        if scope.get("method") != "GET" or not known or path.startswith(STREAMLIT_PREFIXES):
+            return False
+        first = path.strip("/").split("/")[0]
+        if not first or "." in path.rsplit("/", 1)[-1] or first in known or first in ("login", "signin"):
+            return False
+        return "text/html" in Headers(scope=scope).get("accept", "")
 
     async def signed_in(self, request: Request) -> bool:
         """A sign-in cookie naming a live session (checked in the database, like every Streamlit rerun)."""
@@ -116,6 +142,9 @@ class LightPublic:
         path = scope.get("path")
         light = path in PATHS or path == light_signin.PATH
         ours = scope["type"] == "http" and scope.get("method") in ("GET", "POST")
+        if ours and self.unknown_page(scope):
+            await not_found()(scope, receive, send)
+            return
         if not ours or not (light or self.wants_signin(scope)):
             await self.app(scope, receive, send)
             return

@@ -46,3 +46,20 @@ def test_render_home_on_phone(page: Page, live_server: LiveServer, shot: Callabl
     assert_no_error_shown(page)
     assert horizontal_overflow(page) <= 1
     assert shot(page, "home").stat().st_size > 10_000
+
+
+def test_an_old_or_mistyped_address_says_so_in_chinese(
+    page: Page, live_server: LiveServer, shot: Callable[[Page, str], Path]
+) -> None:
+    """Streamlit opens its main page under an English "Page not found" box for an address that is no page; the
+    server answers such a page load itself, in Chinese, with the way home."""
+    reply = page.goto(live_server.url + "/dashboard")
+    assert reply is not None and reply.status == 404
+    page.get_by_text("找不到这个页面").first.wait_for(timeout=15_000)
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert horizontal_overflow(page) <= 1
+    shot(page, "not_found")
+    page.get_by_role("link", name="回到首页").click()
+    wait_for_app(page)
+    page.locator("h1, h2").first.wait_for(state="visible", timeout=15_000)
+    assert_no_error_shown(page)

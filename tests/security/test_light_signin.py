@@ -198,3 +198,33 @@ def test_payloads_in_the_username_are_refused_and_shown_escaped(app, db):
     pre, _ = open_form(app)
     huge = post(app, {"pre": pre, "username": "li", "password": "x" * 40_000}, pre=pre)
     assert huge.status == 400 and "没能读取您提交的内容" in huge.text
+
+
+def test_an_address_that_is_no_page_gets_a_chinese_404_and_streamlit_keeps_its_own(db) -> None:
+    """A mistyped or old address (a bookmark of /dashboard) opened Streamlit's main page under an English
+    "Page not found" box; a browser's page load of it is answered in Chinese with the way home. Pages, the
+    sign-in paths, Streamlit's own routes and files, and anything not asking for HTML still pass through."""
+    pages = frozenset({"home", "workbench", "stats", "board"})
+    app = LightPublic(
+        _inner, get_db=lambda: db, staff_paths=lambda: frozenset({"workbench", "stats"}), page_paths=lambda: pages
+    )
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for target in ("/dashboard", "/dashboard/", "/workbenc?case=1", "/no/such/page"):
+        reply = call(app, "GET", target, headers=browser)
+        assert reply.status == 404, target
+        assert "找不到这个页面" in reply.text and 'href="/"' in reply.text and "Page not found" not in reply.text
+    for target in (
+        "/",
+        "/board",
+        "/home?x=1",
+        "/_stcore/health",
+        "/static/js/main.js",
+        "/favicon.ico",
+        "/component/x/index.html",
+        "/media/abc.png",
+    ):
+        assert call(app, "GET", target, headers=browser).body == PASS_THROUGH, target
+    assert call(app, "GET", "/dashboard").body == PASS_THROUGH  # not a page load (no text/html asked)
+    assert call(app, "POST", "/dashboard", headers=browser).body == PASS_THROUGH
+    bare = LightPublic(_inner, get_db=lambda: db)  # no page list given: nothing is refused here
+    assert call(bare, "GET", "/dashboard", headers=browser).body == PASS_THROUGH
