@@ -354,9 +354,8 @@ def overdue_pairs(where: ColumnElement[bool], today: date) -> Any:
 
 
 def area_clause(actor: Actor, kind: str, today: date) -> ColumnElement[bool]:
-    """SQL: the actor's area's cases behind one warning count ('overdue': any of the three)."""
-    where = overdue_clause(today) if kind == "overdue" else BY_ID[kind].where(today)
-    return and_(case_in_scope_clause(actor), where)
+    """SQL: the actor's area's cases behind one warning kind (超期 as a whole: `overdue_pairs`)."""
+    return and_(case_in_scope_clause(actor), BY_ID[kind].where(today))
 
 
 def high_risk_now(case: Case) -> bool:

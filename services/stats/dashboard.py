@@ -31,6 +31,7 @@ from services.stats.scope import (
     clear_cache,
     data_version,
     org_choices,
+    read_once,
     resolve_scope,
     subtree,
     system_actor,
@@ -135,20 +136,19 @@ def _check(session: Session, filters: Filters) -> None:
 def _codes(session: Session) -> dict[str, list[str]]:
     """The codes of the category and source dictionaries (retired ones too: old cases carry them), in one read
     (once per reading session)."""
-    memo = session.info.get("stats_codes")
-    if memo is not None:
-        return memo  # type: ignore[no-any-return]
-    out: dict[str, list[str]] = {"category": [], "source": []}
-    rows = session.exec(
-        select(DictionaryEntry.dictionary, DictionaryEntry.code)
-        .where(col(DictionaryEntry.dictionary).in_(tuple(out)))
-        .order_by(col(DictionaryEntry.dictionary), col(DictionaryEntry.code))
-    ).all()
-    for dictionary, code in rows:
-        out[dictionary].append(code)
-    if session.info.get("reader"):
-        session.info["stats_codes"] = out
-    return out
+
+    def read() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {"category": [], "source": []}
+        rows = session.exec(
+            select(DictionaryEntry.dictionary, DictionaryEntry.code)
+            .where(col(DictionaryEntry.dictionary).in_(tuple(out)))
+            .order_by(col(DictionaryEntry.dictionary), col(DictionaryEntry.code))
+        ).all()
+        for dictionary, code in rows:
+            out[dictionary].append(code)
+        return out
+
+    return read_once(session, "stats_codes", read)
 
 
 # ------------------------------------------------------------------------------------------------ scans
@@ -187,16 +187,16 @@ def scan_months(session: Session, scope: Scope, filters: Filters, today: date) -
     return [Row(key=r[0], counts={k.id: int(v or 0) for k, v in zip(kpis, r[1:], strict=True)}) for r in rows]
 
 
-def _both_periods(
-    session: Session, scope: Scope, filters: Filters, other: Filters | None, today: date
-) -> tuple[tuple[list[Row], dict[str, int]], tuple[list[Row], dict[str, int]] | None] | None:
-    """The headline rows and high-risk KPIs of the period and of the one compared against, from one read of the
-    summaries' months that cover both (whole months only; None otherwise): four statements, not ten."""
-    if not rollup.usable(filters) or (other is not None and not rollup.usable(other)):
-        return None
-    periods = [filters.period] if other is None else [filters.period, other.period]
-    hull = Period(min(p.start for p in periods), max(p.end for p in periods))
-    months = rollup.month_counts(session, scope, replace(filters, period=hull), today)
+def _headlines(
+    session: Session, scope: Scope, parts: list[Filters], today: date
+) -> list[tuple[list[Row], dict[str, int]]]:
+    """The headline rows by month and the high-risk KPIs of each filters in `parts` (a period and the one
+    compared against). When all are whole months: from one read of the summaries' months that cover them (four
+    statements, not five per period); otherwise each scanned on its own."""
+    if not all(rollup.usable(f) for f in parts):
+        return [(scan_months(session, scope, f, today), scan_risk(session, scope, f, today)) for f in parts]
+    hull = Period(min(f.period.start for f in parts), max(f.period.end for f in parts))
+    months = rollup.month_counts(session, scope, replace(parts[0], period=hull), today)
     main, risky = K.counted(K.MAIN), K.counted(K.RISK)
 
     def part(period: Period) -> tuple[list[Row], dict[str, int]]:
@@ -205,7 +205,7 @@ def _both_periods(
         rows = [Row(key=m, counts={k.id: c[k.id] for k in main}) for m, c in mine.items() if c["received"]]
         return rows, {k.id: sum(c[k.id] for c in mine.values()) for k in risky}
 
-    return part(filters.period), (part(other.period) if other is not None else None)
+    return [part(f.period) for f in parts]
 
 
 def scan_risk(session: Session, scope: Scope, filters: Filters, today: date) -> dict[str, int]:
@@ -354,19 +354,14 @@ def figures(session: Session, *, actor: Actor, filters: Filters, today: date | N
 def figures_compared(
     session: Session, *, actor: Actor, filters: Filters, other: Filters, today: date | None = None
 ) -> tuple[dict[str, float | None], dict[str, float | None]]:
-    """`figures` of the filters and of `other` (the period compared against): from one read of the summaries'
-    months when both are whole months."""
+    """`figures` of the filters and of `other` (the period compared against), read together (`_headlines`)."""
     scope = resolve_scope(session, actor, filters.org_id)
     day = today or clock.today()
 
     def compute() -> tuple[dict[str, float | None], dict[str, float | None]]:
         _check(session, filters)
-        both = _both_periods(session, scope, filters, other, day)
-        if both is None or both[1] is None:
-            return figures(session, actor=actor, filters=filters, today=day), figures(
-                session, actor=actor, filters=other, today=day
-            )
-        return K.values(_totals(*both[0])), K.values(_totals(*both[1]))
+        current, previous = _headlines(session, scope, [filters, other], day)
+        return K.values(_totals(*current)), K.values(_totals(*previous))
 
     return cached(session, ("figures_compared", scope, filters, other, day), compute)
 
@@ -428,20 +423,10 @@ def _dashboard(
         return out
 
     other = filters.compared(compare) if compare else None
-    both = timed("months", lambda: _both_periods(session, scope, filters, other, today))
-    if both is not None:
-        (months, risk), prev = both
-    else:
-        months = timed("months", lambda: scan_months(session, scope, filters, today))
-        risk = timed("risk", lambda: scan_risk(session, scope, filters, today))
-        prev = None
-        if other is not None:
-            prev = (
-                timed("previous", lambda: scan_months(session, scope, other, today)),
-                timed("previous_risk", lambda: scan_risk(session, scope, other, today)),
-            )
+    heads = timed("headlines", lambda: _headlines(session, scope, [filters, *([other] if other else [])], today))
+    months, risk = heads[0]
     raw = _totals(months, risk)
-    previous = K.values(_totals(*prev)) if prev is not None else None
+    previous = K.values(_totals(*heads[1])) if other is not None else None
     pairs = timed("category_source", lambda: by_category_source(session, scope, filters, today, CHART))
     orgs = timed("org", lambda: by_org(session, scope, filters, today, CHART))
     total = Row(key="", counts={k: int(raw.get(k, 0)) for k in CHART})

@@ -34,19 +34,27 @@ def clear_cache() -> None:
         _areas.clear()
 
 
+def read_once(session: Session, key: str, compute: Callable[[], T]) -> T:
+    """compute() once per reading session (services.core.db.Database.read marks it; it writes nothing), kept in
+    the session under `key`; in any other session every time."""
+    if not session.info.get("reader"):
+        return compute()
+    if key not in session.info:
+        session.info[key] = compute()
+    return session.info[key]  # type: ignore[no-any-return]
+
+
 def data_version(session: Session) -> tuple[int, int]:
     """Changes on every write through the services (an audit row) and on every new case (one statement; once per
-    reading session, which writes nothing: a page's figures are keyed by the version it began with)."""
-    memo = session.info.get("stats_version") if session.info.get("reader") else None
-    if memo is not None:
-        return memo  # type: ignore[no-any-return]
-    row = session.exec(
-        select(select(func.max(AuditLog.id)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())
-    ).one()
-    version = int(row[0] or 0), int(row[1] or 0)
-    if session.info.get("reader"):
-        session.info["stats_version"] = version
-    return version
+    reading session: a page's figures are keyed by the version it began with)."""
+
+    def read() -> tuple[int, int]:
+        row = session.exec(
+            select(select(func.max(AuditLog.id)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())
+        ).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    return read_once(session, "stats_version", read)
 
 
 def subtree(session: Session, path: str) -> list[tuple[int, str, str, int]]:
